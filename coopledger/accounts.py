@@ -1,0 +1,44 @@
+"""Member ids and their beancount accounts.
+
+A member id is a lowercase handle (a-z, 0-9, hyphen). Its account is
+`Assets:Members:` followed by the id with its first letter in capitals, since
+beancount account names start with a capital or a digit:
+
+    >>> member_account("alice"), member_account("jean-luc"), member_account("3d-print")
+    ('Assets:Members:Alice', 'Assets:Members:Jean-luc', 'Assets:Members:3d-print')
+    >>> member_of_account("Assets:Members:Jean-luc")
+    'jean-luc'
+
+A positive balance means the cooperative owes the member (it has earned more
+than it spent); a negative one, that the member owes the cooperative.
+"""
+
+from __future__ import annotations
+
+import re
+
+MEMBERS_ROOT = "Assets:Members"
+MEMBER_ID_PATTERN = r"[a-z0-9][a-z0-9-]{0,39}"
+_MEMBER_ID = re.compile(MEMBER_ID_PATTERN)
+
+
+def is_member_id(text: str) -> bool:
+    return bool(_MEMBER_ID.fullmatch(text))
+
+
+def member_account(member_id: str) -> str:
+    return f"{MEMBERS_ROOT}:{member_id[:1].upper()}{member_id[1:]}"
+
+
+def member_of_account(account: str) -> str | None:
+    """The member id behind an account, or None if it is no member account."""
+    prefix = MEMBERS_ROOT + ":"
+    if not account.startswith(prefix):
+        return None
+    rest = account[len(prefix):]
+    if ":" in rest or not rest:
+        return None
+    candidate = rest[:1].lower() + rest[1:]
+    if not is_member_id(candidate) or member_account(candidate) != account:
+        return None
+    return candidate

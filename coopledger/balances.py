@@ -1,0 +1,58 @@
+"""Balances, limits and headroom of every member at a date."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from coopledger.checks import DayBalance, balance_at
+from coopledger.limits import ceiling_at, floor_at
+from coopledger.members import Roster
+from coopledger.rules import Rules
+
+
+@dataclass(frozen=True)
+class BalanceRow:
+    member: str
+    name: str
+    status: str
+    balance: Decimal
+    floor: Decimal | None
+    ceiling: Decimal | None
+
+    @property
+    def spendable(self) -> Decimal | None:
+        """How much more the member can pay before reaching its floor."""
+        return None if self.floor is None else max(self.balance - self.floor, Decimal(0))
+
+    @property
+    def receivable(self) -> Decimal | None:
+        """How much more the member can receive before reaching its ceiling."""
+        return None if self.ceiling is None else max(self.ceiling - self.balance, Decimal(0))
+
+
+def balance_rows(
+    history: Mapping[str, Sequence[DayBalance]],
+    roster: Roster,
+    rules: Rules,
+    at: datetime.date,
+) -> list[BalanceRow]:
+    """One row per member who had joined by `at`, in members.yaml order."""
+    return [
+        BalanceRow(
+            member=member.id,
+            name=member.name,
+            status=member.status_at(at),
+            balance=balance_at(history.get(member.id, ()), at),
+            floor=floor_at(member, rules, at),
+            ceiling=ceiling_at(member, rules, at),
+        )
+        for member in roster
+        if member.joined <= at
+    ]
+
+
+def total(rows: Sequence[BalanceRow]) -> Decimal:
+    return sum((row.balance for row in rows), Decimal(0))

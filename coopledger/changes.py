@@ -1,0 +1,206 @@
+"""Planning writes: every command that changes the cooperative goes through here.
+
+A plan function takes the loaded `Cooperative` and what the user asked for,
+validates it with the very checks of `coopledger.checks` applied to the ledger
+as it would be after the change, and returns a `Change` (new file contents and
+a commit message) or raises `CoopError`. Nothing here touches the disk; the
+store applies the change under its lock.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from decimal import Decimal
+
+from beancount.core import data
+from beancount.parser import parser
+
+from coopledger.accounts import is_member_id
+from coopledger.checks import balance_at, check_ledger
+from coopledger.gitrepo import Identity
+from coopledger.journal import Trade, as_trade, entry_path, format_trade, new_trade_id
+from coopledger.members import (
+    MEMBERS_FILE,
+    Member,
+    Roster,
+    parse_members,
+    with_member_added,
+    with_member_replaced,
+)
+from coopledger.money import format_amount, parse_amount
+from coopledger.problems import CoopError, Problem
+from coopledger.rules import Rules
+from coopledger.store import Change, Cooperative
+
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
+UNTRUSTED_CODES = {"beancount", "conflict-marker", "missing-file"}
+
+
+def usable(coop: Cooperative) -> tuple[Rules, Roster]:
+    """Rules and roster of a cooperative sound enough to write to, or CoopError."""
+    blocking = [p for p in coop.problems if p.code in UNTRUSTED_CODES or p.code.startswith("yaml")]
+    if coop.rules is None or coop.roster is None or blocking:
+        raise CoopError("ledger-has-problems", problems=tuple(blocking or coop.errors))
+    return coop.rules, coop.roster
+
+
+def known_member(roster: Roster, member_id: str) -> Member:
+    member = roster.get(member_id)
+    if member is None:
+        close = difflib.get_close_matches(member_id, [m.id for m in roster], n=1)
+        raise CoopError("unknown-member", member=member_id, suggestion=close[0] if close else "")
+    return member
+
+
+def choose_author(roster: Roster, as_member: str | None, git_email: str | None) -> Identity:
+    """Who signs the commit: --as, else the member git is set up as, else a treasurer."""
+    if as_member:
+        member = known_member(roster, as_member)
+    else:
+        found = roster.by_email(git_email) if git_email else None
+        treasurers = [m for m in roster.with_role("treasurer") if m.emails]
+        member = found or (treasurers[0] if treasurers else None)  # type: ignore[assignment]
+        if member is None:
+            raise CoopError("no-author")
+    if not member.emails:
+        raise CoopError("author-without-email", member=member.id)
+    return (member.name, member.emails[0])
+
+
+def _new_errors(coop: Cooperative, after: Iterable[Problem]) -> tuple[list[Problem], list[Problem]]:
+    before = {p.key() for p in coop.problems}
+    new = [p for p in after if p.key() not in before]
+    return [p for p in new if p.is_error], [p for p in new if not p.is_error]
+
+
+def appended(old: str, entry_text: str) -> str:
+    if not old:
+        return entry_text
+    return old.rstrip("\n") + "\n\n" + entry_text
+
+
+def plan_trade(
+    coop: Cooperative,
+    *,
+    payer: str,
+    payee: str,
+    amount: str,
+    day: datetime.date,
+    memo: str = "",
+    category: str | None = None,
+    author: Identity,
+) -> tuple[Change, Trade]:
+    rules, roster = usable(coop)
+    payer_member = known_member(roster, payer)
+    payee_member = known_member(roster, payee)
+    if payer == payee:
+        raise CoopError("same-member", member=payer)
+    value = parse_amount(amount, rules.decimals)
+    if category is not None and rules.categories and category not in rules.categories:
+        raise CoopError(
+            "unknown-category", category=category, categories=", ".join(rules.categories)
+        )
+    for member in (payer_member, payee_member):
+        status = member.status_at(day)
+        if status != "active":
+            raise CoopError(
+                "member-not-active-on", member=member.id, status=status, date=day.isoformat()
+            )
+    trade = Trade(day, payer, payee, value, memo.strip(), new_trade_id(day), category)
+    path = entry_path(day, payer)
+    old = (coop.root / path).read_text(encoding="utf-8") if (coop.root / path).exists() else ""
+    entry_text = format_trade(trade, rules.currency, rules.decimals)
+    new_text = appended(old, entry_text)
+    first_line = new_text[: len(new_text) - len(entry_text)].count("\n") + 1
+    entry = _parse_new_entry(entry_text, first_line, str(coop.root / path))
+    parsed = as_trade(entry)
+    assert parsed is not None and parsed.amount == value and parsed.payer == payer, "round trip"
+    trade = replace(trade, file=path, line=parsed.line)
+    after = check_ledger([*coop.entries, entry], roster, rules, str(coop.root))
+    errors, warnings = _new_errors(coop, after)
+    if errors:
+        raise CoopError("trade-refused", problems=tuple(errors))
+    text_amount = format_amount(value, rules.decimals)
+    message = f"trade: {payer} → {payee} {text_amount} {rules.currency}"
+    if trade.memo:
+        message += f" — {trade.memo}"
+    return Change({path: new_text}, message, author, tuple(warnings)), trade
+
+
+def _parse_new_entry(entry_text: str, first_line: int, filename: str) -> data.Transaction:
+    """Parse what we are about to append, with the line number it will have."""
+    entries, errors, _ = parser.parse_string(entry_text, report_filename=filename)
+    assert not errors and len(entries) == 1, errors
+    entry = entries[0]
+    meta = dict(entry.meta)
+    meta["lineno"] = meta["lineno"] + first_line - 1
+    return entry._replace(meta=meta)
+
+
+def current_balance(coop: Cooperative, member_id: str) -> Decimal:
+    return balance_at(coop.history.get(member_id, ()), None)
+
+
+# ---------------------------------------------------------------- members
+
+
+def validate_member_id(member_id: str) -> None:
+    if not is_member_id(member_id):
+        raise CoopError("bad-member-id", member=member_id)
+
+
+def validate_emails(emails: Sequence[str]) -> None:
+    for email in emails:
+        if not EMAIL.fullmatch(email):
+            raise CoopError("bad-email", value=email)
+
+
+def _members_change(
+    coop: Cooperative, new_text: str, message: str, author: Identity
+) -> Change:
+    rules, _ = usable(coop)
+    roster, problems = parse_members(new_text, rules)
+    if roster is None:
+        raise CoopError("change-refused", problems=tuple(problems))
+    after = check_ledger(coop.entries, roster, rules, str(coop.root))
+    errors, warnings = _new_errors(coop, after)
+    if errors:
+        raise CoopError("change-refused", problems=tuple(errors))
+    return Change({MEMBERS_FILE: new_text}, message, author, tuple(warnings))
+
+
+def plan_member_add(coop: Cooperative, member: Member, author: Identity) -> Change:
+    rules, roster = usable(coop)
+    validate_member_id(member.id)
+    if roster.get(member.id) is not None:
+        raise CoopError("member-exists", member=member.id)
+    if member.kind not in rules.kinds:
+        raise CoopError("bad-kind", kind=member.kind, kinds=", ".join(rules.kinds))
+    validate_emails(member.emails)
+    text = (coop.root / MEMBERS_FILE).read_text(encoding="utf-8")
+    new_text = with_member_added(text, member, rules.decimals)
+    return _members_change(coop, new_text, f"member: add {member.id} ({member.name})", author)
+
+
+def plan_member_status(
+    coop: Cooperative, member_id: str, status: str, day: datetime.date, author: Identity
+) -> Change:
+    rules, roster = usable(coop)
+    member = known_member(roster, member_id)
+    if status == "left":
+        balance = current_balance(coop, member_id)
+        if balance != 0:
+            raise CoopError(
+                "balance-not-zero", member=member_id,
+                balance=format_amount(balance, rules.decimals), currency=rules.currency,
+            )
+    text = (coop.root / MEMBERS_FILE).read_text(encoding="utf-8")
+    new_text = with_member_replaced(text, member.with_status(day, status), rules.decimals)
+    verb = {"active": "reactivate", "suspended": "suspend", "left": "leave"}[status]
+    return _members_change(
+        coop, new_text, f"member: {verb} {member_id} from {day.isoformat()}", author
+    )

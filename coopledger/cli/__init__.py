@@ -1,0 +1,17 @@
+"""The `coopledger` command line: a thin face over the core.
+
+Each command parses its arguments, calls the core, renders the result and
+chooses the exit code. Every `CoopError` is turned into words in one place,
+`main()`.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from coopledger.cli import ledger_commands, member_commands  # noqa: F401 - registers commands
+from coopledger.cli.common import app, run
+
+
+def main() -> None:
+    sys.exit(run(app))

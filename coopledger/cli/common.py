@@ -1,0 +1,126 @@
+"""What every command shares: the app, the cooperative folder, output, errors."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from coopledger import gitrepo, store
+from coopledger.messages import describe, error_text, problem_line
+from coopledger.problems import CoopError, Problem
+
+app = typer.Typer(
+    name="coopledger",
+    help="Books of an exchange cooperative (SEL, LETS, timebank), as plain text in git.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class State:
+    directory: Path | None = None
+
+
+state = State()
+
+
+@app.callback()
+def _options(
+    directory: Path = typer.Option(
+        None, "--dir", "-C", help="The cooperative's folder (default: here or above).",
+        envvar="COOPLEDGER_DIR",
+    ),
+) -> None:
+    state.directory = directory
+
+
+def cooperative_root() -> Path:
+    return store.find_root(state.directory or Path.cwd())
+
+
+def parse_day(value: str | None, *, default: datetime.date | None = None) -> datetime.date:
+    if value is None:
+        return default or datetime.date.today()
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise CoopError("bad-date", value=value) from None
+
+
+def author_for(root: Path, coop: store.Cooperative, as_member: str | None) -> gitrepo.Identity:
+    from coopledger.changes import choose_author, usable
+
+    _, roster = usable(coop)
+    email = gitrepo.configured_email(gitrepo.open_repo(root))
+    return choose_author(roster, as_member, email)
+
+
+def prepare_write(root: Path) -> None:
+    """Refuse early when git would make the write unsafe."""
+    repo = gitrepo.open_repo(root)
+    gitrepo.ensure_writable(repo, store.WRITTEN_PATHS)
+
+
+def print_problems(problems: Iterable[Problem], console: Console = err) -> None:
+    for problem in problems:
+        console.print(problem_line(problem), markup=False)
+
+
+def print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+
+
+def problem_json(problem: Problem) -> dict[str, Any]:
+    return {
+        "file": problem.file,
+        "line": problem.line,
+        "code": problem.code,
+        "severity": problem.severity.value,
+        "message": describe(problem),
+        "params": dict(problem.params),
+    }
+
+
+def run(application: typer.Typer) -> int:
+    """Run the app; the one place where failures become messages and exit codes."""
+    try:
+        application(standalone_mode=False)
+    except CoopError as error:
+        err.print(f"error: {error_text(error)}", markup=False)
+        print_problems(error.problems)
+        return EXIT_PROBLEMS
+    except typer.Exit as done:
+        return int(done.exit_code or 0)
+    except typer.Abort:
+        err.print("aborted", markup=False)
+        return EXIT_PROBLEMS
+    except SystemExit as done:
+        return int(done.code or 0) if not isinstance(done.code, str) else EXIT_PROBLEMS
+    except Exception as error:  # click usage errors and the unexpected
+        import click
+
+        if isinstance(error, click.ClickException):
+            error.show()
+            return error.exit_code
+        raise
+    return EXIT_OK
+
+
+def environment_is_ci() -> bool:
+    return bool(os.environ.get("CI"))

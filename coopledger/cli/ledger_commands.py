@@ -1,0 +1,200 @@
+"""init, trade, balances and check."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from coopledger import gitrepo, store
+from coopledger.balances import balance_rows, total
+from coopledger.changes import current_balance, plan_trade, validate_emails, validate_member_id
+from coopledger.cli.common import (
+    EXIT_PROBLEMS,
+    app,
+    author_for,
+    cooperative_root,
+    err,
+    out,
+    parse_day,
+    prepare_write,
+    print_json,
+    print_problems,
+    problem_json,
+)
+from coopledger.journal import trades_of
+from coopledger.members import Member
+from coopledger.money import format_amount
+from coopledger.problems import CoopError
+from coopledger.rules import CURRENCY_PATTERN
+from coopledger.scaffold import cooperative_files
+from coopledger.store import COOPERATIVE_FILES
+
+
+@app.command()
+def init(
+    directory: Path = typer.Argument(Path("."), help="Folder for the cooperative."),
+    name: str = typer.Option(None, "--name", help="The cooperative's name."),
+    currency: str = typer.Option("SEL", "--currency", help="Currency code, e.g. SEL."),
+    currency_name: str = typer.Option(None, "--currency-name", help="What people call a unit."),
+    treasurer: str = typer.Option(None, "--treasurer", help="Id of the first treasurer."),
+    treasurer_name: str = typer.Option(None, "--treasurer-name", help="Treasurer's full name."),
+    email: str = typer.Option(None, "--email", help="The treasurer's git e-mail."),
+    kind: str = typer.Option("person", "--kind", help="The treasurer's kind."),
+    joined: str = typer.Option(None, "--joined", help="The treasurer's joining date."),
+) -> None:
+    """Create a cooperative: a git repository with members, rules and a journal."""
+    root = directory.resolve()
+    for file in COOPERATIVE_FILES:
+        if (root / file).exists():
+            raise CoopError("already-a-cooperative", path=str(root), file=file)
+    if not re.fullmatch(CURRENCY_PATTERN, currency):
+        raise CoopError("bad-currency", value=currency)
+    today = datetime.date.today()
+    title = name or root.name
+    first: Member | None = None
+    if treasurer:
+        validate_member_id(treasurer)
+        if not email:
+            raise CoopError("author-without-email", member=treasurer)
+        validate_emails([email])
+        first = Member(
+            id=treasurer, name=treasurer_name or treasurer, kind=kind,
+            joined=parse_day(joined, default=today), emails=(email,), roles=("treasurer",),
+        )
+    if first is not None:
+        author: gitrepo.Identity = (first.name, first.emails[0])
+    else:
+        repo_email = None
+        if (root / ".git").exists():
+            repo_email = gitrepo.configured_email(gitrepo.open_repo(root))
+        if repo_email is None:
+            raise CoopError("no-author")
+        author = (title, repo_email)
+    if kind not in ("person", "business"):
+        raise CoopError("bad-kind", kind=kind, kinds="person, business")
+    files = cooperative_files(title, currency, currency_name or currency, today, first)
+    repo = gitrepo.init_repo(root)
+    if gitrepo.has_commits(repo):
+        raise CoopError("already-a-cooperative", path=str(root), file=".git")
+    store.apply(root, store.Change(files, f"init: {title}", author))
+    out.print(f"Created the cooperative {title} in {root}", markup=False)
+    out.print(f"  currency {currency}; next: coopledger member add ID --name NAME --kind person",
+              markup=False)
+
+
+@app.command()
+def trade(
+    payer: str = typer.Argument(..., help="Member who pays."),
+    payee: str = typer.Argument(..., help="Member who is paid."),
+    amount: str = typer.Argument(..., help="Amount, e.g. 40 or 12.50 (12,50 works too)."),
+    memo: str = typer.Option("", "--memo", "-m", help="What was exchanged."),
+    date: str = typer.Option(None, "--date", help="Date of the trade (default: today)."),
+    category: str = typer.Option(None, "--category", help="A category from rules.yaml."),
+    as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
+) -> None:
+    """Record that PAYER pays PAYEE an AMOUNT, and commit it."""
+    root = cooperative_root()
+    day = parse_day(date)
+    with store.locked(root):
+        prepare_write(root)
+        coop = store.load(root)
+        author = author_for(root, coop, as_member)
+        change, recorded = plan_trade(
+            coop, payer=payer, payee=payee, amount=amount, day=day, memo=memo,
+            category=category, author=author,
+        )
+        sha = store.apply(root, change)
+    assert coop.rules is not None
+    decimals, currency = coop.rules.decimals, coop.rules.currency
+    print_problems(change.warnings)
+    out.print(
+        f"Recorded {recorded.trade_id}: {payer} → {payee} "
+        f"{format_amount(recorded.amount, decimals)} {currency} (commit {sha[:8]})",
+        markup=False,
+    )
+    for member, delta in ((payer, -recorded.amount), (payee, recorded.amount)):
+        balance = current_balance(coop, member) + delta
+        out.print(f"  {member:<20} {format_amount(balance, decimals):>12} {currency}",
+                  markup=False)
+
+
+@app.command()
+def balances(
+    at: str = typer.Option(None, "--at", help="Balances at the end of this date."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Every member's balance, limits and headroom; the total is always zero."""
+    root = cooperative_root()
+    coop = store.load(root)
+    if coop.rules is None or coop.roster is None:
+        print_problems(coop.errors)
+        raise typer.Exit(EXIT_PROBLEMS)
+    day = parse_day(at)
+    rules = coop.rules
+    rows = balance_rows(coop.history, coop.roster, rules, day)
+    amount = lambda value: None if value is None else format_amount(value, rules.decimals)  # noqa: E731
+    if as_json:
+        print_json({
+            "currency": rules.currency,
+            "at": day.isoformat(),
+            "balances": {row.member: amount(row.balance) for row in rows},
+            "total": amount(total(rows)),
+        })
+        return
+    table = Table(title=f"{rules.name}: balances at {day.isoformat()} ({rules.currency})")
+    for heading in ("member", "name", "balance", "floor", "ceiling", "can pay", "can receive"):
+        justify = "left" if heading in ("member", "name") else "right"
+        table.add_column(heading, justify=justify)  # type: ignore[arg-type]
+    for row in rows:
+        suffix = "" if row.status == "active" else f" ({row.status})"
+        table.add_row(
+            row.member, row.name + suffix, amount(row.balance), amount(row.floor) or "",
+            amount(row.ceiling) or "", amount(row.spendable) or "", amount(row.receivable) or "",
+        )
+    table.add_section()
+    table.add_row("total", "", amount(total(rows)), "", "", "", "")
+    out.print(table)
+    if coop.errors:
+        err.print(f"{len(coop.errors)} problem(s) in the files: run 'coopledger check'",
+                  markup=False)
+
+
+@app.command()
+def check(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Validate the whole cooperative; list every problem with file and line."""
+    root = cooperative_root()
+    coop = store.load(root)
+    errors = coop.errors
+    warnings = [p for p in coop.problems if not p.is_error]
+    if as_json:
+        print_json({
+            "ok": not errors,
+            "errors": len(errors),
+            "warnings": len(warnings),
+            "problems": [problem_json(p) for p in coop.problems],
+        })
+    else:
+        print_problems(coop.problems, out)
+        if errors:
+            out.print(f"{len(errors)} error(s), {len(warnings)} warning(s)", markup=False)
+        else:
+            members = len(coop.roster) if coop.roster else 0
+            trades = sum(1 for _ in trades_of(coop.entries))
+            balance_sum = sum(
+                (s[-1].closing for s in coop.history.values() if s), Decimal(0)
+            )
+            currency = coop.rules.currency if coop.rules else ""
+            out.print(
+                f"ok: {members} members, {trades} trades, balances sum to "
+                f"{balance_sum:f} {currency}; {len(warnings)} warning(s)",
+                markup=False,
+            )
+    if errors:
+        raise typer.Exit(EXIT_PROBLEMS)

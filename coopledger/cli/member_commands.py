@@ -1,0 +1,172 @@
+"""member add, list, show, suspend, reactivate, leave."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from coopledger import store
+from coopledger.balances import balance_rows
+from coopledger.changes import known_member, plan_member_add, plan_member_status, usable
+from coopledger.cli.common import (
+    app,
+    author_for,
+    cooperative_root,
+    out,
+    parse_day,
+    prepare_write,
+    print_json,
+    print_problems,
+)
+from coopledger.members import Member
+from coopledger.money import format_amount, parse_amount
+from coopledger.problems import CoopError
+from coopledger.timeline import Timeline
+
+member_app = typer.Typer(help="Add members, list them, change their status.", no_args_is_help=True)
+app.add_typer(member_app, name="member")
+
+
+def _limit(text: str | None, decimals: int) -> Timeline | None:  # type: ignore[type-arg]
+    if text is None:
+        return None
+    negative = text.strip().startswith("-")
+    value = parse_amount(text.strip().lstrip("-"), decimals) if text.strip("-0.,") else None
+    if value is None:
+        from decimal import Decimal
+
+        return Timeline.constant(Decimal(0).quantize(Decimal(1).scaleb(-decimals)))
+    return Timeline.constant(-value if negative else value)
+
+
+@member_app.command("add")
+def add(
+    member_id: str = typer.Argument(..., metavar="ID", help="Lowercase handle, e.g. alice."),
+    name: str = typer.Option(..., "--name", help="Full name, any letters: 'Hélène Dupré'."),
+    kind: str = typer.Option("person", "--kind", help="A kind from rules.yaml (person, business)."),
+    joined: str = typer.Option(None, "--joined", help="Joining date (default: today)."),
+    floor: str = typer.Option(None, "--floor", help="Own floor instead of the kind's."),
+    ceiling: str = typer.Option(None, "--ceiling", help="Own ceiling instead of the kind's."),
+    email: list[str] = typer.Option([], "--email", help="Git e-mail (repeatable)."),
+    role: list[str] = typer.Option([], "--role", help="Role such as treasurer (repeatable)."),
+    as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
+) -> None:
+    """Add a member and commit members.yaml."""
+    root = cooperative_root()
+    with store.locked(root):
+        prepare_write(root)
+        coop = store.load(root)
+        rules, _ = usable(coop)
+        member = Member(
+            id=member_id, name=name.strip(), kind=kind, joined=parse_day(joined),
+            emails=tuple(email), roles=tuple(role),
+            floor=_limit(floor, rules.decimals), ceiling=_limit(ceiling, rules.decimals),
+        )
+        try:
+            author = author_for(root, coop, as_member)
+        except CoopError as error:
+            if error.code != "no-author" or "treasurer" not in member.roles or not member.emails:
+                raise
+            author = (member.name, member.emails[0])  # the first treasurer signs their own entry
+        change = plan_member_add(coop, member, author)
+        sha = store.apply(root, change)
+    print_problems(change.warnings)
+    out.print(f"Added {member_id} ({member.name}, {kind}) (commit {sha[:8]})", markup=False)
+
+
+@member_app.command("list")
+def list_members(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """List the members with their kind, status and balance."""
+    coop = store.load(cooperative_root())
+    rules, roster = usable(coop)
+    import datetime
+
+    today = datetime.date.today()
+    rows = {r.member: r for r in balance_rows(coop.history, roster, rules, today)}
+    if as_json:
+        print_json([
+            {"id": m.id, "name": m.name, "kind": m.kind, "status": m.status_at(today),
+             "joined": m.joined.isoformat(), "roles": list(m.roles),
+             "balance": format_amount(rows[m.id].balance, rules.decimals) if m.id in rows else None}
+            for m in roster
+        ])
+        return
+    table = Table(title=f"{rules.name}: {len(roster)} members")
+    for heading in ("id", "name", "kind", "status", "joined", "roles", "balance"):
+        table.add_column(heading, justify="right" if heading == "balance" else "left")
+    for m in roster:
+        balance = format_amount(rows[m.id].balance, rules.decimals) if m.id in rows else ""
+        table.add_row(m.id, m.name, m.kind, m.status_at(today), m.joined.isoformat(),
+                      ", ".join(m.roles), balance)
+    out.print(table)
+
+
+@member_app.command("show")
+def show(member_id: str = typer.Argument(..., metavar="ID")) -> None:
+    """Show one member: identity, limits, status and balance."""
+    import datetime
+
+    coop = store.load(cooperative_root())
+    rules, roster = usable(coop)
+    member = known_member(roster, member_id)
+    today = datetime.date.today()
+    row = next((r for r in balance_rows(coop.history, roster, rules, today)
+                if r.member == member_id), None)
+    lines = [
+        f"{member.id}: {member.name}",
+        f"  kind      {member.kind}",
+        f"  joined    {member.joined.isoformat()}",
+        f"  status    {member.status_at(today)}",
+        f"  emails    {', '.join(member.emails) or '-'}",
+        f"  roles     {', '.join(member.roles) or '-'}",
+        f"  account   {member.account}",
+    ]
+    if row is not None:
+        fmt = lambda v: "-" if v is None else f"{format_amount(v, rules.decimals)} {rules.currency}"  # noqa: E731
+        lines += [f"  balance   {fmt(row.balance)}", f"  floor     {fmt(row.floor)}",
+                  f"  ceiling   {fmt(row.ceiling)}"]
+    for line in lines:
+        out.print(line, markup=False)
+
+
+def _status_command(member_id: str, status: str, date: str | None, as_member: str | None) -> None:
+    root = cooperative_root()
+    with store.locked(root):
+        prepare_write(root)
+        coop = store.load(root)
+        author = author_for(root, coop, as_member)
+        day = parse_day(date)
+        change = plan_member_status(coop, member_id, status, day, author)
+        sha = store.apply(root, change)
+    print_problems(change.warnings)
+    out.print(f"{member_id} is {status} from {day.isoformat()} (commit {sha[:8]})", markup=False)
+
+
+@member_app.command("suspend")
+def suspend(
+    member_id: str = typer.Argument(..., metavar="ID"),
+    date: str = typer.Option(None, "--date", help="From this date (default: today)."),
+    as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
+) -> None:
+    """Suspend a member: no trades from that date on."""
+    _status_command(member_id, "suspended", date, as_member)
+
+
+@member_app.command("reactivate")
+def reactivate(
+    member_id: str = typer.Argument(..., metavar="ID"),
+    date: str = typer.Option(None, "--date", help="From this date (default: today)."),
+    as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
+) -> None:
+    """Make a suspended member active again."""
+    _status_command(member_id, "active", date, as_member)
+
+
+@member_app.command("leave")
+def leave(
+    member_id: str = typer.Argument(..., metavar="ID"),
+    date: str = typer.Option(None, "--date", help="From this date (default: today)."),
+    as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
+) -> None:
+    """Record that a member leaves; the balance must be zero."""
+    _status_command(member_id, "left", date, as_member)

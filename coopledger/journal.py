@@ -1,0 +1,152 @@
+"""The journal: where entries live and what they look like.
+
+Layout (chosen so that pull requests from different members touch different
+files, and so merge without conflicts even on a hosting platform's button):
+
+    journal/main.beancount            options, the coopledger plugin, one include
+    journal/coop/currency.beancount   the currency's commodity declaration
+    journal/2026/11/alice.beancount   entries of November 2026 owned by alice
+
+An entry is owned by the member who initiates it: a trade by its payer. A new
+entry is appended to its owner's file for the entry's month; the include glob
+of main.beancount picks up new files without any change to main.beancount.
+
+A trade, as coopledger writes it and as a volunteer may write it by hand:
+
+    2026-11-22 * "pain, novembre"
+      trade: "2026-11-22-3fa9c1d2"
+      Assets:Members:Alice    -40.00 SEL
+      Assets:Members:Fournil   40.00 SEL
+
+The `trade` id is optional in hand-written entries; when present it must be
+unique. `category` metadata is optional.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from beancount.core import data
+
+from coopledger.accounts import member_account, member_of_account
+from coopledger.money import format_amount
+
+JOURNAL_DIR = "journal"
+MAIN_FILE = "journal/main.beancount"
+CURRENCY_FILE = "journal/coop/currency.beancount"
+INCLUDE_GLOB = "*/**/*.beancount"
+TRADE_ID_KEY = "trade"
+CATEGORY_KEY = "category"
+PLUGIN_MODULE = "coopledger.plugin"
+
+
+def entry_path(day: datetime.date, owner: str) -> str:
+    """The journal file, relative to the cooperative's root, for an entry."""
+    return f"{JOURNAL_DIR}/{day.year:04d}/{day.month:02d}/{owner}.beancount"
+
+
+def new_trade_id(day: datetime.date) -> str:
+    return f"{day.isoformat()}-{secrets.token_hex(4)}"
+
+
+def quote_string(text: str) -> str:
+    """A beancount string literal."""
+    cleaned = " ".join(text.split())
+    return '"' + cleaned.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@dataclass(frozen=True)
+class Trade:
+    """A movement of units from a payer to a payee."""
+
+    date: datetime.date
+    payer: str
+    payee: str
+    amount: Decimal
+    memo: str = ""
+    trade_id: str | None = None
+    category: str | None = None
+    file: str | None = None
+    line: int | None = None
+
+
+def format_trade(trade: Trade, currency: str, decimals: int) -> str:
+    """The text of a trade entry, ending with a newline."""
+    amount = format_amount(trade.amount, decimals)
+    payer_account = member_account(trade.payer)
+    payee_account = member_account(trade.payee)
+    width = max(len(payer_account), len(payee_account)) + 2
+    lines = [f"{trade.date.isoformat()} * {quote_string(trade.memo or 'trade')}"]
+    if trade.trade_id:
+        lines.append(f"  {TRADE_ID_KEY}: {quote_string(trade.trade_id)}")
+    if trade.category:
+        lines.append(f"  {CATEGORY_KEY}: {quote_string(trade.category)}")
+    lines.append(f"  {payer_account:<{width}}{'-' + amount:>14} {currency}")
+    lines.append(f"  {payee_account:<{width}}{amount:>14} {currency}")
+    return "\n".join(lines) + "\n"
+
+
+def main_file_text(title: str, currency: str) -> str:
+    return (
+        f"; {title}: the top file of the journal, for bean-check, bean-query and fava.\n"
+        "; Entries are not written here: each lives in journal/YYYY/MM/<member>.beancount,\n"
+        "; found by the include below. See docs/journal-format.md.\n"
+        f"option \"title\" {quote_string(title)}\n"
+        f"option \"operating_currency\" \"{currency}\"\n"
+        f"plugin \"{PLUGIN_MODULE}\"\n"
+        f"include \"{INCLUDE_GLOB}\"\n"
+    )
+
+
+def currency_file_text(currency: str, currency_name: str, day: datetime.date) -> str:
+    return (
+        "; The cooperative's currency. It must match `currency` in rules.yaml.\n"
+        f"{day.isoformat()} commodity {currency}\n"
+        f"  name: {quote_string(currency_name)}\n"
+    )
+
+
+def source_of(entry: data.Directive) -> tuple[str | None, int | None]:
+    meta = entry.meta or {}
+    return meta.get("filename"), meta.get("lineno")
+
+
+def as_trade(entry: data.Directive) -> Trade | None:
+    """The trade an entry records, if it is one: two postings between members."""
+    if not isinstance(entry, data.Transaction) or len(entry.postings) != 2:
+        return None
+    first, second = entry.postings
+    if first.units is None or second.units is None:
+        return None
+    payer_posting, payee_posting = (
+        (first, second) if first.units.number < 0 else (second, first)
+    )
+    payer = member_of_account(payer_posting.account)
+    payee = member_of_account(payee_posting.account)
+    if payer is None or payee is None or payee_posting.units.number <= 0:
+        return None
+    filename, line = source_of(entry)
+    trade_id = entry.meta.get(TRADE_ID_KEY)
+    category = entry.meta.get(CATEGORY_KEY)
+    return Trade(
+        date=entry.date,
+        payer=payer,
+        payee=payee,
+        amount=payee_posting.units.number,
+        memo=entry.narration or "",
+        trade_id=str(trade_id) if trade_id is not None else None,
+        category=str(category) if category is not None else None,
+        file=filename,
+        line=line,
+    )
+
+
+def trades_of(entries: Iterable[data.Directive]) -> Iterator[Trade]:
+    for entry in entries:
+        trade = as_trade(entry)
+        if trade is not None:
+            yield trade

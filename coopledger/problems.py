@@ -1,0 +1,75 @@
+"""Problems found in a cooperative's files, and failures of an operation.
+
+A `Problem` is a value: a code that says what is wrong, where (file and line,
+relative to the cooperative's root), and the facts needed to explain it. The
+words shown to a user are chosen from the code by `coopledger.messages`, so the
+core never builds sentences and messages can be translated.
+
+    >>> p = Problem("below-floor", "journal/2026/11/alice.beancount", 4,
+    ...             {"member": "alice", "balance": "-520.00", "floor": "-500.00"})
+    >>> p.is_error
+    True
+
+`CoopError` is raised for operational failures that stop a command (not a
+cooperative here, git refuses, the journal is locked) and for input that is
+refused before anything is written. It carries a code and parameters too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in the cooperative's files."""
+
+    code: str
+    file: str | None = None
+    line: int | None = None
+    params: Mapping[str, str] = field(default_factory=dict)
+    severity: Severity = Severity.ERROR
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def key(self) -> tuple[object, ...]:
+        """Identity used to tell a new problem from one that was already there."""
+        return (self.code, self.file, self.line, tuple(sorted(self.params.items())))
+
+    def sort_key(self) -> tuple[str, int, str]:
+        return (self.file or "", self.line or 0, self.code)
+
+
+class CoopError(Exception):
+    """An operation cannot go on; nothing has been written.
+
+    `problems` lists the ledger problems behind a refusal, if any.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        problems: tuple[Problem, ...] = (),
+        **params: str,
+    ) -> None:
+        super().__init__(code)
+        self.code = code
+        self.file = file
+        self.line = line
+        self.params = params
+        self.problems = problems
+
+    def __str__(self) -> str:  # for logs and tracebacks, not for users
+        return f"{self.code} {self.params}"

@@ -1,0 +1,36 @@
+"""The files of a new cooperative, as `coopledger init` writes them."""
+
+from __future__ import annotations
+
+import datetime
+
+from coopledger.journal import CURRENCY_FILE, MAIN_FILE, currency_file_text, main_file_text
+from coopledger.members import MEMBERS_FILE, Member, members_header, render_member
+from coopledger.rules import RULES_FILE, render_rules
+
+GITIGNORE = ".coopledger/\n*.picklecache\n"
+GITATTRIBUTES = (
+    "# Entries are only ever appended: let a local `git merge` keep both sides.\n"
+    "journal/**/*.beancount merge=union\n"
+)
+
+
+def cooperative_files(
+    name: str,
+    currency: str,
+    currency_name: str,
+    day: datetime.date,
+    treasurer: Member | None,
+    decimals: int = 2,
+) -> dict[str, str]:
+    members = members_header(name)
+    if treasurer is not None:
+        members += render_member(treasurer, decimals)
+    return {
+        RULES_FILE: render_rules(name, currency, currency_name, decimals),
+        MEMBERS_FILE: members,
+        MAIN_FILE: main_file_text(name, currency),
+        CURRENCY_FILE: currency_file_text(currency, currency_name, day),
+        ".gitignore": GITIGNORE,
+        ".gitattributes": GITATTRIBUTES,
+    }

@@ -1,0 +1,210 @@
+"""Reading a cooperative from disk, and writing to it safely.
+
+`load(root)` reads rules.yaml, members.yaml and the journal (through beancount's
+own loader, so the result is what bean-check sees) and returns a `Cooperative`
+with every problem found. `apply(root, change)` writes a planned `Change`
+atomically under a lock and commits it; if anything fails, the files are put
+back as they were and nothing is committed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import glob
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from beancount import loader
+from beancount.core import data
+
+from coopledger import gitrepo
+from coopledger.checks import DayBalance, check_ledger, conflict_markers, daily_balances, relative
+from coopledger.journal import MAIN_FILE
+from coopledger.members import MEMBERS_FILE, Roster, parse_members
+from coopledger.plugin import preloaded
+from coopledger.problems import CoopError, Problem
+from coopledger.rules import RULES_FILE, Rules, parse_rules
+
+COOPERATIVE_FILES = (RULES_FILE, MEMBERS_FILE, MAIN_FILE)
+WRITTEN_PATHS = ("journal", MEMBERS_FILE, RULES_FILE)
+LOCK_FILE = "coopledger.lock"
+LOCK_TIMEOUT_SECONDS = 30.0
+
+loader.initialize(use_cache=False)  # beancount's pickle cache misses new include files
+
+
+@dataclass
+class Cooperative:
+    """A cooperative as read from disk."""
+
+    root: Path
+    rules: Rules | None
+    roster: Roster | None
+    entries: list[data.Directive]
+    problems: list[Problem]
+    history: dict[str, list[DayBalance]] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_usable(self) -> bool:
+        return self.rules is not None and self.roster is not None
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder at or above `start` holding a cooperative."""
+    here = start.resolve()
+    for folder in (here, *here.parents):
+        if (folder / RULES_FILE).is_file() and (folder / MAIN_FILE).is_file():
+            return folder
+    raise CoopError("not-a-cooperative", path=str(start))
+
+
+def journal_files(root: Path) -> list[Path]:
+    return sorted(Path(p) for p in glob.glob(str(root / "journal" / "**" / "*.beancount"),
+                                             recursive=True))
+
+
+def _read_text(root: Path, name: str, problems: list[Problem]) -> str | None:
+    path = root / name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        problems.append(Problem("missing-file", name, None, {}))
+        return None
+    except UnicodeDecodeError as error:
+        problems.append(Problem("yaml-syntax", name, None, {"detail": f"not UTF-8 ({error})"}))
+        return None
+    marks = conflict_markers(text, name)
+    problems.extend(marks)
+    return None if marks else text
+
+
+def load(root: Path) -> Cooperative:
+    """Read everything and find every problem."""
+    problems: list[Problem] = []
+    rules = roster = None
+    rules_text = _read_text(root, RULES_FILE, problems)
+    if rules_text is not None:
+        rules, found = parse_rules(rules_text)
+        problems.extend(found)
+    members_text = _read_text(root, MEMBERS_FILE, problems)
+    if members_text is not None:
+        roster, found = parse_members(members_text, rules)
+        problems.extend(found)
+    marked_files = set()
+    for path in journal_files(root):
+        name = str(path.relative_to(root))
+        marks = conflict_markers(path.read_text(encoding="utf-8", errors="replace"), name)
+        if marks:
+            marked_files.add(str(path))
+        problems.extend(marks)
+
+    with preloaded(rules, roster):
+        entries, bean_errors, options = loader.load_file(str(root / MAIN_FILE))
+
+    ledger_problems: list[Problem] = []
+    history: dict[str, list[DayBalance]] = {}
+    if rules is not None and roster is not None:
+        history = daily_balances(entries, str(root))
+        ledger_problems = check_ledger(entries, roster, rules, str(root))
+    ours = {(p.file, p.line) for p in ledger_problems}
+    for error in bean_errors:
+        source = error.source or {}
+        filename = source.get("filename")
+        if filename in marked_files:
+            continue  # the conflict marker says it better than a syntax error
+        file = relative(filename, str(root)) if filename else None
+        line = source.get("lineno") or None
+        if (file, line) in ours:
+            continue  # our own problem on the same entry says it better
+        if roster is None and "unknown account" in error.message:
+            continue  # members.yaml could not be read; its problems are listed
+        problems.append(Problem("beancount", file, line, {"message": error.message}))
+    problems.extend(ledger_problems)
+    problems.sort(key=Problem.sort_key)
+    return Cooperative(root, rules, roster, entries, problems, history, options)
+
+
+# ---------------------------------------------------------------- writing
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one command writes: whole new contents of files, and its commit."""
+
+    files: dict[str, str]
+    message: str
+    author: gitrepo.Identity
+    warnings: tuple[Problem, ...] = ()
+
+
+@contextlib.contextmanager
+def locked(root: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[None]:
+    """Hold the cooperative's write lock (in .git, so it is never committed)."""
+    git_dir = root / ".git"
+    lock_path = (git_dir if git_dir.is_dir() else root) / LOCK_FILE
+    with open(lock_path, "a+") as handle:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise CoopError("journal-locked") from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace `path` with `text` so that a crash leaves the old or the new file, whole."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+
+
+def apply(root: Path, change: Change) -> str:
+    """Write and commit `change`; on any failure restore the files. Returns the sha."""
+    repo = gitrepo.open_repo(root)
+    previous: dict[str, str | None] = {}
+    for name in change.files:
+        path = root / name
+        previous[name] = path.read_text(encoding="utf-8") if path.exists() else None
+    try:
+        for name, text in change.files.items():
+            write_atomically(root / name, text)
+        return gitrepo.commit(repo, list(change.files), change.message, change.author)
+    except BaseException as error:
+        for name, text in previous.items():
+            if text is None:
+                with contextlib.suppress(FileNotFoundError):
+                    (root / name).unlink()
+            else:
+                write_atomically(root / name, text)
+        with contextlib.suppress(Exception):
+            gitrepo.unstage(repo, list(change.files))
+        if isinstance(error, Exception) and not isinstance(error, CoopError):
+            raise CoopError("git-failed", detail=str(error).strip().splitlines()[-1]) from error
+        raise
