@@ -1,5 +1,5 @@
 """`python -m coopledger` runs the command line."""
 
-from coopledger.cli import main
+from coopledger.cli import entry
 
-main()
+entry()

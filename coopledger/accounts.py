@@ -35,7 +35,7 @@ def member_of_account(account: str) -> str | None:
     prefix = MEMBERS_ROOT + ":"
     if not account.startswith(prefix):
         return None
-    rest = account[len(prefix):]
+    rest = account[len(prefix) :]
     if ":" in rest or not rest:
         return None
     candidate = rest[:1].lower() + rest[1:]

@@ -136,6 +136,7 @@ def _parse_new_entry(entry_text: str, first_line: int, filename: str) -> data.Tr
     entries, errors, _ = parser.parse_string(entry_text, report_filename=filename)
     assert not errors and len(entries) == 1, errors
     entry = entries[0]
+    assert isinstance(entry, data.Transaction)
     meta = dict(entry.meta)
     meta["lineno"] = meta["lineno"] + first_line - 1
     return entry._replace(meta=meta)
@@ -159,9 +160,7 @@ def validate_emails(emails: Sequence[str]) -> None:
             raise CoopError("bad-email", value=email)
 
 
-def _members_change(
-    coop: Cooperative, new_text: str, message: str, author: Identity
-) -> Change:
+def _members_change(coop: Cooperative, new_text: str, message: str, author: Identity) -> Change:
     rules, _ = usable(coop)
     roster, problems = parse_members(new_text, rules)
     if roster is None:
@@ -195,8 +194,10 @@ def plan_member_status(
         balance = current_balance(coop, member_id)
         if balance != 0:
             raise CoopError(
-                "balance-not-zero", member=member_id,
-                balance=format_amount(balance, rules.decimals), currency=rules.currency,
+                "balance-not-zero",
+                member=member_id,
+                balance=format_amount(balance, rules.decimals),
+                currency=rules.currency,
             )
     text = (coop.root / MEMBERS_FILE).read_text(encoding="utf-8")
     new_text = with_member_replaced(text, member.with_status(day, status), rules.decimals)

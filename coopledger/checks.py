@@ -126,15 +126,25 @@ def check_limits(
                 "currency": rules.currency,
             }
             if floor is not None and point.net < 0 and point.closing < floor:
-                problems.append(Problem(
-                    "below-floor", point.file, point.line,
-                    {**params, "limit": format_amount(floor, rules.decimals)}, severity,
-                ))
+                problems.append(
+                    Problem(
+                        "below-floor",
+                        point.file,
+                        point.line,
+                        {**params, "limit": format_amount(floor, rules.decimals)},
+                        severity,
+                    )
+                )
             if ceiling is not None and point.net > 0 and point.closing > ceiling:
-                problems.append(Problem(
-                    "above-ceiling", point.file, point.line,
-                    {**params, "limit": format_amount(ceiling, rules.decimals)}, severity,
-                ))
+                problems.append(
+                    Problem(
+                        "above-ceiling",
+                        point.file,
+                        point.line,
+                        {**params, "limit": format_amount(ceiling, rules.decimals)},
+                        severity,
+                    )
+                )
     return problems
 
 
@@ -148,10 +158,14 @@ def check_postings(
         meta = entry.meta or {}
         file, line = relative(meta.get("filename"), root), meta.get("lineno")
         if isinstance(entry, data.Commodity) and entry.currency != rules.currency:
-            problems.append(Problem(
-                "currency-mismatch", file, line,
-                {"currency": entry.currency, "expected": rules.currency},
-            ))
+            problems.append(
+                Problem(
+                    "currency-mismatch",
+                    file,
+                    line,
+                    {"currency": entry.currency, "expected": rules.currency},
+                )
+            )
         if not isinstance(entry, data.Transaction):
             continue
         trade_id = meta.get("trade")
@@ -160,10 +174,14 @@ def check_postings(
             if first is None:
                 first_seen_ids[str(trade_id)] = (file, line)
             else:
-                problems.append(Problem(
-                    "duplicate-trade-id", file, line,
-                    {"trade_id": str(trade_id), "first": f"{first[0]}:{first[1]}"},
-                ))
+                problems.append(
+                    Problem(
+                        "duplicate-trade-id",
+                        file,
+                        line,
+                        {"trade_id": str(trade_id), "first": f"{first[0]}:{first[1]}"},
+                    )
+                )
         signs: dict[str, set[bool]] = defaultdict(set)
         for posting in entry.postings:
             problems.extend(_posting_problems(entry, posting, roster, rules, file, line))
@@ -189,43 +207,65 @@ def _posting_problems(
     if member_id is None:
         problems.append(Problem("foreign-account", file, line, {"account": posting.account}))
     elif roster.get(member_id) is None:
-        problems.append(Problem(
-            "unknown-member-account", file, line,
-            {"account": posting.account, "member": member_id},
-        ))
+        problems.append(
+            Problem(
+                "unknown-member-account",
+                file,
+                line,
+                {"account": posting.account, "member": member_id},
+            )
+        )
     else:
         status = roster.by_id[member_id].status_at(entry.date)
         if status != "active":
-            problems.append(Problem(
-                "member-not-active", file, line,
-                {"member": member_id, "status": status, "date": entry.date.isoformat()},
-            ))
+            problems.append(
+                Problem(
+                    "member-not-active",
+                    file,
+                    line,
+                    {"member": member_id, "status": status, "date": entry.date.isoformat()},
+                )
+            )
     units = posting.units
     if units is None or units.number is None:
         return problems
     if units.currency != rules.currency:
-        problems.append(Problem(
-            "wrong-currency", file, line,
-            {"currency": str(units.currency), "expected": rules.currency},
-        ))
+        problems.append(
+            Problem(
+                "wrong-currency",
+                file,
+                line,
+                {"currency": str(units.currency), "expected": rules.currency},
+            )
+        )
     if has_excess_precision(units.number, rules.decimals):
-        problems.append(Problem(
-            "too-precise", file, line,
-            {"amount": str(units.number), "decimals": str(rules.decimals)},
-        ))
+        problems.append(
+            Problem(
+                "too-precise",
+                file,
+                line,
+                {"amount": str(units.number), "decimals": str(rules.decimals)},
+            )
+        )
     if units.number == 0:
         problems.append(Problem("zero-amount", file, line, {"account": posting.account}))
     return problems
 
 
-def check_zero_sum(history: dict[str, list[DayBalance]], rules: Rules, main_file: str) -> list[Problem]:
+def check_zero_sum(
+    history: dict[str, list[DayBalance]], rules: Rules, main_file: str
+) -> list[Problem]:
     total = sum((series[-1].closing for series in history.values() if series), Decimal(0))
     if total == 0:
         return []
-    return [Problem(
-        "total-not-zero", main_file, None,
-        {"total": format_amount(total, rules.decimals), "currency": rules.currency},
-    )]
+    return [
+        Problem(
+            "total-not-zero",
+            main_file,
+            None,
+            {"total": format_amount(total, rules.decimals), "currency": rules.currency},
+        )
+    ]
 
 
 def check_ledger(

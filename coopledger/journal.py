@@ -95,10 +95,10 @@ def main_file_text(title: str, currency: str) -> str:
         f"; {title}: the top file of the journal, for bean-check, bean-query and fava.\n"
         "; Entries are not written here: each lives in journal/YYYY/MM/<member>.beancount,\n"
         "; found by the include below. See docs/journal-format.md.\n"
-        f"option \"title\" {quote_string(title)}\n"
-        f"option \"operating_currency\" \"{currency}\"\n"
-        f"plugin \"{PLUGIN_MODULE}\"\n"
-        f"include \"{INCLUDE_GLOB}\"\n"
+        f'option "title" {quote_string(title)}\n'
+        f'option "operating_currency" "{currency}"\n'
+        f'plugin "{PLUGIN_MODULE}"\n'
+        f'include "{INCLUDE_GLOB}"\n'
     )
 
 
@@ -122,12 +122,16 @@ def as_trade(entry: data.Directive) -> Trade | None:
     first, second = entry.postings
     if first.units is None or second.units is None:
         return None
-    payer_posting, payee_posting = (
-        (first, second) if first.units.number < 0 else (second, first)
-    )
+    first_number, second_number = first.units.number, second.units.number
+    if first_number is None or second_number is None:
+        return None
+    if first_number < 0:
+        payer_posting, payee_posting, amount = first, second, second_number
+    else:
+        payer_posting, payee_posting, amount = second, first, first_number
     payer = member_of_account(payer_posting.account)
     payee = member_of_account(payee_posting.account)
-    if payer is None or payee is None or payee_posting.units.number <= 0:
+    if payer is None or payee is None or amount <= 0:
         return None
     filename, line = source_of(entry)
     trade_id = entry.meta.get(TRADE_ID_KEY)
@@ -136,7 +140,7 @@ def as_trade(entry: data.Directive) -> Trade | None:
         date=entry.date,
         payer=payer,
         payee=payee,
-        amount=payee_posting.units.number,
+        amount=amount,
         memo=entry.narration or "",
         trade_id=str(trade_id) if trade_id is not None else None,
         category=str(category) if category is not None else None,

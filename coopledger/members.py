@@ -32,7 +32,15 @@ from coopledger.yamlfile import YamlList, YamlMap, load_yaml, quote
 MEMBERS_FILE = "members.yaml"
 STATUSES = ["active", "suspended", "left"]
 MEMBER_KEYS = [
-    "id", "name", "kind", "joined", "emails", "roles", "floor", "ceiling", "status",
+    "id",
+    "name",
+    "kind",
+    "joined",
+    "emails",
+    "roles",
+    "floor",
+    "ceiling",
+    "status",
 ]
 NOT_JOINED = "not-joined"
 
@@ -138,7 +146,9 @@ def parse_members(
             continue
         if member.id in seen_ids:
             reader.problem(
-                "member-duplicate-id", item.line_of("id"), member=member.id,
+                "member-duplicate-id",
+                item.line_of("id"),
+                member=member.id,
                 first_line=str(seen_ids[member.id]),
             )
             continue
@@ -147,8 +157,11 @@ def parse_members(
             owner = seen_emails.get(email.lower())
             if owner is not None and owner != member.id:
                 reader.problem(
-                    "member-duplicate-email", item.line_of("emails"), email=email,
-                    member=member.id, other=owner,
+                    "member-duplicate-email",
+                    item.line_of("emails"),
+                    email=email,
+                    member=member.id,
+                    other=owner,
                 )
             seen_emails[email.lower()] = member.id
         members.append(member)
@@ -176,8 +189,16 @@ def _read_member(
         return None
     assert member_id and name and kind and joined
     return Member(
-        id=member_id, name=name, kind=kind, joined=joined, emails=tuple(emails),
-        roles=tuple(roles), floor=floor, ceiling=ceiling, status=status, line=item.line,
+        id=member_id,
+        name=name,
+        kind=kind,
+        joined=joined,
+        emails=tuple(emails),
+        roles=tuple(roles),
+        floor=floor,
+        ceiling=ceiling,
+        status=status,
+        line=item.line,
     )
 
 
@@ -199,8 +220,13 @@ def _status_timeline(reader: FieldReader, item: YamlMap) -> Timeline[str] | None
         return None
     if isinstance(value, str):
         if value not in STATUSES:
-            reader.problem("yaml-bad-choice", item.line_of("status"), key="status",
-                           value=value, choices=", ".join(STATUSES))
+            reader.problem(
+                "yaml-bad-choice",
+                item.line_of("status"),
+                key="status",
+                value=value,
+                choices=", ".join(STATUSES),
+            )
             return None
         joined = item.get("joined")
         day = joined if isinstance(joined, datetime.date) else datetime.date(1, 1, 1)
@@ -214,8 +240,13 @@ def _status_timeline(reader: FieldReader, item: YamlMap) -> Timeline[str] | None
         if isinstance(when, datetime.datetime) or not isinstance(when, datetime.date):
             reader.problem("yaml-bad-date", line, key="status", value=str(when))
         elif status not in STATUSES:
-            reader.problem("yaml-bad-choice", line, key="status", value=str(status),
-                           choices=", ".join(STATUSES))
+            reader.problem(
+                "yaml-bad-choice",
+                line,
+                key="status",
+                value=str(status),
+                choices=", ".join(STATUSES),
+            )
         else:
             changes.append((when, str(status)))
     return Timeline(tuple(sorted(changes, key=lambda c: c[0])))

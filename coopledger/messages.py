@@ -20,107 +20,178 @@ from coopledger.problems import CoopError, Problem
 MESSAGES: dict[str, tuple[str, str]] = {
     # YAML files
     "yaml-syntax": ("the YAML cannot be read: {detail}", "fix the syntax on this line"),
-    "yaml-not-a-mapping": ("the file must be a mapping of keys to values",
-                           "start from the example in docs/rules.md"),
-    "yaml-unknown-key": ("unknown key '{key}' in {where}",
-                         "{suggestion_hint}the known keys are: {allowed}"),
+    "yaml-not-a-mapping": (
+        "the file must be a mapping of keys to values",
+        "start from the example in docs/rules.md",
+    ),
+    "yaml-unknown-key": (
+        "unknown key '{key}' in {where}",
+        "{suggestion_hint}the known keys are: {allowed}",
+    ),
     "yaml-missing-key": ("the key '{key}' is missing", "add '{key}:' with a value"),
     "yaml-wrong-type": ("'{key}' must be a {expected}", "write '{key}' as a {expected}"),
-    "yaml-bad-value": ("'{key}' has the value '{value}', which is not allowed",
-                       "write a value matching {rule}"),
+    "yaml-bad-value": (
+        "'{key}' has the value '{value}', which is not allowed",
+        "write a value matching {rule}",
+    ),
     "yaml-bad-choice": ("'{key}' is '{value}'", "use one of: {choices}"),
     "yaml-bad-integer": ("'{key}' is '{value}'", "use a whole number from {low} to {high}"),
-    "yaml-bad-date": ("'{key}' has '{value}', which is not a date",
-                      "write the date as YYYY-MM-DD"),
-    "yaml-bad-amount": ("'{key}' has '{value}', which is not an amount",
-                        "write a number such as -500 or 12.50"),
-    "yaml-amount-too-precise": ("'{key}' has {value}, more decimals than the currency's {decimals}",
-                                "round it to {decimals} decimal places"),
-    "rules-no-kinds": ("no member kind is defined under 'limits'",
-                       "add at least 'person: {{floor: -500, ceiling: 1000}}'"),
-    "member-duplicate-id": ("the member id '{member}' is used twice (first on line {first_line})",
-                            "give each member its own id"),
-    "member-duplicate-email": ("the e-mail {email} of '{member}' is also '{other}''s",
-                               "an e-mail address belongs to one member only"),
-    "missing-file": ("a file of the cooperative is missing",
-                     "restore it from git (git checkout -- FILE) or run coopledger init"),
+    "yaml-bad-date": ("'{key}' has '{value}', which is not a date", "write the date as YYYY-MM-DD"),
+    "yaml-bad-amount": (
+        "'{key}' has '{value}', which is not an amount",
+        "write a number such as -500 or 12.50",
+    ),
+    "yaml-amount-too-precise": (
+        "'{key}' has {value}, more decimals than the currency's {decimals}",
+        "round it to {decimals} decimal places",
+    ),
+    "rules-no-kinds": (
+        "no member kind is defined under 'limits'",
+        "add at least 'person: {{floor: -500, ceiling: 1000}}'",
+    ),
+    "member-duplicate-id": (
+        "the member id '{member}' is used twice (first on line {first_line})",
+        "give each member its own id",
+    ),
+    "member-duplicate-email": (
+        "the e-mail {email} of '{member}' is also '{other}''s",
+        "an e-mail address belongs to one member only",
+    ),
+    "missing-file": (
+        "a file of the cooperative is missing",
+        "restore it from git (git checkout -- FILE) or run coopledger init",
+    ),
     # journal
     "beancount": ("{message}", "see docs/journal-format.md"),
-    "conflict-marker": ("an unresolved git merge left the marker '{marker}'",
-                        "keep the lines you want, delete the markers, then commit"),
-    "currency-mismatch": ("the journal declares the currency {currency}, rules.yaml says {expected}",
-                          "make journal/coop/currency.beancount and rules.yaml agree"),
-    "duplicate-trade-id": ("the trade id '{trade_id}' is already used at {first}",
-                           "give this entry a new id, or remove the 'trade:' line"),
-    "foreign-account": ("the account {account} belongs to no member",
-                        "use Assets:Members:<Id> of a member in members.yaml"),
-    "unknown-member-account": ("the account {account} is for '{member}', who is not a member",
-                               "add the member with 'coopledger member add {member} ...' or fix the "
-                               "account name"),
-    "member-not-active": ("'{member}' is {status} on {date} and cannot trade",
-                          "date the entry when the member is active, or change its status"),
-    "wrong-currency": ("the amount is in {currency}, but the cooperative's currency is {expected}",
-                       "write the amount in {expected}"),
-    "too-precise": ("the amount {amount} has more than {decimals} decimals",
-                    "round it to {decimals} decimal places"),
-    "zero-amount": ("an amount of zero on {account}",
-                    "remove the posting or give it an amount"),
+    "conflict-marker": (
+        "an unresolved git merge left the marker '{marker}'",
+        "keep the lines you want, delete the markers, then commit",
+    ),
+    "currency-mismatch": (
+        "the journal declares the currency {currency}, rules.yaml says {expected}",
+        "make journal/coop/currency.beancount and rules.yaml agree",
+    ),
+    "duplicate-trade-id": (
+        "the trade id '{trade_id}' is already used at {first}",
+        "give this entry a new id, or remove the 'trade:' line",
+    ),
+    "foreign-account": (
+        "the account {account} belongs to no member",
+        "use Assets:Members:<Id> of a member in members.yaml",
+    ),
+    "unknown-member-account": (
+        "the account {account} is for '{member}', who is not a member",
+        "add the member with 'coopledger member add {member} ...' or fix the account name",
+    ),
+    "member-not-active": (
+        "'{member}' is {status} on {date} and cannot trade",
+        "date the entry when the member is active, or change its status",
+    ),
+    "wrong-currency": (
+        "the amount is in {currency}, but the cooperative's currency is {expected}",
+        "write the amount in {expected}",
+    ),
+    "too-precise": (
+        "the amount {amount} has more than {decimals} decimals",
+        "round it to {decimals} decimal places",
+    ),
+    "zero-amount": ("an amount of zero on {account}", "remove the posting or give it an amount"),
     "self-trade": ("'{member}' pays itself", "a trade needs two different members"),
-    "below-floor": ("{member}'s balance would be {balance} {currency} at the end of {date}, "
-                    "below its floor of {limit} {currency}",
-                    "lower the amount, or raise the floor in members.yaml"),
-    "above-ceiling": ("{member}'s balance would be {balance} {currency} at the end of {date}, "
-                      "above its ceiling of {limit} {currency}",
-                      "lower the amount, or raise the ceiling in members.yaml"),
-    "total-not-zero": ("the members' balances sum to {total} {currency} instead of zero",
-                       "every entry must move units between member accounts only"),
+    "below-floor": (
+        "{member}'s balance would be {balance} {currency} at the end of {date}, "
+        "below its floor of {limit} {currency}",
+        "lower the amount, or raise the floor in members.yaml",
+    ),
+    "above-ceiling": (
+        "{member}'s balance would be {balance} {currency} at the end of {date}, "
+        "above its ceiling of {limit} {currency}",
+        "lower the amount, or raise the ceiling in members.yaml",
+    ),
+    "total-not-zero": (
+        "the members' balances sum to {total} {currency} instead of zero",
+        "every entry must move units between member accounts only",
+    ),
     # operations (CoopError)
-    "not-a-cooperative": ("{path} is not a coopledger cooperative (no rules.yaml found here "
-                          "or above)", "cd into the cooperative, pass --dir, or run "
-                          "'coopledger init'"),
-    "already-a-cooperative": ("{path} already holds a cooperative ({file} exists)",
-                              "choose an empty folder"),
-    "not-a-git-repository": ("{path} is not the top of a git repository",
-                             "run 'git init' there, or 'coopledger init'"),
-    "detached-head": ("git is on a detached HEAD",
-                      "check out a branch first: git switch main"),
-    "dirty-tree": ("uncommitted changes in {files} ({count} file(s))",
-                   "commit them or undo them (git checkout -- FILE) first"),
-    "journal-locked": ("another coopledger command is writing to this cooperative",
-                       "wait for it to finish and try again"),
-    "no-author": ("no one to sign the commit: no --as member, no git identity of a member, "
-                  "and no treasurer in members.yaml",
-                  "pass --as MEMBER, or give a member the treasurer role and an e-mail"),
-    "author-without-email": ("'{member}' has no e-mail address to commit with",
-                             "add one: coopledger member ... or edit members.yaml"),
-    "unknown-member": ("'{member}' is not a member{suggestion_hint_short}",
-                       "see 'coopledger member list', or add the member first"),
+    "not-a-cooperative": (
+        "{path} is not a coopledger cooperative (no rules.yaml found here or above)",
+        "cd into the cooperative, pass --dir, or run 'coopledger init'",
+    ),
+    "already-a-cooperative": (
+        "{path} already holds a cooperative ({file} exists)",
+        "choose an empty folder",
+    ),
+    "not-a-git-repository": (
+        "{path} is not the top of a git repository",
+        "run 'git init' there, or 'coopledger init'",
+    ),
+    "detached-head": ("git is on a detached HEAD", "check out a branch first: git switch main"),
+    "dirty-tree": (
+        "uncommitted changes in {files} ({count} file(s))",
+        "commit them or undo them (git checkout -- FILE) first",
+    ),
+    "journal-locked": (
+        "another coopledger command is writing to this cooperative",
+        "wait for it to finish and try again",
+    ),
+    "no-author": (
+        "no one to sign the commit: no --as member, no git identity of a member, "
+        "and no treasurer in members.yaml",
+        "pass --as MEMBER, or give a member the treasurer role and an e-mail",
+    ),
+    "author-without-email": (
+        "'{member}' has no e-mail address to commit with",
+        "add one: coopledger member ... or edit members.yaml",
+    ),
+    "unknown-member": (
+        "'{member}' is not a member{suggestion_hint_short}",
+        "see 'coopledger member list', or add the member first",
+    ),
     "member-exists": ("'{member}' is already a member", "choose another id"),
-    "bad-member-id": ("'{member}' is not a valid member id",
-                      "use lowercase letters, digits and hyphens, like jean-luc or cafe-2"),
+    "bad-member-id": (
+        "'{member}' is not a valid member id",
+        "use lowercase letters, digits and hyphens, like jean-luc or cafe-2",
+    ),
     "bad-kind": ("'{kind}' is not a member kind", "use one of: {kinds}"),
     "bad-date": ("'{value}' is not a date", "write it as YYYY-MM-DD"),
-    "bad-currency": ("'{value}' cannot be a currency code",
-                     "use 2 to 24 capitals or digits, starting with a capital, like SEL"),
+    "bad-currency": (
+        "'{value}' cannot be a currency code",
+        "use 2 to 24 capitals or digits, starting with a capital, like SEL",
+    ),
     "bad-email": ("'{value}' is not an e-mail address", "write it as name@example.org"),
     "same-member": ("'{member}' cannot pay itself", "name two different members"),
     "amount-not-a-number": ("'{amount}' is not an amount", "write a number such as 40 or 12.50"),
-    "amount-not-positive": ("the amount must be more than zero, not {amount}",
-                            "give a positive amount; the payer comes first"),
-    "amount-too-precise": ("{amount} has more than {decimals} decimal places",
-                           "round it to {decimals} decimal places"),
-    "unknown-category": ("'{category}' is not a category of this cooperative",
-                         "use one of: {categories}"),
-    "member-not-active-on": ("'{member}' is {status} on {date}",
-                             "choose a date when the member is active"),
-    "trade-refused": ("the trade is refused: it would break the rules below",
-                      "change the amount, the date or the limits"),
-    "change-refused": ("the change is refused: it would break the rules below",
-                       "change what you asked for, or fix the entries named"),
-    "ledger-has-problems": ("the cooperative's files have problems, so nothing is written",
-                            "run 'coopledger check' and fix what it lists"),
-    "balance-not-zero": ("'{member}' cannot leave with a balance of {balance} {currency}",
-                         "settle the balance to zero with trades first"),
+    "amount-not-positive": (
+        "the amount must be more than zero, not {amount}",
+        "give a positive amount; the payer comes first",
+    ),
+    "amount-too-precise": (
+        "{amount} has more than {decimals} decimal places",
+        "round it to {decimals} decimal places",
+    ),
+    "unknown-category": (
+        "'{category}' is not a category of this cooperative",
+        "use one of: {categories}",
+    ),
+    "member-not-active-on": (
+        "'{member}' is {status} on {date}",
+        "choose a date when the member is active",
+    ),
+    "trade-refused": (
+        "the trade is refused: it would break the rules below",
+        "change the amount, the date or the limits",
+    ),
+    "change-refused": (
+        "the change is refused: it would break the rules below",
+        "change what you asked for, or fix the entries named",
+    ),
+    "ledger-has-problems": (
+        "the cooperative's files have problems, so nothing is written",
+        "run 'coopledger check' and fix what it lists",
+    ),
+    "balance-not-zero": (
+        "'{member}' cannot leave with a balance of {balance} {currency}",
+        "settle the balance to zero with trades first",
+    ),
     "git-failed": ("git refused: {detail}", "nothing was written; fix the repository and retry"),
 }
 

@@ -46,5 +46,16 @@ def parse_amount(text: str, decimals: int) -> Decimal:
     return value.quantize(quantum(decimals))
 
 
+def parse_limit(text: str, decimals: int) -> Decimal:
+    """Parse a floor or ceiling typed by a user: any sign, zero allowed."""
+    cleaned = text.strip().replace("\u00a0", "").replace(" ", "")
+    if not _AMOUNT.match(cleaned):
+        raise CoopError("amount-not-a-number", amount=text)
+    value = Decimal(cleaned.replace(",", "."))
+    if has_excess_precision(value, decimals):
+        raise CoopError("amount-too-precise", amount=text, decimals=str(decimals))
+    return value.quantize(quantum(decimals))
+
+
 def format_amount(value: Decimal, decimals: int) -> str:
     return f"{value.quantize(quantum(decimals)):f}"

@@ -59,8 +59,11 @@ def member_opens(roster: Roster, rules: Rules, root: str) -> list[data.Open]:
     filename = os.path.join(root, MEMBERS_FILE)
     return [
         data.Open(
-            data.new_metadata(filename, member.line), member.joined, member.account,
-            [rules.currency], None,
+            data.new_metadata(filename, member.line),
+            member.joined,
+            member.account,
+            [rules.currency],
+            None,
         )
         for member in roster
     ]

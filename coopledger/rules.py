@@ -96,8 +96,11 @@ def parse_rules(text: str, filename: str = RULES_FILE) -> tuple[Rules | None, li
     for index, item in enumerate(category_list or []):
         if not isinstance(item, str) or not item.strip():
             reader.problem(
-                "yaml-bad-value", category_list.line_of(index),  # type: ignore[union-attr]
-                key="categories", value=str(item), rule="text",
+                "yaml-bad-value",
+                category_list.line_of(index),  # type: ignore[union-attr]
+                key="categories",
+                value=str(item),
+                rule="text",
             )
         else:
             categories.append(item.strip())
@@ -117,9 +120,7 @@ def parse_rules(text: str, filename: str = RULES_FILE) -> tuple[Rules | None, li
     )
 
 
-def render_rules(
-    name: str, currency: str, currency_name: str, decimals: int = 2
-) -> str:
+def render_rules(name: str, currency: str, currency_name: str, decimals: int = 2) -> str:
     """The rules.yaml written by `coopledger init`."""
     from coopledger.yamlfile import quote
 

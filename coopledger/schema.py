@@ -108,8 +108,12 @@ class FieldReader:
             return default
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             self.problem(
-                "yaml-bad-integer", node.line_of(key), key=key, value=str(value),
-                low=str(low), high=str(high),
+                "yaml-bad-integer",
+                node.line_of(key),
+                key=key,
+                value=str(value),
+                low=str(low),
+                high=str(high),
             )
             return None
         return value

@@ -70,8 +70,9 @@ def find_root(start: Path) -> Path:
 
 
 def journal_files(root: Path) -> list[Path]:
-    return sorted(Path(p) for p in glob.glob(str(root / "journal" / "**" / "*.beancount"),
-                                             recursive=True))
+    return sorted(
+        Path(p) for p in glob.glob(str(root / "journal" / "**" / "*.beancount"), recursive=True)
+    )
 
 
 def _read_text(root: Path, name: str, problems: list[Problem]) -> str | None:
@@ -197,12 +198,12 @@ def apply(root: Path, change: Change) -> str:
             write_atomically(root / name, text)
         return gitrepo.commit(repo, list(change.files), change.message, change.author)
     except BaseException as error:
-        for name, text in previous.items():
-            if text is None:
+        for name, old_text in previous.items():
+            if old_text is None:
                 with contextlib.suppress(FileNotFoundError):
                     (root / name).unlink()
             else:
-                write_atomically(root / name, text)
+                write_atomically(root / name, old_text)
         with contextlib.suppress(Exception):
             gitrepo.unstage(repo, list(change.files))
         if isinstance(error, Exception) and not isinstance(error, CoopError):

@@ -78,7 +78,7 @@ _LineLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
 def load_yaml(text: str, filename: str) -> tuple[Any, list[Problem]]:
     """Parse `text`; on a syntax error return (None, [problem with its line])."""
     try:
-        return yaml.load(text, Loader=_LineLoader), []  # noqa: S506 - SafeLoader subclass
+        return yaml.load(text, Loader=_LineLoader), []
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None

@@ -13,5 +13,10 @@ from coopledger.cli import ledger_commands, member_commands  # noqa: F401 - regi
 from coopledger.cli.common import app, run
 
 
-def main() -> None:
-    sys.exit(run(app))
+def main(argv: list[str] | None = None) -> int:
+    """Run `coopledger` with `argv` (default: the command line); return the exit code."""
+    return run(app, argv)
+
+
+def entry() -> None:
+    sys.exit(main())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -43,7 +42,10 @@ state = State()
 @app.callback()
 def _options(
     directory: Path = typer.Option(
-        None, "--dir", "-C", help="The cooperative's folder (default: here or above).",
+        None,
+        "--dir",
+        "-C",
+        help="The cooperative's folder (default: here or above).",
         envvar="COOPLEDGER_DIR",
     ),
 ) -> None:
@@ -97,10 +99,10 @@ def problem_json(problem: Problem) -> dict[str, Any]:
     }
 
 
-def run(application: typer.Typer) -> int:
+def run(application: typer.Typer, argv: list[str] | None = None) -> int:
     """Run the app; the one place where failures become messages and exit codes."""
     try:
-        application(standalone_mode=False)
+        application(args=argv, prog_name="coopledger", standalone_mode=False)
     except CoopError as error:
         err.print(f"error: {error_text(error)}", markup=False)
         print_problems(error.problems)
@@ -120,7 +122,3 @@ def run(application: typer.Typer) -> int:
             return error.exit_code
         raise
     return EXIT_OK
-
-
-def environment_is_ci() -> bool:
-    return bool(os.environ.get("CI"))

@@ -63,8 +63,12 @@ def init(
             raise CoopError("author-without-email", member=treasurer)
         validate_emails([email])
         first = Member(
-            id=treasurer, name=treasurer_name or treasurer, kind=kind,
-            joined=parse_day(joined, default=today), emails=(email,), roles=("treasurer",),
+            id=treasurer,
+            name=treasurer_name or treasurer,
+            kind=kind,
+            joined=parse_day(joined, default=today),
+            emails=(email,),
+            roles=("treasurer",),
         )
     if first is not None:
         author: gitrepo.Identity = (first.name, first.emails[0])
@@ -83,8 +87,10 @@ def init(
         raise CoopError("already-a-cooperative", path=str(root), file=".git")
     store.apply(root, store.Change(files, f"init: {title}", author))
     out.print(f"Created the cooperative {title} in {root}", markup=False)
-    out.print(f"  currency {currency}; next: coopledger member add ID --name NAME --kind person",
-              markup=False)
+    out.print(
+        f"  currency {currency}; next: coopledger member add ID --name NAME --kind person",
+        markup=False,
+    )
 
 
 @app.command()
@@ -105,8 +111,14 @@ def trade(
         coop = store.load(root)
         author = author_for(root, coop, as_member)
         change, recorded = plan_trade(
-            coop, payer=payer, payee=payee, amount=amount, day=day, memo=memo,
-            category=category, author=author,
+            coop,
+            payer=payer,
+            payee=payee,
+            amount=amount,
+            day=day,
+            memo=memo,
+            category=category,
+            author=author,
         )
         sha = store.apply(root, change)
     assert coop.rules is not None
@@ -119,8 +131,7 @@ def trade(
     )
     for member, delta in ((payer, -recorded.amount), (payee, recorded.amount)):
         balance = current_balance(coop, member) + delta
-        out.print(f"  {member:<20} {format_amount(balance, decimals):>12} {currency}",
-                  markup=False)
+        out.print(f"  {member:<20} {format_amount(balance, decimals):>12} {currency}", markup=False)
 
 
 @app.command()
@@ -139,12 +150,14 @@ def balances(
     rows = balance_rows(coop.history, coop.roster, rules, day)
     amount = lambda value: None if value is None else format_amount(value, rules.decimals)  # noqa: E731
     if as_json:
-        print_json({
-            "currency": rules.currency,
-            "at": day.isoformat(),
-            "balances": {row.member: amount(row.balance) for row in rows},
-            "total": amount(total(rows)),
-        })
+        print_json(
+            {
+                "currency": rules.currency,
+                "at": day.isoformat(),
+                "balances": {row.member: amount(row.balance) for row in rows},
+                "total": amount(total(rows)),
+            }
+        )
         return
     table = Table(title=f"{rules.name}: balances at {day.isoformat()} ({rules.currency})")
     for heading in ("member", "name", "balance", "floor", "ceiling", "can pay", "can receive"):
@@ -153,15 +166,21 @@ def balances(
     for row in rows:
         suffix = "" if row.status == "active" else f" ({row.status})"
         table.add_row(
-            row.member, row.name + suffix, amount(row.balance), amount(row.floor) or "",
-            amount(row.ceiling) or "", amount(row.spendable) or "", amount(row.receivable) or "",
+            row.member,
+            row.name + suffix,
+            amount(row.balance),
+            amount(row.floor) or "",
+            amount(row.ceiling) or "",
+            amount(row.spendable) or "",
+            amount(row.receivable) or "",
         )
     table.add_section()
     table.add_row("total", "", amount(total(rows)), "", "", "", "")
     out.print(table)
     if coop.errors:
-        err.print(f"{len(coop.errors)} problem(s) in the files: run 'coopledger check'",
-                  markup=False)
+        err.print(
+            f"{len(coop.errors)} problem(s) in the files: run 'coopledger check'", markup=False
+        )
 
 
 @app.command()
@@ -174,12 +193,14 @@ def check(
     errors = coop.errors
     warnings = [p for p in coop.problems if not p.is_error]
     if as_json:
-        print_json({
-            "ok": not errors,
-            "errors": len(errors),
-            "warnings": len(warnings),
-            "problems": [problem_json(p) for p in coop.problems],
-        })
+        print_json(
+            {
+                "ok": not errors,
+                "errors": len(errors),
+                "warnings": len(warnings),
+                "problems": [problem_json(p) for p in coop.problems],
+            }
+        )
     else:
         print_problems(coop.problems, out)
         if errors:
@@ -187,9 +208,7 @@ def check(
         else:
             members = len(coop.roster) if coop.roster else 0
             trades = sum(1 for _ in trades_of(coop.entries))
-            balance_sum = sum(
-                (s[-1].closing for s in coop.history.values() if s), Decimal(0)
-            )
+            balance_sum = sum((s[-1].closing for s in coop.history.values() if s), Decimal(0))
             currency = coop.rules.currency if coop.rules else ""
             out.print(
                 f"ok: {members} members, {trades} trades, balances sum to "

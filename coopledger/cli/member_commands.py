@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import typer
 from rich.table import Table
 
@@ -19,7 +21,7 @@ from coopledger.cli.common import (
     print_problems,
 )
 from coopledger.members import Member
-from coopledger.money import format_amount, parse_amount
+from coopledger.money import format_amount, parse_limit
 from coopledger.problems import CoopError
 from coopledger.timeline import Timeline
 
@@ -27,16 +29,8 @@ member_app = typer.Typer(help="Add members, list them, change their status.", no
 app.add_typer(member_app, name="member")
 
 
-def _limit(text: str | None, decimals: int) -> Timeline | None:  # type: ignore[type-arg]
-    if text is None:
-        return None
-    negative = text.strip().startswith("-")
-    value = parse_amount(text.strip().lstrip("-"), decimals) if text.strip("-0.,") else None
-    if value is None:
-        from decimal import Decimal
-
-        return Timeline.constant(Decimal(0).quantize(Decimal(1).scaleb(-decimals)))
-    return Timeline.constant(-value if negative else value)
+def _limit(text: str | None, decimals: int) -> Timeline[Decimal] | None:
+    return None if text is None else Timeline.constant(parse_limit(text, decimals))
 
 
 @member_app.command("add")
@@ -58,9 +52,14 @@ def add(
         coop = store.load(root)
         rules, _ = usable(coop)
         member = Member(
-            id=member_id, name=name.strip(), kind=kind, joined=parse_day(joined),
-            emails=tuple(email), roles=tuple(role),
-            floor=_limit(floor, rules.decimals), ceiling=_limit(ceiling, rules.decimals),
+            id=member_id,
+            name=name.strip(),
+            kind=kind,
+            joined=parse_day(joined),
+            emails=tuple(email),
+            roles=tuple(role),
+            floor=_limit(floor, rules.decimals),
+            ceiling=_limit(ceiling, rules.decimals),
         )
         try:
             author = author_for(root, coop, as_member)
@@ -84,20 +83,37 @@ def list_members(as_json: bool = typer.Option(False, "--json", help="Print JSON.
     today = datetime.date.today()
     rows = {r.member: r for r in balance_rows(coop.history, roster, rules, today)}
     if as_json:
-        print_json([
-            {"id": m.id, "name": m.name, "kind": m.kind, "status": m.status_at(today),
-             "joined": m.joined.isoformat(), "roles": list(m.roles),
-             "balance": format_amount(rows[m.id].balance, rules.decimals) if m.id in rows else None}
-            for m in roster
-        ])
+        print_json(
+            [
+                {
+                    "id": m.id,
+                    "name": m.name,
+                    "kind": m.kind,
+                    "status": m.status_at(today),
+                    "joined": m.joined.isoformat(),
+                    "roles": list(m.roles),
+                    "balance": format_amount(rows[m.id].balance, rules.decimals)
+                    if m.id in rows
+                    else None,
+                }
+                for m in roster
+            ]
+        )
         return
     table = Table(title=f"{rules.name}: {len(roster)} members")
     for heading in ("id", "name", "kind", "status", "joined", "roles", "balance"):
         table.add_column(heading, justify="right" if heading == "balance" else "left")
     for m in roster:
         balance = format_amount(rows[m.id].balance, rules.decimals) if m.id in rows else ""
-        table.add_row(m.id, m.name, m.kind, m.status_at(today), m.joined.isoformat(),
-                      ", ".join(m.roles), balance)
+        table.add_row(
+            m.id,
+            m.name,
+            m.kind,
+            m.status_at(today),
+            m.joined.isoformat(),
+            ", ".join(m.roles),
+            balance,
+        )
     out.print(table)
 
 
@@ -110,8 +126,9 @@ def show(member_id: str = typer.Argument(..., metavar="ID")) -> None:
     rules, roster = usable(coop)
     member = known_member(roster, member_id)
     today = datetime.date.today()
-    row = next((r for r in balance_rows(coop.history, roster, rules, today)
-                if r.member == member_id), None)
+    row = next(
+        (r for r in balance_rows(coop.history, roster, rules, today) if r.member == member_id), None
+    )
     lines = [
         f"{member.id}: {member.name}",
         f"  kind      {member.kind}",
@@ -123,8 +140,11 @@ def show(member_id: str = typer.Argument(..., metavar="ID")) -> None:
     ]
     if row is not None:
         fmt = lambda v: "-" if v is None else f"{format_amount(v, rules.decimals)} {rules.currency}"  # noqa: E731
-        lines += [f"  balance   {fmt(row.balance)}", f"  floor     {fmt(row.floor)}",
-                  f"  ceiling   {fmt(row.ceiling)}"]
+        lines += [
+            f"  balance   {fmt(row.balance)}",
+            f"  floor     {fmt(row.floor)}",
+            f"  ceiling   {fmt(row.ceiling)}",
+        ]
     for line in lines:
         out.print(line, markup=False)
 

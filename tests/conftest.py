@@ -1,0 +1,113 @@
+"""Shared fixtures: a real cooperative in a temporary git repository.
+
+Tests run the real command in-process (`coopledger.cli.main`) on a cooperative
+created by `coopledger init`, on a machine where git has no identity: the
+global and system git configuration are hidden from every test.
+
+    def test_alice_pays(coop):
+        result = coop.run("trade", "alice", "fournil", "40")
+        assert result.code == 0
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from coopledger.cli import main
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def text(self) -> str:
+        return self.out + self.err
+
+
+@dataclass
+class Coop:
+    """A cooperative on disk, with the helpers a test needs to use it like a person."""
+
+    root: Path
+    capsys: pytest.CaptureFixture[str]
+
+    def run(self, *args: str) -> Result:
+        self.capsys.readouterr()
+        code = main(["--dir", str(self.root), *args])
+        captured = self.capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    def git(self, *args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=self.root, check=True, capture_output=True, text=True
+        ).stdout
+
+    def log(self) -> list[str]:
+        """Commit subjects, newest first."""
+        return self.git("log", "--format=%s").splitlines()
+
+    def status(self) -> str:
+        return self.git("status", "--porcelain")
+
+    def read(self, name: str) -> str:
+        return (self.root / name).read_text(encoding="utf-8")
+
+    def write(self, name: str, text: str) -> None:
+        path = self.root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+    def append(self, name: str, text: str) -> None:
+        path = self.root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(text)
+
+    def commit_all(self, message: str = "by hand", email: str = "tresa@example.org") -> None:
+        self.git("add", "-A")
+        self.git("-c", "user.name=Test", "-c", f"user.email={email}", "commit", "-qm", message)
+
+
+@pytest.fixture(autouse=True)
+def no_git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Every test runs as on a fresh machine: no global or system git config."""
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "no-global-gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.delenv("COOPLEDGER_DIR", raising=False)
+    monkeypatch.setenv("COLUMNS", "120")
+
+
+@pytest.fixture
+def empty_coop(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Coop:
+    """A new cooperative with only its treasurer, tresa."""
+    root = tmp_path / "sel"
+    coop = Coop(root, capsys)
+    result = coop.run(
+        "init", str(root), "--name", "SEL du Canal", "--currency", "SEL",
+        "--treasurer", "tresa", "--treasurer-name", "Trésorière", "--email", "tresa@example.org",
+        "--joined", "2024-01-01",
+    )
+    assert result.code == 0, result.text
+    return coop
+
+
+@pytest.fixture
+def coop(empty_coop: Coop) -> Coop:
+    """tresa (treasurer), alice and bob (persons: floor -500, ceiling 1000) and
+    fournil (a business with its own floor -2000 and ceiling 5000), all joined 2024-01-01."""
+    for args in (
+        ("alice", "--name", "Alice Martin", "--email", "alice@example.org"),
+        ("bob", "--name", "Bob Durand", "--email", "bob@example.org"),
+        ("fournil", "--name", "Le Fournil", "--kind", "business", "--floor", "-2000",
+         "--ceiling", "5000", "--email", "fournil@example.org"),
+    ):
+        result = empty_coop.run("member", "add", *args, "--joined", "2024-01-01")
+        assert result.code == 0, result.text
+    return empty_coop

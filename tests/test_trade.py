@@ -1,0 +1,40 @@
+"""`coopledger trade`: a payment between two members, checked, written and committed."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import Coop
+
+
+def balances(coop: Coop) -> dict[str, str]:
+    result = coop.run("balances", "--json")
+    assert result.code == 0, result.text
+    return json.loads(result.out)["balances"]
+
+
+def test_a_trade_is_written_committed_and_moves_both_balances(coop: Coop) -> None:
+    result = coop.run("trade", "alice", "fournil", "40", "--memo", "pain, novembre",
+                      "--date", "2026-11-20")
+
+    assert result.code == 0, result.text
+    assert "alice → fournil 40.00 SEL" in result.out
+    assert coop.log()[0] == "trade: alice → fournil 40.00 SEL — pain, novembre"
+    assert coop.status() == ""
+    entry = coop.read("journal/2026/11/alice.beancount")
+    assert '2026-11-20 * "pain, novembre"' in entry
+    assert "Assets:Members:Alice" in entry and "-40.00 SEL" in entry
+    assert balances(coop) == {"tresa": "0.00", "alice": "-40.00", "bob": "0.00",
+                              "fournil": "40.00"}
+
+
+def test_a_trade_below_the_floor_is_refused_and_changes_nothing(coop: Coop) -> None:
+    before = coop.log()
+
+    result = coop.run("trade", "alice", "bob", "500.01", "--date", "2026-11-20")
+
+    assert result.code == 1
+    assert "below its floor of -500.00 SEL" in result.err
+    assert coop.log() == before
+    assert coop.status() == ""
+    assert not (coop.root / "journal/2026/11/alice.beancount").exists()
