@@ -83,8 +83,9 @@ def appended(old: str, entry_text: str) -> str:
     return old.rstrip("\n") + "\n\n" + entry_text
 
 
-def plan_trade(
-    coop: Cooperative,
+def checked_trade(
+    rules: Rules,
+    roster: Roster,
     *,
     payer: str,
     payee: str,
@@ -92,9 +93,12 @@ def plan_trade(
     day: datetime.date,
     memo: str = "",
     category: str | None = None,
-    author: Identity,
-) -> tuple[Change, Trade]:
-    rules, roster = usable(coop)
+    trade_id: str | None = None,
+) -> Trade:
+    """The trade a user asked for, or CoopError: members, amount, category, statuses.
+
+    Shared by `plan_trade` and the CSV import; the ledger checks come after.
+    """
     payer_member = known_member(roster, payer)
     payee_member = known_member(roster, payee)
     if payer == payee:
@@ -110,7 +114,32 @@ def plan_trade(
             raise CoopError(
                 "member-not-active-on", member=member.id, status=status, date=day.isoformat()
             )
-    trade = Trade(day, payer, payee, value, memo.strip(), new_trade_id(day), category)
+    return Trade(day, payer, payee, value, memo.strip(), trade_id or new_trade_id(day), category)
+
+
+def plan_trade(
+    coop: Cooperative,
+    *,
+    payer: str,
+    payee: str,
+    amount: str,
+    day: datetime.date,
+    memo: str = "",
+    category: str | None = None,
+    author: Identity,
+) -> tuple[Change, Trade]:
+    rules, roster = usable(coop)
+    trade = checked_trade(
+        rules,
+        roster,
+        payer=payer,
+        payee=payee,
+        amount=amount,
+        day=day,
+        memo=memo,
+        category=category,
+    )
+    value = trade.amount
     path = entry_path(day, payer)
     old = (coop.root / path).read_text(encoding="utf-8") if (coop.root / path).exists() else ""
     entry_text = format_trade(trade, rules.currency, rules.decimals)
