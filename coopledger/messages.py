@@ -84,7 +84,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "add the member with 'coopledger member add {member} ...' or fix the account name",
     ),
     "member-not-active": (
-        "'{member}' is {status} on {date} and cannot trade",
+        "'{member}' is {status_words} on {date} and cannot trade",
         "date the entry when the member is active, or change its status",
     ),
     "wrong-currency": (
@@ -173,7 +173,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "use one of: {categories}",
     ),
     "member-not-active-on": (
-        "'{member}' is {status} on {date}",
+        "'{member}' is {status_words} on {date}",
         "choose a date when the member is active",
     ),
     "trade-refused": (
@@ -196,6 +196,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+# a member's status (members.Member.status_at) as it reads in "'bob' is ... on 2024-06-01"
+STATUS_WORDS = {
+    "not-joined": "not yet a member",
+    "suspended": "suspended",
+    "left": "no longer a member",
+    "active": "active",
+}
+
+
 class _Lenient(string.Formatter):
     def get_value(self, key, args, kwargs):  # type: ignore[no-untyped-def]
         if isinstance(key, str):
@@ -213,6 +222,8 @@ def _words(code: str, params: Mapping[str, str]) -> tuple[str, str]:
     suggestion = params.get("suggestion", "")
     values["suggestion_hint"] = f"did you mean '{suggestion}'? " if suggestion else ""
     values["suggestion_hint_short"] = f" (did you mean '{suggestion}'?)" if suggestion else ""
+    status = params.get("status", "")
+    values["status_words"] = STATUS_WORDS.get(status, status)
     return _FORMAT.format(message, **values), _FORMAT.format(fix, **values)
 
 

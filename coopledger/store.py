@@ -24,6 +24,7 @@ from beancount import loader
 from beancount.core import data
 
 from coopledger import gitrepo
+from coopledger.cache import CACHE_DIR, load_journal
 from coopledger.checks import DayBalance, check_ledger, conflict_markers, daily_balances, relative
 from coopledger.journal import MAIN_FILE
 from coopledger.members import MEMBERS_FILE, Roster, parse_members
@@ -90,8 +91,11 @@ def _read_text(root: Path, name: str, problems: list[Problem]) -> str | None:
     return None if marks else text
 
 
-def load(root: Path) -> Cooperative:
-    """Read everything and find every problem."""
+def load(root: Path, *, use_cache: bool = True) -> Cooperative:
+    """Read everything and find every problem.
+
+    With `use_cache`, unchanged journal files are not parsed again (see `cache`).
+    """
     problems: list[Problem] = []
     rules = roster = None
     rules_text = _read_text(root, RULES_FILE, problems)
@@ -111,7 +115,8 @@ def load(root: Path) -> Cooperative:
         problems.extend(marks)
 
     with preloaded(rules, roster):
-        entries, bean_errors, options = loader.load_file(str(root / MAIN_FILE))
+        cache_dir = root / CACHE_DIR if use_cache else None
+        entries, bean_errors, options = load_journal(str(root / MAIN_FILE), cache_dir)
 
     ledger_problems: list[Problem] = []
     history: dict[str, list[DayBalance]] = {}
@@ -170,11 +175,22 @@ def locked(root: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _file_mode(path: Path) -> int:
+    """The mode of `path` if it exists, else what a plain new file gets under the umask."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_atomically(path: Path, text: str) -> None:
     """Replace `path` with `text` so that a crash leaves the old or the new file, whole."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, _file_mode(path))  # mkstemp makes 0600 files; keep the usual mode
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()

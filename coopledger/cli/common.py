@@ -117,8 +117,11 @@ def run(application: typer.Typer, argv: list[str] | None = None) -> int:
     except Exception as error:  # click usage errors and the unexpected
         import click
 
-        if isinstance(error, click.ClickException):
+        # typer >= 0.20 vendors click: its usage errors are not click's own classes
+        if isinstance(error, (click.ClickException, typer.TyperException)) and hasattr(
+            error, "show"
+        ):
             error.show()
-            return error.exit_code
+            return int(getattr(error, "exit_code", 2))
         raise
     return EXIT_OK
