@@ -24,7 +24,6 @@ from beancount import loader
 from beancount.core import data
 
 from coopledger import gitrepo
-from coopledger.cache import CACHE_DIR, load_journal
 from coopledger.checks import DayBalance, check_ledger, conflict_markers, daily_balances, relative
 from coopledger.journal import MAIN_FILE
 from coopledger.members import MEMBERS_FILE, Roster, parse_members
@@ -91,11 +90,8 @@ def _read_text(root: Path, name: str, problems: list[Problem]) -> str | None:
     return None if marks else text
 
 
-def load(root: Path, *, use_cache: bool = True) -> Cooperative:
-    """Read everything and find every problem.
-
-    With `use_cache`, unchanged journal files are not parsed again (see `cache`).
-    """
+def load(root: Path) -> Cooperative:
+    """Read everything and find every problem."""
     problems: list[Problem] = []
     rules = roster = None
     rules_text = _read_text(root, RULES_FILE, problems)
@@ -115,8 +111,7 @@ def load(root: Path, *, use_cache: bool = True) -> Cooperative:
         problems.extend(marks)
 
     with preloaded(rules, roster):
-        cache_dir = root / CACHE_DIR if use_cache else None
-        entries, bean_errors, options = load_journal(str(root / MAIN_FILE), cache_dir)
+        entries, bean_errors, options = loader.load_file(str(root / MAIN_FILE))
 
     ledger_problems: list[Problem] = []
     history: dict[str, list[DayBalance]] = {}
