@@ -251,3 +251,46 @@ def error_text(error: CoopError) -> str:
     where = location(error.file, error.line)
     prefix = f"{where}: " if where else ""
     return f"{prefix}{message}" + (f"\n  → {fix}" if fix else "")
+
+# reports, statements, CSV import and exports (coopledger.reports, coopledger.csvio)
+MESSAGES.update(
+    {
+        "bad-month": ("'{value}' is not a month", "write it as YYYY-MM, like 2026-11"),
+        "bad-choice": ("'{value}' is not a choice for {option}", "use one of: {choices}"),
+        "bad-period": (
+            "the period starts on {start}, after its end on {end}",
+            "give --from a date before --to",
+        ),
+        "file-not-found": ("cannot read {path}: no such file", "check the file's name and folder"),
+        "csv-not-utf8": (
+            "the file is not UTF-8 text",
+            "save it from the spreadsheet as 'CSV UTF-8' (comma or semicolon separated)",
+        ),
+        "csv-empty": (
+            "the file is empty",
+            "the first line must be the header: date,payer,payee,amount,memo",
+        ),
+        "csv-no-rows": ("the file has a header but no trades", "add one line per trade"),
+        "csv-missing-column": (
+            "the header lacks the column(s) {columns}",
+            "the first line must name the columns: {expected}",
+        ),
+        "csv-unknown-column": (
+            "the header has unknown column(s) {columns}",
+            "use only: {allowed}",
+        ),
+        "csv-wrong-field-count": (
+            "this line has {found} field(s) where the header has {expected}",
+            "put memos holding the separator between double quotes",
+        ),
+        "import-refused": (
+            "the import is refused and nothing is written: every problem is listed below",
+            "fix these lines of the file and import it again",
+        ),
+        "import-possible-duplicate": (
+            "a trade {payer} → {payee} on {date} with the same amount and memo "
+            "is already in the journal",
+            "if the file was imported before, undo this import with 'git revert HEAD'",
+        ),
+    }
+)
