@@ -153,7 +153,10 @@ class Change:
 def locked(root: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[None]:
     """Hold the cooperative's write lock (in .git, so it is never committed)."""
     git_dir = root / ".git"
-    lock_path = (git_dir if git_dir.is_dir() else root) / LOCK_FILE
+    if not git_dir.is_dir():  # a worktree's .git file, or no git yet: a folder git ignores
+        git_dir = root / ".coopledger"
+        git_dir.mkdir(exist_ok=True)
+    lock_path = git_dir / LOCK_FILE
     with open(lock_path, "a+") as handle:
         deadline = time.monotonic() + timeout
         while True:

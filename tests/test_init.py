@@ -26,7 +26,9 @@ def git_in(folder: Path, *args: str) -> str:
 
 
 def test_init_creates_the_files_and_one_commit_without_any_git_identity(new: Coop) -> None:
-    result = new.run("init", str(new.root), "--name", "SEL du Canal", "--currency", "SEL", *TREASURER)
+    result = new.run(
+        "init", str(new.root), "--name", "SEL du Canal", "--currency", "SEL", *TREASURER
+    )
 
     assert result.code == 0, result.text
     assert "Created the cooperative SEL du Canal" in result.out
@@ -152,8 +154,15 @@ def test_init_refuses_an_unknown_treasurer_kind(new: Coop) -> None:
 
 def test_init_with_a_custom_currency_and_back_dated_treasurer(new: Coop) -> None:
     result = new.run(
-        "init", str(new.root), "--currency", "HEURE", "--currency-name", "heure",
-        *TREASURER, "--joined", "2019-03-01",
+        "init",
+        str(new.root),
+        "--currency",
+        "HEURE",
+        "--currency-name",
+        "heure",
+        *TREASURER,
+        "--joined",
+        "2019-03-01",
     )
 
     assert result.code == 0, result.text

@@ -17,9 +17,25 @@ def unchanged(coop: Coop, members_before: str, log_before: list[str]) -> None:
 
 def test_member_add_writes_members_yaml_and_commits(empty_coop: Coop) -> None:
     result = empty_coop.run(
-        "member", "add", "helene", "--name", "Hélène Dupré", "--kind", "person",
-        "--email", "helene@example.org", "--email", "h.dupre@example.org",
-        "--joined", "2019-05-04", "--floor", "-300", "--ceiling", "800", "--role", "animatrice",
+        "member",
+        "add",
+        "helene",
+        "--name",
+        "Hélène Dupré",
+        "--kind",
+        "person",
+        "--email",
+        "helene@example.org",
+        "--email",
+        "h.dupre@example.org",
+        "--joined",
+        "2019-05-04",
+        "--floor",
+        "-300",
+        "--ceiling",
+        "800",
+        "--role",
+        "animatrice",
     )
 
     assert result.code == 0, result.text
@@ -60,8 +76,13 @@ def test_member_list_and_show(coop: Coop) -> None:
     assert list(rows) == ["tresa", "alice", "bob", "fournil"]
     assert rows["alice"]["balance"] == "-40.00"
     assert rows["fournil"] == {
-        "id": "fournil", "name": "Le Fournil", "kind": "business", "status": "active",
-        "joined": "2024-01-01", "roles": [], "balance": "40.00",
+        "id": "fournil",
+        "name": "Le Fournil",
+        "kind": "business",
+        "status": "active",
+        "joined": "2024-01-01",
+        "roles": [],
+        "balance": "40.00",
     }
     assert shown.code == 0, shown.text
     assert "fournil: Le Fournil" in shown.out
@@ -140,8 +161,20 @@ def test_leave_after_settling_to_zero(coop: Coop) -> None:
 
 
 def test_a_member_can_join_years_ago_and_trade_then(empty_coop: Coop) -> None:
-    assert empty_coop.run("member", "add", "ana", "--name", "Ana", "--joined", "2012-09-01",
-                          "--email", "ana@example.org").code == 0
+    assert (
+        empty_coop.run(
+            "member",
+            "add",
+            "ana",
+            "--name",
+            "Ana",
+            "--joined",
+            "2012-09-01",
+            "--email",
+            "ana@example.org",
+        ).code
+        == 0
+    )
 
     result = empty_coop.run("trade", "ana", "tresa", "3", "--date", "2013-01-15")
 
