@@ -102,7 +102,8 @@ def problem_json(problem: Problem) -> dict[str, Any]:
 def run(application: typer.Typer, argv: list[str] | None = None) -> int:
     """Run the app; the one place where failures become messages and exit codes."""
     try:
-        application(args=argv, prog_name="coopledger", standalone_mode=False)
+        # without standalone mode, click returns the code of a typer.Exit instead of raising
+        code = application(args=argv, prog_name="coopledger", standalone_mode=False)
     except CoopError as error:
         err.print(f"error: {error_text(error)}", markup=False)
         print_problems(error.problems)
@@ -124,4 +125,4 @@ def run(application: typer.Typer, argv: list[str] | None = None) -> int:
             error.show()
             return int(getattr(error, "exit_code", 2))
         raise
-    return EXIT_OK
+    return code if isinstance(code, int) else EXIT_OK
