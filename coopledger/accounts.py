@@ -30,6 +30,38 @@ def member_account(member_id: str) -> str:
     return f"{MEMBERS_ROOT}:{member_id[:1].upper()}{member_id[1:]}"
 
 
+RECEIVABLE_ROOT = "Assets:Receivable"
+PAYABLE_ROOT = "Liabilities:Payable"
+
+
+def receivable_account(member_id: str) -> str:
+    """What others owe `member_id` on open invoices (it is their creditor)."""
+    return f"{RECEIVABLE_ROOT}:{member_id[:1].upper()}{member_id[1:]}"
+
+
+def payable_account(member_id: str) -> str:
+    """What `member_id` owes others on open invoices (it is their debtor)."""
+    return f"{PAYABLE_ROOT}:{member_id[:1].upper()}{member_id[1:]}"
+
+
+def obligation_of_account(account: str) -> tuple[str, str] | None:
+    """("receivable" or "payable", member id) for an invoice account, else None.
+
+    >>> obligation_of_account("Liabilities:Payable:Jean-luc")
+    ('payable', 'jean-luc')
+    """
+    for root, kind, make in (
+        (RECEIVABLE_ROOT, "receivable", receivable_account),
+        (PAYABLE_ROOT, "payable", payable_account),
+    ):
+        if account.startswith(root + ":"):
+            rest = account[len(root) + 1 :]
+            candidate = rest[:1].lower() + rest[1:]
+            if is_member_id(candidate) and make(candidate) == account:
+                return kind, candidate
+    return None
+
+
 def member_of_account(account: str) -> str | None:
     """The member id behind an account, or None if it is no member account."""
     prefix = MEMBERS_ROOT + ":"

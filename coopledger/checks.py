@@ -25,7 +25,8 @@ from decimal import Decimal
 
 from beancount.core import data
 
-from coopledger.accounts import member_of_account
+from coopledger.accounts import member_of_account, obligation_of_account
+from coopledger.invoices import check_invoices
 from coopledger.limits import ceiling_at, floor_at
 from coopledger.members import Roster
 from coopledger.money import format_amount, has_excess_precision
@@ -204,7 +205,19 @@ def _posting_problems(
 ) -> list[Problem]:
     problems: list[Problem] = []
     member_id = member_of_account(posting.account)
-    if member_id is None:
+    obligation = obligation_of_account(posting.account)  # invoices: see coopledger.invoices
+    if obligation is not None and roster.get(obligation[1]) is not None:
+        pass  # a member's invoice account; coopledger.invoices checks how it is used
+    elif obligation is not None:
+        problems.append(
+            Problem(
+                "unknown-member-account",
+                file,
+                line,
+                {"account": posting.account, "member": obligation[1]},
+            )
+        )
+    elif member_id is None:
         problems.append(Problem("foreign-account", file, line, {"account": posting.account}))
     elif roster.get(member_id) is None:
         problems.append(
@@ -281,5 +294,6 @@ def check_ledger(
         *check_postings(entries, roster, rules, root),
         *check_limits(history, roster, rules),
         *check_zero_sum(history, rules, main_file),
+        *check_invoices(entries, root),
     ]
     return sorted(problems, key=Problem.sort_key)

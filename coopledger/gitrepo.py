@@ -84,3 +84,17 @@ def unstage(repo: git.Repo, paths: Sequence[str]) -> None:
     """Put the index back as HEAD has it for `paths` (after a failed commit)."""
     if has_commits(repo):
         repo.index.reset(paths=list(paths))
+
+
+def create_branch(repo: git.Repo, name: str) -> None:
+    """Create branch `name` at HEAD and check it out (for a change to review)."""
+    try:
+        repo.git.check_ref_format("--branch", name)
+    except git.GitCommandError:
+        raise CoopError("bad-branch-name", branch=name) from None
+    if name in [head.name for head in repo.heads]:
+        raise CoopError("branch-exists", branch=name)
+    try:
+        repo.git.switch("-c", name)
+    except git.GitCommandError as error:
+        raise CoopError("git-failed", detail=str(error).strip().splitlines()[-1]) from None

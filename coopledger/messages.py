@@ -294,3 +294,115 @@ MESSAGES.update(
         ),
     }
 )
+
+
+# invoices, settlements and clearing (coopledger.invoices, coopledger.clearing)
+MESSAGES.update(
+    {
+        "obligation-without-reference": (
+            "the invoice account {account} is used by an entry that is no invoice, "
+            "settlement or clearing",
+            "add 'invoice:', 'settles:' or 'clears:' metadata, see docs/journal-format.md",
+        ),
+        "obligation-several-references": (
+            "an entry has more than one of {keys}",
+            "an entry is an invoice, a settlement or a clearing: keep one of them",
+        ),
+        "invoice-malformed": (
+            "the invoice '{ref}' must have exactly two postings: +amount on "
+            "Assets:Receivable:<Creditor> and -amount on Liabilities:Payable:<Debtor>",
+            "write it as in docs/journal-format.md",
+        ),
+        "invoice-to-self": (
+            "the invoice '{ref}' makes '{member}' owe itself",
+            "an invoice needs two different members",
+        ),
+        "duplicate-invoice-ref": (
+            "the invoice reference '{ref}' is already used at {first}",
+            "give this invoice its own reference",
+        ),
+        "invoice-bad-due": (
+            "the due date '{value}' of invoice '{ref}' is not a date",
+            "write it as due: YYYY-MM-DD",
+        ),
+        "unknown-invoice-ref": (
+            "'{key}: \"{ref}\"' names no invoice of the journal",
+            "fix the reference, or record the invoice first",
+        ),
+        "reduction-malformed": (
+            "this '{key}' entry for invoice '{ref}' does not match it "
+            "(debtor {debtor}, creditor {creditor})",
+            "see docs/journal-format.md for the postings a settlement or clearing needs",
+        ),
+        "reduction-before-invoice": (
+            "this entry reduces invoice '{ref}' before it was issued on {date}",
+            "date it on or after {date}",
+        ),
+        "invoice-overpaid": (
+            "invoice '{ref}' is reduced by {amount} with only {left} left",
+            "reduce it by at most what is left",
+        ),
+        "clearing-increases-invoice": (
+            "clearing '{clearing}' increases invoice '{ref}'",
+            "a clearing only reduces invoices: Liabilities:Payable goes up, "
+            "Assets:Receivable goes down",
+        ),
+        "clearing-changes-net-position": (
+            "clearing '{clearing}' changes the net position of '{member}' by {change}",
+            "a clearing must cancel as much owed by each member as owed to it",
+        ),
+        "self-invoice": (
+            "'{member}' cannot owe itself",
+            "an invoice needs two different members: the debtor first, then the creditor",
+        ),
+        "bad-invoice-ref": (
+            "'{ref}' cannot be an invoice reference",
+            "use letters, digits and . _ / # - (up to 64), starting with a letter or digit",
+        ),
+        "invoice-exists": (
+            "the invoice '{ref}' already exists ({where})",
+            "choose another reference",
+        ),
+        "due-before-date": (
+            "the due date {due} is before the invoice's date {date}",
+            "give a due date on or after the invoice's date",
+        ),
+        "unknown-invoice": (
+            "there is no invoice '{ref}'",
+            "see 'coopledger invoices' for the references",
+        ),
+        "settle-too-much": (
+            "cannot settle {amount} {currency} of invoice '{ref}': {left} {currency} is left",
+            "settle at most what is left",
+        ),
+        "csv-errors": (
+            "{file} has rows in error, so nothing was computed",
+            "fix the rows listed below",
+        ),
+        "csv-bad-header": (
+            "the header row is '{found}'",
+            "the first row must name the columns: {expected}",
+        ),
+        "csv-bad-row": (
+            "the row has {found} fields instead of {expected}",
+            "give every row the columns of the header",
+        ),
+        "csv-missing-party": ("the debtor or the creditor is empty", "name both parties"),
+        "csv-same-party": ("'{party}' owes itself", "a debtor and a creditor must differ"),
+        "csv-duplicate-ref": (
+            "the reference '{ref}' is already on line {first}",
+            "give each invoice its own reference",
+        ),
+        "file-unreadable": ("cannot read {file}: {detail}", "check the path"),
+        "bad-branch-name": ("'{branch}' cannot be a git branch name", "choose a simpler name"),
+        "branch-exists": ("the branch '{branch}' already exists", "choose another name"),
+        "credit-needs-journal": (
+            "--with-credit uses members' balances, which a CSV file does not have",
+            "run it without --invoices, in the cooperative",
+        ),
+        "apply-needs-journal": (
+            "--apply writes to the journal; invoices from a CSV file are not in it",
+            "run it without --invoices, in the cooperative",
+        ),
+    }
+)

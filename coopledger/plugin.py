@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 from beancount.core import data
 
+from coopledger.accounts import payable_account, receivable_account
 from coopledger.checks import check_ledger
 from coopledger.members import MEMBERS_FILE, Roster, parse_members
 from coopledger.messages import describe
@@ -61,11 +62,12 @@ def member_opens(roster: Roster, rules: Rules, root: str) -> list[data.Open]:
         data.Open(
             data.new_metadata(filename, member.line),
             member.joined,
-            member.account,
+            account,
             [rules.currency],
             None,
         )
         for member in roster
+        for account in (member.account, receivable_account(member.id), payable_account(member.id))
     ]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 
+import coopledger.cli.clearing_commands  # invoice, invoices, settle, clear
 from coopledger.cli import ledger_commands, member_commands  # noqa: F401 - registers commands
 from coopledger.cli.common import app, run
 
