@@ -406,3 +406,13 @@ MESSAGES.update(
         ),
     }
 )
+
+# demo: the synthetic cooperative generator
+MESSAGES.update(
+    {
+        "demo-not-empty": (
+            "{path} is not an empty folder",
+            "give a new folder, or an empty one, for the demo cooperative",
+        ),
+    }
+)

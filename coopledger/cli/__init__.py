@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 
 import coopledger.cli.clearing_commands  # invoice, invoices, settle, clear
+import coopledger.cli.demo_commands  # noqa: F401 - demo
 from coopledger.cli import ledger_commands, member_commands  # noqa: F401 - registers commands
 from coopledger.cli.common import app, run
 

@@ -1,0 +1,60 @@
+"""demo: a synthetic cooperative to try coopledger on, and to benchmark it."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import typer
+
+from coopledger import gitrepo
+from coopledger.cli.common import app, out, parse_day
+from coopledger.demo import DEFAULT_UNTIL, TREASURER, DemoSpec, demo_files
+from coopledger.problems import CoopError
+
+
+@app.command()
+def demo(
+    directory: Path = typer.Argument(..., help="A new or empty folder for the cooperative."),
+    members: int = typer.Option(25, "--members", min=2, help="How many members."),
+    months: int = typer.Option(6, "--months", min=1, help="How many months of trades."),
+    trades: int = typer.Option(360, "--trades", min=0, help="How many trades in all."),
+    invoices: int = typer.Option(
+        0, "--invoices", min=0, help="How many invoices (pending: not generated yet)."
+    ),
+    seed: int = typer.Option(1, "--seed", help="The same seed gives the same cooperative."),
+    until: str = typer.Option(
+        DEFAULT_UNTIL.isoformat(), "--until", help="Date of the last trades (YYYY-MM-DD)."
+    ),
+) -> None:
+    """Create a synthetic cooperative (a git repository with one commit) to try things on."""
+    root = directory.resolve()
+    if root.exists() and (not root.is_dir() or any(root.iterdir())):
+        raise CoopError("demo-not-empty", path=str(root))
+    day: datetime.date = parse_day(until)
+    spec = DemoSpec(
+        members=members, months=months, trades=trades, invoices=invoices, seed=seed, until=day
+    )
+    root.mkdir(parents=True, exist_ok=True)
+    files = 0
+    for name, text in demo_files(spec):
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="\n")
+        files += 1
+    _, treasurer_name, treasurer_email = TREASURER
+    message = (
+        f"demo: {spec.name}, {members} members, {trades} trades "
+        f"from {spec.start.isoformat()} to {day.isoformat()} (seed {seed})"
+    )
+    sha = gitrepo.commit_new_tree(root, message, (treasurer_name, treasurer_email))
+    out.print(
+        f"Created the demo cooperative {spec.name} in {root} (commit {sha[:8]})", markup=False
+    )
+    out.print(
+        f"  {members} members, {trades} trades from {spec.start.isoformat()} to "
+        f"{day.isoformat()}, {files} files; try: coopledger -C {directory} balances",
+        markup=False,
+    )
+    if invoices:
+        out.print("  --invoices: invoices are not generated yet", markup=False)
