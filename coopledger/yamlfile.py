@@ -70,7 +70,16 @@ def _construct_decimal(loader: _LineLoader, node: yaml.ScalarNode) -> Decimal:
     return Decimal(str(loader.construct_scalar(node)).replace("_", ""))
 
 
+def _construct_timestamp(loader: _LineLoader, node: yaml.ScalarNode) -> Any:
+    """A date, or its text when it is no real date (2024-13-01), for a precise problem."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return str(loader.construct_scalar(node))
+
+
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 _LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_list)
 _LineLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
 
