@@ -296,4 +296,5 @@ def check_ledger(
         *check_zero_sum(history, rules, main_file),
         *check_invoices(entries, root),
     ]
-    return sorted(problems, key=Problem.sort_key)
+    unique = {p.key(): p for p in reversed(problems)}  # one line per problem, e.g. one currency
+    return sorted(unique.values(), key=Problem.sort_key)

@@ -14,7 +14,9 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping
 
+from coopledger.accounts import MEMBER_ID_PATTERN
 from coopledger.problems import CoopError, Problem
+from coopledger.rules import CURRENCY_PATTERN
 
 # code: (what is wrong, how to fix it)
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -32,7 +34,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "yaml-wrong-type": ("'{key}' must be a {expected}", "write '{key}' as a {expected}"),
     "yaml-bad-value": (
         "'{key}' has the value '{value}', which is not allowed",
-        "write a value matching {rule}",
+        "use {rule_words}",
     ),
     "yaml-bad-choice": ("'{key}' is '{value}'", "use one of: {choices}"),
     "yaml-bad-integer": ("'{key}' is '{value}'", "use a whole number from {low} to {high}"),
@@ -205,6 +207,14 @@ STATUS_WORDS = {
 }
 
 
+# the patterns of 'yaml-bad-value' (schema.FieldReader.text), in words
+RULE_WORDS = {
+    MEMBER_ID_PATTERN: "lowercase letters, digits and hyphens, like jean-luc or cafe-2",
+    CURRENCY_PATTERN: "2 to 24 capitals or digits, starting with a capital, like SEL",
+    "text": "some text",
+}
+
+
 class _Lenient(string.Formatter):
     def get_value(self, key, args, kwargs):  # type: ignore[no-untyped-def]
         if isinstance(key, str):
@@ -224,6 +234,8 @@ def _words(code: str, params: Mapping[str, str]) -> tuple[str, str]:
     values["suggestion_hint_short"] = f" (did you mean '{suggestion}'?)" if suggestion else ""
     status = params.get("status", "")
     values["status_words"] = STATUS_WORDS.get(status, status)
+    rule = params.get("rule", "")
+    values["rule_words"] = RULE_WORDS.get(rule, f"a value matching {rule}")
     return _FORMAT.format(message, **values), _FORMAT.format(fix, **values)
 
 
