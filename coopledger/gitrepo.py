@@ -118,3 +118,27 @@ def create_branch(repo: git.Repo, name: str) -> None:
         repo.git.switch("-c", name)
     except git.GitCommandError as error:
         raise CoopError("git-failed", detail=str(error).strip().splitlines()[-1]) from None
+
+
+# ---------------------------------------------------------------- past revisions (for reports)
+
+
+def export_tree(root: Path, rev: str, destination: Path) -> str:
+    """Write the files of revision `rev` into `destination` (like `git archive`).
+
+    Returns the revision's full sha. The repository itself is not touched.
+    """
+    import io
+    import tarfile
+
+    repo = open_repo(root)
+    try:
+        sha = str(repo.git.rev_parse("--verify", "--quiet", f"{rev}^{{commit}}")).strip()
+    except git.GitCommandError:
+        raise CoopError("unknown-revision", rev=rev) from None
+    archive = io.BytesIO()
+    repo.archive(archive, treeish=sha, format="tar")
+    archive.seek(0)
+    with tarfile.open(fileobj=archive) as tar:
+        tar.extractall(destination, filter="data")
+    return sha

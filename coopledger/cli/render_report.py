@@ -1,0 +1,475 @@
+"""Words and layout for the monthly report and statements: rich tables, Markdown,
+CSV and JSON. The figures come from `coopledger.reports`; nothing is computed
+here beyond formatting.
+
+Text output is rendered at a fixed width with no colour when it does not go to
+a terminal, so that a report pasted in a newsletter or kept in a file is the
+same on every machine (and golden tests can compare it byte for byte).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+from rich import box
+from rich.console import Console, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from coopledger.members import Roster
+from coopledger.money import format_amount
+from coopledger.reports import MemberRow, MonthlyReport, Statement, Summary
+
+TEXT_WIDTH = 100
+BAR_WIDTH = 24
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+
+SUMMARY_LABELS = {
+    "trades": "trades",
+    "volume": "volume",
+    "average": "average trade",
+    "trading_members": "members who traded",
+    "active_members": "active members",
+    "joined": "joined",
+    "left": "left",
+    "credit_in_use": "credit in use",
+    "velocity": "velocity",
+    "fees": "fees collected",
+    "cleared": "debt cleared",
+}
+MONEY_FIGURES = {"volume", "average", "credit_in_use", "fees", "cleared"}
+
+
+def to_text(renderables: Sequence[RenderableType], width: int = TEXT_WIDTH) -> str:
+    """Plain text of rich renderables at a fixed width, without colour."""
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=width,
+        color_system=None,
+        force_terminal=False,
+        highlight=False,
+        emoji=False,
+        legacy_windows=False,
+    )
+    for item in renderables:
+        console.print(item)
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+
+
+def bar(value: Decimal, largest: Decimal, width: int = BAR_WIDTH) -> str:
+    """A horizontal bar in eighths of a character, proportional to value/largest."""
+    if largest <= 0 or value <= 0:
+        return ""
+    eighths = int((value * width * 8 / largest).to_integral_value(rounding=ROUND_HALF_EVEN))
+    full, rest = divmod(eighths, 8)
+    return "█" * full + (_EIGHTHS[rest] if rest else "")
+
+
+class _Figures:
+    """Formatting of the report's amounts and changes."""
+
+    def __init__(self, decimals: int) -> None:
+        self.decimals = decimals
+
+    def amount(self, value: Decimal | None) -> str:
+        return "" if value is None else format_amount(value, self.decimals)
+
+    def value(self, name: str, summary: Summary) -> str:
+        if name in ("joined", "left"):
+            ids: tuple[str, ...] = getattr(summary, name)
+            return str(len(ids))
+        raw = getattr(summary, name)
+        if raw is None:
+            return "–"
+        if name in MONEY_FIGURES:
+            return self.amount(raw)
+        return f"{raw}"
+
+    def change(self, name: str, delta: Decimal | int | None) -> str:
+        if delta is None:
+            return "–"
+        if delta == 0:
+            return "="
+        text = self.amount(Decimal(delta)) if name in MONEY_FIGURES else f"{delta}"
+        return text if text.startswith("-") else "+" + text
+
+
+def member_note(row: MemberRow) -> str:
+    notes = []
+    if row.status != "active":
+        notes.append(row.status)
+    if row.near_limit == "floor":
+        notes.append("near floor")
+    elif row.near_limit == "ceiling":
+        notes.append("near ceiling")
+    if row.dormant:
+        notes.append("3 months idle")
+    return ", ".join(notes)
+
+
+def _summary_rows(report: MonthlyReport) -> list[tuple[str, str, str, str]]:
+    figures = _Figures(report.decimals)
+    changes = report.changes
+    rows = []
+    for name, label in SUMMARY_LABELS.items():
+        current = figures.value(name, report.summary)
+        if name in ("joined", "left") and getattr(report.summary, name):
+            current += " (" + ", ".join(getattr(report.summary, name)) + ")"
+        rows.append(
+            (
+                label,
+                current,
+                figures.value(name, report.previous),
+                figures.change(name, changes[name]),
+            )
+        )
+    return rows
+
+
+MEMBER_HEADINGS = (
+    "member",
+    "opening",
+    "paid",
+    "received",
+    "closing",
+    "floor",
+    "ceiling",
+    "limit use",
+    "note",
+)
+
+
+def _member_cells(row: MemberRow, decimals: int) -> tuple[str, ...]:
+    figures = _Figures(decimals)
+    return (
+        row.member,
+        figures.amount(row.opening),
+        figures.amount(row.paid),
+        figures.amount(row.received),
+        figures.amount(row.closing),
+        figures.amount(row.floor),
+        figures.amount(row.ceiling),
+        f"{row.limit_use}%",
+        member_note(row),
+    )
+
+
+def _category_cells(report: MonthlyReport) -> list[tuple[str, str, str, str]]:
+    figures = _Figures(report.decimals)
+    return [
+        (
+            row.category if row.category is not None else "(none)",
+            str(row.trades),
+            figures.amount(row.volume),
+            f"{row.share}%",
+        )
+        for row in report.categories
+    ]
+
+
+def _title(report: MonthlyReport) -> str:
+    return f"{report.name}: report for {report.summary.month} ({report.currency})"
+
+
+def _table(headings: Sequence[str], left: int = 1) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    for index, heading in enumerate(headings):
+        table.add_column(heading, justify="left" if index < left else "right")
+    return table
+
+
+def report_renderables(report: MonthlyReport) -> list[RenderableType]:
+    """The report as the terminal shows it."""
+    figures = _Figures(report.decimals)
+    month, previous = str(report.summary.month), str(report.previous.month)
+    parts: list[RenderableType] = [Text(_title(report), style="bold"), Text("")]
+
+    summary = _table(("", month, previous, "change"))
+    for cells in _summary_rows(report):
+        summary.add_row(*cells)
+    parts += [Text("Summary", style="bold"), summary, Text("")]
+
+    members = _table(MEMBER_HEADINGS)
+    members.columns[-1].justify = "left"
+    for row in report.members:
+        members.add_row(*_member_cells(row, report.decimals))
+    parts += [Text("Members", style="bold"), members, Text("")]
+
+    if report.categories:
+        categories = _table(("category", "trades", "volume", "share"))
+        for cells in _category_cells(report):
+            categories.add_row(*cells)
+        parts += [Text("What is traded", style="bold"), categories, Text("")]
+
+    largest_volume = max((p.volume for p in report.trends), default=Decimal(0))
+    largest_members = max((p.trading_members for p in report.trends), default=0)
+    trends = _table(("month", "trades", "volume", "", "traded", ""))
+    trends.columns[3].justify = "left"
+    trends.columns[5].justify = "left"
+    for point in report.trends:
+        trends.add_row(
+            str(point.month),
+            str(point.trades),
+            figures.amount(point.volume),
+            bar(point.volume, largest_volume),
+            str(point.trading_members),
+            bar(Decimal(point.trading_members), Decimal(largest_members), BAR_WIDTH // 2),
+        )
+    parts += [Text("Trends: volume and members who traded", style="bold"), trends]
+    return parts
+
+
+def _markdown_table(
+    headings: Sequence[str], rows: Sequence[Sequence[str]], left: Sequence[int] = (0,)
+) -> str:
+    def escape(cell: str) -> str:
+        return cell.replace("|", "\\|")
+
+    lines = [
+        "| " + " | ".join(escape(h) for h in headings) + " |",
+        "|" + "|".join(":---" if i in left else "---:" for i in range(len(headings))) + "|",
+    ]
+    lines += ["| " + " | ".join(escape(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def report_markdown(report: MonthlyReport) -> str:
+    """The report as Markdown tables, for a newsletter."""
+    figures = _Figures(report.decimals)
+    month, previous = str(report.summary.month), str(report.previous.month)
+    sections = [
+        f"# {_title(report)}\n",
+        "## Summary\n",
+        _markdown_table(("", month, previous, "change"), _summary_rows(report)),
+        "## Members\n",
+        _markdown_table(
+            MEMBER_HEADINGS,
+            [_member_cells(row, report.decimals) for row in report.members],
+            left=(0, len(MEMBER_HEADINGS) - 1),
+        ),
+    ]
+    if report.categories:
+        sections += [
+            "## What is traded\n",
+            _markdown_table(("category", "trades", "volume", "share"), _category_cells(report)),
+        ]
+    sections += [
+        "## Trends\n",
+        _markdown_table(
+            ("month", "trades", "volume", "members who traded"),
+            [
+                (str(p.month), str(p.trades), figures.amount(p.volume), str(p.trading_members))
+                for p in report.trends
+            ],
+        ),
+    ]
+    return "\n".join(sections)
+
+
+def _csv(rows: Sequence[Sequence[str]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue()
+
+
+def report_csv(report: MonthlyReport) -> str:
+    """One row per member, for a spreadsheet."""
+    figures = _Figures(report.decimals)
+    header = (
+        "month",
+        "member",
+        "name",
+        "status",
+        "opening",
+        "paid",
+        "received",
+        "closing",
+        "floor",
+        "ceiling",
+        "limit_use",
+        "near_limit",
+        "dormant",
+    )
+    rows = [
+        (
+            str(report.summary.month),
+            row.member,
+            row.name,
+            row.status,
+            figures.amount(row.opening),
+            figures.amount(row.paid),
+            figures.amount(row.received),
+            figures.amount(row.closing),
+            figures.amount(row.floor),
+            figures.amount(row.ceiling),
+            str(row.limit_use),
+            row.near_limit or "",
+            "yes" if row.dormant else "",
+        )
+        for row in report.members
+    ]
+    return _csv([header, *rows])
+
+
+def _summary_json(summary: Summary, decimals: int) -> dict[str, Any]:
+    figures = _Figures(decimals)
+    return {
+        "month": str(summary.month),
+        "trades": summary.trades,
+        "volume": figures.amount(summary.volume),
+        "average": figures.amount(summary.average) or None,
+        "trading_members": summary.trading_members,
+        "active_members": summary.active_members,
+        "joined": list(summary.joined),
+        "left": list(summary.left),
+        "credit_in_use": figures.amount(summary.credit_in_use),
+        "velocity": None if summary.velocity is None else f"{summary.velocity}",
+        "fees": figures.amount(summary.fees),
+        "cleared": figures.amount(summary.cleared),
+    }
+
+
+def report_json(report: MonthlyReport) -> dict[str, Any]:
+    figures = _Figures(report.decimals)
+    changes = {
+        name: None
+        if delta is None
+        else (figures.amount(Decimal(delta)) if name in MONEY_FIGURES else f"{delta}")
+        for name, delta in report.changes.items()
+    }
+    return {
+        "currency": report.currency,
+        **_summary_json(report.summary, report.decimals),
+        "previous": _summary_json(report.previous, report.decimals),
+        "changes": changes,
+        "members": {
+            row.member: {
+                "name": row.name,
+                "status": row.status,
+                "opening": figures.amount(row.opening),
+                "paid": figures.amount(row.paid),
+                "received": figures.amount(row.received),
+                "closing": figures.amount(row.closing),
+                "floor": figures.amount(row.floor) or None,
+                "ceiling": figures.amount(row.ceiling) or None,
+                "limit_use": f"{row.limit_use}",
+                "near_limit": row.near_limit,
+                "dormant": row.dormant,
+                "last_trade": row.last_trade.isoformat() if row.last_trade else None,
+            }
+            for row in report.members
+        },
+        "categories": [
+            {
+                "category": row.category,
+                "trades": row.trades,
+                "volume": figures.amount(row.volume),
+                "share": f"{row.share}",
+            }
+            for row in report.categories
+        ],
+        "trends": [
+            {
+                "month": str(p.month),
+                "trades": p.trades,
+                "volume": figures.amount(p.volume),
+                "trading_members": p.trading_members,
+            }
+            for p in report.trends
+        ],
+    }
+
+
+# ---------------------------------------------------------------- statements
+
+
+def _period(statement: Statement) -> str:
+    start = statement.start.isoformat() if statement.start else "the beginning"
+    end = statement.end.isoformat() if statement.end else "today"
+    return f"from {start} to {end}"
+
+
+def statement_renderables(
+    statement: Statement, roster: Roster, currency: str, decimals: int
+) -> list[RenderableType]:
+    figures = _Figures(decimals)
+    member = roster.get(statement.member)
+    name = f" ({member.name})" if member is not None else ""
+    table = _table(("date", "counterparty", "memo", "amount", "balance"), left=3)
+    table.add_row("", "opening balance", "", "", figures.amount(statement.opening))
+    for line in statement.lines:
+        table.add_row(
+            line.date.isoformat(),
+            line.counterparty,
+            line.memo,
+            figures.amount(line.amount),
+            figures.amount(line.balance),
+        )
+    table.add_section()
+    table.add_row("", "closing balance", "", "", figures.amount(statement.closing))
+    footer = (
+        f"{len(statement.lines)} movement(s): paid {figures.amount(statement.paid)}, "
+        f"received {figures.amount(statement.received)} {currency}"
+    )
+    return [
+        Text(f"Statement of {statement.member}{name}, {_period(statement)} ({currency})", "bold"),
+        table,
+        Text(footer),
+    ]
+
+
+def statement_csv(statement: Statement, decimals: int) -> str:
+    figures = _Figures(decimals)
+    start = statement.start.isoformat() if statement.start else ""
+    end = statement.end.isoformat() if statement.end else ""
+    rows: list[Sequence[str]] = [
+        ("date", "kind", "counterparty", "memo", "amount", "balance", "trade"),
+        (start, "opening", "", "", "", figures.amount(statement.opening), ""),
+    ]
+    rows += [
+        (
+            line.date.isoformat(),
+            line.kind,
+            line.counterparty,
+            line.memo,
+            figures.amount(line.amount),
+            figures.amount(line.balance),
+            line.trade_id or "",
+        )
+        for line in statement.lines
+    ]
+    rows.append((end, "closing", "", "", "", figures.amount(statement.closing), ""))
+    return _csv(rows)
+
+
+def statement_json(statement: Statement, currency: str, decimals: int) -> dict[str, Any]:
+    figures = _Figures(decimals)
+    return {
+        "member": statement.member,
+        "currency": currency,
+        "from": statement.start.isoformat() if statement.start else None,
+        "to": statement.end.isoformat() if statement.end else None,
+        "opening": figures.amount(statement.opening),
+        "closing": figures.amount(statement.closing),
+        "paid": figures.amount(statement.paid),
+        "received": figures.amount(statement.received),
+        "lines": [
+            {
+                "date": line.date.isoformat(),
+                "kind": line.kind,
+                "counterparty": line.counterparty,
+                "memo": line.memo,
+                "amount": figures.amount(line.amount),
+                "balance": figures.amount(line.balance),
+                "trade": line.trade_id,
+                "file": line.file,
+                "line": line.line,
+            }
+            for line in statement.lines
+        ],
+    }

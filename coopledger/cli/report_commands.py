@@ -1,0 +1,221 @@
+"""report, statement, import and export."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import typer
+from rich.console import RenderableType
+
+from coopledger import csvio, gitrepo, store
+from coopledger.balances import balance_rows
+from coopledger.changes import known_member
+from coopledger.cli.common import (
+    app,
+    author_for,
+    cooperative_root,
+    err,
+    out,
+    parse_day,
+    prepare_write,
+    print_json,
+    print_problems,
+)
+from coopledger.cli.render_report import (
+    report_csv,
+    report_json,
+    report_markdown,
+    report_renderables,
+    statement_csv,
+    statement_json,
+    statement_renderables,
+    to_text,
+)
+from coopledger.journal import trades_of
+from coopledger.members import Roster
+from coopledger.money import format_amount
+from coopledger.problems import CoopError
+from coopledger.reports import Month, monthly_report, statement
+from coopledger.rules import Rules
+
+REPORT_FORMATS = ("table", "markdown", "csv", "json")
+STATEMENT_FORMATS = ("table", "csv", "json")
+EXPORT_FORMATS = ("csv", "json")
+EXPORTS = ("trades", "members", "balances")
+DRY_RUN_AUTHOR: gitrepo.Identity = ("dry run", "dry-run@coopledger.invalid")
+
+
+def choice(value: str, choices: Sequence[str], option: str) -> str:
+    if value not in choices:
+        raise CoopError("bad-choice", value=value, option=option, choices=", ".join(choices))
+    return value
+
+
+def emit(renderables: Sequence[RenderableType]) -> None:
+    """Rich output in a terminal; fixed width and no colour anywhere else."""
+    if out.is_terminal:
+        for item in renderables:
+            out.print(item)
+    else:
+        sys.stdout.write(to_text(renderables))
+
+
+def usable_parts(coop: store.Cooperative) -> tuple[Rules, Roster]:
+    if coop.rules is None or coop.roster is None:
+        raise CoopError("ledger-has-problems", problems=tuple(coop.errors))
+    return coop.rules, coop.roster
+
+
+def warn_if_problems(coop: store.Cooperative) -> None:
+    if coop.errors:
+        err.print(
+            f"{len(coop.errors)} problem(s) in the files: run 'coopledger check'", markup=False
+        )
+
+
+@contextlib.contextmanager
+def loaded(root: Path, rev: str | None) -> Iterator[store.Cooperative]:
+    """The cooperative as it is on disk, or as it was at git revision `rev`."""
+    if rev is None:
+        yield store.load(root)
+        return
+    with tempfile.TemporaryDirectory(prefix="coopledger-rev-") as folder:
+        gitrepo.export_tree(root, rev, Path(folder))
+        yield store.load(Path(folder))
+
+
+@app.command()
+def report(
+    month: str = typer.Argument(None, help="YYYY-MM (default: the last complete month)."),
+    output_format: str = typer.Option(
+        "table", "--format", "-f", help="table, markdown, csv or json."
+    ),
+    rev: str = typer.Option(None, "--rev", help="Compute from this git revision."),
+) -> None:
+    """The monthly report: summary, members, what is traded, twelve-month trends."""
+    choice(output_format, REPORT_FORMATS, "--format")
+    chosen = Month.parse(month) if month else Month.last_complete(datetime.date.today())
+    root = cooperative_root()
+    with loaded(root, rev) as coop:
+        rules, roster = usable_parts(coop)
+        result = monthly_report(coop.entries, roster, rules, chosen)
+        errors = bool(coop.errors)
+    if output_format == "json":
+        print_json(report_json(result))
+    elif output_format == "csv":
+        sys.stdout.write(report_csv(result))
+    elif output_format == "markdown":
+        sys.stdout.write(report_markdown(result))
+    else:
+        emit(report_renderables(result))
+    if errors:
+        err.print("the files have problems: run 'coopledger check'", markup=False)
+
+
+@app.command(name="statement")
+def statement_command(
+    member: str = typer.Argument(..., help="The member."),
+    start: str = typer.Option(None, "--from", help="First day (default: last month's first)."),
+    end: str = typer.Option(None, "--to", help="Last day (default: last month's last)."),
+    output_format: str = typer.Option("table", "--format", "-f", help="table, csv or json."),
+) -> None:
+    """Every movement of a member with running balance, opening and closing lines."""
+    choice(output_format, STATEMENT_FORMATS, "--format")
+    root = cooperative_root()
+    coop = store.load(root)
+    rules, roster = usable_parts(coop)
+    known_member(roster, member)
+    first_day: datetime.date | None
+    if start is None and end is None:
+        last_month = Month.last_complete(datetime.date.today())
+        first_day, last_day = last_month.first, last_month.last
+    else:
+        first_day = parse_day(start) if start else None
+        last_day = parse_day(end)
+    if first_day is not None and first_day > last_day:
+        raise CoopError("bad-period", start=first_day.isoformat(), end=last_day.isoformat())
+    result = statement(coop.entries, member, first_day, last_day, str(root))
+    if output_format == "json":
+        print_json(statement_json(result, rules.currency, rules.decimals))
+    elif output_format == "csv":
+        sys.stdout.write(statement_csv(result, rules.decimals))
+    else:
+        emit(statement_renderables(result, roster, rules.currency, rules.decimals))
+    warn_if_problems(coop)
+
+
+@app.command(name="import")
+def import_command(
+    file: Path = typer.Argument(..., help="CSV file: date,payer,payee,amount,memo[,category]."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be recorded."),
+    as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
+) -> None:
+    """Record every trade of a CSV file in one commit, or none if any row is wrong."""
+    root = cooperative_root()
+    try:
+        raw = file.read_bytes()
+    except (FileNotFoundError, IsADirectoryError):
+        raise CoopError("file-not-found", path=str(file)) from None
+    text = csvio.decode(raw, str(file))
+    with store.locked(root):
+        if not dry_run:
+            prepare_write(root)
+        coop = store.load(root)
+        author = DRY_RUN_AUTHOR if dry_run else author_for(root, coop, as_member)
+        plan = csvio.plan_import(coop, text, str(file), author)
+        sha = None if dry_run else store.apply(root, plan.change)
+    assert coop.rules is not None
+    decimals, currency = coop.rules.decimals, coop.rules.currency
+    print_problems(plan.change.warnings)
+    for trade in plan.trades:
+        out.print(
+            f"  {trade.date.isoformat()}  {trade.payer} → {trade.payee} "
+            f"{format_amount(trade.amount, decimals)} {currency}"
+            + (f"  {trade.memo}" if trade.memo else "")
+            + f"  ({trade.file})",
+            markup=False,
+        )
+    count = len(plan.trades)
+    if sha is None:
+        out.print(f"Dry run: {count} trade(s) would be recorded; nothing written.", markup=False)
+    else:
+        out.print(
+            f"Recorded {count} trade(s) in {len(plan.change.files)} file(s) (commit {sha[:8]})",
+            markup=False,
+        )
+
+
+@app.command()
+def export(
+    what: str = typer.Argument(..., help="trades, members or balances."),
+    output_format: str = typer.Option("csv", "--format", "-f", help="csv or json."),
+    start: str = typer.Option(None, "--from", help="trades: first day."),
+    end: str = typer.Option(None, "--to", help="trades: last day; members, balances: the day."),
+) -> None:
+    """Trades, members or balances as CSV or JSON, for spreadsheets and other tools."""
+    choice(what, EXPORTS, "export")
+    choice(output_format, EXPORT_FORMATS, "--format")
+    first_day = parse_day(start) if start else None
+    last_day = parse_day(end) if end else None
+    if first_day is not None and last_day is not None and first_day > last_day:
+        raise CoopError("bad-period", start=first_day.isoformat(), end=last_day.isoformat())
+    root = cooperative_root()
+    coop = store.load(root)
+    rules, roster = usable_parts(coop)
+    at = last_day or datetime.date.today()
+    if what == "trades":
+        table = csvio.trades_table(
+            list(trades_of(coop.entries)), rules.decimals, first_day, end=last_day
+        )
+    elif what == "members":
+        table = csvio.members_table(roster, rules, at)
+    else:
+        rows = balance_rows(coop.history, roster, rules, at)
+        table = csvio.balances_table(rows, rules.decimals, at)
+    sys.stdout.write(csvio.to_csv(table) if output_format == "csv" else csvio.to_json(table))
+    warn_if_problems(coop)

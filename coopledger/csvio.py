@@ -1,0 +1,351 @@
+"""Trades in and out as CSV: reading an import file, planning its import, exports.
+
+The import file has a header row and one trade per row:
+
+    date,payer,payee,amount,memo
+    2026-11-03,alice,fournil,12.50,pain
+    2026-11-04,bob,alice,30,"jardinage, 2 h"
+
+Columns `category` and `trade` (an id, as exported) are optional; the order of
+columns is free. Spreadsheets set to French write `;` between fields and a
+decimal comma, and coopledger reads that too (the separator is the one the
+header uses):
+
+    date;payer;payee;amount;memo
+    03/11/2026;alice;fournil;12,50;pain
+
+Dates are YYYY-MM-DD or DD/MM/YYYY. `read_trade_rows` returns the rows and
+every problem found, each with the CSV file and line; `plan_import` turns
+valid rows into one `Change`, after running the ledger checks once on the
+journal with every new trade, so that limits are judged in date order, and
+refuses the whole file if anything is wrong.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+from beancount.core import data
+from beancount.parser import parser
+
+from coopledger.balances import BalanceRow
+from coopledger.changes import appended, checked_trade, usable
+from coopledger.checks import check_ledger
+from coopledger.gitrepo import Identity
+from coopledger.journal import Trade, entry_path, format_trade, trades_of
+from coopledger.limits import ceiling_at, floor_at
+from coopledger.members import Roster
+from coopledger.money import format_amount
+from coopledger.problems import CoopError, Problem, Severity
+from coopledger.rules import Rules
+from coopledger.store import Change, Cooperative
+
+IMPORT_SOURCE = "<import>"  # where new entries say they come from, during the checks
+REQUIRED_COLUMNS = ("date", "payer", "payee", "amount", "memo")
+OPTIONAL_COLUMNS = ("category", "trade")
+TRADE_COLUMNS = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
+
+
+@dataclass(frozen=True)
+class CsvRow:
+    """One data row of an import file, as text, with its line number."""
+
+    line: int
+    values: Mapping[str, str]
+
+    def get(self, column: str) -> str:
+        return (self.values.get(column) or "").strip()
+
+
+def decode(raw: bytes, filename: str) -> str:
+    """The file's text (UTF-8, with or without a byte-order mark), or CoopError."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CoopError("csv-not-utf8", file=filename) from None
+
+
+def separator_of(header: str) -> str:
+    return ";" if header.count(";") > header.count(",") else ","
+
+
+def read_rows(text: str, filename: str) -> tuple[list[CsvRow], list[Problem]]:
+    """Split an import file into rows; problems with the header or the shape of rows."""
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        return [], [Problem("csv-empty", filename, 1, {})]
+    reader = csv.reader(io.StringIO(text), delimiter=separator_of(lines[0]))
+    header = [h.strip().lower() for h in next(reader)]
+    problems = []
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    unknown = [h for h in header if h not in TRADE_COLUMNS]
+    if missing:
+        problems.append(
+            Problem(
+                "csv-missing-column",
+                filename,
+                1,
+                {"columns": ", ".join(missing), "expected": ",".join(REQUIRED_COLUMNS)},
+            )
+        )
+    if unknown:
+        problems.append(
+            Problem(
+                "csv-unknown-column",
+                filename,
+                1,
+                {"columns": ", ".join(unknown), "allowed": ", ".join(TRADE_COLUMNS)},
+            )
+        )
+    if problems:
+        return [], problems
+    rows: list[CsvRow] = []
+    for values in reader:
+        line = reader.line_num
+        if not any(v.strip() for v in values):
+            continue  # blank lines between slips are fine
+        if len(values) != len(header):
+            problems.append(
+                Problem(
+                    "csv-wrong-field-count",
+                    filename,
+                    line,
+                    {"found": str(len(values)), "expected": str(len(header))},
+                )
+            )
+            continue
+        rows.append(CsvRow(line, dict(zip(header, values, strict=True))))
+    if not rows and not problems:
+        problems.append(Problem("csv-no-rows", filename, 1, {}))
+    return rows, problems
+
+
+def parse_csv_date(text: str) -> datetime.date:
+    """YYYY-MM-DD, or DD/MM/YYYY as French spreadsheets write it; else CoopError."""
+    value = text.strip()
+    try:
+        if "/" in value:
+            day, month, year = value.split("/")
+            if len(year) != 4:
+                raise ValueError(value)
+            return datetime.date(int(year), int(month), int(day))
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise CoopError("bad-date", value=text) from None
+
+
+def read_trade_rows(
+    text: str, filename: str, rules: Rules, roster: Roster
+) -> tuple[list[tuple[int, Trade]], list[Problem]]:
+    """Each valid row as (line, trade) and a problem for each row that is not.
+
+    Checks every row on its own (members, amount, date, category, statuses);
+    the limits are checked by `plan_import` on all rows together.
+    """
+    rows, problems = read_rows(text, filename)
+    trades: list[tuple[int, Trade]] = []
+    for row in rows:
+        try:
+            day = parse_csv_date(row.get("date"))
+            trade = checked_trade(
+                rules,
+                roster,
+                payer=row.get("payer"),
+                payee=row.get("payee"),
+                amount=row.get("amount"),
+                day=day,
+                memo=row.get("memo"),
+                category=row.get("category") or None,
+                trade_id=row.get("trade") or None,
+            )
+        except CoopError as error:
+            problems.append(Problem(error.code, filename, row.line, error.params))
+            continue
+        trades.append((row.line, trade))
+    return trades, problems
+
+
+def _entry(trade: Trade, rules: Rules, filename: str, line: int) -> data.Transaction:
+    """The entry as beancount will read it, located at its CSV line for problems."""
+    text = format_trade(trade, rules.currency, rules.decimals)
+    entries, errors, _ = parser.parse_string(text, report_filename=filename)
+    assert not errors and len(entries) == 1, errors
+    entry = entries[0]
+    assert isinstance(entry, data.Transaction)
+    return entry._replace(meta={**entry.meta, "filename": filename, "lineno": line})
+
+
+def _same(a: Trade, b: Trade) -> bool:
+    return (a.date, a.payer, a.payee, a.amount, a.memo) == (
+        b.date,
+        b.payer,
+        b.payee,
+        b.amount,
+        b.memo,
+    )
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    change: Change
+    trades: tuple[Trade, ...]  # in date order, with the journal file each goes to
+
+
+def plan_import(coop: Cooperative, text: str, filename: str, author: Identity) -> ImportPlan:
+    """All the trades of an import file as one change, or CoopError with every problem.
+
+    `filename` is how problems name the CSV file. A row equal to a trade already
+    in the journal (date, members, amount, memo) gives a warning: the file may
+    have been imported before.
+    """
+    rules, roster = usable(coop)
+    rows, problems = read_trade_rows(text, filename, rules, roster)
+    if problems:
+        raise CoopError("import-refused", file=filename, problems=tuple(problems))
+    rows.sort(key=lambda r: (r[1].date, r[0]))
+    new_entries = [_entry(trade, rules, IMPORT_SOURCE, line) for line, trade in rows]
+    before = {p.key() for p in coop.problems}
+    after = check_ledger([*coop.entries, *new_entries], roster, rules, str(coop.root))
+    new = [
+        replace(p, file=filename) if p.file == IMPORT_SOURCE else p
+        for p in after
+        if p.key() not in before
+    ]
+    errors = [p for p in new if p.is_error]
+    if errors:
+        raise CoopError("import-refused", file=filename, problems=tuple(errors))
+    warnings = [p for p in new if not p.is_error]
+    existing = list(trades_of(coop.entries))
+    for line, trade in rows:
+        if any(_same(trade, old) for old in existing):
+            warnings.append(
+                Problem(
+                    "import-possible-duplicate",
+                    filename,
+                    line,
+                    {"date": trade.date.isoformat(), "payer": trade.payer, "payee": trade.payee},
+                    Severity.WARNING,
+                )
+            )
+    texts: dict[str, str] = {}
+    placed: list[Trade] = []
+    for _, trade in rows:
+        path = entry_path(trade.date, trade.payer)
+        if path not in texts:
+            old_path = coop.root / path
+            texts[path] = old_path.read_text(encoding="utf-8") if old_path.exists() else ""
+        texts[path] = appended(texts[path], format_trade(trade, rules.currency, rules.decimals))
+        placed.append(replace(trade, file=path))
+    volume = sum((t.amount for t in placed), Decimal(0))
+    message = (
+        f"import: {len(placed)} trade(s), {format_amount(volume, rules.decimals)} "
+        f"{rules.currency}, from {filename.rsplit('/', 1)[-1]}"
+    )
+    change = Change(texts, message, author, tuple(sorted(warnings, key=Problem.sort_key)))
+    return ImportPlan(change, tuple(placed))
+
+
+# ---------------------------------------------------------------- exports
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows of text under named columns: what an export writes."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+def _in_range(day: datetime.date, start: datetime.date | None, end: datetime.date | None) -> bool:
+    return (start is None or day >= start) and (end is None or day <= end)
+
+
+def trades_table(
+    trades: Sequence[Trade],
+    decimals: int,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+) -> Table:
+    """Trades in date order, with the import file's columns (so they can be imported)."""
+    chosen = sorted(
+        (t for t in trades if _in_range(t.date, start, end)),
+        key=lambda t: (t.date, t.file or "", t.line or 0),
+    )
+    return Table(
+        TRADE_COLUMNS,
+        tuple(
+            (
+                t.date.isoformat(),
+                t.payer,
+                t.payee,
+                format_amount(t.amount, decimals),
+                t.memo,
+                t.category or "",
+                t.trade_id or "",
+            )
+            for t in chosen
+        ),
+    )
+
+
+def to_csv(table: Table) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(table.columns)
+    writer.writerows(table.rows)
+    return buffer.getvalue()
+
+
+def to_json(table: Table) -> str:
+    """A list of objects; empty cells become null. Amounts stay decimal strings."""
+    records: list[dict[str, Any]] = [
+        {c: (v if v != "" else None) for c, v in zip(table.columns, row, strict=True)}
+        for row in table.rows
+    ]
+    return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
+
+
+def members_table(roster: Roster, rules: Rules, at: datetime.date) -> Table:
+    """Every member with kind, dates, status and limits on `at`."""
+    amount = lambda v: "" if v is None else format_amount(v, rules.decimals)  # noqa: E731
+    return Table(
+        ("id", "name", "kind", "joined", "status", "floor", "ceiling", "roles"),
+        tuple(
+            (
+                m.id,
+                m.name,
+                m.kind,
+                m.joined.isoformat(),
+                m.status_at(at),
+                amount(floor_at(m, rules, at)),
+                amount(ceiling_at(m, rules, at)),
+                " ".join(m.roles),
+            )
+            for m in roster
+        ),
+    )
+
+
+def balances_table(rows: Sequence[BalanceRow], decimals: int, at: datetime.date) -> Table:
+    amount = lambda v: "" if v is None else format_amount(v, decimals)  # noqa: E731
+    return Table(
+        ("member", "date", "balance", "floor", "ceiling", "status"),
+        tuple(
+            (
+                r.member,
+                at.isoformat(),
+                amount(r.balance),
+                amount(r.floor),
+                amount(r.ceiling),
+                r.status,
+            )
+            for r in rows
+        ),
+    )

@@ -1,0 +1,312 @@
+"""`coopledger report`: every figure checked against values computed here from the
+list of trades, and against bean-query on the same journal; golden files for the
+table and Markdown output (regenerate with UPDATE_GOLDEN=1, never by hand)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import beanquery
+import pytest
+
+from coopledger.cli.render_report import bar
+from coopledger.reports import Month
+from tests.conftest import Coop
+
+GOLDEN = Path(__file__).parent / "golden"
+
+# (date, payer, payee, amount, memo, category): written by hand in the journal
+TRADES = [
+    ("2026-08-12", "alice", "bob", "10.00", "couture", "services"),
+    ("2026-10-05", "alice", "fournil", "40.00", "pain, octobre", "alimentation"),
+    ("2026-10-20", "bob", "alice", "25.00", "jardinage", "services"),
+    ("2026-11-02", "alice", "fournil", "60.00", "pain, novembre", "alimentation"),
+    ("2026-11-03", "fournil", "bob", "100.00", "livraisons", None),
+    ("2026-11-15", "alice", "bob", "380.50", "déménagement", "services"),
+    ("2026-11-28", "bob", "fournil", "20.00", "brioches", "alimentation"),
+]
+MEMBERS = ["tresa", "alice", "bob", "fournil", "dan", "carol"]
+LIMITS = {  # member: (floor, ceiling)
+    "tresa": ("-500.00", "1000.00"),
+    "alice": ("-500.00", "1000.00"),
+    "bob": ("-500.00", "1000.00"),
+    "fournil": ("-2000.00", "5000.00"),
+    "dan": ("-500.00", "1000.00"),
+    "carol": ("-500.00", "1000.00"),
+}
+
+
+def account(member: str) -> str:
+    return "Assets:Members:" + member[0].upper() + member[1:]
+
+
+def entry_text(date: str, payer: str, payee: str, amount: str, memo: str, category: str | None) -> str:
+    lines = [f'{date} * "{memo}"']
+    if category:
+        lines.append(f'  category: "{category}"')
+    lines.append(f"  {account(payer)}  -{amount} SEL")
+    lines.append(f"  {account(payee)}  {amount} SEL")
+    return "\n".join(lines) + "\n\n"
+
+
+def build_known(coop: Coop) -> Coop:
+    """The `coop` fixture plus dan (leaves 2026-11-20), carol (joins 2026-11-10),
+    three categories in rules.yaml and the TRADES above written by hand."""
+    assert coop.run("member", "add", "dan", "--name", "Dan", "--joined", "2024-01-01").code == 0
+    assert coop.run("member", "leave", "dan", "--date", "2026-11-20").code == 0
+    assert coop.run("member", "add", "carol", "--name", "Carol", "--joined", "2026-11-10").code == 0
+    rules = coop.read("rules.yaml").replace(
+        "categories: []", "categories: [alimentation, services, jardinage]"
+    )
+    coop.write("rules.yaml", rules)
+    for trade in TRADES:
+        date, payer = trade[0], trade[1]
+        coop.append(f"journal/{date[:4]}/{date[5:7]}/{payer}.beancount", entry_text(*trade))
+    coop.commit_all("trades of the autumn")
+    assert coop.run("check").code == 0, coop.run("check").text
+    return coop
+
+
+@pytest.fixture
+def known(coop: Coop) -> Coop:
+    return build_known(coop)
+
+
+def expected_balances(until: str, since: str = "0000") -> dict[str, Decimal]:
+    result: dict[str, Decimal] = defaultdict(Decimal)
+    for date, payer, payee, amount, *_ in TRADES:
+        if since <= date <= until:
+            result[payer] -= Decimal(amount)
+            result[payee] += Decimal(amount)
+    return result
+
+
+def report_json(coop: Coop, *args: str) -> dict:  # type: ignore[type-arg]
+    result = coop.run("report", *args, "--format", "json")
+    assert result.code == 0, result.text
+    return json.loads(result.out)
+
+
+def test_summary_figures_match_the_trades(known: Coop) -> None:
+    report = report_json(known, "2026-11")
+
+    november = [t for t in TRADES if t[0].startswith("2026-11")]
+    october = [t for t in TRADES if t[0].startswith("2026-10")]
+    volume = sum(Decimal(t[3]) for t in november)
+    closing = expected_balances("2026-11-30")
+    assert report["month"] == "2026-11"
+    assert report["trades"] == len(november) == 4
+    assert report["volume"] == f"{volume:.2f}" == "560.50"
+    assert report["average"] == f"{volume / 4:.2f}" == "140.12"  # 140.125, half to even
+    assert report["trading_members"] == 3  # alice, bob, fournil
+    # tresa, alice, bob, fournil, dan (active until the 20th) and carol (from the 10th)
+    assert report["active_members"] == 6
+    assert report["joined"] == ["carol"]
+    assert report["left"] == ["dan"]
+    negative = -sum(b for b in closing.values() if b < 0)
+    positive = sum(b for b in closing.values() if b > 0)
+    assert report["credit_in_use"] == f"{negative:.2f}" == "465.50"
+    assert report["velocity"] == f"{(volume / positive).quantize(Decimal('0.01'))}" == "1.20"
+    assert report["previous"]["trades"] == len(october) == 2
+    assert report["previous"]["volume"] == "65.00"
+    assert report["changes"]["trades"] == "2"
+    assert report["changes"]["volume"] == "495.50"
+    assert report["changes"]["joined"] == "1"
+
+
+def test_member_rows_match_the_trades(known: Coop) -> None:
+    report = report_json(known, "2026-11")
+
+    opening = expected_balances("2026-10-31")
+    closing = expected_balances("2026-11-30")
+    members = report["members"]
+    assert list(members) == MEMBERS
+    for member in MEMBERS:
+        paid = sum(
+            (Decimal(t[3]) for t in TRADES if t[0].startswith("2026-11") and t[1] == member),
+            Decimal(0),
+        )
+        received = sum(
+            (Decimal(t[3]) for t in TRADES if t[0].startswith("2026-11") and t[2] == member),
+            Decimal(0),
+        )
+        row = members[member]
+        assert row["opening"] == f"{opening[member]:.2f}", member
+        assert row["paid"] == f"{paid:.2f}", member
+        assert row["received"] == f"{received:.2f}", member
+        assert row["closing"] == f"{closing[member]:.2f}", member
+        assert Decimal(row["opening"]) - paid + received == Decimal(row["closing"])
+        assert (row["floor"], row["ceiling"]) == LIMITS[member]
+    assert members["alice"]["closing"] == "-465.50"
+    assert members["alice"]["limit_use"] == "93"  # 465.50 of 500
+    assert members["alice"]["near_limit"] == "floor"
+    assert members["bob"]["limit_use"] == "45"  # 445.50 of 1000
+    assert members["bob"]["near_limit"] is None
+    # tresa never traded; dan left; carol joined this month
+    assert [m for m, row in members.items() if row["dormant"]] == ["tresa"]
+    assert members["dan"]["status"] == "left"
+
+
+def test_categories_and_trends(known: Coop) -> None:
+    report = report_json(known, "2026-11")
+
+    assert report["categories"] == [
+        {"category": "services", "trades": 1, "volume": "380.50", "share": "68"},
+        {"category": "alimentation", "trades": 2, "volume": "80.00", "share": "14"},
+        {"category": "jardinage", "trades": 0, "volume": "0.00", "share": "0"},
+        {"category": None, "trades": 1, "volume": "100.00", "share": "18"},
+    ]
+    trends = report["trends"]
+    assert [p["month"] for p in trends][0] == "2025-12"
+    assert [p["month"] for p in trends][-1] == "2026-11"
+    by_month = {p["month"]: (p["trades"], p["volume"], p["trading_members"]) for p in trends}
+    assert by_month["2026-08"] == (1, "10.00", 2)
+    assert by_month["2026-09"] == (0, "0.00", 0)
+    assert by_month["2026-10"] == (2, "65.00", 3)
+    assert by_month["2026-11"] == (4, "560.50", 3)
+
+
+def bean_query(coop: Coop, query: str) -> list[tuple]:  # type: ignore[type-arg]
+    connection = beanquery.connect("beancount:" + str(coop.root / "journal/main.beancount"))
+    cursor = connection.execute(query)
+    return list(cursor.fetchall())
+
+
+def inventory_number(rows: list[tuple]) -> Decimal:  # type: ignore[type-arg]
+    """The SEL amount of a one-cell bean-query result (zero when no posting matched)."""
+    if not rows or rows[0][0] is None:
+        return Decimal(0)
+    position = rows[0][0].get_currency_units("SEL")
+    return Decimal(position.number)
+
+
+def test_figures_agree_with_bean_query(known: Coop) -> None:
+    report = report_json(known, "2026-11")
+
+    for member, row in report["members"].items():
+        where = f"account = '{account(member)}'"
+        moved = bean_query(
+            known, f"SELECT sum(position) WHERE {where} AND year = 2026 AND month = 11"
+        )
+        received = bean_query(
+            known,
+            f"SELECT sum(position) WHERE {where} AND year = 2026 AND month = 11 AND number > 0",
+        )
+        closing = bean_query(known, f"SELECT sum(position) WHERE {where} AND date <= 2026-11-30")
+        assert inventory_number(moved) == Decimal(row["received"]) - Decimal(row["paid"])
+        assert inventory_number(received) == Decimal(row["received"])
+        assert inventory_number(closing) == Decimal(row["closing"])
+    volume = bean_query(
+        known,
+        "SELECT sum(position) WHERE account ~ '^Assets:Members:' AND number > 0 "
+        "AND year = 2026 AND month = 11",
+    )
+    assert inventory_number(volume) == Decimal(report["volume"])
+    count = bean_query(
+        known,
+        "SELECT count(position) WHERE account ~ '^Assets:Members:' AND number > 0 "
+        "AND year = 2026 AND month = 11",
+    )
+    assert count[0][0] == report["trades"]
+
+
+def golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"no golden file {name}: run with UPDATE_GOLDEN=1"
+    assert text == path.read_text(encoding="utf-8")
+
+
+def test_table_output_matches_the_golden_file(known: Coop) -> None:
+    result = known.run("report", "2026-11")
+
+    assert result.code == 0, result.text
+    assert "\x1b[" not in result.out
+    assert all(len(line) <= 100 for line in result.out.splitlines())
+    golden("report-2026-11.txt", result.out)
+
+
+def test_markdown_output_matches_the_golden_file(known: Coop) -> None:
+    result = known.run("report", "2026-11", "--format", "markdown")
+
+    assert result.code == 0, result.text
+    assert "| alice | -25.00 | 440.50 | 0.00 | -465.50 |" in result.out
+    golden("report-2026-11.md", result.out)
+
+
+def test_csv_output_has_one_row_per_member(known: Coop) -> None:
+    result = known.run("report", "2026-11", "--format", "csv")
+
+    assert result.code == 0, result.text
+    lines = result.out.splitlines()
+    assert lines[0].startswith("month,member,name,status,opening,paid,received,closing")
+    assert len(lines) == 1 + len(MEMBERS)
+    assert lines[2] == "2026-11,alice,Alice Martin,active,-25.00,440.50,0.00,-465.50,-500.00,1000.00,93,floor,"
+
+
+def test_default_month_is_the_last_complete_one(known: Coop) -> None:
+    import datetime
+
+    expected = str(Month.of(datetime.date.today()).previous())
+    assert report_json(known)["month"] == expected
+
+
+def test_report_from_a_past_revision(known: Coop) -> None:
+    before = known.git("rev-parse", "HEAD").strip()
+    assert known.run("trade", "alice", "bob", "5", "--date", "2026-11-29").code == 0
+    assert report_json(known, "2026-11")["trades"] == 5
+
+    past = report_json(known, "2026-11", "--rev", before)
+
+    assert past["trades"] == 4
+    assert past["volume"] == "560.50"
+    assert report_json(known, "2026-11", "--rev", "HEAD~1") == past
+    assert known.status() == ""
+    assert "coopledger-rev" not in known.git("worktree", "list")
+
+
+def test_unknown_revision_is_an_error(known: Coop) -> None:
+    result = known.run("report", "2026-11", "--rev", "no-such-branch")
+
+    assert result.code == 1
+    assert "no-such-branch" in result.err
+
+
+@pytest.mark.parametrize("month", ["2026-13", "11-2026", "2026/11", "novembre"])
+def test_bad_month_format_is_refused(known: Coop, month: str) -> None:
+    result = known.run("report", month)
+
+    assert result.code == 1
+    assert f"'{month}' is not a month" in result.err
+    assert "YYYY-MM" in result.err
+    assert result.out == ""
+
+
+def test_bad_format_is_refused(known: Coop) -> None:
+    result = known.run("report", "2026-11", "--format", "pdf")
+
+    assert result.code == 1
+    assert "'pdf' is not a choice for --format" in result.err
+
+
+def test_an_empty_month_reports_zeros(known: Coop) -> None:
+    report = report_json(known, "2026-09")
+
+    assert report["trades"] == 0
+    assert report["volume"] == "0.00"
+    assert report["average"] is None
+    assert report["velocity"] == "0.00"  # no trade, but positive balances exist
+    assert report["members"]["alice"]["opening"] == report["members"]["alice"]["closing"]
+
+
+def test_bars_are_proportional() -> None:
+    assert bar(Decimal(10), Decimal(10), 4) == "████"
+    assert bar(Decimal(5), Decimal(10), 4) == "██"
+    assert bar(Decimal(1), Decimal(16), 4) == "▎"  # 2 eighths
+    assert bar(Decimal(0), Decimal(10), 4) == ""
