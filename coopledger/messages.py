@@ -269,7 +269,7 @@ MESSAGES.update(
     {
         "bad-month": ("'{value}' is not a month", "write it as YYYY-MM, like 2026-11"),
         "bad-choice": ("'{value}' is not a choice for {option}", "use one of: {choices}"),
-        "bad-period": (
+        "period-reversed": (
             "the period starts on {start}, after its end on {end}",
             "give --from a date before --to",
         ),

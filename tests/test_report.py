@@ -44,7 +44,9 @@ def account(member: str) -> str:
     return "Assets:Members:" + member[0].upper() + member[1:]
 
 
-def entry_text(date: str, payer: str, payee: str, amount: str, memo: str, category: str | None) -> str:
+def entry_text(
+    date: str, payer: str, payee: str, amount: str, memo: str, category: str | None
+) -> str:
     lines = [f'{date} * "{memo}"']
     if category:
         lines.append(f'  category: "{category}"')
@@ -161,8 +163,8 @@ def test_categories_and_trends(known: Coop) -> None:
         {"category": None, "trades": 1, "volume": "100.00", "share": "18"},
     ]
     trends = report["trends"]
-    assert [p["month"] for p in trends][0] == "2025-12"
-    assert [p["month"] for p in trends][-1] == "2026-11"
+    months = [p["month"] for p in trends]
+    assert (len(months), months[0], months[-1]) == (12, "2025-12", "2026-11")
     by_month = {p["month"]: (p["trades"], p["volume"], p["trading_members"]) for p in trends}
     assert by_month["2026-08"] == (1, "10.00", 2)
     assert by_month["2026-09"] == (0, "0.00", 0)
@@ -247,7 +249,10 @@ def test_csv_output_has_one_row_per_member(known: Coop) -> None:
     lines = result.out.splitlines()
     assert lines[0].startswith("month,member,name,status,opening,paid,received,closing")
     assert len(lines) == 1 + len(MEMBERS)
-    assert lines[2] == "2026-11,alice,Alice Martin,active,-25.00,440.50,0.00,-465.50,-500.00,1000.00,93,floor,"
+    assert (
+        lines[2]
+        == "2026-11,alice,Alice Martin,active,-25.00,440.50,0.00,-465.50,-500.00,1000.00,93,floor,"
+    )
 
 
 def test_default_month_is_the_last_complete_one(known: Coop) -> None:
