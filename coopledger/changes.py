@@ -56,13 +56,19 @@ def known_member(roster: Roster, member_id: str) -> Member:
     return member
 
 
-def choose_author(roster: Roster, as_member: str | None, git_email: str | None) -> Identity:
-    """Who signs the commit: --as, else the member git is set up as, else a treasurer."""
+def choose_author(
+    roster: Roster,
+    as_member: str | None,
+    git_email: str | None,
+    treasurer_role: str = "treasurer",
+) -> Identity:
+    """Who signs the commit: --as, else the member git is set up as, else a treasurer
+    (a member with `treasurer_role`, the word rules.yaml `roles:` gives treasurers)."""
     if as_member:
         member = known_member(roster, as_member)
     else:
         found = roster.by_email(git_email) if git_email else None
-        treasurers = [m for m in roster.with_role("treasurer") if m.emails]
+        treasurers = [m for m in roster.with_role(treasurer_role) if m.emails]
         member = found or (treasurers[0] if treasurers else None)  # type: ignore[assignment]
         if member is None:
             raise CoopError("no-author")

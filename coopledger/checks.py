@@ -26,6 +26,7 @@ from decimal import Decimal
 from beancount.core import data
 
 from coopledger.accounts import member_of_account, obligation_of_account
+from coopledger.closing import check_closed_months
 from coopledger.invoices import check_invoices
 from coopledger.limits import ceiling_at, floor_at
 from coopledger.members import Roster
@@ -293,6 +294,7 @@ def check_ledger(
     problems = [
         *check_postings(entries, roster, rules, root),
         *check_limits(history, roster, rules),
+        *check_closed_months(entries, root),
         *check_zero_sum(history, rules, main_file),
         *check_invoices(entries, root),
     ]

@@ -8,7 +8,8 @@ files it writes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import git
@@ -104,6 +105,145 @@ def commit_new_tree(root: Path, message: str, author: Identity) -> str:
         repo.git.add("--all")
         repo.git.commit("--quiet", "--no-verify", "--no-gpg-sign", "-m", message)
     return str(repo.head.commit.hexsha)
+
+
+# ---------------------------------------------------------------- history (for the gate)
+
+
+@dataclass(frozen=True)
+class FileVersion:
+    """One file changed by a commit: its text before and after (None: absent)."""
+
+    path: str
+    before: str | None
+    after: str | None
+
+
+@dataclass(frozen=True)
+class CommitRecord:
+    """A commit as the pull-request gate sees it. `sha` is "" for the working tree."""
+
+    sha: str
+    author_name: str
+    author_email: str
+    files: tuple[FileVersion, ...]
+    signed: bool | None = None  # None: not asked
+
+
+def resolve(repo: git.Repo, rev: str) -> str:
+    """The full sha of a revision, or CoopError."""
+    try:
+        return str(repo.git.rev_parse("--verify", "--quiet", f"{rev}^{{commit}}")).strip()
+    except git.GitCommandError:
+        raise CoopError("unknown-revision", rev=rev) from None
+
+
+def file_at(repo: git.Repo, rev: str, path: str) -> str | None:
+    """The text of `path` at `rev`, or None when the file does not exist there."""
+    try:
+        return str(repo.git.show(f"{rev}:{path}", strip_newline_in_stdout=False))
+    except git.GitCommandError:
+        return None
+
+
+def files_at(repo: git.Repo, rev: str, folder: str) -> list[str]:
+    """Every file path under `folder` at `rev`."""
+    listing = repo.git.ls_tree("-r", "--name-only", rev, "--", folder)
+    return [line for line in str(listing).splitlines() if line]
+
+
+def verify_commit(repo: git.Repo, sha: str) -> bool:
+    """True when git verifies the commit's signature (`git verify-commit`)."""
+    try:
+        repo.git.verify_commit(sha)
+    except git.GitCommandError:
+        return False
+    return True
+
+
+def _changed_paths(repo: git.Repo, old: str | None, new: str) -> list[str]:
+    if old is None:
+        out = repo.git.diff_tree(
+            "-r", "--root", "--no-renames", "--no-commit-id", "--name-only", new
+        )
+    else:
+        out = repo.git.diff_tree("-r", "--no-renames", "--name-only", old, new)
+    return [line for line in str(out).splitlines() if line]
+
+
+def commits_between(
+    repo: git.Repo,
+    base: str,
+    head: str,
+    wanted: Callable[[str], bool],
+    *,
+    verify: bool = False,
+) -> list[CommitRecord]:
+    """Commits reachable from `head` but not `base`, oldest first, with the files
+    for which `wanted(path)` is true, before and after each commit.
+
+    A merge commit is given only what it changed itself: the files whose text
+    differs from every parent, compared with its first parent.
+    """
+    listing = repo.git.rev_list("--reverse", "--topo-order", f"{base}..{head}")
+    records: list[CommitRecord] = []
+    for sha in str(listing).split():
+        commit = repo.commit(sha)
+        parents = [p.hexsha for p in commit.parents]
+        if parents:
+            sets = [set(_changed_paths(repo, p, sha)) for p in parents]
+            paths = sorted(set.intersection(*sets))
+        else:
+            paths = sorted(_changed_paths(repo, None, sha))
+        first = parents[0] if parents else None
+        files = tuple(
+            FileVersion(
+                path,
+                file_at(repo, first, path) if first else None,
+                file_at(repo, sha, path),
+            )
+            for path in paths
+            if wanted(path)
+        )
+        records.append(
+            CommitRecord(
+                sha,
+                str(commit.author.name or ""),
+                str(commit.author.email or ""),
+                files,
+                verify_commit(repo, sha) if verify else None,
+            )
+        )
+    return records
+
+
+def working_tree_record(
+    repo: git.Repo, wanted: Callable[[str], bool], *, verify: bool = False
+) -> CommitRecord | None:
+    """Uncommitted changes (staged, unstaged and new files) as a pseudo-commit
+    authored by the configured git identity; None when there are none."""
+    if not has_commits(repo):
+        return None
+    root = Path(repo.working_tree_dir or ".")
+    changed = str(repo.git.diff("--no-renames", "--name-only", "HEAD")).splitlines()
+    untracked = str(repo.git.ls_files("--others", "--exclude-standard")).splitlines()
+    paths = sorted({p for p in [*changed, *untracked] if p and wanted(p)})
+    if not paths:
+        return None
+    files = tuple(
+        FileVersion(
+            path,
+            file_at(repo, "HEAD", path),
+            (root / path).read_text(encoding="utf-8") if (root / path).is_file() else None,
+        )
+        for path in paths
+    )
+    email = configured_email(repo) or ""
+    try:
+        name = str(repo.config_reader().get_value("user", "name", "")) or ""
+    except Exception:  # no config file at all
+        name = ""
+    return CommitRecord("", name, email, files, False if verify else None)
 
 
 def create_branch(repo: git.Repo, name: str) -> None:

@@ -428,3 +428,130 @@ MESSAGES.update(
         ),
     }
 )
+
+# pull-request gate, closed months, reversals and CI (coopledger.gate, .closing, .corrections)
+MESSAGES.update(
+    {
+        "gate-unknown-author": (
+            "commit {commit} by {author} changes this file, but that e-mail belongs to no "
+            "member at the base of the change",
+            "commit with the e-mail listed for you in members.yaml (git -c user.email=...), "
+            "or ask a treasurer to add your e-mail first",
+        ),
+        "gate-protected-file": (
+            "commit {commit} by {author} changes a file only a {role} may change",
+            "leave this file out of your change, or ask a {role} to make it",
+        ),
+        "gate-not-payer": (
+            "commit {commit} by {author} adds an entry that takes units from {member}'s "
+            "account",
+            "only {member} or a {role} may add it: ask them to, or pay from your own account",
+        ),
+        "gate-not-creditor": (
+            "commit {commit} by {author} adds an invoice whose creditor is {member}",
+            "only the creditor ({member}) or a {role} may add an invoice",
+        ),
+        "gate-treasurer-only": (
+            "commit {commit} by {author} adds a {kind} entry, which only a {role} may add",
+            "leave it out of your change, or ask a {role} to add it",
+        ),
+        "gate-entry-edited": (
+            "commit {commit} by {author} edits an existing entry of {date} "
+            "(line {old_line} before the change)",
+            "the journal is append-only: restore the entry and record a correction "
+            "(coopledger reverse TRADE_ID, then a new trade)",
+        ),
+        "gate-entry-removed": (
+            "commit {commit} by {author} removes the entry of {date} that stood on this line",
+            "the journal is append-only: restore the entry and record a correction "
+            "(coopledger reverse TRADE_ID)",
+        ),
+        "gate-closed-month": (
+            "commit {commit} by {author} changes the closed month {month} (entry of {date})",
+            "date the entry after the closed months, or correct it with a new entry",
+        ),
+        "gate-unsigned": (
+            "commit {commit} by {author} has no signature that git can verify",
+            "sign your commits (git commit -S) with a key the cooperative knows",
+        ),
+        "gate-uncommitted": (
+            "uncommitted changes cannot be signed",
+            "commit them with a signature (git commit -S) first",
+        ),
+        "closed-month-entry-added": (
+            "the month {month} is closed ({close}), but this entry of {date} was added or "
+            "edited after closing",
+            "remove it or restore it as it was, and date a new entry after the closed months",
+        ),
+        "closed-month-entry-removed": (
+            "the month {month} is closed, but {count} of its entries were removed or edited "
+            "after closing",
+            "restore them from git (git log -p -- journal/), and correct with new entries",
+        ),
+        "closed-month-changed": (
+            "the entries of the closed month {month} no longer match its fingerprint",
+            "restore the month's entries from git as they were when it was closed",
+        ),
+        "month-closed-twice": (
+            "the month {month} is closed twice (first at {first})",
+            "keep only the first close",
+        ),
+        "close-bad-month": (
+            "the close directive names '{value}', which is not a month",
+            "write the month as YYYY-MM",
+        ),
+        "close-no-fingerprint": (
+            "the close of {month} has no fingerprint",
+            "restore close.beancount from git, or close the month again with coopledger close",
+        ),
+        "unknown-revision": (
+            "git knows no revision '{rev}'",
+            "give a branch, tag or commit, e.g. origin/main (git fetch first in CI)",
+        ),
+        "bad-range": (
+            "'{value}' is not a range of commits",
+            "write it as BASE..HEAD, e.g. origin/main..my-branch",
+        ),
+        "gate-base-unreadable": (
+            "members.yaml or rules.yaml cannot be read at {rev}, so the gate has no roles",
+            "give a base revision where coopledger check passes",
+        ),
+        "gate-options": (
+            "--since and --rev cannot be used together",
+            "give --since REV (up to the working tree) or --rev BASE..HEAD",
+        ),
+        "bad-month": ("'{value}' is not a month", "write it as YYYY-MM, e.g. 2026-10"),
+        "month-not-over": (
+            "the month {month} is not over (it ends on {date})",
+            "close a month once it has ended",
+        ),
+        "month-already-closed": (
+            "the month {month} is already closed ({path})",
+            "nothing to do: a closed month stays closed",
+        ),
+        "treasurer-only": (
+            "'{member}' cannot {command}: only a member with the role {role} can",
+            "run it as a treasurer (--as MEMBER), or ask one",
+        ),
+        "unknown-trade": (
+            "no trade has the id '{trade_id}'{suggestion_hint_short}",
+            "the id is the 'trade:' line of the entry, e.g. 2026-11-22-3fa9c1d2",
+        ),
+        "already-reversed": (
+            "the trade {trade_id} is already reversed by {by} ({at})",
+            "a trade is reversed once; record a new trade if more is needed",
+        ),
+        "reverse-refused": (
+            "the reversal of {trade_id} is refused: it would break the rules below",
+            "settle the balances first, or change the limits",
+        ),
+        "bad-ci-platform": (
+            "'{value}' is not a CI platform coopledger knows",
+            "use one of: {choices}",
+        ),
+        "ci-file-exists": (
+            "{file} already exists",
+            "pass --force to replace it, or edit it by hand",
+        ),
+    }
+)

@@ -17,7 +17,7 @@ over time: `floor: {2024-01-01: -500, 2026-12-01: -600}`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from coopledger.problems import Problem
@@ -27,7 +27,8 @@ from coopledger.yamlfile import YamlMap, load_yaml
 
 RULES_FILE = "rules.yaml"
 CURRENCY_PATTERN = r"[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9]"
-TOP_KEYS = ["name", "currency", "currency_name", "decimals", "limits", "categories"]
+TOP_KEYS = ["name", "currency", "currency_name", "decimals", "limits", "categories", "roles"]
+ROLE_NAMES = ["treasurer"]  # `roles: {treasurer: tresorier}` renames a role
 LIMIT_KEYS = ["floor", "ceiling"]
 ENFORCEMENTS = ["hard", "soft"]
 
@@ -47,6 +48,11 @@ class Rules:
     enforcement: str
     limits: dict[str, KindLimits]
     categories: tuple[str, ...] = ()
+    roles: dict[str, str] = field(default_factory=dict)
+
+    def role(self, name: str) -> str:
+        """The word members.yaml uses for the role `name` (default: `name` itself)."""
+        return self.roles.get(name, name)
 
     @property
     def kinds(self) -> list[str]:
@@ -104,6 +110,7 @@ def parse_rules(text: str, filename: str = RULES_FILE) -> tuple[Rules | None, li
             )
         else:
             categories.append(item.strip())
+    roles = _read_roles(reader, doc)
     if reader.problems or name is None or currency is None or decimals is None:
         return None, reader.problems
     return (
@@ -115,6 +122,7 @@ def parse_rules(text: str, filename: str = RULES_FILE) -> tuple[Rules | None, li
             enforcement=enforcement or "hard",
             limits=limits,
             categories=tuple(categories),
+            roles=roles,
         ),
         [],
     )
@@ -140,3 +148,17 @@ limits:
     ceiling: 5000
 categories: []
 """
+
+
+def _read_roles(reader: FieldReader, doc: YamlMap) -> dict[str, str]:
+    """`roles: {treasurer: tresorier}`: the words members.yaml uses for roles."""
+    node = reader.mapping(doc, "roles", required=False)
+    if node is None:
+        return {}
+    reader.check_keys(node, ROLE_NAMES, "roles")
+    roles = {}
+    for role in ROLE_NAMES:
+        word = reader.text(node, role, required=False)
+        if word is not None:
+            roles[role] = word.strip()
+    return roles

@@ -11,6 +11,7 @@ import sys
 
 import coopledger.cli.clearing_commands  # invoice, invoices, settle, clear
 import coopledger.cli.demo_commands  # noqa: F401 - demo
+import coopledger.cli.gate_commands  # close, reverse, ci
 import coopledger.cli.report_commands  # report, statement, import, export
 from coopledger.cli import ledger_commands, member_commands  # noqa: F401 - registers commands
 from coopledger.cli.common import app, run

@@ -68,9 +68,9 @@ def parse_day(value: str | None, *, default: datetime.date | None = None) -> dat
 def author_for(root: Path, coop: store.Cooperative, as_member: str | None) -> gitrepo.Identity:
     from coopledger.changes import choose_author, usable
 
-    _, roster = usable(coop)
+    rules, roster = usable(coop)
     email = gitrepo.configured_email(gitrepo.open_repo(root))
-    return choose_author(roster, as_member, email)
+    return choose_author(roster, as_member, email, rules.role("treasurer"))
 
 
 def prepare_write(root: Path) -> None:

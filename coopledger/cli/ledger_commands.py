@@ -13,6 +13,7 @@ from rich.table import Table
 from coopledger import gitrepo, store
 from coopledger.balances import balance_rows, total
 from coopledger.changes import current_balance, plan_trade, validate_emails, validate_member_id
+from coopledger.ci_templates import PLATFORMS
 from coopledger.cli.common import (
     EXIT_PROBLEMS,
     app,
@@ -26,6 +27,7 @@ from coopledger.cli.common import (
     print_problems,
     problem_json,
 )
+from coopledger.cli.gate_commands import gate_problems, write_ci
 from coopledger.journal import trades_of
 from coopledger.members import Member
 from coopledger.money import format_amount
@@ -46,9 +48,12 @@ def init(
     email: str = typer.Option(None, "--email", help="The treasurer's git e-mail."),
     kind: str = typer.Option("person", "--kind", help="The treasurer's kind."),
     joined: str = typer.Option(None, "--joined", help="The treasurer's joining date."),
+    ci: str = typer.Option(None, "--ci", help="Also write CI files: github or gitlab."),
 ) -> None:
     """Create a cooperative: a git repository with members, rules and a journal."""
     root = directory.resolve()
+    if ci is not None and ci not in PLATFORMS:
+        raise CoopError("bad-ci-platform", value=ci, choices=", ".join(PLATFORMS))
     for file in COOPERATIVE_FILES:
         if (root / file).exists():
             raise CoopError("already-a-cooperative", path=str(root), file=file)
@@ -87,6 +92,8 @@ def init(
         raise CoopError("already-a-cooperative", path=str(root), file=".git")
     store.apply(root, store.Change(files, f"init: {title}", author))
     out.print(f"Created the cooperative {title} in {root}", markup=False)
+    for written in write_ci(root, ci, author, force=False) if ci else []:
+        out.print(f"  wrote {written}", markup=False)
     out.print(
         f"  currency {currency}; next: coopledger member add ID --name NAME --kind person",
         markup=False,
@@ -186,23 +193,35 @@ def balances(
 @app.command()
 def check(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    since: str = typer.Option(
+        None, "--since", help="Also judge every change from REV to the working tree (the gate)."
+    ),
+    rev: str = typer.Option(None, "--rev", help="Also judge the commits of BASE..HEAD."),
+    require_signed: bool = typer.Option(
+        False, "--require-signed", help="With --since/--rev: only commits git verifies."
+    ),
 ) -> None:
-    """Validate the whole cooperative; list every problem with file and line."""
+    """Validate the whole cooperative; list every problem with file and line.
+
+    With --since or --rev, also check who made each change (docs/pull-requests.md)."""
     root = cooperative_root()
     coop = store.load(root)
-    errors = coop.errors
-    warnings = [p for p in coop.problems if not p.is_error]
+    problems = coop.problems
+    if since or rev:
+        problems = [*problems, *gate_problems(root, since, rev, require_signed)]
+    errors = [p for p in problems if p.is_error]
+    warnings = [p for p in problems if not p.is_error]
     if as_json:
         print_json(
             {
                 "ok": not errors,
                 "errors": len(errors),
                 "warnings": len(warnings),
-                "problems": [problem_json(p) for p in coop.problems],
+                "problems": [problem_json(p) for p in problems],
             }
         )
     else:
-        print_problems(coop.problems, out)
+        print_problems(problems, out)
         if errors:
             out.print(f"{len(errors)} error(s), {len(warnings)} warning(s)", markup=False)
         else:

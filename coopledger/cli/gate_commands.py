@@ -1,0 +1,157 @@
+"""close, reverse, ci; and the gate that `check --since/--rev` runs."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import typer
+
+from coopledger import gitrepo, store
+from coopledger.ci_templates import PLATFORMS, ci_files
+from coopledger.cli.common import (
+    app,
+    author_for,
+    cooperative_root,
+    out,
+    parse_day,
+    prepare_write,
+    print_problems,
+)
+from coopledger.corrections import plan_close, plan_reverse
+from coopledger.gate import Policy, check_commits, closed_months_from_paths, is_gated
+from coopledger.members import MEMBERS_FILE, parse_members
+from coopledger.money import format_amount
+from coopledger.problems import CoopError, Problem
+from coopledger.rules import RULES_FILE, parse_rules
+
+# ---------------------------------------------------------------- the gate
+
+
+def parse_range(text: str) -> tuple[str, str]:
+    """`BASE..HEAD` -> (BASE, HEAD); a single commit C -> (C^, C)."""
+    if "..." in text:
+        raise CoopError("bad-range", value=text)
+    if ".." in text:
+        base, head = text.split("..", 1)
+        if not base or not head:
+            raise CoopError("bad-range", value=text)
+        return base, head
+    return f"{text}^", text
+
+
+def gate_problems(
+    root: Path, since: str | None, rev: str | None, require_signed: bool
+) -> list[Problem]:
+    """The gate's problems for the change since `since` (up to the working tree)
+    or in the range `rev`, judged with the members and rules of its base."""
+    if since and rev:
+        raise CoopError("gate-options")
+    repo = gitrepo.open_repo(root)
+    base_rev, head_rev = (since, "HEAD") if since else parse_range(rev or "")
+    base = gitrepo.resolve(repo, base_rev)
+    head = gitrepo.resolve(repo, head_rev)
+    rules, rule_problems = parse_rules(gitrepo.file_at(repo, base, RULES_FILE) or "")
+    roster, member_problems = parse_members(
+        gitrepo.file_at(repo, base, MEMBERS_FILE) or "", rules
+    )
+    if rules is None or roster is None:
+        raise CoopError(
+            "gate-base-unreadable", rev=base_rev, problems=(*rule_problems, *member_problems)
+        )
+    policy = Policy(
+        roster,
+        rules,
+        closed_months_from_paths(gitrepo.files_at(repo, base, "journal")),
+        require_signed,
+    )
+    commits = gitrepo.commits_between(repo, base, head, is_gated, verify=require_signed)
+    if since:
+        pending = gitrepo.working_tree_record(repo, is_gated, verify=require_signed)
+        if pending is not None:
+            commits.append(pending)
+    return check_commits(policy, commits)
+
+
+# ---------------------------------------------------------------- close, reverse
+
+
+@app.command()
+def close(
+    month: str = typer.Argument(..., help="The month to close, YYYY-MM."),
+    as_member: str = typer.Option(None, "--as", help="Treasurer who signs the commit."),
+) -> None:
+    """Close a month (treasurer): record every balance and a fingerprint of its entries."""
+    root = cooperative_root()
+    with store.locked(root):
+        prepare_write(root)
+        coop = store.load(root)
+        author = author_for(root, coop, as_member)
+        change, count = plan_close(coop, month, author, datetime.date.today())
+        sha = store.apply(root, change)
+    path = next(iter(change.files))
+    out.print(
+        f"Closed {month}: {count} entries fingerprinted in {path} (commit {sha[:8]})",
+        markup=False,
+    )
+
+
+@app.command()
+def reverse(
+    trade_id: str = typer.Argument(..., metavar="TRADE_ID", help="The trade's id."),
+    memo: str = typer.Option(None, "--memo", "-m", help="Why (default: 'reversal of ...')."),
+    date: str = typer.Option(None, "--date", help="Date of the reversal (default: today)."),
+    as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
+) -> None:
+    """Record the exact counter-entry of a trade, linked to it by `reverses:`."""
+    root = cooperative_root()
+    day = parse_day(date)
+    with store.locked(root):
+        prepare_write(root)
+        coop = store.load(root)
+        author = author_for(root, coop, as_member)
+        change, recorded = plan_reverse(coop, trade_id, day=day, memo=memo, author=author)
+        sha = store.apply(root, change)
+    assert coop.rules is not None
+    print_problems(change.warnings)
+    amount = format_amount(recorded.amount, coop.rules.decimals)
+    out.print(
+        f"Reversed {trade_id} with {recorded.trade_id}: {recorded.payer} → {recorded.payee} "
+        f"{amount} {coop.rules.currency} (commit {sha[:8]})",
+        markup=False,
+    )
+
+
+# ---------------------------------------------------------------- ci
+
+
+def write_ci(root: Path, platform: str, author: gitrepo.Identity, force: bool) -> list[str]:
+    """Write and commit the CI files for `platform`; return their paths."""
+    if platform not in PLATFORMS:
+        raise CoopError("bad-ci-platform", value=platform, choices=", ".join(PLATFORMS))
+    files = ci_files(platform)
+    for name, text in files.items():
+        path = root / name
+        if path.exists() and not force and path.read_text(encoding="utf-8") != text:
+            raise CoopError("ci-file-exists", file=name)
+    repo = gitrepo.open_repo(root)
+    gitrepo.ensure_writable(repo, list(files))
+    store.apply(root, store.Change(files, f"ci: check pull requests on {platform}", author))
+    return list(files)
+
+
+@app.command()
+def ci(
+    platform: str = typer.Argument(..., help="github or gitlab."),
+    force: bool = typer.Option(False, "--force", help="Replace existing CI files."),
+    as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
+) -> None:
+    """Write a CI configuration that runs `coopledger check --since <base>` on every
+    pull request, and a pre-commit hook running `coopledger check`."""
+    root = cooperative_root()
+    with store.locked(root):
+        coop = store.load(root)
+        author = author_for(root, coop, as_member)
+        written = write_ci(root, platform, author, force)
+    for name in written:
+        out.print(f"Wrote {name}", markup=False)

@@ -1,0 +1,314 @@
+"""Closed months: the books of a month, frozen by the treasurer.
+
+`coopledger close 2026-10` writes `journal/2026/10/close.beancount`: the balance
+of every member account at the first day of the next month, as beancount
+balance assertions, and one directive that records a fingerprint of the
+month's entries:
+
+    2026-11-01 balance Assets:Members:Alice        -40.00 SEL
+    2026-11-01 balance Assets:Members:Fournil       40.00 SEL
+    2026-11-01 custom "coopledger-close" "2026-10"
+      fingerprint: "sha256:9c1e…"
+      entries: 1
+      digests: "5d41402abc4b"
+
+`fingerprint` is the sha256 of the month's entries in canonical form (see
+`canonical_text`), sorted, so the order of files does not matter. `digests`
+lists a short hash of each entry, so that `check_closed_months` can name the
+entry that was added or edited after closing, not only the month. The entries
+of a month are the ones dated in it, whatever file holds them, except balance
+assertions, account openings and closings, commodities and the close directive.
+
+    >>> month_of("2026-10")
+    (datetime.date(2026, 10, 1), datetime.date(2026, 11, 1))
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from beancount.core import data
+from beancount.parser import printer
+
+from coopledger.journal import JOURNAL_DIR
+from coopledger.members import Roster
+from coopledger.money import format_amount
+from coopledger.problems import CoopError, Problem
+from coopledger.rules import Rules
+
+CLOSE_TYPE = "coopledger-close"
+CLOSE_FILE_NAME = "close.beancount"
+FINGERPRINT_KEY = "fingerprint"
+ENTRIES_KEY = "entries"
+DIGESTS_KEY = "digests"
+DIGEST_LENGTH = 12
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+_IGNORED_META = ("filename", "lineno")
+_NOT_CONTENT = (data.Open, data.Close, data.Commodity, data.Balance)
+
+
+def relative(path: str | None, root: str) -> str | None:
+    """`path` relative to the cooperative's root (as `checks.relative`, which
+    cannot be imported here: checks runs this module's check)."""
+    if path is None or path.startswith("<") or not root:
+        return path
+    return os.path.relpath(path, root)
+
+
+def month_of(text: str) -> tuple[datetime.date, datetime.date]:
+    """First day of the month `YYYY-MM` and first day of the next, or CoopError."""
+    match = _MONTH.fullmatch(text.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise CoopError("bad-month", value=text)
+    first = datetime.date(int(match.group(1)), int(match.group(2)), 1)
+    return first, next_month(first)
+
+
+def next_month(day: datetime.date) -> datetime.date:
+    return datetime.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def month_key(day: datetime.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def close_path(month: str) -> str:
+    return f"{JOURNAL_DIR}/{month[:4]}/{month[5:7]}/{CLOSE_FILE_NAME}"
+
+
+def is_close_directive(entry: data.Directive) -> bool:
+    return isinstance(entry, data.Custom) and entry.type == CLOSE_TYPE
+
+
+def _meta_items(meta: dict[str, object] | None) -> list[tuple[str, str]]:
+    return sorted(
+        (str(k), str(v))
+        for k, v in (meta or {}).items()
+        if k not in _IGNORED_META and not str(k).startswith("__")
+    )
+
+
+def canonical_text(entry: data.Directive) -> str:
+    """One entry as stable text: what it says, never where it stands.
+
+    A transaction gives its date, flag, payee, narration, tags, links, sorted
+    metadata and postings (account, number, currency); other directives are
+    printed by beancount's printer without their file and line.
+    """
+    if isinstance(entry, data.Transaction):
+        parts = [
+            entry.date.isoformat(),
+            str(entry.flag),
+            entry.payee or "",
+            entry.narration or "",
+            " ".join(sorted(entry.tags or ())),
+            " ".join(sorted(entry.links or ())),
+            repr(_meta_items(entry.meta)),
+        ]
+        for posting in entry.postings:
+            units = posting.units
+            number = "" if units is None or units.number is None else f"{units.number:f}"
+            currency = "" if units is None else str(units.currency or "")
+            parts.append(f"{posting.account} {number} {currency} {_meta_items(posting.meta)!r}")
+        return "\n".join(parts)
+    meta = {k: v for k, v in (entry.meta or {}).items() if k not in _IGNORED_META}
+    return printer.format_entry(entry._replace(meta=meta))
+
+
+def digest(entry: data.Directive) -> str:
+    text = canonical_text(entry)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:DIGEST_LENGTH]
+
+
+def month_entries(
+    entries: Iterable[data.Directive], first: datetime.date, after: datetime.date
+) -> list[data.Directive]:
+    """The entries whose content a close of [first, after) freezes."""
+    return [
+        e
+        for e in entries
+        if first <= e.date < after and not isinstance(e, _NOT_CONTENT) and not is_close_directive(e)
+    ]
+
+
+def fingerprint(entries: Iterable[data.Directive]) -> tuple[str, list[str]]:
+    """The month's fingerprint and the sorted digests of its entries."""
+    texts = sorted(canonical_text(e) for e in entries)
+    whole = hashlib.sha256("\n\x1e\n".join(texts).encode("utf-8")).hexdigest()
+    digests = sorted(hashlib.sha256(t.encode("utf-8")).hexdigest()[:DIGEST_LENGTH] for t in texts)
+    return f"sha256:{whole}", digests
+
+
+# ---------------------------------------------------------------- the check
+
+
+@dataclass(frozen=True)
+class ClosedMonth:
+    month: str
+    fingerprint: str
+    digests: tuple[str, ...]
+    file: str | None
+    line: int | None
+
+
+def closed_months(entries: Iterable[data.Directive], root: str = "") -> list[ClosedMonth]:
+    """Every month closed in the journal, from its close directives."""
+    found = []
+    for entry in entries:
+        if not isinstance(entry, data.Custom) or entry.type != CLOSE_TYPE:
+            continue
+        meta = entry.meta or {}
+        values = [str(v.value) for v in entry.values]
+        digests = str(meta.get(DIGESTS_KEY, "")).split()
+        found.append(
+            ClosedMonth(
+                values[0] if values else "",
+                str(meta.get(FINGERPRINT_KEY, "")),
+                tuple(digests),
+                relative(meta.get("filename"), root),
+                meta.get("lineno"),
+            )
+        )
+    return found
+
+
+def check_closed_months(entries: Sequence[data.Directive], root: str) -> list[Problem]:
+    """Every change to a closed month: an entry added or edited (named by its file
+    and line), entries removed, or a close directive that cannot be read."""
+    problems: list[Problem] = []
+    closes = closed_months(entries, root)
+    if not closes:
+        return problems
+    seen: dict[str, ClosedMonth] = {}
+    for close in closes:
+        try:
+            first, after = month_of(close.month)
+        except CoopError:
+            problems.append(
+                Problem("close-bad-month", close.file, close.line, {"value": close.month})
+            )
+            continue
+        if not close.fingerprint:
+            problems.append(
+                Problem("close-no-fingerprint", close.file, close.line, {"month": close.month})
+            )
+            continue
+        earlier = seen.get(close.month)
+        if earlier is not None:
+            problems.append(
+                Problem(
+                    "month-closed-twice",
+                    close.file,
+                    close.line,
+                    {"month": close.month, "first": f"{earlier.file}:{earlier.line}"},
+                )
+            )
+            continue
+        seen[close.month] = close
+        problems.extend(_month_problems(close, month_entries(entries, first, after), root))
+    return problems
+
+
+def _month_problems(close: ClosedMonth, current: list[data.Directive], root: str) -> list[Problem]:
+    whole, _ = fingerprint(current)
+    if whole == close.fingerprint:
+        return []
+    problems: list[Problem] = []
+    recorded = Counter(close.digests)
+    where = f"{close.file}:{close.line}"
+    for entry in sorted(
+        current, key=lambda e: (e.meta.get("filename", ""), e.meta.get("lineno", 0))
+    ):
+        key = digest(entry)
+        if recorded[key] > 0:
+            recorded[key] -= 1
+            continue
+        meta = entry.meta or {}
+        problems.append(
+            Problem(
+                "closed-month-entry-added",
+                relative(meta.get("filename"), root),
+                meta.get("lineno"),
+                {"month": close.month, "date": entry.date.isoformat(), "close": where},
+            )
+        )
+    missing = sum(recorded.values())
+    if missing:
+        problems.append(
+            Problem(
+                "closed-month-entry-removed",
+                close.file,
+                close.line,
+                {"month": close.month, "count": str(missing)},
+            )
+        )
+    if not problems:
+        problems.append(
+            Problem("closed-month-changed", close.file, close.line, {"month": close.month})
+        )
+    return problems
+
+
+def closed_month_of(day: datetime.date, entries: Iterable[data.Directive]) -> str | None:
+    """The closed month holding `day`, if any."""
+    wanted = month_key(day)
+    return next((c.month for c in closed_months(entries) if c.month == wanted), None)
+
+
+# ---------------------------------------------------------------- the close
+
+
+def close_text(
+    month: str,
+    balances: dict[str, Decimal],
+    accounts: dict[str, str],
+    rules: Rules,
+    month_content: list[data.Directive],
+) -> str:
+    """The text of close.beancount for `month`."""
+    _, after = month_of(month)
+    whole, digests = fingerprint(month_content)
+    width = max((len(a) for a in accounts.values()), default=20) + 2
+    lines = [
+        f"; Closing of {month}, written by `coopledger close {month}`. Do not edit this file",
+        "; nor any entry dated in the month: `coopledger check` compares them with the",
+        "; fingerprint below. Correct a mistake with a new entry (coopledger reverse).",
+    ]
+    for member_id, account in accounts.items():
+        amount = format_amount(balances.get(member_id, Decimal(0)), rules.decimals)
+        lines.append(f"{after.isoformat()} balance {account:<{width}}{amount:>14} {rules.currency}")
+    lines.append(f'{after.isoformat()} custom "{CLOSE_TYPE}" "{month}"')
+    lines.append(f'  {FINGERPRINT_KEY}: "{whole}"')
+    lines.append(f"  {ENTRIES_KEY}: {len(digests)}")
+    lines.append(f'  {DIGESTS_KEY}: "{" ".join(digests)}"')
+    return "\n".join(lines) + "\n"
+
+
+def plan_close_text(
+    month: str,
+    entries: Sequence[data.Directive],
+    roster: Roster,
+    rules: Rules,
+    history_balance: dict[str, Decimal],
+    today: datetime.date,
+) -> tuple[str, str]:
+    """(path, text) of the close of `month`, or CoopError when it cannot be closed.
+
+    `history_balance` maps each member to its balance at the end of the month.
+    """
+    first, after = month_of(month)
+    if after > today:
+        raise CoopError("month-not-over", month=month, date=after.isoformat())
+    for close in closed_months(entries):
+        if close.month == month:
+            raise CoopError("month-already-closed", month=month, path=close_path(month))
+    accounts = {m.id: m.account for m in roster if m.joined < after}
+    text = close_text(month, history_balance, accounts, rules, month_entries(entries, first, after))
+    return close_path(month), text

@@ -1,0 +1,192 @@
+"""Planning the writes that keep history honest: closing a month, reversing a trade.
+
+The journal is append-only: a mistake is corrected by a new entry, never by an
+edit. `plan_reverse` writes the exact counter-entry of a trade, linked to it:
+
+    2026-11-25 * "reversal of 2026-11-22-3fa9c1d2: pain, novembre"
+      trade: "2026-11-25-0b7e44a1"
+      reverses: "2026-11-22-3fa9c1d2"
+      Assets:Members:Fournil  -40.00 SEL
+      Assets:Members:Alice     40.00 SEL
+
+`plan_close` freezes a month (see `coopledger.closing`). Both go through the
+same checks as a trade before anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+from decimal import Decimal
+
+from beancount.core import data
+from beancount.parser import parser
+
+from coopledger.changes import _new_errors, appended, usable
+from coopledger.checks import balance_at, check_ledger
+from coopledger.closing import month_of, plan_close_text, relative
+from coopledger.gitrepo import Identity
+from coopledger.journal import (
+    TRADE_ID_KEY,
+    Trade,
+    entry_path,
+    format_trade,
+    new_trade_id,
+    quote_string,
+    trades_of,
+)
+from coopledger.members import Roster
+from coopledger.money import format_amount
+from coopledger.problems import CoopError
+from coopledger.rules import Rules
+from coopledger.store import Change, Cooperative
+
+REVERSES_KEY = "reverses"
+TREASURER = "treasurer"
+
+
+def treasurer_role(rules: Rules) -> str:
+    """The role name rules.yaml gives the treasurer (`roles: {treasurer: ...}`)."""
+    return rules.role(TREASURER)
+
+
+def require_treasurer(roster: Roster, rules: Rules, author: Identity, command: str) -> None:
+    role = treasurer_role(rules)
+    member = roster.by_email(author[1])
+    if member is None or not member.has_role(role):
+        who = member.id if member else author[1]
+        raise CoopError("treasurer-only", member=who, role=role, command=command)
+
+
+def _parse_appended(text: str, entry_text: str, filename: str) -> list[data.Directive]:
+    """Parse the entries about to be appended, with the lines they will have."""
+    first_line = text[: len(text) - len(entry_text)].count("\n") + 1
+    entries, errors, _ = parser.parse_string(entry_text, report_filename=filename)
+    assert not errors, errors
+    return [
+        e._replace(meta={**e.meta, "lineno": e.meta["lineno"] + first_line - 1}) for e in entries
+    ]
+
+
+# ---------------------------------------------------------------- close
+
+
+def plan_close(
+    coop: Cooperative, month: str, author: Identity, today: datetime.date
+) -> tuple[Change, int]:
+    """Close `month`: balance assertions and fingerprint in its close.beancount.
+    Returns the change and the number of entries frozen."""
+    rules, roster = usable(coop)
+    month_of(month)
+    require_treasurer(roster, rules, author, "close")
+    if coop.errors:
+        raise CoopError("ledger-has-problems", problems=tuple(coop.errors))
+    _, after = month_of(month)
+    last_day = after - datetime.timedelta(days=1)
+    balances = {m.id: balance_at(coop.history.get(m.id, ()), last_day) for m in roster}
+    path, text = plan_close_text(month, coop.entries, roster, rules, balances, today)
+    new = _parse_appended(text, text, str(coop.root / path))
+    found = check_ledger([*coop.entries, *new], roster, rules, str(coop.root))
+    errors, _ = _new_errors(coop, found)
+    if errors:  # pragma: no cover - the close is computed from the ledger itself
+        raise CoopError("change-refused", problems=tuple(errors))
+    count = sum(1 for e in new if isinstance(e, data.Custom))
+    entries = next(
+        (int(e.meta.get("entries", 0)) for e in new if isinstance(e, data.Custom)), count
+    )
+    return Change({path: text}, f"close: {month}", author), entries
+
+
+# ---------------------------------------------------------------- reverse
+
+
+def find_trade(coop: Cooperative, trade_id: str) -> Trade:
+    trades = list(trades_of(coop.entries))
+    for trade in trades:
+        if trade.trade_id == trade_id:
+            return trade
+    ids = [t.trade_id for t in trades if t.trade_id]
+    close = difflib.get_close_matches(trade_id, ids, n=1)
+    raise CoopError("unknown-trade", trade_id=trade_id, suggestion=close[0] if close else "")
+
+
+def reversal_of(coop: Cooperative, trade_id: str) -> data.Transaction | None:
+    for entry in coop.entries:
+        if isinstance(entry, data.Transaction) and entry.meta.get(REVERSES_KEY) == trade_id:
+            return entry
+    return None
+
+
+def reversal_text(original: Trade, reversal: Trade, currency: str, decimals: int) -> str:
+    """The counter-entry: the trade's text with payer and payee swapped, linked."""
+    text = format_trade(reversal, currency, decimals)
+    id_line = f"  {TRADE_ID_KEY}: {quote_string(reversal.trade_id or '')}\n"
+    link = f"  {REVERSES_KEY}: {quote_string(original.trade_id or '')}\n"
+    return text.replace(id_line, id_line + link, 1)
+
+
+def plan_reverse(
+    coop: Cooperative,
+    trade_id: str,
+    *,
+    day: datetime.date,
+    memo: str | None,
+    author: Identity,
+) -> tuple[Change, Trade]:
+    rules, roster = usable(coop)
+    original = find_trade(coop, trade_id)
+    already = reversal_of(coop, trade_id)
+    if already is not None:
+        raise CoopError(
+            "already-reversed",
+            trade_id=trade_id,
+            at=f"{relative(already.meta.get('filename'), str(coop.root))}:"
+            f"{already.meta.get('lineno', '')}",
+            by=str(already.meta.get(TRADE_ID_KEY, "")),
+        )
+    for member_id in (original.payer, original.payee):
+        member = roster.get(member_id)
+        status = member.status_at(day) if member else "unknown"
+        if status != "active":
+            raise CoopError(
+                "member-not-active-on", member=member_id, status=status, date=day.isoformat()
+            )
+    words = (
+        memo.strip()
+        if memo
+        else f"reversal of {trade_id}" + (f": {original.memo}" if original.memo else "")
+    )
+    reversal = Trade(
+        day,
+        original.payee,
+        original.payer,
+        original.amount,
+        words,
+        new_trade_id(day),
+        original.category,
+    )
+    path = entry_path(day, reversal.payer)
+    file = coop.root / path
+    old = file.read_text(encoding="utf-8") if file.exists() else ""
+    entry_text = reversal_text(original, reversal, rules.currency, rules.decimals)
+    new_text = appended(old, entry_text)
+    new = _parse_appended(new_text, entry_text, str(file))
+    found = check_ledger([*coop.entries, *new], roster, rules, str(coop.root))
+    errors, warnings = _new_errors(coop, found)
+    if errors:
+        raise CoopError("reverse-refused", trade_id=trade_id, problems=tuple(errors))
+    amount = format_amount(Decimal(original.amount), rules.decimals)
+    message = f"reverse: {trade_id} ({reversal.payer} → {reversal.payee} {amount} {rules.currency})"
+    line = int(new[0].meta["lineno"]) if new else None
+    recorded = Trade(
+        reversal.date,
+        reversal.payer,
+        reversal.payee,
+        reversal.amount,
+        reversal.memo,
+        reversal.trade_id,
+        reversal.category,
+        path,
+        line,
+    )
+    return Change({path: new_text}, message, author, tuple(warnings)), recorded
