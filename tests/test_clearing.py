@@ -1,0 +1,394 @@
+"""Multilateral clearing: golden cases, properties against networkx, and `coopledger clear`."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import random
+from collections import defaultdict
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from coopledger.clearing import (
+    Clearing,
+    Obligation,
+    parse_minor,
+    solve_setoff,
+    solve_with_credit,
+)
+from tests.conftest import Coop
+
+# ---------------------------------------------------------------- golden cases
+
+
+def cleared_by_ref(result: Clearing) -> dict[str, int]:
+    return {o.ref: c for o, c in zip(result.obligations, result.cleared, strict=True)}
+
+
+def test_a_triangle_clears_its_smallest_side_on_every_side() -> None:
+    result = solve_setoff(
+        [
+            Obligation("ab", "a", "b", 100),
+            Obligation("bc", "b", "c", 70),
+            Obligation("ca", "c", "a", 40),
+        ]
+    )
+
+    assert cleared_by_ref(result) == {"ab": 40, "bc": 40, "ca": 40}
+    assert (result.total_before, result.total_cleared, result.total_after) == (210, 120, 90)
+    assert result.upper_bound == 210 - 60  # a owes 60 net, b is owed 30, c is owed 30
+
+
+def test_two_overlapping_cycles_clear_both_through_the_shared_arc() -> None:
+    # cycle 1: a→b→c→a; cycle 2: a→b→d→a; they share a→b (100), enough for both
+    result = solve_setoff(
+        [
+            Obligation("ab", "a", "b", 100),
+            Obligation("bc", "b", "c", 30),
+            Obligation("ca", "c", "a", 30),
+            Obligation("bd", "b", "d", 50),
+            Obligation("da", "d", "a", 80),
+        ]
+    )
+
+    assert cleared_by_ref(result) == {"ab": 80, "bc": 30, "ca": 30, "bd": 50, "da": 50}
+    assert result.total_cleared == 240
+    # d must pay its net 30 through a, so 50 remains: 10 more than the bound's 40 (290 - 30 = 260)
+    assert (result.total_after, result.upper_bound) == (50, 260)
+
+
+def test_a_chain_clears_nothing_though_the_bound_says_it_might() -> None:
+    result = solve_setoff([Obligation("ab", "a", "b", 100), Obligation("bc", "b", "c", 100)])
+
+    assert result.cleared == (0, 0)
+    assert result.total_after == 200
+    assert result.upper_bound == 100  # a bound, not a promise: b is only a go-between
+
+
+def test_a_pairs_share_goes_to_its_oldest_due_invoice_first_then_by_ref() -> None:
+    day = datetime.date
+    result = solve_setoff(
+        [
+            Obligation("late", "a", "b", 50, day(2026, 12, 31)),
+            Obligation("no-due", "a", "b", 50),
+            Obligation("early-2", "a", "b", 20, day(2026, 11, 30)),
+            Obligation("early-1", "a", "b", 20, day(2026, 11, 30)),
+            Obligation("back", "b", "a", 60),
+        ]
+    )
+
+    assert cleared_by_ref(result) == {
+        "early-1": 20,
+        "early-2": 20,
+        "late": 20,
+        "no-due": 0,
+        "back": 60,
+    }
+
+
+# ---------------------------------------------------------------- properties
+
+MEMBERS = ["a", "b", "c", "d", "e", "f"]
+
+invoice_lists = st.lists(
+    st.tuples(st.sampled_from(MEMBERS), st.sampled_from(MEMBERS), st.integers(1, 10_000)).filter(
+        lambda t: t[0] != t[1]
+    ),
+    max_size=25,
+).map(lambda rows: [Obligation(f"r{i}", d, c, amount) for i, (d, c, amount) in enumerate(rows)])
+
+
+def networkx_least_remaining(
+    obligations: list[Obligation],
+    can_pay: dict[str, int] | None = None,
+    can_receive: dict[str, int] | None = None,
+) -> int:
+    """The independent oracle: the least debt that must remain (networkx network simplex)."""
+    graph = nx.DiGraph()
+    demand: dict[str, int] = defaultdict(int)
+    capacity: dict[tuple[str, str], int] = defaultdict(int)
+    for o in obligations:
+        capacity[o.debtor, o.creditor] += o.amount
+        demand[o.debtor] -= o.amount  # networkx: negative demand is a supply
+        demand[o.creditor] += o.amount
+    for node in MEMBERS:
+        graph.add_node(node, demand=demand[node])
+    for (tail, head), cap in capacity.items():
+        graph.add_edge(tail, head, capacity=cap, weight=1)
+    if can_pay is not None and can_receive is not None:
+        graph.add_node("hub", demand=0)
+        for node in MEMBERS:
+            graph.add_edge(node, "hub", capacity=can_pay.get(node, 0), weight=0)
+            graph.add_edge("hub", node, capacity=can_receive.get(node, 0), weight=0)
+    return int(nx.min_cost_flow_cost(graph))
+
+
+def net_changes(result: Clearing) -> dict[str, int]:
+    change: dict[str, int] = defaultdict(int)
+    for o, cleared in zip(result.obligations, result.cleared, strict=True):
+        change[o.debtor] += cleared
+        change[o.creditor] -= cleared
+    return change
+
+
+@settings(max_examples=200, deadline=None)
+@given(invoice_lists)
+def test_the_set_off_is_optimal_bounded_and_keeps_net_positions(
+    obligations: list[Obligation],
+) -> None:
+    result = solve_setoff(obligations)
+
+    assert result.total_cleared == result.total_before - networkx_least_remaining(obligations)
+    assert result.total_cleared <= result.upper_bound
+    assert all(0 <= c <= o.amount for o, c in zip(obligations, result.cleared, strict=True))
+    assert all(v == 0 for v in net_changes(result).values())
+    assert all(row.as_debtor == row.as_creditor for row in result.members())
+
+
+@settings(max_examples=100, deadline=None)
+@given(invoice_lists, st.randoms(use_true_random=False))
+def test_the_same_invoices_in_any_order_clear_the_same_way(
+    obligations: list[Obligation], shuffler: random.Random
+) -> None:
+    shuffled = list(obligations)
+    shuffler.shuffle(shuffled)
+
+    once, again, reordered = (
+        solve_setoff(obligations),
+        solve_setoff(list(obligations)),
+        solve_setoff(shuffled),
+    )
+
+    assert once == again
+    assert cleared_by_ref(reordered) == cleared_by_ref(once)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    invoice_lists,
+    st.dictionaries(st.sampled_from(MEMBERS), st.integers(0, 5_000)),
+    st.dictionaries(st.sampled_from(MEMBERS), st.integers(0, 5_000)),
+)
+def test_with_credit_discharges_the_most_within_every_limit(
+    obligations: list[Obligation], can_pay: dict[str, int], can_receive: dict[str, int]
+) -> None:
+    result = solve_with_credit(obligations, can_pay, can_receive)
+    plain = solve_setoff(obligations)
+
+    least = networkx_least_remaining(obligations, can_pay, can_receive)
+    assert result.total_after == least
+    assert result.total_cleared + result.total_paid >= plain.total_cleared
+    for o, cleared, paid in zip(obligations, result.cleared, result.paid, strict=True):
+        assert cleared >= 0 and paid >= 0 and cleared + paid <= o.amount
+    assert all(v == 0 for v in net_changes(result).values())  # the set-off part alone
+    for row in result.members():
+        currency_change = row.received - row.paid
+        assert -can_pay.get(row.member, 0) <= currency_change <= can_receive.get(row.member, 0)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12", (1200, None)),
+        ("12.5", (1250, None)),
+        ("12,50", (1250, None)),
+        ("12.500", (1250, None)),
+        ("0", (None, "amount-not-positive")),
+        ("-3", (None, "amount-not-positive")),
+        ("1.234", (None, "amount-too-precise")),
+        ("douze", (None, "amount-not-a-number")),
+        ("1e3", (None, "amount-not-a-number")),
+        ("", (None, "amount-not-a-number")),
+    ],
+)
+def test_csv_amounts_are_read_exactly_in_minor_units(
+    text: str, expected: tuple[int | None, str | None]
+) -> None:
+    assert parse_minor(text, 2) == expected
+
+
+# ---------------------------------------------------------------- coopledger clear --invoices
+
+TRIANGLE_CSV = """debtor,creditor,amount,ref,due
+acme,bolt,100,INV-1,2026-12-01
+bolt,cogs,70,,
+cogs,acme,40.50,INV-3,
+"""
+
+
+def test_clear_invoices_from_csv_prints_the_json_report(coop: Coop, tmp_path: Path) -> None:
+    path = tmp_path / "invoices.csv"
+    path.write_text(TRIANGLE_CSV, encoding="utf-8")
+
+    result = coop.run("clear", "--invoices", str(path), "--json")
+
+    assert result.code == 0, result.text
+    report = json.loads(result.out)
+    assert (report["total_before"], report["cleared"], report["total_after"]) == (
+        "210.50",
+        "121.50",
+        "89.00",
+    )
+    assert report["upper_bound"] == "151.00"
+    assert report["members"]["bolt"]["as_debtor"] == report["members"]["bolt"]["as_creditor"]
+    assert [(i["ref"], i["cleared"], i["remaining"]) for i in report["invoices"]] == [
+        ("INV-1", "40.50", "59.50"),
+        ("L3", "40.50", "29.50"),
+        ("INV-3", "40.50", "0.00"),
+    ]
+    assert set(report["invoices"][0]) >= {
+        "ref",
+        "debtor",
+        "creditor",
+        "amount",
+        "cleared",
+        "remaining",
+    }
+    assert coop.run("clear", "--invoices", str(path), "--json").out == result.out
+    assert coop.status() == ""
+
+
+def test_clear_invoices_reports_every_row_in_error_by_line_and_computes_nothing(
+    coop: Coop, tmp_path: Path
+) -> None:
+    path = tmp_path / "invoices.csv"
+    path.write_text(
+        "debtor,creditor,amount,ref\n"
+        "acme,bolt,100,A\n"
+        "acme,acme,5,B\n"
+        "bolt,cogs,-3,C\n"
+        "cogs,acme,1.234,D\n"
+        "cogs,acme,12\n"
+        "cogs,bolt,abc,E\n"
+        "bolt,acme,1,A\n",
+        encoding="utf-8",
+    )
+
+    result = coop.run("clear", "--invoices", str(path))
+
+    assert result.code == 1
+    assert result.out == ""
+    assert "has rows in error, so nothing was computed" in result.err
+    for line, words in [
+        (3, "'acme' owes itself"),
+        (4, "the amount must be more than zero"),
+        (5, "1.234 has more than 2 decimal places"),
+        (6, "the row has 3 fields instead of 4"),
+        (7, "'abc' is not an amount"),
+        (8, "the reference 'A' is already on line 2"),
+    ]:
+        assert f"{path}:{line}: error: {words}" in result.err
+
+
+def test_clear_invoices_needs_a_header(coop: Coop, tmp_path: Path) -> None:
+    path = tmp_path / "invoices.csv"
+    path.write_text("acme,bolt,100\n", encoding="utf-8")
+
+    result = coop.run("clear", "--invoices", str(path))
+
+    assert result.code == 1
+    assert f"{path}:1: error: the header row is 'acme,bolt,100'" in result.err
+
+
+def test_clear_invoices_cannot_apply_or_use_credit(coop: Coop, tmp_path: Path) -> None:
+    path = tmp_path / "invoices.csv"
+    path.write_text(TRIANGLE_CSV, encoding="utf-8")
+
+    assert (
+        "--apply writes to the journal" in coop.run("clear", "--invoices", str(path), "--apply").err
+    )
+    assert (
+        "--with-credit uses members' balances"
+        in coop.run("clear", "--invoices", str(path), "--with-credit").err
+    )
+
+
+# ---------------------------------------------------------------- coopledger clear on the journal
+
+
+def triangle(coop: Coop) -> None:
+    for args in (
+        ("alice", "bob", "100", "--ref", "A1", "--due", "2026-12-01"),
+        ("bob", "fournil", "70", "--ref", "B1"),
+        ("fournil", "alice", "40", "--ref", "F1"),
+    ):
+        result = coop.run("invoice", *args, "--date", "2026-11-03")
+        assert result.code == 0, result.text
+
+
+def test_clear_without_apply_writes_nothing(coop: Coop) -> None:
+    triangle(coop)
+    before = coop.log()
+
+    result = coop.run("clear", "--date", "2026-11-30")
+
+    assert result.code == 0, result.text
+    assert "set off                 120.00  (57.1 %)" in result.out
+    assert "Nothing was written" in result.out
+    assert coop.log() == before and coop.status() == ""
+    assert coop.run("clear", "--date", "2026-11-30").out == result.out
+
+
+def test_clear_apply_writes_one_commit_that_check_and_bean_check_accept(coop: Coop) -> None:
+    triangle(coop)
+    before = coop.log()
+
+    result = coop.run("clear", "--date", "2026-11-30", "--apply", "--json")
+
+    assert result.code == 0, result.text
+    report = json.loads(result.out)
+    assert report["cleared"] == "120.00"
+    assert len(coop.log()) == len(before) + 1
+    assert coop.log()[0].startswith("clearing 2026-11-30-")
+    assert coop.log()[0].endswith(": 120.00 SEL set off over 3 invoice(s)")
+    journal = coop.read("journal/2026/11/clearing.beancount")
+    assert journal.count("clears:") == 3 and 'solver: "ortools ' in journal
+    assert coop.run("check").code == 0
+    rows = json.loads(coop.run("invoices", "--json").out)
+    assert [r["remaining"] for r in rows] == ["60.00", "30.00", "0.00"]
+    again = coop.run("clear", "--date", "2026-11-30", "--apply")
+    assert "Nothing to clear" in again.out and len(coop.log()) == len(before) + 1
+
+
+def test_clear_apply_on_a_new_branch(coop: Coop) -> None:
+    triangle(coop)
+
+    result = coop.run("clear", "--date", "2026-11-30", "--branch", "clearing-november")
+
+    assert result.code == 0, result.text
+    assert "on the new branch clearing-november" in result.out
+    assert coop.git("branch", "--show-current").strip() == "clearing-november"
+    assert coop.git("log", "-1", "--format=%s", "main").startswith("invoice F1")
+    coop.run("invoice", "alice", "bob", "5", "--ref", "X1", "--date", "2026-11-04")
+    coop.run("invoice", "bob", "alice", "5", "--ref", "X2", "--date", "2026-11-04")
+    before = coop.log()
+    refused = coop.run("clear", "--date", "2026-11-30", "--branch", "clearing-november")
+    assert refused.code == 1
+    assert "the branch 'clearing-november' already exists" in refused.err
+    assert coop.log() == before and coop.status() == ""
+    bad = coop.run("clear", "--date", "2026-11-30", "--branch", "a..b")
+    assert "'a..b' cannot be a git branch name" in bad.err and coop.log() == before
+
+
+def test_clear_with_credit_pays_the_rest_within_limits(coop: Coop) -> None:
+    triangle(coop)
+    coop.run("invoice", "bob", "alice", "600", "--ref", "B2", "--date", "2026-11-03")
+
+    plain = json.loads(coop.run("clear", "--date", "2026-11-30", "--json").out)
+
+    result = coop.run("clear", "--date", "2026-11-30", "--with-credit", "--apply", "--json")
+
+    assert result.code == 0, result.text
+    report = json.loads(result.out)
+    assert report["cleared"] == plain["cleared"]  # set-off first, then payments
+    assert coop.run("check").code == 0
+    balances = json.loads(coop.run("balances", "--json", "--at", "2026-12-31").out)["balances"]
+    assert all(-500 <= float(balances[m]) <= 1000 for m in ("alice", "bob"))
+    assert report["paid"] != "0.00"
+    assert float(report["total_after"]) == pytest.approx(
+        float(report["total_before"]) - float(report["cleared"]) - float(report["paid"])
+    )
