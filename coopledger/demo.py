@@ -21,21 +21,25 @@ What it looks like: French-looking persons ("Hélène Dupré") and a few
 businesses ("Boulangerie du Port") of a SEL; skewed activity (a few members
 trade a lot, most a little: Zipf-like weights); memos and categories that go
 with what the payee offers ("pain, novembre", "cours de guitare"); some members
-joining during the period. Every trade keeps both members within their floor
-and ceiling after it, so the balance at the end of every day is within the
-limits too (the rule `checks.check_limits` applies), and the total is zero.
+joining during the period; with `invoices`, open invoices between members (they
+move no balance, see `coopledger.invoices`) for `clear` to work on. Every trade
+keeps both members within their floor and ceiling after it, so the balance at
+the end of every day is within the limits too (the rule `checks.check_limits`
+applies), and the total is zero.
 """
 
 from __future__ import annotations
 
 import bisect
 import datetime
+import heapq
 import random
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from coopledger.invoices import Invoice, format_invoice
 from coopledger.journal import Trade, entry_path, format_trade
 from coopledger.limits import ceiling_at, floor_at
 from coopledger.members import MEMBERS_FILE, Member, render_member
@@ -360,16 +364,20 @@ class _Chooser:
     def joined_by(self, day: datetime.date) -> int:
         return bisect.bisect_right(self.joined, day)
 
-    def pick(self, cumulative: list[float], count: int) -> int:
-        point = self.rng.random() * cumulative[count - 1]
+    def pick(self, cumulative: list[float], count: int, rng: random.Random | None = None) -> int:
+        point = (rng or self.rng).random() * cumulative[count - 1]
         return self.order[min(bisect.bisect_right(cumulative, point, 0, count), count - 1)]
+
+
+def _period(spec: DemoSpec) -> list[datetime.date]:
+    return [
+        spec.start + datetime.timedelta(days=n) for n in range((spec.until - spec.start).days + 1)
+    ]
 
 
 def _days(spec: DemoSpec, rng: random.Random) -> list[datetime.date]:
     """The date of every trade, sorted: more on Saturdays (market day), fewer on Sundays."""
-    period = [
-        spec.start + datetime.timedelta(days=n) for n in range((spec.until - spec.start).days + 1)
-    ]
+    period = _period(spec)
     factor = {5: 1.8, 6: 0.5}
     cumulative = _cumulative([factor.get(d.weekday(), 1.0) for d in period])
     return sorted(rng.choices(period, cum_weights=cumulative, k=spec.trades))
@@ -438,12 +446,22 @@ def demo_files(spec: DemoSpec) -> Iterator[tuple[str, str]]:
     ids_today: set[str] = set()
     today: datetime.date | None = None
     count = 0
-    for day in _days(spec, rng):
+    # invoices draw from their own generator, so that asking for some leaves the trades as they are
+    invoice_rng = random.Random(f"{spec.seed}-invoices")
+    invoice_days = sorted(invoice_rng.choices(_period(spec), k=spec.invoices))
+    events = heapq.merge(((d, False) for d in _days(spec, rng)), ((d, True) for d in invoice_days))
+    invoices = 0
+    for day, is_invoice in events:
         if (day.year, day.month) != month_key:
             yield from _month_texts(month_files)
             month_key, month_files = (day.year, day.month), {}
         if day != today:
             today, ids_today, count = day, set(), chooser.joined_by(day)
+        if is_invoice:
+            invoices += 1
+            path, text = _invoice(spec, invoice_rng, chooser, people, count, day, invoices)
+            month_files.setdefault(path, []).append(text)
+            continue
         # the payer and payee are drawn first; what is bought depends on the payee
         a, b = _pair(chooser, people, count)
         memo, category, price = _what(rng, people[a], people[b], MONTHS_FR[day.month - 1])
@@ -467,6 +485,33 @@ def demo_files(spec: DemoSpec) -> Iterator[tuple[str, str]]:
         path = entry_path(day, payer.member.id)
         month_files.setdefault(path, []).append(format_trade(trade, spec.currency, DECIMALS))
     yield from _month_texts(month_files)
+
+
+def _invoice(
+    spec: DemoSpec,
+    rng: random.Random,
+    chooser: _Chooser,
+    people: list[_Person],
+    count: int,
+    day: datetime.date,
+    number: int,
+) -> tuple[str, str]:
+    """An open invoice (it moves no balance), in its creditor's file."""
+    debtor = creditor = chooser.pick(chooser.pay, count, rng)
+    while creditor == debtor:
+        creditor = chooser.pick(chooser.receive, count, rng)
+    memo, _, price = _what(rng, people[debtor], people[creditor], MONTHS_FR[day.month - 1])
+    invoice = Invoice(
+        ref=f"F-{number:06d}",
+        debtor=people[debtor].member.id,
+        creditor=people[creditor].member.id,
+        amount=Decimal(price).scaleb(-DECIMALS),
+        date=day,
+        due=day + datetime.timedelta(days=30),
+        memo=memo,
+    )
+    text = format_invoice(invoice, spec.currency, DECIMALS)
+    return entry_path(day, invoice.creditor), text
 
 
 def _month_texts(month_files: dict[str, list[str]]) -> Iterator[tuple[str, str]]:

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from coopledger.checks import check_ledger, daily_balances
 from coopledger.demo import DemoSpec, demo_files
+from coopledger.invoices import read_invoices
 from coopledger.journal import trades_of
 from coopledger.limits import ceiling_at, floor_at
 from coopledger.members import parse_members
@@ -99,6 +100,29 @@ def test_members_are_persons_and_businesses_with_french_names_and_skewed_activit
     assert busiest > 0.3 * sum(activity.values())
 
 
+def test_invoices_are_open_valid_and_leave_the_trades_as_they_were() -> None:
+    without = dict(demo_files(DemoSpec(members=20, months=2, trades=300, seed=3)))
+    files = dict(demo_files(DemoSpec(members=20, months=2, trades=300, invoices=60, seed=3)))
+    rules, _ = parse_rules(files["rules.yaml"])
+    assert rules is not None
+    roster, _ = parse_members(files["members.yaml"], rules)
+    assert roster is not None
+    entries = parsed(files)
+
+    assert check_ledger(entries, roster, rules, "") == []
+    obligations = read_invoices(entries)
+    assert len(obligations.invoices) == 60
+    assert all(i.is_open and i.debtor != i.creditor for i in obligations.invoices.values())
+    assert trade_facts(entries) == trade_facts(parsed(without))
+
+
+def trade_facts(entries: list[data.Directive]) -> list[tuple[object, ...]]:
+    """Every trade without where it stands (an invoice in the same file moves lines)."""
+    return sorted(
+        (t.trade_id, t.date, t.payer, t.payee, t.amount, t.memo) for t in trades_of(entries)
+    )
+
+
 def test_demo_creates_a_repository_with_one_commit_by_the_treasurer(
     coop: Coop, tmp_path: Path
 ) -> None:
@@ -109,10 +133,11 @@ def test_demo_creates_a_repository_with_one_commit_by_the_treasurer(
     )
 
     assert result.code == 0, result.text
-    assert "12 members, 150 trades from 2026-10-01 to 2026-11-20" in result.out
+    assert "12 members, 150 trades, 0 invoices from 2026-10-01 to 2026-11-20" in result.out
     demo = Coop(target, coop.capsys)
     assert demo.log() == [
-        "demo: SEL du Canal, 12 members, 150 trades from 2026-10-01 to 2026-11-20 (seed 9)"
+        "demo: SEL du Canal, 12 members, 150 trades, 0 invoices from 2026-10-01 to 2026-11-20"
+        " (seed 9)"
     ]
     assert demo.git("log", "--format=%an <%ae>").strip() == "Claire Petit <claire@example.org>"
     assert demo.status() == ""

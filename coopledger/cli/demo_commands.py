@@ -20,7 +20,7 @@ def demo(
     months: int = typer.Option(6, "--months", min=1, help="How many months of trades."),
     trades: int = typer.Option(360, "--trades", min=0, help="How many trades in all."),
     invoices: int = typer.Option(
-        0, "--invoices", min=0, help="How many invoices (pending: not generated yet)."
+        0, "--invoices", min=0, help="How many open invoices between members."
     ),
     seed: int = typer.Option(1, "--seed", help="The same seed gives the same cooperative."),
     until: str = typer.Option(
@@ -44,7 +44,7 @@ def demo(
         files += 1
     _, treasurer_name, treasurer_email = TREASURER
     message = (
-        f"demo: {spec.name}, {members} members, {trades} trades "
+        f"demo: {spec.name}, {members} members, {trades} trades, {invoices} invoices "
         f"from {spec.start.isoformat()} to {day.isoformat()} (seed {seed})"
     )
     sha = gitrepo.commit_new_tree(root, message, (treasurer_name, treasurer_email))
@@ -52,9 +52,8 @@ def demo(
         f"Created the demo cooperative {spec.name} in {root} (commit {sha[:8]})", markup=False
     )
     out.print(
-        f"  {members} members, {trades} trades from {spec.start.isoformat()} to "
-        f"{day.isoformat()}, {files} files; try: coopledger -C {directory} balances",
+        f"  {members} members, {trades} trades, {invoices} invoices from "
+        f"{spec.start.isoformat()} to {day.isoformat()}, {files} files; "
+        f"try: coopledger -C {directory} balances",
         markup=False,
     )
-    if invoices:
-        out.print("  --invoices: invoices are not generated yet", markup=False)

@@ -1,0 +1,380 @@
+"""Benchmarks: coopledger against plain bean-check on synthetic cooperatives.
+
+Run on demand (not part of the test suite):
+
+    python benchmarks/run.py                       # 1k, 10k and 100k trades
+    python benchmarks/run.py --sizes 1k,10k,100k,1M --runs 3 --write
+
+For every size it builds a cooperative with `coopledger demo` (members = trades
+/ 50, between 25 and 20,000; 12 months; seed 1), then measures, each command
+in its own process, wall time and peak memory (the child's maximum resident
+set size from wait4) of:
+
+- `bean-check --no-cache journal/main.beancount`, the baseline (it runs the
+  coopledger plugin, so it reads members.yaml and runs the ledger checks too;
+  without --no-cache its second run would read beancount's pickle cache, which
+  the issue rules out: it misses newly added include files);
+- `coopledger check` (cold: there is no coopledger cache yet; the operating
+  system's file cache is warm, as it is for bean-check);
+- `coopledger balances --json`, `coopledger report` (if the command exists);
+- `coopledger trade` (warm: after the other commands have read the files),
+  one unit between two members with room, committed;
+- git itself: size of .git, `git gc`, a clone over file://, `git status`, and
+  a commit of one appended entry.
+
+Medians over `--runs` runs (at most 3 at 100k, and one at 1M, where one run of
+each command takes minutes).
+With `--write`, the results replace the part of docs/performance.md between
+the `benchmarks:start` and `benchmarks:end` markers; the rest of the file (for
+example the clearing benchmarks) is left as it is. Raw results also go to
+benchmarks/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+COOPLEDGER = str(BIN / "coopledger")
+BEAN_CHECK = str(BIN / "bean-check")
+START, END = "<!-- benchmarks:start -->", "<!-- benchmarks:end -->"
+SIZES = {"1k": 1_000, "10k": 10_000, "100k": 100_000, "1M": 1_000_000}
+TODAY = datetime.date.today().isoformat()
+
+
+@dataclass
+class Sample:
+    seconds: float
+    peak_mb: float
+    code: int
+
+
+@dataclass
+class Measure:
+    name: str
+    samples: list[Sample] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> float:
+        return statistics.median(s.seconds for s in self.samples)
+
+    @property
+    def peak_mb(self) -> float:
+        return statistics.median(s.peak_mb for s in self.samples)
+
+    @property
+    def ok(self) -> bool:
+        return all(s.code == 0 for s in self.samples)
+
+
+@dataclass
+class SizeResult:
+    label: str
+    trades: int
+    members: int
+    files: int
+    journal_mb: float
+    build_seconds: float
+    measures: dict[str, Measure] = field(default_factory=dict)
+    git: dict[str, float] = field(default_factory=dict)
+    load: list[float] = field(default_factory=list)  # 1-minute load average, before and after
+
+
+def timed(command: list[str], cwd: Path, timeout: float, stdout: int | None = None) -> Sample:
+    """Run `command`; its wall time and peak resident memory, from wait4."""
+    env = dict(os.environ, COLUMNS="120")
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=env,
+        stdout=stdout if stdout is not None else subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = started + timeout
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.perf_counter() > deadline:
+            process.kill()
+            pid, status, usage = os.wait4(process.pid, 0)
+            break
+        time.sleep(0.005)
+    elapsed = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return Sample(elapsed, usage.ru_maxrss / 1024, process.returncode)
+
+
+def run_quiet(command: list[str], cwd: Path) -> str:
+    return subprocess.run(command, cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+def members_for(trades: int) -> int:
+    return max(25, min(20_000, trades // 50))
+
+
+def build(label: str, trades: int, workdir: Path) -> tuple[Path, SizeResult]:
+    root = workdir / f"coop-{label}"
+    if root.exists():
+        shutil.rmtree(root)
+    members = members_for(trades)
+    command = [COOPLEDGER, "demo", str(root), "--members", str(members), "--months", "12",
+               "--trades", str(trades), "--seed", "1"]  # fmt: skip
+    sample = timed(command, workdir, timeout=3600)
+    if sample.code != 0:
+        raise SystemExit(f"demo failed for {label}: {' '.join(command)}")
+    files = list((root / "journal").rglob("*.beancount"))
+    size = sum(f.stat().st_size for f in files) / 1e6
+    result = SizeResult(label, trades, members, len(files), round(size, 1), sample.seconds)
+    result.measures["demo"] = Measure("demo", [sample])
+    return root, result
+
+
+def pick_pair(root: Path) -> tuple[str, str]:
+    """A payer with the highest balance and a payee with the lowest: both have room."""
+    balances = json.loads(run_quiet([COOPLEDGER, "balances", "--json"], root))["balances"]
+    ordered = sorted(balances, key=lambda m: float(balances[m]))
+    return ordered[-1], ordered[0]
+
+
+def measure_commands(root: Path, result: SizeResult, runs: int, timeout: float) -> None:
+    main = str(root / "journal" / "main.beancount")
+    commands: list[tuple[str, list[str]]] = [
+        ("bean-check", [BEAN_CHECK, "--no-cache", main]),
+        ("check", [COOPLEDGER, "check"]),
+        ("balances", [COOPLEDGER, "balances", "--json"]),
+    ]
+    if subprocess.run([COOPLEDGER, "report", "--help"], capture_output=True).returncode == 0:
+        commands.append(("report", [COOPLEDGER, "report"]))
+    for name, command in commands:
+        measure = Measure(name)
+        for _ in range(runs):
+            measure.samples.append(timed(command, root, timeout))
+            print(f"  {result.label} {name}: {measure.samples[-1]}", flush=True)
+        result.measures[name] = measure
+    payer, payee = pick_pair(root)
+    trade = [COOPLEDGER, "trade", payer, payee, "1", "--memo", "benchmark"]
+    measure = Measure("trade")
+    for _ in range(runs):
+        measure.samples.append(timed(trade, root, timeout))
+        print(f"  {result.label} trade: {measure.samples[-1]}", flush=True)
+    result.measures["trade"] = measure
+
+
+def measure_git(root: Path, result: SizeResult, workdir: Path) -> None:
+    """What git itself costs at this size: repository size, gc, clone, status, commit."""
+
+    def seconds(command: list[str], cwd: Path) -> float:
+        return round(timed(command, cwd, timeout=3600).seconds, 2)
+
+    result.git["git_mb_loose"] = _du_mb(root / ".git")
+    result.git["gc_s"] = seconds(["git", "gc", "--quiet"], root)
+    result.git["git_mb_packed"] = _du_mb(root / ".git")
+    clone = workdir / f"clone-{result.label}"
+    shutil.rmtree(clone, ignore_errors=True)
+    result.git["clone_s"] = seconds(
+        ["git", "clone", "--quiet", f"file://{root}", str(clone)], workdir
+    )
+    shutil.rmtree(clone, ignore_errors=True)
+    result.git["status_s"] = seconds(["git", "status", "--porcelain"], root)
+    entry = root / "journal" / "2026" / "11" / "claire.beancount"
+    with entry.open("a", encoding="utf-8") as handle:
+        handle.write("; a line appended to measure one commit\n")
+    identity = ["-c", "user.name=Bench", "-c", "user.email=bench@example.org"]
+    started = time.perf_counter()
+    subprocess.run(["git", "add", str(entry)], cwd=root, check=True)
+    subprocess.run(["git", *identity, "commit", "-qm", "benchmark"], cwd=root, check=True)
+    result.git["commit_s"] = round(time.perf_counter() - started, 2)
+    subprocess.run(["git", *identity, "revert", "--no-edit", "HEAD"], cwd=root,
+                   check=True, capture_output=True)  # fmt: skip
+
+
+def _du_mb(path: Path) -> float:
+    return round(sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6, 1)
+
+
+# ---------------------------------------------------------------- report
+
+
+def machine() -> str:
+    memory = run_quiet(["free", "-h"], REPO).splitlines()[1].split()[1]
+    cpu = platform.processor() or platform.machine()
+    model = ""
+    with open("/proc/cpuinfo", encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return (
+        f"{platform.system()} {platform.release()}, {model or cpu}, "
+        f"{os.cpu_count()} CPUs (nproc {run_quiet(['nproc'], REPO).strip()}), "
+        f"{memory} RAM; Python {platform.python_version()}, "
+        f"{run_quiet([BEAN_CHECK, '--version'], REPO).strip() or 'beancount'}, "
+        f"{run_quiet(['git', '--version'], REPO).strip()}; coopledger at commit {revision()}"
+    )
+
+
+def revision() -> str:
+    sha = run_quiet(["git", "rev-parse", "--short", "HEAD"], REPO).strip()
+    dirty = run_quiet(["git", "status", "--porcelain", "--untracked-files=no", "coopledger"], REPO)
+    return sha + (" with uncommitted changes in coopledger/" if dirty.strip() else "")
+
+
+def _cell(measure: Measure | None) -> str:
+    if measure is None:
+        return "–"
+    flag = "" if measure.ok else " (failed)"
+    return f"{measure.seconds:.2f} s / {measure.peak_mb:.0f} MB{flag}"
+
+
+def _ratio(measure: Measure | None, base: Measure | None) -> str:
+    if measure is None or base is None or not base.seconds:
+        return "–"
+    return f"{measure.seconds / base.seconds:.2f}× / {measure.peak_mb / base.peak_mb:.2f}×"
+
+
+def from_json(raw: dict[str, object]) -> SizeResult:
+    """A size's results as saved in benchmarks/results.json."""
+    fields = {k: v for k, v in raw.items() if k not in ("date", "runs", "measures")}
+    result = SizeResult(**fields)  # type: ignore[arg-type]
+    for name, measure in raw["measures"].items():  # type: ignore[attr-defined]
+        samples = [Sample(**sample) for sample in measure["samples"]]
+        result.measures[name] = Measure(name, samples)
+    return result
+
+
+def markdown(results: list[SizeResult], runs: dict[str, int], notes: str) -> str:
+    names = ["bean-check", "check", "balances", "report", "trade"]
+    lines = [
+        START,
+        f"Measured on {TODAY} with `python benchmarks/run.py` on: {machine()}.",
+        "",
+        "Each cell: median wall time / median peak resident memory of the process, over "
+        + ", ".join(f"{runs[r.label]} run(s) at {r.label}" for r in results)
+        + ". Cooperatives made by `coopledger demo --months 12 --seed 1` with members = "
+        "trades / 50 (25 to 20,000). There is no coopledger cache yet: every command "
+        "reads and checks the whole journal (the operating system's file cache is warm). "
+        "`load avg`: the machine's 1-minute load average before and after the size's "
+        "measurements: other work on the machine (2 CPUs) inflates wall times.",
+        "",
+        "| trades | members | journal files | journal MB | demo | "
+        + " | ".join(names)
+        + " | load avg |",
+        "|---" * (6 + len(names)) + "|",
+    ]
+    for r in results:
+        cells = [_cell(r.measures.get(n)) for n in names]
+        lines.append(
+            f"| {r.trades:,} | {r.members:,} | {r.files:,} | {r.journal_mb} | "
+            f"{r.build_seconds:.1f} s | "
+            + " | ".join(cells)
+            + f" | {' → '.join(str(x) for x in r.load)} |"
+        )
+    lines += [
+        "",
+        "Ratios against bean-check on the same journal in the same run (time / memory):",
+        "",
+        "| trades | " + " | ".join(names[1:]) + " |",
+        "|---" * len(names) + "|",
+    ]
+    for r in results:
+        base = r.measures.get("bean-check")
+        cells = [_ratio(r.measures.get(n), base) for n in names[1:]]
+        lines.append(f"| {r.trades:,} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "Git itself (see docs/scaling.md): size of .git right after `demo` (loose objects) "
+        "and after `git gc`, a clone over file://, `git status`, and `git add` + `git commit` "
+        "of one appended entry:",
+        "",
+        "| trades | .git loose | git gc | .git packed | clone | status | commit |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        g = r.git
+        if g:
+            lines.append(
+                f"| {r.trades:,} | {g['git_mb_loose']} MB | {g['gc_s']} s | "
+                f"{g['git_mb_packed']} MB | {g['clone_s']} s | {g['status_s']} s | "
+                f"{g['commit_s']} s |"
+            )
+    if notes:
+        lines += ["", notes]
+    lines.append(END)
+    return "\n".join(lines) + "\n"
+
+
+def write_doc(section: str, path: Path) -> None:
+    if path.exists():
+        text = path.read_text(encoding="utf-8")
+        if START in text and END in text:
+            before, rest = text.split(START, 1)
+            after = rest.split(END, 1)[1].lstrip("\n")
+            path.write_text(before + section + "\n" + after, encoding="utf-8")
+            return
+        path.write_text(text.rstrip("\n") + "\n\n## Core commands\n\n" + section, encoding="utf-8")
+        return
+    path.write_text("# Performance\n\n## Core commands\n\n" + section, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1k,10k,100k", help="from " + ",".join(SIZES))
+    parser.add_argument("--runs", type=int, default=5, help="runs per command (1 at 1M)")
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/coopledger-bench"))
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds per command")
+    parser.add_argument("--write", action="store_true", help="update docs/performance.md")
+    parser.add_argument("--notes", default="", help="a paragraph to add under the tables")
+    parser.add_argument(
+        "--render", action="store_true", help="measure nothing: write the doc from results.json"
+    )
+    args = parser.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    raw_path = REPO / "benchmarks" / "results.json"
+    previous = json.loads(raw_path.read_text()) if raw_path.exists() else {}
+    results: list[SizeResult] = []
+    runs: dict[str, int] = {}
+    if args.render:
+        for label in args.sizes.split(","):
+            if label in previous:
+                results.append(from_json(previous[label]))
+                runs[label] = int(previous[label]["runs"])
+    for label in [] if args.render else args.sizes.split(","):
+        if not re.fullmatch("|".join(SIZES), label):
+            raise SystemExit(f"unknown size {label}; use {', '.join(SIZES)}")
+        trades = SIZES[label]
+        runs[label] = (
+            1 if trades >= 1_000_000 else min(args.runs, 3) if trades >= 100_000 else args.runs
+        )
+        print(f"{label}: building", flush=True)
+        load_before = os.getloadavg()[0]
+        root, result = build(label, SIZES[label], args.workdir)
+        print(f"{label}: built in {result.build_seconds:.1f} s, {result.files} files", flush=True)
+        measure_commands(root, result, runs[label], args.timeout)
+        measure_git(root, result, args.workdir)
+        result.load = [round(load_before, 1), round(os.getloadavg()[0], 1)]
+        results.append(result)
+        previous[label] = {"date": TODAY, "runs": runs[label], **asdict(result)}
+        raw_path.write_text(json.dumps(previous, indent=1) + "\n", encoding="utf-8")
+    section = markdown(results, runs, args.notes)
+    print(section)
+    if args.write:
+        write_doc(section, REPO / "docs" / "performance.md")
+
+
+if __name__ == "__main__":
+    main()
