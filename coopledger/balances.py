@@ -1,13 +1,19 @@
-"""Balances, limits and headroom of every member at a date."""
+"""Balances, limits and headroom of every member at a date.
+
+The cooperative's own accounts (rules.yaml `accounts:`) have a row each too;
+members and cooperative accounts together sum to zero.
+"""
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from coopledger.checks import DayBalance, balance_at
+from beancount.core import data
+
+from coopledger.checks import DayBalance, balance_at, coop_account_balances
 from coopledger.limits import ceiling_at, floor_at
 from coopledger.members import Roster
 from coopledger.rules import Rules
@@ -54,5 +60,22 @@ def balance_rows(
     ]
 
 
-def total(rows: Sequence[BalanceRow]) -> Decimal:
-    return sum((row.balance for row in rows), Decimal(0))
+@dataclass(frozen=True)
+class CoopRow:
+    """One of the cooperative's own accounts: `treasury`, Assets:Coop:Treasury."""
+
+    name: str
+    account: str
+    balance: Decimal
+
+
+def coop_rows(entries: Iterable[data.Directive], rules: Rules, at: datetime.date) -> list[CoopRow]:
+    """One row per account under `accounts:` in rules.yaml, in that order."""
+    balances = coop_account_balances(entries, rules.coop_accounts, at)
+    return [CoopRow(a.name, a.account, balances[a.account]) for a in rules.accounts.values()]
+
+
+def total(rows: Sequence[BalanceRow], coop: Sequence[CoopRow] = ()) -> Decimal:
+    """The sum of the members' rows and the cooperative's: zero in a sound ledger."""
+    members = sum((row.balance for row in rows), Decimal(0))
+    return members + sum((row.balance for row in coop), Decimal(0))

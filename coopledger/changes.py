@@ -21,8 +21,10 @@ from beancount.parser import parser
 
 from coopledger.accounts import is_member_id
 from coopledger.checks import balance_at, check_ledger
+from coopledger.fees import levies_for
 from coopledger.gitrepo import Identity
 from coopledger.journal import Trade, as_trade, entry_path, format_trade, new_trade_id
+from coopledger.limits import ceiling_at, floor_at
 from coopledger.members import (
     MEMBERS_FILE,
     Member,
@@ -31,10 +33,11 @@ from coopledger.members import (
     with_member_added,
     with_member_replaced,
 )
-from coopledger.money import format_amount, parse_amount
+from coopledger.money import format_amount, parse_amount, parse_limit
 from coopledger.problems import CoopError, Problem
 from coopledger.rules import Rules
 from coopledger.store import Change, Cooperative
+from coopledger.timeline import BEGINNING, Timeline
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 UNTRUSTED_CODES = {"beancount", "conflict-marker", "missing-file"}
@@ -120,7 +123,9 @@ def checked_trade(
             raise CoopError(
                 "member-not-active-on", member=member.id, status=status, date=day.isoformat()
             )
-    return Trade(day, payer, payee, value, memo.strip(), trade_id or new_trade_id(day), category)
+    trade_id = trade_id or new_trade_id(day)
+    levies = levies_for(rules, payer, payee, value)  # rules.yaml `levy:`, in the same entry
+    return Trade(day, payer, payee, value, memo.strip(), trade_id, category, levies=levies)
 
 
 def plan_trade(
@@ -154,6 +159,7 @@ def plan_trade(
     entry = _parse_new_entry(entry_text, first_line, str(coop.root / path))
     parsed = as_trade(entry)
     assert parsed is not None and parsed.amount == value and parsed.payer == payer, "round trip"
+    assert parsed.levies == trade.levies, "round trip of the levies"
     trade = replace(trade, file=path, line=parsed.line)
     after = check_ledger([*coop.entries, entry], roster, rules, str(coop.root))
     errors, warnings = _new_errors(coop, after)
@@ -163,6 +169,9 @@ def plan_trade(
     message = f"trade: {payer} → {payee} {text_amount} {rules.currency}"
     if trade.memo:
         message += f" — {trade.memo}"
+    if trade.levies:
+        levied = sum((levy.amount for levy in trade.levies), Decimal(0))
+        message += f" (levy {format_amount(levied, rules.decimals)} {rules.currency})"
     return Change({path: new_text}, message, author, tuple(warnings)), trade
 
 
@@ -240,3 +249,69 @@ def plan_member_status(
     return _members_change(
         coop, new_text, f"member: {verb} {member_id} from {day.isoformat()}", author
     )
+
+
+# ---------------------------------------------------------------- limits over time
+
+
+def limit_from(
+    timeline: Timeline[Decimal] | None, joined: datetime.date, day: datetime.date, value: Decimal
+) -> Timeline[Decimal]:
+    """`timeline` with `value` in force from `day` on; what held before `day` is kept.
+
+    A limit that held "from the beginning" is dated from the member's joining day,
+    so members.yaml reads `{2024-01-01: -500.00, 2026-12-01: -600.00}`.
+    """
+    changes = timeline.changes if timeline is not None else ()
+    later = tuple((d, v) for d, v in changes if d > day)
+    if day <= joined:
+        return Timeline(((BEGINNING, value), *later))
+    before = tuple((joined if d == BEGINNING else d, v) for d, v in changes if d < day)
+    return Timeline((*before, (day, value), *later))
+
+
+def plan_member_limit(
+    coop: Cooperative,
+    member_id: str,
+    *,
+    floor: str | None,
+    ceiling: str | None,
+    day: datetime.date,
+    author: Identity,
+) -> Change:
+    """A dated change of a member's floor and/or ceiling in members.yaml.
+
+    Trades before `day` keep being judged by the limits in force on their date;
+    if a trade already recorded on or after `day` would break the new limit,
+    the change is refused.
+    """
+    rules, roster = usable(coop)
+    member = known_member(roster, member_id)
+    if floor is None and ceiling is None:
+        raise CoopError("limit-nothing-to-change", member=member_id)
+    changed = member
+    if floor is not None:
+        value = parse_limit(floor, rules.decimals)
+        changed = replace(changed, floor=limit_from(member.floor, member.joined, day, value))
+    if ceiling is not None:
+        value = parse_limit(ceiling, rules.decimals)
+        changed = replace(changed, ceiling=limit_from(member.ceiling, member.joined, day, value))
+    new_floor, new_ceiling = floor_at(changed, rules, day), ceiling_at(changed, rules, day)
+    if new_floor is not None and new_ceiling is not None and new_floor > new_ceiling:
+        raise CoopError(
+            "limit-floor-above-ceiling",
+            member=member_id,
+            floor=format_amount(new_floor, rules.decimals),
+            ceiling=format_amount(new_ceiling, rules.decimals),
+            date=day.isoformat(),
+            currency=rules.currency,
+        )
+    text = (coop.root / MEMBERS_FILE).read_text(encoding="utf-8")
+    new_text = with_member_replaced(text, changed, rules.decimals)
+    what = [
+        f"{name} {format_amount(parse_limit(given, rules.decimals), rules.decimals)}"
+        for name, given in (("floor", floor), ("ceiling", ceiling))
+        if given is not None
+    ]
+    message = f"member: limit {member_id} {', '.join(what)} from {day.isoformat()}"
+    return _members_change(coop, new_text, message, author)

@@ -12,6 +12,15 @@ member's balance ends below the floor and the day's movements lowered it; it
 breaks the ceiling when the balance ends above it and the day raised it. So a
 member already below a (raised) floor may still be paid, and the order of
 entries within a day, which depends on files, never matters.
+
+Entries of a periodic rule (`rule: "demurrage"` or `"contribution"`, written by
+`coopledger apply-rules`) may take a member below its floor: the floor limits
+what a member spends, not what the cooperative charges. They count in the
+balance, so the member cannot spend further until it is back above the floor.
+
+The cooperative's own accounts (`accounts:` in rules.yaml) are accepted in any
+entry and counted in the zero sum: members and cooperative accounts together
+always sum to zero.
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ from beancount.core import data
 from coopledger.accounts import member_of_account, obligation_of_account
 from coopledger.closing import check_closed_months
 from coopledger.invoices import check_invoices
+from coopledger.journal import RULE_KEY, RULE_NAMES
 from coopledger.limits import ceiling_at, floor_at
 from coopledger.members import Roster
 from coopledger.money import format_amount, has_excess_precision
@@ -46,6 +56,17 @@ class DayBalance:
     net: Decimal
     file: str | None
     line: int | None
+    charged: Decimal = Decimal(0)  # the part of `net` charged by periodic rules
+
+
+def is_rule_entry(entry: data.Transaction) -> bool:
+    """An entry of a periodic rule: only charges members, never credits one."""
+    if (entry.meta or {}).get(RULE_KEY) not in RULE_NAMES:
+        return False
+    return all(
+        member_of_account(p.account) is None or (p.units is not None and (p.units.number or 0) < 0)
+        for p in entry.postings
+    )
 
 
 def relative(path: str | None, root: str) -> str | None:
@@ -73,29 +94,37 @@ def daily_balances(
     """For every member account, its closing balance on each day it moved."""
     moves: dict[str, dict[datetime.date, list[tuple[Decimal, str | None, int | None]]]]
     moves = defaultdict(lambda: defaultdict(list))
+    charged: dict[str, dict[datetime.date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for entry in entries:
         if not isinstance(entry, data.Transaction):
             continue
+        ruled = is_rule_entry(entry)
         for posting in entry.postings:
             member = member_of_account(posting.account)
             if member is None or posting.units is None or posting.units.number is None:
                 continue
             meta = entry.meta or {}
+            if ruled:
+                charged[member][entry.date] += posting.units.number
+                continue
             moves[member][entry.date].append(
                 (posting.units.number, relative(meta.get("filename"), root), meta.get("lineno"))
             )
     history: dict[str, list[DayBalance]] = {}
-    for member, days in moves.items():
+    for member in dict.fromkeys([*moves, *charged]):
+        days, charges = moves[member], charged[member]
         balance = Decimal(0)
         series: list[DayBalance] = []
-        for day in sorted(days):
-            day_moves = days[day]
+        for day in sorted({*days, *charges}):
+            day_moves = days.get(day, [])
             net = sum((amount for amount, _, _ in day_moves), Decimal(0))
-            balance += net
+            charge = charges.get(day, Decimal(0))
+            balance += net + charge
             # blame the last movement of the day that pushed the balance the way it went
             pushing = [m for m in day_moves if (m[0] < 0) == (net < 0)] or day_moves
-            _, file, line = max(pushing, key=lambda m: (m[1] or "", m[2] or 0))
-            series.append(DayBalance(day, balance, net, file, line))
+            last = max(pushing, key=lambda m: (m[1] or "", m[2] or 0), default=None)
+            file, line = (last[1], last[2]) if last else (None, None)
+            series.append(DayBalance(day, balance, net + charge, file, line, charge))
         history[member] = series
     return history
 
@@ -127,7 +156,9 @@ def check_limits(
                 "balance": format_amount(point.closing, rules.decimals),
                 "currency": rules.currency,
             }
-            if floor is not None and point.net < 0 and point.closing < floor:
+            # periodic charges count after the day's trades, and never break the floor
+            spent = point.net - point.charged
+            if floor is not None and spent < 0 and point.closing - point.charged < floor:
                 problems.append(
                     Problem(
                         "below-floor",
@@ -191,7 +222,13 @@ def check_postings(
             if member_id is not None and posting.units is not None and posting.units.number:
                 signs[member_id].add(posting.units.number > 0)
         members_in_entry = [m for m in signs if roster.get(m) is not None]
-        if len(entry.postings) == 2 and len(members_in_entry) == 1 and len(signs) == 1:
+        only_members = all(member_of_account(p.account) for p in entry.postings)
+        if (
+            len(entry.postings) == 2
+            and only_members
+            and len(members_in_entry) == 1
+            and len(signs) == 1
+        ):
             problems.append(Problem("self-trade", file, line, {"member": members_in_entry[0]}))
     return problems
 
@@ -207,7 +244,9 @@ def _posting_problems(
     problems: list[Problem] = []
     member_id = member_of_account(posting.account)
     obligation = obligation_of_account(posting.account)  # invoices: see coopledger.invoices
-    if obligation is not None and roster.get(obligation[1]) is not None:
+    if member_id is None and posting.account in rules.coop_accounts:
+        pass  # one of the cooperative's own accounts (rules.yaml `accounts:`)
+    elif obligation is not None and roster.get(obligation[1]) is not None:
         pass  # a member's invoice account; coopledger.invoices checks how it is used
     elif obligation is not None:
         problems.append(
@@ -266,10 +305,29 @@ def _posting_problems(
     return problems
 
 
+def coop_account_balances(
+    entries: Iterable[data.Directive], accounts: Sequence[str], day: datetime.date | None = None
+) -> dict[str, Decimal]:
+    """The balance of each of the cooperative's own accounts at the end of `day`."""
+    balances = {account: Decimal(0) for account in accounts}
+    for entry in entries:
+        if not isinstance(entry, data.Transaction) or (day is not None and entry.date > day):
+            continue
+        for posting in entry.postings:
+            if posting.account in balances and posting.units and posting.units.number is not None:
+                balances[posting.account] += posting.units.number
+    return balances
+
+
 def check_zero_sum(
-    history: dict[str, list[DayBalance]], rules: Rules, main_file: str
+    history: dict[str, list[DayBalance]],
+    rules: Rules,
+    main_file: str,
+    coop_total: Decimal = Decimal(0),
 ) -> list[Problem]:
-    total = sum((series[-1].closing for series in history.values() if series), Decimal(0))
+    """Members' balances plus the cooperative's accounts (`coop_total`) sum to zero."""
+    members_total = sum((s[-1].closing for s in history.values() if s), Decimal(0))
+    total = members_total + coop_total
     if total == 0:
         return []
     return [
@@ -291,11 +349,12 @@ def check_ledger(
 ) -> list[Problem]:
     """Every problem of the ledger, in file and line order."""
     history = daily_balances(entries, root)
+    coop_total = sum(coop_account_balances(entries, rules.coop_accounts).values(), Decimal(0))
     problems = [
         *check_postings(entries, roster, rules, root),
         *check_limits(history, roster, rules),
         *check_closed_months(entries, root),
-        *check_zero_sum(history, rules, main_file),
+        *check_zero_sum(history, rules, main_file, coop_total),
         *check_invoices(entries, root),
     ]
     unique = {p.key(): p for p in reversed(problems)}  # one line per problem, e.g. one currency

@@ -20,6 +20,20 @@ A trade, as coopledger writes it and as a volunteer may write it by hand:
 
 The `trade` id is optional in hand-written entries; when present it must be
 unique. `category` metadata is optional.
+
+When rules.yaml sets a levy, the trade carries it in the same transaction: after
+the two member postings, one pair per levy, the member who pays it and the
+cooperative's account that receives it (see docs/rules.md):
+
+    2026-11-22 * "pain, novembre"
+      trade: "2026-11-22-3fa9c1d2"
+      Assets:Members:Alice    -40.00 SEL
+      Assets:Members:Fournil   40.00 SEL
+      Assets:Members:Alice     -0.80 SEL
+      Assets:Coop:Treasury      0.80 SEL
+
+Entries written by `coopledger apply-rules` carry `rule` and `period` metadata
+and live in journal/YYYY/MM/_rules.beancount.
 """
 
 from __future__ import annotations
@@ -41,6 +55,9 @@ CURRENCY_FILE = "journal/coop/currency.beancount"
 INCLUDE_GLOB = "*/**/*.beancount"
 TRADE_ID_KEY = "trade"
 CATEGORY_KEY = "category"
+RULE_KEY = "rule"  # entries of a periodic rule: rule: "demurrage", period: "2026-11"
+PERIOD_KEY = "period"
+RULE_NAMES = ("demurrage", "contribution")
 PLUGIN_MODULE = "coopledger.plugin"
 
 
@@ -60,8 +77,17 @@ def quote_string(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class Levy:
+    """Part of a trade: `member` (its payer or payee) pays `amount` into `account`."""
+
+    member: str
+    account: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
 class Trade:
-    """A movement of units from a payer to a payee."""
+    """A movement of units from a payer to a payee, with the levies it carries."""
 
     date: datetime.date
     payer: str
@@ -72,6 +98,7 @@ class Trade:
     category: str | None = None
     file: str | None = None
     line: int | None = None
+    levies: tuple[Levy, ...] = ()
 
 
 def format_trade(trade: Trade, currency: str, decimals: int) -> str:
@@ -79,7 +106,8 @@ def format_trade(trade: Trade, currency: str, decimals: int) -> str:
     amount = format_amount(trade.amount, decimals)
     payer_account = member_account(trade.payer)
     payee_account = member_account(trade.payee)
-    width = max(len(payer_account), len(payee_account)) + 2
+    levy_accounts = [a for lv in trade.levies for a in (member_account(lv.member), lv.account)]
+    width = max(len(a) for a in (payer_account, payee_account, *levy_accounts)) + 2
     lines = [f"{trade.date.isoformat()} * {quote_string(trade.memo or 'trade')}"]
     if trade.trade_id:
         lines.append(f"  {TRADE_ID_KEY}: {quote_string(trade.trade_id)}")
@@ -87,6 +115,10 @@ def format_trade(trade: Trade, currency: str, decimals: int) -> str:
         lines.append(f"  {CATEGORY_KEY}: {quote_string(trade.category)}")
     lines.append(f"  {payer_account:<{width}}{'-' + amount:>14} {currency}")
     lines.append(f"  {payee_account:<{width}}{amount:>14} {currency}")
+    for levy in trade.levies:
+        levied = format_amount(levy.amount, decimals)
+        lines.append(f"  {member_account(levy.member):<{width}}{'-' + levied:>14} {currency}")
+        lines.append(f"  {levy.account:<{width}}{levied:>14} {currency}")
     return "\n".join(lines) + "\n"
 
 
@@ -115,15 +147,40 @@ def source_of(entry: data.Directive) -> tuple[str | None, int | None]:
     return meta.get("filename"), meta.get("lineno")
 
 
+def _levies(postings: list[data.Posting], payer: str, payee: str) -> tuple[Levy, ...] | None:
+    """The levy pairs after a trade's two postings, or None if they are not levies."""
+    levies = []
+    for index in range(0, len(postings), 2):
+        paying, receiving = postings[index], postings[index + 1]
+        member = member_of_account(paying.account)
+        if (
+            member not in (payer, payee)
+            or member_of_account(receiving.account) is not None
+            or paying.units is None
+            or receiving.units is None
+            or paying.units.number is None
+            or receiving.units.number is None
+            or paying.units.number >= 0
+            or receiving.units.number != -paying.units.number
+        ):
+            return None
+        assert member is not None
+        levies.append(Levy(member, receiving.account, receiving.units.number))
+    return tuple(levies)
+
+
 def as_trade(entry: data.Directive) -> Trade | None:
-    """The trade an entry records, if it is one: two postings between members."""
-    if not isinstance(entry, data.Transaction) or len(entry.postings) != 2:
+    """The trade an entry records, if it is one: two postings between members,
+    optionally followed by levy pairs (a member paying a cooperative account)."""
+    if not isinstance(entry, data.Transaction) or len(entry.postings) < 2:
         return None
-    first, second = entry.postings
+    if len(entry.postings) % 2:
+        return None
+    first, second = entry.postings[:2]
     if first.units is None or second.units is None:
         return None
     first_number, second_number = first.units.number, second.units.number
-    if first_number is None or second_number is None:
+    if first_number is None or second_number is None or first_number != -second_number:
         return None
     if first_number < 0:
         payer_posting, payee_posting, amount = first, second, second_number
@@ -132,6 +189,9 @@ def as_trade(entry: data.Directive) -> Trade | None:
     payer = member_of_account(payer_posting.account)
     payee = member_of_account(payee_posting.account)
     if payer is None or payee is None or amount <= 0:
+        return None
+    levies = _levies(entry.postings[2:], payer, payee)
+    if levies is None:
         return None
     filename, line = source_of(entry)
     trade_id = entry.meta.get(TRADE_ID_KEY)
@@ -146,6 +206,7 @@ def as_trade(entry: data.Directive) -> Trade | None:
         category=str(category) if category is not None else None,
         file=filename,
         line=line,
+        levies=levies,
     )
 
 

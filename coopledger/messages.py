@@ -419,6 +419,64 @@ MESSAGES.update(
     }
 )
 
+# Rules of the cooperative: coop accounts, levies, demurrage, contributions, limits over time
+MESSAGES.update(
+    {
+        "rules-bad-coop-account": (
+            "the account '{value}' of '{name}' is not a beancount account name",
+            "write it like Assets:Coop:Treasury (Assets, Liabilities, Equity, Income or "
+            "Expenses, then capitalised parts separated by ':')",
+        ),
+        "rules-coop-account-is-member": (
+            "the account '{value}' of '{name}' is under Assets:Members, the members' accounts",
+            "give the cooperative's account another name, like Assets:Coop:Treasury",
+        ),
+        "rules-coop-account-twice": (
+            "'{name}' uses the account {value}, already used by '{other}'",
+            "give each of the cooperative's accounts its own account name",
+        ),
+        "rules-unknown-coop-account": (
+            "{where} pays into '{name}', which is not under 'accounts'",
+            "{suggestion_hint}add '{name}: Assets:Coop:...' under 'accounts:', or set 'into:' "
+            "to one of: {known}",
+        ),
+        "rules-bad-percent": (
+            "'{key}' is '{value}', which is not a percentage",
+            "write a number from 0 to 100, such as 2 or 0.5",
+        ),
+        "rules-negative-amount": (
+            "'{key}' is {value}, below zero",
+            "write zero or a positive amount",
+        ),
+        "bad-period": ("'{value}' is not a month", "write the period as YYYY-MM, like 2026-11"),
+        "not-treasurer": (
+            "'{member}' is not a treasurer, and only a treasurer applies the rules",
+            "pass --as with a treasurer ({treasurers})",
+        ),
+        "no-periodic-rules": (
+            "rules.yaml has no periodic rule (demurrage or contribution)",
+            "add 'demurrage:' or 'contribution:' to rules.yaml: see docs/rules.md",
+        ),
+        "period-not-over": (
+            "the month {period} is not over (it ends on {date})",
+            "run apply-rules for a month that has ended",
+        ),
+        "rules-refused": (
+            "the entries of {period} are refused: they would break the rules below",
+            "fix the entries named, or the rules in rules.yaml",
+        ),
+        "limit-nothing-to-change": (
+            "no limit given for '{member}'",
+            "pass --floor, --ceiling or both",
+        ),
+        "limit-floor-above-ceiling": (
+            "'{member}' would have a floor of {floor} {currency} above its ceiling of "
+            "{ceiling} {currency} on {date}",
+            "give a floor at or below the ceiling",
+        ),
+    }
+)
+
 # demo: the synthetic cooperative generator
 MESSAGES.update(
     {

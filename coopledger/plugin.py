@@ -14,6 +14,7 @@ rules it has already read (`preloaded`), and runs the checks itself.
 from __future__ import annotations
 
 import contextvars
+import datetime
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -71,6 +72,16 @@ def member_opens(roster: Roster, rules: Rules, root: str) -> list[data.Open]:
     ]
 
 
+def coop_opens(roster: Roster, rules: Rules, root: str) -> list[data.Open]:
+    """Open the cooperative's own accounts (rules.yaml `accounts:`) with the first member."""
+    filename = os.path.join(root, RULES_FILE)
+    day = min((m.joined for m in roster), default=datetime.date(1970, 1, 1))
+    return [
+        data.Open(data.new_metadata(filename, a.line), day, a.account, [rules.currency], None)
+        for a in rules.accounts.values()
+    ]
+
+
 def _as_error(problem: Problem, root: str) -> CoopledgerError:
     filename = os.path.join(root, problem.file) if problem.file else "<coopledger>"
     return CoopledgerError(data.new_metadata(filename, problem.line or 0), describe(problem), None)
@@ -99,7 +110,8 @@ def coopledger(
         rules, roster, problems = _read(root)
     if rules is None or roster is None:
         return entries, [_as_error(p, root) for p in problems]
-    entries = data.sorted([*member_opens(roster, rules, root), *entries])
+    opens = [*member_opens(roster, rules, root), *coop_opens(roster, rules, root)]
+    entries = data.sorted([*opens, *entries])
     if given is not None:
         return entries, []
     found = check_ledger(entries, roster, rules, root)

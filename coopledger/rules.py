@@ -9,17 +9,31 @@
       person:   {floor: -500,  ceiling: 1000}
       business: {floor: -2000, ceiling: 5000}
     categories: [alimentation, services]   # optional: what may be traded
+    accounts:                   # optional: the cooperative's own accounts
+      treasury: Assets:Coop:Treasury
+    levy: {percent: 2, fixed: 0, paid_by: payer, into: treasury}   # optional
+    demurrage: {percent: 1, above: 500, into: treasury}            # optional
+    contribution:                                                  # optional
+      into: treasury
+      person: {amount: 2, per: month}
+      business: {amount: 24, per: year, month: 1}
 
 The member kinds are the keys under `limits` besides `enforcement`. A floor or
 ceiling is a number or a mapping from dates to numbers, for limits that change
 over time: `floor: {2024-01-01: -500, 2026-12-01: -600}`.
+
+`accounts`, `levy`, `demurrage` and `contribution` are read here; what they do
+is computed by `coopledger.fees`. docs/rules.md explains every key.
 """
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from coopledger.accounts import MEMBERS_ROOT
 from coopledger.problems import Problem
 from coopledger.schema import FieldReader
 from coopledger.timeline import Timeline
@@ -27,10 +41,72 @@ from coopledger.yamlfile import YamlMap, load_yaml
 
 RULES_FILE = "rules.yaml"
 CURRENCY_PATTERN = r"[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9]"
-TOP_KEYS = ["name", "currency", "currency_name", "decimals", "limits", "categories", "roles"]
+TOP_KEYS = [
+    "name",
+    "currency",
+    "currency_name",
+    "decimals",
+    "limits",
+    "categories",
+    "accounts",
+    "levy",
+    "demurrage",
+    "contribution",
+    "roles",
+]
 ROLE_NAMES = ["treasurer"]  # `roles: {treasurer: tresorier}` renames a role
 LIMIT_KEYS = ["floor", "ceiling"]
 ENFORCEMENTS = ["hard", "soft"]
+COOP_ACCOUNT_PATTERN = r"(Assets|Liabilities|Equity|Income|Expenses)(:[A-Z0-9][A-Za-z0-9-]*)+"
+DEFAULT_INTO = "treasury"
+LEVY_KEYS = ["percent", "fixed", "paid_by", "into"]
+LEVY_PAYERS = ["payer", "payee", "both"]
+DEMURRAGE_KEYS = ["percent", "above", "into"]
+CONTRIBUTION_KEYS = ["amount", "per", "month"]
+CONTRIBUTION_PERIODS = ["month", "year"]
+
+
+@dataclass(frozen=True)
+class CoopAccount:
+    """One of the cooperative's own accounts: `treasury: Assets:Coop:Treasury`."""
+
+    name: str
+    account: str
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class LevyRule:
+    """A levy on every trade: `percent` of the amount (rounded) plus `fixed`."""
+
+    percent: Decimal
+    fixed: Decimal
+    paid_by: str  # payer, payee or both (each pays the whole levy)
+    into: str  # a beancount account of the cooperative
+
+
+@dataclass(frozen=True)
+class DemurrageRule:
+    """Each month, `percent` of the part of a balance above `above`."""
+
+    percent: Decimal
+    above: Decimal
+    into: str
+
+
+@dataclass(frozen=True)
+class ContributionRule:
+    """`amount` units per month, or per year (charged in `month`)."""
+
+    amount: Decimal
+    per: str
+    month: int = 1
+
+
+@dataclass(frozen=True)
+class Contributions:
+    into: str
+    by_kind: dict[str, ContributionRule]
 
 
 @dataclass(frozen=True)
@@ -48,11 +124,20 @@ class Rules:
     enforcement: str
     limits: dict[str, KindLimits]
     categories: tuple[str, ...] = ()
+    accounts: dict[str, CoopAccount] = field(default_factory=dict)
+    levy: LevyRule | None = None
+    demurrage: DemurrageRule | None = None
+    contribution: Contributions | None = None
     roles: dict[str, str] = field(default_factory=dict)
 
     def role(self, name: str) -> str:
         """The word members.yaml uses for the role `name` (default: `name` itself)."""
         return self.roles.get(name, name)
+
+    @property
+    def coop_accounts(self) -> list[str]:
+        """The beancount accounts of the cooperative itself, in rules.yaml order."""
+        return [a.account for a in self.accounts.values()]
 
     @property
     def kinds(self) -> list[str]:
@@ -110,6 +195,12 @@ def parse_rules(text: str, filename: str = RULES_FILE) -> tuple[Rules | None, li
             )
         else:
             categories.append(item.strip())
+    accounts = _read_accounts(reader, doc)
+    levy = demurrage = contribution = None
+    if decimals is not None:
+        levy = _read_levy(reader, doc, accounts, decimals)
+        demurrage = _read_demurrage(reader, doc, accounts, decimals)
+        contribution = _read_contribution(reader, doc, accounts, decimals, list(limits))
     roles = _read_roles(reader, doc)
     if reader.problems or name is None or currency is None or decimals is None:
         return None, reader.problems
@@ -122,10 +213,145 @@ def parse_rules(text: str, filename: str = RULES_FILE) -> tuple[Rules | None, li
             enforcement=enforcement or "hard",
             limits=limits,
             categories=tuple(categories),
+            accounts=accounts,
+            levy=levy,
+            demurrage=demurrage,
+            contribution=contribution,
             roles=roles,
         ),
         [],
     )
+
+
+def _read_accounts(reader: FieldReader, doc: YamlMap) -> dict[str, CoopAccount]:
+    node = reader.mapping(doc, "accounts", required=False)
+    accounts: dict[str, CoopAccount] = {}
+    for name, value in (node or {}).items():
+        assert node is not None
+        line = node.line_of(name)
+        if not isinstance(value, str) or not re.fullmatch(COOP_ACCOUNT_PATTERN, value):
+            reader.problem("rules-bad-coop-account", line, name=str(name), value=str(value))
+        elif value == MEMBERS_ROOT or value.startswith(MEMBERS_ROOT + ":"):
+            reader.problem("rules-coop-account-is-member", line, name=str(name), value=value)
+        elif any(a.account == value for a in accounts.values()):
+            first = next(a for a in accounts.values() if a.account == value)
+            reader.problem(
+                "rules-coop-account-twice", line, name=str(name), value=value, other=first.name
+            )
+        else:
+            accounts[str(name)] = CoopAccount(str(name), value, line)
+    return accounts
+
+
+def _into(
+    reader: FieldReader, node: YamlMap, accounts: dict[str, CoopAccount], where: str
+) -> str | None:
+    """The account named by `into:` (default: treasury), or a problem."""
+    name = node.get("into", DEFAULT_INTO)
+    if isinstance(name, str) and name in accounts:
+        return accounts[name].account
+    close = difflib.get_close_matches(str(name), list(accounts), n=1)
+    reader.problem(
+        "rules-unknown-coop-account",
+        node.line_of("into") if "into" in node else node.line,
+        where=where,
+        name=str(name),
+        suggestion=close[0] if close else "",
+        known=", ".join(accounts) or "none",
+    )
+    return None
+
+
+def _percent(reader: FieldReader, node: YamlMap, key: str, where: str) -> Decimal | None:
+    value = node.get(key, 0)
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or not 0 <= value <= 100:
+        line = node.line_of(key)
+        reader.problem("rules-bad-percent", line, key=f"{where}.{key}", value=str(value))
+        return None
+    return Decimal(value)
+
+
+def _non_negative(
+    reader: FieldReader, node: YamlMap, key: str, decimals: int, where: str, *, default: int = 0
+) -> Decimal | None:
+    value = node.get(key, default)
+    number = reader.amount(value, node.line_of(key), f"{where}.{key}", decimals)
+    if number is not None and number < 0:
+        line = node.line_of(key)
+        reader.problem("rules-negative-amount", line, key=f"{where}.{key}", value=str(value))
+        return None
+    return number
+
+
+def _read_levy(
+    reader: FieldReader, doc: YamlMap, accounts: dict[str, CoopAccount], decimals: int
+) -> LevyRule | None:
+    node = reader.mapping(doc, "levy", required=False)
+    if node is None:
+        return None
+    before = len(reader.problems)
+    reader.check_keys(node, LEVY_KEYS, "levy")
+    percent = _percent(reader, node, "percent", "levy")
+    fixed = _non_negative(reader, node, "fixed", decimals, "levy")
+    paid_by = reader.choice(node, "paid_by", LEVY_PAYERS, default="payer")
+    into = _into(reader, node, accounts, "levy")
+    if len(reader.problems) > before:
+        return None
+    assert percent is not None and fixed is not None and paid_by and into
+    return LevyRule(percent, fixed.quantize(Decimal(1).scaleb(-decimals)), paid_by, into)
+
+
+def _read_demurrage(
+    reader: FieldReader, doc: YamlMap, accounts: dict[str, CoopAccount], decimals: int
+) -> DemurrageRule | None:
+    node = reader.mapping(doc, "demurrage", required=False)
+    if node is None:
+        return None
+    before = len(reader.problems)
+    reader.check_keys(node, DEMURRAGE_KEYS, "demurrage")
+    percent = _percent(reader, node, "percent", "demurrage")
+    above = _non_negative(reader, node, "above", decimals, "demurrage")
+    into = _into(reader, node, accounts, "demurrage")
+    if len(reader.problems) > before:
+        return None
+    assert percent is not None and above is not None and into
+    return DemurrageRule(percent, above, into)
+
+
+def _read_contribution(
+    reader: FieldReader,
+    doc: YamlMap,
+    accounts: dict[str, CoopAccount],
+    decimals: int,
+    kinds: list[str],
+) -> Contributions | None:
+    node = reader.mapping(doc, "contribution", required=False)
+    if node is None:
+        return None
+    before = len(reader.problems)
+    reader.check_keys(node, ["into", *kinds], "contribution")
+    into = _into(reader, node, accounts, "contribution")
+    by_kind: dict[str, ContributionRule] = {}
+    for kind, kind_node in node.items():
+        if kind == "into" or kind not in kinds:
+            continue
+        if not isinstance(kind_node, YamlMap):
+            line = node.line_of(kind)
+            reader.problem("yaml-wrong-type", line, key=f"contribution.{kind}", expected="mapping")
+            continue
+        where = f"contribution.{kind}"
+        reader.check_keys(kind_node, CONTRIBUTION_KEYS, where)
+        if "amount" not in kind_node:
+            reader.problem("yaml-missing-key", kind_node.line, key="amount")
+            continue
+        amount = _non_negative(reader, kind_node, "amount", decimals, where)
+        per = reader.choice(kind_node, "per", CONTRIBUTION_PERIODS, default="month")
+        month = reader.integer(kind_node, "month", default=1, low=1, high=12)
+        if amount is not None and per is not None and month is not None:
+            by_kind[str(kind)] = ContributionRule(amount, per, month)
+    if len(reader.problems) > before or into is None:
+        return None
+    return Contributions(into, by_kind)
 
 
 def render_rules(name: str, currency: str, currency_name: str, decimals: int = 2) -> str:

@@ -13,6 +13,7 @@ import coopledger.cli.clearing_commands  # invoice, invoices, settle, clear
 import coopledger.cli.demo_commands  # noqa: F401 - demo
 import coopledger.cli.gate_commands  # close, reverse, ci
 import coopledger.cli.report_commands  # report, statement, import, export
+import coopledger.cli.rules_commands  # noqa: F401 - apply-rules, member limit
 from coopledger.cli import ledger_commands, member_commands  # noqa: F401 - registers commands
 from coopledger.cli.common import app, run
 

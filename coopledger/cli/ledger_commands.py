@@ -11,8 +11,9 @@ import typer
 from rich.table import Table
 
 from coopledger import gitrepo, store
-from coopledger.balances import balance_rows, total
+from coopledger.balances import balance_rows, coop_rows, total
 from coopledger.changes import current_balance, plan_trade, validate_emails, validate_member_id
+from coopledger.checks import coop_account_balances
 from coopledger.ci_templates import PLATFORMS
 from coopledger.cli.common import (
     EXIT_PROBLEMS,
@@ -136,7 +137,11 @@ def trade(
         f"{format_amount(recorded.amount, decimals)} {currency} (commit {sha[:8]})",
         markup=False,
     )
+    for levy in recorded.levies:
+        levied = format_amount(levy.amount, decimals)
+        out.print(f"  levy: {levy.member} pays {levied} {currency} to {levy.account}", markup=False)
     for member, delta in ((payer, -recorded.amount), (payee, recorded.amount)):
+        delta -= sum((lv.amount for lv in recorded.levies if lv.member == member), Decimal(0))
         balance = current_balance(coop, member) + delta
         out.print(f"  {member:<20} {format_amount(balance, decimals):>12} {currency}", markup=False)
 
@@ -155,6 +160,7 @@ def balances(
     day = parse_day(at)
     rules = coop.rules
     rows = balance_rows(coop.history, coop.roster, rules, day)
+    coop_accounts = coop_rows(coop.entries, rules, day)  # rules.yaml `accounts:`
     amount = lambda value: None if value is None else format_amount(value, rules.decimals)  # noqa: E731
     if as_json:
         print_json(
@@ -162,7 +168,8 @@ def balances(
                 "currency": rules.currency,
                 "at": day.isoformat(),
                 "balances": {row.member: amount(row.balance) for row in rows},
-                "total": amount(total(rows)),
+                "coop_accounts": {row.name: amount(row.balance) for row in coop_accounts},
+                "total": amount(total(rows, coop_accounts)),
             }
         )
         return
@@ -181,8 +188,12 @@ def balances(
             amount(row.spendable) or "",
             amount(row.receivable) or "",
         )
+    if coop_accounts:
+        table.add_section()
+    for coop_row in coop_accounts:
+        table.add_row(coop_row.name, coop_row.account, amount(coop_row.balance), "", "", "", "")
     table.add_section()
-    table.add_row("total", "", amount(total(rows)), "", "", "", "")
+    table.add_row("total", "", amount(total(rows, coop_accounts)), "", "", "", "")
     out.print(table)
     if coop.errors:
         err.print(
@@ -228,6 +239,9 @@ def check(
             members = len(coop.roster) if coop.roster else 0
             trades = sum(1 for _ in trades_of(coop.entries))
             balance_sum = sum((s[-1].closing for s in coop.history.values() if s), Decimal(0))
+            if coop.rules is not None:  # plus the cooperative's own accounts
+                coop_accounts = coop_account_balances(coop.entries, coop.rules.coop_accounts)
+                balance_sum += sum(coop_accounts.values(), Decimal(0))
             currency = coop.rules.currency if coop.rules else ""
             out.print(
                 f"ok: {members} members, {trades} trades, balances sum to "

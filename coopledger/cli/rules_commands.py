@@ -1,0 +1,113 @@
+"""apply-rules and member limit: the cooperative's rules over time."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import typer
+
+from coopledger import store
+from coopledger.changes import known_member, plan_member_limit, usable
+from coopledger.cli.common import (
+    app,
+    author_for,
+    cooperative_root,
+    out,
+    parse_day,
+    prepare_write,
+    print_problems,
+)
+from coopledger.cli.member_commands import member_app
+from coopledger.fees import Period, format_rule_entry, plan_apply_rules
+from coopledger.members import MEMBERS_FILE, parse_members
+from coopledger.money import format_amount
+from coopledger.timeline import BEGINNING, Timeline
+
+
+@app.command("apply-rules")
+def apply_rules(
+    period: str = typer.Argument(..., metavar="YYYY-MM", help="The month, e.g. 2026-11."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show the entries; write nothing."),
+    as_member: str = typer.Option(None, "--as", help="Treasurer who signs the commit."),
+) -> None:
+    """Write a month's demurrage and contributions (rules.yaml) in one commit.
+
+    Running it again for the same month writes nothing.
+    """
+    root = cooperative_root()
+    month = Period.parse(period)
+    sha = None
+    with store.locked(root):
+        if not dry_run:
+            prepare_write(root)
+        coop = store.load(root)
+        author = author_for(root, coop, as_member)
+        run = plan_apply_rules(coop, month, author, datetime.date.today())
+        if run.change is not None and not dry_run:
+            sha = store.apply(root, run.change)
+    rules, _ = usable(coop)
+    money = lambda v: f"{format_amount(v, rules.decimals)} {rules.currency}"  # noqa: E731
+    if run.change is not None:
+        print_problems(run.change.warnings)
+    for rule in run.already:
+        out.print(f"{rule} {month}: already applied, nothing written again", markup=False)
+    for rule in run.idle:
+        out.print(f"{rule} {month}: no one to charge", markup=False)
+    for entry in run.written:
+        out.print(f"{entry.rule} {month}: {money(entry.total)} into {entry.into}", markup=False)
+        for charge in entry.charges:
+            out.print(f"  {charge.member:<20} {'-' + money(charge.amount):>16}", markup=False)
+    if not run.written:
+        out.print(f"Nothing to write for {month}.", markup=False)
+    elif dry_run:
+        out.print(f"Dry run: nothing written. {run.path} would get:\n", markup=False)
+        for entry in run.written:
+            out.print(format_rule_entry(entry, rules.currency, rules.decimals), markup=False)
+    else:
+        assert sha is not None
+        out.print(
+            f"Wrote {len(run.written)} entr{'y' if len(run.written) == 1 else 'ies'} "
+            f"to {run.path} (commit {sha[:8]})",
+            markup=False,
+        )
+
+
+def _history(timeline: Timeline[Decimal] | None, decimals: int) -> str:
+    """`-500.00, -600.00 from 2026-12-01`: a limit and its dated changes."""
+    if timeline is None:
+        return "the kind's default"
+    parts = [] if timeline.changes[0][0] == BEGINNING else ["the kind's default"]
+    for day, value in timeline.changes:
+        amount = format_amount(value, decimals)
+        parts.append(amount if day == BEGINNING else f"{amount} from {day.isoformat()}")
+    return ", ".join(parts)
+
+
+@member_app.command("limit")
+def limit(
+    member_id: str = typer.Argument(..., metavar="ID"),
+    floor: str = typer.Option(None, "--floor", help="New floor, e.g. -600."),
+    ceiling: str = typer.Option(None, "--ceiling", help="New ceiling, e.g. 1500."),
+    from_date: str = typer.Option(..., "--from", help="In force from this date (YYYY-MM-DD)."),
+    as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
+) -> None:
+    """Change a member's floor and/or ceiling from a date; earlier limits are kept."""
+    root = cooperative_root()
+    day = parse_day(from_date)
+    with store.locked(root):
+        prepare_write(root)
+        coop = store.load(root)
+        author = author_for(root, coop, as_member)
+        change = plan_member_limit(
+            coop, member_id, floor=floor, ceiling=ceiling, day=day, author=author
+        )
+        sha = store.apply(root, change)
+    print_problems(change.warnings)
+    out.print(f"{change.message.removeprefix('member: ')} (commit {sha[:8]})", markup=False)
+    rules, _ = usable(coop)
+    roster, _ = parse_members(change.files[MEMBERS_FILE], rules)
+    assert roster is not None
+    member = known_member(roster, member_id)
+    out.print(f"  floor    {_history(member.floor, rules.decimals)}", markup=False)
+    out.print(f"  ceiling  {_history(member.ceiling, rules.decimals)}", markup=False)
