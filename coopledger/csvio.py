@@ -201,13 +201,15 @@ class ImportPlan:
 def plan_import(coop: Cooperative, text: str, filename: str, author: Identity) -> ImportPlan:
     """All the trades of an import file as one change, or CoopError with every problem.
 
+    Rows that cannot be read are reported with the limits broken by the others.
+
     `filename` is how problems name the CSV file. A row equal to a trade already
     in the journal (date, members, amount, memo) gives a warning: the file may
     have been imported before.
     """
     rules, roster = usable(coop)
     rows, problems = read_trade_rows(text, filename, rules, roster)
-    if problems:
+    if problems and not rows:
         raise CoopError("import-refused", file=filename, problems=tuple(problems))
     rows.sort(key=lambda r: (r[1].date, r[0]))
     new_entries = [_entry(trade, rules, IMPORT_SOURCE, line) for line, trade in rows]
@@ -218,9 +220,10 @@ def plan_import(coop: Cooperative, text: str, filename: str, author: Identity) -
         for p in after
         if p.key() not in before
     ]
-    errors = [p for p in new if p.is_error]
+    errors = [*problems, *(p for p in new if p.is_error)]  # rows in error, then the limits
     if errors:
-        raise CoopError("import-refused", file=filename, problems=tuple(errors))
+        ordered = sorted(errors, key=lambda p: (p.file != filename, p.sort_key()))
+        raise CoopError("import-refused", file=filename, problems=tuple(ordered))
     warnings = [p for p in new if not p.is_error]
     existing = list(trades_of(coop.entries))
     for line, trade in rows:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
@@ -13,6 +15,7 @@ from pathlib import Path
 import beanquery
 import pytest
 
+from coopledger.cli import main
 from coopledger.cli.render_report import bar
 from coopledger.reports import Month
 from tests.conftest import Coop
@@ -315,3 +318,57 @@ def test_bars_are_proportional() -> None:
     assert bar(Decimal(5), Decimal(10), 4) == "██"
     assert bar(Decimal(1), Decimal(16), 4) == "▎"  # 2 eighths
     assert bar(Decimal(0), Decimal(10), 4) == ""
+
+
+# ---------------------------------------------------------------- docs/reports.md runs
+
+DOC = Path(__file__).parent.parent / "docs" / "reports.md"
+
+
+def doc_steps(text: str) -> list[tuple[str, str, str]]:
+    """("file", name, content) for ```csv file=NAME blocks, ("run", command, expected
+    output) for each `$ ` line of ```console blocks, in the order of the document."""
+    steps: list[tuple[str, str, str]] = []
+    blocks = re.findall(r"^```(\w+)([^\n]*)\n(.*?)^```$", text, flags=re.M | re.S)
+    for language, info, body in blocks:
+        if "file=" in info:
+            steps.append(("file", info.split("file=")[1].strip(), body))
+        elif language == "console":
+            for chunk in re.split(r"^\$ ", body, flags=re.M)[1:]:
+                command, _, expected = chunk.partition("\n")
+                steps.append(("run", command, expected))
+    return steps
+
+
+def output_pattern(expected: str) -> re.Pattern[str]:
+    """`...` alone on a line stands for any lines; inside a line, for any text."""
+    parts = []
+    for line in expected.splitlines():
+        if line == "...":
+            parts.append(r"(?:[^\n]*\n)*?")
+        else:
+            parts.append(".*?".join(re.escape(p) for p in line.split("...")) + r"\n")
+    return re.compile("".join(parts), re.S)
+
+
+def test_the_examples_of_docs_reports_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    steps = doc_steps(DOC.read_text(encoding="utf-8"))
+    assert sum(1 for kind, *_ in steps if kind == "run") >= 10
+    monkeypatch.chdir(tmp_path)
+    for kind, first, second in steps:
+        if kind == "file":
+            Path(first).write_text(second, encoding="utf-8")
+            continue
+        words = shlex.split(first)
+        if words[0] == "cd":
+            monkeypatch.chdir(words[1])
+            continue
+        assert words[0] == "coopledger", first
+        capsys.readouterr()
+        code = main(words[1:])
+        captured = capsys.readouterr()
+        output = "\n".join(line.rstrip() for line in (captured.out + captured.err).splitlines())
+        assert code == (1 if "error:" in second else 0), (first, output)
+        assert output_pattern(second).fullmatch(output + "\n"), (first, output)
