@@ -156,6 +156,7 @@ class ClosedMonth:
     digests: tuple[str, ...]
     file: str | None
     line: int | None
+    entries: int | None = None  # the count recorded; digests are usable when it matches
 
 
 def closed_months(entries: Iterable[data.Directive], root: str = "") -> list[ClosedMonth]:
@@ -174,9 +175,17 @@ def closed_months(entries: Iterable[data.Directive], root: str = "") -> list[Clo
                 tuple(digests),
                 relative(meta.get("filename"), root),
                 meta.get("lineno"),
+                _count(meta.get(ENTRIES_KEY)),
             )
         )
-    return found
+    return sorted(found, key=lambda c: (c.file or "", c.line or 0))
+
+
+def _count(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
 
 
 def check_closed_months(entries: Sequence[data.Directive], root: str) -> list[Problem]:
@@ -221,6 +230,8 @@ def _month_problems(close: ClosedMonth, current: list[data.Directive], root: str
     if whole == close.fingerprint:
         return []
     problems: list[Problem] = []
+    if close.entries is None or close.entries != len(close.digests):
+        return [Problem("closed-month-changed", close.file, close.line, {"month": close.month})]
     recorded = Counter(close.digests)
     where = f"{close.file}:{close.line}"
     for entry in sorted(

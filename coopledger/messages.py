@@ -608,7 +608,7 @@ MESSAGES.update(
             "use one of: {choices}",
         ),
         "ci-file-exists": (
-            "{file} already exists",
+            "{path} already exists, with other contents",
             "pass --force to replace it, or edit it by hand",
         ),
     }

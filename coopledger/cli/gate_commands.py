@@ -129,11 +129,16 @@ def write_ci(root: Path, platform: str, author: gitrepo.Identity, force: bool) -
     """Write and commit the CI files for `platform`; return their paths."""
     if platform not in PLATFORMS:
         raise CoopError("bad-ci-platform", value=platform, choices=", ".join(PLATFORMS))
-    files = ci_files(platform)
-    for name, text in files.items():
-        path = root / name
-        if path.exists() and not force and path.read_text(encoding="utf-8") != text:
-            raise CoopError("ci-file-exists", file=name)
+    files = {
+        name: text
+        for name, text in ci_files(platform).items()
+        if not (root / name).exists() or (root / name).read_text(encoding="utf-8") != text
+    }
+    for name in files:
+        if (root / name).exists() and not force:
+            raise CoopError("ci-file-exists", path=name)
+    if not files:
+        return []
     repo = gitrepo.open_repo(root)
     gitrepo.ensure_writable(repo, list(files))
     store.apply(root, store.Change(files, f"ci: check pull requests on {platform}", author))
@@ -155,3 +160,5 @@ def ci(
         written = write_ci(root, platform, author, force)
     for name in written:
         out.print(f"Wrote {name}", markup=False)
+    if not written:
+        out.print(f"The {platform} CI files are already up to date", markup=False)
