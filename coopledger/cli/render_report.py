@@ -108,7 +108,7 @@ def member_note(row: MemberRow) -> str:
     elif row.near_limit == "ceiling":
         notes.append("near ceiling")
     if row.dormant:
-        notes.append("3 months idle")
+        notes.append("idle")
     return ", ".join(notes)
 
 
@@ -139,7 +139,7 @@ MEMBER_HEADINGS = (
     "closing",
     "floor",
     "ceiling",
-    "limit use",
+    "use",
     "note",
 )
 
@@ -176,10 +176,15 @@ def _title(report: MonthlyReport) -> str:
     return f"{report.name}: report for {report.summary.month} ({report.currency})"
 
 
-def _table(headings: Sequence[str], left: int = 1) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+def _table(headings: Sequence[str], left: int = 1, wrap: Sequence[str] = ()) -> Table:
+    """A plain table; only the columns named in `wrap` may wrap, others never shrink."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 0, 0, 1))
     for index, heading in enumerate(headings):
-        table.add_column(heading, justify="left" if index < left else "right")
+        table.add_column(
+            heading,
+            justify="left" if index < left else "right",
+            no_wrap=heading not in wrap,
+        )
     return table
 
 
@@ -194,7 +199,7 @@ def report_renderables(report: MonthlyReport) -> list[RenderableType]:
         summary.add_row(*cells)
     parts += [Text("Summary", style="bold"), summary, Text("")]
 
-    members = _table(MEMBER_HEADINGS)
+    members = _table(MEMBER_HEADINGS, wrap=("note",))
     members.columns[-1].justify = "left"
     for row in report.members:
         members.add_row(*_member_cells(row, report.decimals))
@@ -400,7 +405,7 @@ def statement_renderables(
     figures = _Figures(decimals)
     member = roster.get(statement.member)
     name = f" ({member.name})" if member is not None else ""
-    table = _table(("date", "counterparty", "memo", "amount", "balance"), left=3)
+    table = _table(("date", "counterparty", "memo", "amount", "balance"), left=3, wrap=("memo",))
     table.add_row("", "opening balance", "", "", figures.amount(statement.opening))
     for line in statement.lines:
         table.add_row(
