@@ -8,7 +8,8 @@ from coopledger.journal import CURRENCY_FILE, MAIN_FILE, currency_file_text, mai
 from coopledger.members import MEMBERS_FILE, Member, members_header, render_member
 from coopledger.rules import RULES_FILE, render_rules
 
-GITIGNORE = ".coopledger/\n*.picklecache\n"
+# .*.tmp: what a write killed half-way leaves (store.write_atomically), never an entry
+GITIGNORE = ".coopledger/\n*.picklecache\njournal/**/.*.tmp\n"
 GITATTRIBUTES = (
     "# Entries are only ever appended: let a local `git merge` keep both sides.\n"
     "journal/**/*.beancount merge=union\n"
