@@ -28,7 +28,8 @@ This module is pure: no files, no words. Amounts are ints (minor units).
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -316,10 +317,25 @@ def percent(part: int, whole: int) -> str:
     return f"{tenths // 10}.{tenths % 10}"
 
 
-def report_values(clearing: Clearing, decimals: int) -> dict[str, object]:
-    """The report as plain values (decimal strings), ready for JSON."""
-    text = lambda v: minor_to_text(v, decimals)  # noqa: E731
-    values: dict[str, object] = {
+def minor_formatter(decimals: int) -> Callable[[int], str]:
+    """A fast `minor_to_text` for one number of decimals."""
+    if decimals == 0:
+        return str
+    scale = 10**decimals
+
+    def text(value: int) -> str:
+        if value < 0:
+            return minor_to_text(value, decimals)
+        whole, fraction = divmod(value, scale)
+        return f"{whole}.{fraction:0{decimals}d}"
+
+    return text
+
+
+def report_values_head(clearing: Clearing, decimals: int) -> dict[str, object]:
+    """The report's totals and member table as plain values (decimal strings)."""
+    text = minor_formatter(decimals)
+    return {
         "solver": clearing.solver,
         "with_credit": clearing.with_credit,
         "total_before": text(clearing.total_before),
@@ -343,22 +359,28 @@ def report_values(clearing: Clearing, decimals: int) -> dict[str, object]:
             }
             for row in clearing.members()
         },
-        "invoices": [
-            {
-                "ref": o.ref,
-                "debtor": o.debtor,
-                "creditor": o.creditor,
-                "due": o.due.isoformat() if o.due else None,
-                "amount": text(o.amount),
-                "cleared": text(cleared),
-                "paid": text(paid),
-                "remaining": text(o.amount - cleared - paid),
-            }
-            for o, cleared, paid in zip(
-                clearing.obligations, clearing.cleared, clearing.paid, strict=True
-            )
-        ],
     }
+
+
+def report_values(clearing: Clearing, decimals: int) -> dict[str, object]:
+    """The whole report as plain values, ready for JSON: totals, members, invoices."""
+    text = minor_formatter(decimals)
+    values = report_values_head(clearing, decimals)
+    values["invoices"] = [
+        {
+            "ref": o.ref,
+            "debtor": o.debtor,
+            "creditor": o.creditor,
+            "due": o.due.isoformat() if o.due else None,
+            "amount": text(o.amount),
+            "cleared": text(cleared),
+            "paid": text(paid),
+            "remaining": text(o.amount - cleared - paid),
+        }
+        for o, cleared, paid in zip(
+            clearing.obligations, clearing.cleared, clearing.paid, strict=True
+        )
+    ]
     return values
 
 
@@ -368,28 +390,20 @@ CSV_COLUMNS = ("debtor", "creditor", "amount", "ref", "due")
 CSV_REQUIRED = ("debtor", "creditor", "amount")
 
 
+_AMOUNT = re.compile(r"([+-]?)([0-9]+)(?:[.,]([0-9]+))?")
+
+
 def parse_minor(text: str, decimals: int) -> tuple[int | None, str | None]:
     """A positive amount as minor units, or (None, the code of what is wrong)."""
-    cleaned = text.strip().replace(",", ".")
-    whole, dot, fraction = cleaned.partition(".")
-    if whole.startswith("+"):
-        whole = whole[1:]
-    negative = whole.startswith("-")
-    if negative:
-        whole = whole[1:]
-    if (
-        not whole.isdigit()
-        or not whole.isascii()
-        or (dot and not (fraction.isdigit() and fraction.isascii()))
-    ):
+    match = _AMOUNT.fullmatch(text.strip())
+    if match is None:
         return None, "amount-not-a-number"
-    extra = fraction[decimals:]
-    if extra.strip("0"):
+    sign, whole, fraction = match.groups()
+    fraction = fraction or ""
+    if len(fraction) > decimals and fraction[decimals:].strip("0"):
         return None, "amount-too-precise"
-    value = int(whole) * 10**decimals + int((fraction[:decimals]).ljust(decimals, "0") or "0")
-    if negative:
-        value = -value
-    if value <= 0:
+    value = int(whole + fraction[:decimals].ljust(decimals, "0"))
+    if value == 0 or sign == "-":
         return None, "amount-not-positive"
     return value, None
 

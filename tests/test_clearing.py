@@ -392,3 +392,52 @@ def test_clear_with_credit_pays_the_rest_within_limits(coop: Coop) -> None:
     assert float(report["total_after"]) == pytest.approx(
         float(report["total_before"]) - float(report["cleared"]) - float(report["paid"])
     )
+
+
+# ---------------------------------------------------------------- docs/clearing.md runs
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "clearing.md"
+
+
+def doc_commands() -> list[tuple[str, list[str]]]:
+    """Every `$ command` of the console blocks in docs/clearing.md, with the output shown."""
+    commands: list[tuple[str, list[str]]] = []
+    inside = False
+    for line in DOC.read_text(encoding="utf-8").splitlines():
+        if line.startswith("```"):
+            inside = line == "```console"
+            continue
+        if not inside:
+            continue
+        if line.startswith("$ "):
+            commands.append((line[2:], []))
+        else:
+            commands[-1][1].append(line)
+    return commands
+
+
+def test_the_commands_of_docs_clearing_md_run_and_print_what_it_shows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+    import shlex
+
+    from coopledger.clearing import SOLVER
+    from coopledger.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    commands = doc_commands()
+    assert len(commands) > 10
+    for command, shown in commands:
+        words = shlex.split(command)
+        if words[0] == "cd":
+            monkeypatch.chdir(Path.cwd() / words[1])
+            continue
+        assert words[0] == "coopledger"
+        capsys.readouterr()
+        code = main(words[1:])
+        printed = capsys.readouterr()
+        assert code == 0, (command, printed.out, printed.err)
+        if shown:
+            expected = [re.sub(r"ortools [0-9.]+", SOLVER, line).rstrip() for line in shown]
+            assert [line.rstrip() for line in printed.out.splitlines()] == expected, command
