@@ -14,10 +14,17 @@ from pathlib import Path
 
 import beanquery
 import pytest
+from beancount.parser.parser import parse_string
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from coopledger.cli import main
 from coopledger.cli.render_report import bar
-from coopledger.reports import Month
+from coopledger.csvio import read_trade_rows, to_csv, trades_table
+from coopledger.journal import trades_of
+from coopledger.members import Roster, parse_members
+from coopledger.reports import Month, monthly_report, statement
+from coopledger.rules import Rules, parse_rules, render_rules
 from tests.conftest import Coop
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -372,3 +379,81 @@ def test_the_examples_of_docs_reports_run(
         output = "\n".join(line.rstrip() for line in (captured.out + captured.err).splitlines())
         assert code == (1 if "error:" in second else 0), (first, output)
         assert output_pattern(second).fullmatch(output + "\n"), (first, output)
+
+
+# ---------------------------------------------------------------- invariants
+
+
+def _ledger(trades: list[tuple[int, int, int, int, int]]) -> tuple[list, Roster, Rules]:  # type: ignore[type-arg]
+    """Trades (month, day, payer index, payee index, cents) as parsed beancount entries."""
+    names = ["ana", "bo", "cy", "dee"]
+    rules, _ = parse_rules(render_rules("Test", "SEL", "SEL"))
+    members = "members:\n" + "".join(
+        f"  - {{id: {n}, name: {n}, kind: person, joined: 2025-01-01}}\n" for n in names
+    )
+    roster, _ = parse_members(members, rules)
+    assert rules is not None and roster is not None
+    text = "2025-01-01 commodity SEL\n" + "".join(f"2025-01-01 open {account(n)}\n" for n in names)
+    for month, day, payer, payee, cents in trades:
+        amount = f"{Decimal(cents) / 100:.2f}"
+        text += entry_text(
+            f"2026-{month:02d}-{day:02d}", names[payer], names[payee], amount, "x", None
+        )
+    entries, errors, _ = parse_string(text)
+    assert not errors
+    return entries, roster, rules
+
+
+trade_lists = st.lists(
+    st.tuples(
+        st.integers(1, 12), st.integers(1, 28), st.integers(0, 3), st.integers(0, 3),
+        st.integers(1, 100_000),
+    ).filter(lambda t: t[2] != t[3]),
+    max_size=30,
+)  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(trade_lists, st.integers(1, 12))
+def test_report_figures_always_add_up(
+    trades: list[tuple[int, int, int, int, int]], month: int
+) -> None:
+    entries, roster, rules = _ledger(trades)
+
+    report = monthly_report(entries, roster, rules, Month(2026, month))
+
+    rows = report.members
+    assert all(r.opening - r.paid + r.received == r.closing for r in rows)
+    assert sum(r.closing for r in rows) == 0
+    in_month = [t for t in trades if t[0] == month]
+    volume = sum(Decimal(t[4]) / 100 for t in in_month)
+    assert report.summary.volume == volume == sum(r.paid for r in rows)
+    assert report.summary.trades == len(in_month)
+    assert report.trends[-1].volume == volume
+    assert report.summary.credit_in_use == sum(-r.closing for r in rows if r.closing < 0)
+    for row in rows:
+        sheet = statement(entries, row.member, Month(2026, month).first, Month(2026, month).last)
+        assert (sheet.opening, sheet.closing) == (row.opening, row.closing)
+        assert (sheet.paid, sheet.received) == (row.paid, row.received)
+        assert all(
+            before + line.amount == line.balance
+            for before, line in zip(
+                [sheet.opening, *(ln.balance for ln in sheet.lines)], sheet.lines, strict=False
+            )
+        )
+
+
+@settings(max_examples=60, deadline=None)
+@given(trade_lists)
+def test_exported_trades_read_back_as_the_same_trades(
+    trades: list[tuple[int, int, int, int, int]],
+) -> None:
+    entries, roster, rules = _ledger(trades)
+    recorded = list(trades_of(entries))
+
+    text = to_csv(trades_table(recorded, rules.decimals))
+    read, problems = read_trade_rows(text, "t.csv", rules, roster)
+
+    assert problems == [] if recorded else [p.code for p in problems] == ["csv-no-rows"]
+    key = lambda t: (t.date, t.payer, t.payee, t.amount, t.memo)  # noqa: E731
+    assert sorted(map(key, (t for _, t in read))) == sorted(map(key, recorded))
