@@ -244,16 +244,17 @@ def _read_accounts(reader: FieldReader, doc: YamlMap) -> dict[str, CoopAccount]:
 
 
 def _into(
-    reader: FieldReader, node: YamlMap, accounts: dict[str, CoopAccount], where: str
+    reader: FieldReader, doc: YamlMap, node: YamlMap, accounts: dict[str, CoopAccount], where: str
 ) -> str | None:
-    """The account named by `into:` (default: treasury), or a problem."""
+    """The account named by `into:` (default: treasury), or a problem on the line of
+    `into:`, or of the rule's key when `into:` is left out."""
     name = node.get("into", DEFAULT_INTO)
     if isinstance(name, str) and name in accounts:
         return accounts[name].account
     close = difflib.get_close_matches(str(name), list(accounts), n=1)
     reader.problem(
         "rules-unknown-coop-account",
-        node.line_of("into") if "into" in node else node.line,
+        node.line_of("into") if "into" in node else doc.line_of(where),
         where=where,
         name=str(name),
         suggestion=close[0] if close else "",
@@ -294,7 +295,7 @@ def _read_levy(
     percent = _percent(reader, node, "percent", "levy")
     fixed = _non_negative(reader, node, "fixed", decimals, "levy")
     paid_by = reader.choice(node, "paid_by", LEVY_PAYERS, default="payer")
-    into = _into(reader, node, accounts, "levy")
+    into = _into(reader, doc, node, accounts, "levy")
     if len(reader.problems) > before:
         return None
     assert percent is not None and fixed is not None and paid_by and into
@@ -311,7 +312,7 @@ def _read_demurrage(
     reader.check_keys(node, DEMURRAGE_KEYS, "demurrage")
     percent = _percent(reader, node, "percent", "demurrage")
     above = _non_negative(reader, node, "above", decimals, "demurrage")
-    into = _into(reader, node, accounts, "demurrage")
+    into = _into(reader, doc, node, accounts, "demurrage")
     if len(reader.problems) > before:
         return None
     assert percent is not None and above is not None and into
@@ -330,7 +331,7 @@ def _read_contribution(
         return None
     before = len(reader.problems)
     reader.check_keys(node, ["into", *kinds], "contribution")
-    into = _into(reader, node, accounts, "contribution")
+    into = _into(reader, doc, node, accounts, "contribution")
     by_kind: dict[str, ContributionRule] = {}
     for kind, kind_node in node.items():
         if kind == "into" or kind not in kinds:
