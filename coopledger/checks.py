@@ -88,45 +88,93 @@ def conflict_markers(text: str, filename: str) -> list[Problem]:
     return problems
 
 
+Location = tuple[str, int]  # (file, line), compared as in `max`
+
+
+@dataclass
+class DayMoves:
+    """What one member's postings on one day add up to.
+
+    Enough to rebuild that day's `DayBalance` after more postings are added,
+    without the entries themselves: the net of trades, the part charged by
+    periodic rules, and the latest (file, line) among the day's negative and
+    non-negative movements (the one a broken limit is blamed on).
+    """
+
+    net: Decimal = Decimal(0)
+    charged: Decimal = Decimal(0)
+    last_negative: Location | None = None
+    last_positive: Location | None = None
+
+    def add(self, amount: Decimal, file: str | None, line: int | None, ruled: bool) -> None:
+        if ruled:
+            self.charged += amount
+            return
+        self.net += amount
+        where = (file or "", line or 0)
+        if amount < 0:
+            self.last_negative = max(self.last_negative or where, where)
+        else:
+            self.last_positive = max(self.last_positive or where, where)
+
+    def blamed(self) -> Location | None:
+        pushing = self.last_negative if self.net < 0 else self.last_positive
+        if pushing is None:
+            candidates = [c for c in (self.last_negative, self.last_positive) if c]
+            pushing = max(candidates) if candidates else None
+        return pushing
+
+
+MemberDays = dict[datetime.date, DayMoves]
+
+
+def add_entry_moves(
+    days_by_member: dict[str, MemberDays], entry: data.Directive, root: str
+) -> set[str]:
+    """Add one entry's member postings to `days_by_member`; return the members touched."""
+    touched: set[str] = set()
+    if not isinstance(entry, data.Transaction):
+        return touched
+    ruled = is_rule_entry(entry)
+    meta = entry.meta or {}
+    file, line = relative(meta.get("filename"), root), meta.get("lineno")
+    for posting in entry.postings:
+        member = member_of_account(posting.account)
+        if member is None or posting.units is None or posting.units.number is None:
+            continue
+        days = days_by_member.setdefault(member, {})
+        days.setdefault(entry.date, DayMoves()).add(posting.units.number, file, line, ruled)
+        touched.add(member)
+    return touched
+
+
+def series_of(days: MemberDays) -> list[DayBalance]:
+    """A member's closing balance on each day it moved, from its day aggregates."""
+    balance = Decimal(0)
+    series: list[DayBalance] = []
+    for day in sorted(days):
+        moves = days[day]
+        balance += moves.net + moves.charged
+        blamed = moves.blamed()
+        file, line = (blamed[0] or None, blamed[1] or None) if blamed else (None, None)
+        series.append(
+            DayBalance(day, balance, moves.net + moves.charged, file, line, moves.charged)
+        )
+    return series
+
+
+def member_days(entries: Iterable[data.Directive], root: str = "") -> dict[str, MemberDays]:
+    days_by_member: dict[str, MemberDays] = {}
+    for entry in entries:
+        add_entry_moves(days_by_member, entry, root)
+    return days_by_member
+
+
 def daily_balances(
     entries: Iterable[data.Directive], root: str = ""
 ) -> dict[str, list[DayBalance]]:
     """For every member account, its closing balance on each day it moved."""
-    moves: dict[str, dict[datetime.date, list[tuple[Decimal, str | None, int | None]]]]
-    moves = defaultdict(lambda: defaultdict(list))
-    charged: dict[str, dict[datetime.date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for entry in entries:
-        if not isinstance(entry, data.Transaction):
-            continue
-        ruled = is_rule_entry(entry)
-        for posting in entry.postings:
-            member = member_of_account(posting.account)
-            if member is None or posting.units is None or posting.units.number is None:
-                continue
-            meta = entry.meta or {}
-            if ruled:
-                charged[member][entry.date] += posting.units.number
-                continue
-            moves[member][entry.date].append(
-                (posting.units.number, relative(meta.get("filename"), root), meta.get("lineno"))
-            )
-    history: dict[str, list[DayBalance]] = {}
-    for member in dict.fromkeys([*moves, *charged]):
-        days, charges = moves[member], charged[member]
-        balance = Decimal(0)
-        series: list[DayBalance] = []
-        for day in sorted({*days, *charges}):
-            day_moves = days.get(day, [])
-            net = sum((amount for amount, _, _ in day_moves), Decimal(0))
-            charge = charges.get(day, Decimal(0))
-            balance += net + charge
-            # blame the last movement of the day that pushed the balance the way it went
-            pushing = [m for m in day_moves if (m[0] < 0) == (net < 0)] or day_moves
-            last = max(pushing, key=lambda m: (m[1] or "", m[2] or 0), default=None)
-            file, line = (last[1], last[2]) if last else (None, None)
-            series.append(DayBalance(day, balance, net + charge, file, line, charge))
-        history[member] = series
-    return history
+    return {member: series_of(days) for member, days in member_days(entries, root).items()}
 
 
 def balance_at(series: Sequence[DayBalance], day: datetime.date | None) -> Decimal:
