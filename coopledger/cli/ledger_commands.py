@@ -176,7 +176,13 @@ def balances(
     table = Table(title=f"{rules.name}: balances at {day.isoformat()} ({rules.currency})")
     for heading in ("member", "name", "balance", "floor", "ceiling", "can pay", "can receive"):
         justify = "left" if heading in ("member", "name") else "right"
-        table.add_column(heading, justify=justify)  # type: ignore[arg-type]
+        # only names may wrap: ids and amounts are never cut
+        table.add_column(
+            heading,
+            justify=justify,  # type: ignore[arg-type]
+            no_wrap=heading != "name",
+            overflow="fold",
+        )
     for row in rows:
         suffix = "" if row.status == "active" else f" ({row.status})"
         table.add_row(

@@ -102,7 +102,13 @@ def list_members(as_json: bool = typer.Option(False, "--json", help="Print JSON.
         return
     table = Table(title=f"{rules.name}: {len(roster)} members")
     for heading in ("id", "name", "kind", "status", "joined", "roles", "balance"):
-        table.add_column(heading, justify="right" if heading == "balance" else "left")
+        justify = "right" if heading == "balance" else "left"
+        table.add_column(
+            heading,
+            justify=justify,  # type: ignore[arg-type]
+            no_wrap=heading != "name",
+            overflow="fold",
+        )
     for m in roster:
         balance = format_amount(rows[m.id].balance, rules.decimals) if m.id in rows else ""
         table.add_row(
