@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -278,3 +281,20 @@ def test_member_add_with_as_signs_as_that_member(coop: Coop) -> None:
 
     assert result.code == 0, result.text
     assert coop.git("log", "-1", "--format=%an <%ae>").strip() == "Alice Martin <alice@example.org>"
+
+
+def test_a_long_name_wraps_but_ids_and_amounts_are_never_cut(coop: Coop) -> None:
+    name = "Association des Jardins Partagés du Canal Saint-Martin"
+    assert coop.run("member", "add", "jardins", "--name", name, "--joined", "2024-01-01").code == 0
+    assert coop.run("trade", "fournil", "jardins", "999.99", "--date", "2024-02-01").code == 0
+    env = {**os.environ, "COLUMNS": "80"}
+
+    for command in (["balances", "--at", "2024-12-31"], ["member", "list"]):
+        shown = subprocess.run(
+            [sys.executable, "-m", "coopledger", "--dir", str(coop.root), *command],
+            capture_output=True, text=True, check=True, env=env,
+        ).stdout  # fmt: skip
+
+        assert "…" not in shown, shown
+        assert "jardins" in shown and "999.99" in shown
+        assert max(len(line) for line in shown.splitlines()) <= 80
