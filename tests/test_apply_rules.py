@@ -6,10 +6,12 @@ import datetime
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import Coop
+from tests.test_docs import REPO, blocks, run_blocks, section
 
 RULES = """\
 accounts:
@@ -267,3 +269,14 @@ def test_a_month_with_no_one_to_charge(coop: Coop) -> None:
     assert "demurrage 2025-10: no one to charge" in result.out
     assert "Nothing to write for 2025-10." in result.out
     assert coop.log() == before
+
+
+# ---------------------------------------------------------------- the docs
+
+
+def test_the_worked_month_of_docs_rules_md_runs(tmp_path: Path) -> None:
+    markdown = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
+    found = blocks(section(markdown, "## A worked month"))
+
+    assert [kind for kind, _ in found].count("console") >= 4
+    run_blocks(found, tmp_path)
