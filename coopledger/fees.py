@@ -258,12 +258,14 @@ class RulesRun:
     path: str
 
 
-def treasurer_author(roster: Roster, identity: Identity) -> Member:
-    """The member behind the commit's identity, who must be a treasurer."""
+def treasurer_author(roster: Roster, rules: Rules, identity: Identity) -> Member:
+    """The member behind the commit's identity, who must be a treasurer
+    (the role rules.yaml `roles:` names treasurer, by default `treasurer`)."""
+    role = rules.role(TREASURER)
     member = next((m for m in roster if identity[1] in m.emails), None)
-    if member is None or not member.has_role(TREASURER):
+    if member is None or not member.has_role(role):
         name = member.id if member else identity[1]
-        treasurers = ", ".join(m.id for m in roster.with_role(TREASURER)) or "none"
+        treasurers = ", ".join(m.id for m in roster.with_role(role)) or "none"
         raise CoopError("not-treasurer", member=name, treasurers=treasurers)
     return member
 
@@ -275,7 +277,7 @@ def plan_apply_rules(
     from coopledger.changes import _new_errors, _parse_new_entry, appended, usable
 
     rules, roster = usable(coop)
-    treasurer_author(roster, author)
+    treasurer_author(roster, rules, author)
     if rules.demurrage is None and rules.contribution is None:
         raise CoopError("no-periodic-rules")
     if period.last_day >= today:
