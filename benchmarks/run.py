@@ -68,16 +68,21 @@ class Measure:
     samples: list[Sample] = field(default_factory=list)
 
     @property
+    def good(self) -> list[Sample]:
+        """The runs that succeeded (a failed run says nothing about speed)."""
+        return [s for s in self.samples if s.code == 0] or self.samples
+
+    @property
     def seconds(self) -> float:
-        return statistics.median(s.seconds for s in self.samples)
+        return statistics.median(s.seconds for s in self.good)
 
     @property
     def peak_mb(self) -> float:
-        return statistics.median(s.peak_mb for s in self.samples)
+        return statistics.median(s.peak_mb for s in self.good)
 
     @property
-    def ok(self) -> bool:
-        return all(s.code == 0 for s in self.samples)
+    def failed(self) -> int:
+        return sum(1 for s in self.samples if s.code != 0)
 
 
 @dataclass
@@ -237,7 +242,7 @@ def revision() -> str:
 def _cell(measure: Measure | None) -> str:
     if measure is None:
         return "–"
-    flag = "" if measure.ok else " (failed)"
+    flag = f" ({measure.failed} of {len(measure.samples)} runs failed)" if measure.failed else ""
     return f"{measure.seconds:.2f} s / {measure.peak_mb:.0f} MB{flag}"
 
 
