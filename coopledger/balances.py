@@ -71,8 +71,15 @@ class CoopRow:
 
 def coop_rows(entries: Iterable[data.Directive], rules: Rules, at: datetime.date) -> list[CoopRow]:
     """One row per account under `accounts:` in rules.yaml, in that order."""
-    balances = coop_account_balances(entries, rules.coop_accounts, at)
-    return [CoopRow(a.name, a.account, balances[a.account]) for a in rules.accounts.values()]
+    return coop_rows_of(coop_account_balances(entries, rules.coop_accounts, at), rules)
+
+
+def coop_rows_of(balances: Mapping[str, Decimal], rules: Rules) -> list[CoopRow]:
+    """Rows for the cooperative's own accounts, given their balances."""
+    return [
+        CoopRow(a.name, a.account, balances.get(a.account, Decimal(0)))
+        for a in rules.accounts.values()
+    ]
 
 
 def total(rows: Sequence[BalanceRow], coop: Sequence[CoopRow] = ()) -> Decimal:

@@ -13,8 +13,9 @@ import datetime
 import difflib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
+from pathlib import Path
 
 from beancount.core import data
 from beancount.parser import parser
@@ -36,6 +37,7 @@ from coopledger.members import (
 from coopledger.money import format_amount, parse_amount, parse_limit
 from coopledger.problems import CoopError, Problem
 from coopledger.rules import Rules
+from coopledger.snapshot import NeedsFullCheck, Snapshot, new_problems
 from coopledger.store import Change, Cooperative
 from coopledger.timeline import BEGINNING, Timeline
 
@@ -128,6 +130,60 @@ def checked_trade(
     return Trade(day, payer, payee, value, memo.strip(), trade_id, category, levies=levies)
 
 
+@dataclass(frozen=True)
+class PlannedTrade:
+    """A trade ready to be written: the change, the trade and its parsed entry."""
+
+    change: Change
+    trade: Trade
+    entry: data.Transaction
+
+
+def _trade_entry(
+    rules: Rules, roster: Roster, root: Path, trade: Trade
+) -> tuple[str, str, data.Transaction, Trade]:
+    """The file, its new text and the parsed entry (with its future line) for `trade`."""
+    path = entry_path(trade.date, trade.payer)
+    old = (root / path).read_text(encoding="utf-8") if (root / path).exists() else ""
+    entry_text = format_trade(trade, rules.currency, rules.decimals)
+    new_text = appended(old, entry_text)
+    first_line = new_text[: len(new_text) - len(entry_text)].count("\n") + 1
+    entry = _parse_new_entry(entry_text, first_line, str(root / path))
+    parsed = as_trade(entry)
+    assert parsed is not None and parsed.amount == trade.amount, "round trip"
+    assert parsed.payer == trade.payer and parsed.levies == trade.levies, "round trip"
+    return path, new_text, entry, replace(trade, file=path, line=parsed.line)
+
+
+def _trade_message(trade: Trade, rules: Rules) -> str:
+    text_amount = format_amount(trade.amount, rules.decimals)
+    message = f"trade: {trade.payer} → {trade.payee} {text_amount} {rules.currency}"
+    if trade.memo:
+        message += f" — {trade.memo}"
+    if trade.levies:
+        levied = sum((levy.amount for levy in trade.levies), Decimal(0))
+        message += f" (levy {format_amount(levied, rules.decimals)} {rules.currency})"
+    return message
+
+
+def _planned(
+    rules: Rules,
+    trade: Trade,
+    path: str,
+    new_text: str,
+    entry: data.Transaction,
+    new_problems: Iterable[Problem],
+    author: Identity,
+) -> PlannedTrade:
+    new = list(new_problems)
+    errors = [p for p in new if p.is_error]
+    if errors:
+        raise CoopError("trade-refused", problems=tuple(errors))
+    warnings = tuple(p for p in new if not p.is_error)
+    change = Change({path: new_text}, _trade_message(trade, rules), author, warnings)
+    return PlannedTrade(change, trade, entry)
+
+
 def plan_trade(
     coop: Cooperative,
     *,
@@ -138,7 +194,8 @@ def plan_trade(
     memo: str = "",
     category: str | None = None,
     author: Identity,
-) -> tuple[Change, Trade]:
+) -> PlannedTrade:
+    """A trade checked against the whole ledger, as `coopledger check` would."""
     rules, roster = usable(coop)
     trade = checked_trade(
         rules,
@@ -150,29 +207,44 @@ def plan_trade(
         memo=memo,
         category=category,
     )
-    value = trade.amount
-    path = entry_path(day, payer)
-    old = (coop.root / path).read_text(encoding="utf-8") if (coop.root / path).exists() else ""
-    entry_text = format_trade(trade, rules.currency, rules.decimals)
-    new_text = appended(old, entry_text)
-    first_line = new_text[: len(new_text) - len(entry_text)].count("\n") + 1
-    entry = _parse_new_entry(entry_text, first_line, str(coop.root / path))
-    parsed = as_trade(entry)
-    assert parsed is not None and parsed.amount == value and parsed.payer == payer, "round trip"
-    assert parsed.levies == trade.levies, "round trip of the levies"
-    trade = replace(trade, file=path, line=parsed.line)
+    path, new_text, entry, trade = _trade_entry(rules, roster, coop.root, trade)
     after = check_ledger([*coop.entries, entry], roster, rules, str(coop.root))
-    errors, warnings = _new_errors(coop, after)
-    if errors:
-        raise CoopError("trade-refused", problems=tuple(errors))
-    text_amount = format_amount(value, rules.decimals)
-    message = f"trade: {payer} → {payee} {text_amount} {rules.currency}"
-    if trade.memo:
-        message += f" — {trade.memo}"
-    if trade.levies:
-        levied = sum((levy.amount for levy in trade.levies), Decimal(0))
-        message += f" (levy {format_amount(levied, rules.decimals)} {rules.currency})"
-    return Change({path: new_text}, message, author, tuple(warnings)), trade
+    before = {p.key() for p in coop.problems}
+    new = [p for p in after if p.key() not in before]
+    return _planned(rules, trade, path, new_text, entry, new, author)
+
+
+def plan_trade_fast(
+    state: Snapshot,
+    *,
+    payer: str,
+    payee: str,
+    amount: str,
+    day: datetime.date,
+    memo: str = "",
+    category: str | None = None,
+    author: Identity,
+) -> PlannedTrade:
+    """The same trade checked incrementally against a valid snapshot.
+
+    Raises `snapshot.NeedsFullCheck` when only the full check can decide.
+    """
+    rules, roster = state.rules, state.roster
+    if any(p.code in UNTRUSTED_CODES or p.code.startswith("yaml") for p in state.problems):
+        raise NeedsFullCheck("the files have problems")
+    trade = checked_trade(
+        rules,
+        roster,
+        payer=payer,
+        payee=payee,
+        amount=amount,
+        day=day,
+        memo=memo,
+        category=category,
+    )
+    path, new_text, entry, trade = _trade_entry(rules, roster, state.root, trade)
+    new, _ = new_problems(state, entry)
+    return _planned(rules, trade, path, new_text, entry, new, author)
 
 
 def _parse_new_entry(entry_text: str, first_line: int, filename: str) -> data.Transaction:

@@ -166,14 +166,14 @@ def test_accepted_trades_keep_the_ledger_sound_and_refusals_are_exact(
             before = files_of(root)
             expected = oracle_accepts(coop, attempt)
             try:
-                change, _ = plan_trade(
+                change = plan_trade(
                     coop,
                     payer=attempt.payer,
                     payee=attempt.payee,
                     amount=attempt.amount,
                     day=attempt.day,
                     author=AUTHOR,
-                )
+                ).change
             except CoopError as error:
                 assert not expected, (attempt, error.code, error.problems)
                 assert files_of(root) == before

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from coopledger import gitrepo, store
-from coopledger.balances import balance_rows, coop_rows, total
-from coopledger.changes import current_balance, plan_trade, validate_emails, validate_member_id
-from coopledger.checks import coop_account_balances
+from coopledger import gitrepo, snapshot, store
+from coopledger.balances import balance_rows, coop_rows_of, total
+from coopledger.changes import (
+    PlannedTrade,
+    choose_author,
+    current_balance,
+    plan_trade,
+    plan_trade_fast,
+    validate_emails,
+    validate_member_id,
+)
+from coopledger.checks import DayBalance, coop_account_balances
 from coopledger.ci_templates import PLATFORMS
 from coopledger.cli.common import (
     EXIT_PROBLEMS,
@@ -30,10 +41,10 @@ from coopledger.cli.common import (
 )
 from coopledger.cli.gate_commands import gate_problems, write_ci
 from coopledger.journal import trades_of
-from coopledger.members import Member
+from coopledger.members import Member, Roster
 from coopledger.money import format_amount
-from coopledger.problems import CoopError
-from coopledger.rules import CURRENCY_PATTERN
+from coopledger.problems import CoopError, Problem
+from coopledger.rules import CURRENCY_PATTERN, Rules
 from coopledger.scaffold import cooperative_files
 from coopledger.store import COOPERATIVE_FILES
 
@@ -110,28 +121,23 @@ def trade(
     date: str = typer.Option(None, "--date", help="Date of the trade (default: today)."),
     category: str = typer.Option(None, "--category", help="A category from rules.yaml."),
     as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Check against the whole journal."),
 ) -> None:
     """Record that PAYER pays PAYEE an AMOUNT, and commit it."""
     root = cooperative_root()
     day = parse_day(date)
+    asked = TradeRequest(payer, payee, amount, day, memo, category)
     with store.locked(root):
         prepare_write(root)
-        coop = store.load(root)
-        author = author_for(root, coop, as_member)
-        change, recorded = plan_trade(
-            coop,
-            payer=payer,
-            payee=payee,
-            amount=amount,
-            day=day,
-            memo=memo,
-            category=category,
-            author=author,
-        )
-        sha = store.apply(root, change)
-    assert coop.rules is not None
-    decimals, currency = coop.rules.decimals, coop.rules.currency
-    print_problems(change.warnings)
+        planned, state, rules, balance_before = _plan_trade(root, asked, as_member, no_cache)
+        sha = store.apply(root, planned.change)
+        if state is not None:
+            changed = snapshot.add_entry(state, planned.entry, planned.trade.file or "")
+            with contextlib.suppress(OSError):  # the trade is committed; the cache can wait
+                snapshot.save(root, state, None if state.fresh else changed)
+    recorded = planned.trade
+    decimals, currency = rules.decimals, rules.currency
+    print_problems(planned.change.warnings)
     out.print(
         f"Recorded {recorded.trade_id}: {payer} → {payee} "
         f"{format_amount(recorded.amount, decimals)} {currency} (commit {sha[:8]})",
@@ -142,25 +148,64 @@ def trade(
         out.print(f"  levy: {levy.member} pays {levied} {currency} to {levy.account}", markup=False)
     for member, delta in ((payer, -recorded.amount), (payee, recorded.amount)):
         delta -= sum((lv.amount for lv in recorded.levies if lv.member == member), Decimal(0))
-        balance = current_balance(coop, member) + delta
-        out.print(f"  {member:<20} {format_amount(balance, decimals):>12} {currency}", markup=False)
+        balance = format_amount(balance_before[member] + delta, decimals)
+        out.print(f"  {member:<20} {balance:>12} {currency}", markup=False)
+
+
+@dataclass(frozen=True)
+class TradeRequest:
+    payer: str
+    payee: str
+    amount: str
+    day: datetime.date
+    memo: str
+    category: str | None
+
+
+def _plan_trade(
+    root: Path, asked: TradeRequest, as_member: str | None, no_cache: bool
+) -> tuple[PlannedTrade, snapshot.Snapshot | None, Rules, dict[str, Decimal]]:
+    """Plan against the snapshot when it is valid and enough, else against everything."""
+    fields = {
+        "payer": asked.payer,
+        "payee": asked.payee,
+        "amount": asked.amount,
+        "day": asked.day,
+        "memo": asked.memo,
+        "category": asked.category,
+    }
+    members = (asked.payer, asked.payee)
+    state = None if no_cache else snapshot.load_valid(root)
+    if state is not None:
+        with contextlib.suppress(snapshot.NeedsFullCheck):
+            email = gitrepo.configured_email(gitrepo.open_repo(root))
+            author = choose_author(state.roster, as_member, email, state.rules.role("treasurer"))
+            planned = plan_trade_fast(state, **fields, author=author)  # type: ignore[arg-type]
+            return planned, state, state.rules, {m: state.balance(m) for m in members}
+    coop = store.load(root)
+    author = author_for(root, coop, as_member)
+    planned = plan_trade(coop, **fields, author=author)  # type: ignore[arg-type]
+    assert coop.rules is not None
+    fresh = None if no_cache else snapshot.from_cooperative(coop)
+    return planned, fresh, coop.rules, {m: current_balance(coop, m) for m in members}
 
 
 @app.command()
 def balances(
     at: str = typer.Option(None, "--at", help="Balances at the end of this date."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Read the whole journal again."),
 ) -> None:
     """Every member's balance, limits and headroom; the total is always zero."""
     root = cooperative_root()
-    coop = store.load(root)
-    if coop.rules is None or coop.roster is None:
-        print_problems(coop.errors)
-        raise typer.Exit(EXIT_PROBLEMS)
     day = parse_day(at)
-    rules = coop.rules
-    rows = balance_rows(coop.history, coop.roster, rules, day)
-    coop_accounts = coop_rows(coop.entries, rules, day)  # rules.yaml `accounts:`
+    view = _ledger_view(root, no_cache)
+    if view.rules is None or view.roster is None:
+        print_problems(view.errors)
+        raise typer.Exit(EXIT_PROBLEMS)
+    rules = view.rules
+    rows = balance_rows(view.history(), view.roster, rules, day)
+    coop_accounts = coop_rows_of(view.coop_balances(day), rules)  # rules.yaml `accounts:`
     amount = lambda value: None if value is None else format_amount(value, rules.decimals)  # noqa: E731
     if as_json:
         print_json(
@@ -201,9 +246,9 @@ def balances(
     table.add_section()
     table.add_row("total", "", amount(total(rows, coop_accounts)), "", "", "", "")
     out.print(table)
-    if coop.errors:
+    if view.errors:
         err.print(
-            f"{len(coop.errors)} problem(s) in the files: run 'coopledger check'", markup=False
+            f"{len(view.errors)} problem(s) in the files: run 'coopledger check'", markup=False
         )
 
 
@@ -217,13 +262,14 @@ def check(
     require_signed: bool = typer.Option(
         False, "--require-signed", help="With --since/--rev: only commits git verifies."
     ),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Read and check everything again."),
 ) -> None:
     """Validate the whole cooperative; list every problem with file and line.
 
     With --since or --rev, also check who made each change (docs/pull-requests.md)."""
     root = cooperative_root()
-    coop = store.load(root)
-    problems = coop.problems
+    view = _ledger_view(root, no_cache)
+    problems = view.problems
     if since or rev:
         problems = [*problems, *gate_problems(root, since, rev, require_signed)]
     errors = [p for p in problems if p.is_error]
@@ -241,18 +287,69 @@ def check(
         print_problems(problems, out)
         if errors:
             out.print(f"{len(errors)} error(s), {len(warnings)} warning(s)", markup=False)
-        else:
-            members = len(coop.roster) if coop.roster else 0
-            trades = sum(1 for _ in trades_of(coop.entries))
-            balance_sum = sum((s[-1].closing for s in coop.history.values() if s), Decimal(0))
-            if coop.rules is not None:  # plus the cooperative's own accounts
-                coop_accounts = coop_account_balances(coop.entries, coop.rules.coop_accounts)
-                balance_sum += sum(coop_accounts.values(), Decimal(0))
-            currency = coop.rules.currency if coop.rules else ""
+        else:  # no error, so no 'total-not-zero': the balances sum to zero
+            members = len(view.roster) if view.roster else 0
+            zero = format_amount(Decimal(0), view.rules.decimals) if view.rules else "0"
+            currency = view.rules.currency if view.rules else ""
             out.print(
-                f"ok: {members} members, {trades} trades, balances sum to "
-                f"{balance_sum:f} {currency}; {len(warnings)} warning(s)",
+                f"ok: {members} members, {view.trade_count()} trades, balances sum to "
+                f"{zero} {currency}; {len(warnings)} warning(s)",
                 markup=False,
             )
     if errors:
         raise typer.Exit(EXIT_PROBLEMS)
+
+
+@dataclass
+class LedgerView:
+    """What `check` and `balances` read: a valid snapshot, or the full load."""
+
+    state: snapshot.Snapshot | None
+    coop: store.Cooperative | None
+
+    @property
+    def rules(self) -> Rules | None:
+        return self.state.rules if self.state else self.coop.rules if self.coop else None
+
+    @property
+    def roster(self) -> Roster | None:
+        return self.state.roster if self.state else self.coop.roster if self.coop else None
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.state.problems if self.state else self.coop.problems if self.coop else []
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    def history(self) -> Mapping[str, Sequence[DayBalance]]:
+        if self.state is not None:
+            return self.state.history()
+        return self.coop.history if self.coop else {}
+
+    def coop_balances(self, day: datetime.date) -> dict[str, Decimal]:
+        if self.state is not None:
+            return snapshot.coop_balances(self.state, day)
+        if self.coop is None or self.coop.rules is None:
+            return {}
+        return coop_account_balances(self.coop.entries, self.coop.rules.coop_accounts, day)
+
+    def trade_count(self) -> int:
+        if self.state is not None:
+            return self.state.trade_count
+        return sum(1 for _ in trades_of(self.coop.entries)) if self.coop else 0
+
+
+def _ledger_view(root: Path, no_cache: bool) -> LedgerView:
+    """The snapshot if it still holds, else a full load (which refreshes the snapshot)."""
+    with store.locked(root):
+        state = None if no_cache else snapshot.load_valid(root)
+        if state is not None:
+            return LedgerView(state, None)
+        coop = store.load(root)
+        fresh = None if no_cache else snapshot.from_cooperative(coop)
+        if fresh is not None:
+            with contextlib.suppress(OSError):
+                snapshot.save(root, fresh)
+        return LedgerView(None, coop)

@@ -1,0 +1,208 @@
+"""The validated-state snapshot: fast when nothing changed, never stale.
+
+- a trade checked incrementally against the snapshot is accepted or refused
+  exactly as the full check decides, with the same new problems (hypothesis);
+- any change to the files — an edit, a new hand-written file (even one that
+  breaks a limit), a rename, a deletion, a switch of git branch, members.yaml
+  or rules.yaml — makes the snapshot invalid, so `check` sees the change;
+- `--no-cache` bypasses it.
+"""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from coopledger import snapshot, store
+from coopledger.changes import plan_trade, plan_trade_fast
+from coopledger.problems import CoopError
+from tests.conftest import Coop
+from tests.test_properties import AUTHOR, Attempt, attempts, cooperative_on_disk
+
+BREACH = """
+2026-11-21 * "gros achat, écrit à la main"
+  Assets:Members:Alice   -900.00 SEL
+  Assets:Members:Bob      900.00 SEL
+"""
+
+
+def outcome(plan: object) -> tuple[str, frozenset[tuple[object, ...]]]:
+    """What a plan decided: accepted with its warnings, or refused with its problems."""
+    try:
+        planned = plan()  # type: ignore[operator]
+    except CoopError as error:
+        return error.code, frozenset(p.key() for p in error.problems)
+    return "accepted", frozenset(p.key() for p in planned.change.warnings)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    history=st.lists(attempts, max_size=10),
+    attempt=attempts,
+)
+def test_the_incremental_check_decides_exactly_as_the_full_check(
+    history: list[Attempt], attempt: Attempt
+) -> None:
+    with cooperative_on_disk() as root:
+        coop = store.load(root)
+        for earlier in history:  # build a ledger of accepted trades
+            try:
+                planned = plan_trade(
+                    coop,
+                    payer=earlier.payer,
+                    payee=earlier.payee,
+                    amount=earlier.amount,
+                    day=earlier.day,
+                    author=AUTHOR,
+                )
+            except CoopError:
+                continue
+            for name, text in planned.change.files.items():
+                (root / name).parent.mkdir(parents=True, exist_ok=True)
+                (root / name).write_text(text, encoding="utf-8")
+            coop = store.load(root)
+        state = snapshot.from_cooperative(coop)
+        assert state is not None
+        request = {
+            "payer": attempt.payer,
+            "payee": attempt.payee,
+            "amount": attempt.amount,
+            "day": attempt.day,
+            "author": AUTHOR,
+        }
+        full = outcome(lambda: plan_trade(coop, **request))  # type: ignore[arg-type]
+        try:
+            fast = outcome(lambda: plan_trade_fast(state, **request))  # type: ignore[arg-type]
+        except snapshot.NeedsFullCheck:
+            return  # the fast path declined: the full check decides, nothing to compare
+        assert fast == full
+
+
+def test_the_snapshot_is_used_after_a_check_and_updated_by_a_trade(coop: Coop) -> None:
+    assert coop.run("check").code == 0
+    assert snapshot.load_valid(coop.root) is not None
+
+    result = coop.run("trade", "alice", "bob", "40", "--date", "2026-11-20")
+
+    assert result.code == 0, result.text
+    state = snapshot.load_valid(coop.root)
+    assert state is not None, "the trade keeps the snapshot valid"
+    assert state.balance("alice") == Decimal("-40.00")
+    assert state.trade_count == 1
+    full = store.load(coop.root)
+    assert {p.key() for p in state.problems} == {p.key() for p in full.problems}
+
+
+def test_a_trade_refused_by_the_snapshot_is_refused_like_the_full_check(coop: Coop) -> None:
+    assert coop.run("trade", "alice", "bob", "450", "--date", "2026-11-20").code == 0
+    assert snapshot.load_valid(coop.root) is not None
+
+    fast = coop.run("trade", "alice", "bob", "60", "--date", "2026-11-10")
+    slow = coop.run("trade", "alice", "bob", "60", "--date", "2026-11-10", "--no-cache")
+
+    assert fast.code == slow.code == 1
+    assert "below its floor of -500.00 SEL" in fast.err
+    assert fast.err == slow.err
+
+
+def test_a_new_hand_written_file_that_breaks_a_limit_is_seen(coop: Coop) -> None:
+    assert coop.run("check").code == 0
+    coop.write("journal/2026/11/volunteer.beancount", BREACH)
+
+    result = coop.run("check")
+
+    assert result.code == 1
+    assert "journal/2026/11/volunteer.beancount:2" in result.out
+    assert "below its floor" in result.out
+
+
+def test_an_edited_file_is_seen_even_with_the_same_size_and_time(coop: Coop) -> None:
+    assert coop.run("trade", "alice", "bob", "40", "--date", "2026-11-20").code == 0
+    assert coop.run("check").code == 0
+    path = coop.root / "journal/2026/11/alice.beancount"
+    info = os.stat(path)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("40.00 SEL", "90.00 SEL").replace("-90.00", "-40.00"), "utf-8")
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))  # same size, same mtime
+
+    result = coop.run("check")
+
+    assert result.code == 1, "the ctime and inode still change: the snapshot is not used"
+
+
+def test_a_renamed_file_is_seen(coop: Coop) -> None:
+    assert coop.run("trade", "alice", "bob", "40", "--date", "2026-11-20").code == 0
+    assert coop.run("check").code == 0
+    (coop.root / "journal/2026/11/alice.beancount").rename(
+        coop.root / "journal/2026/11/.alice.beancount"  # hidden: no longer read
+    )
+
+    result = coop.run("balances", "--json")
+
+    assert '"alice": "0.00"' in result.out
+
+
+def test_a_deleted_file_is_seen(coop: Coop) -> None:
+    assert coop.run("trade", "alice", "bob", "40", "--date", "2026-11-20").code == 0
+    assert coop.run("check").code == 0
+    (coop.root / "journal/2026/11/alice.beancount").unlink()
+
+    result = coop.run("balances", "--json")
+
+    assert '"alice": "0.00"' in result.out
+
+
+def test_a_switch_of_git_branch_is_seen(coop: Coop) -> None:
+    coop.git("branch", "before-trade")
+    assert coop.run("trade", "alice", "bob", "40", "--date", "2026-11-20").code == 0
+    assert '"alice": "-40.00"' in coop.run("balances", "--json").out
+
+    coop.git("checkout", "-q", "before-trade")
+
+    assert '"alice": "0.00"' in coop.run("balances", "--json").out
+
+
+def test_a_change_to_members_yaml_is_seen(coop: Coop) -> None:
+    assert coop.run("trade", "alice", "bob", "400", "--date", "2026-11-20").code == 0
+    assert coop.run("check").code == 0
+    coop.write(
+        "members.yaml",
+        coop.read("members.yaml").replace(
+            "    emails: [alice@example.org]",
+            "    emails: [alice@example.org]\n    floor: {2024-01-01: -500, 2026-11-01: -100}",
+        ),
+    )
+
+    result = coop.run("check")
+
+    assert result.code == 1
+    assert "below its floor of -100.00 SEL" in result.out
+
+
+def test_no_cache_reads_everything_again(coop: Coop) -> None:
+    assert coop.run("check").code == 0
+    state = snapshot.load_valid(coop.root)
+    assert state is not None
+    state.problems.append(state.problems[0] if state.problems else _fake_problem())
+    snapshot.save(coop.root, state)  # a corrupted cache, on purpose
+
+    cached, fresh = coop.run("check"), coop.run("check", "--no-cache")
+
+    assert cached.code == 1, "the corrupted snapshot is what the cached check reports"
+    assert fresh.code == 0
+
+
+def _fake_problem():  # type: ignore[no-untyped-def]
+    from coopledger.problems import Problem
+
+    return Problem("zero-amount", "journal/x.beancount", 1, {"account": "Assets:Members:X"})
+
+
+def test_a_member_id_never_seen_still_has_an_empty_history(coop: Coop) -> None:
+    assert coop.run("check").code == 0
+    state = snapshot.load_valid(coop.root)
+    assert state is not None
+    assert state.days_of("nobody") == {}
