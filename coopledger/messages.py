@@ -264,6 +264,7 @@ def error_text(error: CoopError) -> str:
     prefix = f"{where}: " if where else ""
     return f"{prefix}{message}" + (f"\n  → {fix}" if fix else "")
 
+
 # reports, statements, CSV import and exports (coopledger.reports, coopledger.csvio)
 MESSAGES.update(
     {
@@ -501,8 +502,7 @@ MESSAGES.update(
             "leave this file out of your change, or ask a {role} to make it",
         ),
         "gate-not-payer": (
-            "commit {commit} by {author} adds an entry that takes units from {member}'s "
-            "account",
+            "commit {commit} by {author} adds an entry that takes units from {member}'s account",
             "only {member} or a {role} may add it: ask them to, or pay from your own account",
         ),
         "gate-not-creditor": (

@@ -90,9 +90,20 @@ def empty_coop(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Coop:
     root = tmp_path / "sel"
     coop = Coop(root, capsys)
     result = coop.run(
-        "init", str(root), "--name", "SEL du Canal", "--currency", "SEL",
-        "--treasurer", "tresa", "--treasurer-name", "Trésorière", "--email", "tresa@example.org",
-        "--joined", "2024-01-01",
+        "init",
+        str(root),
+        "--name",
+        "SEL du Canal",
+        "--currency",
+        "SEL",
+        "--treasurer",
+        "tresa",
+        "--treasurer-name",
+        "Trésorière",
+        "--email",
+        "tresa@example.org",
+        "--joined",
+        "2024-01-01",
     )
     assert result.code == 0, result.text
     return coop
@@ -105,8 +116,19 @@ def coop(empty_coop: Coop) -> Coop:
     for args in (
         ("alice", "--name", "Alice Martin", "--email", "alice@example.org"),
         ("bob", "--name", "Bob Durand", "--email", "bob@example.org"),
-        ("fournil", "--name", "Le Fournil", "--kind", "business", "--floor", "-2000",
-         "--ceiling", "5000", "--email", "fournil@example.org"),
+        (
+            "fournil",
+            "--name",
+            "Le Fournil",
+            "--kind",
+            "business",
+            "--floor",
+            "-2000",
+            "--ceiling",
+            "5000",
+            "--email",
+            "fournil@example.org",
+        ),
     ):
         result = empty_coop.run("member", "add", *args, "--joined", "2024-01-01")
         assert result.code == 0, result.text

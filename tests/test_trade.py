@@ -14,8 +14,9 @@ def balances(coop: Coop) -> dict[str, str]:
 
 
 def test_a_trade_is_written_committed_and_moves_both_balances(coop: Coop) -> None:
-    result = coop.run("trade", "alice", "fournil", "40", "--memo", "pain, novembre",
-                      "--date", "2026-11-20")
+    result = coop.run(
+        "trade", "alice", "fournil", "40", "--memo", "pain, novembre", "--date", "2026-11-20"
+    )
 
     assert result.code == 0, result.text
     assert "alice → fournil 40.00 SEL" in result.out
@@ -24,8 +25,7 @@ def test_a_trade_is_written_committed_and_moves_both_balances(coop: Coop) -> Non
     entry = coop.read("journal/2026/11/alice.beancount")
     assert '2026-11-20 * "pain, novembre"' in entry
     assert "Assets:Members:Alice" in entry and "-40.00 SEL" in entry
-    assert balances(coop) == {"tresa": "0.00", "alice": "-40.00", "bob": "0.00",
-                              "fournil": "40.00"}
+    assert balances(coop) == {"tresa": "0.00", "alice": "-40.00", "bob": "0.00", "fournil": "40.00"}
 
 
 def test_a_trade_below_the_floor_is_refused_and_changes_nothing(coop: Coop) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 
 import coopledger.cli.clearing_commands  # invoice, invoices, settle, clear
-import coopledger.cli.demo_commands  # noqa: F401 - demo
+import coopledger.cli.demo_commands
 import coopledger.cli.gate_commands  # close, reverse, ci
 import coopledger.cli.report_commands  # report, statement, import, export
 import coopledger.cli.rules_commands  # noqa: F401 - apply-rules, member limit

@@ -52,9 +52,7 @@ def gate_problems(
     base = gitrepo.resolve(repo, base_rev)
     head = gitrepo.resolve(repo, head_rev)
     rules, rule_problems = parse_rules(gitrepo.file_at(repo, base, RULES_FILE) or "")
-    roster, member_problems = parse_members(
-        gitrepo.file_at(repo, base, MEMBERS_FILE) or "", rules
-    )
+    roster, member_problems = parse_members(gitrepo.file_at(repo, base, MEMBERS_FILE) or "", rules)
     if rules is None or roster is None:
         raise CoopError(
             "gate-base-unreadable", rev=base_rev, problems=(*rule_problems, *member_problems)
