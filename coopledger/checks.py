@@ -26,6 +26,7 @@ always sum to zero.
 from __future__ import annotations
 
 import datetime
+import functools
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -69,7 +70,9 @@ def is_rule_entry(entry: data.Transaction) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def relative(path: str | None, root: str) -> str | None:
+    """`path` relative to the cooperative's root (asked once per posting: cached)."""
     if path is None or path.startswith("<"):
         return path
     try:
@@ -394,9 +397,14 @@ def check_ledger(
     rules: Rules,
     root: str,
     main_file: str = "journal/main.beancount",
+    history: dict[str, list[DayBalance]] | None = None,
 ) -> list[Problem]:
-    """Every problem of the ledger, in file and line order."""
-    history = daily_balances(entries, root)
+    """Every problem of the ledger, in file and line order.
+
+    `history` is `daily_balances(entries, root)`, when the caller has it already.
+    """
+    if history is None:
+        history = daily_balances(entries, root)
     coop_total = sum(coop_account_balances(entries, rules.coop_accounts).values(), Decimal(0))
     problems = [
         *check_postings(entries, roster, rules, root),

@@ -62,6 +62,31 @@ def ensure_writable(repo: git.Repo, paths: Sequence[str]) -> None:
         raise CoopError("dirty-tree", files=", ".join(changed[:5]), count=str(len(changed)))
 
 
+def committed_content_key(root: Path, paths: Sequence[str]) -> str | None:
+    """The ids of HEAD's trees and blobs at `paths` if the working tree holds exactly
+    them (nothing modified, staged, untracked, or ignored that beancount would read);
+    else None. Two equal keys mean the same bytes in every file under `paths`."""
+    try:
+        repo = open_repo(root)
+        if not has_commits(repo):
+            return None
+        status = repo.git.status(
+            "--porcelain", "--untracked-files=all", "--ignored=matching", "--", *paths
+        )
+        for line in status.splitlines():
+            path = line[3:]
+            name = path.rstrip("/").rsplit("/", 1)[-1]
+            hidden_file = name.startswith(".") and not path.endswith("/")
+            if not (line.startswith("!!") and (hidden_file or not path.endswith(".beancount"))):
+                return None
+            if path.endswith("/"):
+                return None  # an ignored folder may hold journal files
+        ids = repo.git.rev_parse(*[f"HEAD:{p}" for p in paths])
+    except (CoopError, git.GitCommandError):
+        return None
+    return " ".join(ids.split())
+
+
 def commit(repo: git.Repo, paths: Sequence[str], message: str, author: Identity) -> str:
     """Stage `paths` and commit only them as `author`; return the new commit's sha.
 

@@ -64,7 +64,7 @@ BUCKETS = 64
 LIMIT_CODES = frozenset({"below-floor", "above-ceiling"})
 _KEY = (
     f"coopledger {coopledger.__version__} beancount {beancount.__version__} "
-    f"python {sys.version_info[:2]} format 1"
+    f"python {sys.version_info[:2]} format 2"
 )
 
 Stamp = tuple[int, int, int, int]
@@ -87,6 +87,7 @@ class Snapshot:
     full_check_until: datetime.date | None  # entries dated up to here need the full check
     has_closings: bool
     coop_days: dict[str, dict[datetime.date, Decimal]]  # the cooperative's own accounts
+    content_key: str | None  # gitrepo.committed_content_key of the files, when clean
     root: Path = field(default=Path("."), repr=False)
     fresh: bool = field(default=False, repr=False)  # built in memory, never saved
     _buckets: dict[int, dict[str, MemberDays]] = field(default_factory=dict, repr=False)
@@ -147,29 +148,42 @@ def id_hash(trade_id: str) -> int:
 # ---------------------------------------------------------------- stamps
 
 
-def _stamp(path: Path) -> Stamp:
+def _stamp(path: str) -> Stamp:
     info = os.stat(path)
     return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
 
 
-def journal_files_now(root: Path) -> list[str]:
-    """Every visible *.beancount file under journal/, relative to the root."""
-    found = []
-    for folder, subfolders, files in os.walk(root / "journal"):
-        subfolders[:] = [s for s in subfolders if not s.startswith(".")]
-        for name in files:
-            if name.endswith(".beancount") and not name.startswith("."):
-                found.append(os.path.relpath(os.path.join(folder, name), root))
-    return found
+def input_stamps(root: Path) -> dict[str, Stamp] | None:
+    """The stamp of rules.yaml, members.yaml and every visible *.beancount under journal/.
 
-
-def current_stamps(root: Path, names: list[str]) -> dict[str, Stamp] | None:
-    stamps = {}
-    for name in names:
-        try:
-            stamps[name] = _stamp(root / name)
-        except OSError:
-            return None
+    Taken before a full load, so that a file changed during the load does not
+    match the snapshot saved after it.
+    """
+    base = str(root)
+    stamps: dict[str, Stamp] = {}
+    try:
+        for name in (RULES_FILE, MEMBERS_FILE):
+            stamps[name] = _stamp(os.path.join(base, name))
+        folders = ["journal"]
+        while folders:
+            folder = folders.pop()
+            with os.scandir(os.path.join(base, folder)) as found:
+                for item in found:
+                    if item.name.startswith("."):
+                        continue
+                    name = f"{folder}/{item.name}"
+                    if item.is_dir(follow_symlinks=False):
+                        folders.append(name)
+                    elif item.name.endswith(".beancount"):
+                        info = item.stat()
+                        stamps[name] = (
+                            info.st_size,
+                            info.st_mtime_ns,
+                            info.st_ctime_ns,
+                            info.st_ino,
+                        )
+    except OSError:
+        return None
     return stamps
 
 
@@ -182,7 +196,8 @@ def build(
     roster: Roster,
     entries: list[data.Directive],
     problems: list[Problem],
-    loaded_files: list[str],
+    stamps: dict[str, Stamp],
+    content_key: str | None = None,
 ) -> Snapshot:
     """The snapshot of a fully loaded cooperative (not yet saved)."""
     days_by_member: dict[str, MemberDays] = {}
@@ -212,7 +227,7 @@ def build(
         latest[member] = balance_at(series_of(days), None)
     snapshot = Snapshot(
         key=_KEY,
-        stamps={name: (0, 0, 0, 0) for name in loaded_files},
+        stamps=dict(stamps),
         rules=rules,
         roster=roster,
         problems=list(problems),
@@ -222,6 +237,7 @@ def build(
         full_check_until=full_until,
         has_closings=has_closings,
         coop_days=coop_days,
+        content_key=content_key,
         root=root,
         fresh=True,
         _buckets=buckets,
@@ -230,13 +246,19 @@ def build(
     return snapshot
 
 
-def from_cooperative(coop: Any) -> Snapshot | None:
-    """The snapshot of a `store.Cooperative` just loaded in full, or None if unusable."""
-    if coop.rules is None or coop.roster is None:
+def from_cooperative(
+    coop: Any, stamps: dict[str, Stamp] | None, content_key: str | None = None
+) -> Snapshot | None:
+    """The snapshot of a `store.Cooperative` just loaded in full from files that had
+    `stamps` (and `content_key`) before the load; None if it cannot vouch for them."""
+    if coop.rules is None or coop.roster is None or stamps is None:
         return None
-    loaded = [os.path.relpath(name, coop.root) for name in coop.options.get("include", [])]
-    files = [RULES_FILE, MEMBERS_FILE, *loaded]
-    return build(coop.root, coop.rules, coop.roster, coop.entries, coop.problems, files)
+    loaded = {os.path.relpath(name, coop.root) for name in coop.options.get("include", [])}
+    if {RULES_FILE, MEMBERS_FILE, *loaded} != set(stamps):
+        return None  # beancount read other files than the journal folder holds
+    return build(
+        coop.root, coop.rules, coop.roster, coop.entries, coop.problems, stamps, content_key
+    )
 
 
 # ---------------------------------------------------------------- saving, loading
@@ -255,8 +277,17 @@ def _write(path: Path, payload: bytes) -> None:
         raise
 
 
-def save(root: Path, snapshot: Snapshot, buckets: set[int] | None = None) -> None:
-    """Write the snapshot (all buckets, or only `buckets`), stamping the files as they are now.
+def save(
+    root: Path,
+    snapshot: Snapshot,
+    buckets: set[int] | None = None,
+    restamp: tuple[str, ...] = (),
+    content_key: str | None = None,
+) -> None:
+    """Write the snapshot (all buckets, or only `buckets`).
+
+    The stamps are the ones the snapshot was checked or built against, except
+    for the files in `restamp`, which the caller has just written itself.
 
     The meta file is written last: until it is, the old meta's stamps no longer
     match the journal, so a crash in between only costs a full load.
@@ -268,10 +299,10 @@ def save(root: Path, snapshot: Snapshot, buckets: set[int] | None = None) -> Non
         payload = pickle.dumps(snapshot._bucket(number), protocol=pickle.HIGHEST_PROTOCOL)
         _write(cache / "buckets" / f"{number:02d}.pickle", payload)
     _write(cache / "ids.bin", snapshot.ids.tobytes())
-    stamps = current_stamps(root, sorted(snapshot.stamps))
-    if stamps is None:
-        return
-    snapshot.stamps = stamps
+    for name in restamp:
+        snapshot.stamps[name] = _stamp(os.path.join(str(root), name))
+    if restamp:
+        snapshot.content_key = content_key  # the caller's key for the files as written
     snapshot.fresh = False
     meta = {
         name: getattr(snapshot, name)
@@ -287,13 +318,18 @@ def save(root: Path, snapshot: Snapshot, buckets: set[int] | None = None) -> Non
             "full_check_until",
             "has_closings",
             "coop_days",
+            "content_key",
         )
     }
     _write(cache / "meta.pickle", pickle.dumps(meta, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def load_valid(root: Path) -> Snapshot | None:
-    """The saved snapshot if it still describes every input file exactly, else None."""
+def load_valid(root: Path, content_key: str | None = None) -> Snapshot | None:
+    """The saved snapshot if it still describes every input file exactly, else None.
+
+    With a `content_key` (the working tree is clean and git names its content),
+    equal keys prove it without a look at each file; otherwise every file's
+    stamp is compared."""
     try:
         with open(root / CACHE_DIR / "meta.pickle", "rb") as handle:
             meta = pickle.load(handle)
@@ -301,13 +337,13 @@ def load_valid(root: Path) -> Snapshot | None:
         return None
     if not isinstance(meta, dict) or meta.get("key") != _KEY:
         return None
-    stamps: dict[str, Stamp] = meta["stamps"]
-    expected = {RULES_FILE, MEMBERS_FILE, *journal_files_now(root)}
-    if set(stamps) != expected:
+    same_content = content_key is not None and meta.get("content_key") == content_key
+    if not same_content and input_stamps(root) != meta["stamps"]:
         return None
-    if current_stamps(root, sorted(stamps)) != stamps:
+    try:
+        return Snapshot(**meta, root=root)
+    except TypeError:  # saved by another version of this module
         return None
-    return Snapshot(**meta, root=root)
 
 
 # ---------------------------------------------------------------- one more entry
@@ -352,7 +388,7 @@ def _copy(moves: Any) -> Any:
     return type(moves)(moves.net, moves.charged, moves.last_negative, moves.last_positive)
 
 
-def add_entry(snapshot: Snapshot, entry: data.Transaction, path: str) -> set[int]:
+def add_entry(snapshot: Snapshot, entry: data.Transaction) -> set[int]:
     """Record an accepted `entry` in the snapshot (in memory); return the buckets changed."""
     root = str(snapshot.root)
     days_view = {member: snapshot.days_of(member) for member in _members_of(entry)}
@@ -378,7 +414,6 @@ def add_entry(snapshot: Snapshot, entry: data.Transaction, path: str) -> set[int
     snapshot.last_date = (
         entry.date if snapshot.last_date is None else max(snapshot.last_date, entry.date)
     )
-    snapshot.stamps.setdefault(path, (0, 0, 0, 0))
     return {bucket_of(member) for member in touched}
 
 

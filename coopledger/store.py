@@ -117,7 +117,7 @@ def load(root: Path) -> Cooperative:
     history: dict[str, list[DayBalance]] = {}
     if rules is not None and roster is not None:
         history = daily_balances(entries, str(root))
-        ledger_problems = check_ledger(entries, roster, rules, str(root))
+        ledger_problems = check_ledger(entries, roster, rules, str(root), history=history)
     ours = {(p.file, p.line) for p in ledger_problems}
     for error in bean_errors:
         source = error.source or {}

@@ -16,7 +16,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coopledger import snapshot, store
+from coopledger import gitrepo, snapshot, store
 from coopledger.changes import plan_trade, plan_trade_fast
 from coopledger.problems import CoopError
 from tests.conftest import Coop
@@ -64,7 +64,7 @@ def test_the_incremental_check_decides_exactly_as_the_full_check(
                 (root / name).parent.mkdir(parents=True, exist_ok=True)
                 (root / name).write_text(text, encoding="utf-8")
             coop = store.load(root)
-        state = snapshot.from_cooperative(coop)
+        state = snapshot.from_cooperative(coop, snapshot.input_stamps(root))
         assert state is not None
         request = {
             "payer": attempt.payer,
@@ -206,3 +206,27 @@ def test_a_member_id_never_seen_still_has_an_empty_history(coop: Coop) -> None:
     state = snapshot.load_valid(coop.root)
     assert state is not None
     assert state.days_of("nobody") == {}
+
+
+def test_a_hand_written_file_that_git_ignores_is_still_seen(coop: Coop) -> None:
+    coop.append(".gitignore", "journal/2026/11/brouillon.beancount\n")
+    coop.commit_all("ignore a draft")
+    assert coop.run("check").code == 0
+    coop.write("journal/2026/11/brouillon.beancount", BREACH)
+
+    result = coop.run("check")
+
+    assert result.code == 1
+    assert "journal/2026/11/brouillon.beancount:2" in result.out
+
+
+def test_back_on_the_same_commit_the_snapshot_holds_by_its_git_content(coop: Coop) -> None:
+    assert coop.run("trade", "alice", "bob", "40", "--date", "2026-11-20").code == 0
+    coop.git("branch", "other", "HEAD~1")
+    coop.git("checkout", "-q", "other")
+    coop.git("checkout", "-q", "main")
+    key = gitrepo.committed_content_key(coop.root, store.WRITTEN_PATHS)
+
+    assert snapshot.input_stamps(coop.root) != snapshot.load_valid(coop.root, key).stamps  # type: ignore[union-attr]
+    assert snapshot.load_valid(coop.root, key) is not None
+    assert snapshot.load_valid(coop.root, None) is None, "without the key, stamps decide"

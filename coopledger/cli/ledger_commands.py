@@ -132,9 +132,11 @@ def trade(
         planned, state, rules, balance_before = _plan_trade(root, asked, as_member, no_cache)
         sha = store.apply(root, planned.change)
         if state is not None:
-            changed = snapshot.add_entry(state, planned.entry, planned.trade.file or "")
+            written = planned.trade.file or ""
+            changed = snapshot.add_entry(state, planned.entry)
+            key = gitrepo.committed_content_key(root, store.WRITTEN_PATHS)
             with contextlib.suppress(OSError):  # the trade is committed; the cache can wait
-                snapshot.save(root, state, None if state.fresh else changed)
+                snapshot.save(root, state, None if state.fresh else changed, (written,), key)
     recorded = planned.trade
     decimals, currency = rules.decimals, rules.currency
     print_problems(planned.change.warnings)
@@ -175,18 +177,20 @@ def _plan_trade(
         "category": asked.category,
     }
     members = (asked.payer, asked.payee)
-    state = None if no_cache else snapshot.load_valid(root)
+    key = None if no_cache else gitrepo.committed_content_key(root, store.WRITTEN_PATHS)
+    state = None if no_cache else snapshot.load_valid(root, key)
     if state is not None:
         with contextlib.suppress(snapshot.NeedsFullCheck):
             email = gitrepo.configured_email(gitrepo.open_repo(root))
             author = choose_author(state.roster, as_member, email, state.rules.role("treasurer"))
             planned = plan_trade_fast(state, **fields, author=author)  # type: ignore[arg-type]
             return planned, state, state.rules, {m: state.balance(m) for m in members}
+    stamps = None if no_cache else snapshot.input_stamps(root)
     coop = store.load(root)
     author = author_for(root, coop, as_member)
     planned = plan_trade(coop, **fields, author=author)  # type: ignore[arg-type]
     assert coop.rules is not None
-    fresh = None if no_cache else snapshot.from_cooperative(coop)
+    fresh = snapshot.from_cooperative(coop, stamps, key)
     return planned, fresh, coop.rules, {m: current_balance(coop, m) for m in members}
 
 
@@ -344,11 +348,13 @@ class LedgerView:
 def _ledger_view(root: Path, no_cache: bool) -> LedgerView:
     """The snapshot if it still holds, else a full load (which refreshes the snapshot)."""
     with store.locked(root):
-        state = None if no_cache else snapshot.load_valid(root)
+        key = None if no_cache else gitrepo.committed_content_key(root, store.WRITTEN_PATHS)
+        state = None if no_cache else snapshot.load_valid(root, key)
         if state is not None:
             return LedgerView(state, None)
+        stamps = None if no_cache else snapshot.input_stamps(root)
         coop = store.load(root)
-        fresh = None if no_cache else snapshot.from_cooperative(coop)
+        fresh = snapshot.from_cooperative(coop, stamps, key)
         if fresh is not None:
             with contextlib.suppress(OSError):
                 snapshot.save(root, fresh)
