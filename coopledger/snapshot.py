@@ -47,6 +47,7 @@ from beancount.core import data
 
 import coopledger
 from coopledger.checks import (
+    DayBalance,
     MemberDays,
     add_entry_moves,
     balance_at,
@@ -115,8 +116,18 @@ class Snapshot:
             result.update(self._bucket(number))
         return result
 
-    def history(self) -> dict[str, list[Any]]:
+    def history(self) -> dict[str, list[DayBalance]]:
         return {member: series_of(days) for member, days in self.all_days().items() if days}
+
+    def history_at(self, day: datetime.date) -> dict[str, list[DayBalance]]:
+        """Like `history`, but from the latest balances alone when `day` is after
+        every entry (one point per member: no bucket is read)."""
+        if self.last_date is None or day >= self.last_date:
+            return {
+                member: [DayBalance(self.last_date or day, balance, Decimal(0), None, None)]
+                for member, balance in self.latest.items()
+            }
+        return self.history()
 
     @property
     def ids(self) -> array.array[int]:

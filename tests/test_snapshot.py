@@ -230,3 +230,16 @@ def test_back_on_the_same_commit_the_snapshot_holds_by_its_git_content(coop: Coo
     assert snapshot.input_stamps(coop.root) != snapshot.load_valid(coop.root, key).stamps  # type: ignore[union-attr]
     assert snapshot.load_valid(coop.root, key) is not None
     assert snapshot.load_valid(coop.root, None) is None, "without the key, stamps decide"
+
+
+def test_balances_from_the_snapshot_equal_a_full_read_at_any_date(coop: Coop) -> None:
+    for args in (
+        ("alice", "bob", "40", "--date", "2026-10-03"),
+        ("bob", "fournil", "15.50", "--date", "2026-10-20"),
+        ("fournil", "alice", "7", "--date", "2026-11-02"),
+    ):
+        assert coop.run("trade", *args).code == 0
+    for day in ("2026-10-02", "2026-10-03", "2026-10-25", "2026-11-02", "2027-01-01"):
+        cached = coop.run("balances", "--json", "--at", day)
+        full = coop.run("balances", "--json", "--at", day, "--no-cache")
+        assert cached.out == full.out, day

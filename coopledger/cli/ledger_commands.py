@@ -208,7 +208,7 @@ def balances(
         print_problems(view.errors)
         raise typer.Exit(EXIT_PROBLEMS)
     rules = view.rules
-    rows = balance_rows(view.history(), view.roster, rules, day)
+    rows = balance_rows(view.history(day), view.roster, rules, day)
     coop_accounts = coop_rows_of(view.coop_balances(day), rules)  # rules.yaml `accounts:`
     amount = lambda value: None if value is None else format_amount(value, rules.decimals)  # noqa: E731
     if as_json:
@@ -327,9 +327,10 @@ class LedgerView:
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.is_error]
 
-    def history(self) -> Mapping[str, Sequence[DayBalance]]:
+    def history(self, day: datetime.date) -> Mapping[str, Sequence[DayBalance]]:
+        """Day balances good enough to read every member's balance at `day`."""
         if self.state is not None:
-            return self.state.history()
+            return self.state.history_at(day)
         return self.coop.history if self.coop else {}
 
     def coop_balances(self, day: datetime.date) -> dict[str, Decimal]:
