@@ -3,31 +3,43 @@
 Run on demand (not part of the test suite):
 
     python benchmarks/run.py                       # 1k, 10k and 100k trades
-    python benchmarks/run.py --sizes 1k,10k,100k,1M --runs 3 --write
+    python benchmarks/run.py --sizes 1k,10k,100k,1M --write
 
 For every size it builds a cooperative with `coopledger demo` (members = trades
 / 50, between 25 and 20,000; 12 months; seed 1), then measures, each command
 in its own process, wall time and peak memory (the child's maximum resident
-set size from wait4) of:
+set size from wait4), in this order:
 
 - `bean-check --no-cache journal/main.beancount`, the baseline (it runs the
   coopledger plugin, so it reads members.yaml and runs the ledger checks too;
   without --no-cache its second run would read beancount's pickle cache, which
   the issue rules out: it misses newly added include files);
-- `coopledger check` (cold: there is no coopledger cache yet; the operating
-  system's file cache is warm, as it is for bean-check);
-- `coopledger balances --json`, `coopledger report` (if the command exists);
-- `coopledger trade` (warm: after the other commands have read the files),
-  one unit between two members with room, committed;
+- `coopledger check --no-cache`: cold, the snapshot is neither read nor written;
+- `coopledger check` with no snapshot (`.coopledger/cache` removed first): cold,
+  and it builds the validated-state snapshot (coopledger/snapshot.py);
+- `coopledger check` again, nothing changed: warm, it reads the snapshot;
+- `coopledger balances --json` and `coopledger report`, warm (`report` does not
+  use the snapshot: it always loads the whole journal);
+- then, `--runs` times: `coopledger trade PAYER PAYEE 1` (warm: it checks the
+  new entry against the snapshot) followed by `coopledger check` (warm after one
+  added trade: the snapshot was updated by `trade`);
+- then, `--cold-runs` times: a trade written by hand in a new journal file and
+  committed with git, followed by `coopledger check`: any file changed outside
+  `coopledger trade` invalidates the snapshot, so this is a cold check that
+  rebuilds it;
 - git itself: size of .git, `git gc`, a clone over file://, `git status`, and
   a commit of one appended entry.
 
-Medians over `--runs` runs (at most 3 at 100k, and one at 1M, where one run of
-each command takes minutes).
-With `--write`, the results replace the part of docs/performance.md between
-the `benchmarks:start` and `benchmarks:end` markers; the rest of the file (for
-example the clearing benchmarks) is left as it is. Raw results also go to
-benchmarks/results.json.
+The machine is shared: before each size the script waits (up to `--wait`
+seconds) for the 1-minute load average to fall under `--max-load`, and records
+the load before and after the size.
+
+Medians over the runs: `--runs` (default 5) for the warm commands at every size,
+`--cold-runs` for the commands that read the whole journal (default 5 up to 10k,
+3 at 100k, 1 at 1M, where one run takes minutes). With `--write`, the results
+replace the part of docs/performance.md between the `benchmarks:start` and
+`benchmarks:end` markers; the rest of the file (for example the clearing
+benchmarks) is left as it is. Raw results also go to benchmarks/results.json.
 """
 
 from __future__ import annotations
@@ -46,6 +58,10 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import yaml
+
+from coopledger.accounts import member_account
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 COOPLEDGER = str(BIN / "coopledger")
@@ -53,6 +69,22 @@ BEAN_CHECK = str(BIN / "bean-check")
 START, END = "<!-- benchmarks:start -->", "<!-- benchmarks:end -->"
 SIZES = {"1k": 1_000, "10k": 10_000, "100k": 100_000, "1M": 1_000_000}
 TODAY = datetime.date.today().isoformat()
+IDENTITY = ["-c", "user.name=Bench", "-c", "user.email=bench@example.org"]
+
+# name in results.json -> column heading
+COLD = {
+    "bean-check": "bean-check --no-cache",
+    "check-nocache": "check --no-cache",
+    "check-cold": "check, no snapshot (builds it)",
+    "check-hand": "check after a hand-written trade",
+    "report": "report",
+}
+WARM = {
+    "check-warm": "check, nothing changed",
+    "trade": "trade",
+    "check-after-trade": "check after one `trade`",
+    "balances": "balances --json",
+}
 
 
 @dataclass
@@ -96,6 +128,7 @@ class SizeResult:
     measures: dict[str, Measure] = field(default_factory=dict)
     git: dict[str, float] = field(default_factory=dict)
     load: list[float] = field(default_factory=list)  # 1-minute load average, before and after
+    pair: list[str] = field(default_factory=list)  # the payer and payee of the trades
 
 
 def timed(command: list[str], cwd: Path, timeout: float, stdout: int | None = None) -> Sample:
@@ -132,6 +165,14 @@ def members_for(trades: int) -> int:
     return max(25, min(20_000, trades // 50))
 
 
+def wait_for_quiet(max_load: float, wait: float) -> None:
+    """Wait (at most `wait` seconds) for the 1-minute load average to drop under `max_load`."""
+    deadline = time.monotonic() + wait
+    while os.getloadavg()[0] > max_load and time.monotonic() < deadline:
+        print(f"  load {os.getloadavg()[0]:.1f} > {max_load}: waiting", flush=True)
+        time.sleep(15)
+
+
 def build(label: str, trades: int, workdir: Path) -> tuple[Path, SizeResult]:
     root = workdir / f"coop-{label}"
     if root.exists():
@@ -150,34 +191,61 @@ def build(label: str, trades: int, workdir: Path) -> tuple[Path, SizeResult]:
 
 
 def pick_pair(root: Path) -> tuple[str, str]:
-    """A payer with the highest balance and a payee with the lowest: both have room."""
+    """A payer with the highest balance and a payee with the lowest, among the members
+    without a status history (so active): a unit moves both towards zero, within limits."""
     balances = json.loads(run_quiet([COOPLEDGER, "balances", "--json"], root))["balances"]
-    ordered = sorted(balances, key=lambda m: float(balances[m]))
+    roster = yaml.safe_load((root / "members.yaml").read_text(encoding="utf-8"))["members"]
+    plain = {m["id"] for m in roster if "status" not in m}
+    ordered = sorted((m for m in balances if m in plain), key=lambda m: float(balances[m]))
     return ordered[-1], ordered[0]
 
 
-def measure_commands(root: Path, result: SizeResult, runs: int, timeout: float) -> None:
+def hand_written(root: Path, payer: str, payee: str, number: int) -> None:
+    """Add one trade in a new journal file, as someone editing by hand would, and commit it."""
+    month = root / "journal" / "2026" / "11"
+    path = month / f"{payer}-by-hand-{number}.beancount"
+    accounts = [member_account(m) for m in (payer, payee)]
+    path.write_text(
+        f'2026-11-21 * "benchmark: a trade written by hand"\n'
+        f'  trade: "2026-11-21-hand{number:04d}"\n'
+        f"  {accounts[0]}  -1.00 SEL\n"
+        f"  {accounts[1]}   1.00 SEL\n",
+        encoding="utf-8",
+    )
+    subprocess.run(["git", "add", str(path)], cwd=root, check=True)
+    subprocess.run(["git", *IDENTITY, "commit", "-qm", "a trade by hand"], cwd=root, check=True)
+
+
+def measure_commands(
+    root: Path, result: SizeResult, runs: int, cold_runs: int, timeout: float
+) -> None:
     main = str(root / "journal" / "main.beancount")
-    commands: list[tuple[str, list[str]]] = [
-        ("bean-check", [BEAN_CHECK, "--no-cache", main]),
-        ("check", [COOPLEDGER, "check"]),
-        ("balances", [COOPLEDGER, "balances", "--json"]),
-    ]
-    if subprocess.run([COOPLEDGER, "report", "--help"], capture_output=True).returncode == 0:
-        commands.append(("report", [COOPLEDGER, "report"]))
-    for name, command in commands:
-        measure = Measure(name)
-        for _ in range(runs):
-            measure.samples.append(timed(command, root, timeout))
-            print(f"  {result.label} {name}: {measure.samples[-1]}", flush=True)
-        result.measures[name] = measure
+    cache = root / ".coopledger" / "cache"
+
+    def measure(name: str, command: list[str], times: int, before: object = None) -> None:
+        found = result.measures.setdefault(name, Measure(name))
+        for _ in range(times):
+            if callable(before):
+                before()
+            found.samples.append(timed(command, root, timeout))
+            print(f"  {result.label} {name}: {found.samples[-1]}", flush=True)
+
+    check = [COOPLEDGER, "check"]
+    measure("bean-check", [BEAN_CHECK, "--no-cache", main], cold_runs)
+    measure("check-nocache", [COOPLEDGER, "check", "--no-cache"], cold_runs)
+    measure("check-cold", check, cold_runs, lambda: shutil.rmtree(cache, ignore_errors=True))
+    measure("check-warm", check, runs)
+    measure("balances", [COOPLEDGER, "balances", "--json"], runs)
+    measure("report", [COOPLEDGER, "report"], cold_runs)
     payer, payee = pick_pair(root)
+    result.pair = [payer, payee]
     trade = [COOPLEDGER, "trade", payer, payee, "1", "--memo", "benchmark"]
-    measure = Measure("trade")
     for _ in range(runs):
-        measure.samples.append(timed(trade, root, timeout))
-        print(f"  {result.label} trade: {measure.samples[-1]}", flush=True)
-    result.measures["trade"] = measure
+        measure("trade", trade, 1)
+        measure("check-after-trade", check, 1)
+    for number in range(cold_runs):
+        hand_written(root, payer, payee, number)
+        measure("check-hand", check, 1)
 
 
 def measure_git(root: Path, result: SizeResult, workdir: Path) -> None:
@@ -199,12 +267,11 @@ def measure_git(root: Path, result: SizeResult, workdir: Path) -> None:
     entry = root / "journal" / "2026" / "11" / "claire.beancount"
     with entry.open("a", encoding="utf-8") as handle:
         handle.write("; a line appended to measure one commit\n")
-    identity = ["-c", "user.name=Bench", "-c", "user.email=bench@example.org"]
     started = time.perf_counter()
     subprocess.run(["git", "add", str(entry)], cwd=root, check=True)
-    subprocess.run(["git", *identity, "commit", "-qm", "benchmark"], cwd=root, check=True)
+    subprocess.run(["git", *IDENTITY, "commit", "-qm", "benchmark"], cwd=root, check=True)
     result.git["commit_s"] = round(time.perf_counter() - started, 2)
-    subprocess.run(["git", *identity, "revert", "--no-edit", "HEAD"], cwd=root,
+    subprocess.run(["git", *IDENTITY, "revert", "--no-edit", "HEAD"], cwd=root,
                    check=True, capture_output=True)  # fmt: skip
 
 
@@ -240,16 +307,10 @@ def revision() -> str:
 
 
 def _cell(measure: Measure | None) -> str:
-    if measure is None:
+    if measure is None or not measure.samples:
         return "–"
     flag = f" ({measure.failed} of {len(measure.samples)} runs failed)" if measure.failed else ""
     return f"{measure.seconds:.2f} s / {measure.peak_mb:.0f} MB{flag}"
-
-
-def _ratio(measure: Measure | None, base: Measure | None) -> str:
-    if measure is None or base is None or not base.seconds:
-        return "–"
-    return f"{measure.seconds / base.seconds:.2f}× / {measure.peak_mb / base.peak_mb:.2f}×"
 
 
 def from_json(raw: dict[str, object]) -> SizeResult:
@@ -262,27 +323,83 @@ def from_json(raw: dict[str, object]) -> SizeResult:
     return result
 
 
-def markdown(results: list[SizeResult], runs: dict[str, int], notes: str) -> str:
-    names = ["bean-check", "check", "balances", "report", "trade"]
+def _verdict(ok: bool | None) -> str:
+    return "–" if ok is None else "**met**" if ok else "**not met**"
+
+
+def targets(results: list[SizeResult]) -> list[str]:
+    """The issue's targets, each judged on ratios measured in this run."""
+    by_label = {r.label: r for r in results}
+    lines = [
+        "| target | size | measured | verdict |",
+        "|---|---|---|---|",
+    ]
+    small = by_label.get("1k")
+    for r in results:
+        trade = r.measures.get("trade")
+        base = r.measures.get("bean-check")
+        after = r.measures.get("check-after-trade")
+        if trade and trade.samples:
+            if small and r is not small and small.measures.get("trade"):
+                ratio = trade.seconds / small.measures["trade"].seconds
+                lines.append(
+                    f"| `trade` warm ≤ 1.5× its time at 1k | {r.label} | {ratio:.2f}× "
+                    f"({trade.seconds:.2f} s vs {small.measures['trade'].seconds:.2f} s) | "
+                    f"{_verdict(ratio <= 1.5)} |"
+                )
+            lines.append(
+                f"| `trade` warm < 0.5 s | {r.label} | {trade.seconds:.2f} s | "
+                f"{_verdict(trade.seconds < 0.5)} |"
+            )
+        if after and after.samples and base and base.samples:
+            share = after.seconds / base.seconds
+            lines.append(
+                f"| `check` after one added trade ≤ 5% of cold bean-check | {r.label} | "
+                f"{share:.1%} ({after.seconds:.2f} s vs {base.seconds:.2f} s) | "
+                f"{_verdict(share <= 0.05)} |"
+            )
+        for name in ("check-nocache", "check-cold"):
+            cold = r.measures.get(name)
+            if cold and cold.samples and base and base.samples:
+                t, m = cold.seconds / base.seconds, cold.peak_mb / base.peak_mb
+                lines.append(
+                    f"| cold `{COLD[name]}` no slower, no more memory than bean-check | "
+                    f"{r.label} | {t:.2f}× time, {m:.2f}× memory | {_verdict(t <= 1 and m <= 1)} |"
+                )
+        for name in ("balances", "report"):
+            warm = r.measures.get(name)
+            if warm and warm.samples:
+                lines.append(
+                    f"| `{name}` warm < 2 s | {r.label} | {warm.seconds:.2f} s | "
+                    f"{_verdict(warm.seconds < 2)} |"
+                )
+    return lines
+
+
+def markdown(results: list[SizeResult], runs: dict[str, list[int]], notes: str) -> str:
+    counts = "; ".join(
+        f"{r.label}: {runs[r.label][0]} warm, {runs[r.label][1]} cold" for r in results
+    )
     lines = [
         START,
         f"Measured on {TODAY} with `python benchmarks/run.py` on: {machine()}.",
         "",
-        "Each cell: median wall time / median peak resident memory of the process, over "
-        + ", ".join(f"{runs[r.label]} run(s) at {r.label}" for r in results)
-        + ". Cooperatives made by `coopledger demo --months 12 --seed 1` with members = "
-        "trades / 50 (25 to 20,000). There is no coopledger cache yet: every command "
-        "reads and checks the whole journal (the operating system's file cache is warm). "
+        "Each cell: median wall time / median peak resident memory of the process "
+        f"(runs per command, {counts}). Cooperatives made by `coopledger demo "
+        "--months 12 --seed 1` with members = trades / 50 (25 to 20,000). The operating "
+        "system's file cache is warm for every command, bean-check included. "
         "`load avg`: the machine's 1-minute load average before and after the size's "
-        "measurements: other work on the machine (2 CPUs) inflates wall times.",
+        "measurements (2 CPUs, shared with other benchmarks).",
+        "",
+        "Commands that read the whole journal (cold):",
         "",
         "| trades | members | journal files | journal MB | demo | "
-        + " | ".join(names)
+        + " | ".join(COLD.values())
         + " | load avg |",
-        "|---" * (6 + len(names)) + "|",
+        "|---" * (6 + len(COLD)) + "|",
     ]
     for r in results:
-        cells = [_cell(r.measures.get(n)) for n in names]
+        cells = [_cell(r.measures.get(n)) for n in COLD]
         lines.append(
             f"| {r.trades:,} | {r.members:,} | {r.files:,} | {r.journal_mb} | "
             f"{r.build_seconds:.1f} s | "
@@ -291,15 +408,21 @@ def markdown(results: list[SizeResult], runs: dict[str, int], notes: str) -> str
         )
     lines += [
         "",
-        "Ratios against bean-check on the same journal in the same run (time / memory):",
+        "Commands that read the snapshot (warm):",
         "",
-        "| trades | " + " | ".join(names[1:]) + " |",
-        "|---" * len(names) + "|",
+        "| trades | " + " | ".join(WARM.values()) + " |",
+        "|---" * (1 + len(WARM)) + "|",
     ]
     for r in results:
-        base = r.measures.get("bean-check")
-        cells = [_ratio(r.measures.get(n), base) for n in names[1:]]
+        cells = [_cell(r.measures.get(n)) for n in WARM]
         lines.append(f"| {r.trades:,} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "The issue's targets, judged on this run (they are set at 1M trades; the smaller "
+        "sizes show the trend):",
+        "",
+        *targets(results),
+    ]
     lines += [
         "",
         "Git itself (see docs/scaling.md): size of .git right after `demo` (loose objects) "
@@ -336,12 +459,22 @@ def write_doc(section: str, path: Path) -> None:
     path.write_text("# Performance\n\n## Core commands\n\n" + section, encoding="utf-8")
 
 
+def default_cold_runs(trades: int, runs: int) -> int:
+    return 1 if trades >= 1_000_000 else min(runs, 3) if trades >= 100_000 else runs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1k,10k,100k", help="from " + ",".join(SIZES))
-    parser.add_argument("--runs", type=int, default=5, help="runs per command (1 at 1M)")
+    parser.add_argument("--runs", type=int, default=5, help="runs of each warm command")
+    parser.add_argument(
+        "--cold-runs", type=int, default=None, help="runs of each cold command (default by size)"
+    )
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/coopledger-bench"))
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per command")
+    parser.add_argument("--max-load", type=float, default=2.0, help="wait for a lower load")
+    parser.add_argument("--wait", type=float, default=300, help="seconds to wait for it at most")
+    parser.add_argument("--no-git", action="store_true", help="skip the git measurements")
     parser.add_argument("--write", action="store_true", help="update docs/performance.md")
     parser.add_argument("--notes", default="", help="a paragraph to add under the tables")
     parser.add_argument(
@@ -352,25 +485,26 @@ def main() -> None:
     raw_path = REPO / "benchmarks" / "results.json"
     previous = json.loads(raw_path.read_text()) if raw_path.exists() else {}
     results: list[SizeResult] = []
-    runs: dict[str, int] = {}
+    runs: dict[str, list[int]] = {}
     if args.render:
         for label in args.sizes.split(","):
             if label in previous:
                 results.append(from_json(previous[label]))
-                runs[label] = int(previous[label]["runs"])
+                runs[label] = list(previous[label]["runs"])
     for label in [] if args.render else args.sizes.split(","):
         if not re.fullmatch("|".join(SIZES), label):
             raise SystemExit(f"unknown size {label}; use {', '.join(SIZES)}")
         trades = SIZES[label]
-        runs[label] = (
-            1 if trades >= 1_000_000 else min(args.runs, 3) if trades >= 100_000 else args.runs
-        )
-        print(f"{label}: building", flush=True)
+        cold_runs = args.cold_runs or default_cold_runs(trades, args.runs)
+        runs[label] = [args.runs, cold_runs]
+        wait_for_quiet(args.max_load, args.wait)
+        print(f"{label}: building (load {os.getloadavg()[0]:.1f})", flush=True)
         load_before = os.getloadavg()[0]
         root, result = build(label, SIZES[label], args.workdir)
         print(f"{label}: built in {result.build_seconds:.1f} s, {result.files} files", flush=True)
-        measure_commands(root, result, runs[label], args.timeout)
-        measure_git(root, result, args.workdir)
+        measure_commands(root, result, args.runs, cold_runs, args.timeout)
+        if not args.no_git:
+            measure_git(root, result, args.workdir)
         result.load = [round(load_before, 1), round(os.getloadavg()[0], 1)]
         results.append(result)
         previous[label] = {"date": TODAY, "runs": runs[label], **asdict(result)}
