@@ -30,16 +30,36 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-
-import numpy as np
-from ortools.graph.python import min_cost_flow
+from dataclasses import dataclass, field
+from functools import cache
+from itertools import compress, repeat
+from typing import TYPE_CHECKING
 
 from coopledger.problems import Problem
 
-ORTOOLS_VERSION = __import__("ortools").__version__
-SOLVER = f"ortools {ORTOOLS_VERSION}"
+if TYPE_CHECKING:  # numpy and ortools are imported when solving, not with the command line
+    import numpy as np
+
 NO_DUE = datetime.date.max
+NO_DUE_ORDINAL = NO_DUE.toordinal()
+WITHOUT_DUE = NO_DUE_ORDINAL + 1  # in `InvoiceColumns.due`: no due date (sorts as NO_DUE)
+
+
+@cache
+def solver_name() -> str:
+    """The solver and its version, recorded with each applied clearing."""
+    import ortools
+
+    return f"ortools {ortools.__version__}"
+
+
+def __getattr__(name: str) -> str:
+    # SOLVER and ORTOOLS_VERSION are computed on first use: importing this module stays cheap
+    if name == "SOLVER":
+        return solver_name()
+    if name == "ORTOOLS_VERSION":
+        return solver_name().split(" ", 1)[1]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -76,7 +96,7 @@ class Clearing:
     cleared: tuple[int, ...]
     paid: tuple[int, ...]
     upper_bound: int
-    solver: str = SOLVER
+    solver: str = field(default_factory=solver_name)
     with_credit: bool = False
 
     @property
@@ -112,45 +132,146 @@ class Clearing:
             c[5] += paid
         return [MemberRow(m, *values) for m, values in sorted(totals.items())]
 
+    def columns(self) -> Setoff:
+        """The same result as columns (for the reports)."""
+        import numpy as np
+
+        return Setoff(
+            InvoiceColumns.of(self.obligations),
+            np.array(self.cleared, dtype=np.int64),
+            np.array(self.paid, dtype=np.int64),
+            self.upper_bound,
+            self.solver,
+            self.with_credit,
+        )
+
+
+# ---------------------------------------------------------------- invoices as columns
+
+
+@dataclass(frozen=True)
+class InvoiceColumns:
+    """Invoices as columns, one row per invoice: what large lists are solved and printed from."""
+
+    refs: Sequence[str]
+    names: Sequence[str]  # every party, sorted
+    debtor: np.ndarray  # per invoice: index in names (int64)
+    creditor: np.ndarray
+    amount: np.ndarray  # minor units (int64)
+    due: np.ndarray  # date ordinal (int64), WITHOUT_DUE when there is none
+
+    def __len__(self) -> int:
+        return len(self.refs)
+
+    @classmethod
+    def of(cls, obligations: Sequence[Obligation]) -> InvoiceColumns:
+        import numpy as np
+
+        names = sorted({o.debtor for o in obligations} | {o.creditor for o in obligations})
+        index = {name: i for i, name in enumerate(names)}
+        count = len(obligations)
+        return cls(
+            [o.ref for o in obligations],
+            names,
+            np.fromiter((index[o.debtor] for o in obligations), dtype=np.int64, count=count),
+            np.fromiter((index[o.creditor] for o in obligations), dtype=np.int64, count=count),
+            np.fromiter((o.amount for o in obligations), dtype=np.int64, count=count),
+            np.fromiter(
+                (o.due.toordinal() if o.due else WITHOUT_DUE for o in obligations),
+                dtype=np.int64,
+                count=count,
+            ),
+        )
+
+    def obligations(self) -> list[Obligation]:
+        names = self.names
+        dues = {d: datetime.date.fromordinal(d) for d in set(self.due.tolist()) - {WITHOUT_DUE}}
+        return [
+            Obligation(ref, names[d], names[c], amount, dues.get(due))
+            for ref, d, c, amount, due in zip(
+                self.refs,
+                self.debtor.tolist(),
+                self.creditor.tolist(),
+                self.amount.tolist(),
+                self.due.tolist(),
+                strict=True,
+            )
+        ]
+
+
+@dataclass(frozen=True)
+class Setoff:
+    """The result for invoices as columns: per invoice what is set off and paid."""
+
+    invoices: InvoiceColumns
+    cleared: np.ndarray  # int64, per invoice
+    paid: np.ndarray
+    upper_bound: int
+    solver: str = field(default_factory=solver_name)
+    with_credit: bool = False
+
+    @property
+    def total_before(self) -> int:
+        return int(self.invoices.amount.sum())
+
+    @property
+    def total_cleared(self) -> int:
+        return int(self.cleared.sum())
+
+    @property
+    def total_paid(self) -> int:
+        return int(self.paid.sum())
+
+    @property
+    def total_after(self) -> int:
+        return self.total_before - self.total_cleared - self.total_paid
+
+    def member_totals(self) -> dict[str, np.ndarray]:
+        """Per party (in the order of `invoices.names`): the columns of `MemberRow`."""
+        import numpy as np
+
+        inv = self.invoices
+        parties = len(inv.names)
+
+        def total(at: np.ndarray, values: np.ndarray) -> np.ndarray:
+            sums = np.zeros(parties, dtype=np.int64)
+            np.add.at(sums, at, values)
+            return sums
+
+        owed_by, owed_to = total(inv.debtor, inv.amount), total(inv.creditor, inv.amount)
+        return {
+            "owed_by": owed_by,
+            "owed_to": owed_to,
+            "net_position": owed_to - owed_by,
+            "as_debtor": total(inv.debtor, self.cleared),
+            "as_creditor": total(inv.creditor, self.cleared),
+            "paid": total(inv.debtor, self.paid),
+            "received": total(inv.creditor, self.paid),
+        }
+
 
 @dataclass(frozen=True)
 class _Graph:
-    names: list[str]  # node index -> member, sorted
     pair_tail: np.ndarray  # per pair: debtor node
     pair_head: np.ndarray  # per pair: creditor node
     pair_capacity: np.ndarray  # per pair: total owed (int64)
-    pair_of: np.ndarray  # per obligation: its pair index
+    pair_of: np.ndarray  # per invoice: its pair index
     supplies: np.ndarray  # per node: owed by it minus owed to it
 
 
-def _graph(obligations: Sequence[Obligation]) -> _Graph:
-    names = sorted({o.debtor for o in obligations} | {o.creditor for o in obligations})
-    index = {name: i for i, name in enumerate(names)}
-    count = len(obligations)
-    tails = np.fromiter((index[o.debtor] for o in obligations), dtype=np.int64, count=count)
-    heads = np.fromiter((index[o.creditor] for o in obligations), dtype=np.int64, count=count)
-    amounts = np.fromiter((o.amount for o in obligations), dtype=np.int64, count=count)
-    return _graph_of_arrays(names, tails, heads, amounts)
+def _graph(invoices: InvoiceColumns) -> _Graph:
+    import numpy as np
 
-
-def _graph_of_arrays(
-    names: list[str], tails: np.ndarray, heads: np.ndarray, amounts: np.ndarray
-) -> _Graph:
-    nodes = len(names)
-    keys = tails * max(nodes, 1) + heads
-    unique_keys, pair_of = np.unique(keys, return_inverse=True)
+    nodes = max(len(invoices.names), 1)
+    tails, heads, amounts = invoices.debtor, invoices.creditor, invoices.amount
+    unique_keys, pair_of = np.unique(tails * nodes + heads, return_inverse=True)
     capacity = np.zeros(len(unique_keys), dtype=np.int64)
     np.add.at(capacity, pair_of, amounts)
-    supplies = np.zeros(nodes, dtype=np.int64)
+    supplies = np.zeros(len(invoices.names), dtype=np.int64)
     np.add.at(supplies, tails, amounts)
     np.subtract.at(supplies, heads, amounts)
     return _Graph(
-        names,
-        unique_keys // max(nodes, 1),
-        unique_keys % max(nodes, 1),
-        capacity,
-        pair_of.reshape(-1),
-        supplies,
+        unique_keys // nodes, unique_keys % nodes, capacity, pair_of.reshape(-1), supplies
     )
 
 
@@ -162,6 +283,9 @@ def _min_cost_flow(
     supplies: np.ndarray,
 ) -> np.ndarray:
     """The flow on every arc of an optimal solution (OR-tools SimpleMinCostFlow)."""
+    import numpy as np
+    from ortools.graph.python import min_cost_flow
+
     solver = min_cost_flow.SimpleMinCostFlow()
     if len(tails) == 0:
         return np.zeros(0, dtype=np.int64)
@@ -178,53 +302,59 @@ def upper_bound(supplies: np.ndarray, total: int) -> int:
     return total - int(supplies[supplies > 0].sum())
 
 
+def _in_order(invoices: InvoiceColumns, pair_of: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    """`chosen` (invoice indexes, ascending) sorted by pair, due date (none last), ref, index."""
+    import numpy as np
+
+    refs = invoices.refs
+    chosen_refs = [refs[i] for i in chosen.tolist()]
+    # a stable sort: equal refs keep the order of their indexes
+    by_ref = sorted(range(len(chosen_refs)), key=chosen_refs.__getitem__)
+    ref_rank = np.empty(len(chosen_refs), dtype=np.int64)
+    ref_rank[by_ref] = np.arange(len(chosen_refs), dtype=np.int64)
+    due = np.minimum(invoices.due[chosen], NO_DUE_ORDINAL)
+    return chosen[np.lexsort((ref_rank, due, pair_of[chosen]))]
+
+
 def _allocate(
-    obligations: Sequence[Obligation],
+    invoices: InvoiceColumns,
     graph: _Graph,
     per_pair: np.ndarray,
     room: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Spread each pair's amount over its obligations, oldest due first, then ref.
+    """Spread each pair's amount over its invoices, oldest due first, then ref.
 
-    `room` is what each obligation can still take (default: its amount).
+    `room` is what each invoice can still take (default: its amount). Each
+    invoice in turn takes what is left of its pair's amount, up to its room.
     """
-    amounts = np.fromiter((o.amount for o in obligations), dtype=np.int64, count=len(obligations))
-    room = amounts if room is None else room
+    import numpy as np
+
+    room = invoices.amount if room is None else room
+    pair_of = graph.pair_of
     capacity = np.zeros(len(graph.pair_capacity), dtype=np.int64)
-    np.add.at(capacity, graph.pair_of, room)
-    result = np.zeros(len(obligations), dtype=np.int64)
+    np.add.at(capacity, pair_of, room)
+    result = np.zeros(len(invoices), dtype=np.int64)
     full = (per_pair == capacity) & (per_pair > 0)
-    take_all = full[graph.pair_of]
+    take_all = full[pair_of]
     result[take_all] = room[take_all]
-    partial_pairs = np.flatnonzero((per_pair > 0) & ~full)
-    if len(partial_pairs):
-        wanted = np.isin(graph.pair_of, partial_pairs)
-        members = np.flatnonzero(wanted)
-        order = sorted(
-            members.tolist(),
-            key=lambda i: (
-                int(graph.pair_of[i]),
-                obligations[i].due or NO_DUE,
-                obligations[i].ref,
-                i,
-            ),
-        )
-        left = {int(p): int(per_pair[p]) for p in partial_pairs}
-        for i in order:
-            pair = int(graph.pair_of[i])
-            take = min(left[pair], int(room[i]))
-            result[i] = take
-            left[pair] -= take
+    partial = (per_pair > 0) & ~full
+    chosen = np.flatnonzero(partial[pair_of])
+    if len(chosen):
+        order = _in_order(invoices, pair_of, chosen)
+        pairs, rooms = pair_of[order], room[order]
+        before = np.cumsum(rooms) - rooms  # room of the invoices before, over all pairs
+        starts = np.flatnonzero(np.concatenate([[True], pairs[1:] != pairs[:-1]]))
+        sizes = np.diff(np.concatenate([starts, [len(pairs)]]))
+        before_in_pair = before - np.repeat(before[starts], sizes)
+        result[order] = np.clip(per_pair[pairs] - before_in_pair, 0, rooms)
     return result
 
 
-def solve_setoff(obligations: Sequence[Obligation]) -> Clearing:
-    """The optimal set-off of `obligations`, allocated to each of them."""
-    graph = _graph(obligations)
-    return _setoff_of_graph(obligations, graph)
+def solve_columns(invoices: InvoiceColumns) -> Setoff:
+    """The optimal set-off of `invoices`, allocated to each of them."""
+    import numpy as np
 
-
-def _setoff_of_graph(obligations: Sequence[Obligation], graph: _Graph) -> Clearing:
+    graph = _graph(invoices)
     remaining = _min_cost_flow(
         graph.pair_tail,
         graph.pair_head,
@@ -232,13 +362,24 @@ def _setoff_of_graph(obligations: Sequence[Obligation], graph: _Graph) -> Cleari
         np.ones(len(graph.pair_capacity), dtype=np.int64),
         graph.supplies,
     )
-    cleared = _allocate(obligations, graph, graph.pair_capacity - remaining)
+    cleared = _allocate(invoices, graph, graph.pair_capacity - remaining)
     total = int(graph.pair_capacity.sum())
+    return Setoff(
+        invoices,
+        cleared,
+        np.zeros(len(invoices), dtype=np.int64),
+        upper_bound(graph.supplies, total),
+    )
+
+
+def solve_setoff(obligations: Sequence[Obligation]) -> Clearing:
+    """The optimal set-off of `obligations`, allocated to each of them."""
+    result = solve_columns(InvoiceColumns.of(obligations))
     return Clearing(
         tuple(obligations),
-        tuple(cleared.tolist()),
+        tuple(result.cleared.tolist()),
         (0,) * len(obligations),
-        upper_bound(graph.supplies, total),
+        result.upper_bound,
     )
 
 
@@ -255,14 +396,17 @@ def solve_with_credit(
     the currency. Among the solutions that discharge the most, the one paying
     the least in the currency is chosen, so set-off comes first.
     """
-    graph = _graph(obligations)
-    nodes = len(graph.names)
-    total = int(graph.pair_capacity.sum())
+    import numpy as np
+
+    invoices = InvoiceColumns.of(obligations)
+    nodes = len(invoices.names)
     if nodes == 0:
-        return _setoff_of_graph(obligations, graph)
+        return solve_setoff(obligations)
+    graph = _graph(invoices)
+    total = int(graph.pair_capacity.sum())
     hub = nodes
-    pay = np.array([min(can_pay.get(n, 0), total) for n in graph.names], dtype=np.int64)
-    receive = np.array([min(can_receive.get(n, 0), total) for n in graph.names], dtype=np.int64)
+    pay = np.array([min(can_pay.get(n, 0), total) for n in invoices.names], dtype=np.int64)
+    receive = np.array([min(can_receive.get(n, 0), total) for n in invoices.names], dtype=np.int64)
     ids = np.arange(nodes, dtype=np.int64)
     pairs = len(graph.pair_capacity)
     flows = _min_cost_flow(
@@ -285,9 +429,8 @@ def solve_with_credit(
         -change,
     )
     setoff = discharged - payments
-    cleared = _allocate(obligations, graph, setoff)
-    amounts = np.fromiter((o.amount for o in obligations), dtype=np.int64, count=len(obligations))
-    paid = _allocate(obligations, graph, payments, amounts - cleared)
+    cleared = _allocate(invoices, graph, setoff)
+    paid = _allocate(invoices, graph, payments, invoices.amount - cleared)
     return Clearing(
         tuple(obligations),
         tuple(cleared.tolist()),
@@ -486,3 +629,176 @@ def read_invoice_csv(
                 continue
         obligations.append(Obligation(ref, debtor, creditor, amount, due))
     return obligations, problems
+
+
+def _header_columns(header: Sequence[str] | None) -> list[str] | None:
+    """The header's column names, or None when the header is wrong."""
+    columns = [c.strip().lower() for c in header] if header else []
+    unknown = [c for c in columns if c not in CSV_COLUMNS]
+    missing = [c for c in CSV_REQUIRED if c not in columns]
+    if header is None or unknown or missing or len(set(columns)) != len(columns):
+        return None
+    return columns
+
+
+def read_invoice_text(
+    text: str, filename: str, decimals: int
+) -> tuple[InvoiceColumns | None, list[Problem]]:
+    """`read_invoice_csv` on a whole file's text, as columns.
+
+    A fast path reads plain files (no quotes, no row in error) with a few
+    operations over whole columns; anything else goes through
+    `read_invoice_csv`, row by row, which finds every row in error. Both
+    give the same invoices.
+    """
+    columns = _read_plain(text, decimals)
+    if columns is not None:
+        return columns, []
+    import io
+
+    obligations, problems = read_invoice_csv(io.StringIO(text, newline=""), filename, decimals)
+    if problems:
+        return None, problems
+    return InvoiceColumns.of(obligations), []
+
+
+def _read_plain(text: str, decimals: int) -> InvoiceColumns | None:
+    """The invoices of a CSV text without quotes and without errors, else None."""
+    import numpy as np
+
+    if '"' in text or "\0" in text or not 0 <= decimals <= 15:
+        return None
+    if "\r" in text:
+        if text.count("\r") != text.count("\r\n"):
+            return None
+        text = text.replace("\r\n", "\n")
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    header = _header_columns(lines[0].split(",")) if lines else None
+    if header is None:
+        return None
+    width = len(header)
+    body = lines[1:]
+    numbers = np.arange(2, len(body) + 2, dtype=np.int64)  # line numbers
+    commas = np.fromiter(map(str.count, body, repeat(",")), dtype=np.int64, count=len(body))
+    whole = commas == width - 1
+    if not whole.all():
+        if any(body[i].strip() for i in np.flatnonzero(~whole).tolist()):
+            return None  # a row of the wrong width: reported row by row
+        body = list(compress(body, whole.tolist()))  # blank lines are skipped
+        numbers = numbers[whole]
+    count = len(body)
+    fields = ",".join(body).split(",") if count else []
+    at = {name: header.index(name) for name in header}
+
+    def column(name: str) -> list[str]:
+        return list(map(str.strip, fields[at[name] :: width]))
+
+    debtors, creditors = column("debtor"), column("creditor")
+    parties = dict.fromkeys(debtors)
+    parties.update(dict.fromkeys(creditors))
+    if "" in parties:
+        return None
+    names = sorted(parties)
+    index = {name: i for i, name in enumerate(names)}
+    debtor = np.fromiter(map(index.__getitem__, debtors), dtype=np.int64, count=count)
+    creditor = np.fromiter(map(index.__getitem__, creditors), dtype=np.int64, count=count)
+    del debtors, creditors, parties
+    if (debtor == creditor).any():
+        return None
+    amount = _plain_amounts(fields[at["amount"] :: width], decimals)
+    if amount is None:
+        return None
+    if "ref" in at:
+        refs = column("ref")
+        if "" in refs:
+            for i in [i for i, ref in enumerate(refs) if not ref]:
+                refs[i] = f"L{numbers[i]}"
+    else:
+        refs = [f"L{line}" for line in numbers.tolist()]
+    if len(set(refs)) != count:
+        return None
+    due = np.full(count, WITHOUT_DUE, dtype=np.int64)
+    if "due" in at:
+        texts = column("due")
+        ordinals: dict[str, int] = {}
+        for value in dict.fromkeys(texts):
+            try:
+                ordinals[value] = (
+                    datetime.date.fromisoformat(value).toordinal() if value else WITHOUT_DUE
+                )
+            except ValueError:
+                return None
+        due = np.fromiter(map(ordinals.__getitem__, texts), dtype=np.int64, count=count)
+    return InvoiceColumns(refs, names, debtor, creditor, amount, due)
+
+
+def _plain_amounts(texts: list[str], decimals: int) -> np.ndarray | None:
+    """`parse_minor` of every text as int64, or None if one is not a positive amount.
+
+    Texts of digits with at most `decimals` decimals after a point are read
+    over the whole column at once, the others one by one with `parse_minor`.
+    """
+    import numpy as np
+
+    count = len(texts)
+    if count == 0:
+        return np.zeros(0, dtype=np.int64)
+    chars = np.array(texts)
+    width = chars.dtype.itemsize // 4
+    codes = chars.view(np.uint32).reshape(count, width)  # code points, 0 after the end
+    length = np.count_nonzero(codes, axis=1)
+    is_digit = (codes >= 48) & (codes <= 57)
+    is_point = codes == 46
+    points = np.count_nonzero(is_point, axis=1)
+    point_at = np.where(points > 0, np.argmax(is_point, axis=1), length)
+    fraction = np.where(points > 0, length - point_at - 1, 0)
+    plain = (
+        (np.count_nonzero(is_digit, axis=1) + points == length)
+        & (points <= 1)
+        & (point_at >= 1)
+        & ((points == 0) | (fraction >= 1))
+        & (fraction <= decimals)
+        & (point_at + decimals <= 18)  # fits in int64
+    )
+    powers = 10 ** np.arange(19, dtype=np.int64)
+    value = np.zeros(count, dtype=np.int64)
+    for j in range(width):
+        exponent = np.where(j < point_at, point_at - 1 - j + decimals, decimals - (j - point_at))
+        digit = codes[:, j].astype(np.int64) - 48
+        use = is_digit[:, j] & plain
+        value += np.where(use, digit * powers[np.clip(exponent, 0, 18)], 0)
+    plain &= value > 0
+    for i in np.flatnonzero(~plain).tolist():
+        parsed, _ = parse_minor(texts[i], decimals)
+        if parsed is None or parsed >= 2**63:
+            return None
+        value[i] = parsed
+    return value
+
+
+def minor_texts(values: np.ndarray, decimals: int) -> list[str]:
+    """`minor_to_text` of every value of an int64 array."""
+    import numpy as np
+
+    if decimals == 0:
+        return list(map(str, values.tolist()))
+    scale = 10**decimals
+    if len(values) == 0 or int(values.min()) >= 0:
+        pattern = f"%d.%0{decimals}d"
+        return list(
+            map(
+                pattern.__mod__,
+                zip((values // scale).tolist(), (values % scale).tolist(), strict=True),
+            )
+        )
+    size = np.abs(values)
+    pattern = f"%s%d.%0{decimals}d"
+    signs = np.where(values < 0, "-", "").tolist()
+    return list(
+        map(
+            pattern.__mod__,
+            zip(signs, (size // scale).tolist(), (size % scale).tolist(), strict=True),
+        )
+    )

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import sys
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
+from itertools import repeat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -13,12 +17,17 @@ from rich.table import Table
 from coopledger import gitrepo, store
 from coopledger.checks import balance_at
 from coopledger.clearing import (
+    WITHOUT_DUE,
     Clearing,
+    InvoiceColumns,
     Obligation,
+    Setoff,
     minor_formatter,
+    minor_texts,
+    minor_to_text,
     percent,
-    read_invoice_csv,
-    report_values_head,
+    read_invoice_text,
+    solve_columns,
     solve_setoff,
     solve_with_credit,
 )
@@ -43,6 +52,9 @@ from coopledger.invoices import (
 from coopledger.limits import ceiling_at, floor_at
 from coopledger.money import format_amount
 from coopledger.problems import CoopError
+
+if TYPE_CHECKING:  # numpy is imported when clearing, not with the command line
+    import numpy as np
 
 
 def _usable(coop: store.Cooperative) -> None:
@@ -251,103 +263,204 @@ def _solve(
     return solve_setoff(obligations)
 
 
-def report_json(clearing: Clearing, decimals: int) -> str:
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+_CHUNK = 100_000  # invoices per piece of output
+_MEMBER_KEYS = (
+    "owed_by",
+    "owed_to",
+    "net_position",
+    "as_debtor",
+    "as_creditor",
+    "paid",
+    "received",
+)
+
+
+def _texts_like(
+    values: np.ndarray, amounts: np.ndarray, amount_texts: np.ndarray, decimals: int
+) -> Iterable[str]:
+    """The texts of `values`, reusing those of `amounts` where equal (most invoices)."""
+    import numpy as np
+
+    zero = minor_to_text(0, decimals)
+    if not values.any():
+        return repeat(zero, len(values))
+    texts = np.where(values == amounts, amount_texts, zero)
+    other = np.flatnonzero((values != amounts) & (values != 0))
+    if len(other):
+        texts[other] = np.array(minor_texts(values[other], decimals), dtype=object)
+    return texts
+
+
+def _invoice_pieces(result: Setoff, decimals: int, line: str, json_values: bool) -> Iterator[str]:
+    """The invoice lines `line % (ref, debtor, creditor, [due], amount, cleared,
+    [paid], remaining)`, joined by ",\\n" (JSON) or "\\n", a chunk at a time."""
+    import numpy as np
+
+    invoices = result.invoices
+    quote = json.encoder.encode_basestring if json_values else str  # as json.dumps does, in C
+    names = np.array([quote(name) for name in invoices.names], dtype=object)
+    due_values, due_of = np.unique(invoices.due, return_inverse=True)
+    dues = np.array(
+        [
+            "null" if d == WITHOUT_DUE else _json(datetime.date.fromordinal(d).isoformat())
+            for d in due_values.tolist()
+        ],
+        dtype=object,
+    )
+    separator = ",\n" if json_values else "\n"
+    for start in range(0, len(invoices), _CHUNK):
+        part = slice(start, start + _CHUNK)
+        amount, cleared, paid = invoices.amount[part], result.cleared[part], result.paid[part]
+        amount_texts = np.array(minor_texts(amount, decimals), dtype=object)
+        columns: list[Iterable[str]] = [
+            map(quote, invoices.refs[part]),
+            names[invoices.debtor[part]],
+            names[invoices.creditor[part]],
+        ]
+        if json_values:
+            columns.append(dues[due_of[part]])
+        columns += [amount_texts, _texts_like(cleared, amount, amount_texts, decimals)]
+        if json_values or result.with_credit:
+            columns.append(_texts_like(paid, amount, amount_texts, decimals))
+        columns.append(_texts_like(amount - cleared - paid, amount, amount_texts, decimals))
+        yield (separator if start else "") + separator.join(
+            map(line.__mod__, zip(*columns, strict=True))
+        )
+
+
+def write_report_json(result: Setoff, decimals: int, write: Callable[[str], object]) -> None:
     """The report as JSON: one member and one invoice per line, same input same bytes.
 
-    The values are those of `clearing.report_values`; the invoice lines are
-    written directly, as a million of them must print in about a second.
+    The values are those of `clearing.report_values`, written a chunk of
+    invoices at a time (a million invoices make 160 MB of JSON).
     """
-    values = report_values_head(clearing, decimals)
-    dump = lambda value: json.dumps(value, ensure_ascii=False)  # noqa: E731
-    money = minor_formatter(decimals)
-    quote = json.encoder.encode_basestring  # what json.dumps does to a str, in C
-    names = {name: quote(name) for name in {o.debtor for o in clearing.obligations}}
-    names.update({name: quote(name) for name in {o.creditor for o in clearing.obligations}})
-    invoice_lines = [
-        f'    {{"ref": {quote(o.ref)}, "debtor": {names[o.debtor]}, '
-        f'"creditor": {names[o.creditor]}, '
-        f'"due": {dump(o.due.isoformat()) if o.due else "null"}, '
-        f'"amount": "{money(o.amount)}", "cleared": "{money(cleared)}", '
-        f'"paid": "{money(paid)}", "remaining": "{money(o.amount - cleared - paid)}"}}'
-        for o, cleared, paid in zip(
-            clearing.obligations, clearing.cleared, clearing.paid, strict=True
+    text = minor_formatter(decimals)
+    head = {
+        "solver": result.solver,
+        "with_credit": result.with_credit,
+        "total_before": text(result.total_before),
+        "cleared": text(result.total_cleared),
+        "paid": text(result.total_paid),
+        "total_after": text(result.total_after),
+        "percent_cleared": percent(result.total_cleared, result.total_before),
+        "percent_discharged": percent(
+            result.total_cleared + result.total_paid, result.total_before
+        ),
+        "upper_bound": text(result.upper_bound),
+    }
+    pieces = ["{\n"] + [f"  {_json(key)}: {_json(value)},\n" for key, value in head.items()]
+    pieces.append('  "members": {\n')
+    if result.invoices.names:
+        totals = result.member_totals()
+        member_line = "    %s: {" + ", ".join(f'"{key}": "%s"' for key in _MEMBER_KEYS) + "}"
+        columns = [minor_texts(totals[key], decimals) for key in _MEMBER_KEYS]
+        quoted = map(json.encoder.encode_basestring, result.invoices.names)
+        pieces.append(
+            ",\n".join(map(member_line.__mod__, zip(quoted, *columns, strict=True))) + "\n"
         )
-    ]
-    members = values.pop("members")
-    assert isinstance(members, dict)
-    lines = ["{"]
-    lines += [f"  {dump(key)}: {dump(value)}," for key, value in values.items()]
-    lines.append('  "members": {')
-    lines.append(",\n".join(f"    {dump(key)}: {dump(row)}" for key, row in members.items()))
-    lines.append("  },")
-    lines.append('  "invoices": [')
-    lines.append(",\n".join(invoice_lines))
-    lines.append("  ]")
-    lines.append("}")
-    return "\n".join(line for line in lines if line) + "\n"
+    pieces.append("  },\n")
+    pieces.append('  "invoices": [\n')
+    write("".join(pieces))
+    line = (
+        '    {"ref": %s, "debtor": %s, "creditor": %s, "due": %s, '
+        + ", ".join(f'"{key}": "%s"' for key in ("amount", "cleared", "paid", "remaining"))
+        + "}"
+    )
+    for piece in _invoice_pieces(result, decimals, line, json_values=True):
+        write(piece)
+    write("\n  ]\n}\n" if len(result.invoices) else "  ]\n}\n")
 
 
-def report_text(clearing: Clearing, decimals: int, currency: str) -> str:
+def write_report_text(
+    result: Setoff, decimals: int, currency: str, write: Callable[[str], object]
+) -> None:
     """The report for people: totals, the member table, then every invoice."""
     text = minor_formatter(decimals)
-    before = clearing.total_before
+    before = result.total_before
     lines = [
-        f"Clearing of {len(clearing.obligations)} open invoice(s), {currency}, "
-        f"solved by {clearing.solver}",
+        f"Clearing of {len(result.invoices)} open invoice(s), {currency}, "
+        f"solved by {result.solver}",
         f"  open before   {text(before):>16}",
-        f"  set off       {text(clearing.total_cleared):>16}  "
-        f"({percent(clearing.total_cleared, before)} %)",
+        f"  set off       {text(result.total_cleared):>16}  "
+        f"({percent(result.total_cleared, before)} %)",
     ]
-    if clearing.with_credit:
+    if result.with_credit:
         lines.append(
-            f"  paid in {currency:<5} {text(clearing.total_paid):>16}  "
-            f"({percent(clearing.total_paid, before)} %)"
+            f"  paid in {currency:<5} {text(result.total_paid):>16}  "
+            f"({percent(result.total_paid, before)} %)"
         )
     lines += [
-        f"  open after    {text(clearing.total_after):>16}",
-        f"  upper bound   {text(clearing.upper_bound):>16}  "
+        f"  open after    {text(result.total_after):>16}",
+        f"  upper bound   {text(result.upper_bound):>16}  "
         "(open before minus the sum of net debts: no set-off can clear more)",
         "",
         "Members: each cancels as much of what it owes as of what it is owed.",
         f"  {'member':<20} {'owed by':>14} {'owed to':>14} {'net position':>14} "
         f"{'cleared as debtor':>18} {'cleared as creditor':>20}"
-        + (f" {'paid':>12} {'received':>12}" if clearing.with_credit else ""),
+        + (f" {'paid':>12} {'received':>12}" if result.with_credit else ""),
     ]
-    for row in clearing.members():
-        line = (
-            f"  {row.member:<20} {text(row.owed_by):>14} {text(row.owed_to):>14} "
-            f"{text(row.net_position):>14} {text(row.as_debtor):>18} {text(row.as_creditor):>20}"
+    if result.invoices.names:
+        totals = result.member_totals()
+        keys = _MEMBER_KEYS if result.with_credit else _MEMBER_KEYS[:5]
+        member_line = "  %-20s %14s %14s %14s %18s %20s" + (
+            " %12s %12s" if result.with_credit else ""
         )
-        if clearing.with_credit:
-            line += f" {text(row.paid):>12} {text(row.received):>12}"
-        lines.append(line)
+        columns = [minor_texts(totals[key], decimals) for key in keys]
+        lines.append(
+            "\n".join(map(member_line.__mod__, zip(result.invoices.names, *columns, strict=True)))
+        )
     lines += [
         "",
         "Invoices (each pair's share spread oldest due date first, then by reference):",
         f"  {'ref':<20} {'debtor':<16} {'creditor':<16} {'amount':>12} {'cleared':>12}"
-        + (f" {'paid':>12}" if clearing.with_credit else "")
+        + (f" {'paid':>12}" if result.with_credit else "")
         + f" {'remaining':>12}",
     ]
-    for o, cleared, paid in zip(clearing.obligations, clearing.cleared, clearing.paid, strict=True):
-        line = (
-            f"  {o.ref:<20} {o.debtor:<16} {o.creditor:<16} {text(o.amount):>12} "
-            f"{text(cleared):>12}"
-        )
-        if clearing.with_credit:
-            line += f" {text(paid):>12}"
-        lines.append(line + f" {text(o.amount - cleared - paid):>12}")
-    return "\n".join(lines) + "\n"
+    write("\n".join(lines) + "\n")
+    line = "  %-20s %-16s %-16s %12s %12s" + (" %12s" if result.with_credit else "") + " %12s"
+    for piece in _invoice_pieces(result, decimals, line, json_values=False):
+        write(piece)
+    if len(result.invoices):
+        write("\n")
 
 
-def _read_csv(path: Path, decimals: int) -> list[Obligation]:
+def report_json(clearing: Clearing | Setoff, decimals: int) -> str:
+    """`write_report_json` as one string."""
+    pieces: list[str] = []
+    result = clearing.columns() if isinstance(clearing, Clearing) else clearing
+    write_report_json(result, decimals, pieces.append)
+    return "".join(pieces)
+
+
+def report_text(clearing: Clearing | Setoff, decimals: int, currency: str) -> str:
+    """`write_report_text` as one string."""
+    pieces: list[str] = []
+    result = clearing.columns() if isinstance(clearing, Clearing) else clearing
+    write_report_text(result, decimals, currency, pieces.append)
+    return "".join(pieces)
+
+
+def _read_csv(path: Path, decimals: int) -> InvoiceColumns:
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            obligations, problems = read_invoice_csv(handle, str(path), decimals)
+        try:
+            with path.open(encoding="utf-8", newline="") as handle:
+                text = handle.read()
+        except UnicodeDecodeError:
+            # read line by line, as the CSV reader would, for the same error
+            with path.open(encoding="utf-8", newline="") as handle:
+                for _ in handle:
+                    pass
+            raise
     except (OSError, UnicodeDecodeError) as error:
         raise CoopError("file-unreadable", file=str(path), detail=str(error)) from None
-    if problems:
+    invoices, problems = read_invoice_text(text, str(path), decimals)
+    if invoices is None:
         raise CoopError("csv-errors", file=str(path), problems=tuple(problems))
-    return obligations
+    return invoices
 
 
 @app.command()
@@ -375,11 +488,12 @@ def clear(
             raise CoopError("credit-needs-journal")
         if apply:
             raise CoopError("apply-needs-journal")
-        obligations = _read_csv(invoices_file, decimals)
-        result = solve_setoff(obligations)
-        sys.stdout.write(
-            report_json(result, decimals) if as_json else report_text(result, decimals, "")
-        )
+        columns = _read_csv(invoices_file, decimals)
+        setoff = solve_columns(columns)
+        if as_json:
+            write_report_json(setoff, decimals, sys.stdout.write)
+        else:
+            write_report_text(setoff, decimals, "", sys.stdout.write)
         return
     root = cooperative_root()
     if not apply:
