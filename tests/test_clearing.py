@@ -441,3 +441,123 @@ def test_the_commands_of_docs_clearing_md_run_and_print_what_it_shows(
         if shown:
             expected = [re.sub(r"ortools [0-9.]+", SOLVER, line).rstrip() for line in shown]
             assert [line.rstrip() for line in printed.out.splitlines()] == expected, command
+
+
+# ---------------------------------------------------------------- large lists: same results, faster
+
+dues = st.one_of(
+    st.none(),
+    st.sampled_from([datetime.date(2026, 1, 1), datetime.date(2026, 2, 1), datetime.date.max]),
+)
+
+dated_invoice_lists = st.lists(
+    st.tuples(
+        st.sampled_from(MEMBERS[:4]),
+        st.sampled_from(MEMBERS[:4]),
+        st.integers(1, 500),
+        st.sampled_from(["x", "y", "z", "w"]),
+        dues,
+    ).filter(lambda t: t[0] != t[1]),
+    max_size=30,
+).map(
+    lambda rows: [
+        Obligation(f"{ref}{i % 3}-{i}", d, c, amount, due)
+        for i, (d, c, amount, ref, due) in enumerate(rows)
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(dated_invoice_lists)
+def test_each_pairs_share_is_taken_oldest_due_first_then_by_ref(
+    obligations: list[Obligation],
+) -> None:
+    result = solve_setoff(obligations)
+
+    share: dict[tuple[str, str], int] = defaultdict(int)
+    for o, cleared in zip(obligations, result.cleared, strict=True):
+        share[o.debtor, o.creditor] += cleared
+    order = sorted(
+        range(len(obligations)),
+        key=lambda i: (obligations[i].due or datetime.date.max, obligations[i].ref, i),
+    )
+    expected = [0] * len(obligations)
+    for i in order:
+        pair = (obligations[i].debtor, obligations[i].creditor)
+        expected[i] = min(share[pair], obligations[i].amount)
+        share[pair] -= expected[i]
+    assert list(result.cleared) == expected
+
+
+csv_cells = {
+    "party": st.sampled_from(["acme", "bolt", " cogs", "dune ", "élan", "acme"]),
+    "amount": st.sampled_from(
+        ["12", "12.5", "0.01", "007.50", "12.500", " 3.20", "+4", "12,5", "1e3", "0", "-2", "1."]
+    ),
+    "ref": st.sampled_from(["", "", "A", "B", "C", "L3", "ref 9"]),
+    "due": st.sampled_from(["", "2026-01-05", "20260105", "2026-1-5", "2025-12-31"]),
+}
+
+
+@st.composite
+def invoice_csv_texts(draw: st.DrawFn) -> str:
+    columns = draw(st.permutations(["debtor", "creditor", "amount", "ref", "due"]))
+    columns = [c for c in columns if c in ("debtor", "creditor", "amount") or draw(st.booleans())]
+    kinds = {"debtor": "party", "creditor": "party"}
+    rows = [",".join(c.upper() if draw(st.booleans()) else c for c in columns)]
+    for _ in range(draw(st.integers(0, 12))):
+        if draw(st.integers(0, 9)) == 0:
+            rows.append(draw(st.sampled_from(["", "  ", "a,b"])))
+            continue
+        rows.append(",".join(draw(csv_cells[kinds.get(c, c)]) for c in columns))
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    return newline.join(rows) + draw(st.sampled_from(["", newline]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(invoice_csv_texts(), st.sampled_from([0, 2, 3]))
+def test_a_whole_csv_file_is_read_as_row_by_row(text: str, decimals: int) -> None:
+    import io
+
+    from coopledger.clearing import InvoiceColumns, read_invoice_csv, read_invoice_text
+
+    obligations, problems = read_invoice_csv(io.StringIO(text, newline=""), "f.csv", decimals)
+    columns, found = read_invoice_text(text, "f.csv", decimals)
+
+    assert found == problems
+    if problems:
+        assert columns is None
+    else:
+        assert columns is not None
+        assert columns.obligations() == obligations
+        same = InvoiceColumns.of(obligations)
+        assert list(columns.names) == list(same.names)
+        assert columns.due.tolist() == same.due.tolist()
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    dated_invoice_lists,
+    st.dictionaries(st.sampled_from(MEMBERS), st.integers(0, 300)),
+    st.sampled_from([0, 2]),
+)
+def test_the_json_report_holds_the_report_values(
+    obligations: list[Obligation], can_pay: dict[str, int], decimals: int
+) -> None:
+    from coopledger.clearing import report_values
+    from coopledger.cli.clearing_commands import report_json, report_text
+
+    for result in (solve_setoff(obligations), solve_with_credit(obligations, can_pay, can_pay)):
+        assert json.loads(report_json(result, decimals)) == report_values(result, decimals)
+        lines = report_text(result, decimals, "SEL").splitlines()
+        assert len(lines) == 11 + len(result.members()) + len(obligations) + result.with_credit
+
+
+def test_the_command_line_imports_no_solver_until_it_clears() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, coopledger.cli; print(sorted({'numpy', 'ortools'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+
+    assert done.stdout.strip() == "[]"
