@@ -135,6 +135,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "another coopledger command is writing to this cooperative",
         "wait for it to finish and try again",
     ),
+    "init-no-author": (
+        "no one to sign the first commit: no treasurer given and git has no identity here",
+        "pass --treasurer ID --email ADDR (the first treasurer signs it)",
+    ),
+    "repository-has-history": (
+        "{path} is a git repository that already has commits",
+        "start the cooperative in an empty folder or a new repository",
+    ),
+    "file-not-included": (
+        "this journal file is not read: journal/main.beancount only reads files "
+        "in folders under journal/, such as journal/2026/11/",
+        "move its entries to journal/YYYY/MM/<member>.beancount",
+    ),
     "no-author": (
         "no one to sign the commit: no --as member, no git identity of a member, "
         "and no treasurer in members.yaml",

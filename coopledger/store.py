@@ -132,6 +132,10 @@ def load(root: Path) -> Cooperative:
             continue  # members.yaml could not be read; its problems are listed
         problems.append(Problem("beancount", file, line, {"message": error.message}))
     problems.extend(ledger_problems)
+    read = {os.path.normpath(name) for name in options.get("include", [])}
+    for path in journal_files(root):
+        if os.path.normpath(str(path)) not in read:
+            problems.append(Problem("file-not-included", str(path.relative_to(root)), None, {}))
     problems.sort(key=Problem.sort_key)
     return Cooperative(root, rules, roster, entries, problems, history, options)
 

@@ -219,3 +219,16 @@ def test_check_outside_a_cooperative(coop: Coop) -> None:
 
     assert result.code == 1
     assert "is not a coopledger cooperative" in result.err
+
+
+def test_a_journal_file_outside_the_include_pattern_is_reported(coop: Coop) -> None:
+    coop.write(
+        "journal/trades.beancount",
+        '2026-11-20 * "pain"\n  Assets:Members:Alice  -5.00 SEL\n  Assets:Members:Bob  5.00 SEL\n',
+    )
+
+    result = coop.run("check")
+
+    assert result.code == 1
+    assert "journal/trades.beancount: error: this journal file is not read" in result.out
+    assert "move its entries to journal/YYYY/MM/<member>.beancount" in result.out

@@ -87,7 +87,7 @@ def test_init_refuses_a_git_repository_that_already_has_history(new: Coop) -> No
     result = new.run("init", str(new.root), *TREASURER)
 
     assert result.code == 1
-    assert "already" in result.err
+    assert "already has commits" in result.err
     assert not (new.root / "rules.yaml").exists()
     assert len(new.log()) == 1
 
@@ -96,7 +96,8 @@ def test_init_without_treasurer_nor_git_identity_is_refused(new: Coop) -> None:
     result = new.run("init", str(new.root))
 
     assert result.code == 1
-    assert "no one to sign the commit" in result.err
+    assert "no one to sign the first commit" in result.err
+    assert "--treasurer ID --email ADDR" in result.err
     assert not new.root.exists()
 
 

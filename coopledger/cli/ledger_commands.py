@@ -94,14 +94,14 @@ def init(
         if (root / ".git").exists():
             repo_email = gitrepo.configured_email(gitrepo.open_repo(root))
         if repo_email is None:
-            raise CoopError("no-author")
+            raise CoopError("init-no-author")
         author = (title, repo_email)
     if kind not in ("person", "business"):
         raise CoopError("bad-kind", kind=kind, kinds="person, business")
     files = cooperative_files(title, currency, currency_name or currency, today, first)
     repo = gitrepo.init_repo(root)
     if gitrepo.has_commits(repo):
-        raise CoopError("already-a-cooperative", path=str(root), file=".git")
+        raise CoopError("repository-has-history", path=str(root))
     store.apply(root, store.Change(files, f"init: {title}", author))
     out.print(f"Created the cooperative {title} in {root}", markup=False)
     for written in write_ci(root, ci, author, force=False) if ci else []:
