@@ -33,13 +33,12 @@ from coopledger.clearing import (
 )
 from coopledger.cli.common import (
     app,
-    author_for,
     cooperative_root,
     out,
     parse_day,
-    prepare_write,
     print_json,
     print_problems,
+    writing,
 )
 from coopledger.invoices import (
     Invoice,
@@ -78,10 +77,8 @@ def invoice(
     root = cooperative_root()
     day = parse_day(date)
     due_day = parse_day(due) if due else None
-    with store.locked(root):
-        prepare_write(root)
-        coop = store.load(root)
-        author = author_for(root, coop, as_member)
+    with writing(root, as_member) as session:
+        coop, author = session.coop, session.author
         change, recorded = plan_invoice(
             coop,
             debtor=debtor,
@@ -191,10 +188,8 @@ def settle(
     """Pay (part of) invoice REF in the currency: the debtor pays the creditor."""
     root = cooperative_root()
     day = parse_day(date)
-    with store.locked(root):
-        prepare_write(root)
-        coop = store.load(root)
-        author = author_for(root, coop, as_member)
+    with writing(root, as_member) as session:
+        coop, author = session.coop, session.author
         change, settled, value = plan_settle(
             coop, ref=ref, amount=amount, day=day, memo=memo, author=author
         )
@@ -509,10 +504,8 @@ def clear(
             + "\nNothing was written (a dry run): add --apply to write and commit it.\n"
         )
         return
-    with store.locked(root):
-        prepare_write(root)
-        coop = store.load(root)
-        author = author_for(root, coop, as_member)
+    with writing(root, as_member) as session:
+        coop, author = session.coop, session.author
         obligations, found, places = _journal_obligations(coop, date)
         result = _solve(obligations, coop, with_credit, date)
         planned = plan_clearing(coop, result, found, day=parse_day(date), author=author)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import functools
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +74,29 @@ def author_for(root: Path, coop: store.Cooperative, as_member: str | None) -> gi
     rules, roster = usable(coop)
     email = gitrepo.configured_email(gitrepo.open_repo(root))
     return choose_author(roster, as_member, email, rules.role("treasurer"))
+
+
+@dataclass
+class Writing:
+    """A write in progress: the cooperative loaded under the write lock."""
+
+    root: Path
+    coop: store.Cooperative
+    as_member: str | None
+
+    @functools.cached_property
+    def author(self) -> gitrepo.Identity:
+        """The member who signs the commit (see `changes.choose_author`)."""
+        return author_for(self.root, self.coop, self.as_member)
+
+
+@contextlib.contextmanager
+def writing(root: Path, as_member: str | None, *, dry_run: bool = False) -> Iterator[Writing]:
+    """Lock the cooperative, refuse an unsafe git state (unless `dry_run`), load it."""
+    with store.locked(root):
+        if not dry_run:
+            prepare_write(root)
+        yield Writing(root, store.load(root), as_member)
 
 
 def prepare_write(root: Path) -> None:

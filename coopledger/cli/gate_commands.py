@@ -15,8 +15,8 @@ from coopledger.cli.common import (
     cooperative_root,
     out,
     parse_day,
-    prepare_write,
     print_problems,
+    writing,
 )
 from coopledger.corrections import plan_close, plan_reverse
 from coopledger.gate import Policy, check_commits, closed_months_from_paths, is_gated
@@ -81,10 +81,8 @@ def close(
 ) -> None:
     """Close a month (treasurer): record every balance and a fingerprint of its entries."""
     root = cooperative_root()
-    with store.locked(root):
-        prepare_write(root)
-        coop = store.load(root)
-        author = author_for(root, coop, as_member)
+    with writing(root, as_member) as session:
+        coop, author = session.coop, session.author
         change, count = plan_close(coop, month, author, datetime.date.today())
         sha = store.apply(root, change)
     path = next(iter(change.files))
@@ -104,10 +102,8 @@ def reverse(
     """Record the exact counter-entry of a trade, linked to it by `reverses:`."""
     root = cooperative_root()
     day = parse_day(date)
-    with store.locked(root):
-        prepare_write(root)
-        coop = store.load(root)
-        author = author_for(root, coop, as_member)
+    with writing(root, as_member) as session:
+        coop, author = session.coop, session.author
         change, recorded = plan_reverse(coop, trade_id, day=day, memo=memo, author=author)
         sha = store.apply(root, change)
     assert coop.rules is not None

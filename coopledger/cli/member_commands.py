@@ -12,13 +12,12 @@ from coopledger.balances import balance_rows
 from coopledger.changes import known_member, plan_member_add, plan_member_status, usable
 from coopledger.cli.common import (
     app,
-    author_for,
     cooperative_root,
     out,
     parse_day,
-    prepare_write,
     print_json,
     print_problems,
+    writing,
 )
 from coopledger.members import Member
 from coopledger.money import format_amount, parse_limit
@@ -47,9 +46,8 @@ def add(
 ) -> None:
     """Add a member and commit members.yaml."""
     root = cooperative_root()
-    with store.locked(root):
-        prepare_write(root)
-        coop = store.load(root)
+    with writing(root, as_member) as session:
+        coop = session.coop
         rules, _ = usable(coop)
         member = Member(
             id=member_id,
@@ -62,7 +60,7 @@ def add(
             ceiling=_limit(ceiling, rules.decimals),
         )
         try:
-            author = author_for(root, coop, as_member)
+            author = session.author
         except CoopError as error:
             if error.code != "no-author" or "treasurer" not in member.roles or not member.emails:
                 raise
@@ -157,10 +155,8 @@ def show(member_id: str = typer.Argument(..., metavar="ID")) -> None:
 
 def _status_command(member_id: str, status: str, date: str | None, as_member: str | None) -> None:
     root = cooperative_root()
-    with store.locked(root):
-        prepare_write(root)
-        coop = store.load(root)
-        author = author_for(root, coop, as_member)
+    with writing(root, as_member) as session:
+        coop, author = session.coop, session.author
         day = parse_day(date)
         change = plan_member_status(coop, member_id, status, day, author)
         sha = store.apply(root, change)

@@ -17,14 +17,13 @@ from coopledger.balances import balance_rows
 from coopledger.changes import known_member
 from coopledger.cli.common import (
     app,
-    author_for,
     cooperative_root,
     err,
     out,
     parse_day,
-    prepare_write,
     print_json,
     print_problems,
+    writing,
 )
 from coopledger.cli.render_report import (
     report_csv,
@@ -162,11 +161,9 @@ def import_command(
     except (FileNotFoundError, IsADirectoryError):
         raise CoopError("file-not-found", path=str(file)) from None
     text = csvio.decode(raw, str(file))
-    with store.locked(root):
-        if not dry_run:
-            prepare_write(root)
-        coop = store.load(root)
-        author = DRY_RUN_AUTHOR if dry_run else author_for(root, coop, as_member)
+    with writing(root, as_member, dry_run=dry_run) as session:
+        coop = session.coop
+        author = DRY_RUN_AUTHOR if dry_run else session.author
         plan = csvio.plan_import(coop, text, str(file), author)
         sha = None if dry_run else store.apply(root, plan.change)
     assert coop.rules is not None

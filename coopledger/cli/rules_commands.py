@@ -11,12 +11,11 @@ from coopledger import store
 from coopledger.changes import known_member, plan_member_limit, usable
 from coopledger.cli.common import (
     app,
-    author_for,
     cooperative_root,
     out,
     parse_day,
-    prepare_write,
     print_problems,
+    writing,
 )
 from coopledger.cli.member_commands import member_app
 from coopledger.fees import Period, format_rule_entry, plan_apply_rules
@@ -38,11 +37,8 @@ def apply_rules(
     root = cooperative_root()
     month = Period.parse(period)
     sha = None
-    with store.locked(root):
-        if not dry_run:
-            prepare_write(root)
-        coop = store.load(root)
-        author = author_for(root, coop, as_member)
+    with writing(root, as_member, dry_run=dry_run) as session:
+        coop, author = session.coop, session.author
         run = plan_apply_rules(coop, month, author, datetime.date.today())
         if run.change is not None and not dry_run:
             sha = store.apply(root, run.change)
@@ -95,10 +91,8 @@ def limit(
     """Change a member's floor and/or ceiling from a date; earlier limits are kept."""
     root = cooperative_root()
     day = parse_day(from_date)
-    with store.locked(root):
-        prepare_write(root)
-        coop = store.load(root)
-        author = author_for(root, coop, as_member)
+    with writing(root, as_member) as session:
+        coop, author = session.coop, session.author
         change = plan_member_limit(
             coop, member_id, floor=floor, ceiling=ceiling, day=day, author=author
         )
