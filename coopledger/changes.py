@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from beancount.core import data
 from beancount.parser import parser
@@ -214,34 +215,14 @@ def plan_trade(
     return _planned(rules, trade, path, new_text, entry, new, author)
 
 
-def plan_trade_fast(
-    state: Snapshot,
-    *,
-    payer: str,
-    payee: str,
-    amount: str,
-    day: datetime.date,
-    memo: str = "",
-    category: str | None = None,
-    author: Identity,
-) -> PlannedTrade:
-    """The same trade checked incrementally against a valid snapshot.
-
-    Raises `snapshot.NeedsFullCheck` when only the full check can decide.
-    """
+def plan_trade_fast(state: Snapshot, *, author: Identity, **asked: Any) -> PlannedTrade:
+    """The same trade (same arguments as `plan_trade`) checked incrementally
+    against a valid snapshot; `snapshot.NeedsFullCheck` when only the full check
+    can decide."""
     rules, roster = state.rules, state.roster
     if any(p.code in UNTRUSTED_CODES or p.code.startswith("yaml") for p in state.problems):
         raise NeedsFullCheck("the files have problems")
-    trade = checked_trade(
-        rules,
-        roster,
-        payer=payer,
-        payee=payee,
-        amount=amount,
-        day=day,
-        memo=memo,
-        category=category,
-    )
+    trade = checked_trade(rules, roster, **asked)
     path, new_text, entry, trade = _trade_entry(rules, roster, state.root, trade)
     new, _ = new_problems(state, entry)
     return _planned(rules, trade, path, new_text, entry, new, author)

@@ -183,7 +183,7 @@ def _plan_trade(
         with contextlib.suppress(snapshot.NeedsFullCheck):
             email = gitrepo.configured_email(gitrepo.open_repo(root))
             author = choose_author(state.roster, as_member, email, state.rules.role("treasurer"))
-            planned = plan_trade_fast(state, **fields, author=author)  # type: ignore[arg-type]
+            planned = plan_trade_fast(state, **fields, author=author)
             return planned, state, state.rules, {m: state.balance(m) for m in members}
     stamps = None if no_cache else snapshot.input_stamps(root)
     coop = store.load(root)
