@@ -266,7 +266,9 @@ def check(
     require_signed: bool = typer.Option(
         False, "--require-signed", help="With --since/--rev: only commits git verifies."
     ),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Read and check everything again."),
+    no_cache: bool = typer.Option(
+        False, "--no-cache", "--full", help="Read and check everything again, without the snapshot."
+    ),
 ) -> None:
     """Validate the whole cooperative; list every problem with file and line.
 
