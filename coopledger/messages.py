@@ -402,7 +402,7 @@ MESSAGES.update(
             "settle at most what is left",
         ),
         "csv-errors": (
-            "{file} has rows in error, so nothing was computed",
+            "this file has rows in error, so nothing was computed",
             "fix the rows listed below",
         ),
         "csv-bad-header": (

@@ -272,7 +272,8 @@ def test_clear_invoices_reports_every_row_in_error_by_line_and_computes_nothing(
 
     assert result.code == 1
     assert result.out == ""
-    assert "has rows in error, so nothing was computed" in result.err
+    assert "this file has rows in error, so nothing was computed" in result.err
+    assert "{file}" not in result.err
     for line, words in [
         (3, "'acme' owes itself"),
         (4, "the amount must be more than zero"),
