@@ -119,7 +119,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "cd into the cooperative, pass --dir, or run 'coopledger init'",
     ),
     "already-a-cooperative": (
-        "{path} already holds a cooperative ({file} exists)",
+        "{path} already holds a cooperative ({existing} exists)",
         "choose an empty folder",
     ),
     "not-a-git-repository": (

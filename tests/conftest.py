@@ -11,6 +11,7 @@ global and system git configuration are hidden from every test.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,8 @@ from pathlib import Path
 import pytest
 
 from coopledger.cli import main
+
+UNFILLED_PLACEHOLDER = re.compile(r"\{[a-z_]+\}")  # a message whose parameter was not given
 
 
 @dataclass
@@ -42,6 +45,8 @@ class Coop:
         self.capsys.readouterr()
         code = main(["--dir", str(self.root), *args])
         captured = self.capsys.readouterr()
+        unfilled = UNFILLED_PLACEHOLDER.search(captured.out + captured.err)
+        assert unfilled is None, f"a message kept its placeholder {unfilled.group()}"
         return Result(code, captured.out, captured.err)
 
     def git(self, *args: str) -> str:

@@ -15,7 +15,9 @@ from coopledger.problems import CoopError
 
 @app.command()
 def demo(
-    directory: Path = typer.Argument(..., help="A new or empty folder for the cooperative."),
+    directory: Path = typer.Argument(
+        ..., metavar="DIR", help="A new or empty folder for the cooperative."
+    ),
     members: int = typer.Option(25, "--members", min=2, help="How many members."),
     months: int = typer.Option(6, "--months", min=1, help="How many months of trades."),
     trades: int = typer.Option(360, "--trades", min=0, help="How many trades in all."),

@@ -51,7 +51,9 @@ from coopledger.store import COOPERATIVE_FILES
 
 @app.command()
 def init(
-    directory: Path = typer.Argument(Path("."), help="Folder for the cooperative."),
+    directory: Path = typer.Argument(
+        Path("."), metavar="[DIR]", help="Folder for the cooperative."
+    ),
     name: str = typer.Option(None, "--name", help="The cooperative's name."),
     currency: str = typer.Option("SEL", "--currency", help="Currency code, e.g. SEL."),
     currency_name: str = typer.Option(None, "--currency-name", help="What people call a unit."),
@@ -68,7 +70,7 @@ def init(
         raise CoopError("bad-ci-platform", value=ci, choices=", ".join(PLATFORMS))
     for file in COOPERATIVE_FILES:
         if (root / file).exists():
-            raise CoopError("already-a-cooperative", path=str(root), file=file)
+            raise CoopError("already-a-cooperative", path=str(root), existing=file)
     if not re.fullmatch(CURRENCY_PATTERN, currency):
         raise CoopError("bad-currency", value=currency)
     today = datetime.date.today()

@@ -150,7 +150,9 @@ def statement_command(
 
 @app.command(name="import")
 def import_command(
-    file: Path = typer.Argument(..., help="CSV file: date,payer,payee,amount,memo[,category]."),
+    file: Path = typer.Argument(
+        ..., metavar="FILE.csv", help="CSV file: date,payer,payee,amount,memo[,category]."
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be recorded."),
     as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
 ) -> None:
