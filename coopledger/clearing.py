@@ -29,11 +29,11 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import compress, repeat
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from coopledger.problems import Problem
 
@@ -734,6 +734,207 @@ def _read_plain(text: str, decimals: int) -> InvoiceColumns | None:
     return InvoiceColumns(refs, names, debtor, creditor, amount, due)
 
 
+class AsciiTexts(Sequence[str]):
+    """A column of ASCII texts kept as one byte matrix (a text per row, 0 after its end).
+
+    Read from a file's bytes, a million references cost one array instead of
+    a million strings; each text is made when it is asked for.
+    """
+
+    def __init__(self, matrix: np.ndarray) -> None:
+        self.matrix = matrix  # uint8, (count, width)
+
+    def __len__(self) -> int:
+        return len(self.matrix)
+
+    def _text(self, row: np.ndarray) -> str:
+        return row.tobytes().rstrip(b"\0").decode("ascii")
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return self._list(self.matrix[index])
+        return self._text(self.matrix[index])
+
+    @staticmethod
+    def _list(matrix: np.ndarray) -> list[str]:
+        width = matrix.shape[1]
+        if width == 0:
+            return [""] * len(matrix)
+        return [b.decode("ascii") for b in matrix.view(f"S{width}").ravel().tolist()]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._list(self.matrix))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+_BLANK = b" \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"  # what str.strip removes, in ASCII
+_MAX_FIELD = 256  # longer fields: the text reader
+
+
+def read_invoice_bytes(data: bytes, decimals: int) -> InvoiceColumns | None:
+    """`read_invoice_text` of a plain ASCII file's bytes, or None for any other file.
+
+    Plain: ASCII, LF line ends, no quote, NUL or blank line, no field that starts
+    or ends with a blank, and no row in error. The fields are found from the
+    positions of the commas and newlines and read column by column with numpy;
+    anything else is for `read_invoice_text` (which finds every row in error).
+    """
+    import numpy as np
+
+    if not data.isascii() or not 0 <= decimals <= 15:
+        return None
+    if b'"' in data or b"\0" in data or b"\r" in data:
+        return None
+    end = data.find(b"\n")
+    if end <= 0:
+        return None
+    header = _header_columns(data[:end].decode("ascii").split(","))
+    if header is None:
+        return None
+    width = len(header)
+    body = data[end + 1 :]
+    if body and not body.endswith(b"\n"):
+        body += b"\n"
+    if not body:
+        empty = np.zeros(0, dtype=np.int64)
+        return InvoiceColumns(AsciiTexts(np.zeros((0, 0), np.uint8)), [], *[empty] * 4)
+    buffer = np.frombuffer(body, dtype=np.uint8)
+    delimiters = np.flatnonzero((buffer == 10) | (buffer == 44))
+    count = len(delimiters) // width
+    if len(delimiters) != count * width or int(np.count_nonzero(buffer == 10)) != count:
+        return None
+    if count and not (buffer[delimiters[width - 1 :: width]] == 10).all():
+        return None  # a row of another width, or a blank line
+    starts = np.concatenate([[0], delimiters[:-1] + 1]) if count else delimiters
+    lengths = delimiters - starts
+    if count and int(lengths.max()) > _MAX_FIELD:
+        return None
+    blank = np.zeros(256, dtype=bool)
+    blank[list(_BLANK)] = True
+    filled = lengths > 0
+    if (blank[buffer[starts[filled]]] | blank[buffer[delimiters[filled] - 1]]).any():
+        return None  # a field to strip
+    at = {name: header.index(name) for name in header}
+
+    padded = np.concatenate([buffer, np.zeros(_MAX_FIELD, dtype=np.uint8)])
+    index = np.int32 if len(padded) < 2**31 else np.int64
+
+    def column(name: str) -> tuple[np.ndarray, np.ndarray]:
+        """The column's texts as a byte matrix (0 after each end), and their lengths."""
+        first, size = starts[at[name] :: width], lengths[at[name] :: width]
+        offsets = np.arange(int(size.max()), dtype=index)
+        where: np.ndarray = first.astype(index)[:, None]
+        texts = padded.take(where + offsets)
+        texts[offsets >= size[:, None]] = 0
+        return texts, size
+
+    debtors, debtor_size = column("debtor")
+    creditors, creditor_size = column("creditor")
+    if count and (int(debtor_size.min()) == 0 or int(creditor_size.min()) == 0):
+        return None
+    names, debtor, creditor = _parties(debtors, creditors)
+    if (debtor == creditor).any():
+        return None
+    amounts, _ = column("amount")
+    amount = _amounts_of_codes(amounts, AsciiTexts(amounts).__getitem__, decimals)
+    if amount is None:
+        return None
+    if "ref" in at:
+        refs, ref_size = column("ref")
+        missing = np.flatnonzero(ref_size == 0)
+        if len(missing):
+            made = np.array([f"L{i + 2}" for i in missing.tolist()], dtype="S")
+            grow = max(made.dtype.itemsize - refs.shape[1], 0)
+            refs = np.pad(refs, ((0, 0), (0, grow)))
+            refs[missing, : made.dtype.itemsize] = made.view(np.uint8).reshape(len(missing), -1)
+    else:
+        made = np.char.add(b"L", np.arange(2, count + 2).astype("S"))
+        refs = made.view(np.uint8).reshape(count, -1) if count else np.zeros((0, 0), np.uint8)
+    if _has_duplicates(refs):
+        return None
+    due = np.full(count, WITHOUT_DUE, dtype=np.int64)
+    if "due" in at:
+        texts, _ = column("due")
+        distinct, due_of = _distinct_rows(texts)
+        ordinals = []
+        for value in AsciiTexts(distinct):
+            try:
+                ordinals.append(
+                    datetime.date.fromisoformat(value).toordinal() if value else WITHOUT_DUE
+                )
+            except ValueError:
+                return None
+        due = np.array(ordinals, dtype=np.int64)[due_of] if count else due
+    return InvoiceColumns(AsciiTexts(refs), names, debtor, creditor, amount, due)
+
+
+def _keys(matrix: np.ndarray) -> np.ndarray:
+    """Rows of a byte matrix as big-endian uint64 words: sorting them sorts the texts."""
+    import numpy as np
+
+    count, width = matrix.shape
+    words = max((width + 7) // 8, 1)
+    padded = np.zeros((count, words * 8), dtype=np.uint8)
+    padded[:, :width] = matrix
+    return padded.view(">u8").astype(np.uint64)
+
+
+def _sorted_rows(keys: np.ndarray) -> np.ndarray:
+    """The order that sorts rows of `_keys` (that is, the texts)."""
+    import numpy as np
+
+    if keys.shape[1] == 1:
+        return np.argsort(keys[:, 0])
+    return np.lexsort(keys.T[::-1])
+
+
+def _distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows in text order, and for each row the index of its own."""
+    import numpy as np
+
+    if len(matrix) == 0:
+        return matrix, np.zeros(0, dtype=np.int64)
+    keys = _keys(matrix)
+    order = _sorted_rows(keys)
+    ordered = keys[order]
+    new = np.concatenate([[True], (ordered[1:] != ordered[:-1]).any(axis=1)])
+    inverse = np.empty(len(matrix), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return matrix[order[new]], inverse
+
+
+def _has_duplicates(matrix: np.ndarray) -> bool:
+    if len(matrix) < 2:
+        return False
+    keys = _keys(matrix)
+    ordered = keys[_sorted_rows(keys)]
+    return bool((ordered[1:] == ordered[:-1]).all(axis=1).any())
+
+
+def _parties(
+    debtors: np.ndarray, creditors: np.ndarray
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The parties sorted, and each invoice's debtor and creditor as indexes."""
+    import numpy as np
+
+    width = max(debtors.shape[1], creditors.shape[1])
+    both = np.zeros((len(debtors) + len(creditors), width), dtype=np.uint8)
+    both[: len(debtors), : debtors.shape[1]] = debtors
+    both[len(debtors) :, : creditors.shape[1]] = creditors
+    distinct, index = _distinct_rows(both)
+    return list(AsciiTexts(distinct)), index[: len(debtors)], index[len(debtors) :]
+
+
 def _plain_amounts(texts: list[str], decimals: int) -> np.ndarray | None:
     """`parse_minor` of every text as int64, or None if one is not a positive amount.
 
@@ -748,6 +949,16 @@ def _plain_amounts(texts: list[str], decimals: int) -> np.ndarray | None:
     chars = np.array(texts)
     width = chars.dtype.itemsize // 4
     codes = chars.view(np.uint32).reshape(count, width)  # code points, 0 after the end
+    return _amounts_of_codes(codes, texts.__getitem__, decimals)
+
+
+def _amounts_of_codes(
+    codes: np.ndarray, text_of: Callable[[int], str], decimals: int
+) -> np.ndarray | None:
+    """`_plain_amounts` of texts given as a matrix of character codes (0 after the end)."""
+    import numpy as np
+
+    count, width = codes.shape
     length = np.count_nonzero(codes, axis=1)
     is_digit = (codes >= 48) & (codes <= 57)
     is_point = codes == 46
@@ -771,7 +982,7 @@ def _plain_amounts(texts: list[str], decimals: int) -> np.ndarray | None:
         value += np.where(use, digit * powers[np.clip(exponent, 0, 18)], 0)
     plain &= value > 0
     for i in np.flatnonzero(~plain).tolist():
-        parsed, _ = parse_minor(texts[i], decimals)
+        parsed, _ = parse_minor(text_of(i), decimals)
         if parsed is None or parsed >= 2**63:
             return None
         value[i] = parsed

@@ -17,6 +17,7 @@ from coopledger.clearing import (
     Clearing,
     Obligation,
     parse_minor,
+    read_invoice_bytes,
     solve_setoff,
     solve_with_credit,
 )
@@ -534,6 +535,70 @@ def test_a_whole_csv_file_is_read_as_row_by_row(text: str, decimals: int) -> Non
         same = InvoiceColumns.of(obligations)
         assert list(columns.names) == list(same.names)
         assert columns.due.tolist() == same.due.tolist()
+    plain = read_invoice_bytes(text.encode("utf-8"), decimals)
+    if plain is not None:  # read from the bytes: the same invoices, or not read at all
+        assert not problems
+        assert plain.obligations() == obligations
+        assert list(plain.names) == sorted(
+            {o.debtor for o in obligations} | {o.creditor for o in obligations}
+        )
+
+
+plain_cells = {
+    "party": st.sampled_from(["acme", "bolt", "cogs", "a b", "acme-longer-than-eight", "z"]),
+    "amount": st.sampled_from(["12", "12.5", "0.01", "007.50", "12.500", "+4", "1e3", "0", "1."]),
+    "ref": st.sampled_from(["", "", "A", "B", "C", "L3", "ref 9", "a-reference-of-20"]),
+    "due": st.sampled_from(["", "2026-01-05", "20260105", "2025-12-31", "2026-01-05"]),
+}
+
+
+@st.composite
+def plain_csv_texts(draw: st.DrawFn) -> str:
+    columns = draw(st.permutations(["debtor", "creditor", "amount", "ref", "due"]))
+    columns = [c for c in columns if c in ("debtor", "creditor", "amount") or draw(st.booleans())]
+    kinds = {"debtor": "party", "creditor": "party"}
+    rows = [",".join(columns)]
+    for _ in range(draw(st.integers(0, 12))):
+        rows.append(",".join(draw(plain_cells[kinds.get(c, c)]) for c in columns))
+    return "\n".join(rows) + draw(st.sampled_from(["", "\n"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(plain_csv_texts(), st.sampled_from([0, 2, 3]))
+def test_a_plain_ascii_file_read_from_its_bytes_gives_the_same_invoices(
+    text: str, decimals: int
+) -> None:
+    import io
+
+    from coopledger.clearing import read_invoice_csv
+
+    obligations, problems = read_invoice_csv(io.StringIO(text, newline=""), "f.csv", decimals)
+    plain = read_invoice_bytes(text.encode("ascii"), decimals)
+
+    if problems:
+        assert plain is None
+    elif plain is not None:
+        assert plain.obligations() == obligations
+        assert list(plain.refs) == [o.ref for o in obligations]
+
+
+def test_a_plain_file_is_read_from_its_bytes_and_any_other_is_not() -> None:
+    plain = b"debtor,creditor,amount,ref,due\nacme,bolt,12.5,A,2026-01-05\nbolt,acme,3,,\n"
+    columns = read_invoice_bytes(plain, 2)
+    assert columns is not None
+    assert columns.obligations() == [
+        Obligation("A", "acme", "bolt", 1250, datetime.date(2026, 1, 5)),
+        Obligation("L3", "bolt", "acme", 300, None),
+    ]
+    for other in (
+        plain.replace(b"\n", b"\r\n"),  # CRLF
+        plain.replace(b"acme", b"\xc3\xa9lan"),  # not ASCII
+        plain.replace(b"A,", b'"A",'),  # quoted
+        plain.replace(b"bolt,acme", b"bolt, acme"),  # a field to strip
+        plain + b"\n",  # a blank line
+        plain + b"acme,acme,1,B,\n",  # a row in error
+    ):
+        assert read_invoice_bytes(other, 2) is None, other
 
 
 @settings(max_examples=100, deadline=None)
@@ -562,3 +627,41 @@ def test_the_command_line_imports_no_solver_until_it_clears() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
 
     assert done.stdout.strip() == "[]"
+
+
+odd_texts = st.sampled_from(["a", "b", "é", 'q"uote', "back\\slash", "tab\there", "", "x" * 25])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    dated_invoice_lists,
+    st.lists(st.tuples(st.integers(0, 29), st.sampled_from(["ref", "debtor"]), odd_texts)),
+    st.dictionaries(st.sampled_from(MEMBERS), st.integers(0, 300)),
+    st.sampled_from([0, 2, 3]),
+)
+def test_invoice_lines_laid_out_with_numpy_equal_one_format_per_line(
+    obligations: list[Obligation],
+    changes: list[tuple[int, str, str]],
+    can_pay: dict[str, int],
+    decimals: int,
+) -> None:
+    import dataclasses
+
+    from coopledger.cli import clearing_commands
+    from coopledger.cli.clearing_commands import report_json, report_text
+
+    for at, what, text in changes:  # odd refs and names: JSON escapes, not ASCII, padding
+        if at < len(obligations):
+            changed = dataclasses.replace(obligations[at], **{what: text})
+            if changed.debtor != changed.creditor:
+                obligations[at] = changed
+    refs = [o.ref for o in obligations]
+    obligations = [o for i, o in enumerate(obligations) if o.ref not in refs[:i]]
+    for result in (solve_setoff(obligations), solve_with_credit(obligations, can_pay, can_pay)):
+        fast = report_json(result, decimals), report_text(result, decimals, "SEL")
+        try:
+            clearing_commands._LAY_OUT = False
+            slow = (report_json(result, decimals), report_text(result, decimals, "SEL"))
+        finally:
+            clearing_commands._LAY_OUT = True
+        assert fast == slow
