@@ -15,6 +15,7 @@ than it spent); a negative one, that the member owes the cooperative.
 
 from __future__ import annotations
 
+import functools
 import re
 
 MEMBERS_ROOT = "Assets:Members"
@@ -44,6 +45,7 @@ def payable_account(member_id: str) -> str:
     return f"{PAYABLE_ROOT}:{member_id[:1].upper()}{member_id[1:]}"
 
 
+@functools.lru_cache(maxsize=1 << 16)  # asked for every posting of every entry
 def obligation_of_account(account: str) -> tuple[str, str] | None:
     """("receivable" or "payable", member id) for an invoice account, else None.
 
@@ -62,6 +64,7 @@ def obligation_of_account(account: str) -> tuple[str, str] | None:
     return None
 
 
+@functools.lru_cache(maxsize=1 << 16)  # asked for every posting of every entry
 def member_of_account(account: str) -> str | None:
     """The member id behind an account, or None if it is no member account."""
     prefix = MEMBERS_ROOT + ":"

@@ -13,6 +13,7 @@ floats never appear. User input accepts a dot or a French decimal comma.
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -21,6 +22,7 @@ from coopledger.problems import CoopError
 _AMOUNT = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
 
 
+@functools.lru_cache(maxsize=16)  # asked for every posting: build each quantum once
 def quantum(decimals: int) -> Decimal:
     return Decimal(1).scaleb(-decimals)
 

@@ -103,7 +103,8 @@ def load(root: Path) -> Cooperative:
         roster, found = parse_members(members_text, rules)
         problems.extend(found)
     marked_files = set()
-    for path in journal_files(root):
+    files = journal_files(root)
+    for path in files:
         name = str(path.relative_to(root))
         marks = conflict_markers(path.read_text(encoding="utf-8", errors="replace"), name)
         if marks:
@@ -133,7 +134,7 @@ def load(root: Path) -> Cooperative:
         problems.append(Problem("beancount", file, line, {"message": error.message}))
     problems.extend(ledger_problems)
     read = {os.path.normpath(name) for name in options.get("include", [])}
-    for path in journal_files(root):
+    for path in files:
         if os.path.normpath(str(path)) not in read:
             problems.append(Problem("file-not-included", str(path.relative_to(root)), None, {}))
     problems.sort(key=Problem.sort_key)

@@ -31,8 +31,7 @@ class Timeline(Generic[T]):
         return cls(((BEGINNING, value),))
 
     def at(self, day: datetime.date) -> T | None:
-        dates = [d for d, _ in self.changes]
-        index = bisect.bisect_right(dates, day)
+        index = bisect.bisect_right(self.changes, day, key=lambda change: change[0])
         return self.changes[index - 1][1] if index else None
 
     def changed(self, day: datetime.date, value: T) -> Timeline[T]:
