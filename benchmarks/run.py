@@ -129,6 +129,7 @@ class SizeResult:
     git: dict[str, float] = field(default_factory=dict)
     load: list[float] = field(default_factory=list)  # 1-minute load average, before and after
     pair: list[str] = field(default_factory=list)  # the payer and payee of the trades
+    revision: list[str] = field(default_factory=list)  # coopledger's commit, before and after
 
 
 def timed(command: list[str], cwd: Path, timeout: float, stdout: int | None = None) -> Sample:
@@ -296,7 +297,7 @@ def machine() -> str:
         f"{os.cpu_count()} CPUs (nproc {run_quiet(['nproc'], REPO).strip()}), "
         f"{memory} RAM; Python {platform.python_version()}, "
         f"{run_quiet([BEAN_CHECK, '--version'], REPO).strip() or 'beancount'}, "
-        f"{run_quiet(['git', '--version'], REPO).strip()}; coopledger at commit {revision()}"
+        f"{run_quiet(['git', '--version'], REPO).strip()}"
     )
 
 
@@ -408,6 +409,13 @@ def markdown(results: list[SizeResult], runs: dict[str, list[int]], notes: str) 
         )
     lines += [
         "",
+        "coopledger measured (the commit before and after each size; the working tree "
+        "is shared, so it can change during a run): "
+        + "; ".join(f"{r.label}: {' → '.join(dict.fromkeys(r.revision)) or '?'}" for r in results)
+        + ".",
+    ]
+    lines += [
+        "",
         "Commands that read the snapshot (warm):",
         "",
         "| trades | " + " | ".join(WARM.values()) + " |",
@@ -500,12 +508,14 @@ def main() -> None:
         wait_for_quiet(args.max_load, args.wait)
         print(f"{label}: building (load {os.getloadavg()[0]:.1f})", flush=True)
         load_before = os.getloadavg()[0]
+        revision_before = revision()
         root, result = build(label, SIZES[label], args.workdir)
         print(f"{label}: built in {result.build_seconds:.1f} s, {result.files} files", flush=True)
         measure_commands(root, result, args.runs, cold_runs, args.timeout)
         if not args.no_git:
             measure_git(root, result, args.workdir)
         result.load = [round(load_before, 1), round(os.getloadavg()[0], 1)]
+        result.revision = [revision_before, revision()]
         results.append(result)
         previous[label] = {"date": TODAY, "runs": runs[label], **asdict(result)}
         raw_path.write_text(json.dumps(previous, indent=1) + "\n", encoding="utf-8")
