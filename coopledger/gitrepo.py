@@ -52,39 +52,50 @@ def configured_email(repo: git.Repo) -> str | None:
         return None
 
 
-def ensure_writable(repo: git.Repo, paths: Sequence[str]) -> None:
-    """Refuse a detached HEAD, or uncommitted changes in `paths`."""
+def ensure_writable(repo: git.Repo, paths: Sequence[str]) -> str | None:
+    """Refuse a detached HEAD, or uncommitted changes in `paths`.
+
+    Returns the content key of `paths` (see `committed_content_key`), or None
+    when git ignores a file there that beancount would read: one `git status`
+    serves both."""
     if has_commits(repo) and repo.head.is_detached:
         raise CoopError("detached-head")
-    status = repo.git.status("--porcelain", "--untracked-files=all", "--", *paths)
-    if status.strip():
-        changed = [line[3:] for line in status.splitlines()]
+    status = repo.git.status(
+        "--porcelain", "--untracked-files=all", "--ignored=matching", "--", *paths
+    )
+    changed = [line[3:] for line in status.splitlines() if not line.startswith("!!")]
+    if changed:
         raise CoopError("dirty-tree", files=", ".join(changed[:5]), count=str(len(changed)))
+    ignored = [line[3:] for line in status.splitlines() if line.startswith("!!")]
+    if any(_may_be_read(path) for path in ignored):
+        return None
+    return content_ids(repo, paths)
+
+
+def _may_be_read(path: str) -> bool:
+    """Whether beancount's include glob could read `path` (or a folder may hold such files)."""
+    name = path.rstrip("/").rsplit("/", 1)[-1]
+    return path.endswith("/") or (path.endswith(".beancount") and not name.startswith("."))
+
+
+def content_ids(repo: git.Repo, paths: Sequence[str]) -> str | None:
+    """The ids git gives HEAD's trees and blobs at `paths`: equal ids, equal bytes."""
+    if not has_commits(repo):
+        return None
+    try:
+        return " ".join(repo.git.rev_parse(*[f"HEAD:{p}" for p in paths]).split())
+    except git.GitCommandError:
+        return None
 
 
 def committed_content_key(root: Path, paths: Sequence[str]) -> str | None:
-    """The ids of HEAD's trees and blobs at `paths` if the working tree holds exactly
-    them (nothing modified, staged, untracked, or ignored that beancount would read);
-    else None. Two equal keys mean the same bytes in every file under `paths`."""
+    """The content ids of `paths` at HEAD if the working tree holds exactly them
+    (nothing modified, staged, untracked, or ignored that beancount would read);
+    else None."""
     try:
-        repo = open_repo(root)
-        if not has_commits(repo):
-            return None
-        status = repo.git.status(
-            "--porcelain", "--untracked-files=all", "--ignored=matching", "--", *paths
-        )
-        for line in status.splitlines():
-            path = line[3:]
-            name = path.rstrip("/").rsplit("/", 1)[-1]
-            hidden_file = name.startswith(".") and not path.endswith("/")
-            if not (line.startswith("!!") and (hidden_file or not path.endswith(".beancount"))):
-                return None
-            if path.endswith("/"):
-                return None  # an ignored folder may hold journal files
-        ids = repo.git.rev_parse(*[f"HEAD:{p}" for p in paths])
-    except (CoopError, git.GitCommandError):
+        return ensure_writable(open_repo(root), paths)
+    except CoopError:
         return None
-    return " ".join(ids.split())
 
 
 def commit(repo: git.Repo, paths: Sequence[str], message: str, author: Identity) -> str:

@@ -34,6 +34,7 @@ import datetime
 import hashlib
 import os
 import pickle
+import secrets
 import sys
 import tempfile
 import zlib
@@ -65,7 +66,7 @@ BUCKETS = 64
 LIMIT_CODES = frozenset({"below-floor", "above-ceiling"})
 _KEY = (
     f"coopledger {coopledger.__version__} beancount {beancount.__version__} "
-    f"python {sys.version_info[:2]} format 2"
+    f"python {sys.version_info[:2]} format 3"
 )
 
 Stamp = tuple[int, int, int, int]
@@ -78,7 +79,7 @@ class NeedsFullCheck(Exception):
 @dataclass
 class Snapshot:
     key: str
-    stamps: dict[str, Stamp]
+    stamps: dict[str, Stamp] | None  # None: unknown, only the content key can vouch
     rules: Rules
     roster: Roster
     problems: list[Problem]
@@ -300,18 +301,23 @@ def save(
     The stamps are the ones the snapshot was checked or built against, except
     for the files in `restamp`, which the caller has just written itself.
 
-    The meta file is written last: until it is, the old meta's stamps no longer
-    match the journal, so a crash in between only costs a full load.
+    The stamps of a journal with a hundred thousand files are large, so they
+    live in their own file, written only when known; the meta file is written
+    last, and names the stamps it goes with: a crash in between only costs a
+    full load.
     """
     cache = root / CACHE_DIR
     with contextlib.suppress(FileNotFoundError):
         (cache / "meta.pickle").unlink()
+    generation = secrets.token_hex(8)
     for number in sorted(buckets if buckets is not None else range(BUCKETS)):
         payload = pickle.dumps(snapshot._bucket(number), protocol=pickle.HIGHEST_PROTOCOL)
         _write(cache / "buckets" / f"{number:02d}.pickle", payload)
     _write(cache / "ids.bin", snapshot.ids.tobytes())
-    for name in restamp:
-        snapshot.stamps[name] = _stamp(os.path.join(str(root), name))
+    if snapshot.stamps is not None:
+        for name in restamp:
+            snapshot.stamps[name] = _stamp(os.path.join(str(root), name))
+        _write(cache / "stamps.pickle", pickle.dumps((generation, snapshot.stamps), protocol=5))
     if restamp:
         snapshot.content_key = content_key  # the caller's key for the files as written
     snapshot.fresh = False
@@ -319,7 +325,6 @@ def save(
         name: getattr(snapshot, name)
         for name in (
             "key",
-            "stamps",
             "rules",
             "roster",
             "problems",
@@ -332,6 +337,7 @@ def save(
             "content_key",
         )
     }
+    meta["stamps_generation"] = generation if snapshot.stamps is not None else None
     _write(cache / "meta.pickle", pickle.dumps(meta, protocol=pickle.HIGHEST_PROTOCOL))
 
 
@@ -348,13 +354,27 @@ def load_valid(root: Path, content_key: str | None = None) -> Snapshot | None:
         return None
     if not isinstance(meta, dict) or meta.get("key") != _KEY:
         return None
-    same_content = content_key is not None and meta.get("content_key") == content_key
-    if not same_content and input_stamps(root) != meta["stamps"]:
-        return None
+    generation = meta.pop("stamps_generation", None)
+    stamps = None
+    if content_key is None or meta.get("content_key") != content_key:
+        stamps = _saved_stamps(root, generation)
+        if stamps is None or input_stamps(root) != stamps:
+            return None
     try:
-        return Snapshot(**meta, root=root)
+        return Snapshot(**meta, stamps=stamps, root=root)
     except TypeError:  # saved by another version of this module
         return None
+
+
+def _saved_stamps(root: Path, generation: str | None) -> dict[str, Stamp] | None:
+    if generation is None:
+        return None
+    try:
+        with open(root / CACHE_DIR / "stamps.pickle", "rb") as handle:
+            saved_generation, stamps = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
+        return None
+    return stamps if saved_generation == generation else None
 
 
 # ---------------------------------------------------------------- one more entry

@@ -99,10 +99,11 @@ def writing(root: Path, as_member: str | None, *, dry_run: bool = False) -> Iter
         yield Writing(root, store.load(root), as_member)
 
 
-def prepare_write(root: Path) -> None:
-    """Refuse early when git would make the write unsafe."""
+def prepare_write(root: Path) -> str | None:
+    """Refuse early when git would make the write unsafe; return the content key
+    of the files coopledger writes (`gitrepo.ensure_writable`)."""
     repo = gitrepo.open_repo(root)
-    gitrepo.ensure_writable(repo, store.WRITTEN_PATHS)
+    return gitrepo.ensure_writable(repo, store.WRITTEN_PATHS)
 
 
 def print_problems(problems: Iterable[Problem], console: Console = err) -> None:

@@ -130,13 +130,14 @@ def trade(
     day = parse_day(date)
     asked = TradeRequest(payer, payee, amount, day, memo, category)
     with store.locked(root):
-        prepare_write(root)
-        planned, state, rules, balance_before = _plan_trade(root, asked, as_member, no_cache)
+        key = prepare_write(root)
+        planned, state, rules, balance_before = _plan_trade(root, asked, as_member, key, no_cache)
         sha = store.apply(root, planned.change)
         if state is not None:
             written = planned.trade.file or ""
             changed = snapshot.add_entry(state, planned.entry)
-            key = gitrepo.committed_content_key(root, store.WRITTEN_PATHS)
+            # the tree was clean and holds exactly what was committed: ask git for the ids
+            key = key and gitrepo.content_ids(gitrepo.open_repo(root), store.WRITTEN_PATHS)
             with contextlib.suppress(OSError):  # the trade is committed; the cache can wait
                 snapshot.save(root, state, None if state.fresh else changed, (written,), key)
     recorded = planned.trade
@@ -167,7 +168,7 @@ class TradeRequest:
 
 
 def _plan_trade(
-    root: Path, asked: TradeRequest, as_member: str | None, no_cache: bool
+    root: Path, asked: TradeRequest, as_member: str | None, key: str | None, no_cache: bool
 ) -> tuple[PlannedTrade, snapshot.Snapshot | None, Rules, dict[str, Decimal]]:
     """Plan against the snapshot when it is valid and enough, else against everything."""
     fields = {
@@ -179,7 +180,6 @@ def _plan_trade(
         "category": asked.category,
     }
     members = (asked.payer, asked.payee)
-    key = None if no_cache else gitrepo.committed_content_key(root, store.WRITTEN_PATHS)
     state = None if no_cache else snapshot.load_valid(root, key)
     if state is not None:
         with contextlib.suppress(snapshot.NeedsFullCheck):
