@@ -106,11 +106,35 @@ def commit(repo: git.Repo, paths: Sequence[str], message: str, author: Identity)
     Hooks are not run: coopledger has checked the change already.
     """
     with repo.git.custom_environment(**_identity(author)):
+        if has_commits(repo) and not _staged(repo):
+            return _commit_paths_only(repo, paths, message)
         repo.git.add("--all", "--", *paths)
         repo.git.commit(
             "--quiet", "--no-verify", "--no-gpg-sign", "--allow-empty", "-m", message, "--", *paths
         )
     return str(repo.head.commit.hexsha)
+
+
+def _staged(repo: git.Repo) -> bool:
+    """Whether the index holds changes against HEAD (compared without the work tree)."""
+    try:
+        repo.git.diff("--cached", "--quiet")
+    except git.GitCommandError:
+        return True
+    return False
+
+
+def _commit_paths_only(repo: git.Repo, paths: Sequence[str], message: str) -> str:
+    """Commit `paths` with git's plumbing: only these index entries are refreshed,
+    where `git commit -- paths` looks at every file of the work tree (0.4 s with
+    145k journal files). HEAD moves only if it is still the parent."""
+    repo.git.update_index("--add", "--remove", "--", *paths)
+    tree = repo.git.write_tree()
+    parent = repo.head.commit.hexsha
+    sha = repo.git.commit_tree(tree, "-p", parent, "--no-gpg-sign", "-m", message).strip()
+    subject = message.splitlines()[0] if message else ""
+    repo.git.update_ref("-m", f"commit: {subject}", "HEAD", sha, parent)
+    return str(sha)
 
 
 def _identity(author: Identity) -> dict[str, str]:

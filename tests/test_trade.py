@@ -38,3 +38,28 @@ def test_a_trade_below_the_floor_is_refused_and_changes_nothing(coop: Coop) -> N
     assert coop.log() == before
     assert coop.status() == ""
     assert not (coop.root / "journal/2026/11/alice.beancount").exists()
+
+
+def test_a_trade_commits_only_its_own_file_and_leaves_the_tree_clean(coop: Coop) -> None:
+    before = coop.git("rev-parse", "HEAD").strip()
+
+    assert coop.run("trade", "alice", "bob", "12", "--date", "2026-11-20").code == 0
+
+    assert coop.git("rev-parse", "HEAD~1").strip() == before
+    assert coop.git("show", "--name-only", "--format=", "HEAD").split() == [
+        "journal/2026/11/alice.beancount"
+    ]
+    assert coop.status() == ""
+    assert "commit: trade: alice → bob 12.00 SEL" in coop.git("reflog", "-1")
+
+
+def test_a_trade_leaves_what_someone_staged_elsewhere_staged_and_uncommitted(coop: Coop) -> None:
+    coop.write("notes.txt", "ordre du jour\n")
+    coop.git("add", "notes.txt")
+
+    assert coop.run("trade", "alice", "bob", "12", "--date", "2026-11-20").code == 0
+
+    assert coop.git("show", "--name-only", "--format=", "HEAD").split() == [
+        "journal/2026/11/alice.beancount"
+    ]
+    assert coop.status() == "A  notes.txt\n"
