@@ -66,7 +66,7 @@ BUCKETS = 64
 LIMIT_CODES = frozenset({"below-floor", "above-ceiling"})
 _KEY = (
     f"coopledger {coopledger.__version__} beancount {beancount.__version__} "
-    f"python {sys.version_info[:2]} format 3"
+    f"python {sys.version_info[:2]} format 4"
 )
 
 Stamp = tuple[int, int, int, int]
@@ -92,6 +92,7 @@ class Snapshot:
     content_key: str | None  # gitrepo.committed_content_key of the files, when clean
     root: Path = field(default=Path("."), repr=False)
     fresh: bool = field(default=False, repr=False)  # built in memory, never saved
+    setup_generation: str | None = field(default=None, repr=False)  # of the saved rules, roster
     _buckets: dict[int, dict[str, MemberDays]] = field(default_factory=dict, repr=False)
     _ids: array.array[int] | None = field(default=None, repr=False)
 
@@ -317,7 +318,10 @@ def save(
     if snapshot.stamps is not None:
         for name in restamp:
             snapshot.stamps[name] = _stamp(os.path.join(str(root), name))
-        _write(cache / "stamps.pickle", pickle.dumps((generation, snapshot.stamps), protocol=5))
+        _write_part(cache, "stamps", generation, snapshot.stamps)
+    if snapshot.fresh or snapshot.setup_generation is None:  # a trade changes neither
+        snapshot.setup_generation = generation
+        _write_part(cache, "setup", generation, (snapshot.rules, snapshot.roster))
     if restamp:
         snapshot.content_key = content_key  # the caller's key for the files as written
     snapshot.fresh = False
@@ -325,8 +329,7 @@ def save(
         name: getattr(snapshot, name)
         for name in (
             "key",
-            "rules",
-            "roster",
+            "setup_generation",
             "problems",
             "latest",
             "last_date",
@@ -354,27 +357,38 @@ def load_valid(root: Path, content_key: str | None = None) -> Snapshot | None:
         return None
     if not isinstance(meta, dict) or meta.get("key") != _KEY:
         return None
-    generation = meta.pop("stamps_generation", None)
+    stamps_generation = meta.pop("stamps_generation", None)
     stamps = None
     if content_key is None or meta.get("content_key") != content_key:
-        stamps = _saved_stamps(root, generation)
+        stamps = _read_part(root, "stamps", stamps_generation)
         if stamps is None or input_stamps(root) != stamps:
             return None
+    setup = _read_part(root, "setup", meta.get("setup_generation"))
+    if setup is None:
+        return None
+    rules, roster = setup
     try:
-        return Snapshot(**meta, stamps=stamps, root=root)
+        return Snapshot(**meta, rules=rules, roster=roster, stamps=stamps, root=root)
     except TypeError:  # saved by another version of this module
         return None
 
 
-def _saved_stamps(root: Path, generation: str | None) -> dict[str, Stamp] | None:
+def _write_part(cache: Path, name: str, generation: str, value: object) -> None:
+    """A part of the snapshot that is not rewritten on every trade, tagged with the
+    generation of the meta file that goes with it."""
+    payload = pickle.dumps((generation, value), protocol=pickle.HIGHEST_PROTOCOL)
+    _write(cache / f"{name}.pickle", payload)
+
+
+def _read_part(root: Path, name: str, generation: str | None) -> Any:
     if generation is None:
         return None
     try:
-        with open(root / CACHE_DIR / "stamps.pickle", "rb") as handle:
-            saved_generation, stamps = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
+        with open(root / CACHE_DIR / f"{name}.pickle", "rb") as handle:
+            saved_generation, value = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
         return None
-    return stamps if saved_generation == generation else None
+    return value if saved_generation == generation else None
 
 
 # ---------------------------------------------------------------- one more entry
