@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 from tests.conftest import Coop
 
@@ -63,3 +66,26 @@ def test_a_trade_leaves_what_someone_staged_elsewhere_staged_and_uncommitted(coo
         "journal/2026/11/alice.beancount"
     ]
     assert coop.status() == "A  notes.txt\n"
+
+
+def test_balances_in_80_columns_keep_ids_and_every_amount_whole_and_drop_names(coop: Coop) -> None:
+    long_id = "atelier-velo-solidaire-du-canal"
+    assert coop.run("member", "add", long_id, "--name", "Atelier vélo solidaire du canal",
+                    "--kind", "business", "--joined", "2024-01-01").code == 0  # fmt: skip
+    assert coop.run("trade", "fournil", long_id, "1234.56", "--date", "2024-02-01").code == 0
+    env = {**os.environ, "COLUMNS": "80"}
+
+    shown = subprocess.run(
+        [sys.executable, "-m", "coopledger", "--dir", str(coop.root), "balances"],
+        capture_output=True, text=True, check=True, env=env,
+    ).stdout  # fmt: skip
+
+    assert long_id in shown
+    for whole in ("1234.56", "-1234.56", "-2000.00", "5000.00", "765.44", "3765.44"):
+        assert whole in shown, (whole, shown)
+    assert "Atelier vélo" not in shown, "without room, the names are what is left out"
+    wide = subprocess.run(
+        [sys.executable, "-m", "coopledger", "--dir", str(coop.root), "balances"],
+        capture_output=True, text=True, check=True, env={**env, "COLUMNS": "160"},
+    ).stdout  # fmt: skip
+    assert "Atelier vélo solidaire du canal" in wide

@@ -224,33 +224,41 @@ def balances(
             }
         )
         return
-    table = Table(title=f"{rules.name}: balances at {day.isoformat()} ({rules.currency})")
-    for heading in ("member", "name", "balance", "floor", "ceiling", "can pay", "can receive"):
-        justify = "left" if heading in ("member", "name") else "right"
-        # only names may wrap: ids and amounts are never cut
-        table.add_column(
-            heading,
-            justify=justify,  # type: ignore[arg-type]
-            no_wrap=heading != "name",
-            overflow="fold",
-        )
-    for row in rows:
-        suffix = "" if row.status == "active" else f" ({row.status})"
-        table.add_row(
+    headings = ("member", "name", "balance", "floor", "ceiling", "can pay", "can receive")
+    cells: list[list[str]] = [
+        [
             row.member,
-            row.name + suffix,
-            amount(row.balance),
+            row.name + ("" if row.status == "active" else f" ({row.status})"),
+            amount(row.balance) or "",
             amount(row.floor) or "",
             amount(row.ceiling) or "",
             amount(row.spendable) or "",
             amount(row.receivable) or "",
+        ]
+        for row in rows
+    ]
+    extra = [[c.name, c.account, amount(c.balance) or "", "", "", "", ""] for c in coop_accounts]
+    totals = ["total", "", amount(total(rows, coop_accounts)) or "", "", "", "", ""]
+    widths = [
+        max(len(line[i]) for line in [list(headings), *cells, *extra, totals])
+        for i in range(len(headings))
+    ]
+    # ids and amounts are never cut: without room for them all, names are left out
+    shown = [i for i in range(len(headings)) if i != 1]
+    if sum(widths[i] + 3 for i in range(len(headings))) + 1 <= out.width:
+        shown.insert(1, 1)
+    table = Table(title=f"{rules.name}: balances at {day.isoformat()} ({rules.currency})")
+    for i in shown:
+        table.add_column(
+            headings[i],
+            justify="left" if i < 2 else "right",
+            no_wrap=i != 1,
+            min_width=widths[i] if i != 1 else None,
         )
-    if coop_accounts:
-        table.add_section()
-    for coop_row in coop_accounts:
-        table.add_row(coop_row.name, coop_row.account, amount(coop_row.balance), "", "", "", "")
-    table.add_section()
-    table.add_row("total", "", amount(total(rows, coop_accounts)), "", "", "", "")
+    for line in [*cells, *extra, totals]:
+        if line is totals or (extra and line is extra[0]):
+            table.add_section()
+        table.add_row(*(line[i] for i in shown))
     out.print(table)
     if view.errors:
         err.print(
