@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
 from coopledger import gitrepo, store
 from coopledger.checks import balance_at
@@ -43,6 +42,7 @@ from coopledger.cli.common import (
     print_problems,
     writing,
 )
+from coopledger.cli.tables import fitted_table
 from coopledger.invoices import (
     Invoice,
     open_invoices,
@@ -148,22 +148,8 @@ def invoices_command(
             ]
         )
         return
-    table = Table(title=f"{rules.name}: invoices ({rules.currency})")
-    for heading in (
-        "ref",
-        "date",
-        "due",
-        "debtor",
-        "creditor",
-        "amount",
-        "settled",
-        "cleared",
-        "left",
-    ):
-        justify = "right" if heading in ("amount", "settled", "cleared", "left") else "left"
-        table.add_column(heading, justify=justify)  # type: ignore[arg-type]
-    for i in rows:
-        table.add_row(
+    cells = [
+        [
             i.ref,
             i.date.isoformat(),
             i.due.isoformat() if i.due else "",
@@ -173,10 +159,21 @@ def invoices_command(
             amount(i.settled),
             amount(i.cleared),
             amount(i.remaining),
-        )
+        ]
+        for i in rows
+    ]
     left = sum((i.remaining for i in rows), Decimal(0))
-    table.add_section()
-    table.add_row("total left", "", "", "", "", "", "", "", amount(left))
+    cells.append(["total left", "", "", "", "", "", "", "", amount(left)])
+    headings = ["ref", "date", "due", "debtor", "creditor", "amount", "settled", "cleared", "left"]
+    table = fitted_table(
+        f"{rules.name}: invoices ({rules.currency})",
+        headings,
+        cells,
+        right={5, 6, 7, 8},
+        optional=[2, 6, 7],  # what is left stays; how it was reduced can go
+        width=out.width,
+        sections={len(cells) - 1},
+    )
     out.print(table)
 
 

@@ -11,7 +11,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from coopledger import gitrepo, snapshot, store
 from coopledger.balances import balance_rows, coop_rows_of, total
@@ -40,6 +39,7 @@ from coopledger.cli.common import (
     problem_json,
 )
 from coopledger.cli.gate_commands import gate_problems, write_ci
+from coopledger.cli.tables import fitted_table
 from coopledger.journal import trades_of
 from coopledger.members import Member, Roster
 from coopledger.money import format_amount
@@ -239,26 +239,15 @@ def balances(
     ]
     extra = [[c.name, c.account, amount(c.balance) or "", "", "", "", ""] for c in coop_accounts]
     totals = ["total", "", amount(total(rows, coop_accounts)) or "", "", "", "", ""]
-    widths = [
-        max(len(line[i]) for line in [list(headings), *cells, *extra, totals])
-        for i in range(len(headings))
-    ]
-    # ids and amounts are never cut: without room for them all, names are left out
-    shown = [i for i in range(len(headings)) if i != 1]
-    if sum(widths[i] + 3 for i in range(len(headings))) + 1 <= out.width:
-        shown.insert(1, 1)
-    table = Table(title=f"{rules.name}: balances at {day.isoformat()} ({rules.currency})")
-    for i in shown:
-        table.add_column(
-            headings[i],
-            justify="left" if i < 2 else "right",
-            no_wrap=i != 1,
-            min_width=widths[i] if i != 1 else None,
-        )
-    for line in [*cells, *extra, totals]:
-        if line is totals or (extra and line is extra[0]):
-            table.add_section()
-        table.add_row(*(line[i] for i in shown))
+    table = fitted_table(
+        f"{rules.name}: balances at {day.isoformat()} ({rules.currency})",
+        headings,
+        [*cells, *extra, totals],
+        right={2, 3, 4, 5, 6},
+        optional=[1],
+        width=out.width,
+        sections={len(cells) + len(extra), *([len(cells)] if extra else [])},
+    )
     out.print(table)
     if view.errors:
         err.print(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import typer
-from rich.table import Table
 
 from coopledger import store
 from coopledger.balances import balance_rows
@@ -19,6 +18,7 @@ from coopledger.cli.common import (
     print_problems,
     writing,
 )
+from coopledger.cli.tables import fitted_table
 from coopledger.members import Member
 from coopledger.money import format_amount, parse_limit
 from coopledger.problems import CoopError
@@ -98,26 +98,21 @@ def list_members(as_json: bool = typer.Option(False, "--json", help="Print JSON.
             ]
         )
         return
-    table = Table(title=f"{rules.name}: {len(roster)} members")
-    for heading in ("id", "name", "kind", "status", "joined", "roles", "balance"):
-        justify = "right" if heading == "balance" else "left"
-        table.add_column(
-            heading,
-            justify=justify,  # type: ignore[arg-type]
-            no_wrap=heading != "name",
-            overflow="fold",
-        )
-    for m in roster:
-        balance = format_amount(rows[m.id].balance, rules.decimals) if m.id in rows else ""
-        table.add_row(
+    cells = [
+        [
             m.id,
             m.name,
             m.kind,
             m.status_at(today),
             m.joined.isoformat(),
             ", ".join(m.roles),
-            balance,
-        )
+            format_amount(rows[m.id].balance, rules.decimals) if m.id in rows else "",
+        ]
+        for m in roster
+    ]
+    headings = ["id", "name", "kind", "status", "joined", "roles", "balance"]
+    title = f"{rules.name}: {len(roster)} members"
+    table = fitted_table(title, headings, cells, right={6}, optional=[1, 5], width=out.width)
     out.print(table)
 
 
