@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from rich.console import Console
 
 from coopledger.cli.tables import fitted_table
@@ -15,7 +17,7 @@ ROWS = [
 
 
 def rendered(width: int) -> str:
-    console = Console(width=width, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+    console = Console(width=width, record=True, file=io.StringIO())
     table = fitted_table("t", HEADINGS, ROWS, right={4}, optional=[3, 1], width=width)
     console.print(table)
     return console.export_text()
