@@ -38,3 +38,16 @@ def test_a_narrow_terminal_loses_the_optional_columns_in_order_never_a_figure() 
     for text in (middle, narrow):
         for whole in ("atelier-velo-solidaire-du-canal", "2024-01-01", "-12345.67", "12345.67"):
             assert whole in text, (whole, text)
+
+
+def test_help_lists_every_command_in_the_everyday_order(capsys) -> None:  # type: ignore[no-untyped-def]
+    from coopledger.cli import HELP_ORDER, main
+
+    assert main(["--help"]) == 0
+    listed = [
+        line.split()[0]
+        for line in capsys.readouterr().out.split("Commands:")[1].splitlines()
+        if line.strip()
+    ]
+
+    assert listed == [*HELP_ORDER, "member"]

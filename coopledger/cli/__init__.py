@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sys
 
+import typer
+
 import coopledger.cli.clearing_commands  # invoice, invoices, settle, clear
 import coopledger.cli.demo_commands
 import coopledger.cli.gate_commands  # close, reverse, ci
@@ -16,6 +18,21 @@ import coopledger.cli.report_commands  # report, statement, import, export
 import coopledger.cli.rules_commands  # noqa: F401 - apply-rules, member limit
 from coopledger.cli import ledger_commands, member_commands  # noqa: F401 - registers commands
 from coopledger.cli.common import app, run
+
+# `coopledger --help` lists the everyday commands first, whatever the import order
+HELP_ORDER = [
+    "init", "trade", "balances", "check", "report", "statement", "import", "export",
+    "invoice", "invoices", "settle", "clear", "apply-rules", "close", "reverse", "ci", "demo",
+]  # fmt: skip
+
+
+def _help_rank(command: typer.models.CommandInfo) -> int:
+    callback = command.callback.__name__ if command.callback else ""
+    name = command.name or callback.replace("_", "-")
+    return HELP_ORDER.index(name) if name in HELP_ORDER else len(HELP_ORDER)
+
+
+app.registered_commands.sort(key=_help_rank)
 
 
 def main(argv: list[str] | None = None) -> int:
