@@ -28,7 +28,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import os
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from beancount.parser import printer
 from coopledger.journal import JOURNAL_DIR
 from coopledger.members import Roster
 from coopledger.money import format_amount
+from coopledger.months import Month
 from coopledger.problems import CoopError, Problem
 from coopledger.rules import Rules
 
@@ -49,7 +49,6 @@ FINGERPRINT_KEY = "fingerprint"
 ENTRIES_KEY = "entries"
 DIGESTS_KEY = "digests"
 DIGEST_LENGTH = 12
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
 _IGNORED_META = ("filename", "lineno")
 _NOT_CONTENT = (data.Open, data.Close, data.Commodity, data.Balance)
 
@@ -64,11 +63,8 @@ def relative(path: str | None, root: str) -> str | None:
 
 def month_of(text: str) -> tuple[datetime.date, datetime.date]:
     """First day of the month `YYYY-MM` and first day of the next, or CoopError."""
-    match = _MONTH.fullmatch(text.strip())
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        raise CoopError("bad-month", value=text)
-    first = datetime.date(int(match.group(1)), int(match.group(2)), 1)
-    return first, next_month(first)
+    month = Month.parse(text)
+    return month.first, next_month(month.first)
 
 
 def next_month(day: datetime.date) -> datetime.date:

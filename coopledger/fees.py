@@ -34,9 +34,7 @@ for a period is skipped, so a second run writes nothing.
 
 from __future__ import annotations
 
-import calendar
 import datetime
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -49,6 +47,7 @@ from coopledger.gitrepo import Identity
 from coopledger.journal import PERIOD_KEY, RULE_KEY, Levy, entry_path, quote_string
 from coopledger.members import Member, Roster
 from coopledger.money import format_amount, quantum
+from coopledger.months import Month
 from coopledger.problems import CoopError
 from coopledger.rules import Contributions, DemurrageRule, LevyRule, Rules
 from coopledger.store import Change, Cooperative
@@ -57,7 +56,6 @@ DEMURRAGE = "demurrage"
 CONTRIBUTION = "contribution"
 RULES_OWNER = "_rules"  # journal/YYYY/MM/_rules.beancount; "_" is never in a member id
 TREASURER = "treasurer"
-_PERIOD = re.compile(r"(\d{4})-(\d{2})")
 
 
 def round_units(value: Decimal, decimals: int) -> Decimal:
@@ -101,32 +99,6 @@ def levies_for(rules: Rules, payer: str, payee: str, amount: Decimal) -> tuple[L
 # ---------------------------------------------------------------- periods
 
 
-@dataclass(frozen=True, order=True)
-class Period:
-    """A calendar month, the unit of `apply-rules`."""
-
-    year: int
-    month: int
-
-    @classmethod
-    def parse(cls, text: str) -> Period:
-        match = _PERIOD.fullmatch(text.strip())
-        if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1:
-            raise CoopError("bad-period", value=text)
-        return cls(int(match.group(1)), int(match.group(2)))
-
-    @property
-    def first_day(self) -> datetime.date:
-        return datetime.date(self.year, self.month, 1)
-
-    @property
-    def last_day(self) -> datetime.date:
-        return datetime.date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
-
-    def __str__(self) -> str:
-        return f"{self.year:04d}-{self.month:02d}"
-
-
 # ---------------------------------------------------------------- periodic rules
 
 
@@ -144,23 +116,23 @@ class RuleEntry:
     """One planned entry of a periodic rule: members pay `into` the cooperative."""
 
     rule: str
-    period: Period
+    period: Month
     into: str
     narration: str
     charges: tuple[Charge, ...]
 
     @property
     def day(self) -> datetime.date:
-        return self.period.last_day
+        return self.period.last
 
     @property
     def total(self) -> Decimal:
         return sum((c.amount for c in self.charges), Decimal(0))
 
 
-def chargeable(roster: Roster, period: Period) -> list[Member]:
+def chargeable(roster: Roster, period: Month) -> list[Member]:
     """Members active on the last day of the period, in members.yaml order."""
-    return [m for m in roster if m.status_at(period.last_day) == "active"]
+    return [m for m in roster if m.status_at(period.last) == "active"]
 
 
 def demurrage_charges(
@@ -178,7 +150,7 @@ def demurrage_charges(
 
 
 def contribution_charges(
-    members: Iterable[Member], contributions: Contributions, period: Period
+    members: Iterable[Member], contributions: Contributions, period: Month
 ) -> list[Charge]:
     """Each member's contribution due in `period` by its kind (monthly, or yearly in `month`)."""
     charges = []
@@ -193,14 +165,14 @@ def contribution_charges(
 
 
 def rule_entries(
-    history: Mapping[str, Sequence[DayBalance]], roster: Roster, rules: Rules, period: Period
+    history: Mapping[str, Sequence[DayBalance]], roster: Roster, rules: Rules, period: Month
 ) -> list[RuleEntry]:
     """Every entry the periodic rules call for in `period` (empty ones left out)."""
     members = chargeable(roster, period)
     planned: list[RuleEntry] = []
     if rules.demurrage is not None:
         rule = rules.demurrage
-        balances = {m.id: balance_at(history.get(m.id, ()), period.last_day) for m in members}
+        balances = {m.id: balance_at(history.get(m.id, ()), period.last) for m in members}
         narration = (
             f"demurrage {period}: {percent_text(rule.percent)}% a month of balances above "
             f"{format_amount(rule.above, rules.decimals)} {rules.currency}"
@@ -216,7 +188,7 @@ def rule_entries(
     return planned
 
 
-def applied_rules(entries: Iterable[data.Directive], period: Period) -> set[str]:
+def applied_rules(entries: Iterable[data.Directive], period: Month) -> set[str]:
     """The rules that already have an entry for `period` in the journal."""
     found = set()
     for entry in entries:
@@ -250,7 +222,7 @@ def format_rule_entry(entry: RuleEntry, currency: str, decimals: int) -> str:
 class RulesRun:
     """What `apply-rules` found and planned for a period."""
 
-    period: Period
+    period: Month
     written: tuple[RuleEntry, ...]  # entries to write now
     already: tuple[str, ...]  # rules already applied for the period
     idle: tuple[str, ...]  # rules that charge no one this period
@@ -271,7 +243,7 @@ def treasurer_author(roster: Roster, rules: Rules, identity: Identity) -> Member
 
 
 def plan_apply_rules(
-    coop: Cooperative, period: Period, author: Identity, today: datetime.date
+    coop: Cooperative, period: Month, author: Identity, today: datetime.date
 ) -> RulesRun:
     """Plan the period's entries, checked like any write; refuse if not possible."""
     from coopledger.changes import _new_errors, _parse_new_entry, appended, usable
@@ -280,13 +252,13 @@ def plan_apply_rules(
     treasurer_author(roster, rules, author)
     if rules.demurrage is None and rules.contribution is None:
         raise CoopError("no-periodic-rules")
-    if period.last_day >= today:
-        raise CoopError("period-not-over", period=str(period), date=period.last_day.isoformat())
+    if period.last >= today:
+        raise CoopError("period-not-over", period=str(period), date=period.last.isoformat())
     already = applied_rules(coop.entries, period)
     planned = rule_entries(coop.history, roster, rules, period)
     todo = [e for e in planned if e.rule not in already and e.charges]
     idle = tuple(e.rule for e in planned if e.rule not in already and not e.charges)
-    path = entry_path(period.last_day, RULES_OWNER)
+    path = entry_path(period.last, RULES_OWNER)
     if not todo:
         return RulesRun(period, (), tuple(sorted(already)), idle, None, path)
     file = coop.root / path

@@ -462,7 +462,6 @@ MESSAGES.update(
             "'{key}' is {value}, below zero",
             "write zero or a positive amount",
         ),
-        "bad-period": ("'{value}' is not a month", "write the period as YYYY-MM, like 2026-11"),
         "not-treasurer": (
             "'{member}' is not a treasurer, and only a treasurer applies the rules",
             "pass --as with a treasurer ({treasurers})",
@@ -591,7 +590,6 @@ MESSAGES.update(
             "--since and --rev cannot be used together",
             "give --since REV (up to the working tree) or --rev BASE..HEAD",
         ),
-        "bad-month": ("'{value}' is not a month", "write it as YYYY-MM, e.g. 2026-10"),
         "month-not-over": (
             "the month {month} is not over (it ends on {date})",
             "close a month once it has ended",

@@ -31,7 +31,6 @@ Definitions (docs/reports.md explains them to members):
 from __future__ import annotations
 
 import datetime
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -45,7 +44,7 @@ from coopledger.journal import Trade, as_trade, trades_of
 from coopledger.limits import ceiling_at, floor_at
 from coopledger.members import Member, Roster
 from coopledger.money import quantum
-from coopledger.problems import CoopError
+from coopledger.months import Month
 from coopledger.rules import Rules
 
 CLEARING_KEY = "clearing"  # metadata of the entries of an applied clearing
@@ -53,51 +52,6 @@ TREND_MONTHS = 12
 DORMANT_MONTHS = 3
 NEAR_LIMIT = Decimal("0.1")
 RATIO_PLACES = 2
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
-
-
-@dataclass(frozen=True, order=True)
-class Month:
-    year: int
-    month: int
-
-    @classmethod
-    def parse(cls, text: str) -> Month:
-        """`YYYY-MM`, or CoopError("bad-month")."""
-        found = _MONTH.fullmatch(text.strip())
-        if not found or not 1 <= int(found.group(2)) <= 12:
-            raise CoopError("bad-month", value=text)
-        return cls(int(found.group(1)), int(found.group(2)))
-
-    @classmethod
-    def of(cls, day: datetime.date) -> Month:
-        return cls(day.year, day.month)
-
-    @classmethod
-    def last_complete(cls, today: datetime.date) -> Month:
-        return cls.of(today).previous()
-
-    def previous(self) -> Month:
-        return Month(self.year - 1, 12) if self.month == 1 else Month(self.year, self.month - 1)
-
-    def minus(self, months: int) -> Month:
-        index = self.year * 12 + self.month - 1 - months
-        return Month(index // 12, index % 12 + 1)
-
-    @property
-    def first(self) -> datetime.date:
-        return datetime.date(self.year, self.month, 1)
-
-    @property
-    def last(self) -> datetime.date:
-        following = Month(self.year + self.month // 12, self.month % 12 + 1)
-        return following.first - datetime.timedelta(days=1)
-
-    def __contains__(self, day: object) -> bool:
-        return isinstance(day, datetime.date) and (day.year, day.month) == (self.year, self.month)
-
-    def __str__(self) -> str:
-        return f"{self.year:04d}-{self.month:02d}"
 
 
 @dataclass(frozen=True)

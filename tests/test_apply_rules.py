@@ -235,7 +235,7 @@ def test_a_bad_period(ruled: Coop, period: str) -> None:
 
     assert result.code == 1
     assert f"'{period}' is not a month" in result.err
-    assert "write the period as YYYY-MM, like 2026-11" in result.err
+    assert "write it as YYYY-MM, like 2026-11" in result.err
 
 
 def test_a_month_that_is_not_over(ruled: Coop) -> None:

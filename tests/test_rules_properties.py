@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 
 from coopledger.checks import check_ledger, coop_account_balances, daily_balances
 from coopledger.fees import (
-    Period,
     applied_rules,
     format_rule_entry,
     levies_for,
@@ -28,6 +27,7 @@ from coopledger.fees import (
 from coopledger.journal import Trade, as_trade, format_trade
 from coopledger.members import Roster, parse_members
 from coopledger.money import quantum
+from coopledger.months import Month
 from coopledger.rules import LevyRule, Rules, parse_rules
 
 RULES = """\
@@ -97,7 +97,7 @@ def test_zero_sum_and_limits_hold_after_any_mix_of_trades_and_rule_runs(
             parsed = as_trade(new[0])
             assert parsed is not None and parsed.levies == levies
         else:
-            period = Period(2025, step)  # type: ignore[arg-type]
+            period = Month(2025, step)  # type: ignore[arg-type]
             history = daily_balances(entries)
             already = applied_rules(entries, period)
             planned = [
@@ -127,7 +127,7 @@ def test_zero_sum_and_limits_hold_after_any_mix_of_trades_and_rule_runs(
             assert sum((p.units.number for p in entry.postings), Decimal(0)) == 0
     # what a second run looks for is exactly what the first one wrote
     for month in range(1, 7):
-        assert applied_rules(entries, Period(2025, month)) == written.get(month, set())
+        assert applied_rules(entries, Month(2025, month)) == written.get(month, set())
 
 
 @given(

@@ -18,9 +18,10 @@ from coopledger.cli.common import (
     writing,
 )
 from coopledger.cli.member_commands import member_app
-from coopledger.fees import Period, format_rule_entry, plan_apply_rules
+from coopledger.fees import format_rule_entry, plan_apply_rules
 from coopledger.members import MEMBERS_FILE, parse_members
 from coopledger.money import format_amount
+from coopledger.months import Month
 from coopledger.timeline import BEGINNING, Timeline
 
 
@@ -35,7 +36,7 @@ def apply_rules(
     Running it again for the same month writes nothing.
     """
     root = cooperative_root()
-    month = Period.parse(period)
+    month = Month.parse(period)
     sha = None
     with writing(root, as_member, dry_run=dry_run) as session:
         coop, author = session.coop, session.author
