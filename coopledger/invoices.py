@@ -262,34 +262,21 @@ def _reduction(
     if invoice is None:
         problems.append(Problem("unknown-invoice-ref", file, line, {"ref": ref, "key": kind}))
         return None
+    malformed = Problem(
+        "reduction-malformed",
+        file,
+        line,
+        {"ref": ref, "key": kind, "debtor": invoice.debtor, "creditor": invoice.creditor},
+    )
     pair = _pair(obligations)
     if pair is None or pair[0] != invoice.debtor or pair[1] != invoice.creditor:
-        problems.append(
-            Problem(
-                "reduction-malformed",
-                file,
-                line,
-                {"ref": ref, "key": kind, "debtor": invoice.debtor, "creditor": invoice.creditor},
-            )
-        )
+        problems.append(malformed)
         return None
     amount = -pair[2]  # the payable goes up by what is paid or cleared
     clearing_id = entry.meta.get(CLEARING_KEY)
     if kind == CLEARS_KEY:
         if members or clearing_id is None:
-            problems.append(
-                Problem(
-                    "reduction-malformed",
-                    file,
-                    line,
-                    {
-                        "ref": ref,
-                        "key": kind,
-                        "debtor": invoice.debtor,
-                        "creditor": invoice.creditor,
-                    },
-                )
-            )
+            problems.append(malformed)
             return None
         if amount <= 0:
             problems.append(
@@ -304,19 +291,7 @@ def _reduction(
     else:
         expected = sorted([(invoice.debtor, -amount), (invoice.creditor, amount)])
         if amount <= 0 or sorted(members) != expected:
-            problems.append(
-                Problem(
-                    "reduction-malformed",
-                    file,
-                    line,
-                    {
-                        "ref": ref,
-                        "key": kind,
-                        "debtor": invoice.debtor,
-                        "creditor": invoice.creditor,
-                    },
-                )
-            )
+            problems.append(malformed)
             return None
     if entry.date < invoice.date:
         problems.append(
