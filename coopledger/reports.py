@@ -31,7 +31,6 @@ Definitions (docs/reports.md explains them to members):
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -39,15 +38,15 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from beancount.core import data
 
 from coopledger.accounts import member_of_account, obligation_of_account
-from coopledger.checks import DayBalance, balance_at, daily_balances, relative
-from coopledger.journal import Trade, as_trade, trades_of
+from coopledger.aggregates import Figures, MonthFigures, month_figures
+from coopledger.checks import relative
+from coopledger.journal import as_trade
 from coopledger.limits import ceiling_at, floor_at
 from coopledger.members import Member, Roster
 from coopledger.money import quantum
 from coopledger.months import Month
 from coopledger.rules import Rules
 
-CLEARING_KEY = "clearing"  # metadata of the entries of an applied clearing
 TREND_MONTHS = 12
 DORMANT_MONTHS = 3
 NEAR_LIMIT = Decimal("0.1")
@@ -166,59 +165,27 @@ def _left_during(member: Member, month: Month) -> bool:
     return any(s == "left" and d in month for d, s in member.status.changes)
 
 
-def _trades_by_month(trades: Iterable[Trade]) -> dict[Month, list[Trade]]:
-    grouped: dict[Month, list[Trade]] = defaultdict(list)
-    for trade in trades:
-        grouped[Month.of(trade.date)].append(trade)
-    return grouped
-
-
-def _collected_and_cleared(
-    entries: Sequence[data.Directive], month: Month
-) -> tuple[Decimal, Decimal]:
-    fees = cleared = Decimal(0)
-    for entry in entries:
-        if not isinstance(entry, data.Transaction) or entry.date not in month:
-            continue
-        clearing = CLEARING_KEY in (entry.meta or {})
-        for posting in entry.postings:
-            number = posting.units.number if posting.units is not None else None
-            if number is None or number <= 0:
-                continue
-            obligation = obligation_of_account(posting.account)
-            if obligation is not None:
-                if clearing and obligation[0] == "payable":
-                    cleared += number
-            elif member_of_account(posting.account) is None:
-                fees += number
-    return fees, cleared
-
-
 def _summary(
     month: Month,
-    entries: Sequence[data.Directive],
-    trades: Sequence[Trade],
-    history: dict[str, list[DayBalance]],
+    figures: MonthFigures,
+    closing: dict[str, Decimal],
     roster: Roster,
     decimals: int,
 ) -> Summary:
-    volume = sum((t.amount for t in trades), Decimal(0))
-    fees, cleared = _collected_and_cleared(entries, month)
-    closing = [balance_at(series, month.last) for series in history.values()]
-    positive = sum((b for b in closing if b > 0), Decimal(0))
+    positive = sum((b for b in closing.values() if b > 0), Decimal(0))
     return Summary(
         month=month,
-        trades=len(trades),
-        volume=volume,
-        average=_ratio(volume, Decimal(len(trades)), decimals),
-        trading_members=len({t.payer for t in trades} | {t.payee for t in trades}),
+        trades=figures.trades,
+        volume=figures.volume,
+        average=_ratio(figures.volume, Decimal(figures.trades), decimals),
+        trading_members=len(figures.traders),
         active_members=sum(1 for m in roster if _active_during(m, month)),
         joined=tuple(m.id for m in roster if m.joined in month),
         left=tuple(m.id for m in roster if _left_during(m, month)),
-        credit_in_use=-sum((b for b in closing if b < 0), Decimal(0)),
-        velocity=_ratio(volume, positive, RATIO_PLACES),
-        fees=fees,
-        cleared=cleared,
+        credit_in_use=-sum((b for b in closing.values() if b < 0), Decimal(0)),
+        velocity=_ratio(figures.volume, positive, RATIO_PLACES),
+        fees=figures.fees,
+        cleared=figures.cleared,
     )
 
 
@@ -238,51 +205,53 @@ def _near_limit(closing: Decimal, floor: Decimal | None, ceiling: Decimal | None
     return None
 
 
-def _member_rows(
-    month: Month,
-    entries: Sequence[data.Directive],
-    trades: Sequence[Trade],
-    history: dict[str, list[DayBalance]],
-    roster: Roster,
-    rules: Rules,
-) -> list[MemberRow]:
-    paid: dict[str, Decimal] = defaultdict(Decimal)
-    received: dict[str, Decimal] = defaultdict(Decimal)
-    for entry in entries:
-        if isinstance(entry, data.Transaction) and entry.date in month:
-            for posting in entry.postings:
-                member = member_of_account(posting.account)
-                if member is None or posting.units is None or posting.units.number is None:
-                    continue
-                number = posting.units.number
-                if number < 0:
-                    paid[member] += -number
-                else:
-                    received[member] += number
+@dataclass(frozen=True)
+class _Balances:
+    """Every member's balance at the end of the month before and of the month,
+    and the day of its last trade up to the month's end."""
+
+    opening: dict[str, Decimal]
+    closing: dict[str, Decimal]
+    last_trade: dict[str, datetime.date]
+
+
+def _balances(figures: Figures, month: Month) -> _Balances:
+    opening: dict[str, Decimal] = {}
     last_trade: dict[str, datetime.date] = {}
-    for trade in trades:
-        if trade.date <= month.last:
-            for member_id in (trade.payer, trade.payee):
-                last_trade[member_id] = max(trade.date, last_trade.get(member_id, trade.date))
+    for earlier in sorted(m for m in figures if m < month):
+        for member, net in figures[earlier].net.items():
+            opening[member] = opening.get(member, Decimal(0)) + net
+        last_trade.update(figures[earlier].last_trade)  # later months come later
+    closing = dict(opening)
+    current = figures.get(month)
+    if current is not None:
+        for member, net in current.net.items():
+            closing[member] = closing.get(member, Decimal(0)) + net
+        last_trade.update(current.last_trade)
+    return _Balances(opening, closing, last_trade)
+
+
+def _member_rows(
+    month: Month, figures: MonthFigures, balances: _Balances, roster: Roster, rules: Rules
+) -> list[MemberRow]:
     window_start = month.minus(DORMANT_MONTHS - 1).first
     rows = []
     for member in roster:
         if member.joined > month.last:
             continue
-        series = history.get(member.id, [])
-        closing = balance_at(series, month.last)
+        closing = balances.closing.get(member.id, Decimal(0))
         floor = floor_at(member, rules, month.last)
         ceiling = ceiling_at(member, rules, month.last)
         status = member.status_at(month.last)
-        last = last_trade.get(member.id)
+        last = balances.last_trade.get(member.id)
         rows.append(
             MemberRow(
                 member=member.id,
                 name=member.name,
                 status=status,
-                opening=balance_at(series, month.first - datetime.timedelta(days=1)),
-                paid=paid[member.id],
-                received=received[member.id],
+                opening=balances.opening.get(member.id, Decimal(0)),
+                paid=figures.paid.get(member.id, Decimal(0)),
+                received=figures.received.get(member.id, Decimal(0)),
                 closing=closing,
                 floor=floor,
                 ceiling=ceiling,
@@ -297,12 +266,12 @@ def _member_rows(
     return rows
 
 
-def _categories(trades: Sequence[Trade], rules: Rules) -> list[CategoryRow]:
+def _categories(figures: MonthFigures, rules: Rules) -> list[CategoryRow]:
     counts: dict[str | None, int] = {c: 0 for c in rules.categories}
     volumes: dict[str | None, Decimal] = {c: Decimal(0) for c in rules.categories}
-    for trade in trades:
-        counts[trade.category] = counts.get(trade.category, 0) + 1
-        volumes[trade.category] = volumes.get(trade.category, Decimal(0)) + trade.amount
+    for category, count in figures.category_trades.items():
+        counts[category] = counts.get(category, 0) + count
+        volumes[category] = volumes.get(category, Decimal(0)) + figures.category_volume[category]
     total = sum(volumes.values(), Decimal(0))
     rows = [
         CategoryRow(c, counts[c], volumes[c], _ratio(volumes[c] * 100, total, 0) or Decimal(0))
@@ -315,35 +284,40 @@ def monthly_report(
     entries: Sequence[data.Directive], roster: Roster, rules: Rules, month: Month
 ) -> MonthlyReport:
     """Every figure of the report for `month`, with the previous month's summary."""
-    trades = list(trades_of(entries))
-    by_month = _trades_by_month(trades)
-    history = daily_balances(entries)
+    return report_of_figures(month_figures(entries), roster, rules, month)
+
+
+def report_of_figures(
+    figures: Figures, roster: Roster, rules: Rules, month: Month
+) -> MonthlyReport:
+    """The report for `month` from the figures of every month up to it
+    (`coopledger.aggregates`): the same report as `monthly_report` on the entries."""
+    empty = MonthFigures()
     previous = month.previous()
+    balances = _balances(figures, month)
     trends = []
     for back in range(TREND_MONTHS - 1, -1, -1):
         point_month = month.minus(back)
-        point_trades = by_month.get(point_month, [])
+        point = figures.get(point_month, empty)
         trends.append(
             TrendPoint(
                 month=point_month,
-                trades=len(point_trades),
-                volume=sum((t.amount for t in point_trades), Decimal(0)),
-                trading_members=len(
-                    {t.payer for t in point_trades} | {t.payee for t in point_trades}
-                ),
+                trades=point.trades,
+                volume=point.volume,
+                trading_members=len(point.traders),
             )
         )
-    month_trades = by_month.get(month, [])
+    current = figures.get(month, empty)
     return MonthlyReport(
         currency=rules.currency,
         decimals=rules.decimals,
         name=rules.name,
-        summary=_summary(month, entries, month_trades, history, roster, rules.decimals),
+        summary=_summary(month, current, balances.closing, roster, rules.decimals),
         previous=_summary(
-            previous, entries, by_month.get(previous, []), history, roster, rules.decimals
+            previous, figures.get(previous, empty), balances.opening, roster, rules.decimals
         ),
-        members=tuple(_member_rows(month, entries, trades, history, roster, rules)),
-        categories=tuple(_categories(month_trades, rules)),
+        members=tuple(_member_rows(month, current, balances, roster, rules)),
+        categories=tuple(_categories(current, rules)),
         trends=tuple(trends),
     )
 

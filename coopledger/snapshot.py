@@ -9,7 +9,8 @@ care about speed — `trade`, `check`, `balances` — save what they need in
 - the rules and members as parsed, and every problem found;
 - for every member, its movements aggregated per day (`checks.DayMoves`),
   sharded into buckets so that a trade reads two small files;
-- a sorted array of 64-bit hashes of every trade id.
+- a sorted array of 64-bit hashes of every trade id;
+- the monthly report's figures, one file per month (`coopledger.aggregates`).
 
 A snapshot is used only if every input file's stamp is exactly what it was
 when it was saved and no file was added or removed: any edit, new hand-written
@@ -47,6 +48,7 @@ import beancount
 from beancount.core import data
 
 import coopledger
+from coopledger.aggregates import MonthlyState
 from coopledger.checks import (
     DayBalance,
     MemberDays,
@@ -90,6 +92,7 @@ class Snapshot:
     has_closings: bool
     coop_days: dict[str, dict[datetime.date, Decimal]]  # the cooperative's own accounts
     content_key: str | None  # gitrepo.committed_content_key of the files, when clean
+    monthly: MonthlyState | None = None  # the monthly report's figures (coopledger.aggregates)
     root: Path = field(default=Path("."), repr=False)
     fresh: bool = field(default=False, repr=False)  # built in memory, never saved
     setup_generation: str | None = field(default=None, repr=False)  # of the saved rules, roster
@@ -251,6 +254,7 @@ def build(
         has_closings=has_closings,
         coop_days=coop_days,
         content_key=content_key,
+        monthly=MonthlyState.of_entries(entries),
         root=root,
         fresh=True,
         _buckets=buckets,
@@ -322,6 +326,8 @@ def save(
     if snapshot.fresh or snapshot.setup_generation is None:  # a trade changes neither
         snapshot.setup_generation = generation
         _write_part(cache, "setup", generation, (snapshot.rules, snapshot.roster))
+    if snapshot.monthly is not None:
+        snapshot.monthly.save(cache, _write)
     if restamp:
         snapshot.content_key = content_key  # the caller's key for the files as written
     snapshot.fresh = False
@@ -338,6 +344,7 @@ def save(
             "has_closings",
             "coop_days",
             "content_key",
+            "monthly",
         )
     }
     meta["stamps_generation"] = generation if snapshot.stamps is not None else None
@@ -455,6 +462,8 @@ def add_entry(snapshot: Snapshot, entry: data.Transaction) -> set[int]:
     if trade_id is not None:
         bisect.insort(snapshot.ids, id_hash(str(trade_id)))
     snapshot.trade_count += as_trade(entry) is not None
+    if snapshot.monthly is not None:
+        snapshot.monthly.add(entry)
     _add_coop_moves(snapshot.coop_days, entry, rules)
     snapshot.last_date = (
         entry.date if snapshot.last_date is None else max(snapshot.last_date, entry.date)
