@@ -14,8 +14,6 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from coopledger import gitrepo, store
-from coopledger.checks import balance_at
 from coopledger.clearing import (
     WITHOUT_DUE,
     AsciiTexts,
@@ -42,21 +40,19 @@ from coopledger.cli.common import (
     print_problems,
     writing,
 )
+from coopledger.cli.lazy import lazy_module
 from coopledger.cli.tables import fitted_table
-from coopledger.invoices import (
-    Invoice,
-    open_invoices,
-    plan_clearing,
-    plan_invoice,
-    plan_settle,
-    read_invoices,
-)
 from coopledger.limits import ceiling_at, floor_at
 from coopledger.money import format_amount
 from coopledger.problems import CoopError
 
 if TYPE_CHECKING:  # numpy is imported when clearing, not with the command line
     import numpy as np
+
+    from coopledger import gitrepo, store
+    from coopledger.invoices import Invoice
+else:  # beancount and git only for the commands that read the journal
+    gitrepo, store = lazy_module("coopledger.gitrepo"), lazy_module("coopledger.store")
 
 
 def _usable(coop: store.Cooperative) -> None:
@@ -77,6 +73,8 @@ def invoice(
     as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
 ) -> None:
     """Record that DEBTOR owes CREDITOR an AMOUNT (an invoice), and commit it."""
+    from coopledger.invoices import plan_invoice
+
     root = cooperative_root()
     day = parse_day(date)
     due_day = parse_day(due) if due else None
@@ -111,6 +109,8 @@ def invoices_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Every invoice, with what was settled, cleared and is left to pay."""
+    from coopledger.invoices import read_invoices
+
     coop = store.load(cooperative_root())
     _usable(coop)
     assert coop.rules is not None and coop.roster is not None
@@ -186,6 +186,8 @@ def settle(
     as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
 ) -> None:
     """Pay (part of) invoice REF in the currency: the debtor pays the creditor."""
+    from coopledger.invoices import plan_settle
+
     root = cooperative_root()
     day = parse_day(date)
     with writing(root, as_member) as session:
@@ -212,6 +214,8 @@ def settle(
 def _journal_obligations(
     coop: store.Cooperative, day: str | None
 ) -> tuple[list[Obligation], dict[str, Invoice], int]:
+    from coopledger.invoices import open_invoices, read_invoices
+
     assert coop.rules is not None
     decimals = coop.rules.decimals
     at = parse_day(day)
@@ -226,6 +230,8 @@ def _journal_obligations(
 
 def _headroom(coop: store.Cooperative, day: str | None) -> tuple[dict[str, int], dict[str, int]]:
     """What each active member can still pay and receive, in minor units."""
+    from coopledger.checks import balance_at
+
     assert coop.rules is not None and coop.roster is not None
     at = parse_day(day)
     scale = Decimal(10) ** coop.rules.decimals
@@ -684,6 +690,8 @@ def clear(
             + "\nNothing was written (a dry run): add --apply to write and commit it.\n"
         )
         return
+    from coopledger.invoices import plan_clearing
+
     with writing(root, as_member) as session:
         coop, author = session.coop, session.author
         obligations, found, places = _journal_obligations(coop, date)

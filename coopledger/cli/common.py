@@ -10,14 +10,19 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 
-from coopledger import gitrepo, store
+from coopledger.cli.lazy import lazy_module
 from coopledger.messages import describe, error_text, problem_line
 from coopledger.problems import CoopError, Problem
+
+if TYPE_CHECKING:
+    from coopledger import gitrepo, store
+else:
+    gitrepo, store = lazy_module("coopledger.gitrepo"), lazy_module("coopledger.store")
 
 app = typer.Typer(
     name="coopledger",

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from coopledger import gitrepo
 from coopledger.cli.common import app, out, parse_day
-from coopledger.demo import DEFAULT_UNTIL, TREASURER, DemoSpec, demo_files
+from coopledger.cli.lazy import lazy_module
 from coopledger.problems import CoopError
+
+if TYPE_CHECKING:
+    from coopledger import gitrepo
+else:
+    gitrepo = lazy_module("coopledger.gitrepo")
+
+# coopledger.demo.DEFAULT_UNTIL, written out so that the command line does not import
+# the demo (and beancount) to show it; tests/test_lazy_imports.py checks they agree
+DEFAULT_UNTIL = "2026-11-20"
 
 
 @app.command()
@@ -26,10 +35,12 @@ def demo(
     ),
     seed: int = typer.Option(1, "--seed", help="The same seed gives the same cooperative."),
     until: str = typer.Option(
-        DEFAULT_UNTIL.isoformat(), "--until", help="Date of the last trades (YYYY-MM-DD)."
+        DEFAULT_UNTIL, "--until", help="Date of the last trades (YYYY-MM-DD)."
     ),
 ) -> None:
     """Create a synthetic cooperative (a git repository with one commit) to try things on."""
+    from coopledger.demo import TREASURER, DemoSpec, demo_files
+
     root = directory.resolve()
     if root.exists() and (not root.is_dir() or any(root.iterdir())):
         raise CoopError("demo-not-empty", path=str(root))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from coopledger import gitrepo, store
 from coopledger.ci_templates import PLATFORMS, ci_files
 from coopledger.cli.common import (
     app,
@@ -18,12 +18,16 @@ from coopledger.cli.common import (
     print_problems,
     writing,
 )
-from coopledger.corrections import plan_close, plan_reverse
-from coopledger.gate import Policy, check_commits, closed_months_from_paths, is_gated
+from coopledger.cli.lazy import lazy_module
 from coopledger.members import MEMBERS_FILE, parse_members
 from coopledger.money import format_amount
 from coopledger.problems import CoopError, Problem
 from coopledger.rules import RULES_FILE, parse_rules
+
+if TYPE_CHECKING:
+    from coopledger import gitrepo, store
+else:
+    gitrepo, store = lazy_module("coopledger.gitrepo"), lazy_module("coopledger.store")
 
 # ---------------------------------------------------------------- the gate
 
@@ -45,6 +49,8 @@ def gate_problems(
 ) -> list[Problem]:
     """The gate's problems for the change since `since` (up to the working tree)
     or in the range `rev`, judged with the members and rules of its base."""
+    from coopledger.gate import Policy, check_commits, closed_months_from_paths, is_gated
+
     if since and rev:
         raise CoopError("gate-options")
     repo = gitrepo.open_repo(root)
@@ -80,6 +86,8 @@ def close(
     as_member: str = typer.Option(None, "--as", help="Treasurer who signs the commit."),
 ) -> None:
     """Close a month (treasurer): record every balance and a fingerprint of its entries."""
+    from coopledger.corrections import plan_close
+
     root = cooperative_root()
     with writing(root, as_member) as session:
         coop, author = session.coop, session.author
@@ -100,6 +108,8 @@ def reverse(
     as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
 ) -> None:
     """Record the exact counter-entry of a trade, linked to it by `reverses:`."""
+    from coopledger.corrections import plan_reverse
+
     root = cooperative_root()
     day = parse_day(date)
     with writing(root, as_member) as session:

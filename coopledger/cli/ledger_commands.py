@@ -9,21 +9,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from coopledger import gitrepo, snapshot, store
-from coopledger.balances import balance_rows, coop_rows_of, total
-from coopledger.changes import (
-    PlannedTrade,
-    choose_author,
-    current_balance,
-    plan_trade,
-    plan_trade_fast,
-    validate_emails,
-    validate_member_id,
-)
-from coopledger.checks import DayBalance, coop_account_balances
 from coopledger.ci_templates import PLATFORMS
 from coopledger.cli.common import (
     EXIT_PROBLEMS,
@@ -39,14 +28,20 @@ from coopledger.cli.common import (
     problem_json,
 )
 from coopledger.cli.gate_commands import gate_problems, write_ci
+from coopledger.cli.lazy import lazy_module
 from coopledger.cli.tables import fitted_table
-from coopledger.journal import trades_of
 from coopledger.members import Member, Roster
 from coopledger.money import format_amount
 from coopledger.problems import CoopError, Problem
 from coopledger.rules import CURRENCY_PATTERN, Rules
-from coopledger.scaffold import cooperative_files
-from coopledger.store import COOPERATIVE_FILES
+
+if TYPE_CHECKING:
+    from coopledger import gitrepo, snapshot, store
+    from coopledger.changes import PlannedTrade
+    from coopledger.checks import DayBalance
+else:  # beancount and git only for the commands that need them
+    gitrepo, store = lazy_module("coopledger.gitrepo"), lazy_module("coopledger.store")
+    snapshot = lazy_module("coopledger.snapshot")
 
 
 @app.command()
@@ -65,6 +60,10 @@ def init(
     ci: str = typer.Option(None, "--ci", help="Also write CI files: github or gitlab."),
 ) -> None:
     """Create a cooperative: a git repository with members, rules and a journal."""
+    from coopledger.changes import validate_emails, validate_member_id
+    from coopledger.scaffold import cooperative_files
+    from coopledger.store import COOPERATIVE_FILES
+
     root = directory.resolve()
     if ci is not None and ci not in PLATFORMS:
         raise CoopError("bad-ci-platform", value=ci, choices=", ".join(PLATFORMS))
@@ -171,6 +170,8 @@ def _plan_trade(
     root: Path, asked: TradeRequest, as_member: str | None, key: str | None, no_cache: bool
 ) -> tuple[PlannedTrade, snapshot.Snapshot | None, Rules, dict[str, Decimal]]:
     """Plan against the snapshot when it is valid and enough, else against everything."""
+    from coopledger.changes import choose_author, current_balance, plan_trade, plan_trade_fast
+
     fields = {
         "payer": asked.payer,
         "payee": asked.payee,
@@ -203,6 +204,8 @@ def balances(
     no_cache: bool = typer.Option(False, "--no-cache", help="Read the whole journal again."),
 ) -> None:
     """Every member's balance, limits and headroom; the total is always zero."""
+    from coopledger.balances import balance_rows, coop_rows_of, total
+
     root = cooperative_root()
     day = parse_day(at)
     view = _ledger_view(root, no_cache)
@@ -339,11 +342,15 @@ class LedgerView:
             return snapshot.coop_balances(self.state, day)
         if self.coop is None or self.coop.rules is None:
             return {}
+        from coopledger.checks import coop_account_balances
+
         return coop_account_balances(self.coop.entries, self.coop.rules.coop_accounts, day)
 
     def trade_count(self) -> int:
         if self.state is not None:
             return self.state.trade_count
+        from coopledger.journal import trades_of
+
         return sum(1 for _ in trades_of(self.coop.entries)) if self.coop else 0
 
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import typer
 
-from coopledger import store
-from coopledger.balances import balance_rows
-from coopledger.changes import known_member, plan_member_add, plan_member_status, usable
 from coopledger.cli.common import (
     app,
     cooperative_root,
@@ -18,11 +16,17 @@ from coopledger.cli.common import (
     print_problems,
     writing,
 )
+from coopledger.cli.lazy import lazy_module
 from coopledger.cli.tables import fitted_table
 from coopledger.members import Member
 from coopledger.money import format_amount, parse_limit
 from coopledger.problems import CoopError
 from coopledger.timeline import Timeline
+
+if TYPE_CHECKING:
+    from coopledger import store
+else:
+    store = lazy_module("coopledger.store")
 
 member_app = typer.Typer(help="Add members, list them, change their status.", no_args_is_help=True)
 app.add_typer(member_app, name="member")
@@ -45,6 +49,8 @@ def add(
     as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
 ) -> None:
     """Add a member and commit members.yaml."""
+    from coopledger.changes import plan_member_add, usable
+
     root = cooperative_root()
     with writing(root, as_member) as session:
         coop = session.coop
@@ -74,6 +80,9 @@ def add(
 @member_app.command("list")
 def list_members(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List the members with their kind, status and balance."""
+    from coopledger.balances import balance_rows
+    from coopledger.changes import usable
+
     coop = store.load(cooperative_root())
     rules, roster = usable(coop)
     import datetime
@@ -121,6 +130,9 @@ def show(member_id: str = typer.Argument(..., metavar="ID")) -> None:
     """Show one member: identity, limits, status and balance."""
     import datetime
 
+    from coopledger.balances import balance_rows
+    from coopledger.changes import known_member, usable
+
     coop = store.load(cooperative_root())
     rules, roster = usable(coop)
     member = known_member(roster, member_id)
@@ -149,6 +161,8 @@ def show(member_id: str = typer.Argument(..., metavar="ID")) -> None:
 
 
 def _status_command(member_id: str, status: str, date: str | None, as_member: str | None) -> None:
+    from coopledger.changes import plan_member_status
+
     root = cooperative_root()
     with writing(root, as_member) as session:
         coop, author = session.coop, session.author

@@ -13,7 +13,7 @@ import csv
 import io
 from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console, RenderableType
@@ -22,7 +22,9 @@ from rich.text import Text
 
 from coopledger.members import Roster
 from coopledger.money import format_amount
-from coopledger.reports import MemberRow, MonthlyReport, Statement, Summary
+
+if TYPE_CHECKING:  # the command line imports this module; reports (and beancount) when used
+    from coopledger.reports import MemberRow, MonthlyReport, Statement, Summary
 
 TEXT_WIDTH = 100
 BAR_WIDTH = 24

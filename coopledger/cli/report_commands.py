@@ -8,13 +8,11 @@ import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import RenderableType
 
-from coopledger import csvio, gitrepo, store
-from coopledger.balances import balance_rows
-from coopledger.changes import known_member
 from coopledger.cli.common import (
     app,
     cooperative_root,
@@ -25,6 +23,7 @@ from coopledger.cli.common import (
     print_problems,
     writing,
 )
+from coopledger.cli.lazy import lazy_module
 from coopledger.cli.render_report import (
     report_csv,
     report_json,
@@ -35,12 +34,17 @@ from coopledger.cli.render_report import (
     statement_renderables,
     to_text,
 )
-from coopledger.journal import trades_of
 from coopledger.members import Roster
 from coopledger.money import format_amount
+from coopledger.months import Month
 from coopledger.problems import CoopError
-from coopledger.reports import Month, monthly_report, statement
 from coopledger.rules import Rules
+
+if TYPE_CHECKING:
+    from coopledger import csvio, gitrepo, store
+else:  # beancount and git only for the commands that need them
+    gitrepo, store = lazy_module("coopledger.gitrepo"), lazy_module("coopledger.store")
+    csvio = lazy_module("coopledger.csvio")
 
 REPORT_FORMATS = ("table", "markdown", "csv", "json")
 STATEMENT_FORMATS = ("table", "csv", "json")
@@ -97,6 +101,8 @@ def report(
     rev: str = typer.Option(None, "--rev", help="Compute from this git revision."),
 ) -> None:
     """The monthly report: summary, members, what is traded, twelve-month trends."""
+    from coopledger.reports import monthly_report
+
     choice(output_format, REPORT_FORMATS, "--format")
     chosen = Month.parse(month) if month else Month.last_complete(datetime.date.today())
     root = cooperative_root()
@@ -124,6 +130,9 @@ def statement_command(
     output_format: str = typer.Option("table", "--format", "-f", help="table, csv or json."),
 ) -> None:
     """Every movement of a member with running balance, opening and closing lines."""
+    from coopledger.changes import known_member
+    from coopledger.reports import statement
+
     choice(output_format, STATEMENT_FORMATS, "--format")
     root = cooperative_root()
     coop = store.load(root)
@@ -197,6 +206,9 @@ def export(
     end: str = typer.Option(None, "--to", help="trades: last day; members, balances: the day."),
 ) -> None:
     """Trades, members or balances as CSV or JSON, for spreadsheets and other tools."""
+    from coopledger.balances import balance_rows
+    from coopledger.journal import trades_of
+
     choice(what, EXPORTS, "export")
     choice(output_format, EXPORT_FORMATS, "--format")
     first_day = parse_day(start) if start else None

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import typer
 
-from coopledger import store
-from coopledger.changes import known_member, plan_member_limit, usable
 from coopledger.cli.common import (
     app,
     cooperative_root,
@@ -17,12 +16,17 @@ from coopledger.cli.common import (
     print_problems,
     writing,
 )
+from coopledger.cli.lazy import lazy_module
 from coopledger.cli.member_commands import member_app
-from coopledger.fees import format_rule_entry, plan_apply_rules
 from coopledger.members import MEMBERS_FILE, parse_members
 from coopledger.money import format_amount
 from coopledger.months import Month
 from coopledger.timeline import BEGINNING, Timeline
+
+if TYPE_CHECKING:
+    from coopledger import store
+else:
+    store = lazy_module("coopledger.store")
 
 
 @app.command("apply-rules")
@@ -35,6 +39,9 @@ def apply_rules(
 
     Running it again for the same month writes nothing.
     """
+    from coopledger.changes import usable
+    from coopledger.fees import format_rule_entry, plan_apply_rules
+
     root = cooperative_root()
     month = Month.parse(period)
     sha = None
@@ -90,6 +97,8 @@ def limit(
     as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
 ) -> None:
     """Change a member's floor and/or ceiling from a date; earlier limits are kept."""
+    from coopledger.changes import known_member, plan_member_limit, usable
+
     root = cooperative_root()
     day = parse_day(from_date)
     with writing(root, as_member) as session:
