@@ -84,6 +84,9 @@ def gate_problems(
 def close(
     month: str = typer.Argument(..., help="The month to close, YYYY-MM."),
     as_member: str = typer.Option(None, "--as", help="Treasurer who signs the commit."),
+    with_earlier: bool = typer.Option(
+        False, "--with-earlier", help="Also close every earlier month not closed yet."
+    ),
 ) -> None:
     """Close a month (treasurer): record every balance and a fingerprint of its entries."""
     from coopledger.corrections import plan_close
@@ -91,11 +94,12 @@ def close(
     root = cooperative_root()
     with writing(root, as_member) as session:
         coop, author = session.coop, session.author
-        change, count = plan_close(coop, month, author, datetime.date.today())
+        change, count = plan_close(coop, month, author, datetime.date.today(), with_earlier)
         sha = store.apply(root, change)
-    path = next(iter(change.files))
+    months = ", ".join(f"{path.split('/')[1]}-{path.split('/')[2]}" for path in change.files)
     out.print(
-        f"Closed {month}: {count} entries fingerprinted in {path} (commit {sha[:8]})",
+        f"Closed {months}: {count} entries fingerprinted in {', '.join(change.files)} "
+        f"(commit {sha[:8]})",
         markup=False,
     )
 
