@@ -41,10 +41,11 @@ from coopledger.problems import CoopError
 from coopledger.rules import Rules
 
 if TYPE_CHECKING:
-    from coopledger import csvio, gitrepo, store
+    from coopledger import csvio, gitrepo, snapshot, store
+    from coopledger.reports import MonthlyReport
 else:  # beancount and git only for the commands that need them
     gitrepo, store = lazy_module("coopledger.gitrepo"), lazy_module("coopledger.store")
-    csvio = lazy_module("coopledger.csvio")
+    csvio, snapshot = lazy_module("coopledger.csvio"), lazy_module("coopledger.snapshot")
 
 REPORT_FORMATS = ("table", "markdown", "csv", "json")
 STATEMENT_FORMATS = ("table", "csv", "json")
@@ -99,6 +100,7 @@ def report(
         "table", "--format", "-f", help="table, markdown, csv or json."
     ),
     rev: str = typer.Option(None, "--rev", help="Compute from this git revision."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Read the whole journal again."),
 ) -> None:
     """The monthly report: summary, members, what is traded, twelve-month trends."""
     from coopledger.reports import monthly_report
@@ -106,10 +108,13 @@ def report(
     choice(output_format, REPORT_FORMATS, "--format")
     chosen = Month.parse(month) if month else Month.last_complete(datetime.date.today())
     root = cooperative_root()
-    with loaded(root, rev) as coop:
-        rules, roster = usable_parts(coop)
-        result = monthly_report(coop.entries, roster, rules, chosen)
-        errors = bool(coop.errors)
+    if rev is None and not no_cache:
+        result, errors = _report_with_snapshot(root, chosen)
+    else:
+        with loaded(root, rev) as coop:
+            rules, roster = usable_parts(coop)
+            result = monthly_report(coop.entries, roster, rules, chosen)
+            errors = bool(coop.errors)
     if output_format == "json":
         print_json(report_json(result))
     elif output_format == "csv":
@@ -120,6 +125,38 @@ def report(
         emit(report_renderables(result))
     if errors:
         err.print("the files have problems: run 'coopledger check'", markup=False)
+
+
+def _report_with_snapshot(root: Path, month: Month) -> tuple[MonthlyReport, bool]:
+    """The report from the month figures kept with a valid snapshot; else from a full
+    load, which saves a new snapshot (so the next report is quick). Returns the
+    report and whether the files have errors."""
+    from coopledger.reports import report_of_figures
+
+    cache = root / snapshot.CACHE_DIR
+    with store.locked(root):
+        key = gitrepo.committed_content_key(root, store.WRITTEN_PATHS)
+        state = snapshot.load_valid(root, key)
+        if state is not None and state.monthly is not None:
+            figures = state.monthly.figures_until(cache, month)
+            if figures is not None:
+                result = report_of_figures(figures, state.roster, state.rules, month)
+                return result, any(p.is_error for p in state.problems)
+        stamps = snapshot.input_stamps(root)
+        coop = store.load(root)
+        rules, roster = usable_parts(coop)
+        fresh = snapshot.from_cooperative(coop, stamps, key)
+        if fresh is None or fresh.monthly is None:
+            figures = None
+        else:
+            figures = fresh.monthly.figures_until(cache, month)
+            with contextlib.suppress(OSError):
+                snapshot.save(root, fresh)
+    if figures is None:
+        from coopledger.aggregates import month_figures
+
+        figures = month_figures(coop.entries)
+    return report_of_figures(figures, roster, rules, month), bool(coop.errors)
 
 
 @app.command(name="statement")
