@@ -36,7 +36,7 @@ from decimal import Decimal
 from beancount.core import data
 
 from coopledger.accounts import member_of_account, obligation_of_account
-from coopledger.closing import check_closed_months
+from coopledger.closing import Opening, check_closed_months
 from coopledger.invoices import check_invoices
 from coopledger.journal import RULE_KEY, RULE_NAMES
 from coopledger.limits import ceiling_at, floor_at
@@ -151,10 +151,11 @@ def add_entry_moves(
     return touched
 
 
-def series_of(days: MemberDays) -> list[DayBalance]:
-    """A member's closing balance on each day it moved, from its day aggregates."""
-    balance = Decimal(0)
-    series: list[DayBalance] = []
+def series_of(days: MemberDays, opening: DayBalance | None = None) -> list[DayBalance]:
+    """A member's closing balance on each day it moved, from its day aggregates,
+    after the balance carried from a closed period (`opening`), if any."""
+    balance = opening.closing if opening else Decimal(0)
+    series: list[DayBalance] = [opening] if opening else []
     for day in sorted(days):
         moves = days[day]
         balance += moves.net + moves.charged
@@ -174,10 +175,26 @@ def member_days(entries: Iterable[data.Directive], root: str = "") -> dict[str, 
 
 
 def daily_balances(
-    entries: Iterable[data.Directive], root: str = ""
+    entries: Iterable[data.Directive], root: str = "", opening: Opening | None = None
 ) -> dict[str, list[DayBalance]]:
-    """For every member account, its closing balance on each day it moved."""
-    return {member: series_of(days) for member, days in member_days(entries, root).items()}
+    """For every member account, its closing balance on each day it moved.
+
+    With an `opening`, each series starts with the balance carried from the
+    closed period, on its last day (a point that moves nothing, so no limit is
+    judged on it)."""
+    days_by_member = member_days(entries, root)
+    if opening is None:
+        return {member: series_of(days) for member, days in days_by_member.items()}
+    last_closed_day = opening.day - datetime.timedelta(days=1)
+    carried = {
+        member: DayBalance(last_closed_day, balance, Decimal(0), opening.file, opening.line)
+        for member, balance in opening.balances.items()
+        if balance
+    }
+    return {
+        member: series_of(days_by_member.get(member, {}), carried.get(member))
+        for member in sorted({*days_by_member, *carried})
+    }
 
 
 def balance_at(series: Sequence[DayBalance], day: datetime.date | None) -> Decimal:
@@ -398,20 +415,27 @@ def check_ledger(
     root: str,
     main_file: str = "journal/main.beancount",
     history: dict[str, list[DayBalance]] | None = None,
+    opening: Opening | None = None,
 ) -> list[Problem]:
     """Every problem of the ledger, in file and line order.
 
-    `history` is `daily_balances(entries, root)`, when the caller has it already.
+    `history` is `daily_balances(entries, root, opening)`, when the caller has
+    it already. With an `opening`, `entries` are those of the open period only,
+    and the closed period counts through the balances and invoices it carries.
     """
     if history is None:
-        history = daily_balances(entries, root)
+        history = daily_balances(entries, root, opening)
     coop_total = sum(coop_account_balances(entries, rules.coop_accounts).values(), Decimal(0))
+    carried: Sequence[data.Directive] = ()
+    if opening is not None:
+        coop_total += sum(opening.coop_balances.values(), Decimal(0))
+        carried = opening.carried
     problems = [
         *check_postings(entries, roster, rules, root),
         *check_limits(history, roster, rules),
         *check_closed_months(entries, root),
         *check_zero_sum(history, rules, main_file, coop_total),
-        *check_invoices(entries, root),
+        *check_invoices([*carried, *entries], root),
     ]
     unique = {p.key(): p for p in reversed(problems)}  # one line per problem, e.g. one currency
     return sorted(unique.values(), key=Problem.sort_key)

@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import datetime
 import difflib
+from collections.abc import Sequence
 from decimal import Decimal
 
 from beancount.core import data
 from beancount.parser import parser
 
+from coopledger.carry import carry_facts, trades_before
 from coopledger.changes import _new_errors, appended, usable
 from coopledger.checks import balance_at, check_ledger
-from coopledger.closing import month_of, plan_close_text, relative
+from coopledger.closing import closed_months, month_key, month_of, plan_close_text, relative
 from coopledger.gitrepo import Identity
 from coopledger.journal import (
     TRADE_ID_KEY,
@@ -72,29 +74,48 @@ def _parse_appended(text: str, entry_text: str, filename: str) -> list[data.Dire
 
 
 def plan_close(
-    coop: Cooperative, month: str, author: Identity, today: datetime.date
+    coop: Cooperative,
+    month: str,
+    author: Identity,
+    today: datetime.date,
+    with_earlier: bool = False,
 ) -> tuple[Change, int]:
-    """Close `month`: balance assertions and fingerprint in its close.beancount.
+    """Close `month` (and, `with_earlier`, every earlier month not closed yet):
+    balance assertions and fingerprints in each close.beancount, one commit.
     Returns the change and the number of entries frozen."""
     rules, roster = usable(coop)
     month_of(month)
     require_treasurer(roster, rules, author, "close")
     if coop.errors:
         raise CoopError("ledger-has-problems", problems=tuple(coop.errors))
-    _, after = month_of(month)
-    last_day = after - datetime.timedelta(days=1)
-    balances = {m.id: balance_at(coop.history.get(m.id, ()), last_day) for m in roster}
-    path, text = plan_close_text(month, coop.entries, roster, rules, balances, today)
-    new = _parse_appended(text, text, str(coop.root / path))
+    months = months_to_close(coop.entries, month) if with_earlier else [month]
+    files: dict[str, str] = {}
+    new: list[data.Directive] = []
+    count_trades = trades_before(coop.entries)
+    for closing in months:
+        _, after = month_of(closing)
+        last_day = after - datetime.timedelta(days=1)
+        balances = {m.id: balance_at(coop.history.get(m.id, ()), last_day) for m in roster}
+        facts = carry_facts(coop.root, coop.entries, rules, closing, count_trades(after))
+        path, text = plan_close_text(closing, coop.entries, roster, rules, balances, today, facts)
+        files[path] = text
+        new.extend(_parse_appended(text, text, str(coop.root / path)))
     found = check_ledger([*coop.entries, *new], roster, rules, str(coop.root))
     errors, _ = _new_errors(coop, found)
     if errors:  # pragma: no cover - the close is computed from the ledger itself
         raise CoopError("change-refused", problems=tuple(errors))
-    count = sum(1 for e in new if isinstance(e, data.Custom))
-    entries = next(
-        (int(e.meta.get("entries", 0)) for e in new if isinstance(e, data.Custom)), count
-    )
-    return Change({path: text}, f"close: {month}", author), entries
+    entries = sum(int(e.meta.get("entries", 0)) for e in new if isinstance(e, data.Custom))
+    first, last = months[0], months[-1]
+    message = f"close: {first}" if first == last else f"close: {first} to {last}"
+    return Change(files, message, author), entries
+
+
+def months_to_close(entries: Sequence[data.Directive], month: str) -> list[str]:
+    """`month` and every earlier month with entries that is not closed yet."""
+    month_of(month)
+    closed = {c.month for c in closed_months(entries)}
+    dated = {month_key(e.date) for e in entries if isinstance(e, data.Transaction)}
+    return sorted(m for m in {*dated, month} if m <= month and m not in closed) or [month]
 
 
 # ---------------------------------------------------------------- reverse

@@ -8,7 +8,11 @@ limit is refused by `bean-check` and shown in fava just as `coopledger check`
 shows it.
 
 When coopledger itself loads the journal it hands the plugin the members and
-rules it has already read (`preloaded`), and runs the checks itself.
+rules it has already read (`preloaded`), and runs the checks itself. When it
+reads only the open period (`store.load_open_period`), it also hands over the
+`Opening` carried from the closed months; the plugin then adds one entry that
+brings every account to its carried balance, so that beancount's own view
+(balance assertions in the open period) matches the whole journal's.
 """
 
 from __future__ import annotations
@@ -20,10 +24,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
-from beancount.core import data
+from beancount.core import amount, data
 
-from coopledger.accounts import payable_account, receivable_account
+from coopledger.accounts import member_account, payable_account, receivable_account
 from coopledger.checks import check_ledger
+from coopledger.closing import Opening
 from coopledger.members import MEMBERS_FILE, Roster, parse_members
 from coopledger.messages import describe
 from coopledger.problems import Problem
@@ -38,18 +43,45 @@ class CoopledgerError(NamedTuple):
     entry: data.Directive | None
 
 
-_preloaded: contextvars.ContextVar[tuple[Rules | None, Roster | None] | None] = (
-    contextvars.ContextVar("coopledger_preloaded", default=None)
+CARRIED_KEY = "carried-from"  # the meta key of the entry that stands for the closed months
+
+_Preloaded = tuple[Rules | None, Roster | None, Opening | None]
+_preloaded: contextvars.ContextVar[_Preloaded | None] = contextvars.ContextVar(
+    "coopledger_preloaded", default=None
 )
 
 
 @contextmanager
-def preloaded(rules: Rules | None, roster: Roster | None) -> Iterator[None]:
-    token = _preloaded.set((rules, roster))
+def preloaded(
+    rules: Rules | None, roster: Roster | None, opening: Opening | None = None
+) -> Iterator[None]:
+    token = _preloaded.set((rules, roster, opening))
     try:
         yield
     finally:
         _preloaded.reset(token)
+
+
+def is_carried(entry: data.Directive) -> bool:
+    """The entry `carried_entry` made: not in any file, never checked as a trade."""
+    return isinstance(entry, data.Transaction) and CARRIED_KEY in (entry.meta or {})
+
+
+def carried_entry(opening: Opening, rules: Rules, root: str) -> data.Transaction:
+    """Every account brought to its balance carried from the closed months."""
+    balances = [
+        *((member_account(m), b) for m, b in sorted(opening.balances.items())),
+        *sorted(opening.coop_balances.items()),
+    ]
+    postings = [
+        data.Posting(account, amount.Amount(balance, rules.currency), None, None, None, None)
+        for account, balance in balances
+        if balance
+    ]
+    filename = os.path.join(root, opening.file or "")
+    meta = data.new_metadata(filename, opening.line or 0, {CARRIED_KEY: opening.month})
+    day = opening.day - datetime.timedelta(days=1)
+    return data.Transaction(meta, day, "*", None, "", frozenset(), frozenset(), postings)
 
 
 def root_of(options_map: dict[str, Any]) -> str:
@@ -103,15 +135,17 @@ def coopledger(
 ) -> tuple[data.Directives, list[CoopledgerError]]:
     root = root_of(options_map)
     given = _preloaded.get()
+    opening = None
     if given is not None:
-        rules, roster = given
+        rules, roster, opening = given
         problems: list[Problem] = []
     else:
         rules, roster, problems = _read(root)
     if rules is None or roster is None:
         return entries, [_as_error(p, root) for p in problems]
     opens = [*member_opens(roster, rules, root), *coop_opens(roster, rules, root)]
-    entries = data.sorted([*opens, *entries])
+    carried = [carried_entry(opening, rules, root)] if opening is not None else []
+    entries = data.sorted([*opens, *carried, *entries])
     if given is not None:
         return entries, []
     found = check_ledger(entries, roster, rules, root)

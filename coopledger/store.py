@@ -23,11 +23,12 @@ from typing import Any
 from beancount import loader
 from beancount.core import data
 
-from coopledger import gitrepo
+from coopledger import carry, gitrepo
 from coopledger.checks import DayBalance, check_ledger, conflict_markers, daily_balances, relative
-from coopledger.journal import MAIN_FILE
+from coopledger.closing import CLOSE_FILE_NAME, Opening, is_close_directive
+from coopledger.journal import INCLUDE_GLOB, MAIN_FILE
 from coopledger.members import MEMBERS_FILE, Roster, parse_members
-from coopledger.plugin import preloaded
+from coopledger.plugin import is_carried, preloaded
 from coopledger.problems import CoopError, Problem
 from coopledger.rules import RULES_FILE, Rules, parse_rules
 
@@ -50,6 +51,7 @@ class Cooperative:
     problems: list[Problem]
     history: dict[str, list[DayBalance]] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
+    opening: Opening | None = None  # set when only the open period was read
 
     @property
     def is_usable(self) -> bool:
@@ -90,9 +92,7 @@ def _read_text(root: Path, name: str, problems: list[Problem]) -> str | None:
     return None if marks else text
 
 
-def load(root: Path) -> Cooperative:
-    """Read everything and find every problem."""
-    problems: list[Problem] = []
+def _read_setup(root: Path, problems: list[Problem]) -> tuple[Rules | None, Roster | None]:
     rules = roster = None
     rules_text = _read_text(root, RULES_FILE, problems)
     if rules_text is not None:
@@ -102,23 +102,119 @@ def load(root: Path) -> Cooperative:
     if members_text is not None:
         roster, found = parse_members(members_text, rules)
         problems.extend(found)
+    return rules, roster
+
+
+def _marked_files(root: Path, files: list[Path], problems: list[Problem]) -> set[str]:
+    """The journal files holding merge-conflict markers (each one a problem)."""
     marked_files = set()
-    files = journal_files(root)
     for path in files:
         name = str(path.relative_to(root))
         marks = conflict_markers(path.read_text(encoding="utf-8", errors="replace"), name)
         if marks:
             marked_files.add(str(path))
         problems.extend(marks)
+    return marked_files
 
+
+def load(root: Path) -> Cooperative:
+    """Read everything and find every problem."""
+    problems: list[Problem] = []
+    rules, roster = _read_setup(root, problems)
+    files = journal_files(root)
+    marked_files = _marked_files(root, files, problems)
     with preloaded(rules, roster):
-        entries, bean_errors, options = loader.load_file(str(root / MAIN_FILE))
+        loaded = loader.load_file(str(root / MAIN_FILE))
+    return _checked(root, rules, roster, files, marked_files, problems, loaded, None)
 
+
+def load_open_period(root: Path) -> Cooperative | None:
+    """Read only the period after the last closed month, starting from what the
+    closes carry (coopledger.carry), and find every problem of it. None when
+    the closed months cannot be carried; then `load` reads everything."""
+    problems: list[Problem] = []
+    rules, roster = _read_setup(root, problems)
+    if rules is None or roster is None or problems:
+        return None
+    try:
+        main_text = (root / MAIN_FILE).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    includes = [line.strip() for line in main_text.splitlines() if line.startswith("include")]
+    if includes != [f'include "{INCLUDE_GLOB}"']:
+        return None  # files found another way than the standard include: read everything
+    opening = carry.read_opening(root, rules)
+    if opening is None:
+        return None
+    closed = {root / folder for folder in opening.folders}
+    files = [p for p in journal_files(root) if p.parent not in closed]
+    marked_files = _marked_files(root, files, problems)
+    read = [p for p in files if p != root / MAIN_FILE]
+    top_text = main_text.replace(
+        f'include "{INCLUDE_GLOB}"', "\n".join(f'include "{_escaped(str(p))}"' for p in read)
+    )
+    cache = root / ".coopledger"
+    try:
+        cache.mkdir(exist_ok=True)
+        fd, top = tempfile.mkstemp(dir=cache, prefix="open-period.", suffix=".beancount")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(top_text)
+    except OSError:
+        return None
+    try:
+        with preloaded(rules, roster, opening):
+            loaded = loader.load_file(top)
+    finally:
+        os.unlink(top)
+    entries = [e for e in loaded[0] if not is_carried(e)]
+    if any((_is_content(e) and e.date < opening.day) or _stray_close(e, opening) for e in entries):
+        return None  # an entry dated in a closed month: the full check says where
+    options = {**loaded[2], "include": [str(root / MAIN_FILE), *map(str, read)]}
+    return _checked(
+        root, rules, roster, files, marked_files, problems, (entries, loaded[1], options), opening
+    )
+
+
+def _escaped(path: str) -> str:
+    return path.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _stray_close(entry: data.Directive, opening: Opening) -> bool:
+    """A close directive the open period cannot judge alone: one of a carried
+    month, or one outside a close.beancount file."""
+    if not is_close_directive(entry):
+        return False
+    assert isinstance(entry, data.Custom)
+    month = str(entry.values[0].value) if entry.values else ""
+    filename = str(entry.meta.get("filename", ""))
+    return month <= opening.month or os.path.basename(filename) != CLOSE_FILE_NAME
+
+
+def _is_content(entry: data.Directive) -> bool:
+    return not isinstance(
+        entry, (data.Open, data.Close, data.Commodity, data.Balance)
+    ) and not is_close_directive(entry)
+
+
+def _checked(
+    root: Path,
+    rules: Rules | None,
+    roster: Roster | None,
+    files: list[Path],
+    marked_files: set[str],
+    problems: list[Problem],
+    loaded: tuple[list[data.Directive], list[Any], dict[str, Any]],
+    opening: Opening | None,
+) -> Cooperative:
+    """The cooperative with every problem: beancount's, then the ledger's."""
+    entries, bean_errors, options = loaded
     ledger_problems: list[Problem] = []
     history: dict[str, list[DayBalance]] = {}
     if rules is not None and roster is not None:
-        history = daily_balances(entries, str(root))
-        ledger_problems = check_ledger(entries, roster, rules, str(root), history=history)
+        history = daily_balances(entries, str(root), opening)
+        ledger_problems = check_ledger(
+            entries, roster, rules, str(root), history=history, opening=opening
+        )
     ours = {(p.file, p.line) for p in ledger_problems}
     for error in bean_errors:
         source = error.source or {}
@@ -138,7 +234,7 @@ def load(root: Path) -> Cooperative:
         if os.path.normpath(str(path)) not in read:
             problems.append(Problem("file-not-included", str(path.relative_to(root)), None, {}))
     problems.sort(key=Problem.sort_key)
-    return Cooperative(root, rules, roster, entries, problems, history, options)
+    return Cooperative(root, rules, roster, entries, problems, history, options, opening)
 
 
 # ---------------------------------------------------------------- writing

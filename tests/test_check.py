@@ -133,7 +133,13 @@ def test_check_json_when_clean(coop: Coop) -> None:
     result = coop.run("check", "--json")
 
     assert result.code == 0
-    assert json.loads(result.out) == {"ok": True, "errors": 0, "warnings": 0, "problems": []}
+    assert json.loads(result.out) == {
+        "ok": True,
+        "errors": 0,
+        "warnings": 0,
+        "problems": [],
+        "closed_months_carried_through": None,
+    }
 
 
 def test_conflict_markers_in_a_journal_file(coop: Coop) -> None:

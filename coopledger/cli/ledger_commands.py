@@ -22,7 +22,6 @@ from coopledger.cli.common import (
     err,
     out,
     parse_day,
-    prepare_write,
     print_json,
     print_problems,
     problem_json,
@@ -129,8 +128,14 @@ def trade(
     day = parse_day(date)
     asked = TradeRequest(payer, payee, amount, day, memo, category)
     with store.locked(root):
-        key = prepare_write(root)
-        planned, state, rules, balance_before = _plan_trade(root, asked, as_member, key, no_cache)
+        # git status takes a while on a large journal: the snapshot is read meanwhile
+        writable = gitrepo.WriteCheck(gitrepo.open_repo(root), store.WRITTEN_PATHS)
+        try:
+            planned, state, rules, balance_before, key = _plan_trade(
+                root, asked, as_member, writable, no_cache
+            )
+        finally:
+            writable.close()
         sha = store.apply(root, planned.change)
         if state is not None:
             written = planned.trade.file or ""
@@ -167,9 +172,17 @@ class TradeRequest:
 
 
 def _plan_trade(
-    root: Path, asked: TradeRequest, as_member: str | None, key: str | None, no_cache: bool
-) -> tuple[PlannedTrade, snapshot.Snapshot | None, Rules, dict[str, Decimal]]:
-    """Plan against the snapshot when it is valid and enough, else against everything."""
+    root: Path,
+    asked: TradeRequest,
+    as_member: str | None,
+    writable: gitrepo.WriteCheck,
+    no_cache: bool,
+) -> tuple[PlannedTrade, snapshot.Snapshot | None, Rules, dict[str, Decimal], str | None]:
+    """Plan against the snapshot when it is valid and enough, else against everything.
+
+    The snapshot is read and the trade planned against it while git checks the
+    working tree; the plan (or its refusal) counts only once the tree is found
+    writable and the snapshot vouched for. Also returns the content key."""
     from coopledger.changes import choose_author, current_balance, plan_trade, plan_trade_fast
 
     fields = {
@@ -181,20 +194,30 @@ def _plan_trade(
         "category": asked.category,
     }
     members = (asked.payer, asked.payee)
-    state = None if no_cache else snapshot.load_valid(root, key)
+    state = None if no_cache else snapshot.load_saved(root)
+    planned: PlannedTrade | CoopError | None = None
     if state is not None:
-        with contextlib.suppress(snapshot.NeedsFullCheck):
-            email = gitrepo.configured_email(gitrepo.open_repo(root))
+        try:
+            email = gitrepo.configured_email(writable.repo)
             author = choose_author(state.roster, as_member, email, state.rules.role("treasurer"))
             planned = plan_trade_fast(state, **fields, author=author)
-            return planned, state, state.rules, {m: state.balance(m) for m in members}
+            before = {m: state.balance(m) for m in members}
+        except snapshot.NeedsFullCheck:
+            state = None
+        except CoopError as refusal:
+            planned = refusal
+    key = writable.result()  # a dirty tree or a detached HEAD first, as without a snapshot
+    if state is not None and planned is not None and snapshot.vouch(state, key):
+        if isinstance(planned, CoopError):
+            raise planned
+        return planned, state, state.rules, before, key
     stamps = None if no_cache else snapshot.input_stamps(root)
     coop = store.load(root)
     author = author_for(root, coop, as_member)
     planned = plan_trade(coop, **fields, author=author)  # type: ignore[arg-type]
     assert coop.rules is not None
     fresh = snapshot.from_cooperative(coop, stamps, key)
-    return planned, fresh, coop.rules, {m: current_balance(coop, m) for m in members}
+    return planned, fresh, coop.rules, {m: current_balance(coop, m) for m in members}, key
 
 
 @app.command()
@@ -276,7 +299,7 @@ def check(
 
     With --since or --rev, also check who made each change (docs/pull-requests.md)."""
     root = cooperative_root()
-    view = _ledger_view(root, no_cache)
+    view = _ledger_view(root, no_cache, open_period=True)
     problems = view.problems
     if since or rev:
         problems = [*problems, *gate_problems(root, since, rev, require_signed)]
@@ -289,10 +312,18 @@ def check(
                 "errors": len(errors),
                 "warnings": len(warnings),
                 "problems": [problem_json(p) for p in problems],
+                "closed_months_carried_through": view.carried_through,
             }
         )
     else:
         print_problems(problems, out)
+        if view.carried_through:
+            out.print(
+                f"Months up to {view.carried_through} are closed and unchanged (their "
+                "fingerprints match): their balances were carried, not read again "
+                "(check --full reads them).",
+                markup=False,
+            )
         if errors:
             out.print(f"{len(errors)} error(s), {len(warnings)} warning(s)", markup=False)
         else:  # no error, so no 'total-not-zero': the balances sum to zero
@@ -346,21 +377,34 @@ class LedgerView:
 
         return coop_account_balances(self.coop.entries, self.coop.rules.coop_accounts, day)
 
+    @property
+    def carried_through(self) -> str | None:
+        """The last closed month carried instead of read, if any."""
+        opening = self.coop.opening if self.coop else None
+        return opening.month if opening else None
+
     def trade_count(self) -> int:
         if self.state is not None:
             return self.state.trade_count
         from coopledger.journal import trades_of
 
-        return sum(1 for _ in trades_of(self.coop.entries)) if self.coop else 0
+        if self.coop is None:
+            return 0
+        carried = self.coop.opening.trades if self.coop.opening else 0
+        return carried + sum(1 for _ in trades_of(self.coop.entries))
 
 
-def _ledger_view(root: Path, no_cache: bool) -> LedgerView:
-    """The snapshot if it still holds, else a full load (which refreshes the snapshot)."""
+def _ledger_view(root: Path, no_cache: bool, open_period: bool = False) -> LedgerView:
+    """The snapshot if it still holds, else (`open_period`) the period after the
+    closed months, else a full load (which refreshes the snapshot)."""
     with store.locked(root):
         key = None if no_cache else gitrepo.committed_content_key(root, store.WRITTEN_PATHS)
         state = None if no_cache else snapshot.load_valid(root, key)
         if state is not None:
             return LedgerView(state, None)
+        partial = store.load_open_period(root) if open_period and not no_cache else None
+        if partial is not None:
+            return LedgerView(None, partial)
         stamps = None if no_cache else snapshot.input_stamps(root)
         coop = store.load(root)
         fresh = snapshot.from_cooperative(coop, stamps, key)

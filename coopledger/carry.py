@@ -1,0 +1,254 @@
+"""Closed months, carried forward instead of read again.
+
+Once months are closed (`coopledger close`), a check need not parse them: each
+close records the sha256 of its month's folder (`folder`), the balances at the
+month's end (its balance assertions, sealed by `balances`) and the trades so
+far. `read_opening(root)` verifies, without parsing a single trade, that every
+closed folder is byte for byte what was closed, and returns the `Opening` that
+the last close carries: a check then reads only the open period
+(`store.load_open_period`).
+
+The carried months are the longest run of month folders, oldest first, each
+holding a close whose `folder` fingerprint still matches. Anything else (a
+close without `folder`, a folder changed since, a close file edited) ends the
+run or, for the last close, gives up: the caller then reads everything, and
+the full check names what changed. Invoices of closed months are carried by
+parsing only the files the close lists under `invoices`.
+
+    >>> month_folder_of("journal/2026/10/alice.beancount")
+    '2026-10'
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime
+import re
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from pathlib import Path
+
+from beancount.core import data
+from beancount.parser import parser
+
+from coopledger.accounts import member_of_account, obligation_of_account
+from coopledger.checks import coop_account_balances
+from coopledger.closing import (
+    BALANCES_KEY,
+    CLOSE_FILE_NAME,
+    CLOSE_TYPE,
+    FOLDER_KEY,
+    INVOICE_FILES_KEY,
+    TRADES_KEY,
+    CarryFacts,
+    Opening,
+    folder_fingerprint,
+    is_close_directive,
+    month_entries,
+    month_of,
+    text_fingerprint,
+)
+from coopledger.invoices import CLEARS_KEY, INVOICE_KEY, SETTLES_KEY
+from coopledger.journal import JOURNAL_DIR, trades_of
+from coopledger.rules import Rules
+
+_MONTH_FOLDER = re.compile(r"(?:^|/)journal/(\d{4})/(\d{2})(?:/|$)")
+_CLOSE_LINE = re.compile(rf'^\d{{4}}-\d{{2}}-\d{{2}} custom "{CLOSE_TYPE}"', re.MULTILINE)
+_INVOICE_KEYS = (INVOICE_KEY, SETTLES_KEY, CLEARS_KEY)
+
+
+def month_folder_of(path: str) -> str | None:
+    """The month `YYYY-MM` whose folder holds `path`, if it lies in one."""
+    found = _MONTH_FOLDER.search(path.replace("\\", "/"))
+    return f"{found.group(1)}-{found.group(2)}" if found else None
+
+
+def folder_of(root: Path, month: str) -> Path:
+    return root / JOURNAL_DIR / month[:4] / month[5:7]
+
+
+def folder_files(folder: Path) -> list[Path]:
+    """The files a close's `folder` fingerprint covers: all but close.beancount."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.name != CLOSE_FILE_NAME)
+
+
+def fingerprint_of_folder(folder: Path) -> str:
+    return folder_fingerprint((p.name, p.read_bytes()) for p in folder_files(folder))
+
+
+def is_invoice_entry(entry: data.Directive) -> bool:
+    """An invoice, settlement or clearing: what carried invoices are made of."""
+    if not isinstance(entry, data.Transaction):
+        return False
+    meta = entry.meta or {}
+    if any(meta.get(key) is not None for key in _INVOICE_KEYS):
+        return True
+    return any(obligation_of_account(p.account) is not None for p in entry.postings)
+
+
+# ---------------------------------------------------------------- at close time
+
+
+def carry_facts(
+    root: Path, entries: Sequence[data.Directive], rules: Rules, month: str, trades: int
+) -> CarryFacts:
+    """What the close of `month` records for later checks to skip it; `trades`
+    is the number of trades up to its end (see `trades_before`).
+
+    The folder is fingerprinted only when it is self-contained: every entry in
+    its files is dated in the month and every entry of the month lies in it.
+    Otherwise a check must read the month (no `folder`)."""
+    first, after = month_of(month)
+    last_day = after - datetime.timedelta(days=1)
+    coop_balances = coop_account_balances(entries, rules.coop_accounts, last_day)
+    folder = folder_of(root, month)
+    inside = {str(p) for p in folder_files(folder)}
+    invoice_files: set[str] = set()
+    in_folder_content = 0
+    for entry in entries:
+        filename = str((entry.meta or {}).get("filename", ""))
+        if filename not in inside or is_close_directive(entry):
+            continue
+        if not first <= entry.date < after:
+            return CarryFacts(trades, coop_balances)
+        if is_invoice_entry(entry):
+            invoice_files.add(Path(filename).name)
+    content = month_entries(entries, first, after)
+    in_folder_content = sum(1 for e in content if str(e.meta.get("filename", "")) in inside)
+    if in_folder_content != len(content):
+        return CarryFacts(trades, coop_balances)
+    return CarryFacts(
+        trades,
+        coop_balances,
+        fingerprint_of_folder(folder),
+        tuple(sorted(invoice_files)),
+    )
+
+
+def trades_before(entries: Sequence[data.Directive]) -> Callable[[datetime.date], int]:
+    """A function that counts the trades dated before a day, read once."""
+    dates = sorted(trade.date for trade in trades_of(entries))
+    return lambda day: bisect.bisect_left(dates, day)
+
+
+# ---------------------------------------------------------------- at check time
+
+
+def _month_folders(root: Path) -> list[tuple[str, Path]]:
+    journal = root / JOURNAL_DIR
+    found = []
+    for year in journal.glob("[0-9][0-9][0-9][0-9]"):
+        for month in year.glob("[0-1][0-9]"):
+            if month.is_dir():
+                found.append((f"{year.name}-{month.name}", month))
+    return sorted(found)
+
+
+def _close_directive(path: Path) -> tuple[str, data.Custom] | None:
+    """(text above the directive, the directive) of a close file, or None."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    found = _CLOSE_LINE.search(text)
+    if found is None:
+        return None
+    above, below = text[: found.start()], text[found.start() :]
+    entries, errors, _ = parser.parse_string(below, report_filename=str(path))
+    directives = [e for e in entries if isinstance(e, data.Custom) and is_close_directive(e)]
+    if errors or len(directives) != 1:
+        return None
+    directive = directives[0]
+    line = directive.meta["lineno"] + above.count("\n")
+    return above, directive._replace(meta={**directive.meta, "lineno": line})
+
+
+def _carried_invoices(folder: Path, names: Sequence[str]) -> list[data.Directive] | None:
+    carried: list[data.Directive] = []
+    for name in names:
+        entries, errors, _ = parser.parse_file(str(folder / name))
+        if errors:
+            return None
+        for entry in entries:
+            if not isinstance(entry, data.Transaction) or not is_invoice_entry(entry):
+                continue
+            if any(
+                p.units is None or not isinstance(p.units.number, Decimal) for p in entry.postings
+            ):
+                return None  # an amount left for beancount to fill in: read it all
+            carried.append(entry)
+    return carried
+
+
+def read_opening(root: Path, rules: Rules) -> Opening | None:
+    """The opening of the open period, or None when the closed months cannot be
+    carried (none closed, a close without fingerprints, a closed folder or a
+    close file changed since): then read everything."""
+    last: tuple[str, str, data.Custom] | None = None  # (month, text above, directive)
+    folders: list[str] = []
+    carried: list[data.Directive] = []
+    for month, folder in _month_folders(root):
+        read = _close_directive(folder / CLOSE_FILE_NAME)
+        if read is None:
+            break
+        above, directive = read
+        meta = directive.meta
+        values = [str(v.value) for v in directive.values]
+        if values != [month] or meta.get(FOLDER_KEY) is None:
+            break
+        if str(meta[FOLDER_KEY]) != fingerprint_of_folder(folder):
+            return None
+        invoices = _carried_invoices(folder, str(meta.get(INVOICE_FILES_KEY, "")).split())
+        if invoices is None:
+            return None
+        carried.extend(invoices)
+        folders.append(f"{JOURNAL_DIR}/{month[:4]}/{month[5:7]}")
+        last = (month, above, directive)
+    if last is None:
+        return None
+    return _opening(root, rules, *last, tuple(folders), tuple(carried))
+
+
+def _opening(
+    root: Path,
+    rules: Rules,
+    month: str,
+    above: str,
+    directive: data.Custom,
+    folders: tuple[str, ...],
+    carried: tuple[data.Directive, ...],
+) -> Opening | None:
+    meta = directive.meta
+    if str(meta.get(BALANCES_KEY)) != text_fingerprint(above):
+        return None  # the balance assertions were edited: read everything
+    try:
+        trades = int(str(meta.get(TRADES_KEY)))
+    except ValueError:
+        return None
+    entries, errors, _ = parser.parse_string(above)
+    if errors:
+        return None
+    _, after = month_of(month)
+    balances: dict[str, Decimal] = {}
+    coop_balances = dict.fromkeys(rules.coop_accounts, Decimal(0))
+    for entry in entries:
+        if not isinstance(entry, data.Balance) or entry.date != after:
+            return None
+        number = entry.amount.number
+        if number is None:
+            return None
+        member = member_of_account(entry.account)
+        if entry.account in coop_balances:
+            coop_balances[entry.account] = number
+        elif member is not None:
+            balances[member] = number
+        else:
+            return None
+    if sum(balances.values(), Decimal(0)) + sum(coop_balances.values(), Decimal(0)) != 0:
+        return None
+    file = str(Path(str(meta["filename"])).relative_to(root))
+    return Opening(
+        month, after, balances, coop_balances, trades, folders, carried, file, meta["lineno"]
+    )
