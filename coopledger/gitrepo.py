@@ -8,133 +8,304 @@ files it writes.
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-
-import git
+from typing import TYPE_CHECKING, Any
 
 from coopledger.problems import CoopError
 
+if TYPE_CHECKING:
+    import git
+
 Identity = tuple[str, str]  # (name, email)
 
+# Settings coopledger relies on for speed at a hundred thousand journal files. Set
+# in the repository by `init` and `demo` (and on the first commit coopledger makes
+# in an older one), and passed on every command it runs. Neither changes what git
+# reports: the untracked cache skips folders whose stamp did not change since the
+# last `git status`; a split index lets `update-index` write the few changed
+# entries instead of the whole index.
+SETTINGS = {"core.untrackedCache": "true", "core.splitIndex": "true"}
+_CONFIG_ARGS = [arg for key, value in SETTINGS.items() for arg in ("-c", f"{key}={value}")]
 
-def open_repo(root: Path) -> git.Repo:
-    try:
-        repo = git.Repo(root)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise CoopError("not-a-git-repository", path=str(root)) from None
-    if repo.working_tree_dir is None or Path(repo.working_tree_dir).resolve() != root.resolve():
-        raise CoopError("not-a-git-repository", path=str(root))
+
+class Repo:
+    """A git repository: git itself for the write path (fast to start), and
+    GitPython, imported on first use, for history (the gate, branches, exports)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.status_seen: tuple[object, bool] | None = None  # (index stamp, staged elsewhere)
+
+    @cached_property
+    def gp(self) -> git.Repo:
+        import git
+
+        return git.Repo(self.root)
+
+    @property
+    def git(self) -> Any:
+        """GitPython's command runner (`repo.git.log(...)`)."""
+        return self.gp.git
+
+    def start(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            ["git", *_CONFIG_ARGS, *args],
+            cwd=self.root,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, **env} if env else None,
+        )
+
+    def run(self, *args: str, env: dict[str, str] | None = None) -> str:
+        """Run git; its output, or CoopError('git-failed')."""
+        code, out, err = finish(self.start(*args, env=env))
+        if code != 0:
+            raise CoopError("git-failed", detail=_last_line(err) or f"git {args[0]} failed")
+        return out
+
+    def succeeds(self, *args: str) -> bool:
+        return finish(self.start(*args))[0] == 0
+
+
+def finish(process: subprocess.Popen[bytes]) -> tuple[int, str, str]:
+    out, err = process.communicate()
+    decode = lambda b: b.decode("utf-8", "surrogateescape")  # noqa: E731
+    return process.returncode, decode(out), decode(err)
+
+
+def _last_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[-1] if lines else ""
+
+
+_REPOS: set[Path] = set()  # roots already seen to be repositories, in this process
+
+
+def open_repo(root: Path) -> Repo:
+    if root not in _REPOS or not (root / ".git").exists():
+        try:
+            process = subprocess.run(
+                ["git", "rev-parse", "--show-toplevel"],
+                cwd=root,
+                capture_output=True,
+                check=False,
+            )
+        except (FileNotFoundError, NotADirectoryError):
+            raise CoopError("not-a-git-repository", path=str(root)) from None
+        top = process.stdout.decode("utf-8", "surrogateescape").strip()
+        if process.returncode != 0 or not top or Path(top).resolve() != root.resolve():
+            raise CoopError("not-a-git-repository", path=str(root))
+        _REPOS.add(root)
+    return Repo(root)
+
+
+def init_repo(root: Path) -> Repo:
+    """Create a repository at `root`, or adopt the one there if it has no commits."""
+    if not (root / ".git").exists():
+        root.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["git", "init", "--quiet", "--initial-branch=main"], cwd=root, check=True)
+    repo = open_repo(root)
+    tune(repo)
     return repo
 
 
-def init_repo(root: Path) -> git.Repo:
-    """Create a repository at `root`, or adopt the one there if it has no commits."""
+def tune(repo: Repo) -> None:
+    """Write `SETTINGS` into the repository's own config, where missing."""
+    for key, value in SETTINGS.items():
+        if not repo.succeeds("config", "--local", "--get", key):
+            repo.run("config", "--local", key, value)
+
+
+def _tuned(repo: Repo) -> bool:
+    """Whether the repository's config names the settings (read without running git)."""
     try:
-        repo = git.Repo(root)
-        if repo.head.is_valid():
-            return repo
-        return repo
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        root.mkdir(parents=True, exist_ok=True)
-        return git.Repo.init(root, initial_branch="main")
+        text = (repo.root / ".git" / "config").read_text(encoding="utf-8").lower()
+    except OSError:
+        return True  # a worktree or an odd layout: the -c flags do the work
+    return all(key.split(".")[1].lower() in text for key in SETTINGS)
 
 
-def has_commits(repo: git.Repo) -> bool:
-    return repo.head.is_valid()
+def has_commits(repo: Repo) -> bool:
+    return repo.succeeds("rev-parse", "--quiet", "--verify", "HEAD^{commit}")
 
 
-def configured_email(repo: git.Repo) -> str | None:
+def configured_email(repo: Repo) -> str | None:
+    code, out, _ = finish(repo.start("config", "--get", "user.email"))
+    return (out.strip() or None) if code == 0 else None
+
+
+# ---------------------------------------------------------------- before a write
+
+
+class WriteCheck:
+    """`ensure_writable`, started in the background: `git status` over a journal of
+    a hundred thousand files takes a while, which the caller can use meanwhile.
+
+        check = WriteCheck(repo, paths)   # git runs
+        ...                               # read the snapshot, import what a trade needs
+        key = check.result()              # or CoopError
+
+    One `git status` of the whole tree (so git's untracked cache serves it) says
+    both whether `paths` have uncommitted changes and whether anything else is
+    staged (then a commit of only `paths` needs `git commit`, not the plumbing).
+    """
+
+    def __init__(self, repo: Repo, paths: Sequence[str]) -> None:
+        self.repo = repo
+        self.paths = tuple(paths)
+        self._status = repo.start(
+            "status", "--porcelain=v1", "-z", "--untracked-files=normal", "--no-renames"
+        )
+        self._head = repo.start(
+            "rev-parse", "--symbolic-full-name", "HEAD", *[f"HEAD:{p}" for p in self.paths]
+        )
+
+    def result(self) -> str | None:
+        """The content key of `paths` (see `content_ids`); CoopError on a detached
+        HEAD or uncommitted changes in `paths`."""
+        head_code, head_out, _ = finish(self._head)
+        code, out, err = finish(self._status)
+        if code != 0:
+            raise CoopError("git-failed", detail=_last_line(err) or "git status failed")
+        index_stamp = _index_stamp(self.repo)
+        if head_code == 0:
+            ref, *ids = head_out.split()
+            if ref == "HEAD":
+                raise CoopError("detached-head")
+            key: str | None = " ".join(ids)
+        else:  # no commit yet, or a path HEAD does not have
+            if has_commits(self.repo) and not self.repo.succeeds("symbolic-ref", "-q", "HEAD"):
+                raise CoopError("detached-head")
+            key = None
+        records = [r for r in out.split("\0") if r]
+        ours = [r[3:] for r in records if _within(r[3:], self.paths)]
+        if ours:
+            changed = self._files(ours)
+            raise CoopError("dirty-tree", files=", ".join(changed[:5]), count=str(len(changed)))
+        staged = any(r[0] not in " ?!" for r in records)
+        self.repo.status_seen = (index_stamp, staged)
+        _SEEN[self.repo.root] = self.repo.status_seen
+        return key
+
+    def close(self) -> None:
+        """Wait for git (when `result` was not asked for)."""
+        for process in (self._status, self._head):
+            if process.returncode is None:
+                process.communicate()
+
+    def _files(self, found: list[str]) -> list[str]:
+        """Untracked folders (as `git status` shows them) opened into their files."""
+        folders = [path for path in found if path.endswith("/")]
+        if not folders:
+            return found
+        listing = self.repo.run("ls-files", "-z", "--others", "--exclude-standard", "--", *folders)
+        return [p for p in found if not p.endswith("/")] + [p for p in listing.split("\0") if p]
+
+
+_SEEN: dict[Path, tuple[object, bool]] = {}  # root -> what the last WriteCheck saw
+
+
+def _within(path: str, paths: Sequence[str]) -> bool:
+    path = path.rstrip("/")
+    return any(path == p or path.startswith(p + "/") or p.startswith(path + "/") for p in paths)
+
+
+def _index_stamp(repo: Repo) -> object:
     try:
-        return str(repo.config_reader().get_value("user", "email", "")) or None
-    except Exception:  # no config file at all
+        info = os.stat(repo.root / ".git" / "index")
+    except OSError:
         return None
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
 
 
-def ensure_writable(repo: git.Repo, paths: Sequence[str]) -> str | None:
+def ensure_writable(repo: Repo, paths: Sequence[str]) -> str | None:
     """Refuse a detached HEAD, or uncommitted changes in `paths`.
 
-    Returns the content key of `paths` (see `committed_content_key`), or None
-    when git ignores a file there that beancount would read: one `git status`
-    serves both."""
-    if has_commits(repo) and repo.head.is_detached:
-        raise CoopError("detached-head")
-    status = repo.git.status(
-        "--porcelain", "--untracked-files=all", "--ignored=matching", "--", *paths
-    )
-    changed = [line[3:] for line in status.splitlines() if not line.startswith("!!")]
-    if changed:
-        raise CoopError("dirty-tree", files=", ".join(changed[:5]), count=str(len(changed)))
-    ignored = [line[3:] for line in status.splitlines() if line.startswith("!!")]
-    if any(_may_be_read(path) for path in ignored):
-        return None
-    return content_ids(repo, paths)
+    Returns the content key of `paths` (see `content_ids`), None when HEAD has
+    none. Files git ignores are not looked at: the snapshot keeps its own record
+    of the folders beancount reads (`snapshot.load_valid`)."""
+    return WriteCheck(repo, paths).result()
 
 
-def _may_be_read(path: str) -> bool:
-    """Whether beancount's include glob could read `path` (or a folder may hold such files)."""
-    name = path.rstrip("/").rsplit("/", 1)[-1]
-    return path.endswith("/") or (path.endswith(".beancount") and not name.startswith("."))
-
-
-def content_ids(repo: git.Repo, paths: Sequence[str]) -> str | None:
+def content_ids(repo: Repo, paths: Sequence[str]) -> str | None:
     """The ids git gives HEAD's trees and blobs at `paths`: equal ids, equal bytes."""
-    if not has_commits(repo):
-        return None
-    try:
-        return " ".join(repo.git.rev_parse(*[f"HEAD:{p}" for p in paths]).split())
-    except git.GitCommandError:
-        return None
+    code, out, _ = finish(repo.start("rev-parse", *[f"HEAD:{p}" for p in paths]))
+    return " ".join(out.split()) if code == 0 else None
 
 
 def committed_content_key(root: Path, paths: Sequence[str]) -> str | None:
-    """The content ids of `paths` at HEAD if the working tree holds exactly them
-    (nothing modified, staged, untracked, or ignored that beancount would read);
-    else None."""
+    """The content ids of `paths` at HEAD if git sees the working tree hold exactly
+    them (nothing modified, staged or untracked); else None."""
     try:
         return ensure_writable(open_repo(root), paths)
     except CoopError:
         return None
 
 
-def commit(repo: git.Repo, paths: Sequence[str], message: str, author: Identity) -> str:
+def tracked_files(root: Path, paths: Sequence[str]) -> set[str]:
+    """Which of `paths` (files) git tracks."""
+    repo = open_repo(root)
+    top = sorted({path.split("/", 1)[0] for path in paths})
+    listing = repo.run("ls-files", "-z", "--", *top) if top else ""
+    return set(paths) & set(listing.split("\0"))
+
+
+def commit(repo: Repo, paths: Sequence[str], message: str, author: Identity) -> str:
     """Stage `paths` and commit only them as `author`; return the new commit's sha.
 
     git itself stages and commits: gitpython's index rewrites the whole index in
     Python, which takes seconds once a journal has tens of thousands of files.
     Hooks are not run: coopledger has checked the change already.
     """
-    with repo.git.custom_environment(**_identity(author)):
-        if has_commits(repo) and not _staged(repo):
-            return _commit_paths_only(repo, paths, message)
-        repo.git.add("--all", "--", *paths)
-        repo.git.commit(
-            "--quiet", "--no-verify", "--no-gpg-sign", "--allow-empty", "-m", message, "--", *paths
-        )
-    return str(repo.head.commit.hexsha)
+    env = _identity(author)
+    if not _tuned(repo):
+        tune(repo)
+    parent = _head_sha(repo)
+    if parent is not None and not _staged(repo):
+        return _commit_paths_only(repo, paths, message, env, parent)
+    repo.run("add", "--all", "--", *paths, env=env)
+    repo.run(
+        "commit", "--quiet", "--no-verify", "--no-gpg-sign", "--allow-empty", "-m", message,
+        "--", *paths, env=env,
+    )  # fmt: skip
+    return repo.run("rev-parse", "HEAD").strip()
 
 
-def _staged(repo: git.Repo) -> bool:
-    """Whether the index holds changes against HEAD (compared without the work tree)."""
-    try:
-        repo.git.diff("--cached", "--quiet")
-    except git.GitCommandError:
-        return True
-    return False
+def _head_sha(repo: Repo) -> str | None:
+    code, out, _ = finish(repo.start("rev-parse", "--quiet", "--verify", "HEAD^{commit}"))
+    return out.strip() if code == 0 else None
 
 
-def _commit_paths_only(repo: git.Repo, paths: Sequence[str], message: str) -> str:
+def _staged(repo: Repo) -> bool:
+    """Whether the index holds changes against HEAD (compared without the work tree).
+
+    A `WriteCheck` of this process answered already if the index file has not
+    been written since."""
+    seen = _SEEN.get(repo.root)
+    if seen is not None and seen[0] is not None and seen[0] == _index_stamp(repo):
+        return seen[1]
+    return not repo.succeeds("diff", "--cached", "--quiet")
+
+
+def _commit_paths_only(
+    repo: Repo, paths: Sequence[str], message: str, env: dict[str, str], parent: str
+) -> str:
     """Commit `paths` with git's plumbing: only these index entries are refreshed,
     where `git commit -- paths` looks at every file of the work tree (0.4 s with
     145k journal files). HEAD moves only if it is still the parent."""
-    repo.git.update_index("--add", "--remove", "--", *paths)
-    tree = repo.git.write_tree()
-    parent = repo.head.commit.hexsha
-    sha = repo.git.commit_tree(tree, "-p", parent, "--no-gpg-sign", "-m", message).strip()
+    repo.run("update-index", "--add", "--remove", "--", *paths)
+    tree = repo.run("write-tree").strip()
+    sha = repo.run("commit-tree", tree, "-p", parent, "--no-gpg-sign", "-m", message, env=env)
+    sha = sha.strip()
     subject = message.splitlines()[0] if message else ""
-    repo.git.update_ref("-m", f"commit: {subject}", "HEAD", sha, parent)
-    return str(sha)
+    repo.run("update-ref", "-m", f"commit: {subject}", "HEAD", sha, parent, env=env)
+    return sha
 
 
 def _identity(author: Identity) -> dict[str, str]:
@@ -147,18 +318,19 @@ def _identity(author: Identity) -> dict[str, str]:
     }
 
 
-def current_branch(repo: git.Repo) -> str | None:
-    if not has_commits(repo) or repo.head.is_detached:
+def current_branch(repo: Repo) -> str | None:
+    code, out, _ = finish(repo.start("symbolic-ref", "--quiet", "--short", "HEAD"))
+    if code != 0 or not has_commits(repo):
         return None
-    return str(repo.active_branch.name)
+    return out.strip()
 
 
-def unstage(repo: git.Repo, paths: Sequence[str]) -> None:
+def unstage(repo: Repo, paths: Sequence[str]) -> None:
     """Put the index back as HEAD has it for `paths` (after a failed commit)."""
     if has_commits(repo):
-        repo.git.reset("--quiet", "HEAD", "--", *paths)
+        repo.run("reset", "--quiet", "HEAD", "--", *paths)
     else:
-        repo.git.rm("--cached", "--quiet", "--ignore-unmatch", "-r", "--", *paths)
+        repo.run("rm", "--cached", "--quiet", "--ignore-unmatch", "-r", "--", *paths)
 
 
 def commit_new_tree(root: Path, message: str, author: Identity) -> str:
@@ -168,10 +340,10 @@ def commit_new_tree(root: Path, message: str, author: Identity) -> str:
     for a hundred thousand files where gitpython's index takes minutes.
     """
     repo = init_repo(root)
-    with repo.git.custom_environment(**_identity(author)):
-        repo.git.add("--all")
-        repo.git.commit("--quiet", "--no-verify", "--no-gpg-sign", "-m", message)
-    return str(repo.head.commit.hexsha)
+    env = _identity(author)
+    repo.run("add", "--all", env=env)
+    repo.run("commit", "--quiet", "--no-verify", "--no-gpg-sign", "-m", message, env=env)
+    return repo.run("rev-parse", "HEAD").strip()
 
 
 # ---------------------------------------------------------------- history (for the gate)
@@ -197,30 +369,36 @@ class CommitRecord:
     signed: bool | None = None  # None: not asked
 
 
-def resolve(repo: git.Repo, rev: str) -> str:
+def resolve(repo: Repo, rev: str) -> str:
     """The full sha of a revision, or CoopError."""
+    import git
+
     try:
         return str(repo.git.rev_parse("--verify", "--quiet", f"{rev}^{{commit}}")).strip()
     except git.GitCommandError:
         raise CoopError("unknown-revision", rev=rev) from None
 
 
-def file_at(repo: git.Repo, rev: str, path: str) -> str | None:
+def file_at(repo: Repo, rev: str, path: str) -> str | None:
     """The text of `path` at `rev`, or None when the file does not exist there."""
+    import git
+
     try:
         return str(repo.git.show(f"{rev}:{path}", strip_newline_in_stdout=False))
     except git.GitCommandError:
         return None
 
 
-def files_at(repo: git.Repo, rev: str, folder: str) -> list[str]:
+def files_at(repo: Repo, rev: str, folder: str) -> list[str]:
     """Every file path under `folder` at `rev`."""
     listing = repo.git.ls_tree("-r", "--name-only", rev, "--", folder)
     return [line for line in str(listing).splitlines() if line]
 
 
-def verify_commit(repo: git.Repo, sha: str) -> bool:
+def verify_commit(repo: Repo, sha: str) -> bool:
     """True when git verifies the commit's signature (`git verify-commit`)."""
+    import git
+
     try:
         repo.git.verify_commit(sha)
     except git.GitCommandError:
@@ -228,7 +406,7 @@ def verify_commit(repo: git.Repo, sha: str) -> bool:
     return True
 
 
-def _changed_paths(repo: git.Repo, old: str | None, new: str) -> list[str]:
+def _changed_paths(repo: Repo, old: str | None, new: str) -> list[str]:
     if old is None:
         out = repo.git.diff_tree(
             "-r", "--root", "--no-renames", "--no-commit-id", "--name-only", new
@@ -239,7 +417,7 @@ def _changed_paths(repo: git.Repo, old: str | None, new: str) -> list[str]:
 
 
 def commits_between(
-    repo: git.Repo,
+    repo: Repo,
     base: str,
     head: str,
     wanted: Callable[[str], bool],
@@ -255,7 +433,7 @@ def commits_between(
     listing = repo.git.rev_list("--reverse", "--topo-order", f"{base}..{head}")
     records: list[CommitRecord] = []
     for sha in str(listing).split():
-        commit = repo.commit(sha)
+        commit = repo.gp.commit(sha)
         parents = [p.hexsha for p in commit.parents]
         if parents:
             sets = [set(_changed_paths(repo, p, sha)) for p in parents]
@@ -285,13 +463,13 @@ def commits_between(
 
 
 def working_tree_record(
-    repo: git.Repo, wanted: Callable[[str], bool], *, verify: bool = False
+    repo: Repo, wanted: Callable[[str], bool], *, verify: bool = False
 ) -> CommitRecord | None:
     """Uncommitted changes (staged, unstaged and new files) as a pseudo-commit
     authored by the configured git identity; None when there are none."""
     if not has_commits(repo):
         return None
-    root = Path(repo.working_tree_dir or ".")
+    root = repo.root
     changed = str(repo.git.diff("--no-renames", "--name-only", "HEAD")).splitlines()
     untracked = str(repo.git.ls_files("--others", "--exclude-standard")).splitlines()
     paths = sorted({p for p in [*changed, *untracked] if p and wanted(p)})
@@ -307,19 +485,21 @@ def working_tree_record(
     )
     email = configured_email(repo) or ""
     try:
-        name = str(repo.config_reader().get_value("user", "name", "")) or ""
+        name = str(repo.gp.config_reader().get_value("user", "name", "")) or ""
     except Exception:  # no config file at all
         name = ""
     return CommitRecord("", name, email, files, False if verify else None)
 
 
-def create_branch(repo: git.Repo, name: str) -> None:
+def create_branch(repo: Repo, name: str) -> None:
     """Create branch `name` at HEAD and check it out (for a change to review)."""
+    import git
+
     try:
         repo.git.check_ref_format("--branch", name)
     except git.GitCommandError:
         raise CoopError("bad-branch-name", branch=name) from None
-    if name in [head.name for head in repo.heads]:
+    if name in [head.name for head in repo.gp.heads]:
         raise CoopError("branch-exists", branch=name)
     try:
         repo.git.switch("-c", name)
@@ -338,13 +518,15 @@ def export_tree(root: Path, rev: str, destination: Path) -> str:
     import io
     import tarfile
 
+    import git
+
     repo = open_repo(root)
     try:
         sha = str(repo.git.rev_parse("--verify", "--quiet", f"{rev}^{{commit}}")).strip()
     except git.GitCommandError:
         raise CoopError("unknown-revision", rev=rev) from None
     archive = io.BytesIO()
-    repo.archive(archive, treeish=sha, format="tar")
+    repo.gp.archive(archive, treeish=sha, format="tar")
     archive.seek(0)
     with tarfile.open(fileobj=archive) as tar:
         tar.extractall(destination, filter="data")

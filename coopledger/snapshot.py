@@ -8,14 +8,22 @@ care about speed — `trade`, `check`, `balances` — save what they need in
   members.yaml and every journal file beancount read;
 - the rules and members as parsed, and every problem found;
 - for every member, its movements aggregated per day (`checks.DayMoves`),
-  sharded into buckets so that a trade reads two small files;
-- a sorted array of 64-bit hashes of every trade id;
+  sharded into 1024 buckets so that a trade reads two small files;
+- a sorted array of 64-bit hashes of every trade id (read through mmap: a
+  trade touches a few pages), and the hashes added since in the meta file;
+- every member's latest balance (the members a trade moved since in the meta);
+- for every folder under journal/, its stamp and a digest of the names in it
+  beancount would read, so that git's ids can vouch for the content without a
+  look at each file (see `load_valid`);
 - the monthly report's figures, one file per month (`coopledger.aggregates`).
 
 A snapshot is used only if every input file's stamp is exactly what it was
 when it was saved and no file was added or removed: any edit, new hand-written
 file, rename, deletion or switch of git branch changes a stamp or the file set,
-and the command falls back to the full load. The code versions are part of the
+and the command falls back to the full load. When git says the working tree is
+clean and HEAD holds the very content the snapshot was saved for, the stamps
+need not be compared; only a file git does not see (ignored) could then differ,
+and such a file changes the folder records. The code versions are part of the
 key too. A stale snapshot therefore never hides a problem.
 
 `trade` then checks the new entry incrementally with the very functions the
@@ -33,11 +41,13 @@ import bisect
 import contextlib
 import datetime
 import hashlib
+import mmap
 import os
 import pickle
 import secrets
 import sys
 import tempfile
+import time
 import zlib
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -58,20 +68,26 @@ from coopledger.checks import (
     check_postings,
     series_of,
 )
+from coopledger.gitrepo import tracked_files
 from coopledger.journal import TRADE_ID_KEY, as_trade
-from coopledger.members import MEMBERS_FILE, Roster
+from coopledger.members import MEMBERS_FILE, Member, Roster
 from coopledger.problems import Problem
 from coopledger.rules import RULES_FILE, Rules
 
 CACHE_DIR = ".coopledger/cache"
-BUCKETS = 64
+BUCKETS = 1024
+IDS_HEADER = 64  # bytes before the sorted id hashes: the generation, padded
+MERGE_IDS_AFTER = 4096  # id hashes kept in the meta before they are merged into ids.bin
+MERGE_LATEST_AFTER = 2048  # members kept in the meta before latest.pickle is rewritten
+RACY_NS = 2_000_000_000  # a folder changed this recently may change again unseen
 LIMIT_CODES = frozenset({"below-floor", "above-ceiling"})
 _KEY = (
     f"coopledger {coopledger.__version__} beancount {beancount.__version__} "
-    f"python {sys.version_info[:2]} format 4"
+    f"python {sys.version_info[:2]} format 5"
 )
 
 Stamp = tuple[int, int, int, int]
+DirRecord = tuple[Stamp | None, int, int]  # (stamp or None: racy, names, digest of the names)
 
 
 class NeedsFullCheck(Exception):
@@ -85,7 +101,6 @@ class Snapshot:
     rules: Rules
     roster: Roster
     problems: list[Problem]
-    latest: dict[str, Decimal]
     last_date: datetime.date | None
     trade_count: int
     full_check_until: datetime.date | None  # entries dated up to here need the full check
@@ -93,11 +108,18 @@ class Snapshot:
     coop_days: dict[str, dict[datetime.date, Decimal]]  # the cooperative's own accounts
     content_key: str | None  # gitrepo.committed_content_key of the files, when clean
     monthly: MonthlyState | None = None  # the monthly report's figures (coopledger.aggregates)
+    dirs: dict[str, DirRecord] | None = None  # folders under journal/ (`journal_dirs`)
+    latest_changed: dict[str, Decimal] = field(default_factory=dict)  # since latest.pickle
+    latest_generation: str | None = None
+    ids_extra: list[int] = field(default_factory=list)  # id hashes added since ids.bin
+    ids_generation: str | None = None
     root: Path = field(default=Path("."), repr=False)
     fresh: bool = field(default=False, repr=False)  # built in memory, never saved
     setup_generation: str | None = field(default=None, repr=False)  # of the saved rules, roster
+    stamps_generation: str | None = field(default=None, repr=False)  # of the saved stamps
     _buckets: dict[int, dict[str, MemberDays]] = field(default_factory=dict, repr=False)
-    _ids: array.array[int] | None = field(default=None, repr=False)
+    _ids: Any = field(default=None, repr=False)  # sorted id hashes: an array, or a view of ids.bin
+    _latest: dict[str, Decimal] | None = field(default=None, repr=False)  # of latest.pickle
 
     # ------------------------------------------------------------ reading parts
 
@@ -107,7 +129,7 @@ class Snapshot:
 
     def _bucket(self, number: int) -> dict[str, MemberDays]:
         if number not in self._buckets:
-            path = self.root / CACHE_DIR / "buckets" / f"{number:02d}.pickle"
+            path = self.root / CACHE_DIR / "buckets" / f"{number:04d}.pickle"
             try:
                 with open(path, "rb") as handle:
                     self._buckets[number] = pickle.load(handle)
@@ -135,21 +157,46 @@ class Snapshot:
         return self.history()
 
     @property
-    def ids(self) -> array.array[int]:
+    def latest(self) -> dict[str, Decimal]:
+        """Every member's latest balance (reads latest.pickle)."""
+        if self._latest is None:
+            base = _read_part(self.root, "latest", self.latest_generation)
+            if not isinstance(base, dict):  # lost: the buckets hold the same
+                base = {m: balance_at(series_of(d), None) for m, d in self.all_days().items()}
+            self._latest = base
+        return {**self._latest, **self.latest_changed}
+
+    def _ids_base(self) -> Any:
+        """The sorted hashes of ids.bin, read through mmap (a lookup touches a few pages)."""
         if self._ids is None:
-            self._ids = array.array("q")
-            with contextlib.suppress(FileNotFoundError):
-                self._ids.frombytes((self.root / CACHE_DIR / "ids.bin").read_bytes())
+            try:
+                with open(self.root / CACHE_DIR / "ids.bin", "rb") as handle:
+                    mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            except (OSError, ValueError):
+                raise NeedsFullCheck("no id hashes") from None
+            header = bytes(mapped[:IDS_HEADER]).rstrip(b"\0").decode("ascii", "replace")
+            if header != self.ids_generation or (len(mapped) - IDS_HEADER) % 8:
+                raise NeedsFullCheck("id hashes of another snapshot")
+            self._ids = memoryview(mapped)[IDS_HEADER:].cast("q")
         return self._ids
+
+    @property
+    def ids(self) -> array.array[int]:
+        """Every trade id hash, sorted."""
+        return array.array("q", sorted([*self._ids_base(), *self.ids_extra]))
 
     def has_id(self, trade_id: str) -> bool:
         value = id_hash(trade_id)
-        ids = self.ids
+        ids = self._ids_base()
         index = bisect.bisect_left(ids, value)
-        return index < len(ids) and ids[index] == value
+        return (index < len(ids) and ids[index] == value) or value in self.ids_extra
 
     def balance(self, member: str) -> Decimal:
-        return self.latest.get(member, Decimal(0))
+        if member in self.latest_changed:
+            return self.latest_changed[member]
+        if self._latest is not None:
+            return self._latest.get(member, Decimal(0))
+        return balance_at(series_of(self.days_of(member)), None)  # the bucket says the same
 
 
 def bucket_of(member: str) -> int:
@@ -169,20 +216,31 @@ def _stamp(path: str) -> Stamp:
     return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
 
 
-def input_stamps(root: Path) -> dict[str, Stamp] | None:
-    """The stamp of rules.yaml, members.yaml and every visible *.beancount under journal/.
+class InputStamps(dict[str, Stamp]):
+    """File stamps, with the records of the folders they were found in (`dirs`)."""
+
+    dirs: dict[str, DirRecord]
+
+
+def input_stamps(root: Path) -> InputStamps | None:
+    """The stamp of rules.yaml, members.yaml and every visible *.beancount under journal/,
+    and a record of every folder (`InputStamps.dirs`).
 
     Taken before a full load, so that a file changed during the load does not
     match the snapshot saved after it.
     """
     base = str(root)
-    stamps: dict[str, Stamp] = {}
+    stamps = InputStamps()
+    stamps.dirs = {}
     try:
         for name in (RULES_FILE, MEMBERS_FILE):
             stamps[name] = _stamp(os.path.join(base, name))
         folders = ["journal"]
         while folders:
             folder = folders.pop()
+            before = _dir_stamp(os.path.join(base, folder))  # before the listing
+            names = 0
+            digest = 0
             with os.scandir(os.path.join(base, folder)) as found:
                 for item in found:
                     if item.name.startswith("."):
@@ -190,6 +248,7 @@ def input_stamps(root: Path) -> dict[str, Stamp] | None:
                     name = f"{folder}/{item.name}"
                     if item.is_dir(follow_symlinks=False):
                         folders.append(name)
+                        names, digest = names + 1, digest + _name_hash(item.name + "/")
                     elif item.name.endswith(".beancount"):
                         info = item.stat()
                         stamps[name] = (
@@ -198,9 +257,97 @@ def input_stamps(root: Path) -> dict[str, Stamp] | None:
                             info.st_ctime_ns,
                             info.st_ino,
                         )
+                        names, digest = names + 1, digest + _name_hash(item.name)
+            stamps.dirs[folder] = (before, names, digest % 2**64)
     except OSError:
         return None
     return stamps
+
+
+def _name_hash(name: str) -> int:
+    encoded = name.encode("utf-8", "surrogateescape")
+    return zlib.crc32(encoded) << 32 | zlib.adler32(encoded)
+
+
+def _dir_stamp(path: str) -> Stamp | None:
+    """A folder's stamp, or None when it changed so recently that a file added in
+    the same clock tick would leave it as it is (then its names are read again)."""
+    info = os.stat(path)
+    if info.st_mtime_ns > time.time_ns() - RACY_NS or info.st_ctime_ns > time.time_ns() - RACY_NS:
+        return None
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+
+
+def _listing(path: str) -> tuple[int, int]:
+    """How many names beancount's glob could read in folder `path`, and their digest."""
+    names = 0
+    digest = 0
+    with os.scandir(path) as found:
+        for item in found:
+            if item.name.startswith("."):
+                continue
+            if item.is_dir(follow_symlinks=False):
+                names, digest = names + 1, digest + _name_hash(item.name + "/")
+            elif item.name.endswith(".beancount"):
+                names, digest = names + 1, digest + _name_hash(item.name)
+    return names, digest % 2**64
+
+
+def dirs_hold(root: Path, dirs: dict[str, DirRecord] | None) -> bool:
+    """Whether every folder under journal/ still holds the names it held when
+    `dirs` was recorded (a folder whose stamp is unchanged is not read)."""
+    if not dirs:
+        return False
+    base = str(root)
+    try:
+        for folder, (stamp, names, digest) in dirs.items():
+            path = os.path.join(base, folder)
+            if stamp is not None:
+                info = os.stat(path)
+                if stamp == (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino):
+                    continue
+            if _listing(path) != (names, digest):
+                return False
+    except OSError:
+        return False
+    return True
+
+
+def _dirs_after_writing(
+    root: Path, dirs: dict[str, DirRecord] | None, written: tuple[str, ...]
+) -> dict[str, DirRecord] | None:
+    """The folder records once `written` (journal files this process just wrote,
+    with their new folders) are in place; None when a folder holds anything else
+    new: then the records cannot vouch any more."""
+    if dirs is None:
+        return None
+    result = dict(dirs)
+    expected: dict[str, set[str]] = {}  # folder -> names the write may have added
+    for path in written:
+        parts = path.split("/")
+        if parts[0] != "journal" or len(parts) < 2:
+            continue
+        for depth in range(1, len(parts)):
+            folder = "/".join(parts[:depth])
+            child = parts[depth] + ("/" if depth < len(parts) - 1 else "")
+            expected.setdefault(folder, set()).add(child)
+    base = str(root)
+    for folder, children in expected.items():
+        try:
+            stamp = _dir_stamp(os.path.join(base, folder))
+            names, digest = _listing(os.path.join(base, folder))
+        except OSError:
+            return None
+        _, old_names, old_digest = result.get(folder, (None, 0, 0))
+        allowed = {(old_names, old_digest)}
+        for child in children:  # each child may be new, or already there
+            allowed |= {(n + 1, (d + _name_hash(child)) % 2**64) for n, d in allowed}
+        if folder not in result and folder != "journal":
+            allowed = {(n, d) for n, d in allowed if n > 0}
+        if (names, digest) not in allowed:
+            return None
+        result[folder] = (stamp, names, digest)
+    return result
 
 
 # ---------------------------------------------------------------- building
@@ -237,7 +384,7 @@ def build(
         elif isinstance(entry, data.Close):
             has_closings = True
     buckets: dict[int, dict[str, MemberDays]] = {n: {} for n in range(BUCKETS)}
-    latest = {}
+    latest: dict[str, Decimal] = {}
     for member, days in days_by_member.items():
         buckets[bucket_of(member)][member] = days
         latest[member] = balance_at(series_of(days), None)
@@ -247,7 +394,6 @@ def build(
         rules=rules,
         roster=roster,
         problems=list(problems),
-        latest=latest,
         last_date=last_date,
         trade_count=trade_count,
         full_check_until=full_until,
@@ -255,10 +401,12 @@ def build(
         coop_days=coop_days,
         content_key=content_key,
         monthly=MonthlyState.of_entries(entries),
+        dirs=dict(getattr(stamps, "dirs", None) or {}) or None,
         root=root,
         fresh=True,
         _buckets=buckets,
         _ids=array.array("q", sorted(ids)),
+        _latest=latest,
     )
     return snapshot
 
@@ -273,6 +421,8 @@ def from_cooperative(
     loaded = {os.path.relpath(name, coop.root) for name in coop.options.get("include", [])}
     if {RULES_FILE, MEMBERS_FILE, *loaded} != set(stamps):
         return None  # beancount read other files than the journal folder holds
+    if content_key is not None and not set(stamps) <= tracked_files(coop.root, list(stamps)):
+        content_key = None  # git ignores a file beancount read: its ids cannot vouch
     return build(
         coop.root, coop.rules, coop.roster, coop.entries, coop.problems, stamps, content_key
     )
@@ -306,10 +456,12 @@ def save(
     The stamps are the ones the snapshot was checked or built against, except
     for the files in `restamp`, which the caller has just written itself.
 
-    The stamps of a journal with a hundred thousand files are large, so they
-    live in their own file, written only when known; the meta file is written
-    last, and names the stamps it goes with: a crash in between only costs a
-    full load.
+    The parts a trade does not change (the stamps, the rules and members, the
+    sorted id hashes, the latest balances) are written by a full build only; a
+    trade writes its two buckets and the small meta file, which holds what it
+    added since (new id hashes, moved balances) until there is enough to merge.
+    The meta file is written last, and names the parts it goes with: a crash in
+    between only costs a full load.
     """
     cache = root / CACHE_DIR
     with contextlib.suppress(FileNotFoundError):
@@ -317,19 +469,38 @@ def save(
     generation = secrets.token_hex(8)
     for number in sorted(buckets if buckets is not None else range(BUCKETS)):
         payload = pickle.dumps(snapshot._bucket(number), protocol=pickle.HIGHEST_PROTOCOL)
-        _write(cache / "buckets" / f"{number:02d}.pickle", payload)
-    _write(cache / "ids.bin", snapshot.ids.tobytes())
+        _write(cache / "buckets" / f"{number:04d}.pickle", payload)
+    if (
+        snapshot.fresh
+        or snapshot.ids_generation is None
+        or len(snapshot.ids_extra) > MERGE_IDS_AFTER
+    ):
+        ids = snapshot.ids
+        _write(
+            cache / "ids.bin", generation.encode("ascii").ljust(IDS_HEADER, b"\0") + ids.tobytes()
+        )
+        snapshot._ids, snapshot.ids_extra, snapshot.ids_generation = ids, [], generation
+    if (
+        snapshot.fresh
+        or snapshot.latest_generation is None
+        or len(snapshot.latest_changed) > MERGE_LATEST_AFTER
+    ):
+        latest = snapshot.latest
+        _write_part(cache, "latest", generation, latest)
+        snapshot._latest, snapshot.latest_changed = latest, {}
+        snapshot.latest_generation = generation
     if snapshot.stamps is not None:
         for name in restamp:
             snapshot.stamps[name] = _stamp(os.path.join(str(root), name))
         _write_part(cache, "stamps", generation, snapshot.stamps)
     if snapshot.fresh or snapshot.setup_generation is None:  # a trade changes neither
         snapshot.setup_generation = generation
-        _write_part(cache, "setup", generation, (snapshot.rules, snapshot.roster))
+        _write_part(cache, "setup", generation, _saved_setup(snapshot.rules, snapshot.roster))
     if snapshot.monthly is not None:
         snapshot.monthly.save(cache, _write)
     if restamp:
         snapshot.content_key = content_key  # the caller's key for the files as written
+        snapshot.dirs = _dirs_after_writing(root, snapshot.dirs, restamp)
     snapshot.fresh = False
     meta = {
         name: getattr(snapshot, name)
@@ -337,7 +508,10 @@ def save(
             "key",
             "setup_generation",
             "problems",
-            "latest",
+            "latest_changed",
+            "latest_generation",
+            "ids_extra",
+            "ids_generation",
             "last_date",
             "trade_count",
             "full_check_until",
@@ -345,18 +519,24 @@ def save(
             "coop_days",
             "content_key",
             "monthly",
+            "dirs",
         )
     }
     meta["stamps_generation"] = generation if snapshot.stamps is not None else None
+    snapshot.stamps_generation = meta["stamps_generation"]
     _write(cache / "meta.pickle", pickle.dumps(meta, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def load_valid(root: Path, content_key: str | None = None) -> Snapshot | None:
-    """The saved snapshot if it still describes every input file exactly, else None.
+    """The saved snapshot if it still describes every input file exactly, else None
+    (`load_saved`, then `vouch`)."""
+    state = load_saved(root)
+    return state if state is not None and vouch(state, content_key) else None
 
-    With a `content_key` (the working tree is clean and git names its content),
-    equal keys prove it without a look at each file; otherwise every file's
-    stamp is compared."""
+
+def load_saved(root: Path) -> Snapshot | None:
+    """The saved snapshot as it is, not yet vouched for (see `vouch`): a caller may
+    read it while git looks at the working tree, and use it only once vouched."""
     try:
         with open(root / CACHE_DIR / "meta.pickle", "rb") as handle:
             meta = pickle.load(handle)
@@ -365,19 +545,116 @@ def load_valid(root: Path, content_key: str | None = None) -> Snapshot | None:
     if not isinstance(meta, dict) or meta.get("key") != _KEY:
         return None
     stamps_generation = meta.pop("stamps_generation", None)
-    stamps = None
-    if content_key is None or meta.get("content_key") != content_key:
-        stamps = _read_part(root, "stamps", stamps_generation)
-        if stamps is None or input_stamps(root) != stamps:
-            return None
     setup = _read_part(root, "setup", meta.get("setup_generation"))
     if setup is None:
         return None
     rules, roster = setup
     try:
-        return Snapshot(**meta, rules=rules, roster=roster, stamps=stamps, root=root)
+        state = Snapshot(**meta, rules=rules, roster=roster, stamps=None, root=root)
     except TypeError:  # saved by another version of this module
         return None
+    state.stamps_generation = stamps_generation
+    return state
+
+
+def vouch(state: Snapshot, content_key: str | None) -> bool:
+    """Whether the snapshot still describes every input file exactly.
+
+    With a `content_key` (git says the working tree is clean and names HEAD's
+    content), equal keys prove it for every file git sees, and the folder
+    records for the files it does not (ignored, yet read by beancount): a
+    folder that holds other names than recorded means the stamps decide.
+    Otherwise every file's stamp is compared."""
+    if (
+        content_key is not None
+        and state.content_key == content_key
+        and dirs_hold(state.root, state.dirs)
+    ):
+        return True
+    stamps = _read_part(state.root, "stamps", state.stamps_generation)
+    found = input_stamps(state.root) if stamps is not None else None
+    if found is None or found != stamps:
+        return False
+    state.stamps, state.dirs = stamps, found.dirs  # read together: they go together
+    return True
+
+
+def _saved_setup(rules: Rules, roster: Roster) -> tuple[Rules, Roster]:
+    """The rules and a `SavedRoster` of the members, to pickle."""
+    if isinstance(roster, SavedRoster):
+        return rules, roster
+    return rules, SavedRoster.of(list(roster))
+
+
+class SavedRoster(Roster):
+    """The roster as a snapshot saves it: each member pickled on its own, and
+    unpickled only when asked for (a trade needs two or three of thousands).
+
+    It answers like the `Roster` it was made of: `get`, `by_email` and
+    `with_role` from small indexes; `members` (and iterating) unpickles all.
+    """
+
+    _table: dict[str, bytes]  # id -> the pickled member, in file order
+    _emails: dict[str, str]  # lowercase e-mail -> the first member with it
+    _roles: dict[str, list[str]]  # role -> ids of the members with it, in file order
+    _members: dict[str, Member]  # unpickled so far
+    _all: tuple[Member, ...] | None
+
+    def __init__(
+        self, table: dict[str, bytes], emails: dict[str, str], roles: dict[str, list[str]]
+    ):
+        object.__setattr__(self, "_table", table)
+        object.__setattr__(self, "_emails", emails)
+        object.__setattr__(self, "_roles", roles)
+        object.__setattr__(self, "_members", {})
+        object.__setattr__(self, "_all", None)
+
+    @classmethod
+    def of(cls, members: list[Member]) -> SavedRoster:
+        table = {m.id: pickle.dumps(m, protocol=pickle.HIGHEST_PROTOCOL) for m in members}
+        emails: dict[str, str] = {}
+        roles: dict[str, list[str]] = {}
+        for member in members:
+            for email in member.emails:
+                emails.setdefault(email.lower(), member.id)
+            for role in member.roles:
+                roles.setdefault(role, []).append(member.id)
+        return cls(table, emails, roles)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (SavedRoster, (self._table, self._emails, self._roles))
+
+    @property
+    def members(self) -> tuple[Member, ...]:
+        if self._all is None:
+            object.__setattr__(self, "_all", tuple(self._member(i) for i in self._table))
+        assert self._all is not None
+        return self._all
+
+    @property
+    def by_id(self) -> dict[str, Member]:
+        return {member.id: member for member in self.members}
+
+    def _member(self, member_id: str) -> Member:
+        member = self._members.get(member_id)
+        if member is None:
+            member = pickle.loads(self._table[member_id])
+            assert isinstance(member, Member)
+            self._members[member_id] = member
+        return member
+
+    def get(self, member_id: str) -> Member | None:
+        return self._member(member_id) if member_id in self._table else None
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+    def by_email(self, email: str) -> Member | None:
+        found = self._emails.get(email.strip().lower())
+        return None if found is None else self._member(found)
+
+    def with_role(self, role: str) -> list[Member]:
+        return [self._member(member_id) for member_id in self._roles.get(role, [])]
 
 
 def _write_part(cache: Path, name: str, generation: str, value: object) -> None:
@@ -454,13 +731,13 @@ def add_entry(snapshot: Snapshot, entry: data.Transaction) -> set[int]:
     fresh = check_postings([entry], roster, rules, root)
     for member in touched:
         series = series_of(days_view[member])
-        snapshot.latest[member] = balance_at(series, None)
+        snapshot.latest_changed[member] = balance_at(series, None)
         fresh += check_limits({member: series}, roster, rules)
     unique = {p.key(): p for p in [*kept, *fresh]}
     snapshot.problems = sorted(unique.values(), key=Problem.sort_key)
     trade_id = (entry.meta or {}).get(TRADE_ID_KEY)
     if trade_id is not None:
-        bisect.insort(snapshot.ids, id_hash(str(trade_id)))
+        snapshot.ids_extra.append(id_hash(str(trade_id)))
     snapshot.trade_count += as_trade(entry) is not None
     if snapshot.monthly is not None:
         snapshot.monthly.add(entry)
