@@ -19,10 +19,10 @@ from coopledger.cli.common import (
     writing,
 )
 from coopledger.cli.lazy import lazy_module
-from coopledger.members import MEMBERS_FILE, parse_members
+from coopledger.members import MEMBERS_FILE, Roster, parse_members
 from coopledger.money import format_amount
 from coopledger.problems import CoopError, Problem
-from coopledger.rules import RULES_FILE, parse_rules
+from coopledger.rules import RULES_FILE, Rules, parse_rules
 
 if TYPE_CHECKING:
     from coopledger import gitrepo, store
@@ -45,10 +45,16 @@ def parse_range(text: str) -> tuple[str, str]:
 
 
 def gate_problems(
-    root: Path, since: str | None, rev: str | None, require_signed: bool
+    root: Path,
+    since: str | None,
+    rev: str | None,
+    require_signed: bool,
+    read: tuple[Rules | None, Roster | None] = (None, None),
 ) -> list[Problem]:
     """The gate's problems for the change since `since` (up to the working tree)
-    or in the range `rev`, judged with the members and rules of its base."""
+    or in the range `rev`, judged with the members and rules of its base.
+    `read` are the rules and members already read from the working tree: when
+    the base's files are the same, they are not parsed again."""
     from coopledger.gate import Policy, check_commits, closed_months_from_paths, is_gated
 
     if since and rev:
@@ -57,8 +63,15 @@ def gate_problems(
     base_rev, head_rev = (since, "HEAD") if since else parse_range(rev or "")
     base = gitrepo.resolve(repo, base_rev)
     head = gitrepo.resolve(repo, head_rev)
-    rules, rule_problems = parse_rules(gitrepo.file_at(repo, base, RULES_FILE) or "")
-    roster, member_problems = parse_members(gitrepo.file_at(repo, base, MEMBERS_FILE) or "", rules)
+    rules_text = gitrepo.file_at(repo, base, RULES_FILE) or ""
+    members_text = gitrepo.file_at(repo, base, MEMBERS_FILE) or ""
+    rule_problems: list[Problem] = []
+    member_problems: list[Problem] = []
+    if read[0] is not None and read[1] is not None and _unchanged(root, rules_text, members_text):
+        rules, roster = read
+    else:
+        rules, rule_problems = parse_rules(rules_text)
+        roster, member_problems = parse_members(members_text, rules)
     if rules is None or roster is None:
         raise CoopError(
             "gate-base-unreadable", rev=base_rev, problems=(*rule_problems, *member_problems)
@@ -75,6 +88,16 @@ def gate_problems(
         if pending is not None:
             commits.append(pending)
     return check_commits(policy, commits)
+
+
+def _unchanged(root: Path, rules_text: str, members_text: str) -> bool:
+    """rules.yaml and members.yaml in the working tree are the base's."""
+    try:
+        return (root / RULES_FILE).read_text(encoding="utf-8") == rules_text and (
+            root / MEMBERS_FILE
+        ).read_text(encoding="utf-8") == members_text
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 # ---------------------------------------------------------------- close, reverse

@@ -302,7 +302,10 @@ def check(
     view = _ledger_view(root, no_cache, open_period=True)
     problems = view.problems
     if since or rev:
-        problems = [*problems, *gate_problems(root, since, rev, require_signed)]
+        problems = [
+            *problems,
+            *gate_problems(root, since, rev, require_signed, (view.rules, view.roster)),
+        ]
     errors = [p for p in problems if p.is_error]
     warnings = [p for p in problems if not p.is_error]
     if as_json:
