@@ -49,6 +49,7 @@ import sys
 import tempfile
 import time
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -586,6 +587,52 @@ def _saved_setup(rules: Rules, roster: Roster) -> tuple[Rules, Roster]:
     return rules, SavedRoster.of(list(roster))
 
 
+class _ById(dict[str, Member]):
+    """`Roster.by_id` of a `SavedRoster`: a member is unpickled when looked up;
+    anything that goes through them all unpickles them all."""
+
+    def __init__(self, roster: SavedRoster) -> None:
+        super().__init__()
+        self._roster = roster
+
+    def __missing__(self, member_id: str) -> Member:
+        if member_id not in self._roster._table:
+            raise KeyError(member_id)
+        return self._roster._member(member_id)
+
+    def get(self, member_id: str, default: Any = None) -> Any:
+        return self[member_id] if member_id in self._roster._table else default
+
+    def __contains__(self, member_id: object) -> bool:
+        return member_id in self._roster._table
+
+    def __len__(self) -> int:
+        return len(self._roster._table)
+
+    def _all(self) -> dict[str, Member]:
+        return {member.id: member for member in self._roster.members}
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._roster._table)
+
+    def keys(self) -> Any:
+        return self._all().keys()
+
+    def values(self) -> Any:
+        return self._all().values()
+
+    def items(self) -> Any:
+        return self._all().items()
+
+    def __eq__(self, other: object) -> bool:
+        return self._all() == other
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return repr(self._all())
+
+
 class SavedRoster(Roster):
     """The roster as a snapshot saves it: each member pickled on its own, and
     unpickled only when asked for (a trade needs two or three of thousands).
@@ -633,7 +680,7 @@ class SavedRoster(Roster):
 
     @property
     def by_id(self) -> dict[str, Member]:
-        return {member.id: member for member in self.members}
+        return _ById(self)
 
     def _member(self, member_id: str) -> Member:
         member = self._members.get(member_id)

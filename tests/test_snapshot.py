@@ -11,9 +11,11 @@
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -274,3 +276,183 @@ def test_balances_from_the_snapshot_equal_a_full_read_at_any_date(coop: Coop) ->
         cached = coop.run("balances", "--json", "--at", day)
         full = coop.run("balances", "--json", "--at", day, "--no-cache")
         assert cached.out == full.out, day
+
+
+# ---------------------------------------------------------------- what git does not see
+
+IGNORED_DRAFTS = "journal/**/brouillon*.beancount\n"
+
+
+def test_a_trade_sees_a_file_git_ignores_added_after_the_snapshot(coop: Coop) -> None:
+    coop.append(".gitignore", IGNORED_DRAFTS)
+    coop.commit_all("ignore drafts")
+    assert coop.run("trade", "alice", "bob", "40", "--date", "2026-11-20").code == 0
+    assert coop.run("check").code == 0
+    coop.write("journal/2026/11/brouillon.beancount", BREACH)  # git status stays clean
+
+    result = coop.run("trade", "alice", "bob", "10", "--date", "2026-11-22")
+
+    assert result.code == 1
+    assert "below its floor" in result.err
+
+
+def test_a_file_git_ignores_in_a_new_folder_is_seen(coop: Coop) -> None:
+    coop.append(".gitignore", IGNORED_DRAFTS)
+    coop.commit_all("ignore drafts")
+    assert coop.run("check").code == 0
+    coop.write("journal/2027/01/brouillon.beancount", BREACH.replace("2026-11-21", "2027-01-02"))
+
+    result = coop.run("check")
+
+    assert result.code == 1
+    assert "journal/2027/01/brouillon.beancount:2" in result.out
+
+
+def test_a_file_git_ignores_edited_in_place_is_seen(coop: Coop) -> None:
+    coop.append(".gitignore", IGNORED_DRAFTS)
+    coop.commit_all("ignore drafts")
+    coop.write("journal/2026/11/brouillon.beancount", "; rien encore\n")
+    assert coop.run("check").code == 0  # git's ids cannot vouch for this file: the stamps do
+    with (coop.root / "journal/2026/11/brouillon.beancount").open("a", encoding="utf-8") as f:
+        f.write(BREACH)  # the folder's stamp and names stay as they were
+
+    result = coop.run("check")
+
+    assert result.code == 1
+    assert "journal/2026/11/brouillon.beancount:3" in result.out
+
+
+def test_a_folder_whose_stamp_holds_is_not_read_and_a_new_name_is_seen(
+    coop: Coop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert coop.run("trade", "alice", "bob", "40", "--date", "2026-11-20").code == 0
+    for folder in ("journal", "journal/2026", "journal/2026/11"):
+        os.utime(coop.root / folder, ns=(10**18, 10**18))  # long ago: not racy
+    monkeypatch.setattr(snapshot, "RACY_NS", -(10**19))  # nor is the change of ctime
+    shutil.rmtree(coop.root / ".coopledger")
+    assert coop.run("check").code == 0
+    key = gitrepo.committed_content_key(coop.root, store.WRITTEN_PATHS)
+    state = snapshot.load_saved(coop.root)
+    assert state is not None and state.dirs is not None
+    assert all(stamp is not None for stamp, _, _ in state.dirs.values())
+    read: list[str] = []
+    listing = snapshot._listing
+    monkeypatch.setattr(snapshot, "_listing", lambda path: read.append(path) or listing(path))
+
+    assert snapshot.vouch(state, key), "git's ids and the folder stamps vouch"
+    assert read == [], "no folder was read"
+
+    (coop.root / "journal/2026/11/.cache").mkdir()  # a hidden name: beancount never reads it
+    assert snapshot.vouch(state, key), "the folder is read again, and holds the same names"
+    coop.write("journal/2026/11/brouillon.beancount", BREACH)
+    coop.git("update-index", "--assume-unchanged", "journal/2026/11/alice.beancount")
+    assert state.content_key == key
+    assert not snapshot.dirs_hold(coop.root, state.dirs), "a new name in a folder"
+
+
+def test_the_folder_records_follow_the_files_a_trade_writes(coop: Coop) -> None:
+    assert coop.run("check").code == 0
+    for args in (("alice", "bob", "40", "--date", "2026-11-20"), ("bob", "alice", "5")):
+        assert coop.run("trade", *args).code == 0  # new folders, then a new month's
+        key = gitrepo.committed_content_key(coop.root, store.WRITTEN_PATHS)
+        state = snapshot.load_saved(coop.root)
+        assert state is not None and state.content_key == key
+        assert snapshot.dirs_hold(coop.root, state.dirs)
+        assert state.dirs == snapshot.input_stamps(coop.root).dirs | {  # type: ignore[union-attr]
+            folder: (None, names, digest) for folder, (_, names, digest) in state.dirs.items()
+        }
+
+
+def test_a_file_added_while_a_trade_writes_leaves_no_folder_record() -> None:
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / "journal/2026/11").mkdir(parents=True)
+        for name in ("rules.yaml", "members.yaml", "journal/2026/11/alice.beancount"):
+            (root / name).write_text("", encoding="utf-8")
+        dirs = snapshot.input_stamps(root).dirs  # type: ignore[union-attr]
+        (root / "journal/2026/11/bob.beancount").write_text("", encoding="utf-8")  # written
+        assert snapshot._dirs_after_writing(root, dirs, ("journal/2026/11/bob.beancount",))
+        (root / "journal/2026/11/zoe.beancount").write_text("", encoding="utf-8")  # not ours
+        written = ("journal/2026/11/bob.beancount",)
+        assert snapshot._dirs_after_writing(root, dirs, written) is None
+
+
+# ---------------------------------------------------------------- parts read lazily
+
+
+def test_the_saved_roster_answers_like_the_roster(coop: Coop) -> None:
+    roster = store.load(coop.root).roster
+    assert roster is not None
+    saved = snapshot.SavedRoster.of(list(roster))
+    again = pickle.loads(pickle.dumps(saved))
+
+    for copy in (saved, again):
+        assert copy.members == roster.members and copy.by_id == roster.by_id
+        assert len(copy) == len(roster)
+        assert copy.get("alice") == roster.get("alice") and copy.get("nobody") is None
+        assert copy.by_email(" Bob@Example.org ") == roster.by_email(" Bob@Example.org ")
+        assert copy.by_email("x@example.org") is None
+        assert copy.with_role("treasurer") == roster.with_role("treasurer")
+
+
+def test_id_hashes_and_balances_added_by_trades_are_kept_and_merged(
+    coop: Coop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(snapshot, "MERGE_IDS_AFTER", 1)
+    monkeypatch.setattr(snapshot, "MERGE_LATEST_AFTER", 1)
+    assert coop.run("check").code == 0
+    ids = []
+    for args in (
+        ("alice", "bob", "40", "--date", "2026-11-20"),
+        ("bob", "fournil", "15", "--date", "2026-11-21"),
+        ("fournil", "alice", "7", "--date", "2026-11-22"),
+    ):
+        result = coop.run("trade", *args)
+        assert result.code == 0, result.text
+        ids.append(result.out.split()[1].rstrip(":"))
+        state = snapshot.load_valid(
+            coop.root, gitrepo.committed_content_key(coop.root, store.WRITTEN_PATHS)
+        )
+        assert state is not None
+        assert all(state.has_id(trade_id) for trade_id in ids)
+        assert not state.has_id("2026-11-22-00000000")
+        full = store.load(coop.root)
+        assert state.latest == {m: s[-1].closing for m, s in full.history.items()}
+    (coop.root / ".coopledger/cache/latest.pickle").unlink()
+    state = snapshot.load_valid(
+        coop.root, gitrepo.committed_content_key(coop.root, store.WRITTEN_PATHS)
+    )
+    assert state is not None
+    assert state.latest == {m: s[-1].closing for m, s in full.history.items()}, "from buckets"
+
+
+def test_id_hashes_of_another_snapshot_are_not_trusted(coop: Coop) -> None:
+    assert coop.run("trade", "alice", "bob", "40", "--date", "2026-11-20").code == 0
+    assert coop.run("check").code == 0
+    ids = coop.root / ".coopledger/cache/ids.bin"
+    ids.write_bytes(b"another".ljust(snapshot.IDS_HEADER, b"\0") + ids.read_bytes()[64:])
+    state = snapshot.load_valid(coop.root)
+    assert state is not None
+
+    with pytest.raises(snapshot.NeedsFullCheck):
+        state.has_id("2026-11-20-00000000")
+    result = coop.run("trade", "alice", "bob", "1", "--date", "2026-11-21")
+    assert result.code == 0, "the full check decides"
+
+
+def test_the_saved_roster_by_id_unpickles_only_what_is_looked_up(coop: Coop) -> None:
+    roster = store.load(coop.root).roster
+    assert roster is not None
+    saved = snapshot.SavedRoster.of(list(roster))
+
+    assert saved.by_id["alice"] == roster.by_id["alice"]
+    assert saved.by_id.get("bob") == roster.by_id.get("bob") and "bob" in saved.by_id
+    assert saved.by_id.get("nobody") is None and "nobody" not in saved.by_id
+    with pytest.raises(KeyError):
+        saved.by_id["nobody"]
+    assert set(saved._members) == {"alice", "bob"}
+    assert saved.by_id == roster.by_id and dict(saved.by_id) == roster.by_id
+    assert list(saved.by_id) == list(roster.by_id) and len(saved.by_id) == len(roster.by_id)

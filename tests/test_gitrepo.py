@@ -1,0 +1,80 @@
+"""gitrepo: the settings coopledger relies on, and what one `git status` decides.
+
+- `init` writes the untracked cache and the split index into the repository's
+  config, and a trade writes them into an older repository;
+- one whole-tree `git status` refuses changes in the cooperative's files, lists
+  the files of a new folder, and says whether anything else is staged (then the
+  commit leaves it staged, and out of the trade's commit);
+- an index written after that status is asked again.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from coopledger import gitrepo, store
+from coopledger.problems import CoopError
+from tests.conftest import Coop
+
+
+def config(coop: Coop, key: str) -> str:
+    return coop.git("config", "--local", "--get", key).strip()
+
+
+def test_init_sets_the_untracked_cache_and_the_split_index(empty_coop: Coop) -> None:
+    assert config(empty_coop, "core.untrackedCache") == "true"
+    assert config(empty_coop, "core.splitIndex") == "true"
+
+
+def test_a_trade_sets_them_in_an_older_repository(coop: Coop) -> None:
+    coop.git("config", "--local", "--unset", "core.untrackedCache")
+    coop.git("config", "--local", "--unset", "core.splitIndex")
+
+    assert coop.run("trade", "alice", "bob", "5", "--date", "2025-01-01").code == 0
+
+    assert config(coop, "core.untrackedCache") == "true"
+    assert config(coop, "core.splitIndex") == "true"
+
+
+def test_a_new_folder_is_refused_with_its_files(coop: Coop) -> None:
+    coop.write("journal/2031/02/bob.beancount", "; draft\n")
+    coop.write("journal/2031/03/alice.beancount", "; draft\n")
+
+    with pytest.raises(CoopError) as refused:
+        gitrepo.ensure_writable(gitrepo.open_repo(coop.root), store.WRITTEN_PATHS)
+
+    assert refused.value.code == "dirty-tree"
+    assert refused.value.params["count"] == "2"
+    assert "journal/2031/02/bob.beancount" in refused.value.params["files"]
+
+
+def test_a_file_staged_elsewhere_stays_out_of_the_trade(coop: Coop) -> None:
+    coop.write("notes.txt", "minutes\n")
+    coop.git("add", "notes.txt")
+
+    result = coop.run("trade", "alice", "bob", "5", "--date", "2025-01-01")
+
+    assert result.code == 0, result.text
+    assert coop.git("show", "--name-only", "--format=", "HEAD").split() == [
+        "journal/2025/01/alice.beancount"
+    ]
+    assert coop.status() == "A  notes.txt\n"
+
+
+def test_the_index_written_after_the_status_is_asked_again(coop: Coop) -> None:
+    repo = gitrepo.open_repo(coop.root)
+    gitrepo.ensure_writable(repo, store.WRITTEN_PATHS)
+    assert gitrepo._staged(repo) is False
+    coop.write("notes.txt", "minutes\n")
+    coop.git("add", "notes.txt")  # the index changes after the status
+
+    assert gitrepo._staged(repo) is True
+
+
+def test_a_folder_that_is_no_repository(tmp_path: Path) -> None:
+    with pytest.raises(CoopError) as refused:
+        gitrepo.open_repo(tmp_path)
+
+    assert refused.value.code == "not-a-git-repository"
