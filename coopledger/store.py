@@ -106,7 +106,10 @@ def _read_setup(root: Path, problems: list[Problem]) -> tuple[Rules | None, Rost
 
 
 def _marked_files(root: Path, files: list[Path], problems: list[Problem]) -> set[str]:
-    """The journal files holding merge-conflict markers (each one a problem)."""
+    """The journal files holding merge-conflict markers (each one a problem).
+
+    Only files beancount could not parse need looking at: a marker line is
+    never valid beancount, so a file with one always has a parse error."""
     marked_files = set()
     for path in files:
         name = str(path.relative_to(root))
@@ -122,10 +125,9 @@ def load(root: Path) -> Cooperative:
     problems: list[Problem] = []
     rules, roster = _read_setup(root, problems)
     files = journal_files(root)
-    marked_files = _marked_files(root, files, problems)
     with preloaded(rules, roster):
         loaded = loader.load_file(str(root / MAIN_FILE))
-    return _checked(root, rules, roster, files, marked_files, problems, loaded, None)
+    return _checked(root, rules, roster, files, problems, loaded, None)
 
 
 def load_open_period(root: Path) -> Cooperative | None:
@@ -148,7 +150,6 @@ def load_open_period(root: Path) -> Cooperative | None:
         return None
     closed = {root / folder for folder in opening.folders}
     files = [p for p in journal_files(root) if p.parent not in closed]
-    marked_files = _marked_files(root, files, problems)
     read = [p for p in files if p != root / MAIN_FILE]
     top_text = main_text.replace(
         f'include "{INCLUDE_GLOB}"', "\n".join(f'include "{_escaped(str(p))}"' for p in read)
@@ -170,9 +171,7 @@ def load_open_period(root: Path) -> Cooperative | None:
     if any((_is_content(e) and e.date < opening.day) or _stray_close(e, opening) for e in entries):
         return None  # an entry dated in a closed month: the full check says where
     options = {**loaded[2], "include": [str(root / MAIN_FILE), *map(str, read)]}
-    return _checked(
-        root, rules, roster, files, marked_files, problems, (entries, loaded[1], options), opening
-    )
+    return _checked(root, rules, roster, files, problems, (entries, loaded[1], options), opening)
 
 
 def _escaped(path: str) -> str:
@@ -201,13 +200,14 @@ def _checked(
     rules: Rules | None,
     roster: Roster | None,
     files: list[Path],
-    marked_files: set[str],
     problems: list[Problem],
     loaded: tuple[list[data.Directive], list[Any], dict[str, Any]],
     opening: Opening | None,
 ) -> Cooperative:
     """The cooperative with every problem: beancount's, then the ledger's."""
     entries, bean_errors, options = loaded
+    unparsed = {str((e.source or {}).get("filename")) for e in bean_errors}
+    marked_files = _marked_files(root, [p for p in files if str(p) in unparsed], problems)
     ledger_problems: list[Problem] = []
     history: dict[str, list[DayBalance]] = {}
     if rules is not None and roster is not None:
