@@ -161,20 +161,6 @@ def month_figures(entries: Iterable[data.Directive]) -> Figures:
     return figures
 
 
-def merged(figures: Figures, more: Figures) -> Figures:
-    """`figures` with `more` added, month by month (neither is changed)."""
-    result = {month: _copy(value) for month, value in figures.items()}
-    for month, value in more.items():
-        result.setdefault(month, MonthFigures()).merge(value)
-    return result
-
-
-def _copy(figures: MonthFigures) -> MonthFigures:
-    fresh = MonthFigures()
-    fresh.merge(figures)
-    return fresh
-
-
 # ---------------------------------------------------------------- kept with the snapshot
 
 Writer = Callable[[Path, bytes], None]  # writes a file atomically (snapshot._write)
@@ -214,7 +200,7 @@ class MonthlyState:
         elif add_entry(self.pending, entry) is not None:
             self.pending_entries += 1
 
-    def save(self, cache: Path, write: Writer) -> None:
+    def save(self, cache: Path, write: Writer, fold_after: int | None = None) -> None:
         """Write the month files that need it; the caller then writes the meta file,
         which holds this object's tags and pending figures."""
         folder = cache / MONTHS_DIR
@@ -225,7 +211,7 @@ class MonthlyState:
             self.built, self.pending, self.pending_entries = None, {}, 0
             _remove_others(folder, set(self.tags))
             return
-        if self.pending_entries < FOLD_AFTER:
+        if self.pending_entries < (FOLD_AFTER if fold_after is None else fold_after):
             return
         bases = {month: self._read(cache, month) for month in self.pending}
         if any(month in self.tags and base is None for month, base in bases.items()):

@@ -4,7 +4,11 @@ here beyond formatting.
 
 Text output is rendered at a fixed width with no colour when it does not go to
 a terminal, so that a report pasted in a newsletter or kept in a file is the
-same on every machine (and golden tests can compare it byte for byte).
+same on every machine (and golden tests can compare it byte for byte). The
+members table of a large cooperative has tens of thousands of rows, so its
+text is laid out by `table_text`: rich computes the column widths, from one
+row of the widest cells, and the cells are filled in here, with the same
+result as rich laying out every cell (tests/test_report_cache.py checks it).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -46,10 +51,8 @@ SUMMARY_LABELS = {
 MONEY_FIGURES = {"volume", "average", "credit_in_use", "fees", "cleared"}
 
 
-def to_text(renderables: Sequence[RenderableType], width: int = TEXT_WIDTH) -> str:
-    """Plain text of rich renderables at a fixed width, without colour."""
-    buffer = io.StringIO()
-    console = Console(
+def _text_console(buffer: io.StringIO, width: int) -> Console:
+    return Console(
         file=buffer,
         width=width,
         color_system=None,
@@ -58,9 +61,94 @@ def to_text(renderables: Sequence[RenderableType], width: int = TEXT_WIDTH) -> s
         emoji=False,
         legacy_windows=False,
     )
+
+
+def to_text(renderables: Sequence[RenderableType], width: int = TEXT_WIDTH) -> str:
+    """Plain text of rich renderables at a fixed width, without colour."""
+    buffer = io.StringIO()
+    console = _text_console(buffer, width)
     for item in renderables:
         console.print(item)
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+
+
+def _measure(cell: str) -> tuple[int, int]:
+    """What rich measures of a one-line text cell: (longest word, whole width)."""
+    if cell.isascii() and " " not in cell:
+        return len(cell), len(cell)
+    longest = cell_len(cell)
+    words = cell.split()
+    return max((cell_len(word) for word in words), default=longest), longest
+
+
+def table_text(table: Table, rows: Sequence[Sequence[str]], width: int = TEXT_WIDTH) -> str:
+    """`to_text([table])` once `rows` are added to `table` (made by `_table`, no rows
+    yet, plain cells), without rich rendering each cell: rich computes the column
+    widths from two rows holding the widest cell and the longest word of each
+    column, which measure as all the rows do; cells that fit are padded here, the
+    others are wrapped or cut by rich's own `Text.wrap`."""
+    if not rows or any("[" in cell or "\n" in cell or "\t" in cell for row in rows for cell in row):
+        return _rich_table_text(table, rows, width)  # markup, several lines: as rich does
+    buffer = io.StringIO()
+    console = _text_console(buffer, width)
+    measured = [[(_measure(cell), cell) for cell in cells] for cells in zip(*rows, strict=True)]
+    table.add_row(*(max(column, key=lambda m: m[0][1])[1] for column in measured))
+    table.add_row(*(max(column, key=lambda m: m[0][0])[1] for column in measured))
+    widths = table._calculate_column_widths(
+        console, console.options.update_width(width - table._extra_width)
+    )
+    lefts = [
+        0 if index == 0 and not table.pad_edge else table.padding[3] for index in range(len(widths))
+    ]
+    if any(w <= left for w, left in zip(widths, lefts, strict=True)):
+        return _rich_table_text(table, rows, width)  # a column squeezed to nothing
+
+    def cell_lines(text: str, index: int) -> list[str]:
+        column = table.columns[index]
+        room = widths[index] - lefts[index]
+        justify = column.justify
+        if cell_len(text) <= room and justify in ("left", "right"):
+            fitted = text if justify == "left" else text.rstrip()
+            gap = " " * (room - cell_len(fitted))
+            lines = [fitted + gap if justify == "left" else gap + fitted]
+        else:
+            wrapped = Text(text).wrap(
+                console,
+                room,
+                justify=justify,
+                overflow=column.overflow or "ellipsis",
+                no_wrap=column.no_wrap,
+            )
+            lines = [line.plain + " " * (room - cell_len(line.plain)) for line in wrapped]
+        return [" " * lefts[index] + line for line in lines]
+
+    def row_lines(cells: Sequence[str], header: bool) -> list[str]:
+        rendered = [cell_lines(text, index) for index, text in enumerate(cells)]
+        height = max(len(lines) for lines in rendered)
+        blank = [" " * w for w in widths]
+        shaped = [
+            ([blank[i]] * (height - len(lines)) + lines)
+            if header
+            else (lines + [blank[i]] * (height - len(lines)))
+            for i, lines in enumerate(rendered)
+        ]
+        return [" ".join(cells[line] for cells in shaped).rstrip() for line in range(height)]
+
+    lines = row_lines([str(column.header) for column in table.columns], header=True)
+    lines.append("─" * (sum(widths) + len(widths) - 1))
+    for row in rows:
+        lines += row_lines(row, header=False)
+    return "\n".join(lines) + "\n"
+
+
+def _rich_table_text(table: Table, rows: Sequence[Sequence[str]], width: int) -> str:
+    """The text of a table of the same columns holding `rows`, laid out by rich."""
+    copy = _table([str(c.header) for c in table.columns])
+    for mine, theirs in zip(copy.columns, table.columns, strict=True):
+        mine.justify, mine.no_wrap, mine.overflow = theirs.justify, theirs.no_wrap, theirs.overflow
+    for row in rows:
+        copy.add_row(*row)
+    return to_text([copy], width)
 
 
 def bar(value: Decimal, largest: Decimal, width: int = BAR_WIDTH) -> str:
@@ -192,21 +280,41 @@ def _table(headings: Sequence[str], left: int = 1, wrap: Sequence[str] = ()) -> 
 
 def report_renderables(report: MonthlyReport) -> list[RenderableType]:
     """The report as the terminal shows it."""
-    figures = _Figures(report.decimals)
+    members, rows = _members_table(report)
+    for cells in rows:
+        members.add_row(*cells)
+    return [*_report_head(report), members, *_report_tail(report)]
+
+
+def report_text(report: MonthlyReport, width: int = TEXT_WIDTH) -> str:
+    """`to_text(report_renderables(report))`, with the members table laid out quickly."""
+    members, rows = _members_table(report)
+    return (
+        to_text(_report_head(report), width)
+        + table_text(members, rows, width)
+        + to_text(_report_tail(report), width)
+    )
+
+
+def _members_table(report: MonthlyReport) -> tuple[Table, list[tuple[str, ...]]]:
+    """The members table, still empty, and its rows."""
+    members = _table(MEMBER_HEADINGS, wrap=("note",))
+    members.columns[-1].justify = "left"
+    return members, [_member_cells(row, report.decimals) for row in report.members]
+
+
+def _report_head(report: MonthlyReport) -> list[RenderableType]:
     month, previous = str(report.summary.month), str(report.previous.month)
     parts: list[RenderableType] = [Text(_title(report), style="bold"), Text("")]
-
     summary = _table(("", month, previous, "change"))
     for cells in _summary_rows(report):
         summary.add_row(*cells)
-    parts += [Text("Summary", style="bold"), summary, Text("")]
+    return [*parts, Text("Summary", style="bold"), summary, Text(""), Text("Members", style="bold")]
 
-    members = _table(MEMBER_HEADINGS, wrap=("note",))
-    members.columns[-1].justify = "left"
-    for row in report.members:
-        members.add_row(*_member_cells(row, report.decimals))
-    parts += [Text("Members", style="bold"), members, Text("")]
 
+def _report_tail(report: MonthlyReport) -> list[RenderableType]:
+    figures = _Figures(report.decimals)
+    parts: list[RenderableType] = [Text("")]
     if report.categories:
         categories = _table(("category", "trades", "volume", "share"))
         for cells in _category_cells(report):

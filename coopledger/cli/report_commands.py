@@ -29,6 +29,7 @@ from coopledger.cli.render_report import (
     report_json,
     report_markdown,
     report_renderables,
+    report_text,
     statement_csv,
     statement_json,
     statement_renderables,
@@ -121,8 +122,10 @@ def report(
         sys.stdout.write(report_csv(result))
     elif output_format == "markdown":
         sys.stdout.write(report_markdown(result))
-    else:
+    elif out.is_terminal:
         emit(report_renderables(result))
+    else:
+        sys.stdout.write(report_text(result))
     if errors:
         err.print("the files have problems: run 'coopledger check'", markup=False)
 
