@@ -162,8 +162,8 @@ class WriteCheck:
         self._status = repo.start(
             "status", "--porcelain=v1", "-z", "--untracked-files=normal", "--no-renames"
         )
-        self._head = repo.start(
-            "rev-parse", "--symbolic-full-name", "HEAD", *[f"HEAD:{p}" for p in self.paths]
+        self._head = repo.start(  # --symbolic-full-name applies to what follows it
+            "rev-parse", *[f"HEAD:{p}" for p in self.paths], "--symbolic-full-name", "HEAD"
         )
 
     def result(self) -> str | None:
@@ -174,8 +174,8 @@ class WriteCheck:
         if code != 0:
             raise CoopError("git-failed", detail=_last_line(err) or "git status failed")
         index_stamp = _index_stamp(self.repo)
-        if head_code == 0:
-            ref, *ids = head_out.split()
+        *ids, ref = head_out.split() or [""]
+        if head_code == 0 and _object_ids(ids, self.paths) is not None:
             if ref == "HEAD":
                 raise CoopError("detached-head")
             key: str | None = " ".join(ids)
@@ -236,7 +236,18 @@ def ensure_writable(repo: Repo, paths: Sequence[str]) -> str | None:
 def content_ids(repo: Repo, paths: Sequence[str]) -> str | None:
     """The ids git gives HEAD's trees and blobs at `paths`: equal ids, equal bytes."""
     code, out, _ = finish(repo.start("rev-parse", *[f"HEAD:{p}" for p in paths]))
-    return " ".join(out.split()) if code == 0 else None
+    return _object_ids(out.split(), paths) if code == 0 else None
+
+
+def _object_ids(ids: Sequence[str], paths: Sequence[str]) -> str | None:
+    """The ids as one key, if there is one object id for each path."""
+    if len(ids) != len(paths) or not all(_is_object_id(i) for i in ids):
+        return None
+    return " ".join(ids)
+
+
+def _is_object_id(text: str) -> bool:
+    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
 
 
 def committed_content_key(root: Path, paths: Sequence[str]) -> str | None:

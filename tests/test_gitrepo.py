@@ -78,3 +78,15 @@ def test_a_folder_that_is_no_repository(tmp_path: Path) -> None:
         gitrepo.open_repo(tmp_path)
 
     assert refused.value.code == "not-a-git-repository"
+
+
+def test_the_content_key_names_each_path_and_follows_every_commit(coop: Coop) -> None:
+    repo = gitrepo.open_repo(coop.root)
+    key = gitrepo.ensure_writable(repo, store.WRITTEN_PATHS)
+    assert key is not None and len(key.split()) == len(store.WRITTEN_PATHS)
+    assert key == gitrepo.content_ids(repo, store.WRITTEN_PATHS)
+
+    coop.append("members.yaml", "# a note\n")
+    coop.commit_all("a note")
+
+    assert gitrepo.ensure_writable(repo, store.WRITTEN_PATHS) not in (None, key)
