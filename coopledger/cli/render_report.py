@@ -134,10 +134,28 @@ def table_text(table: Table, rows: Sequence[Sequence[str]], width: int = TEXT_WI
         ]
         return [" ".join(cells[line] for cells in shaped).rstrip() for line in range(height)]
 
+    rooms = [w - left for w, left in zip(widths, lefts, strict=True)]
+    pads = [" " * left for left in lefts]
+    rights = [column.justify == "right" for column in table.columns]
+    plain = all(column.justify in ("left", "right") for column in table.columns)
+
+    def one_line(cells: Sequence[str]) -> str | None:
+        """The row's line when every cell is printable ASCII that fits (most rows)."""
+        parts = []
+        for text, room, pad, right in zip(cells, rooms, pads, rights, strict=True):
+            if len(text) > room or not (text.isascii() and text.isprintable()):
+                return None
+            parts.append(pad + (text.rstrip().rjust(room) if right else text.ljust(room)))
+        return " ".join(parts).rstrip()
+
     lines = row_lines([str(column.header) for column in table.columns], header=True)
     lines.append("─" * (sum(widths) + len(widths) - 1))
     for row in rows:
-        lines += row_lines(row, header=False)
+        line = one_line(row) if plain else None
+        if line is None:
+            lines += row_lines(row, header=False)
+        else:
+            lines.append(line)
     return "\n".join(lines) + "\n"
 
 
