@@ -87,4 +87,4 @@ def test_a_journal_command_still_loads_the_store(tmp_path: Path) -> None:
 
 
 def test_demo_default_date_is_the_demos() -> None:
-    assert demo_commands.DEFAULT_UNTIL == DEFAULT_UNTIL.isoformat()
+    assert DEFAULT_UNTIL.isoformat() == demo_commands.DEFAULT_UNTIL
