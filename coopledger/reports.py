@@ -150,19 +150,19 @@ def _ratio(numerator: Decimal, denominator: Decimal, places: int) -> Decimal | N
     return (numerator / denominator).quantize(quantum(places), rounding=ROUND_HALF_EVEN)
 
 
-def _active_during(member: Member, month: Month) -> bool:
-    days = [month.first]
-    if member.joined in month:
+def _active_during(member: Member, first: datetime.date, last: datetime.date) -> bool:
+    days = [first]
+    if first <= member.joined <= last:
         days.append(member.joined)
     if member.status is not None:
-        days.extend(d for d, _ in member.status.changes if d in month)
-    return any(member.status_at(d) == "active" for d in days if d in month)
+        days.extend(d for d, _ in member.status.changes if first <= d <= last)
+    return any(member.status_at(d) == "active" for d in days)
 
 
-def _left_during(member: Member, month: Month) -> bool:
+def _left_during(member: Member, first: datetime.date, last: datetime.date) -> bool:
     if member.status is None:
         return False
-    return any(s == "left" and d in month for d, s in member.status.changes)
+    return any(s == "left" and first <= d <= last for d, s in member.status.changes)
 
 
 def _summary(
@@ -173,15 +173,16 @@ def _summary(
     decimals: int,
 ) -> Summary:
     positive = sum((b for b in closing.values() if b > 0), Decimal(0))
+    first, last = month.first, month.last
     return Summary(
         month=month,
         trades=figures.trades,
         volume=figures.volume,
         average=_ratio(figures.volume, Decimal(figures.trades), decimals),
         trading_members=len(figures.traders),
-        active_members=sum(1 for m in roster if _active_during(m, month)),
-        joined=tuple(m.id for m in roster if m.joined in month),
-        left=tuple(m.id for m in roster if _left_during(m, month)),
+        active_members=sum(1 for m in roster if _active_during(m, first, last)),
+        joined=tuple(m.id for m in roster if first <= m.joined <= last),
+        left=tuple(m.id for m in roster if _left_during(m, first, last)),
         credit_in_use=-sum((b for b in closing.values() if b < 0), Decimal(0)),
         velocity=_ratio(figures.volume, positive, RATIO_PLACES),
         fees=figures.fees,
@@ -235,14 +236,15 @@ def _member_rows(
     month: Month, figures: MonthFigures, balances: _Balances, roster: Roster, rules: Rules
 ) -> list[MemberRow]:
     window_start = month.minus(DORMANT_MONTHS - 1).first
+    last_day = month.last
     rows = []
     for member in roster:
-        if member.joined > month.last:
+        if member.joined > last_day:
             continue
         closing = balances.closing.get(member.id, Decimal(0))
-        floor = floor_at(member, rules, month.last)
-        ceiling = ceiling_at(member, rules, month.last)
-        status = member.status_at(month.last)
+        floor = floor_at(member, rules, last_day)
+        ceiling = ceiling_at(member, rules, last_day)
+        status = member.status_at(last_day)
         last = balances.last_trade.get(member.id)
         rows.append(
             MemberRow(

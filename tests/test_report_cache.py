@@ -302,7 +302,7 @@ notes = st.sampled_from(
         min_size=1,
         max_size=12,
     ),
-    width=st.sampled_from([40, 60, 80, 100]),
+    width=st.sampled_from([30, 40, 60, 80, 90, 100]),
 )
 def test_the_quick_members_table_is_what_rich_lays_out(
     rows: list[tuple[str, ...]], width: int

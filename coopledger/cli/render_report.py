@@ -20,7 +20,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any
 
 from rich import box
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -72,9 +72,14 @@ def to_text(renderables: Sequence[RenderableType], width: int = TEXT_WIDTH) -> s
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
 
 
+def _plain(text: str) -> bool:
+    """Printable ASCII without spaces: one character is one cell, one word."""
+    return text.isascii() and text.isprintable() and " " not in text
+
+
 def _measure(cell: str) -> tuple[int, int]:
     """What rich measures of a one-line text cell: (longest word, whole width)."""
-    if cell.isascii() and " " not in cell:
+    if _plain(cell):
         return len(cell), len(cell)
     longest = cell_len(cell)
     words = cell.split()
@@ -91,21 +96,30 @@ def table_text(table: Table, rows: Sequence[Sequence[str]], width: int = TEXT_WI
         return _rich_table_text(table, rows, width)  # markup, several lines: as rich does
     buffer = io.StringIO()
     console = _text_console(buffer, width)
-    measured = [[(_measure(cell), cell) for cell in cells] for cells in zip(*rows, strict=True)]
-    table.add_row(*(max(column, key=lambda m: m[0][1])[1] for column in measured))
-    table.add_row(*(max(column, key=lambda m: m[0][0])[1] for column in measured))
+    columns = list(zip(*rows, strict=True))
+    widest, wordiest = [], []  # the cells of each column with the most cells, the longest word
+    for cells in columns:
+        if _plain("x".join(cells)):
+            widest.append(max(cells, key=len))
+            wordiest.append(widest[-1])
+        else:
+            measured = [(_measure(cell), cell) for cell in cells]
+            widest.append(max(measured, key=lambda m: m[0][1])[1])
+            wordiest.append(max(measured, key=lambda m: m[0][0])[1])
+    table.add_row(*widest)
+    table.add_row(*wordiest)
     widths = table._calculate_column_widths(
         console, console.options.update_width(width - table._extra_width)
     )
     lefts = [
         0 if index == 0 and not table.pad_edge else table.padding[3] for index in range(len(widths))
     ]
-    if any(w <= left for w, left in zip(widths, lefts, strict=True)):
-        return _rich_table_text(table, rows, width)  # a column squeezed to nothing
 
     def cell_lines(text: str, index: int) -> list[str]:
         column = table.columns[index]
         room = widths[index] - lefts[index]
+        if room <= 0:  # a column squeezed to nothing shows nothing
+            return [" " * widths[index]]
         justify = column.justify
         if cell_len(text) <= room and justify in ("left", "right"):
             fitted = text if justify == "left" else text.rstrip()
@@ -143,19 +157,46 @@ def table_text(table: Table, rows: Sequence[Sequence[str]], width: int = TEXT_WI
         """The row's line when every cell is printable ASCII that fits (most rows)."""
         parts = []
         for text, room, pad, right in zip(cells, rooms, pads, rights, strict=True):
+            if room <= 0:
+                parts.append(" " * (room + len(pad)))
+                continue
             if len(text) > room or not (text.isascii() and text.isprintable()):
                 return None
             parts.append(pad + (text.rstrip().rjust(room) if right else text.ljust(room)))
         return " ".join(parts).rstrip()
 
+    def whole_column(index: int, cells: Sequence[str]) -> list[str] | None:
+        """Every cell of a column of printable ASCII cells that fit, laid out at once."""
+        room, pad = rooms[index], pads[index]
+        if room <= 0:
+            return [" " * widths[index]] * len(cells)
+        joined = "x".join(cells)
+        if not plain or max(map(len, cells)) > room or not joined.isascii():
+            return None
+        if not joined.isprintable():
+            return None
+        if rights[index]:
+            return [pad + text.rstrip().rjust(room) for text in cells]
+        return [pad + text.ljust(room) for text in cells]
+
     lines = row_lines([str(column.header) for column in table.columns], header=True)
     lines.append("─" * (sum(widths) + len(widths) - 1))
-    for row in rows:
-        line = one_line(row) if plain else None
-        if line is None:
-            lines += row_lines(row, header=False)
-        else:
-            lines.append(line)
+    laid_out = [whole_column(index, cells) for index, cells in enumerate(columns)]
+    fitted = [column for column in laid_out if column is not None]
+    if len(fitted) == len(laid_out):
+        lines += [" ".join(parts).rstrip() for parts in zip(*fitted, strict=True)]
+    else:
+        for row in rows:
+            line = one_line(row) if plain else None
+            if line is None:
+                lines += row_lines(row, header=False)
+            else:
+                lines.append(line)
+    if sum(widths) + len(widths) - 1 > width:  # squeezed beyond the page: cut as rich does
+        lines = [
+            set_cell_size(line, width).rstrip() if cell_len(line) > width else line
+            for line in lines
+        ]
     return "\n".join(lines) + "\n"
 
 
