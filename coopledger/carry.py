@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import datetime
+import os
 import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -37,6 +38,7 @@ from coopledger.closing import (
     BALANCES_KEY,
     CLOSE_FILE_NAME,
     CLOSE_TYPE,
+    DIGESTS_KEY,
     FOLDER_KEY,
     INVOICE_FILES_KEY,
     TRADES_KEY,
@@ -54,6 +56,7 @@ from coopledger.rules import Rules
 
 _MONTH_FOLDER = re.compile(r"(?:^|/)journal/(\d{4})/(\d{2})(?:/|$)")
 _CLOSE_LINE = re.compile(rf'^\d{{4}}-\d{{2}}-\d{{2}} custom "{CLOSE_TYPE}"', re.MULTILINE)
+_DIGESTS_LINE = re.compile(rf'^  {DIGESTS_KEY}: "[0-9a-f ]*"\n', re.MULTILINE)
 _INVOICE_KEYS = (INVOICE_KEY, SETTLES_KEY, CLEARS_KEY)
 
 
@@ -69,13 +72,21 @@ def folder_of(root: Path, month: str) -> Path:
 
 def folder_files(folder: Path) -> list[Path]:
     """The files a close's `folder` fingerprint covers: all but close.beancount."""
-    if not folder.is_dir():
+    try:
+        with os.scandir(folder) as found:
+            names = sorted(e.name for e in found if e.is_file() and e.name != CLOSE_FILE_NAME)
+    except (FileNotFoundError, NotADirectoryError):
         return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.name != CLOSE_FILE_NAME)
+    return [folder / name for name in names]
+
+
+def _read_bytes(path: Path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
 
 
 def fingerprint_of_folder(folder: Path) -> str:
-    return folder_fingerprint((p.name, p.read_bytes()) for p in folder_files(folder))
+    return folder_fingerprint((p.name, _read_bytes(p)) for p in folder_files(folder))
 
 
 def is_invoice_entry(entry: data.Directive) -> bool:
@@ -156,6 +167,8 @@ def _close_directive(path: Path) -> tuple[str, data.Custom] | None:
     if found is None:
         return None
     above, below = text[: found.start()], text[found.start() :]
+    # the digests (one per entry of the month) are for the full check: not parsed here
+    below = _DIGESTS_LINE.sub("", below)
     entries, errors, _ = parser.parse_string(below, report_filename=str(path))
     directives = [e for e in entries if isinstance(e, data.Custom) and is_close_directive(e)]
     if errors or len(directives) != 1:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import glob
 import os
 import tempfile
 import time
@@ -71,10 +70,21 @@ def find_root(start: Path) -> Path:
     raise CoopError("not-a-cooperative", path=str(start))
 
 
-def journal_files(root: Path) -> list[Path]:
-    return sorted(
-        Path(p) for p in glob.glob(str(root / "journal" / "**" / "*.beancount"), recursive=True)
-    )
+def journal_files(root: Path, skip: frozenset[str] = frozenset()) -> list[Path]:
+    """Every .beancount file under journal/, in path order, but those of the
+    folders in `skip` (paths relative to the root, e.g. journal/2026/10)."""
+    journal = root / "journal"
+    found: list[str] = []
+    for folder, subfolders, names in os.walk(journal):
+        subfolders[:] = [s for s in subfolders if not s.startswith(".")]  # as glob does
+        if os.path.relpath(folder, root) in skip:
+            continue
+        found.extend(
+            os.path.join(folder, n)
+            for n in names
+            if n.endswith(".beancount") and not n.startswith(".")
+        )
+    return [Path(p) for p in sorted(found)]
 
 
 def _read_text(root: Path, name: str, problems: list[Problem]) -> str | None:
@@ -148,8 +158,7 @@ def load_open_period(root: Path) -> Cooperative | None:
     opening = carry.read_opening(root, rules)
     if opening is None:
         return None
-    closed = {root / folder for folder in opening.folders}
-    files = [p for p in journal_files(root) if p.parent not in closed]
+    files = journal_files(root, frozenset(opening.folders))
     read = [p for p in files if p != root / MAIN_FILE]
     top_text = main_text.replace(
         f'include "{INCLUDE_GLOB}"', "\n".join(f'include "{_escaped(str(p))}"' for p in read)
