@@ -215,7 +215,7 @@ class MonthlyState:
             return
         bases = {month: self._read(cache, month) for month in self.pending}
         if any(month in self.tags and base is None for month, base in bases.items()):
-            return  # a month file is gone: the report will notice and rebuild
+            return  # a month file is gone: the next report reads everything and rebuilds
         for month, delta in self.pending.items():
             base = bases[month] or MonthFigures()
             base.merge(delta)
@@ -248,6 +248,8 @@ class MonthlyState:
             with open(cache / MONTHS_DIR / _file_name(month), "rb") as handle:
                 saved_tag, figures = pickle.load(handle)
         except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
+            return None
+        except ImportError:  # saved by another version of this module
             return None
         return figures if saved_tag == tag and isinstance(figures, MonthFigures) else None
 
