@@ -32,6 +32,7 @@ from pathlib import Path
 from beancount.core import data
 from beancount.parser import parser
 
+from coopledger import gitrepo
 from coopledger.accounts import member_of_account, obligation_of_account
 from coopledger.checks import coop_account_balances
 from coopledger.closing import (
@@ -44,6 +45,7 @@ from coopledger.closing import (
     TRADES_KEY,
     CarryFacts,
     Opening,
+    blob_id,
     folder_fingerprint,
     is_close_directive,
     month_entries,
@@ -71,10 +73,18 @@ def folder_of(root: Path, month: str) -> Path:
 
 
 def folder_files(folder: Path) -> list[Path]:
-    """The files a close's `folder` fingerprint covers: all but close.beancount."""
+    """The files a close's `folder` fingerprint covers: the journal files that
+    beancount reads there (`*.beancount`, not hidden), but close.beancount."""
     try:
         with os.scandir(folder) as found:
-            names = sorted(e.name for e in found if e.is_file() and e.name != CLOSE_FILE_NAME)
+            names = sorted(
+                e.name
+                for e in found
+                if e.name.endswith(".beancount")
+                and not e.name.startswith(".")
+                and e.name != CLOSE_FILE_NAME
+                and e.is_file()
+            )
     except (FileNotFoundError, NotADirectoryError):
         return []
     return [folder / name for name in names]
@@ -85,8 +95,13 @@ def _read_bytes(path: Path) -> bytes:
         return handle.read()
 
 
-def fingerprint_of_folder(folder: Path) -> str:
-    return folder_fingerprint((p.name, _read_bytes(p)) for p in folder_files(folder))
+def fingerprint_of_folder(folder: Path, known: dict[str, str] | None = None) -> str:
+    """The `folder` fingerprint of the files now in `folder`. `known` maps file
+    names to git's blob ids, when git saw them unchanged: only the others are read."""
+    known = known or {}
+    return folder_fingerprint(
+        (p.name, known.get(p.name) or blob_id(_read_bytes(p))) for p in folder_files(folder)
+    )
 
 
 def is_invoice_entry(entry: data.Directive) -> bool:
@@ -195,13 +210,20 @@ def _carried_invoices(folder: Path, names: Sequence[str]) -> list[data.Directive
     return carried
 
 
-def read_opening(root: Path, rules: Rules) -> Opening | None:
+def read_opening(root: Path, rules: Rules, tree_is_clean: bool = False) -> Opening | None:
     """The opening of the open period, or None when the closed months cannot be
     carried (none closed, a close without fingerprints, a closed folder or a
-    close file changed since): then read everything."""
+    close file changed since): then read everything.
+
+    `tree_is_clean`: git found nothing modified or untracked, so its index's blob
+    ids stand for the files' bytes, which then need not be read."""
     last: tuple[str, str, data.Custom] | None = None  # (month, text above, directive)
     folders: list[str] = []
     carried: list[data.Directive] = []
+    known: dict[str, str] = {}
+    if tree_is_clean:
+        ids = gitrepo.index_blob_ids(root, JOURNAL_DIR)
+        known = {path: blob for path, blob in ids.items() if len(blob) == 40}  # sha1 repos
     for month, folder in _month_folders(root):
         read = _close_directive(folder / CLOSE_FILE_NAME)
         if read is None:
@@ -211,7 +233,12 @@ def read_opening(root: Path, rules: Rules) -> Opening | None:
         values = [str(v.value) for v in directive.values]
         if values != [month] or meta.get(FOLDER_KEY) is None:
             break
-        if str(meta[FOLDER_KEY]) != fingerprint_of_folder(folder):
+        prefix = f"{JOURNAL_DIR}/{month[:4]}/{month[5:7]}/"
+        in_git = {p[len(prefix) :]: b for p, b in known.items() if p.startswith(prefix)}
+        recorded = str(meta[FOLDER_KEY])
+        if recorded != fingerprint_of_folder(folder, in_git) and (
+            not in_git or recorded != fingerprint_of_folder(folder)  # git's ids may not be
+        ):  # the bytes' (an eol conversion): then the bytes decide
             return None
         invoices = _carried_invoices(folder, str(meta.get(INVOICE_FILES_KEY, "")).split())
         if invoices is None:

@@ -259,6 +259,26 @@ def committed_content_key(root: Path, paths: Sequence[str]) -> str | None:
         return None
 
 
+def index_blob_ids(root: Path, folder: str) -> dict[str, str]:
+    """Git's blob id of every file under `folder` (relative to the root), from the
+    index: the files' own ids only while git sees the working tree clean. Empty
+    when a file is in conflict or git cannot tell."""
+    try:
+        listing = open_repo(root).run("ls-files", "-s", "-z", "--", folder)
+    except CoopError:
+        return {}
+    ids: dict[str, str] = {}
+    for record in listing.split("\0"):
+        if not record:
+            continue
+        info, path = record.split("\t", 1)
+        _mode, blob, stage = info.split()
+        if stage != "0":
+            return {}
+        ids[path] = blob
+    return ids
+
+
 def tracked_files(root: Path, paths: Sequence[str]) -> set[str]:
     """Which of `paths` (files) git tracks."""
     repo = open_repo(root)

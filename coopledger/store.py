@@ -140,7 +140,7 @@ def load(root: Path) -> Cooperative:
     return _checked(root, rules, roster, files, problems, loaded, None)
 
 
-def load_open_period(root: Path) -> Cooperative | None:
+def load_open_period(root: Path, tree_is_clean: bool = False) -> Cooperative | None:
     """Read only the period after the last closed month, starting from what the
     closes carry (coopledger.carry), and find every problem of it. None when
     the closed months cannot be carried; then `load` reads everything."""
@@ -155,7 +155,7 @@ def load_open_period(root: Path) -> Cooperative | None:
     includes = [line.strip() for line in main_text.splitlines() if line.startswith("include")]
     if includes != [f'include "{INCLUDE_GLOB}"']:
         return None  # files found another way than the standard include: read everything
-    opening = carry.read_opening(root, rules)
+    opening = carry.read_opening(root, rules, tree_is_clean)
     if opening is None:
         return None
     files = journal_files(root, frozenset(opening.folders))

@@ -100,6 +100,30 @@ def test_an_edited_closed_month_is_read_again_and_named(coop: Coop) -> None:
     assert f"{path}:" in result.out and "the month 2026-09 is closed" in result.out
 
 
+def test_an_uncommitted_edit_of_a_closed_month_is_read_again_and_named(coop: Coop) -> None:
+    closed_through_september(coop)
+    path = "journal/2026/08/alice.beancount"
+    coop.write(path, coop.read(path).replace("300.00 SEL", "310.00 SEL"))
+
+    result = coop.run("check")
+
+    assert result.code == 1
+    assert CARRIED not in result.out
+    assert f"{path}:" in result.out and "the month 2026-08 is closed" in result.out
+
+
+def test_files_beancount_does_not_read_leave_closed_months_carried(coop: Coop) -> None:
+    closed_through_september(coop)
+    coop.write("journal/2026/09/.alice.beancount.swp", "an editor's swap file")
+    coop.write("journal/2026/09/NOTES.txt", "not a journal file")
+    forget_snapshot(coop)
+
+    result = coop.run("check")
+
+    assert result.code == 0, result.text
+    assert CARRIED in result.out
+
+
 def test_an_edited_closing_balance_is_not_trusted(coop: Coop) -> None:
     closed_through_september(coop)
     text = coop.read(SEPTEMBER_CLOSE)

@@ -405,7 +405,8 @@ def _ledger_view(root: Path, no_cache: bool, open_period: bool = False) -> Ledge
         state = None if no_cache else snapshot.load_valid(root, key)
         if state is not None:
             return LedgerView(state, None)
-        partial = store.load_open_period(root) if open_period and not no_cache else None
+        clean = key is not None  # git saw the working tree as committed
+        partial = store.load_open_period(root, clean) if open_period and not no_cache else None
         if partial is not None:
             return LedgerView(None, partial)
         stamps = None if no_cache else snapshot.input_stamps(root)
