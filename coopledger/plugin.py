@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextvars
 import datetime
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
@@ -45,7 +45,8 @@ class CoopledgerError(NamedTuple):
 
 CARRIED_KEY = "carried-from"  # the meta key of the entry that stands for the closed months
 
-_Preloaded = tuple[Rules | None, Roster | None, Opening | None]
+RosterGiven = Roster | Callable[[], Roster | None] | None  # a function: it waits for it
+_Preloaded = tuple[Rules | None, RosterGiven, Opening | None]
 _preloaded: contextvars.ContextVar[_Preloaded | None] = contextvars.ContextVar(
     "coopledger_preloaded", default=None
 )
@@ -53,7 +54,7 @@ _preloaded: contextvars.ContextVar[_Preloaded | None] = contextvars.ContextVar(
 
 @contextmanager
 def preloaded(
-    rules: Rules | None, roster: Roster | None, opening: Opening | None = None
+    rules: Rules | None, roster: RosterGiven, opening: Opening | None = None
 ) -> Iterator[None]:
     token = _preloaded.set((rules, roster, opening))
     try:
@@ -144,7 +145,8 @@ def coopledger(
     given = _preloaded.get()
     opening = None
     if given is not None:
-        rules, roster, opening = given
+        rules, roster_given, opening = given
+        roster = roster_given() if callable(roster_given) else roster_given
         problems: list[Problem] = []
     else:
         rules, roster, problems = _read(root)

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
+import multiprocessing
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -145,9 +148,19 @@ def load_open_period(root: Path, tree_is_clean: bool = False) -> Cooperative | N
     closes carry (coopledger.carry), and find every problem of it. None when
     the closed months cannot be carried; then `load` reads everything."""
     problems: list[Problem] = []
-    rules, roster = _read_setup(root, problems)
-    if rules is None or roster is None or problems:
+    rules_text = _read_text(root, RULES_FILE, problems)
+    rules, found = parse_rules(rules_text) if rules_text is not None else (None, [])
+    members_text = _read_text(root, MEMBERS_FILE, problems)
+    if rules is None or members_text is None or problems or found:
         return None
+    with members_read_aside(members_text, rules) as roster_when_read:
+        return _load_open_period(root, rules, roster_when_read, tree_is_clean)
+
+
+def _load_open_period(
+    root: Path, rules: Rules, roster_when_read: RosterWhenRead, tree_is_clean: bool
+) -> Cooperative | None:
+    problems: list[Problem] = []
     try:
         main_text = (root / MAIN_FILE).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
@@ -172,15 +185,52 @@ def load_open_period(root: Path, tree_is_clean: bool = False) -> Cooperative | N
     except OSError:
         return None
     try:
-        with preloaded(rules, roster, opening):
+        with preloaded(rules, lambda: roster_when_read()[0], opening):
             loaded = loader.load_file(top)
     finally:
         os.unlink(top)
+    roster, member_problems = roster_when_read()
+    if roster is None or member_problems:
+        return None  # members.yaml has problems: the full load lists them
     entries = [e for e in loaded[0] if not is_carried(e)]
     if any((_is_content(e) and e.date < opening.day) or _stray_close(e, opening) for e in entries):
         return None  # an entry dated in a closed month: the full check says where
     options = {**loaded[2], "include": [str(root / MAIN_FILE), *map(str, read)]}
     return _checked(root, rules, roster, files, problems, (entries, loaded[1], options), opening)
+
+
+RosterWhenRead = Callable[[], tuple[Roster | None, list[Problem]]]
+READ_ASIDE_FROM_BYTES = 500_000  # about 3,500 members: below, a process costs more than it saves
+
+
+@contextlib.contextmanager
+def members_read_aside(text: str, rules: Rules) -> Iterator[RosterWhenRead]:
+    """`parse_members(text, rules)`, in a forked process when members.yaml is big
+    and there is a second CPU, so that it is read (seconds at 20,000 members)
+    while beancount parses the journal. Yields the function that waits for it."""
+    if len(text) < READ_ASIDE_FROM_BYTES or (os.cpu_count() or 1) < 2:
+        parsed = parse_members(text, rules)
+        yield lambda: parsed
+        return
+    try:
+        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+        future = pool.submit(parse_members, text, rules)
+    except (OSError, ValueError):  # no process to be had: read it here
+        parsed = parse_members(text, rules)
+        yield lambda: parsed
+        return
+
+    @functools.cache
+    def when_read() -> tuple[Roster | None, list[Problem]]:
+        try:
+            return future.result()
+        except Exception:  # the process died: read it here
+            return parse_members(text, rules)
+
+    try:
+        yield when_read
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _escaped(path: str) -> str:
