@@ -3,7 +3,8 @@
 - The shell blocks of docs/journal-format.md (```sh: must succeed; ```console:
   `$ command` lines, whose output must be exactly the lines shown) run in order,
   in one shell, in a temporary folder.
-- README's "Your own cooperative" block runs in a temporary folder.
+- README's "Your own cooperative" block, and the closed-months example of
+  docs/pull-requests.md, run in a temporary folder.
 - Every command of `coopledger --help` (and of its command groups) is named in
   README.md or docs/.
 - Every key that rules.yaml and members.yaml accept is described in docs/rules.md.
@@ -91,6 +92,14 @@ def test_journal_format_examples_run(tmp_path: Path) -> None:
     found = blocks(core)
 
     assert [kind for kind, _ in found].count("console") >= 2
+    run_blocks(found, tmp_path)
+
+
+def test_pull_requests_closed_months_example_runs(tmp_path: Path) -> None:
+    markdown = (REPO / "docs" / "pull-requests.md").read_text(encoding="utf-8")
+    found = blocks(section(markdown, "### Closed months are not read again"))
+
+    assert [kind for kind, _ in found] == ["sh", "console"]
     run_blocks(found, tmp_path)
 
 
