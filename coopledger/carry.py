@@ -276,6 +276,8 @@ def _opening(
     for entry in entries:
         if not isinstance(entry, data.Balance) or entry.date != after:
             return None
+        if entry.amount.currency != rules.currency:
+            return None  # the currency changed since: read everything
         number = entry.amount.number
         if number is None:
             return None

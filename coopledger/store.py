@@ -192,6 +192,8 @@ def _load_open_period(
     roster, member_problems = roster_when_read()
     if roster is None or member_problems:
         return None  # members.yaml has problems: the full load lists them
+    if any(balance and roster.get(m) is None for m, balance in opening.balances.items()):
+        return None  # a member with a balance left members.yaml: the full load says where
     entries = [e for e in loaded[0] if not is_carried(e)]
     if any((_is_content(e) and e.date < opening.day) or _stray_close(e, opening) for e in entries):
         return None  # an entry dated in a closed month: the full check says where

@@ -248,3 +248,18 @@ def test_members_read_in_a_second_process_give_the_same_check(
     assert CARRIED in aside.out
     assert aside.code == alone.code == 1
     assert aside.out == alone.out
+
+
+def test_a_member_with_a_carried_balance_removed_from_members_yaml_is_named(coop: Coop) -> None:
+    closed_through_september(coop)  # alice carries -450.00
+    text = coop.read("members.yaml")
+    start = text.index("  - id: alice")
+    end = text.index("  - id: bob")
+    coop.write("members.yaml", text[:start] + text[end:])
+    coop.commit_all()
+
+    result = coop.run("check")
+
+    assert result.code == 1
+    assert CARRIED not in result.out
+    assert "alice" in result.out
