@@ -16,7 +16,7 @@ import multiprocessing
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,21 +73,22 @@ def find_root(start: Path) -> Path:
     raise CoopError("not-a-cooperative", path=str(start))
 
 
-def journal_files(root: Path, skip: frozenset[str] = frozenset()) -> list[Path]:
-    """Every .beancount file under journal/, in path order, but those of the
-    folders in `skip` (paths relative to the root, e.g. journal/2026/10)."""
-    journal = root / "journal"
-    found: list[str] = []
-    for folder, subfolders, names in os.walk(journal):
-        subfolders[:] = [s for s in subfolders if not s.startswith(".")]  # as glob does
+def journal_file_names(root: Path, skip: frozenset[str] = frozenset()) -> Iterator[str]:
+    """Every .beancount file under journal/ (full paths, folder by folder), but
+    those of the folders in `skip` (relative to the root, e.g. journal/2026/10).
+    Hidden files and folders are left out, as beancount's include glob does."""
+    for folder, subfolders, names in os.walk(root / "journal"):
+        subfolders[:] = [s for s in subfolders if not s.startswith(".")]
         if os.path.relpath(folder, root) in skip:
             continue
-        found.extend(
-            os.path.join(folder, n)
-            for n in names
-            if n.endswith(".beancount") and not n.startswith(".")
-        )
-    return [Path(p) for p in sorted(found)]
+        for name in names:
+            if name.endswith(".beancount") and not name.startswith("."):
+                yield os.path.join(folder, name)
+
+
+def journal_files(root: Path, skip: frozenset[str] = frozenset()) -> list[Path]:
+    """`journal_file_names`, as sorted paths."""
+    return [Path(p) for p in sorted(journal_file_names(root, skip))]
 
 
 def _read_text(root: Path, name: str, problems: list[Problem]) -> str | None:
@@ -118,7 +119,7 @@ def _read_setup(root: Path, problems: list[Problem]) -> tuple[Rules | None, Rost
     return rules, roster
 
 
-def _marked_files(root: Path, files: list[Path], problems: list[Problem]) -> set[str]:
+def _marked_files(root: Path, files: Iterable[Path], problems: list[Problem]) -> set[str]:
     """The journal files holding merge-conflict markers (each one a problem).
 
     Only files beancount could not parse need looking at: a marker line is
@@ -137,10 +138,9 @@ def load(root: Path) -> Cooperative:
     """Read everything and find every problem."""
     problems: list[Problem] = []
     rules, roster = _read_setup(root, problems)
-    files = journal_files(root)
     with preloaded(rules, roster):
         loaded = loader.load_file(str(root / MAIN_FILE))
-    return _checked(root, rules, roster, files, problems, loaded, None)
+    return _checked(root, rules, roster, frozenset(), problems, loaded, None)
 
 
 def load_open_period(root: Path, tree_is_clean: bool = False) -> Cooperative | None:
@@ -198,7 +198,8 @@ def _load_open_period(
     if any((_is_content(e) and e.date < opening.day) or _stray_close(e, opening) for e in entries):
         return None  # an entry dated in a closed month: the full check says where
     options = {**loaded[2], "include": [str(root / MAIN_FILE), *map(str, read)]}
-    return _checked(root, rules, roster, files, problems, (entries, loaded[1], options), opening)
+    loaded = (entries, loaded[1], options)
+    return _checked(root, rules, roster, frozenset(opening.folders), problems, loaded, opening)
 
 
 RosterWhenRead = Callable[[], tuple[Roster | None, list[Problem]]]
@@ -260,15 +261,19 @@ def _checked(
     root: Path,
     rules: Rules | None,
     roster: Roster | None,
-    files: list[Path],
+    skipped: frozenset[str],
     problems: list[Problem],
     loaded: tuple[list[data.Directive], list[Any], dict[str, Any]],
     opening: Opening | None,
 ) -> Cooperative:
     """The cooperative with every problem: beancount's, then the ledger's."""
     entries, bean_errors, options = loaded
+    journal = str(root / "journal") + os.sep
     unparsed = {str((e.source or {}).get("filename")) for e in bean_errors}
-    marked_files = _marked_files(root, [p for p in files if str(p) in unparsed], problems)
+    unparsed_files = (
+        Path(p) for p in sorted(unparsed) if p.startswith(journal) and os.path.isfile(p)
+    )
+    marked_files = _marked_files(root, unparsed_files, problems)
     ledger_problems: list[Problem] = []
     history: dict[str, list[DayBalance]] = {}
     if rules is not None and roster is not None:
@@ -291,9 +296,9 @@ def _checked(
         problems.append(Problem("beancount", file, line, {"message": error.message}))
     problems.extend(ledger_problems)
     read = {os.path.normpath(name) for name in options.get("include", [])}
-    for path in files:
-        if os.path.normpath(str(path)) not in read:
-            problems.append(Problem("file-not-included", str(path.relative_to(root)), None, {}))
+    for name in journal_file_names(root, skipped):  # no list of 145k paths kept
+        if os.path.normpath(name) not in read:
+            problems.append(Problem("file-not-included", os.path.relpath(name, root), None, {}))
     problems.sort(key=Problem.sort_key)
     return Cooperative(root, rules, roster, entries, problems, history, options, opening)
 
