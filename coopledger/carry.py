@@ -48,7 +48,7 @@ from coopledger.closing import (
     blob_id,
     folder_fingerprint,
     is_close_directive,
-    month_entries,
+    is_content,
     month_of,
     text_fingerprint,
 )
@@ -132,19 +132,19 @@ def carry_facts(
     folder = folder_of(root, month)
     inside = {str(p) for p in folder_files(folder)}
     invoice_files: set[str] = set()
-    in_folder_content = 0
     for entry in entries:
         filename = str((entry.meta or {}).get("filename", ""))
-        if filename not in inside or is_close_directive(entry):
+        dated_in_month = first <= entry.date < after
+        if filename not in inside:
+            if dated_in_month and is_content(entry):
+                return CarryFacts(trades, coop_balances)  # an entry of the month elsewhere
             continue
-        if not first <= entry.date < after:
-            return CarryFacts(trades, coop_balances)
+        if is_close_directive(entry):
+            continue
+        if not dated_in_month:
+            return CarryFacts(trades, coop_balances)  # the folder holds another month's entry
         if is_invoice_entry(entry):
             invoice_files.add(Path(filename).name)
-    content = month_entries(entries, first, after)
-    in_folder_content = sum(1 for e in content if str(e.meta.get("filename", "")) in inside)
-    if in_folder_content != len(content):
-        return CarryFacts(trades, coop_balances)
     return CarryFacts(
         trades,
         coop_balances,

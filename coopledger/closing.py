@@ -135,15 +135,17 @@ def digest(entry: data.Directive) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:DIGEST_LENGTH]
 
 
+def is_content(entry: data.Directive) -> bool:
+    """What a close freezes: any entry but balance assertions, account openings
+    and closings, commodities and close directives."""
+    return not isinstance(entry, _NOT_CONTENT) and not is_close_directive(entry)
+
+
 def month_entries(
     entries: Iterable[data.Directive], first: datetime.date, after: datetime.date
 ) -> list[data.Directive]:
     """The entries whose content a close of [first, after) freezes."""
-    return [
-        e
-        for e in entries
-        if first <= e.date < after and not isinstance(e, _NOT_CONTENT) and not is_close_directive(e)
-    ]
+    return [e for e in entries if first <= e.date < after and is_content(e)]
 
 
 def fingerprint(entries: Iterable[data.Directive]) -> tuple[str, list[str]]:

@@ -27,7 +27,7 @@ from beancount.core import data
 
 from coopledger import carry, gitrepo
 from coopledger.checks import DayBalance, check_ledger, conflict_markers, daily_balances, relative
-from coopledger.closing import CLOSE_FILE_NAME, Opening, is_close_directive
+from coopledger.closing import CLOSE_FILE_NAME, Opening, is_close_directive, is_content
 from coopledger.journal import INCLUDE_GLOB, MAIN_FILE
 from coopledger.members import MEMBERS_FILE, Roster, parse_members
 from coopledger.plugin import is_carried, preloaded
@@ -195,7 +195,7 @@ def _load_open_period(
     if any(balance and roster.get(m) is None for m, balance in opening.balances.items()):
         return None  # a member with a balance left members.yaml: the full load says where
     entries = [e for e in loaded[0] if not is_carried(e)]
-    if any((_is_content(e) and e.date < opening.day) or _stray_close(e, opening) for e in entries):
+    if any((is_content(e) and e.date < opening.day) or _stray_close(e, opening) for e in entries):
         return None  # an entry dated in a closed month: the full check says where
     options = {**loaded[2], "include": [str(root / MAIN_FILE), *map(str, read)]}
     loaded = (entries, loaded[1], options)
@@ -249,12 +249,6 @@ def _stray_close(entry: data.Directive, opening: Opening) -> bool:
     month = str(entry.values[0].value) if entry.values else ""
     filename = str(entry.meta.get("filename", ""))
     return month <= opening.month or os.path.basename(filename) != CLOSE_FILE_NAME
-
-
-def _is_content(entry: data.Directive) -> bool:
-    return not isinstance(
-        entry, (data.Open, data.Close, data.Commodity, data.Balance)
-    ) and not is_close_directive(entry)
 
 
 def _checked(

@@ -259,3 +259,25 @@ def test_a_member_with_a_carried_balance_removed_from_members_yaml_is_named(coop
     assert_read_in_full_naming(
         coop.run("check"), "journal/2026/08/alice.beancount", "Assets:Members:Alice"
     )
+
+
+def test_a_month_whose_entries_lie_in_another_folder_is_closed_but_read(coop: Coop) -> None:
+    """A close fingerprints a folder only when it holds exactly the month's
+    entries; a month with an entry written in another month's file is closed
+    (its entries are frozen) but read again by every check."""
+    for args in (("alice", "bob", "300", "--date", "2026-08-05"),
+                 ("alice", "fournil", "150", "--date", "2026-09-10")):  # fmt: skip
+        assert coop.run("trade", *args).code == 0
+    coop.append(
+        "journal/2026/10/bob.beancount",
+        '2026-09-20 * "September, written in October\'s file"\n'
+        "  Assets:Members:Bob  -5.00 SEL\n  Assets:Members:Alice  5.00 SEL\n",
+    )
+    coop.commit_all()
+    assert coop.run("close", "2026-09", "--with-earlier").code == 0
+
+    result = coop.run("check")
+
+    assert "  folder: " not in coop.read(SEPTEMBER_CLOSE)
+    assert result.code == 0, result.text
+    assert "Months up to 2026-08 are closed and unchanged" in result.out
