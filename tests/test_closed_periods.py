@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -281,3 +282,28 @@ def test_a_month_whose_entries_lie_in_another_folder_is_closed_but_read(coop: Co
     assert "  folder: " not in coop.read(SEPTEMBER_CLOSE)
     assert result.code == 0, result.text
     assert "Months up to 2026-08 are closed and unchanged" in result.out
+
+
+def test_the_cooperatives_own_accounts_are_carried_too(coop: Coop) -> None:
+    """With a levy, the treasury holds part of the sum: its closing balance is
+    asserted in the close and carried, so the balances still sum to zero, for
+    the carried check and for bean-check alike."""
+    coop.append("rules.yaml", "accounts:\n  treasury: Assets:Coop:Treasury\nlevy: {percent: 2}\n")
+    coop.commit_all("rules: a levy")
+    closed_through_september(coop)  # 6.00 + 3.00 of levy to the treasury
+    assert "2026-10-01 balance Assets:Coop:Treasury" in coop.read(SEPTEMBER_CLOSE)
+    assert coop.run("trade", "bob", "fournil", "10", "--date", "2026-10-05").code == 0
+    forget_snapshot(coop)
+
+    fast, full = coop.run("check"), coop.run("check", "--full")
+
+    assert fast.code == full.code == 0, fast.text
+    assert CARRIED in fast.out
+    checked = subprocess.run(
+        [sys.executable, "-m", "beancount.scripts.check", "journal/main.beancount"],
+        cwd=coop.root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
