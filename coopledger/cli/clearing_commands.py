@@ -37,7 +37,6 @@ from coopledger.cli.common import (
     out,
     parse_day,
     print_json,
-    print_problems,
     writing,
 )
 from coopledger.cli.lazy import lazy_module
@@ -91,9 +90,8 @@ def invoice(
             memo=memo,
             author=author,
         )
-        sha = store.apply(root, change)
+        sha = session.record(change)
     assert coop.rules is not None
-    print_problems(change.warnings)
     text = format_amount(recorded.amount, coop.rules.decimals)
     out.print(
         f"Recorded invoice {recorded.ref}: {debtor} owes {creditor} {text} "
@@ -195,9 +193,8 @@ def settle(
         change, settled, value = plan_settle(
             coop, ref=ref, amount=amount, day=day, memo=memo, author=author
         )
-        sha = store.apply(root, change)
+        sha = session.record(change)
     assert coop.rules is not None
-    print_problems(change.warnings)
     decimals, currency = coop.rules.decimals, coop.rules.currency
     out.print(
         f"Settled {format_amount(value, decimals)} {currency} of invoice {ref}: "
@@ -752,7 +749,7 @@ def clear(
             change, clearing_id = planned
             if branch is not None:
                 gitrepo.create_branch(gitrepo.open_repo(root), branch)
-            sha = store.apply(root, change)
+            sha = session.record(change)
     assert coop.rules is not None
     if as_json:
         values = json.loads(report_json(result, places))

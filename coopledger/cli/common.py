@@ -94,6 +94,13 @@ class Writing:
         """The member who signs the commit (see `changes.choose_author`)."""
         return author_for(self.root, self.coop, self.as_member)
 
+    def record(self, change: store.Change) -> str:
+        """Write and commit `change` (`store.apply`), then show its warnings;
+        returns the commit's sha."""
+        sha = store.apply(self.root, change)
+        print_problems(change.warnings)
+        return sha
+
 
 @contextlib.contextmanager
 def writing(root: Path, as_member: str | None, *, dry_run: bool = False) -> Iterator[Writing]:

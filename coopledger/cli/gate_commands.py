@@ -15,7 +15,6 @@ from coopledger.cli.common import (
     cooperative_root,
     out,
     parse_day,
-    print_problems,
     writing,
 )
 from coopledger.cli.lazy import lazy_module
@@ -118,7 +117,7 @@ def close(
     with writing(root, as_member) as session:
         coop, author = session.coop, session.author
         change, count = plan_close(coop, month, author, datetime.date.today(), with_earlier)
-        sha = store.apply(root, change)
+        sha = session.record(change)
     months = ", ".join(f"{path.split('/')[1]}-{path.split('/')[2]}" for path in change.files)
     out.print(
         f"Closed {months}: {count} entries fingerprinted in {', '.join(change.files)} "
@@ -142,9 +141,8 @@ def reverse(
     with writing(root, as_member) as session:
         coop, author = session.coop, session.author
         change, recorded = plan_reverse(coop, trade_id, day=day, memo=memo, author=author)
-        sha = store.apply(root, change)
+        sha = session.record(change)
     assert coop.rules is not None
-    print_problems(change.warnings)
     amount = format_amount(recorded.amount, coop.rules.decimals)
     out.print(
         f"Reversed {trade_id} with {recorded.trade_id}: {recorded.payer} → {recorded.payee} "

@@ -13,7 +13,6 @@ from coopledger.cli.common import (
     out,
     parse_day,
     print_json,
-    print_problems,
     writing,
 )
 from coopledger.cli.lazy import lazy_module
@@ -72,8 +71,7 @@ def add(
                 raise
             author = (member.name, member.emails[0])  # the first treasurer signs their own entry
         change = plan_member_add(coop, member, author)
-        sha = store.apply(root, change)
-    print_problems(change.warnings)
+        sha = session.record(change)
     out.print(f"Added {member_id} ({member.name}, {kind}) (commit {sha[:8]})", markup=False)
 
 
@@ -168,8 +166,7 @@ def _status_command(member_id: str, status: str, date: str | None, as_member: st
         coop, author = session.coop, session.author
         day = parse_day(date)
         change = plan_member_status(coop, member_id, status, day, author)
-        sha = store.apply(root, change)
-    print_problems(change.warnings)
+        sha = session.record(change)
     out.print(f"{member_id} is {status} from {day.isoformat()} (commit {sha[:8]})", markup=False)
 
 

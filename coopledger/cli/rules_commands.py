@@ -106,8 +106,7 @@ def limit(
         change = plan_member_limit(
             coop, member_id, floor=floor, ceiling=ceiling, day=day, author=author
         )
-        sha = store.apply(root, change)
-    print_problems(change.warnings)
+        sha = session.record(change)
     out.print(f"{change.message.removeprefix('member: ')} (commit {sha[:8]})", markup=False)
     rules, _ = usable(coop)
     roster, _ = parse_members(change.files[MEMBERS_FILE], rules)
