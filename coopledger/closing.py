@@ -53,6 +53,7 @@ from coopledger.rules import Rules
 
 CLOSE_TYPE = "coopledger-close"
 CLOSE_FILE_NAME = "close.beancount"
+GATHERED_FILE_NAME = "_month.beancount"  # a closed month's files, gathered; "_" is never in an id
 FINGERPRINT_KEY = "fingerprint"
 ENTRIES_KEY = "entries"
 DIGESTS_KEY = "digests"
@@ -313,6 +314,17 @@ class CarryFacts:
     coop_balances: dict[str, Decimal]  # the cooperative's own accounts at the month's end
     folder: str | None = None  # `folder_fingerprint` of the month's folder, when self-contained
     invoice_files: tuple[str, ...] = ()  # names of the folder's files that hold invoices
+    gathering: Gathering | None = None  # the folder's files gathered into one, if asked
+
+
+@dataclass(frozen=True)
+class Gathering:
+    """A closed month's files gathered into `GATHERED_FILE_NAME` (see `coopledger.carry`)."""
+
+    folder: str  # relative to the cooperative's root, e.g. journal/2026/10
+    text: str  # the text of the gathered file: each file's text, after its name
+    gathered: tuple[str, ...]  # names of the files it holds, gone once it is written
+    kept: tuple[str, ...]  # the folder's other files (invoices...), left as they are
 
 
 def text_fingerprint(text: str) -> str:

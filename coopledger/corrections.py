@@ -26,7 +26,15 @@ from beancount.parser import parser
 from coopledger.carry import carry_facts, trades_before
 from coopledger.changes import _new_errors, appended, usable
 from coopledger.checks import balance_at, check_ledger
-from coopledger.closing import closed_months, month_key, month_of, plan_close_text, relative
+from coopledger.closing import (
+    CLOSE_FILE_NAME,
+    GATHERED_FILE_NAME,
+    closed_months,
+    month_key,
+    month_of,
+    plan_close_text,
+    relative,
+)
 from coopledger.gitrepo import Identity
 from coopledger.journal import (
     TRADE_ID_KEY,
@@ -41,7 +49,7 @@ from coopledger.members import Roster
 from coopledger.money import format_amount
 from coopledger.problems import CoopError
 from coopledger.rules import Rules
-from coopledger.store import Change, Cooperative
+from coopledger.store import Change, Cooperative, NewFolder
 
 REVERSES_KEY = "reverses"
 TREASURER = "treasurer"
@@ -79,10 +87,13 @@ def plan_close(
     author: Identity,
     today: datetime.date,
     with_earlier: bool = False,
+    gather: bool = False,
 ) -> tuple[Change, int]:
     """Close `month` (and, `with_earlier`, every earlier month not closed yet):
     balance assertions and fingerprints in each close.beancount, one commit.
-    Returns the change and the number of entries frozen."""
+    With `gather`, each closed month's files are gathered into one
+    (`carry.plan_gathering`), in the same commit: its folder is then replaced
+    whole. Returns the change and the number of entries frozen."""
     rules, roster = usable(coop)
     month_of(month)
     require_treasurer(roster, rules, author, "close")
@@ -90,15 +101,22 @@ def plan_close(
         raise CoopError("ledger-has-problems", problems=tuple(coop.errors))
     months = months_to_close(coop.entries, month) if with_earlier else [month]
     files: dict[str, str] = {}
+    folders: list[NewFolder] = []
     new: list[data.Directive] = []
     count_trades = trades_before(coop.entries)
     for closing in months:
         _, after = month_of(closing)
         last_day = after - datetime.timedelta(days=1)
         balances = {m.id: balance_at(coop.history.get(m.id, ()), last_day) for m in roster}
-        facts = carry_facts(coop.root, coop.entries, rules, closing, count_trades(after))
+        trades = count_trades(after)
+        facts = carry_facts(coop.root, coop.entries, rules, closing, trades, gather)
         path, text = plan_close_text(closing, coop.entries, roster, rules, balances, today, facts)
-        files[path] = text
+        gathering = facts.gathering
+        if gathering is None:
+            files[path] = text
+        else:
+            written = {GATHERED_FILE_NAME: gathering.text, CLOSE_FILE_NAME: text}
+            folders.append(NewFolder(gathering.folder, written, gathering.kept))
         new.extend(_parse_appended(text, text, str(coop.root / path)))
     found = check_ledger([*coop.entries, *new], roster, rules, str(coop.root))
     errors, _ = _new_errors(coop, found)
@@ -107,7 +125,7 @@ def plan_close(
     entries = sum(int(e.meta.get("entries", 0)) for e in new if isinstance(e, data.Custom))
     first, last = months[0], months[-1]
     message = f"close: {first}" if first == last else f"close: {first} to {last}"
-    return Change(files, message, author), entries
+    return Change(files, message, author, folders=tuple(folders)), entries
 
 
 def months_to_close(entries: Sequence[data.Directive], month: str) -> list[str]:

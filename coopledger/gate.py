@@ -261,15 +261,80 @@ def check_commits(policy: Policy, commits: Sequence[CommitRecord]) -> list[Probl
                 line = first_changed_line(change.before, change.after)
                 problems.append(commit.problem("gate-unknown-author", change.path, line))
             continue
+        compared = {
+            c.path: entry_changes(c.before, c.after, c.path)
+            if is_journal_file(c.path)
+            else ([], [])
+            for c in gated
+        }
+        moved = _gathered(commit, gated, compared)
         for change in gated:
-            problems.extend(_file_problems(commit, change, closed))
+            added, removed = compared[change.path]
+            if moved:
+                folder = posixpath.dirname(change.path)
+                added = _without(added, folder, moved["in"])
+                removed = _without(removed, folder, moved["out"])
+            problems.extend(_file_problems(commit, change, closed, added, removed))
         for change in gated:  # a close in this commit closes its month for the next ones
             if change.after is not None and posixpath.basename(change.path) == CLOSE_FILE_NAME:
                 closed |= closed_months_from_paths([change.path])
     return problems
 
 
-def _file_problems(commit: _Commit, change: FileVersion, closed: set[str]) -> list[Problem]:
+def _gathered(
+    commit: _Commit,
+    gated: Sequence[FileVersion],
+    compared: dict[str, tuple[list[FileEntry], list[FileEntry]]],
+) -> dict[str, Counter[tuple[str, str]]]:
+    """The entries a treasurer's close moves from file to file within the folder
+    of the month it closes (`coopledger close` gathers the month's files into
+    one), as (folder, canonical text) counted once "out" and once "in"; such a
+    move is neither a removal nor an addition. Empty for any other commit."""
+    if not commit.is_treasurer:
+        return {}
+    closing = {
+        posixpath.dirname(c.path)
+        for c in gated
+        if c.before is None
+        and c.after is not None
+        and posixpath.basename(c.path) == CLOSE_FILE_NAME
+    }
+    if not closing:
+        return {}
+    into: Counter[tuple[str, str]] = Counter()
+    out_of: Counter[tuple[str, str]] = Counter()
+    for change in gated:
+        folder = posixpath.dirname(change.path)
+        if folder in closing and posixpath.basename(change.path) != CLOSE_FILE_NAME:
+            added, removed = compared[change.path]
+            into.update((folder, item.text) for item in added)
+            out_of.update((folder, item.text) for item in removed)
+    moved = into & out_of
+    return {"in": moved, "out": moved.copy()} if moved else {}
+
+
+def _without(
+    items: list[FileEntry], folder: str, moved: Counter[tuple[str, str]]
+) -> list[FileEntry]:
+    """`items` but the moved ones (each counted move used once)."""
+    kept = []
+    for item in items:
+        if moved[(folder, item.text)] > 0:
+            moved[(folder, item.text)] -= 1
+        else:
+            kept.append(item)
+    return kept
+
+
+def _file_problems(
+    commit: _Commit,
+    change: FileVersion,
+    closed: set[str],
+    added: list[FileEntry],
+    removed: list[FileEntry],
+) -> list[Problem]:
+    """The problems of one file's change: `added` and `removed` are its entries
+    added and removed (`entry_changes`), moves within a gathered month left out."""
     problems: list[Problem] = []
     path = change.path
     if is_protected(path):
@@ -280,7 +345,6 @@ def _file_problems(commit: _Commit, change: FileVersion, closed: set[str]) -> li
             )
         if not is_journal_file(path):
             return problems
-    added, removed = entry_changes(change.before, change.after, path)
     edits, added, removed = _pairs(added, removed)
     is_close_file = posixpath.basename(path) == CLOSE_FILE_NAME
     for old, new in edits:

@@ -80,7 +80,11 @@ def finish(process: subprocess.Popen[bytes]) -> tuple[int, str, str]:
 
 
 def _last_line(text: str) -> str:
+    """What git said went wrong: its `fatal:` or `error:` line, else its last line."""
     lines = text.strip().splitlines()
+    for line in lines:
+        if line.startswith(("fatal: ", "error: ")):
+            return line.split(": ", 1)[1]
     return lines[-1] if lines else ""
 
 
@@ -288,7 +292,8 @@ def tracked_files(root: Path, paths: Sequence[str]) -> set[str]:
 
 
 def commit(repo: Repo, paths: Sequence[str], message: str, author: Identity) -> str:
-    """Stage `paths` and commit only them as `author`; return the new commit's sha.
+    """Stage `paths` (files, or folders staged whole) and commit only them as
+    `author`; return the new commit's sha.
 
     git itself stages and commits: gitpython's index rewrites the whole index in
     Python, which takes seconds once a journal has tens of thousands of files.
@@ -329,8 +334,14 @@ def _commit_paths_only(
 ) -> str:
     """Commit `paths` with git's plumbing: only these index entries are refreshed,
     where `git commit -- paths` looks at every file of the work tree (0.4 s with
-    145k journal files). HEAD moves only if it is still the parent."""
-    repo.run("update-index", "--add", "--remove", "--", *paths)
+    145k journal files). A folder among `paths` is staged whole, removed files
+    included. HEAD moves only if it is still the parent."""
+    folders = [path for path in paths if (repo.root / path).is_dir()]
+    files = [path for path in paths if path not in folders]
+    if folders:
+        repo.run("add", "--all", "--", *folders)
+    if files:
+        repo.run("update-index", "--add", "--remove", "--", *files)
     tree = repo.run("write-tree").strip()
     sha = repo.run("commit-tree", tree, "-p", parent, "--no-gpg-sign", "-m", message, env=env)
     sha = sha.strip()

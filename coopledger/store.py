@@ -14,6 +14,7 @@ import fcntl
 import functools
 import multiprocessing
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -25,7 +26,7 @@ from typing import Any
 from beancount import loader
 from beancount.core import data
 
-from coopledger import carry, gitrepo
+from coopledger import carry, folders, gitrepo
 from coopledger.checks import DayBalance, check_ledger, conflict_markers, daily_balances, relative
 from coopledger.closing import CLOSE_FILE_NAME, Opening, is_close_directive, is_content
 from coopledger.journal import INCLUDE_GLOB, MAIN_FILE
@@ -301,13 +302,25 @@ def _checked(
 
 
 @dataclass(frozen=True)
+class NewFolder:
+    """A folder replaced as a whole, in one step (`coopledger.folders`): it will
+    hold `files` (name -> text) and the files named in `kept`, as they are now;
+    any other file of the folder is gone."""
+
+    path: str  # relative to the cooperative's root, e.g. journal/2026/10
+    files: dict[str, str]
+    kept: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Change:
-    """What one command writes: whole new contents of files, and its commit."""
+    """What one command writes: whole new contents of files (and of folders), and its commit."""
 
     files: dict[str, str]
     message: str
     author: gitrepo.Identity
     warnings: tuple[Problem, ...] = ()
+    folders: tuple[NewFolder, ...] = ()
 
 
 @contextlib.contextmanager
@@ -368,10 +381,14 @@ def apply(root: Path, change: Change) -> str:
     for name in change.files:
         path = root / name
         previous[name] = path.read_text(encoding="utf-8") if path.exists() else None
+    swapped: list[tuple[Path, Path]] = []  # (folder, where its old content now lies)
     try:
+        for new in change.folders:
+            swapped.append(_swap_in(root, new))
         for name, text in change.files.items():
             write_atomically(root / name, text)
-        return gitrepo.commit(repo, list(change.files), change.message, change.author)
+        paths = [*change.files, *(new.path for new in change.folders)]
+        sha = gitrepo.commit(repo, paths, change.message, change.author)
     except BaseException as error:
         for name, old_text in previous.items():
             if old_text is None:
@@ -379,8 +396,23 @@ def apply(root: Path, change: Change) -> str:
                     (root / name).unlink()
             else:
                 write_atomically(root / name, old_text)
+        for folder, aside in reversed(swapped):
+            with contextlib.suppress(OSError):
+                folders.exchange(aside, folder)
+                shutil.rmtree(aside, ignore_errors=True)
         with contextlib.suppress(Exception):
-            gitrepo.unstage(repo, list(change.files))
+            gitrepo.unstage(repo, [*change.files, *(new.path for new in change.folders)])
         if isinstance(error, Exception) and not isinstance(error, CoopError):
             raise CoopError("git-failed", detail=str(error).strip().splitlines()[-1]) from error
         raise
+    for _, aside in swapped:  # the old folders, now committed away
+        shutil.rmtree(aside, ignore_errors=True)
+    return sha
+
+
+def _swap_in(root: Path, new: NewFolder) -> tuple[Path, Path]:
+    """Build `new` aside and swap it with the folder it replaces, in one step."""
+    folder = root / new.path
+    aside = folders.build_aside(root, new.files, folder, new.kept)
+    folders.exchange(aside, folder)
+    return folder, aside

@@ -12,6 +12,13 @@ from coopledger.closing import fingerprint, month_of
 from tests.conftest import Coop
 
 CLOSE = "journal/2026/09/close.beancount"
+GATHERED = "journal/2026/09/_month.beancount"  # the month's files, gathered at its close
+
+
+def line_of(coop: Coop, path: str, text: str) -> int:
+    """The number of the first line of `path` that starts with `text`."""
+    lines = coop.read(path).splitlines()
+    return next(n for n, line in enumerate(lines, start=1) if line.startswith(text))
 
 
 def balances(coop: Coop) -> dict[str, str]:
@@ -60,7 +67,7 @@ def test_a_trade_dated_in_a_closed_month_is_refused_and_changes_nothing(coop: Co
     assert result.code == 1
     assert result.err.startswith("error: the trade is refused")
     assert (
-        "journal/2026/09/alice.beancount:6: error: the month 2026-09 is closed "
+        "journal/2026/09/alice.beancount:1: error: the month 2026-09 is closed "
         f"({CLOSE}:8), but this entry of 2026-09-15 was added or edited after closing"
     ) in result.err
     assert coop.log() == before and coop.status() == ""
@@ -68,24 +75,26 @@ def test_a_trade_dated_in_a_closed_month_is_refused_and_changes_nothing(coop: Co
 
 
 def test_check_names_the_month_and_the_entry_edited_or_removed(coop: Coop) -> None:
-    path = "journal/2026/09/alice.beancount"
+    path = GATHERED
     closed(coop).write(path, coop.read(path).replace("40.00 SEL", "39.00 SEL"))
+    line = line_of(coop, path, "2026-09-02 *")
 
     result = coop.run("check")
 
     assert result.code == 1
     assert result.out.startswith(
-        f"{path}:1: error: the month 2026-09 is closed ({CLOSE}:8), but this entry of "
+        f"{path}:{line}: error: the month 2026-09 is closed ({CLOSE}:8), but this entry of "
         "2026-09-02 was added or edited after closing"
     )
     assert f"{CLOSE}:8: error: the month 2026-09 is closed, but 1 of its entries were " in (
         result.out
     )
 
-    coop.write(path, "")
+    alice_part = re.compile(r"; ---- alice.beancount\n.*?(?=; ---- )", re.DOTALL)
+    coop.write(path, alice_part.sub("", coop.read(path)))  # her entry removed, bob's kept
     removed = coop.run("check")
     assert f"{CLOSE}:8: error: the month 2026-09 is closed, but 1 of its entries" in removed.out
-    assert f"{path}:1" not in removed.out
+    assert f"{path}:{line}" not in removed.out
 
 
 def test_close_refusals(coop: Coop) -> None:
@@ -129,8 +138,7 @@ def test_hand_written_close_directives_are_checked(coop: Coop) -> None:
 
 def test_a_closed_month_with_entries_changed_but_no_digests_is_still_caught(coop: Coop) -> None:
     closed(coop).write(CLOSE, re.sub(r'  digests: ".*"\n', "", coop.read(CLOSE)))
-    path = "journal/2026/09/bob.beancount"
-    coop.write(path, coop.read(path).replace('"trade"', '"pain"'))
+    coop.write(GATHERED, coop.read(GATHERED).replace('"trade"', '"pain"'))
 
     result = coop.run("check")
 
@@ -211,7 +219,7 @@ def test_reverse_refusals(coop: Coop) -> None:
 
 def test_a_reversal_into_a_closed_month_is_refused(coop: Coop) -> None:
     closed(coop)
-    original = trade_id(coop, "journal/2026/09/alice.beancount")
+    original = trade_id(coop, GATHERED)
 
     result = coop.run("reverse", original, "--date", "2026-09-30")
 

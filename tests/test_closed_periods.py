@@ -101,7 +101,7 @@ def test_a_breach_that_only_the_carried_balance_reveals_is_found(coop: Coop) -> 
 @pytest.mark.parametrize("committed", [True, False], ids=["committed", "uncommitted"])
 def test_an_edited_closed_month_is_read_again_and_named(coop: Coop, committed: bool) -> None:
     closed_through_september(coop)
-    path = "journal/2026/09/alice.beancount"
+    path = "journal/2026/09/_month.beancount"  # the month's files, gathered at its close
     coop.write(path, coop.read(path).replace("150.00 SEL", "140.00 SEL"))
     if committed:  # git's index vouches for the new bytes, which do not match
         coop.commit_all()
@@ -258,7 +258,7 @@ def test_a_member_with_a_carried_balance_removed_from_members_yaml_is_named(coop
     coop.commit_all()
 
     assert_read_in_full_naming(
-        coop.run("check"), "journal/2026/08/alice.beancount", "Assets:Members:Alice"
+        coop.run("check"), "journal/2026/08/_month.beancount", "Assets:Members:Alice"
     )
 
 

@@ -175,7 +175,7 @@ def test_a_change_in_a_closed_month_is_rejected(coop: Coop) -> None:
 
     assert result.code == 1
     assert (
-        f"journal/2026/09/alice.beancount:6: error: commit {sha[:8]} by Alice Martin "
+        f"journal/2026/09/alice.beancount:2: error: commit {sha[:8]} by Alice Martin "
         "<alice@example.org> changes the closed month 2026-09 (entry of 2026-09-20)"
     ) in result.out
     assert "the month 2026-09 is closed (journal/2026/09/close.beancount:" in result.out

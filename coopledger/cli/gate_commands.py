@@ -109,21 +109,32 @@ def close(
     with_earlier: bool = typer.Option(
         False, "--with-earlier", help="Also close every earlier month not closed yet."
     ),
+    keep_files: bool = typer.Option(
+        False, "--keep-files", help="Keep each file of the month; do not gather them into one."
+    ),
 ) -> None:
-    """Close a month (treasurer): record every balance and a fingerprint of its entries."""
+    """Close a month (treasurer): record every balance and a fingerprint of its entries,
+    and gather the month's files into one."""
+    from coopledger.closing import CLOSE_FILE_NAME, GATHERED_FILE_NAME
     from coopledger.corrections import plan_close
+    from coopledger.folders import can_exchange
 
     root = cooperative_root()
     with writing(root, as_member) as session:
         coop, author = session.coop, session.author
-        change, count = plan_close(coop, month, author, datetime.date.today(), with_earlier)
+        gather = not keep_files and can_exchange(root)
+        change, count = plan_close(coop, month, author, datetime.date.today(), with_earlier, gather)
         sha = session.record(change)
-    months = ", ".join(f"{path.split('/')[1]}-{path.split('/')[2]}" for path in change.files)
+    closes = [*change.files, *(f"{new.path}/{CLOSE_FILE_NAME}" for new in change.folders)]
+    closes.sort()
+    months = ", ".join(f"{path.split('/')[1]}-{path.split('/')[2]}" for path in closes)
     out.print(
-        f"Closed {months}: {count} entries fingerprinted in {', '.join(change.files)} "
-        f"(commit {sha[:8]})",
+        f"Closed {months}: {count} entries fingerprinted in {', '.join(closes)} (commit {sha[:8]})",
         markup=False,
     )
+    for new in change.folders:
+        gathered = f"  {new.path}: the month's files gathered into {GATHERED_FILE_NAME}"
+        out.print(gathered, markup=False)
 
 
 @app.command()

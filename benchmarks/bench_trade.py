@@ -1,0 +1,153 @@
+"""Benchmark of `coopledger trade` with a warm snapshot: small against large.
+
+Run on demand (not a test):
+
+    python benchmarks/bench_trade.py SMALL LARGE [--close YYYY-MM] [--runs 11] [--write]
+
+SMALL and LARGE are cooperatives made by `coopledger demo` (benchmarks/run.py
+keeps them under /tmp/coopledger-bench: coop-1k and coop-1M). The issue's
+target: a trade on the 1M-trade cooperative takes at most 1.5 times what it
+takes on the 1k-trade one, and under 0.5 s.
+
+With `--close 2026-10`, the script first runs `coopledger close 2026-10
+--with-earlier` in each cooperative that has no close yet (timed: a full read),
+as a cooperative that closes its months would have done: the closed months'
+files are gathered into one per month, so git's index holds the open month's
+files and a few per closed month.
+
+Then one trade in each warms the snapshot (after a close, a full read), and
+`--runs` rounds follow, each a trade on SMALL then one on LARGE (then the other
+way round), between the same two members back and forth, so that the machine's
+noise falls on both alike. Each trade is a new process, as a treasurer's is,
+with Python's bytecode cache on (as after `pip install`). The script reports
+the medians, their ratio, the journal files git tracks in each, and, with
+`--write`, replaces the part of docs/performance.md between the `trade:start`
+and `trade:end` markers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import statistics
+import sys
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import COOPLEDGER, REPO, Sample, machine, revision, run_quiet, timed
+
+DOCS = REPO / "docs" / "performance.md"
+START, END = "<!-- trade:start -->", "<!-- trade:end -->"
+
+
+def treasurer_of(coop: Path) -> str:
+    roster = yaml.safe_load((coop / "members.yaml").read_text(encoding="utf-8"))["members"]
+    return next(m["id"] for m in roster if "treasurer" in (m.get("roles") or []))
+
+
+def close_months(coop: Path, month: str) -> Sample | None:
+    """Close every month up to `month`, unless the cooperative has a close already."""
+    if any((coop / "journal").glob("*/*/close.beancount")):
+        return None
+    command = [COOPLEDGER, "close", month, "--with-earlier", "--as", treasurer_of(coop)]
+    sample = timed(command, coop, timeout=7200)
+    if sample.code != 0:
+        raise SystemExit(f"close failed in {coop}")
+    return sample
+
+
+def pair_of(coop: Path) -> tuple[str, str]:
+    """The richest and the poorest active member: one unit back and forth between
+    them stays within every limit."""
+    balances = json.loads(run_quiet([COOPLEDGER, "balances", "--json"], coop))["balances"]
+    roster = yaml.safe_load((coop / "members.yaml").read_text(encoding="utf-8"))["members"]
+    plain = {m["id"] for m in roster if "status" not in m}
+    ordered = sorted((m for m in balances if m in plain), key=lambda m: float(balances[m]))
+    return ordered[-1], ordered[0]
+
+
+def trade(coop: Path, payer: str, payee: str, memo: str) -> Sample:
+    command = [COOPLEDGER, "trade", payer, payee, "1", "-m", memo]
+    sample = timed(command, coop, timeout=7200)
+    if sample.code != 0:
+        raise SystemExit(f"trade failed in {coop}: {' '.join(command)}")
+    return sample
+
+
+def tracked_files(coop: Path) -> int:
+    return run_quiet(["git", "ls-files", "-z", "--", "journal"], coop).count("\0")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("small", type=Path)
+    parser.add_argument("large", type=Path)
+    parser.add_argument("--close", metavar="YYYY-MM")
+    parser.add_argument("--runs", type=int, default=11)
+    parser.add_argument("--write", action="store_true")
+    args = parser.parse_args()
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # bytecode cached, as after pip install
+    coops = {"small": args.small.resolve(), "large": args.large.resolve()}
+    lines = []
+    load_before = os.getloadavg()[0]
+    for coop in coops.values():
+        if args.close:
+            closing = close_months(coop, args.close)
+            if closing is not None:
+                lines.append(
+                    f"- `close {args.close} --with-earlier` in {coop.name}: "
+                    f"{closing.seconds:.0f} s, {closing.peak_mb:.0f} MB"
+                )
+    pairs = {label: pair_of(coop) for label, coop in coops.items()}
+    for label, coop in coops.items():  # the first trade after a close reads everything
+        payer, payee = pairs[label]
+        warm = trade(coop, payer, payee, "warm-up")
+        lines.append(f"- warm-up trade in {coop.name} (builds the snapshot): {warm.seconds:.1f} s")
+        trade(coop, payee, payer, "warm-up back")
+    samples: dict[str, list[Sample]] = {"small": [], "large": []}
+    for number in range(args.runs):
+        order = ["small", "large"] if number % 2 == 0 else ["large", "small"]
+        for label in order:
+            payer, payee = pairs[label] if number % 2 == 0 else pairs[label][::-1]
+            samples[label].append(trade(coops[label], payer, payee, f"bench {number}"))
+    load_after = os.getloadavg()[0]
+    median = {label: statistics.median(s.seconds for s in runs) for label, runs in samples.items()}
+    memory = {label: statistics.median(s.peak_mb for s in runs) for label, runs in samples.items()}
+    ratio = median["large"] / median["small"]
+    for label, coop in coops.items():
+        times = ", ".join(f"{seconds:.3f}" for seconds in sorted(s.seconds for s in samples[label]))
+        lines.append(
+            f"- {coop.name} ({tracked_files(coop):,} journal files tracked): trade "
+            f"**{median[label]:.3f} s** median of {len(samples[label])} ({times}), "
+            f"{memory[label]:.0f} MB"
+        )
+    ratio_verdict = "met" if ratio <= 1.5 else "not met"
+    wall_verdict = "met" if median["large"] < 0.5 else "not met"
+    lines.append(
+        f"- ratio large / small: **{ratio:.2f}×** (target ≤ 1.5×: **{ratio_verdict}**); "
+        f"large under 0.5 s: **{wall_verdict}**"
+    )
+    header = (
+        f"Measured on {datetime.date.today().isoformat()} with "
+        f"`python benchmarks/bench_trade.py` on: {machine()}; coopledger {revision()}. "
+        f"Load average (1 min, 2 CPUs) {load_before:.1f} before, {load_after:.1f} after."
+    )
+    section = "\n".join([header, "", *lines])
+    print(section)
+    if args.write:
+        text = DOCS.read_text(encoding="utf-8")
+        if START in text and END in text:
+            before, rest = text.split(START, 1)
+            after = rest.split(END, 1)[1]
+            text = f"{before}{START}\n{section}\n{END}{after}"
+        else:
+            text = text.rstrip("\n") + f"\n\n{START}\n{section}\n{END}\n"
+        DOCS.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
