@@ -315,13 +315,43 @@ def dirs_hold(root: Path, dirs: dict[str, DirRecord] | None) -> bool:
 
 
 def _dirs_after_writing(
-    root: Path, dirs: dict[str, DirRecord] | None, written: tuple[str, ...]
+    root: Path,
+    dirs: dict[str, DirRecord] | None,
+    written: tuple[str, ...],
+    created: frozenset[str] | None = None,
 ) -> dict[str, DirRecord] | None:
-    """The folder records once `written` (journal files this process just wrote,
-    with their new folders) are in place; None when a folder holds anything else
-    new: then the records cannot vouch any more."""
+    """The folder records once `written` (journal files this process just wrote)
+    are in place; None when a folder holds anything else new: then the records
+    cannot vouch any more.
+
+    `created` names the files of `written` that did not exist before: then the
+    records are not read again, only counted on. The folder written in is
+    recorded without a stamp (it has just changed), so the next command lists
+    it and finds anything added meanwhile. Without `created`, or when a new
+    folder was made, the folders are listed now (`_dirs_listed_after_writing`)."""
     if dirs is None:
         return None
+    if created is None:
+        return _dirs_listed_after_writing(root, dirs, written)
+    result = dict(dirs)
+    for path in written:
+        parts = path.split("/")
+        if parts[0] != "journal" or len(parts) < 2:
+            continue
+        folders = ["/".join(parts[:depth]) for depth in range(1, len(parts))]
+        if any(folder not in result for folder in folders):
+            return _dirs_listed_after_writing(root, dirs, written)  # a new folder
+        _, names, digest = result[folders[-1]]
+        if path in created:
+            names, digest = names + 1, (digest + _name_hash(parts[-1])) % 2**64
+        result[folders[-1]] = (None, names, digest)
+    return result
+
+
+def _dirs_listed_after_writing(
+    root: Path, dirs: dict[str, DirRecord], written: tuple[str, ...]
+) -> dict[str, DirRecord] | None:
+    """`_dirs_after_writing`, by listing every folder on the way to `written`."""
     result = dict(dirs)
     expected: dict[str, set[str]] = {}  # folder -> names the write may have added
     for path in written:
@@ -451,11 +481,13 @@ def save(
     buckets: set[int] | None = None,
     restamp: tuple[str, ...] = (),
     content_key: str | None = None,
+    created: frozenset[str] | None = None,
 ) -> None:
     """Write the snapshot (all buckets, or only `buckets`).
 
     The stamps are the ones the snapshot was checked or built against, except
-    for the files in `restamp`, which the caller has just written itself.
+    for the files in `restamp`, which the caller has just written itself (those
+    in `created` did not exist before; see `_dirs_after_writing`).
 
     The parts a trade does not change (the stamps, the rules and members, the
     sorted id hashes, the latest balances) are written by a full build only; a
@@ -501,7 +533,7 @@ def save(
         snapshot.monthly.save(cache, _write)
     if restamp:
         snapshot.content_key = content_key  # the caller's key for the files as written
-        snapshot.dirs = _dirs_after_writing(root, snapshot.dirs, restamp)
+        snapshot.dirs = _dirs_after_writing(root, snapshot.dirs, restamp, created)
     snapshot.fresh = False
     meta = {
         name: getattr(snapshot, name)

@@ -191,3 +191,20 @@ def test_what_a_crash_left_aside_is_never_read_and_is_cleared(coop: Coop) -> Non
     assert coop.status() == ""
     assert coop.run("close", "2026-09").code == 0
     assert listing(coop, ".coopledger/swap") == []
+
+
+def test_after_a_close_gits_index_no_longer_holds_the_gathered_files(coop: Coop) -> None:
+    """git keeps most of its index in a shared file that it rewrites only now
+    and then: the close has it rewritten, or every later git command would
+    still read the thousands of files it removed."""
+    trades_through_october(coop)
+    # as in a big journal, where what a close adds is little against what git's index holds
+    coop.git("config", "splitIndex.maxPercentChange", "100")
+
+    assert coop.run("close", "2026-09", "--with-earlier").code == 0
+
+    shared = coop.root / coop.git("rev-parse", "--shared-index-path").strip()
+    index = shared.read_bytes() + (coop.root / ".git/index").read_bytes()
+    assert f"{SEPTEMBER}/alice.beancount".encode() not in index
+    assert GATHERED.encode() in index
+    assert "journal/2026/10/bob.beancount" in coop.git("ls-files")

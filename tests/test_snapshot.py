@@ -380,6 +380,30 @@ def test_a_file_added_while_a_trade_writes_leaves_no_folder_record() -> None:
         assert snapshot._dirs_after_writing(root, dirs, written) is None
 
 
+def test_a_file_added_while_a_trade_writes_is_seen_by_the_next_command() -> None:
+    """A trade that knows which file it created counts on the folder records
+    instead of listing the folder again: the folder it wrote in is left without
+    a stamp, so the next command lists it, and finds a file added meanwhile."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / "journal/2026/11").mkdir(parents=True)
+        for name in ("rules.yaml", "members.yaml", "journal/2026/11/alice.beancount"):
+            (root / name).write_text("", encoding="utf-8")
+        dirs = snapshot.input_stamps(root).dirs  # type: ignore[union-attr]
+        written = ("journal/2026/11/bob.beancount",)
+        (root / written[0]).write_text("", encoding="utf-8")
+        after = snapshot._dirs_after_writing(root, dirs, written, frozenset(written))
+        assert after is not None and after["journal/2026/11"][0] is None
+        assert snapshot.dirs_hold(root, after)
+        again = snapshot._dirs_after_writing(root, after, written, frozenset())  # appended
+        assert again == after
+        (root / "journal/2026/11/zoe.beancount").write_text("", encoding="utf-8")  # not ours
+        assert not snapshot.dirs_hold(root, after)
+
+
 # ---------------------------------------------------------------- parts read lazily
 
 

@@ -136,14 +136,16 @@ def trade(
             )
         finally:
             writable.close()
+        written = planned.trade.file or ""
+        created = frozenset() if (root / written).exists() else frozenset({written})
         sha = store.apply(root, planned.change)
         if state is not None:
-            written = planned.trade.file or ""
             changed = snapshot.add_entry(state, planned.entry)
             # the tree was clean and holds exactly what was committed: ask git for the ids
             key = key and gitrepo.content_ids(gitrepo.open_repo(root), store.WRITTEN_PATHS)
+            buckets = None if state.fresh else changed
             with contextlib.suppress(OSError):  # the trade is committed; the cache can wait
-                snapshot.save(root, state, None if state.fresh else changed, (written,), key)
+                snapshot.save(root, state, buckets, (written,), key, created)
     recorded = planned.trade
     decimals, currency = rules.decimals, rules.currency
     print_problems(planned.change.warnings)
