@@ -128,6 +128,12 @@ class DayMoves:
         return pushing
 
 
+class CarriedMoves(DayMoves):
+    """A balance carried from closed months, on their last day (see
+    `daily_balances`): `net` is the balance, `last_positive` the place of the
+    close that carries it. `series_of` makes it a point that moves nothing."""
+
+
 MemberDays = dict[datetime.date, DayMoves]
 
 
@@ -153,12 +159,19 @@ def add_entry_moves(
 
 def series_of(days: MemberDays, opening: DayBalance | None = None) -> list[DayBalance]:
     """A member's closing balance on each day it moved, from its day aggregates,
-    after the balance carried from a closed period (`opening`), if any."""
+    after the balance carried from a closed period (`opening`, or a
+    `CarriedMoves` among the days), if any."""
     balance = opening.closing if opening else Decimal(0)
     series: list[DayBalance] = [opening] if opening else []
     for day in sorted(days):
         moves = days[day]
         balance += moves.net + moves.charged
+        if isinstance(moves, CarriedMoves):  # moves nothing: no limit is judged on it
+            close_file, close_line = moves.last_positive or ("", 0)
+            series.append(
+                DayBalance(day, balance, Decimal(0), close_file or None, close_line or None)
+            )
+            continue
         blamed = moves.blamed()
         file, line = (blamed[0] or None, blamed[1] or None) if blamed else (None, None)
         series.append(

@@ -53,7 +53,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import beancount
 from beancount.core import data
@@ -61,6 +61,7 @@ from beancount.core import data
 import coopledger
 from coopledger.aggregates import MonthlyState
 from coopledger.checks import (
+    CarriedMoves,
     DayBalance,
     MemberDays,
     add_entry_moves,
@@ -75,6 +76,9 @@ from coopledger.members import MEMBERS_FILE, Member, Roster
 from coopledger.problems import Problem
 from coopledger.rules import RULES_FILE, Rules
 
+if TYPE_CHECKING:
+    from coopledger.closing import Opening
+
 CACHE_DIR = ".coopledger/cache"
 BUCKETS = 1024
 IDS_HEADER = 64  # bytes before the sorted id hashes: the generation, padded
@@ -84,7 +88,7 @@ RACY_NS = 2_000_000_000  # a folder changed this recently may change again unsee
 LIMIT_CODES = frozenset({"below-floor", "above-ceiling"})
 _KEY = (
     f"coopledger {coopledger.__version__} beancount {beancount.__version__} "
-    f"python {sys.version_info[:2]} format 5"
+    f"python {sys.version_info[:2]} format 6"
 )
 
 Stamp = tuple[int, int, int, int]
@@ -110,6 +114,8 @@ class Snapshot:
     content_key: str | None  # gitrepo.committed_content_key of the files, when clean
     monthly: MonthlyState | None = None  # the monthly report's figures (coopledger.aggregates)
     dirs: dict[str, DirRecord] | None = None  # folders under journal/ (`journal_dirs`)
+    carried_month: str | None = None  # built from the months after this closed one
+    starts: datetime.date | None = None  # ... from this day on: it knows nothing before
     latest_changed: dict[str, Decimal] = field(default_factory=dict)  # since latest.pickle
     latest_generation: str | None = None
     ids_extra: list[int] = field(default_factory=list)  # id hashes added since ids.bin
@@ -143,6 +149,13 @@ class Snapshot:
         for number in range(BUCKETS):
             result.update(self._bucket(number))
         return result
+
+    def answers_for(self, day: datetime.date | None) -> bool:
+        """Whether balances at the end of `day` can be read here: a snapshot built
+        from the open months knows each balance from the last closed day on."""
+        if self.starts is None or day is None:
+            return True
+        return day >= self.starts - datetime.timedelta(days=1)
 
     def history(self) -> dict[str, list[DayBalance]]:
         return {member: series_of(days) for member, days in self.all_days().items() if days}
@@ -392,15 +405,28 @@ def build(
     problems: list[Problem],
     stamps: dict[str, Stamp],
     content_key: str | None = None,
+    opening: Opening | None = None,
 ) -> Snapshot:
-    """The snapshot of a fully loaded cooperative (not yet saved)."""
+    """The snapshot of a loaded cooperative (not yet saved): of every entry, or
+    (`opening`) of the open months after the balances the last close carries."""
     days_by_member: dict[str, MemberDays] = {}
     ids: list[int] = []
-    trade_count = 0
-    full_until: datetime.date | None = None
+    trade_count = opening.trades if opening else 0
+    # the last close's balance assertions are dated on its opening day
+    full_until: datetime.date | None = opening.day if opening else None
     has_closings = False
     last_date: datetime.date | None = None
     coop_days: dict[str, dict[datetime.date, Decimal]] = {}
+    if opening is not None:
+        last_closed = opening.day - datetime.timedelta(days=1)
+        where = (opening.file or "", opening.line or 0)
+        for member, balance in opening.balances.items():
+            if balance:
+                days_by_member[member] = {last_closed: CarriedMoves(balance, last_positive=where)}
+        for account, balance in opening.coop_balances.items():
+            if balance:
+                coop_days[account] = {last_closed: balance}
+        last_date = last_closed
     for entry in entries:
         add_entry_moves(days_by_member, entry, str(root))
         _add_coop_moves(coop_days, entry, rules)
@@ -431,7 +457,9 @@ def build(
         has_closings=has_closings,
         coop_days=coop_days,
         content_key=content_key,
-        monthly=MonthlyState.of_entries(entries),
+        monthly=MonthlyState.of_entries(entries) if opening is None else None,
+        carried_month=opening.month if opening else None,
+        starts=opening.day if opening else None,
         dirs=dict(getattr(stamps, "dirs", None) or {}) or None,
         root=root,
         fresh=True,
@@ -445,17 +473,32 @@ def build(
 def from_cooperative(
     coop: Any, stamps: dict[str, Stamp] | None, content_key: str | None = None
 ) -> Snapshot | None:
-    """The snapshot of a `store.Cooperative` just loaded in full from files that had
-    `stamps` (and `content_key`) before the load; None if it cannot vouch for them."""
+    """The snapshot of a `store.Cooperative` just loaded from files that had
+    `stamps` (and `content_key`) before the load; None if it cannot vouch for them.
+
+    A cooperative read from the open months on (`store.load_open_period`) gives
+    a snapshot of them that starts from the last close's balances: the closed
+    folders' files are in `stamps` too, so any change to them is seen."""
     if coop.rules is None or coop.roster is None or stamps is None:
         return None
+    opening = coop.opening
     loaded = {os.path.relpath(name, coop.root) for name in coop.options.get("include", [])}
+    if opening is not None:  # the files of the closed folders were vouched for, not read
+        closed = tuple(f"{folder}/" for folder in opening.folders)
+        loaded |= {name for name in stamps if name.startswith(closed)}
     if {RULES_FILE, MEMBERS_FILE, *loaded} != set(stamps):
         return None  # beancount read other files than the journal folder holds
     if content_key is not None and not set(stamps) <= tracked_files(coop.root, list(stamps)):
         content_key = None  # git ignores a file beancount read: its ids cannot vouch
     return build(
-        coop.root, coop.rules, coop.roster, coop.entries, coop.problems, stamps, content_key
+        coop.root,
+        coop.rules,
+        coop.roster,
+        coop.entries,
+        coop.problems,
+        stamps,
+        content_key,
+        opening,
     )
 
 
@@ -553,6 +596,8 @@ def save(
             "content_key",
             "monthly",
             "dirs",
+            "carried_month",
+            "starts",
         )
     }
     meta["stamps_generation"] = generation if snapshot.stamps is not None else None

@@ -307,3 +307,109 @@ def test_the_cooperatives_own_accounts_are_carried_too(coop: Coop) -> None:
         check=False,
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+# ------------------------------------------------- the snapshot after a close
+
+
+def never_read_everything(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From here on, reading the whole journal fails the test."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the whole journal was read")
+
+    monkeypatch.setattr(store, "load", refuse)
+
+
+def test_after_a_close_trade_balances_and_check_read_only_the_open_months(
+    coop: Coop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A close (like any write but a trade) leaves the snapshot behind; the next
+    command builds it again from the open months and the last close's balances,
+    without reading the closed months, and answers as a full read would."""
+    closed_through_september(coop)  # alice -450, bob 280, fournil 170
+    with monkeypatch.context() as patched:
+        never_read_everything(patched)
+
+        traded = coop.run("trade", "bob", "alice", "5", "--date", "2026-10-09")
+        shown = coop.run("balances", "--json")
+        checked = coop.run("check", "--json")
+
+    assert traded.code == 0, traded.text
+    assert "-445.00 SEL" in traded.out  # alice's balance after the trade
+    assert shown.out == coop.run("balances", "--json", "--no-cache").out
+    as_json = json.loads(checked.out)
+    assert as_json["ok"] is True and as_json["closed_months_carried_through"] == "2026-09"
+    assert json.loads(shown.out)["balances"]["alice"] == "-445.00"
+    assert coop.run("check", "--full").code == 0
+
+
+def test_a_snapshot_from_the_open_months_never_answers_for_a_closed_month(coop: Coop) -> None:
+    closed_through_september(coop)
+    assert coop.run("trade", "bob", "alice", "5", "--date", "2026-10-09").code == 0
+
+    for day in ("2026-08-04", "2026-08-31", "2026-09-10", "2026-09-30", "2026-10-01"):
+        cached = coop.run("balances", "--json", "--at", day)
+        full = coop.run("balances", "--json", "--at", day, "--no-cache")
+        assert cached.out == full.out, day
+    for month in ("2026-08", "2026-09", "2026-10"):
+        assert coop.run("report", month).out == coop.run("report", month, "--no-cache").out
+
+
+def test_a_limit_broken_across_the_closed_boundary_is_refused_from_the_open_months(
+    coop: Coop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed_through_september(coop)  # alice ends September at -450, her floor is -500
+    with monkeypatch.context() as patched:
+        never_read_everything(patched)
+        refused = coop.run("trade", "alice", "bob", "60", "--date", "2026-10-20")
+        accepted = coop.run("trade", "alice", "bob", "50", "--date", "2026-10-20")
+
+    assert refused.code == 1
+    assert "alice's balance would be -510.00 SEL at the end of 2026-10-20" in refused.err
+    assert accepted.code == 0, accepted.text
+
+
+@settings(
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    entries=hand_entries,
+    trade=st.tuples(
+        st.sampled_from(("alice", "bob", "fournil")),
+        st.sampled_from(("alice", "bob", "fournil")),
+        st.decimals(min_value=1, max_value=700, places=2),
+        st.integers(min_value=1, max_value=28),
+    ),
+)
+def test_a_trade_after_a_close_decides_as_a_full_read_does(
+    coop: Coop,
+    entries: list[tuple[str, str, object, int, str]],
+    trade: tuple[str, str, object, int],
+) -> None:
+    """Whatever was written by hand after the closed months, a trade planned on a
+    snapshot of the open months is accepted or refused exactly as with
+    --no-cache, which reads everything."""
+    if not (coop.root / SEPTEMBER_CLOSE).exists():
+        closed_through_september(coop)
+        coop.git("tag", "closed")
+    coop.git("reset", "-q", "--hard", "closed")
+    for payer, payee, amount, day, month in entries:
+        coop.append(
+            f"journal/2026/{month}/{payer}.beancount",
+            f'\n2026-{month}-{day:02d} * "by hand"\n'
+            f"  Assets:Members:{payer.capitalize()}  {-amount:.2f} SEL\n"  # type: ignore[operator]
+            f"  Assets:Members:{payee.capitalize()}  {amount:.2f} SEL\n",
+        )
+    coop.commit_all()
+    forget_snapshot(coop)
+    payer, payee, amount, day = trade
+    args = ("trade", payer, payee, f"{amount}", "--date", f"2026-11-{day:02d}", "-m", "x")
+
+    fast = coop.run(*args)
+    coop.git("reset", "-q", "--hard", "HEAD" if fast.code else "HEAD~1")
+    forget_snapshot(coop)
+    full = coop.run(*args, "--no-cache")
+
+    assert fast.code == full.code
+    assert problem_lines(fast.err) == problem_lines(full.err)

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from coopledger import gitrepo, snapshot, store
     from coopledger.changes import PlannedTrade
     from coopledger.checks import DayBalance
+    from coopledger.closing import Opening
 else:  # beancount and git only for the commands that need them
     gitrepo, store = lazy_module("coopledger.gitrepo"), lazy_module("coopledger.store")
     snapshot = lazy_module("coopledger.snapshot")
@@ -214,12 +215,48 @@ def _plan_trade(
             raise planned
         return planned, state, state.rules, before, key
     stamps = None if no_cache else snapshot.input_stamps(root)
+    if stamps is not None:
+        opened = _plan_on_open_months(root, asked, as_member, writable, stamps, key)
+        if opened is not None:
+            return opened
     coop = store.load(root)
     author = author_for(root, coop, as_member)
     planned = plan_trade(coop, **fields, author=author)  # type: ignore[arg-type]
     assert coop.rules is not None
     fresh = snapshot.from_cooperative(coop, stamps, key)
     return planned, fresh, coop.rules, {m: current_balance(coop, m) for m in members}, key
+
+
+def _plan_on_open_months(
+    root: Path,
+    asked: TradeRequest,
+    as_member: str | None,
+    writable: gitrepo.WriteCheck,
+    stamps: dict[str, snapshot.Stamp],
+    key: str | None,
+) -> tuple[PlannedTrade, snapshot.Snapshot, Rules, dict[str, Decimal], str | None] | None:
+    """With no snapshot (after a close, or any write but a trade), one built from
+    the months after the last close (`store.load_open_period`), and the trade
+    planned on it as on a saved one. None when the open months cannot be read
+    alone or the trade needs the full check (dated in a closed month...)."""
+    from coopledger.changes import choose_author, plan_trade_fast
+
+    partial = store.load_open_period(root, key is not None)
+    fresh = snapshot.from_cooperative(partial, stamps, key) if partial is not None else None
+    if fresh is None:
+        return None
+    email = gitrepo.configured_email(writable.repo)
+    author = choose_author(fresh.roster, as_member, email, fresh.rules.role("treasurer"))
+    fields = {"day": asked.day, "memo": asked.memo, "category": asked.category}
+    try:
+        planned = plan_trade_fast(
+            fresh, payer=asked.payer, payee=asked.payee, amount=asked.amount, **fields,
+            author=author,
+        )  # fmt: skip
+    except snapshot.NeedsFullCheck:
+        return None
+    before = {m: fresh.balance(m) for m in (asked.payer, asked.payee)}
+    return planned, fresh, fresh.rules, before, key
 
 
 @app.command()
@@ -233,7 +270,7 @@ def balances(
 
     root = cooperative_root()
     day = parse_day(at)
-    view = _ledger_view(root, no_cache)
+    view = _ledger_view(root, no_cache, open_period=True, since=day)
     if view.rules is None or view.roster is None:
         print_problems(view.errors)
         raise typer.Exit(EXIT_PROBLEMS)
@@ -380,11 +417,18 @@ class LedgerView:
             return {}
         from coopledger.checks import coop_account_balances
 
-        return coop_account_balances(self.coop.entries, self.coop.rules.coop_accounts, day)
+        found = coop_account_balances(self.coop.entries, self.coop.rules.coop_accounts, day)
+        opening = self.coop.opening
+        if opening is not None and day >= _last_closed_day(opening):
+            for account, balance in opening.coop_balances.items():
+                found[account] = found.get(account, Decimal(0)) + balance
+        return found
 
     @property
     def carried_through(self) -> str | None:
         """The last closed month carried instead of read, if any."""
+        if self.state is not None:
+            return self.state.carried_month
         opening = self.coop.opening if self.coop else None
         return opening.month if opening else None
 
@@ -399,22 +443,35 @@ class LedgerView:
         return carried + sum(1 for _ in trades_of(self.coop.entries))
 
 
-def _ledger_view(root: Path, no_cache: bool, open_period: bool = False) -> LedgerView:
-    """The snapshot if it still holds, else (`open_period`) the period after the
-    closed months, else a full load (which refreshes the snapshot)."""
+def _ledger_view(
+    root: Path, no_cache: bool, open_period: bool = False, since: datetime.date | None = None
+) -> LedgerView:
+    """The snapshot if it still holds (and knows the balances at the end of
+    `since`), else (`open_period`) the period after the closed months, else a
+    full load. Either load saves a new snapshot."""
     with store.locked(root):
         key = None if no_cache else gitrepo.committed_content_key(root, store.WRITTEN_PATHS)
         state = None if no_cache else snapshot.load_valid(root, key)
-        if state is not None:
+        if state is not None and state.answers_for(since):
             return LedgerView(state, None)
         clean = key is not None  # git saw the working tree as committed
-        partial = store.load_open_period(root, clean) if open_period and not no_cache else None
-        if partial is not None:
-            return LedgerView(None, partial)
         stamps = None if no_cache else snapshot.input_stamps(root)
+        partial = store.load_open_period(root, clean) if open_period and not no_cache else None
+        opening = partial.opening if partial is not None else None
+        if partial is not None and (since is None or since >= _last_closed_day(opening)):
+            _save_quietly(root, snapshot.from_cooperative(partial, stamps, key))
+            return LedgerView(None, partial)
         coop = store.load(root)
-        fresh = snapshot.from_cooperative(coop, stamps, key)
-        if fresh is not None:
-            with contextlib.suppress(OSError):
-                snapshot.save(root, fresh)
+        _save_quietly(root, snapshot.from_cooperative(coop, stamps, key))
         return LedgerView(None, coop)
+
+
+def _last_closed_day(opening: Opening | None) -> datetime.date:
+    return opening.day - datetime.timedelta(days=1) if opening else datetime.date.min
+
+
+def _save_quietly(root: Path, fresh: snapshot.Snapshot | None) -> None:
+    """Save a snapshot just built; a cache that cannot be written only costs time."""
+    if fresh is not None:
+        with contextlib.suppress(OSError):
+            snapshot.save(root, fresh)
