@@ -338,7 +338,7 @@ def check(
 
     With --since or --rev, also check who made each change (docs/pull-requests.md)."""
     root = cooperative_root()
-    view = _ledger_view(root, no_cache, open_period=True)
+    view = _ledger_view(root, no_cache, open_period=True, save_open_period=False)
     problems = view.problems
     if since or rev:
         problems = [
@@ -444,23 +444,33 @@ class LedgerView:
 
 
 def _ledger_view(
-    root: Path, no_cache: bool, open_period: bool = False, since: datetime.date | None = None
+    root: Path,
+    no_cache: bool,
+    open_period: bool = False,
+    since: datetime.date | None = None,
+    save_open_period: bool = True,
 ) -> LedgerView:
     """The snapshot if it still holds (and knows the balances at the end of
     `since`), else (`open_period`) the period after the closed months, else a
-    full load. Either load saves a new snapshot."""
+    full load. Either load saves a new snapshot, but the open period's only
+    with `save_open_period` (`check` does not: in CI, on a fresh clone, the
+    snapshot would be thrown away, and building it costs seconds at 1M trades)."""
     with store.locked(root):
         key = None if no_cache else gitrepo.committed_content_key(root, store.WRITTEN_PATHS)
         state = None if no_cache else snapshot.load_valid(root, key)
         if state is not None and state.answers_for(since):
             return LedgerView(state, None)
         clean = key is not None  # git saw the working tree as committed
-        stamps = None if no_cache else snapshot.input_stamps(root)
+        saving = not no_cache and (save_open_period or not open_period)
+        stamps = snapshot.input_stamps(root) if saving else None  # before reading the files
         partial = store.load_open_period(root, clean) if open_period and not no_cache else None
         opening = partial.opening if partial is not None else None
         if partial is not None and (since is None or since >= _last_closed_day(opening)):
-            _save_quietly(root, snapshot.from_cooperative(partial, stamps, key))
+            if saving:
+                _save_quietly(root, snapshot.from_cooperative(partial, stamps, key))
             return LedgerView(None, partial)
+        if stamps is None and not no_cache:
+            stamps = snapshot.input_stamps(root)
         coop = store.load(root)
         _save_quietly(root, snapshot.from_cooperative(coop, stamps, key))
         return LedgerView(None, coop)
