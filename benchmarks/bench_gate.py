@@ -38,18 +38,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import (
     BEAN_CHECK,
     COOPLEDGER,
-    REPO,
     Sample,
-    machine,
-    revision,
+    met,
+    publish,
     run_quiet,
     timed,
 )
 
 from coopledger.accounts import member_account
 
-DOCS = REPO / "docs" / "performance.md"
-START, END = "<!-- gate:start -->", "<!-- gate:end -->"
 CARRIED = "are closed and unchanged"
 
 
@@ -164,26 +161,10 @@ def main() -> None:
             f"- `bean-check --no-cache` on the same clone: {baseline.seconds:.1f} s, "
             f"{baseline.peak_mb:.0f} MB (the gate takes {seconds / baseline.seconds:.1%} of it)"
         )
-    verdict = "met" if seconds < 14 else "not met"
-    aim = "met" if seconds < 5 else "not met"
-    lines.append(f"- target under 14 s: **{verdict}**; aim under 5 s: **{aim}**")
-    load_after = os.getloadavg()[0]
-    header = (
-        f"Measured on {datetime.date.today().isoformat()} with "
-        f"`python benchmarks/bench_gate.py` on: {machine()}; coopledger {revision()}. "
-        f"Load average (1 min, 2 CPUs) {load_before:.1f} before, {load_after:.1f} after."
+    lines.append(
+        f"- target under 14 s: **{met(seconds < 14)}**; aim under 5 s: **{met(seconds < 5)}**"
     )
-    section = "\n".join([header, "", *lines])
-    print(section)
-    if args.write:
-        text = DOCS.read_text(encoding="utf-8")
-        if START in text and END in text:
-            before, rest = text.split(START, 1)
-            after = rest.split(END, 1)[1]
-            text = f"{before}{START}\n{section}\n{END}{after}"
-        else:
-            text = text.rstrip("\n") + f"\n\n{START}\n{section}\n{END}\n"
-        DOCS.write_text(text, encoding="utf-8")
+    publish("bench_gate.py", "gate", lines, load_before, args.write)
 
 
 if __name__ == "__main__":

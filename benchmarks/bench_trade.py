@@ -31,8 +31,6 @@ and `trade:end` markers.
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
 import os
 import statistics
 import sys
@@ -41,10 +39,15 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import COOPLEDGER, REPO, Sample, machine, revision, run_quiet, timed
-
-DOCS = REPO / "docs" / "performance.md"
-START, END = "<!-- trade:start -->", "<!-- trade:end -->"
+from run import (
+    COOPLEDGER,
+    Sample,
+    met,
+    pick_pair,
+    publish,
+    run_quiet,
+    timed,
+)
 
 
 def treasurer_of(coop: Path) -> str:
@@ -61,16 +64,6 @@ def close_months(coop: Path, month: str) -> Sample | None:
     if sample.code != 0:
         raise SystemExit(f"close failed in {coop}")
     return sample
-
-
-def pair_of(coop: Path) -> tuple[str, str]:
-    """The richest and the poorest active member: one unit back and forth between
-    them stays within every limit."""
-    balances = json.loads(run_quiet([COOPLEDGER, "balances", "--json"], coop))["balances"]
-    roster = yaml.safe_load((coop / "members.yaml").read_text(encoding="utf-8"))["members"]
-    plain = {m["id"] for m in roster if "status" not in m}
-    ordered = sorted((m for m in balances if m in plain), key=lambda m: float(balances[m]))
-    return ordered[-1], ordered[0]
 
 
 def trade(coop: Path, payer: str, payee: str, memo: str) -> Sample:
@@ -113,7 +106,7 @@ def main() -> None:
             f"- first command after the close in {coop.name} (`balances`, which rebuilds the "
             f"snapshot): {first.seconds:.1f} s, {first.peak_mb:.0f} MB"
         )
-    pairs = {label: pair_of(coop) for label, coop in coops.items()}
+    pairs = {label: pick_pair(coop) for label, coop in coops.items()}
     for label, coop in coops.items():  # the first trade after a close reads everything
         payer, payee = pairs[label]
         warm = trade(coop, payer, payee, "warm-up")
@@ -125,7 +118,6 @@ def main() -> None:
         for label in order:
             payer, payee = pairs[label] if number % 2 == 0 else pairs[label][::-1]
             samples[label].append(trade(coops[label], payer, payee, f"bench {number}"))
-    load_after = os.getloadavg()[0]
     median = {label: statistics.median(s.seconds for s in runs) for label, runs in samples.items()}
     ratio = median["large"] / median["small"]
     for label, coop in coops.items():
@@ -134,28 +126,11 @@ def main() -> None:
             f"- {coop.name} ({tracked_files(coop):,} journal files tracked): trade "
             f"**{median[label]:.3f} s** median of {len(samples[label])} ({times})"
         )
-    ratio_verdict = "met" if ratio <= 1.5 else "not met"
-    wall_verdict = "met" if median["large"] < 0.5 else "not met"
     lines.append(
-        f"- ratio large / small: **{ratio:.2f}×** (target ≤ 1.5×: **{ratio_verdict}**); "
-        f"large under 0.5 s: **{wall_verdict}**"
+        f"- ratio large / small: **{ratio:.2f}×** (target ≤ 1.5×: **{met(ratio <= 1.5)}**); "
+        f"large under 0.5 s: **{met(median['large'] < 0.5)}**"
     )
-    header = (
-        f"Measured on {datetime.date.today().isoformat()} with "
-        f"`python benchmarks/bench_trade.py` on: {machine()}; coopledger {revision()}. "
-        f"Load average (1 min, 2 CPUs) {load_before:.1f} before, {load_after:.1f} after."
-    )
-    section = "\n".join([header, "", *lines])
-    print(section)
-    if args.write:
-        text = DOCS.read_text(encoding="utf-8")
-        if START in text and END in text:
-            before, rest = text.split(START, 1)
-            after = rest.split(END, 1)[1]
-            text = f"{before}{START}\n{section}\n{END}{after}"
-        else:
-            text = text.rstrip("\n") + f"\n\n{START}\n{section}\n{END}\n"
-        DOCS.write_text(text, encoding="utf-8")
+    publish("bench_trade.py", "trade", lines, load_before, args.write)
 
 
 if __name__ == "__main__":

@@ -467,6 +467,42 @@ def write_doc(section: str, path: Path) -> None:
     path.write_text("# Performance\n\n## Core commands\n\n" + section, encoding="utf-8")
 
 
+def measured_header(script: str, load_before: float, load_after: float) -> str:
+    """The line that opens a benchmark's section: date, script, machine, commit, load."""
+    return (
+        f"Measured on {datetime.date.today().isoformat()} with "
+        f"`python benchmarks/{script}` on: {machine()}; coopledger {revision()}. "
+        f"Load average (1 min, 2 CPUs) {load_before:.1f} before, {load_after:.1f} after."
+    )
+
+
+def publish(script: str, marker: str, lines: list[str], load_before: float, write: bool) -> None:
+    """Print a benchmark's section (`measured_header`, then `lines`) and, with
+    `write`, put it in docs/performance.md between its markers."""
+    section = "\n".join([measured_header(script, load_before, os.getloadavg()[0]), "", *lines])
+    print(section)
+    if write:
+        replace_marked(REPO / "docs" / "performance.md", marker, section)
+
+
+def met(ok: bool) -> str:
+    return "met" if ok else "not met"
+
+
+def replace_marked(path: Path, marker: str, section: str) -> None:
+    """Put `section` between `<!-- marker:start -->` and `<!-- marker:end -->` in
+    `path`, or at its end with the markers if they are missing."""
+    start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
+    text = path.read_text(encoding="utf-8")
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        after = rest.split(end, 1)[1]
+        text = f"{before}{start}\n{section}\n{end}{after}"
+    else:
+        text = text.rstrip("\n") + f"\n\n{start}\n{section}\n{end}\n"
+    path.write_text(text, encoding="utf-8")
+
+
 def default_cold_runs(trades: int, runs: int) -> int:
     return 1 if trades >= 1_000_000 else min(runs, 3) if trades >= 100_000 else runs
 

@@ -196,6 +196,18 @@ hand_entries = st.lists(
 )
 
 
+def write_by_hand(coop: Coop, entries: list[tuple[str, str, object, int, str]]) -> None:
+    """Append each (payer, payee, amount, day, month) to the payer's file, and commit."""
+    for payer, payee, amount, day, month in entries:
+        coop.append(
+            f"journal/2026/{month}/{payer}.beancount",
+            f'\n2026-{month}-{day:02d} * "by hand"\n'
+            f"  Assets:Members:{payer.capitalize()}  {-amount:.2f} SEL\n"  # type: ignore[operator]
+            f"  Assets:Members:{payee.capitalize()}  {amount:.2f} SEL\n",
+        )
+    coop.commit_all()
+
+
 @settings(
     max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -210,14 +222,7 @@ def test_carried_check_finds_exactly_what_the_full_check_finds(
         closed_through_september(coop)
         coop.git("tag", "closed")
     coop.git("reset", "-q", "--hard", "closed")
-    for payer, payee, amount, day, month in entries:
-        coop.append(
-            f"journal/2026/{month}/{payer}.beancount",
-            f'\n2026-{month}-{day:02d} * "by hand"\n'
-            f"  Assets:Members:{payer.capitalize()}  {-amount:.2f} SEL\n"  # type: ignore[operator]
-            f"  Assets:Members:{payee.capitalize()}  {amount:.2f} SEL\n",
-        )
-    coop.commit_all()
+    write_by_hand(coop, entries)
 
     fast, full = coop.run("check"), coop.run("check", "--full")
 
@@ -394,14 +399,7 @@ def test_a_trade_after_a_close_decides_as_a_full_read_does(
         closed_through_september(coop)
         coop.git("tag", "closed")
     coop.git("reset", "-q", "--hard", "closed")
-    for payer, payee, amount, day, month in entries:
-        coop.append(
-            f"journal/2026/{month}/{payer}.beancount",
-            f'\n2026-{month}-{day:02d} * "by hand"\n'
-            f"  Assets:Members:{payer.capitalize()}  {-amount:.2f} SEL\n"  # type: ignore[operator]
-            f"  Assets:Members:{payee.capitalize()}  {amount:.2f} SEL\n",
-        )
-    coop.commit_all()
+    write_by_hand(coop, entries)
     forget_snapshot(coop)
     payer, payee, amount, day = trade
     args = ("trade", payer, payee, f"{amount}", "--date", f"2026-11-{day:02d}", "-m", "x")

@@ -10,10 +10,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import shutil
+import tempfile
+from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -363,15 +367,19 @@ def test_the_folder_records_follow_the_files_a_trade_writes(coop: Coop) -> None:
         }
 
 
-def test_a_file_added_while_a_trade_writes_leaves_no_folder_record() -> None:
-    import tempfile
-    from pathlib import Path
-
+@contextlib.contextmanager
+def tiny_journal() -> Iterator[Path]:
+    """A folder holding empty rules.yaml, members.yaml and November's alice.beancount."""
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         (root / "journal/2026/11").mkdir(parents=True)
         for name in ("rules.yaml", "members.yaml", "journal/2026/11/alice.beancount"):
             (root / name).write_text("", encoding="utf-8")
+        yield root
+
+
+def test_a_file_added_while_a_trade_writes_leaves_no_folder_record() -> None:
+    with tiny_journal() as root:
         dirs = snapshot.input_stamps(root).dirs  # type: ignore[union-attr]
         (root / "journal/2026/11/bob.beancount").write_text("", encoding="utf-8")  # written
         assert snapshot._dirs_after_writing(root, dirs, ("journal/2026/11/bob.beancount",))
@@ -384,14 +392,7 @@ def test_a_file_added_while_a_trade_writes_is_seen_by_the_next_command() -> None
     """A trade that knows which file it created counts on the folder records
     instead of listing the folder again: the folder it wrote in is left without
     a stamp, so the next command lists it, and finds a file added meanwhile."""
-    import tempfile
-    from pathlib import Path
-
-    with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        (root / "journal/2026/11").mkdir(parents=True)
-        for name in ("rules.yaml", "members.yaml", "journal/2026/11/alice.beancount"):
-            (root / name).write_text("", encoding="utf-8")
+    with tiny_journal() as root:
         dirs = snapshot.input_stamps(root).dirs  # type: ignore[union-attr]
         written = ("journal/2026/11/bob.beancount",)
         (root / written[0]).write_text("", encoding="utf-8")
