@@ -208,6 +208,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "settle the balance to zero with trades first",
     ),
     "git-failed": ("git refused: {detail}", "nothing was written; fix the repository and retry"),
+    "write-failed": (
+        "could not write {path}: {detail}",
+        "nothing was written; free some disk space or fix the permissions, and retry",
+    ),
 }
 
 

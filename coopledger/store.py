@@ -402,6 +402,9 @@ def apply(root: Path, change: Change) -> str:
                 shutil.rmtree(aside, ignore_errors=True)
         with contextlib.suppress(Exception):
             gitrepo.unstage(repo, [*change.files, *(new.path for new in change.folders)])
+        if isinstance(error, OSError):
+            where = os.path.relpath(error.filename, root) if error.filename else str(root)
+            raise CoopError("write-failed", path=where, detail=error.strerror or "") from error
         if isinstance(error, Exception) and not isinstance(error, CoopError):
             raise CoopError("git-failed", detail=str(error).strip().splitlines()[-1]) from error
         raise

@@ -9,13 +9,16 @@ the open months only (docs/scaling.md).
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import subprocess
 from pathlib import Path
 
+import pytest
 from beancount import loader
 
+from coopledger import folders
 from tests.conftest import Coop
 from tests.test_gate import TRESA, commit_as
 
@@ -208,3 +211,25 @@ def test_after_a_close_gits_index_no_longer_holds_the_gathered_files(coop: Coop)
     assert f"{SEPTEMBER}/alice.beancount".encode() not in index
     assert GATHERED.encode() in index
     assert "journal/2026/10/bob.beancount" in coop.git("ls-files")
+
+
+def test_a_disk_that_fills_up_while_the_month_is_built_aside_changes_nothing(
+    coop: Coop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trades_through_october(coop)
+    before = {name: coop.read(f"{SEPTEMBER}/{name}") for name in listing(coop, SEPTEMBER)}
+    log = coop.log()
+
+    def full_disk(root: Path, *args: object) -> Path:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(root / ".coopledger/swap/new"))
+
+    monkeypatch.setattr(folders, "build_aside", full_disk)
+    result = coop.run("close", "2026-09")
+
+    assert result.code == 1
+    assert result.err.startswith(
+        "error: could not write .coopledger/swap/new: No space left on device"
+    )
+    assert "free some disk space" in result.err
+    assert {name: coop.read(f"{SEPTEMBER}/{name}") for name in listing(coop, SEPTEMBER)} == before
+    assert coop.log() == log and coop.status() == ""
