@@ -110,7 +110,7 @@ def main() -> None:
     for label, coop in coops.items():  # the first trade after a close reads everything
         payer, payee = pairs[label]
         warm = trade(coop, payer, payee, "warm-up")
-        lines.append(f"- warm-up trade in {coop.name} (builds the snapshot): {warm.seconds:.1f} s")
+        lines.append(f"- warm-up trade in {coop.name}: {warm.seconds:.1f} s")
         trade(coop, payee, payer, "warm-up back")
     samples: dict[str, list[Sample]] = {"small": [], "large": []}
     for number in range(args.runs):
