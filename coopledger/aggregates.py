@@ -54,6 +54,7 @@ from coopledger.months import Month
 
 CLEARING_KEY = "clearing"  # metadata of the entries of an applied clearing
 MONTHS_DIR = "months"  # under the snapshot's cache folder
+CLOSED_DIR = "closed"  # ... and the figures of closed months, by their folder's fingerprint
 FOLD_AFTER = 256  # entries added by `trade` kept in the meta before they go to the month files
 
 
@@ -274,3 +275,39 @@ def _remove_others(folder: Path, months: set[Month]) -> None:
             if item.name.endswith(".pickle") and item.name not in keep:
                 with contextlib.suppress(OSError):
                     os.unlink(item.path)
+
+
+# ---------------------------------------------------------------- closed months
+
+
+def keep_closed(
+    cache: Path,
+    key: str,
+    month: Month,
+    folder_print: str,
+    figures: MonthFigures | None,
+    write: Writer,
+) -> None:
+    """Keep the figures of a closed month (None: it has no transaction) for the
+    folder whose close records `folder_print`; `key` names the code that made them."""
+    payload = pickle.dumps((key, folder_print, figures), protocol=pickle.HIGHEST_PROTOCOL)
+    write(cache / CLOSED_DIR / _file_name(month), payload)
+
+
+def kept_closed(
+    cache: Path, key: str, month: Month, folder_print: str
+) -> tuple[bool, MonthFigures | None]:
+    """(found, figures) of a closed month kept by `keep_closed` for the same
+    folder fingerprint and code; (False, None) otherwise."""
+    try:
+        with open(cache / CLOSED_DIR / _file_name(month), "rb") as handle:
+            saved_key, saved_print, figures = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
+        return False, None
+    except ImportError:  # saved by another version of this module
+        return False, None
+    if saved_key != key or saved_print != folder_print:
+        return False, None
+    if figures is not None and not isinstance(figures, MonthFigures):
+        return False, None
+    return True, figures

@@ -22,6 +22,7 @@ parsing only the files the close lists under `invoices`.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime
 import os
 import re
@@ -271,6 +272,7 @@ def read_opening(root: Path, rules: Rules, tree_is_clean: bool = False) -> Openi
     ids stand for the files' bytes, which then need not be read."""
     last: tuple[str, str, data.Custom] | None = None  # (month, text above, directive)
     folders: list[str] = []
+    prints: list[str] = []
     carried: list[data.Directive] = []
     known: dict[str, str] = {}
     if tree_is_clean:
@@ -297,10 +299,23 @@ def read_opening(root: Path, rules: Rules, tree_is_clean: bool = False) -> Openi
             return None
         carried.extend(invoices)
         folders.append(f"{JOURNAL_DIR}/{month[:4]}/{month[5:7]}")
+        prints.append(recorded)
         last = (month, above, directive)
     if last is None:
         return None
-    return _opening(root, rules, *last, tuple(folders), tuple(carried))
+    opening = _opening(root, rules, *last, tuple(folders), tuple(carried))
+    return dataclasses.replace(opening, prints=tuple(prints)) if opening else None
+
+
+def closed_folder_prints(root: Path) -> dict[str, str]:
+    """Each closed month whose close records a `folder` fingerprint, with it (not
+    verified here: `read_opening` verifies before anything is carried)."""
+    found: dict[str, str] = {}
+    for month, folder in _month_folders(root):
+        read = _close_directive(folder / CLOSE_FILE_NAME)
+        if read is not None and read[1].meta.get(FOLDER_KEY) is not None:
+            found[month] = str(read[1].meta[FOLDER_KEY])
+    return found
 
 
 def _opening(

@@ -301,6 +301,7 @@ class Opening:
     carried: tuple[data.Directive, ...] = ()  # invoices, settlements, clearings before `day`
     file: str | None = None  # the last close directive
     line: int | None = None
+    prints: tuple[str, ...] = ()  # the `folder` fingerprint of each of `folders`
 
 
 # ---------------------------------------------------------------- the close

@@ -59,7 +59,7 @@ import beancount
 from beancount.core import data
 
 import coopledger
-from coopledger.aggregates import MonthlyState
+from coopledger.aggregates import MonthlyState, keep_closed, kept_closed, month_figures
 from coopledger.checks import (
     CarriedMoves,
     DayBalance,
@@ -73,6 +73,7 @@ from coopledger.checks import (
 from coopledger.gitrepo import tracked_files
 from coopledger.journal import TRADE_ID_KEY, as_trade
 from coopledger.members import MEMBERS_FILE, Member, Roster
+from coopledger.months import Month
 from coopledger.problems import Problem
 from coopledger.rules import RULES_FILE, Rules
 
@@ -457,7 +458,9 @@ def build(
         has_closings=has_closings,
         coop_days=coop_days,
         content_key=content_key,
-        monthly=MonthlyState.of_entries(entries) if opening is None else None,
+        monthly=MonthlyState.of_entries(entries)
+        if opening is None
+        else _monthly(root, entries, opening),
         carried_month=opening.month if opening else None,
         starts=opening.day if opening else None,
         dirs=dict(getattr(stamps, "dirs", None) or {}) or None,
@@ -468,6 +471,34 @@ def build(
         _latest=latest,
     )
     return snapshot
+
+
+def _monthly(root: Path, entries: list[data.Directive], opening: Opening) -> MonthlyState | None:
+    """The month figures of the open months, and of the closed ones as `close`
+    kept them (`keep_closed_figures`) for the very folders `opening` vouched for;
+    None when one is missing (`report` then reads everything)."""
+    figures = month_figures(entries)
+    cache = root / CACHE_DIR
+    for folder, folder_print in zip(opening.folders, opening.prints, strict=True):
+        month = Month(int(folder[-7:-3]), int(folder[-2:]))
+        found, closed = kept_closed(cache, _KEY, month, folder_print)
+        if not found:
+            return None
+        if closed is not None:
+            figures[month] = closed
+    return MonthlyState(built=figures)
+
+
+def keep_closed_figures(root: Path, entries: list[data.Directive], prints: dict[str, str]) -> None:
+    """Keep the report figures of the closed months in `prints` (month -> the
+    `folder` fingerprint its close records), computed from `entries`, which must
+    be every entry of a cooperative `close` has just checked: a close refuses
+    files with problems, so each closed month's entries are the ones closed."""
+    figures = month_figures(entries)
+    cache = root / CACHE_DIR
+    for text, folder_print in prints.items():
+        month = Month.parse(text)
+        keep_closed(cache, _KEY, month, folder_print, figures.get(month), _write)
 
 
 def from_cooperative(

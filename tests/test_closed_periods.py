@@ -339,6 +339,7 @@ def test_after_a_close_trade_balances_and_check_read_only_the_open_months(
         traded = coop.run("trade", "bob", "alice", "5", "--date", "2026-10-09")
         shown = coop.run("balances", "--json")
         checked = coop.run("check", "--json")
+        reported = {month: coop.run("report", month).out for month in ("2026-08", "2026-10")}
 
     assert traded.code == 0, traded.text
     assert "-445.00 SEL" in traded.out  # alice's balance after the trade
@@ -347,6 +348,24 @@ def test_after_a_close_trade_balances_and_check_read_only_the_open_months(
     assert as_json["ok"] is True and as_json["closed_months_carried_through"] == "2026-09"
     assert json.loads(shown.out)["balances"]["alice"] == "-445.00"
     assert coop.run("check", "--full").code == 0
+    for month, text in reported.items():  # from the figures `close` kept for closed months
+        assert text == coop.run("report", month, "--no-cache").out, month
+
+
+def test_after_a_close_made_elsewhere_report_reads_everything_once(
+    coop: Coop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The figures of closed months are kept by the close, in the cache: on a
+    clone that did not make the close, `report` reads everything once."""
+    closed_through_september(coop)
+    forget_snapshot(coop)
+    assert coop.run("trade", "bob", "alice", "5", "--date", "2026-10-09").code == 0
+    with monkeypatch.context() as patched:
+        never_read_everything(patched)
+        with pytest.raises(AssertionError, match="the whole journal was read"):
+            coop.run("report", "2026-10")
+
+    assert coop.run("report", "2026-10").out == coop.run("report", "2026-10", "--no-cache").out
 
 
 def test_a_snapshot_from_the_open_months_never_answers_for_a_closed_month(coop: Coop) -> None:

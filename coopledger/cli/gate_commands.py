@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -115,9 +116,11 @@ def close(
 ) -> None:
     """Close a month (treasurer): record every balance and a fingerprint of its entries,
     and gather the month's files into one."""
+    from coopledger.carry import closed_folder_prints
     from coopledger.closing import CLOSE_FILE_NAME, GATHERED_FILE_NAME
     from coopledger.corrections import plan_close
     from coopledger.folders import can_exchange
+    from coopledger.snapshot import keep_closed_figures
 
     root = cooperative_root()
     with writing(root, as_member) as session:
@@ -125,6 +128,8 @@ def close(
         gather = not keep_files and can_exchange(root)
         change, count = plan_close(coop, month, author, datetime.date.today(), with_earlier, gather)
         sha = session.record(change)
+        with contextlib.suppress(OSError):  # for `report` after the close: a cache only
+            keep_closed_figures(root, coop.entries, closed_folder_prints(root))
     closes = [*change.files, *(f"{new.path}/{CLOSE_FILE_NAME}" for new in change.folders)]
     closes.sort()
     months = ", ".join(f"{path.split('/')[1]}-{path.split('/')[2]}" for path in closes)
