@@ -352,6 +352,19 @@ def test_after_a_close_trade_balances_and_check_read_only_the_open_months(
         assert text == coop.run("report", month, "--no-cache").out, month
 
 
+def test_report_is_the_first_command_after_a_close(
+    coop: Coop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed_through_september(coop)
+    with monkeypatch.context() as patched:
+        never_read_everything(patched)
+        first = coop.run("report", "2026-09")
+        traded = coop.run("trade", "bob", "alice", "5", "--date", "2026-10-09")
+
+    assert first.code == 0 and traded.code == 0, first.text + traded.text
+    assert first.out == coop.run("report", "2026-09", "--no-cache").out
+
+
 def test_after_a_close_made_elsewhere_report_reads_everything_once(
     coop: Coop, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -131,9 +131,10 @@ def report(
 
 
 def _report_with_snapshot(root: Path, month: Month) -> tuple[MonthlyReport, bool]:
-    """The report from the month figures kept with a valid snapshot; else from a full
-    load, which saves a new snapshot (so the next report is quick). Returns the
-    report and whether the files have errors."""
+    """The report from the month figures kept with a valid snapshot; else from the
+    open months with the closed months' figures their close kept; else from a
+    full load. Either load saves a new snapshot (so the next report is quick).
+    Returns the report and whether the files have errors."""
     from coopledger.reports import report_of_figures
 
     cache = root / snapshot.CACHE_DIR
@@ -146,6 +147,15 @@ def _report_with_snapshot(root: Path, month: Month) -> tuple[MonthlyReport, bool
                 result = report_of_figures(figures, state.roster, state.rules, month)
                 return result, any(p.is_error for p in state.problems)
         stamps = snapshot.input_stamps(root)
+        partial = store.load_open_period(root, key is not None)
+        opened = snapshot.from_cooperative(partial, stamps, key) if partial else None
+        if opened is not None and opened.monthly is not None:  # closed months' figures kept
+            kept = opened.monthly.figures_until(cache, month)  # before save writes them out
+            with contextlib.suppress(OSError):
+                snapshot.save(root, opened)
+            if kept is not None:
+                result = report_of_figures(kept, opened.roster, opened.rules, month)
+                return result, any(p.is_error for p in opened.problems)
         coop = store.load(root)
         rules, roster = usable_parts(coop)
         fresh = snapshot.from_cooperative(coop, stamps, key)
