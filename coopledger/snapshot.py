@@ -480,7 +480,7 @@ def _monthly(root: Path, entries: list[data.Directive], opening: Opening) -> Mon
     figures = month_figures(entries)
     cache = root / CACHE_DIR
     for folder, folder_print in zip(opening.folders, opening.prints, strict=True):
-        month = Month(int(folder[-7:-3]), int(folder[-2:]))
+        month = Month(int(folder[-7:-3]), int(folder[-2:]))  # journal/YYYY/MM
         found, closed = kept_closed(cache, _KEY, month, folder_print)
         if not found:
             return None
