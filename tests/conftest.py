@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,17 @@ import pytest
 from coopledger.cli import main
 
 UNFILLED_PLACEHOLDER = re.compile(r"\{[a-z_]+\}")  # a message whose parameter was not given
+
+
+def bean_check(root: Path) -> subprocess.CompletedProcess[str]:
+    """Run beancount's own bean-check on the cooperative's top file, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "beancount.scripts.check", "journal/main.beancount"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 @dataclass

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import datetime
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Coop
+from tests.conftest import Coop, bean_check
 from tests.test_docs import REPO, blocks, run_blocks, section
 
 RULES = """\
@@ -154,13 +152,7 @@ def test_a_dry_run_shows_the_entries_and_writes_nothing(ruled: Coop) -> None:
 def test_bean_check_accepts_the_rule_entries(ruled: Coop) -> None:
     assert ruled.run("apply-rules", "2025-10").code == 0
 
-    result = subprocess.run(
-        [sys.executable, "-m", "beancount.scripts.check", "journal/main.beancount"],
-        cwd=ruled.root,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = bean_check(ruled.root)
 
     assert result.returncode == 0, result.stdout + result.stderr
 

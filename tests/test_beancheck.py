@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
-from tests.conftest import Coop
-
-
-def bean_check(coop: Coop) -> subprocess.CompletedProcess[str]:
-    """Run beancount's own bean-check on the cooperative's top file, as a user would."""
-    return subprocess.run(
-        [sys.executable, "-m", "beancount.scripts.check", "journal/main.beancount"],
-        cwd=coop.root,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+from tests.conftest import Coop, bean_check
 
 
 def test_bean_check_accepts_journals_written_by_coopledger(coop: Coop) -> None:
     assert coop.run("trade", "alice", "fournil", "40", "--date", "2025-01-01").code == 0
     assert coop.run("trade", "fournil", "bob", "12.5", "--date", "2025-02-01").code == 0
 
-    result = bean_check(coop)
+    result = bean_check(coop.root)
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout == ""
@@ -35,7 +21,7 @@ def test_bean_check_accepts_a_valid_hand_written_entry(coop: Coop) -> None:
         '2025-03-01 * "jardinage"\n  Assets:Members:Bob    -15 SEL\n  Assets:Members:Alice\n',
     )
 
-    result = bean_check(coop)
+    result = bean_check(coop.root)
 
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -46,7 +32,7 @@ def test_bean_check_rejects_a_hand_written_limit_breach(coop: Coop) -> None:
         '2025-03-01 * "trop"\n  Assets:Members:Bob    -500.01 SEL\n  Assets:Members:Alice\n',
     )
 
-    result = bean_check(coop)
+    result = bean_check(coop.root)
 
     assert result.returncode != 0
     assert "journal/2025/03/bob.beancount:1:" in result.stderr + result.stdout
@@ -64,7 +50,7 @@ def test_bean_check_rejects_a_breach_of_a_later_date(coop: Coop) -> None:
         '2025-01-01 * "oublié"\n  Assets:Members:Bob    -100 SEL\n  Assets:Members:Tresa\n',
     )
 
-    result = bean_check(coop)
+    result = bean_check(coop.root)
 
     assert result.returncode != 0
     assert "bob's balance would be -550.00 SEL at the end of 2025-06-01" in result.stderr
@@ -78,7 +64,7 @@ def test_bean_check_rejects_a_suspended_member_and_an_unknown_account(coop: Coop
         '2025-03-02 * "y"\n  Assets:Members:Alice  -5 SEL\n  Assets:Members:Zoe\n',
     )
 
-    result = bean_check(coop)
+    result = bean_check(coop.root)
 
     assert result.returncode != 0
     assert "'bob' is suspended on 2025-03-01 and cannot trade" in result.stderr
@@ -94,6 +80,6 @@ def test_bean_check_soft_limits_are_not_errors(coop: Coop) -> None:
         '2025-03-01 * "trop"\n  Assets:Members:Bob    -600 SEL\n  Assets:Members:Alice\n',
     )
 
-    result = bean_check(coop)
+    result = bean_check(coop.root)
 
     assert result.returncode == 0, result.stderr

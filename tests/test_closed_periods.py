@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coopledger import store
-from tests.conftest import Coop, Result
+from tests.conftest import Coop, Result, bean_check
 
 CARRIED = "Months up to 2026-09 are closed and unchanged"
 SEPTEMBER_CLOSE = "journal/2026/09/close.beancount"
@@ -304,13 +303,7 @@ def test_the_cooperatives_own_accounts_are_carried_too(coop: Coop) -> None:
 
     assert fast.code == full.code == 0, fast.text
     assert CARRIED in fast.out
-    checked = subprocess.run(
-        [sys.executable, "-m", "beancount.scripts.check", "journal/main.beancount"],
-        cwd=coop.root,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    checked = bean_check(coop.root)
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 

@@ -17,7 +17,7 @@ import pytest
 from coopledger import store
 from coopledger.messages import error_text
 from coopledger.problems import CoopError
-from tests.conftest import Coop
+from tests.conftest import Coop, bean_check
 
 
 def coopledger(coop: Coop, *args: str) -> subprocess.Popen[str]:
@@ -26,16 +26,6 @@ def coopledger(coop: Coop, *args: str) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
-
-
-def bean_check(root: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "beancount.scripts.check", "journal/main.beancount"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
     )
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from decimal import Decimal
 
 import pytest
@@ -13,7 +11,7 @@ from beancount.parser import parser
 from coopledger.fees import levies_for, levy_amount
 from coopledger.journal import Levy, Trade, as_trade, format_trade
 from coopledger.rules import LevyRule, parse_rules
-from tests.conftest import Coop
+from tests.conftest import Coop, bean_check
 
 TREASURY = "Assets:Coop:Treasury"
 
@@ -35,16 +33,6 @@ def balances(coop: Coop) -> dict[str, object]:
     result = coop.run("balances", "--json", "--at", "2025-12-31")
     assert result.code == 0, result.text
     return json.loads(result.out)  # type: ignore[no-any-return]
-
-
-def bean_check(coop: Coop) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "beancount.scripts.check", "journal/main.beancount"],
-        cwd=coop.root,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 # ---------------------------------------------------------------- arithmetic
@@ -174,7 +162,7 @@ def test_a_trade_carries_its_levy_in_the_same_entry_and_commit(coop: Coop) -> No
     check = coop.run("check")
     assert check.code == 0, check.text
     assert "1 trades, balances sum to 0.00 SEL" in check.out
-    assert bean_check(coop).returncode == 0, bean_check(coop).stdout
+    assert bean_check(coop.root).returncode == 0, bean_check(coop.root).stdout
 
 
 def test_the_balances_table_shows_the_cooperative_accounts_in_the_total(coop: Coop) -> None:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
-from tests.conftest import Coop
+from tests.conftest import Coop, bean_check
 
 INVOICE_FILE = "journal/2026/11/fournil.beancount"
 
@@ -23,15 +21,6 @@ def balances(coop: Coop) -> dict[str, str]:
     result = coop.run("balances", "--json", "--at", "2026-12-31")
     assert result.code == 0, result.text
     return json.loads(result.out)["balances"]
-
-
-def bean_check(coop: Coop) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "beancount.scripts.check", "journal/main.beancount"],
-        cwd=coop.root,
-        capture_output=True,
-        text=True,
-    )
 
 
 def test_an_invoice_is_written_in_the_creditors_file_and_moves_no_balance(coop: Coop) -> None:
@@ -65,7 +54,7 @@ def test_an_invoice_is_written_in_the_creditors_file_and_moves_no_balance(coop: 
     [row] = invoices(coop)
     assert row["remaining"] == "120.00" and row["due"] == "2026-12-31"
     assert coop.run("check").code == 0
-    assert bean_check(coop).returncode == 0, bean_check(coop).stdout
+    assert bean_check(coop.root).returncode == 0, bean_check(coop.root).stdout
 
 
 def test_settle_pays_part_then_the_rest_of_an_invoice(coop: Coop) -> None:
@@ -87,7 +76,7 @@ def test_settle_pays_part_then_the_rest_of_an_invoice(coop: Coop) -> None:
     assert invoices(coop, "--open") == []
     [row] = invoices(coop, "--member", "alice")
     assert (row["settled"], row["remaining"]) == ("120.00", "0.00")
-    assert bean_check(coop).returncode == 0
+    assert bean_check(coop.root).returncode == 0
 
 
 @pytest.mark.parametrize(
@@ -248,7 +237,7 @@ def test_check_and_bean_check_find_wrong_invoice_entries(
 
     assert result.code == 1
     assert expected in result.out
-    checked = bean_check(coop)
+    checked = bean_check(coop.root)
     assert checked.returncode != 0
     assert expected in checked.stdout + checked.stderr
 
@@ -283,7 +272,7 @@ def test_a_hand_written_invoice_and_balanced_clearing_pass_every_check(coop: Coo
     coop.commit_all()
 
     assert coop.run("check").code == 0, coop.run("check").text
-    assert bean_check(coop).returncode == 0
+    assert bean_check(coop.root).returncode == 0
     rows = {row["ref"]: row for row in invoices(coop)}
     assert (rows["F-1"]["cleared"], rows["F-1"]["remaining"]) == ("30.00", "70.00")
     assert rows["A-1"]["remaining"] == "0.00"
