@@ -176,7 +176,7 @@ def _planned(
     new_problems: Iterable[Problem],
     author: Identity,
 ) -> PlannedTrade:
-    new = list(new_problems)
+    new = sorted(new_problems, key=Problem.sort_key)  # one order, whichever route found them
     errors = [p for p in new if p.is_error]
     if errors:
         raise CoopError("trade-refused", problems=tuple(errors))

@@ -168,6 +168,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "bad-kind": ("'{kind}' is not a member kind", "use one of: {kinds}"),
     "bad-date": ("'{value}' is not a date", "write it as YYYY-MM-DD"),
+    "bad-today": (
+        "{variable} is '{value}', which is not a date",
+        "set it to a date written YYYY-MM-DD, or unset it to use the system's date",
+    ),
     "bad-currency": (
         "'{value}' cannot be a currency code",
         "use 2 to 24 capitals or digits, starting with a capital, like SEL",

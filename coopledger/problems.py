@@ -45,8 +45,11 @@ class Problem:
         """Identity used to tell a new problem from one that was already there."""
         return (self.code, self.file, self.line, tuple(sorted(self.params.items())))
 
-    def sort_key(self) -> tuple[str, int, str]:
-        return (self.file or "", self.line or 0, self.code)
+    def sort_key(self) -> tuple[str, int, str, tuple[tuple[str, str], ...]]:
+        """One total order for listing problems: by file, line, code, then facts,
+        so that a list never depends on the order in which checks found them."""
+        facts = tuple(sorted((key, str(value)) for key, value in self.params.items()))
+        return (self.file or "", self.line or 0, self.code, facts)
 
 
 class CoopError(Exception):

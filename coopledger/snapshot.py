@@ -852,7 +852,7 @@ def new_problems(snapshot: Snapshot, entry: data.Transaction) -> tuple[list[Prob
     found = check_postings([entry], roster, rules, root)
     probe: dict[str, MemberDays] = {}
     touched = add_entry_moves(probe, entry, root)
-    for member in touched:
+    for member in sorted(touched):
         before_days = snapshot.days_of(member)
         after_days = {day: _copy(moves) for day, moves in before_days.items()}
         for day, moves in probe[member].items():
@@ -865,7 +865,8 @@ def new_problems(snapshot: Snapshot, entry: data.Transaction) -> tuple[list[Prob
                     setattr(target, attribute, max(mine or theirs, theirs))
         found += check_limits({member: series_of(after_days)}, roster, rules)
     unique = {p.key(): p for p in found}
-    return [p for key, p in unique.items() if key not in before_keys], touched
+    new = [p for key, p in unique.items() if key not in before_keys]
+    return sorted(new, key=Problem.sort_key), touched
 
 
 def _copy(moves: Any) -> Any:

@@ -11,6 +11,7 @@ global and system git configuration are hidden from every test.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -18,8 +19,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from coopledger.cli import main
+
+# Time is an input: every test runs on this date unless it sets another one
+# (`--today` or COOPLEDGER_TODAY), so that no result depends on the day the
+# suite runs. tests/test_any_date.py runs the everyday commands on other dates.
+TEST_TODAY = "2026-11-25"
+
+# Property tests are reproducible: CI runs the same examples every time.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("explore", deadline=None, print_blob=True)  # HYPOTHESIS_PROFILE=explore
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 UNFILLED_PLACEHOLDER = re.compile(r"\{[a-z_]+\}")  # a message whose parameter was not given
 
@@ -98,6 +110,7 @@ def no_git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "no-global-gitconfig"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.delenv("COOPLEDGER_DIR", raising=False)
+    monkeypatch.setenv("COOPLEDGER_TODAY", TEST_TODAY)
     monkeypatch.setenv("COLUMNS", "120")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import json
 from pathlib import Path
 
@@ -231,8 +230,7 @@ def test_a_bad_period(ruled: Coop, period: str) -> None:
 
 
 def test_a_month_that_is_not_over(ruled: Coop) -> None:
-    today = datetime.date.today()
-    month = f"{today.year:04d}-{today.month:02d}"
+    month = "2026-11"  # today is 2026-11-25 (conftest)
 
     result = ruled.run("apply-rules", month)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import json
 import re
 
@@ -99,9 +98,7 @@ def test_check_names_the_month_and_the_entry_edited_or_removed(coop: Coop) -> No
 
 def test_close_refusals(coop: Coop) -> None:
     closed(coop)
-    next_month = (datetime.date.today().replace(day=1) + datetime.timedelta(days=32)).strftime(
-        "%Y-%m"
-    )
+    next_month = "2026-12"  # today is 2026-11-25 (conftest)
     for args, words in (
         (("2026-09",), f"error: the month 2026-09 is already closed ({CLOSE})"),
         (("2026-13",), "error: '2026-13' is not a month"),

@@ -266,10 +266,9 @@ def test_csv_output_has_one_row_per_member(known: Coop) -> None:
 
 
 def test_default_month_is_the_last_complete_one(known: Coop) -> None:
-    import datetime
-
-    expected = str(Month.of(datetime.date.today()).previous())
-    assert report_json(known)["month"] == expected
+    assert report_json(known)["month"] == "2026-10"  # today is 2026-11-25 (conftest)
+    on_the_first = known.run("--today", "2026-12-01", "report", "--format", "json")
+    assert json.loads(on_the_first.out)["month"] == "2026-11"
 
 
 def test_report_from_a_past_revision(known: Coop) -> None:

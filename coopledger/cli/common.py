@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.console import Console
 
+from coopledger import clock
 from coopledger.cli.lazy import lazy_module
 from coopledger.messages import describe, error_text, problem_line
 from coopledger.problems import CoopError, Problem
@@ -56,8 +57,22 @@ def _options(
         help="The cooperative's folder (default: here or above).",
         envvar="COOPLEDGER_DIR",
     ),
+    today: str = typer.Option(
+        None,
+        "--today",
+        metavar="YYYY-MM-DD",
+        help="Take this date as today (default: $COOPLEDGER_TODAY, else the system's date).",
+    ),
 ) -> None:
     state.directory = directory
+    clock.set_today(None if today is None else _iso_day(today))
+
+
+def _iso_day(value: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise CoopError("bad-date", value=value) from None
 
 
 def cooperative_root() -> Path:
@@ -66,11 +81,8 @@ def cooperative_root() -> Path:
 
 def parse_day(value: str | None, *, default: datetime.date | None = None) -> datetime.date:
     if value is None:
-        return default or datetime.date.today()
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise CoopError("bad-date", value=value) from None
+        return default or clock.today()
+    return _iso_day(value)
 
 
 def author_for(root: Path, coop: store.Cooperative, as_member: str | None) -> gitrepo.Identity:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
+from coopledger import clock
 from coopledger.ci_templates import PLATFORMS, ci_files
 from coopledger.cli.common import (
     app,
@@ -126,7 +126,7 @@ def close(
     with writing(root, as_member) as session:
         coop, author = session.coop, session.author
         gather = not keep_files and can_exchange(root)
-        change, count = plan_close(coop, month, author, datetime.date.today(), with_earlier, gather)
+        change, count = plan_close(coop, month, author, clock.today(), with_earlier, gather)
         sha = session.record(change)
         with contextlib.suppress(OSError):  # for `report` after the close: a cache only
             keep_closed_figures(root, coop.entries, closed_folder_prints(root))

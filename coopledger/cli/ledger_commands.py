@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from coopledger import clock
 from coopledger.ci_templates import PLATFORMS
 from coopledger.cli.common import (
     EXIT_PROBLEMS,
@@ -72,7 +73,7 @@ def init(
             raise CoopError("already-a-cooperative", path=str(root), existing=file)
     if not re.fullmatch(CURRENCY_PATTERN, currency):
         raise CoopError("bad-currency", value=currency)
-    today = datetime.date.today()
+    today = clock.today()
     title = name or root.name
     first: Member | None = None
     if treasurer:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from coopledger import clock
 from coopledger.cli.common import (
     app,
     cooperative_root,
@@ -83,9 +84,8 @@ def list_members(as_json: bool = typer.Option(False, "--json", help="Print JSON.
 
     coop = store.load(cooperative_root())
     rules, roster = usable(coop)
-    import datetime
 
-    today = datetime.date.today()
+    today = clock.today()
     rows = {r.member: r for r in balance_rows(coop.history, roster, rules, today)}
     if as_json:
         print_json(
@@ -126,7 +126,6 @@ def list_members(as_json: bool = typer.Option(False, "--json", help="Print JSON.
 @member_app.command("show")
 def show(member_id: str = typer.Argument(..., metavar="ID")) -> None:
     """Show one member: identity, limits, status and balance."""
-    import datetime
 
     from coopledger.balances import balance_rows
     from coopledger.changes import known_member, usable
@@ -134,7 +133,7 @@ def show(member_id: str = typer.Argument(..., metavar="ID")) -> None:
     coop = store.load(cooperative_root())
     rules, roster = usable(coop)
     member = known_member(roster, member_id)
-    today = datetime.date.today()
+    today = clock.today()
     row = next(
         (r for r in balance_rows(coop.history, roster, rules, today) if r.member == member_id), None
     )

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.console import RenderableType
 
+from coopledger import clock
 from coopledger.cli.common import (
     app,
     cooperative_root,
@@ -107,7 +108,7 @@ def report(
     from coopledger.reports import monthly_report
 
     choice(output_format, REPORT_FORMATS, "--format")
-    chosen = Month.parse(month) if month else Month.last_complete(datetime.date.today())
+    chosen = Month.parse(month) if month else Month.last_complete(clock.today())
     root = cooperative_root()
     if rev is None and not no_cache:
         result, errors = _report_with_snapshot(root, chosen)
@@ -190,7 +191,7 @@ def statement_command(
     known_member(roster, member)
     first_day: datetime.date | None
     if start is None and end is None:
-        last_month = Month.last_complete(datetime.date.today())
+        last_month = Month.last_complete(clock.today())
         first_day, last_day = last_month.first, last_month.last
     else:
         first_day = parse_day(start) if start else None
@@ -268,7 +269,7 @@ def export(
     root = cooperative_root()
     coop = store.load(root)
     rules, roster = usable_parts(coop)
-    at = last_day or datetime.date.today()
+    at = last_day or clock.today()
     if what == "trades":
         table = csvio.trades_table(
             list(trades_of(coop.entries)), rules.decimals, first_day, end=last_day

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import typer
 
+from coopledger import clock
 from coopledger.cli.common import (
     app,
     cooperative_root,
@@ -47,7 +47,7 @@ def apply_rules(
     sha = None
     with writing(root, as_member, dry_run=dry_run) as session:
         coop, author = session.coop, session.author
-        run = plan_apply_rules(coop, month, author, datetime.date.today())
+        run = plan_apply_rules(coop, month, author, clock.today())
         if run.change is not None and not dry_run:
             sha = store.apply(root, run.change)
     rules, _ = usable(coop)
