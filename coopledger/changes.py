@@ -21,6 +21,7 @@ from typing import Any
 from beancount.core import data
 from beancount.parser import parser
 
+from coopledger import clock
 from coopledger.accounts import is_member_id
 from coopledger.checks import balance_at, check_ledger
 from coopledger.fees import levies_for
@@ -36,8 +37,9 @@ from coopledger.members import (
     with_member_replaced,
 )
 from coopledger.money import format_amount, parse_amount, parse_limit
+from coopledger.plaintext import checked_text
 from coopledger.problems import CoopError, Problem
-from coopledger.rules import Rules
+from coopledger.rules import Rules, check_horizon
 from coopledger.snapshot import NeedsFullCheck, Snapshot, new_problems
 from coopledger.store import Change, Cooperative
 from coopledger.timeline import BEGINNING, Timeline
@@ -107,7 +109,8 @@ def checked_trade(
     category: str | None = None,
     trade_id: str | None = None,
 ) -> Trade:
-    """The trade a user asked for, or CoopError: members, amount, category, statuses.
+    """The trade a user asked for, or CoopError: members, amount, date, text,
+    category, statuses.
 
     Shared by `plan_trade` and the CSV import; the ledger checks come after.
     """
@@ -116,6 +119,10 @@ def checked_trade(
     if payer == payee:
         raise CoopError("same-member", member=payer)
     value = parse_amount(amount, rules.decimals)
+    check_horizon(day, rules, clock.today())
+    checked_text(memo, "memo")
+    if category is not None:
+        checked_text(category, "category")
     if category is not None and rules.categories and category not in rules.categories:
         raise CoopError(
             "unknown-category", category=category, categories=", ".join(rules.categories)
@@ -277,6 +284,8 @@ def plan_member_add(coop: Cooperative, member: Member, author: Identity) -> Chan
     if member.kind not in rules.kinds:
         raise CoopError("bad-kind", kind=member.kind, kinds=", ".join(rules.kinds))
     validate_emails(member.emails)
+    checked_text(member.name, "name")
+    check_horizon(member.joined, rules, clock.today())
     text = (coop.root / MEMBERS_FILE).read_text(encoding="utf-8")
     new_text = with_member_added(text, member, rules.decimals)
     return _members_change(coop, new_text, f"member: add {member.id} ({member.name})", author)
@@ -287,6 +296,7 @@ def plan_member_status(
 ) -> Change:
     rules, roster = usable(coop)
     member = known_member(roster, member_id)
+    check_horizon(day, rules, clock.today())
     if status == "left":
         balance = current_balance(coop, member_id)
         if balance != 0:
@@ -342,6 +352,7 @@ def plan_member_limit(
     member = known_member(roster, member_id)
     if floor is None and ceiling is None:
         raise CoopError("limit-nothing-to-change", member=member_id)
+    check_horizon(day, rules, clock.today())
     changed = member
     if floor is not None:
         value = parse_limit(floor, rules.decimals)

@@ -35,15 +35,17 @@ from decimal import Decimal
 
 from beancount.core import data
 
+from coopledger import clock
 from coopledger.accounts import member_of_account, obligation_of_account
 from coopledger.closing import Opening, check_closed_months
 from coopledger.invoices import check_invoices
 from coopledger.journal import RULE_KEY, RULE_NAMES
 from coopledger.limits import ceiling_at, floor_at
 from coopledger.members import Roster
-from coopledger.money import format_amount, has_excess_precision
+from coopledger.money import MAX_AMOUNT_TEXT, format_amount, has_excess_precision, is_too_large
+from coopledger.plaintext import control_character
 from coopledger.problems import Problem, Severity
-from coopledger.rules import Rules
+from coopledger.rules import HORIZON_KEY, Rules, latest_date
 
 CONFLICT_MARKERS = ("<<<<<<<", ">>>>>>>", "|||||||")
 
@@ -265,9 +267,11 @@ def check_limits(
 def check_postings(
     entries: Iterable[data.Directive], roster: Roster, rules: Rules, root: str
 ) -> list[Problem]:
-    """Accounts, currency, precision, member status, self-trades, trade ids."""
+    """Accounts, currency, precision, size, member status, self-trades, trade ids,
+    control characters in text, dates too far ahead."""
     problems: list[Problem] = []
     first_seen_ids: dict[str, tuple[str | None, int | None]] = {}
+    latest = latest_date(rules, clock.today())
     for entry in entries:
         meta = entry.meta or {}
         file, line = relative(meta.get("filename"), root), meta.get("lineno")
@@ -282,6 +286,20 @@ def check_postings(
             )
         if not isinstance(entry, data.Transaction):
             continue
+        if entry.date > latest:
+            problems.append(
+                Problem(
+                    "journal-date-beyond-horizon",
+                    file,
+                    line,
+                    {
+                        "date": entry.date.isoformat(),
+                        "latest": latest.isoformat(),
+                        "key": HORIZON_KEY,
+                    },
+                )
+            )
+        problems.extend(_text_problems(entry, file, line))
         trade_id = meta.get("trade")
         if trade_id is not None:
             first = first_seen_ids.get(str(trade_id))
@@ -311,6 +329,26 @@ def check_postings(
             and len(signs) == 1
         ):
             problems.append(Problem("self-trade", file, line, {"member": members_in_entry[0]}))
+    return problems
+
+
+def _text_problems(entry: data.Transaction, file: str | None, line: int | None) -> list[Problem]:
+    """A control character in the narration, the payee or a text of the metadata."""
+    texts = [("narration", entry.narration), ("payee", entry.payee)]
+    texts += [(str(k), v) for k, v in (entry.meta or {}).items() if k not in ("filename", "lineno")]
+    problems = []
+    for what, text in texts:
+        found = control_character(text) if isinstance(text, str) else None
+        if found is not None:
+            position, code = found
+            problems.append(
+                Problem(
+                    "journal-control-character",
+                    file,
+                    line,
+                    {"what": what, "position": str(position), "character": code},
+                )
+            )
     return problems
 
 
@@ -372,7 +410,16 @@ def _posting_problems(
                 {"currency": str(units.currency), "expected": rules.currency},
             )
         )
-    if has_excess_precision(units.number, rules.decimals):
+    if is_too_large(units.number):
+        problems.append(
+            Problem(
+                "journal-amount-too-large",
+                file,
+                line,
+                {"amount": f"{units.number:f}"[:40], "most": MAX_AMOUNT_TEXT},
+            )
+        )
+    elif has_excess_precision(units.number, rules.decimals):
         problems.append(
             Problem(
                 "too-precise",

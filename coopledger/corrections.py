@@ -23,6 +23,7 @@ from decimal import Decimal
 from beancount.core import data
 from beancount.parser import parser
 
+from coopledger import clock
 from coopledger.carry import carry_facts, trades_before
 from coopledger.changes import _new_errors, appended, usable
 from coopledger.checks import balance_at, check_ledger
@@ -47,8 +48,9 @@ from coopledger.journal import (
 )
 from coopledger.members import Roster
 from coopledger.money import format_amount
+from coopledger.plaintext import checked_text
 from coopledger.problems import CoopError
-from coopledger.rules import Rules
+from coopledger.rules import Rules, check_horizon
 from coopledger.store import Change, Cooperative, NewFolder
 
 REVERSES_KEY = "reverses"
@@ -173,6 +175,8 @@ def plan_reverse(
     author: Identity,
 ) -> tuple[Change, Trade]:
     rules, roster = usable(coop)
+    check_horizon(day, rules, clock.today())
+    checked_text(memo or "", "memo")
     original = find_trade(coop, trade_id)
     already = reversal_of(coop, trade_id)
     if already is not None:

@@ -14,11 +14,21 @@ header uses):
     date;payer;payee;amount;memo
     03/11/2026;alice;fournil;12,50;pain
 
-Dates are YYYY-MM-DD or DD/MM/YYYY. `read_trade_rows` returns the rows and
+Dates are YYYY-MM-DD or DD/MM/YYYY. The file is read strictly: a double
+quote left open (which would swallow the next lines into a memo), a field of
+more than 131,072 characters or a stray quote stops the reading with the line
+where the row begins. `read_trade_rows` returns the rows and
 every problem found, each with the CSV file and line; `plan_import` turns
 valid rows into one `Change`, after running the ledger checks once on the
 journal with every new trade, so that limits are judged in date order, and
 refuses the whole file if anything is wrong.
+
+Every CSV coopledger writes goes through `write_csv`, which makes it safe to
+open in a spreadsheet: a text cell beginning with `=`, `+`, `-`, `@`, a tab
+or a carriage return, which a spreadsheet would run as a formula
+(`=HYPERLINK(...)`), is written with a single quote before it (as OWASP
+advises); numbers such as -12.50 stay numbers. On import, that quote is taken
+off again, so an export imports back to the same memos.
 """
 
 from __future__ import annotations
@@ -27,7 +37,8 @@ import csv
 import datetime
 import io
 import json
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -76,14 +87,45 @@ def separator_of(header: str) -> str:
     return ";" if header.count(";") > header.count(",") else ","
 
 
+def _unneutralised(value: str) -> str:
+    """A cell as it was before `spreadsheet_safe` put a quote before it."""
+    return value[1:] if value.startswith(_NEUTRALISED) else value
+
+
+def _strict_rows(
+    text: str, delimiter: str, filename: str
+) -> tuple[list[tuple[int, list[str]]], list[Problem]]:
+    """Every record with the line it begins on; the reading stops at the first
+    record the csv module cannot read strictly, with a problem on its line."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    records: list[tuple[int, list[str]]] = []
+    start = 1
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return records, []
+        except csv.Error as error:
+            detail = str(error)
+            if "field larger than field limit" in detail:
+                most = f"{csv.field_size_limit():,}"
+                return records, [Problem("csv-field-too-large", filename, start, {"most": most})]
+            if "unexpected end of data" in detail:
+                detail = "a double quote opened on this line is never closed"
+            return records, [Problem("csv-malformed", filename, start, {"detail": detail})]
+        records.append((start, [_unneutralised(v) for v in values]))
+        start = reader.line_num + 1
+
+
 def read_rows(text: str, filename: str) -> tuple[list[CsvRow], list[Problem]]:
     """Split an import file into rows; problems with the header or the shape of rows."""
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         return [], [Problem("csv-empty", filename, 1, {})]
-    reader = csv.reader(io.StringIO(text), delimiter=separator_of(lines[0]))
-    header = [h.strip().lower() for h in next(reader)]
-    problems = []
+    records, problems = _strict_rows(text, separator_of(lines[0]), filename)
+    if not records:
+        return [], problems
+    header = [h.strip().lower() for h in records[0][1]]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     unknown = [h for h in header if h not in TRADE_COLUMNS]
     if missing:
@@ -107,8 +149,7 @@ def read_rows(text: str, filename: str) -> tuple[list[CsvRow], list[Problem]]:
     if problems:
         return [], problems
     rows: list[CsvRow] = []
-    for values in reader:
-        line = reader.line_num
+    for line, values in records[1:]:
         if not any(v.strip() for v in values):
             continue  # blank lines between slips are fine
         if len(values) != len(header):
@@ -131,6 +172,8 @@ def parse_csv_date(text: str) -> datetime.date:
     """YYYY-MM-DD, or DD/MM/YYYY as French spreadsheets write it; else CoopError."""
     value = text.strip()
     try:
+        if not value.isascii():  # int() and fromisoformat() read other digits (٢٠٢٦)
+            raise ValueError(value)
         if "/" in value:
             day, month, year = value.split("/")
             if len(year) != 4:
@@ -298,12 +341,32 @@ def trades_table(
     )
 
 
-def to_csv(table: Table) -> str:
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run
+_NEUTRALISED = tuple("'" + start for start in FORMULA_STARTS)
+_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?", re.ASCII)
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """`cell`, with a single quote before it when it is text a spreadsheet would
+    take for a formula (OWASP's "CSV injection"); numbers such as -12.50 and
+    text already quoted so stay as they are."""
+    if cell.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(cell):
+        return "'" + cell
+    if cell.startswith(_NEUTRALISED):  # so that reading it back takes one quote off
+        return "'" + cell
+    return cell
+
+
+def write_csv(rows: Iterable[Sequence[str]]) -> str:
+    """The one CSV writer: rows (the header first) with every cell `spreadsheet_safe`."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(table.columns)
-    writer.writerows(table.rows)
+    writer.writerows([spreadsheet_safe(str(cell)) for cell in row] for row in rows)
     return buffer.getvalue()
+
+
+def to_csv(table: Table) -> str:
+    return write_csv([table.columns, *table.rows])
 
 
 def to_json(table: Table) -> str:

@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING
 
 from beancount.core import data
 
+from coopledger import clock
 from coopledger.accounts import (
     member_account,
     member_of_account,
@@ -59,7 +60,9 @@ from coopledger.accounts import (
 )
 from coopledger.journal import JOURNAL_DIR, entry_path, quote_string
 from coopledger.money import format_amount
+from coopledger.plaintext import checked_text
 from coopledger.problems import CoopError, Problem
+from coopledger.rules import check_horizon
 
 if TYPE_CHECKING:
     from coopledger.clearing import Clearing
@@ -510,6 +513,8 @@ def plan_invoice(
     from coopledger.store import Change
 
     rules, roster = usable(coop)
+    check_horizon(day, rules, clock.today())
+    checked_text(memo, "memo")
     for member_id in (debtor, creditor):
         member = known_member(roster, member_id)
         status = member.status_at(day)
@@ -554,6 +559,8 @@ def plan_settle(
     from coopledger.store import Change
 
     rules, roster = usable(coop)
+    check_horizon(day, rules, clock.today())
+    checked_text(memo, "memo")
     invoice = read_invoices(coop.entries, str(coop.root)).invoices.get(ref)
     if invoice is None:
         raise CoopError("unknown-invoice", ref=ref)

@@ -12,7 +12,8 @@
         status: {2025-06-01: suspended, 2025-09-01: active}
 
 A member without `status` is active from `joined` on; `status` maps dates to
-`active`, `suspended` or `left`.
+`active`, `suspended` or `left`. A member's floor above its ceiling on any
+date (its own limits, or its own against its kind's) is a problem.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from decimal import Decimal
 from coopledger.accounts import MEMBER_ID_PATTERN, member_account
 from coopledger.money import format_amount
 from coopledger.problems import Problem
-from coopledger.rules import Rules
+from coopledger.rules import KindLimits, Rules, floor_above_ceiling
 from coopledger.schema import FieldReader
-from coopledger.timeline import Timeline
+from coopledger.timeline import BEGINNING, Timeline
 from coopledger.yamlfile import YamlList, YamlMap, load_yaml, quote
 
 MEMBERS_FILE = "members.yaml"
@@ -187,6 +188,9 @@ def _read_member(
     status = _status_timeline(reader, item)
     if len(reader.problems) > before:
         return None
+    if floor is not None or ceiling is not None:
+        kind_limits = rules.limits.get(str(kind)) if rules else None
+        _check_own_limits(reader, item, str(member_id), floor, ceiling, kind_limits)
     assert member_id and name and kind and joined
     return Member(
         id=member_id,
@@ -200,6 +204,43 @@ def _read_member(
         status=status,
         line=item.line,
     )
+
+
+def _check_own_limits(
+    reader: FieldReader,
+    item: YamlMap,
+    member_id: str,
+    floor: Timeline[Decimal] | None,
+    ceiling: Timeline[Decimal] | None,
+    kind: KindLimits | None,
+) -> None:
+    """A problem when the member's floor is above its ceiling on some date, its
+    own limits winning over its kind's from the first date they are set."""
+    low = _merged(floor, kind.floor if kind else None)
+    high = _merged(ceiling, kind.ceiling if kind else None)
+    crossed = floor_above_ceiling(low, high) if low and high else None
+    if crossed is not None:
+        day, low_value, high_value = crossed
+        reader.problem(
+            "limits-floor-above-ceiling",
+            item.line_of("floor" if floor is not None else "ceiling"),
+            who=f"the member '{member_id}'",
+            floor=str(low_value),
+            ceiling=str(high_value),
+            date="from the beginning" if day == BEGINNING else f"from {day.isoformat()}",
+        )
+
+
+def _merged(
+    own: Timeline[Decimal] | None, kind: Timeline[Decimal] | None
+) -> Timeline[Decimal] | None:
+    """The limit in force (as `coopledger.limits`): the kind's until the member's own
+    first date, then the member's own."""
+    if own is None or not own.changes:
+        return kind
+    start = own.changes[0][0]
+    before = tuple(c for c in (kind.changes if kind else ()) if c[0] < start)
+    return Timeline((*before, *own.changes))
 
 
 def _text_list(reader: FieldReader, item: YamlMap, key: str) -> list[str]:

@@ -15,6 +15,7 @@ import string
 from collections.abc import Mapping
 
 from coopledger.accounts import MEMBER_ID_PATTERN
+from coopledger.plaintext import visible
 from coopledger.problems import CoopError, Problem
 from coopledger.rules import CURRENCY_PATTERN
 
@@ -248,6 +249,7 @@ _FORMAT = _Lenient()
 
 def _words(code: str, params: Mapping[str, str]) -> tuple[str, str]:
     message, fix = MESSAGES.get(code, (code.replace("-", " ") + " {params}", ""))
+    params = {key: visible(str(value)) for key, value in params.items()}  # no escapes replayed
     values = dict(params)
     values["params"] = ", ".join(f"{k}={v}" for k, v in params.items())
     suggestion = params.get("suggestion", "")
@@ -629,6 +631,73 @@ MESSAGES.update(
         "ci-file-exists": (
             "{path} already exists, with other contents",
             "pass --force to replace it, or edit it by hand",
+        ),
+        # bad input: amounts, dates, text, YAML and CSV that are refused (issue 13)
+        "amount-ambiguous": (
+            "'{amount}' is ambiguous: it could be {thousands} (with a thousands separator) "
+            "or {decimal} (with a decimal mark)",
+            "write it without a thousands separator: {thousands} or {decimal}",
+        ),
+        "amount-too-large": (
+            "'{amount}' is too large: amounts are at most {most}",
+            "check the number of digits",
+        ),
+        "journal-amount-too-large": (
+            "the amount {amount} is too large: amounts are at most {most}",
+            "check the number of digits",
+        ),
+        "text-control-character": (
+            "the {what} has a control character ({character}) at position {position}",
+            "remove it: escape sequences, tabs and line breaks are not allowed in text",
+        ),
+        "journal-control-character": (
+            "the {what} of this entry has a control character ({character}) at position {position}",
+            "remove it: escape sequences, tabs and line breaks are not allowed in text",
+        ),
+        "date-beyond-horizon": (
+            "the date {date} is too far ahead: entries may be dated up to {latest}",
+            "check the year; to allow dates further ahead, set '{key}' in rules.yaml",
+        ),
+        "journal-date-beyond-horizon": (
+            "this entry is dated {date}, too far ahead: entries may be dated up to {latest}",
+            "check the year; to allow dates further ahead, set '{key}' in rules.yaml",
+        ),
+        "yaml-duplicate-key": (
+            "the key '{key}' is given twice (first on line {first_line})",
+            "keep one of them",
+        ),
+        "yaml-alias": (
+            "anchors and aliases (&name, *name) are not allowed",
+            "write every value out in full",
+        ),
+        "yaml-not-finite": (
+            "'{value}' is not a finite number",
+            "write a number such as -500 or 12.50",
+        ),
+        "yaml-number-too-large": (
+            "the number {value} is too large: numbers are at most {most}",
+            "check the number of digits",
+        ),
+        "yaml-control-character": (
+            "a text has a control character ({character}) at position {position}",
+            "remove it: escape sequences, tabs and line breaks are not allowed in text",
+        ),
+        "limits-floor-above-ceiling": (
+            "{who} has a floor of {floor} above its ceiling of {ceiling} ({date})",
+            "give a floor at or below the ceiling",
+        ),
+        "csv-malformed": (
+            "the CSV cannot be read here: {detail}",
+            "close every double quote that opens a field; write a quote inside a quoted "
+            'field as two ("")',
+        ),
+        "csv-field-too-large": (
+            "a field is longer than {most} characters",
+            "check the file: a quote left open makes one field of many lines",
+        ),
+        "revision-unsafe-file": (
+            "revision {rev} holds {path}, which cannot be read safely ({detail})",
+            "report from a revision without links that leave the cooperative's folder",
         ),
     }
 )

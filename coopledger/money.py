@@ -1,7 +1,9 @@
 """Amounts of the cooperative's currency.
 
 Amounts are `Decimal`s with exactly the currency's number of decimal places;
-floats never appear. User input accepts a dot or a French decimal comma.
+floats never appear. User input accepts a dot or a French decimal comma,
+ASCII digits only, and no more than `MAX_AMOUNT` (10^15 units, which a
+`Decimal`, beancount and a count of cents in 64 bits all hold).
 
     >>> parse_amount("40", 2)
     Decimal('40.00')
@@ -9,17 +11,26 @@ floats never appear. User input accepts a dot or a French decimal comma.
     Decimal('12.50')
     >>> format_amount(Decimal("-7.5"), 2)
     '-7.50'
+
+A comma or dot followed by exactly three digits after one to three digits
+(`1,000`, `2.500`) is refused as ambiguous: it reads as a thousands
+separator in one country and as a decimal mark in another.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 
 from coopledger.problems import CoopError
 
-_AMOUNT = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+MAX_AMOUNT = Decimal(10) ** 15  # the largest amount anywhere: 1,000,000,000,000,000 units
+MAX_AMOUNT_TEXT = "1000000000000000 (10^15)"
+
+_AMOUNT = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?", re.ASCII)
+# one to three digits, then a separator and exactly three digits: 1,000 or 2.500
+_GROUPED = re.compile(r"[+-]?[1-9][0-9]{0,2}([.,])[0-9]{3}", re.ASCII)
 
 
 @functools.lru_cache(maxsize=16)  # asked for every posting: build each quantum once
@@ -27,37 +38,69 @@ def quantum(decimals: int) -> Decimal:
     return Decimal(1).scaleb(-decimals)
 
 
+def _wide(value: Decimal, decimals: int) -> Context:
+    """A context precise enough to quantize `value` (beyond the default 28 digits)."""
+    return Context(prec=max(28, value.adjusted() + decimals + 2), Emax=10**9, Emin=-(10**9))
+
+
 def has_excess_precision(value: Decimal, decimals: int) -> bool:
     """True when `value` cannot be written with `decimals` places without rounding."""
-    return value != value.quantize(quantum(decimals))
+    try:
+        return value != value.quantize(quantum(decimals))
+    except InvalidOperation:  # a huge number (from a hand-written file), or not finite
+        if not value.is_finite():
+            return True
+        return value != value.quantize(quantum(decimals), context=_wide(value, decimals))
+
+
+def is_too_large(value: Decimal) -> bool:
+    """True beyond `MAX_AMOUNT` either way (or not a finite number)."""
+    return not value.is_finite() or abs(value) > MAX_AMOUNT
+
+
+def _checked_number(text: str, decimals: int) -> Decimal:
+    """The number in `text`, or CoopError: not a number, ambiguous, too large or precise."""
+    cleaned = text.strip().replace("\u00a0", "").replace(" ", "")
+    if not _AMOUNT.fullmatch(cleaned):
+        raise CoopError("amount-not-a-number", amount=text)
+    grouped = _GROUPED.fullmatch(cleaned)
+    if grouped and (grouped.group(1) == "," or decimals < 3):
+        sign = cleaned[0] if cleaned[0] in "+-" else ""
+        whole, fraction = re.split(r"[.,]", cleaned.lstrip("+-"))
+        as_decimal = Decimal(f"{sign}{whole}.{fraction}")
+        if not has_excess_precision(as_decimal, decimals):
+            as_decimal = as_decimal.quantize(quantum(decimals))
+        raise CoopError(
+            "amount-ambiguous",
+            amount=text,
+            thousands=f"{sign}{whole}{fraction}",
+            decimal=f"{as_decimal:f}",
+        )
+    value = Decimal(cleaned.replace(",", "."))
+    if is_too_large(value):
+        raise CoopError("amount-too-large", amount=text, most=MAX_AMOUNT_TEXT)
+    if has_excess_precision(value, decimals):
+        raise CoopError("amount-too-precise", amount=text, decimals=str(decimals))
+    return value.quantize(quantum(decimals))
 
 
 def parse_amount(text: str, decimals: int) -> Decimal:
     """Parse a positive amount typed by a user, or raise `CoopError`."""
-    cleaned = text.strip().replace("\u00a0", "").replace(" ", "")
-    if not _AMOUNT.match(cleaned):
-        raise CoopError("amount-not-a-number", amount=text)
-    try:
-        value = Decimal(cleaned.replace(",", "."))
-    except InvalidOperation:  # pragma: no cover - the regex already guards this
-        raise CoopError("amount-not-a-number", amount=text) from None
+    value = _checked_number(text, decimals)
     if value <= 0:
         raise CoopError("amount-not-positive", amount=text)
-    if has_excess_precision(value, decimals):
-        raise CoopError("amount-too-precise", amount=text, decimals=str(decimals))
-    return value.quantize(quantum(decimals))
+    return value
 
 
 def parse_limit(text: str, decimals: int) -> Decimal:
     """Parse a floor or ceiling typed by a user: any sign, zero allowed."""
-    cleaned = text.strip().replace("\u00a0", "").replace(" ", "")
-    if not _AMOUNT.match(cleaned):
-        raise CoopError("amount-not-a-number", amount=text)
-    value = Decimal(cleaned.replace(",", "."))
-    if has_excess_precision(value, decimals):
-        raise CoopError("amount-too-precise", amount=text, decimals=str(decimals))
-    return value.quantize(quantum(decimals))
+    return _checked_number(text, decimals)
 
 
 def format_amount(value: Decimal, decimals: int) -> str:
-    return f"{value.quantize(quantum(decimals)):f}"
+    try:
+        return f"{value.quantize(quantum(decimals)):f}"
+    except InvalidOperation:  # a huge number from a hand-written file: say it as it is
+        if not value.is_finite():
+            return str(value)
+        return f"{value.quantize(quantum(decimals), context=_wide(value, decimals)):f}"

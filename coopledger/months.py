@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from coopledger.problems import CoopError
 
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})", re.ASCII)
 
 
 @dataclass(frozen=True, order=True)

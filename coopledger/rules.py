@@ -17,10 +17,15 @@
       into: treasury
       person: {amount: 2, per: month}
       business: {amount: 24, per: year, month: 1}
+    date_horizon_days: 90       # optional: how far ahead an entry may be dated
 
 The member kinds are the keys under `limits` besides `enforcement`. A floor or
 ceiling is a number or a mapping from dates to numbers, for limits that change
-over time: `floor: {2024-01-01: -500, 2026-12-01: -600}`.
+over time: `floor: {2024-01-01: -500, 2026-12-01: -600}`. A floor above the
+ceiling on any date is a problem.
+
+No entry may be dated after `latest_date(rules, today)`: the end of next
+month, or `date_horizon_days` after today when rules.yaml sets it.
 
 `accounts`, `levy`, `demurrage` and `contribution` are read here; what they do
 is computed by `coopledger.fees`. docs/rules.md explains every key.
@@ -28,13 +33,15 @@ is computed by `coopledger.fees`. docs/rules.md explains every key.
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from coopledger.accounts import MEMBERS_ROOT
-from coopledger.problems import Problem
+from coopledger.months import Month
+from coopledger.problems import CoopError, Problem
 from coopledger.schema import FieldReader
 from coopledger.timeline import Timeline
 from coopledger.yamlfile import YamlMap, load_yaml
@@ -53,7 +60,10 @@ TOP_KEYS = [
     "demurrage",
     "contribution",
     "roles",
+    "date_horizon_days",
 ]
+HORIZON_KEY = "date_horizon_days"
+MAX_HORIZON_DAYS = 36_600  # a hundred years
 ROLE_NAMES = ["treasurer"]  # `roles: {treasurer: tresorier}` renames a role
 LIMIT_KEYS = ["floor", "ceiling"]
 ENFORCEMENTS = ["hard", "soft"]
@@ -129,6 +139,7 @@ class Rules:
     demurrage: DemurrageRule | None = None
     contribution: Contributions | None = None
     roles: dict[str, str] = field(default_factory=dict)
+    date_horizon_days: int | None = None  # None: up to the end of next month
 
     def role(self, name: str) -> str:
         """The word members.yaml uses for the role `name` (default: `name` itself)."""
@@ -180,6 +191,16 @@ def parse_rules(text: str, filename: str = RULES_FILE) -> tuple[Rules | None, li
             ceiling = reader.amount_timeline(kind_node, "ceiling", decimals)
             if floor is not None and ceiling is not None:
                 limits[str(kind)] = KindLimits(floor, ceiling)
+                crossed = floor_above_ceiling(floor, ceiling)
+                if crossed is not None:
+                    reader.problem(
+                        "limits-floor-above-ceiling",
+                        kind_node.line_of("floor"),
+                        who=f"the kind '{kind}'",
+                        floor=str(crossed[1]),
+                        ceiling=str(crossed[2]),
+                        date=_since(crossed[0]),
+                    )
         if not any(k != "enforcement" for k in limits_node):
             reader.problem("rules-no-kinds", limits_node.line)
     categories: list[str] = []
@@ -202,6 +223,7 @@ def parse_rules(text: str, filename: str = RULES_FILE) -> tuple[Rules | None, li
         demurrage = _read_demurrage(reader, doc, accounts, decimals)
         contribution = _read_contribution(reader, doc, accounts, decimals, list(limits))
     roles = _read_roles(reader, doc)
+    horizon = reader.integer(doc, HORIZON_KEY, default=-1, low=0, high=MAX_HORIZON_DAYS)
     if reader.problems or name is None or currency is None or decimals is None:
         return None, reader.problems
     return (
@@ -218,9 +240,48 @@ def parse_rules(text: str, filename: str = RULES_FILE) -> tuple[Rules | None, li
             demurrage=demurrage,
             contribution=contribution,
             roles=roles,
+            date_horizon_days=None if horizon == -1 else horizon,
         ),
         [],
     )
+
+
+def floor_above_ceiling(
+    floor: Timeline[Decimal], ceiling: Timeline[Decimal]
+) -> tuple[datetime.date, Decimal, Decimal] | None:
+    """The first date on which `floor` is above `ceiling`, with both; or None."""
+    for day in sorted({d for d, _ in (*floor.changes, *ceiling.changes)}):
+        low, high = floor.at(day), ceiling.at(day)
+        if low is not None and high is not None and low > high:
+            return day, low, high
+    return None
+
+
+def _since(day: datetime.date) -> str:
+    return "from the beginning" if day == datetime.date(1, 1, 1) else f"from {day.isoformat()}"
+
+
+def latest_date(rules: Rules | None, today: datetime.date) -> datetime.date:
+    """The last day an entry may be dated: `date_horizon_days` after `today`,
+    or by default the last day of the month after today's."""
+    if rules is not None and rules.date_horizon_days is not None:
+        try:
+            return today + datetime.timedelta(days=rules.date_horizon_days)
+        except OverflowError:
+            return datetime.date.max
+    if today.year == 9999 and today.month >= 11:
+        return datetime.date.max
+    following = Month.of(today.replace(day=1) + datetime.timedelta(days=31))
+    return following.last
+
+
+def check_horizon(day: datetime.date, rules: Rules | None, today: datetime.date) -> None:
+    """CoopError when `day` is after `latest_date(rules, today)`."""
+    latest = latest_date(rules, today)
+    if day > latest:
+        raise CoopError(
+            "date-beyond-horizon", date=day.isoformat(), latest=latest.isoformat(), key=HORIZON_KEY
+        )
 
 
 def _read_accounts(reader: FieldReader, doc: YamlMap) -> dict[str, CoopAccount]:

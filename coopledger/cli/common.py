@@ -6,6 +6,7 @@ import contextlib
 import datetime
 import functools
 import json
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -68,8 +69,14 @@ def _options(
     clock.set_today(None if today is None else _iso_day(today))
 
 
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+
 def _iso_day(value: str) -> datetime.date:
+    """YYYY-MM-DD in ASCII digits (not 20261125, 2026-W48-3 or other scripts' digits)."""
     try:
+        if not _ISO_DAY.fullmatch(value):
+            raise ValueError(value)
         return datetime.date.fromisoformat(value)
     except ValueError:
         raise CoopError("bad-date", value=value) from None
@@ -80,6 +87,8 @@ def cooperative_root() -> Path:
 
 
 def parse_day(value: str | None, *, default: datetime.date | None = None) -> datetime.date:
+    """A date typed as YYYY-MM-DD, or `default` (today). How far ahead an entry may be
+    dated is a rule of the core (`rules.check_horizon`), checked where it is written."""
     if value is None:
         return default or clock.today()
     return _iso_day(value)

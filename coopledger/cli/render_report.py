@@ -13,7 +13,6 @@ result as rich laying out every cell (tests/test_report_cache.py checks it).
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -446,9 +445,9 @@ def report_markdown(report: MonthlyReport) -> str:
 
 
 def _csv(rows: Sequence[Sequence[str]]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
-    return buffer.getvalue()
+    from coopledger.csvio import write_csv  # the one writer: safe in a spreadsheet
+
+    return write_csv(rows)
 
 
 def report_csv(report: MonthlyReport) -> str:
