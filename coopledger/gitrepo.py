@@ -580,5 +580,11 @@ def export_tree(root: Path, rev: str, destination: Path) -> str:
     repo.gp.archive(archive, treeish=sha, format="tar")
     archive.seek(0)
     with tarfile.open(fileobj=archive) as tar:
-        tar.extractall(destination, filter="data")
+        try:
+            tar.extractall(destination, filter="data")
+        except tarfile.FilterError as error:  # a link out of the folder, a device...
+            member = getattr(error, "tarinfo", None)
+            path = member.name if member is not None else "a file"
+            detail = "a link out of the folder" if "link" in str(error) else "an unsafe file"
+            raise CoopError("revision-unsafe-file", rev=rev, path=path, detail=detail) from None
     return sha

@@ -6,6 +6,7 @@ import datetime
 
 from coopledger.journal import CURRENCY_FILE, MAIN_FILE, currency_file_text, main_file_text
 from coopledger.members import MEMBERS_FILE, Member, members_header, render_member
+from coopledger.plaintext import checked_text
 from coopledger.rules import RULES_FILE, render_rules
 
 # .*.tmp: what a write killed half-way leaves (store.write_atomically), never an entry
@@ -24,6 +25,11 @@ def cooperative_files(
     treasurer: Member | None,
     decimals: int = 2,
 ) -> dict[str, str]:
+    """Every file, or CoopError when a name holds a control character."""
+    checked_text(name, "name")
+    checked_text(currency_name, "currency name")
+    if treasurer is not None:
+        checked_text(treasurer.name, "name")
     members = members_header(name)
     if treasurer is not None:
         members += render_member(treasurer, decimals)
