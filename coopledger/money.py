@@ -12,9 +12,10 @@ ASCII digits only, and no more than `MAX_AMOUNT` (10^15 units, which a
     >>> format_amount(Decimal("-7.5"), 2)
     '-7.50'
 
-A comma or dot followed by exactly three digits after one to three digits
-(`1,000`, `2.500`) is refused as ambiguous: it reads as a thousands
-separator in one country and as a decimal mark in another.
+A comma followed by exactly three digits after one to three digits (`1,000`)
+is refused as ambiguous: it reads as a thousands separator in one country and
+as a decimal mark in another; so is a dot there (`2.500`) when the currency
+has fewer than three decimals and the digits would otherwise be accepted.
 """
 
 from __future__ import annotations
@@ -58,13 +59,21 @@ def is_too_large(value: Decimal) -> bool:
     return not value.is_finite() or abs(value) > MAX_AMOUNT
 
 
+def _ambiguous(cleaned: str, separator: str, decimals: int) -> bool:
+    """`1,000` always; `1.000` when the currency has fewer than three decimals and
+    the three digits end in zeros (`1.234` is refused as too precise anyway)."""
+    if separator == ",":
+        return True
+    return decimals < 3 and not has_excess_precision(Decimal(cleaned), decimals)
+
+
 def _checked_number(text: str, decimals: int) -> Decimal:
     """The number in `text`, or CoopError: not a number, ambiguous, too large or precise."""
     cleaned = text.strip().replace("\u00a0", "").replace(" ", "")
     if not _AMOUNT.fullmatch(cleaned):
         raise CoopError("amount-not-a-number", amount=text)
     grouped = _GROUPED.fullmatch(cleaned)
-    if grouped and (grouped.group(1) == "," or decimals < 3):
+    if grouped and _ambiguous(cleaned, grouped.group(1), decimals):
         sign = cleaned[0] if cleaned[0] in "+-" else ""
         whole, fraction = re.split(r"[.,]", cleaned.lstrip("+-"))
         as_decimal = Decimal(f"{sign}{whole}.{fraction}")
