@@ -695,6 +695,11 @@ MESSAGES.update(
             "a field is longer than {most} characters",
             "check the file: a quote left open makes one field of many lines",
         ),
+        "system-refused": (
+            "the system refused to write {path}: {detail}",
+            "free some disk space or fix the permissions, then run 'git status': a write "
+            "cut short may have left a file changed ('git checkout -- FILE' restores it)",
+        ),
         "revision-unsafe-file": (
             "revision {rev} holds {path}, which cannot be read safely ({detail})",
             "report from a revision without links that leave the cooperative's folder",

@@ -12,10 +12,13 @@ CSV written is safe to open in a spreadsheet.
 from __future__ import annotations
 
 import csv
+import errno
 import io
+import os
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -637,3 +640,77 @@ def test_report_of_a_revision_holding_an_absolute_symlink(coop: Coop) -> None:
         says="revision HEAD holds journal/evil.beancount, which cannot be read safely "
         "(a link out of the folder)",
     )
+
+
+# ---------------------------------------------------------------- the system refuses
+
+
+@pytest.fixture
+def read_only_git(coop: Coop) -> Iterator[Coop]:
+    """The cooperative with its .git read-only: by permissions, or (as root, whom
+    permissions do not stop) by a read-only bind mount where the system allows one."""
+    git_dir = coop.root / ".git"
+    if os.geteuid() != 0:
+        modes = {p: p.stat().st_mode for p in [git_dir, *git_dir.rglob("*")]}
+        for path in modes:
+            path.chmod(modes[path] & ~0o222)
+        yield coop
+        for path, mode in sorted(modes.items(), key=lambda m: len(m[0].parts), reverse=True):
+            path.chmod(mode)
+        git_dir.chmod(modes[git_dir])
+        return
+    mount = ["mount", "--bind", str(git_dir), str(git_dir)]
+    if shutil.which("mount") is None or subprocess.run(mount, capture_output=True).returncode:
+        pytest.skip("running as root, and no read-only bind mount is allowed here")
+    try:
+        remount = ["mount", "-o", "remount,ro,bind", str(git_dir)]
+        if subprocess.run(remount, capture_output=True).returncode:
+            pytest.skip("running as root, and no read-only bind mount is allowed here")
+        yield coop
+    finally:
+        subprocess.run(["umount", str(git_dir)], check=True)
+
+
+def test_a_read_only_git_folder(read_only_git: Coop) -> None:
+    coop = read_only_git
+    head = coop.git("rev-parse", "HEAD")
+
+    result = coop.run("trade", "alice", "bob", "1")
+
+    assert result.code == 1, result.text
+    assert "error: the system refused to write " in result.err
+    assert ".git" in result.err and "Traceback" not in result.text
+    assert coop.status() == "" and coop.git("rev-parse", "HEAD") == head
+
+
+def test_a_full_disk_during_the_rollback_of_a_failed_write(
+    coop: Coop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git fails, then the disk is full when the old text is put back: the user is told
+    what the system said and to look at `git status`, without a traceback."""
+    from coopledger import gitrepo, store
+
+    with_trade(coop)
+    head = coop.git("rev-parse", "HEAD")
+    real_write = store.write_atomically
+    writes: list[Path] = []
+
+    def full_after_the_first(path: Path, text: str) -> None:
+        writes.append(path)
+        if len(writes) > 1:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        real_write(path, text)
+
+    def git_fails(*args: object, **kwargs: object) -> str:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(coop.root / ".git/index"))
+
+    monkeypatch.setattr(store, "write_atomically", full_after_the_first)
+    monkeypatch.setattr(gitrepo, "commit", git_fails)
+
+    result = coop.run("trade", "alice", "bob", "1")
+
+    assert result.code == 1, result.text
+    assert "the system refused to write " in result.err
+    assert "No space left on device" in result.err and "git status" in result.err
+    assert "Traceback" not in result.text
+    assert coop.git("rev-parse", "HEAD") == head

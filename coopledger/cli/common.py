@@ -175,6 +175,11 @@ def run(application: typer.Typer, argv: list[str] | None = None) -> int:
         return EXIT_PROBLEMS
     except SystemExit as done:
         return int(done.code or 0) if not isinstance(done.code, str) else EXIT_PROBLEMS
+    except OSError as error:  # the system refused (a read-only .git, a full disk): no traceback
+        where = str(error.filename) if error.filename else "a file"
+        refused = CoopError("system-refused", path=where, detail=error.strerror or str(error))
+        err.print(f"error: {error_text(refused)}", markup=False)
+        return EXIT_PROBLEMS
     except Exception as error:  # click usage errors and the unexpected
         import click
 
