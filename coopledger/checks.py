@@ -334,6 +334,11 @@ def check_postings(
 
 def _text_problems(entry: data.Transaction, file: str | None, line: int | None) -> list[Problem]:
     """A control character in the narration, the payee or a text of the metadata."""
+    if all(
+        not isinstance(text, str) or text.isprintable()
+        for text in (entry.narration, entry.payee, *(entry.meta or {}).values())
+    ):
+        return []  # the usual entry, checked in C
     texts = [("narration", entry.narration), ("payee", entry.payee)]
     texts += [(str(k), v) for k, v in (entry.meta or {}).items() if k not in ("filename", "lineno")]
     problems = []

@@ -555,6 +555,20 @@ def parse_minor(text: str, decimals: int) -> tuple[int | None, str | None]:
     return value, None
 
 
+def _csv_error(error: Exception, filename: str, line: int) -> Problem:
+    """What the csv module could not read, on the line where the row begins."""
+    import csv
+
+    detail = str(error)
+    if "field larger than field limit" in detail:
+        return Problem(
+            "csv-field-too-large", filename, line, {"most": f"{csv.field_size_limit():,}"}
+        )
+    if "unexpected end of data" in detail:
+        detail = "a double quote opened on this line is never closed"
+    return Problem("csv-malformed", filename, line, {"detail": detail})
+
+
 def read_invoice_csv(
     lines: Sequence[str] | object, filename: str, decimals: int
 ) -> tuple[list[Obligation], list[Problem]]:
@@ -566,8 +580,11 @@ def read_invoice_csv(
     import csv
 
     problems: list[Problem] = []
-    reader = csv.reader(lines)  # type: ignore[arg-type]
-    header = next(reader, None)
+    reader = csv.reader(lines, strict=True)  # type: ignore[arg-type]
+    try:
+        header = next(reader, None)
+    except csv.Error as error:
+        return [], [_csv_error(error, filename, 1)]
     columns = [c.strip().lower() for c in header] if header else []
     unknown = [c for c in columns if c not in CSV_COLUMNS]
     missing = [c for c in CSV_REQUIRED if c not in columns]
@@ -587,7 +604,16 @@ def read_invoice_csv(
     i_ref, i_due = at.get("ref"), at.get("due")
     obligations: list[Obligation] = []
     seen: dict[str, int] = {}
-    for row in reader:
+    rows = iter(reader)
+    while True:
+        start = reader.line_num + 1  # a quoted field may run over several lines
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as error:  # read strictly: the reading cannot go on
+            problems.append(_csv_error(error, filename, start))
+            break
         line = reader.line_num
         if not row or (len(row) == 1 and not row[0].strip()):
             continue

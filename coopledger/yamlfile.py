@@ -19,6 +19,7 @@ sequence in a name would be replayed on every screen that shows it).
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -28,6 +29,9 @@ from coopledger.money import MAX_AMOUNT, MAX_AMOUNT_TEXT
 from coopledger.plaintext import control_character
 from coopledger.problems import Problem
 
+# what could start an anchor or alias: & or * right after a space, a bracket, a comma
+# or a line start, and before a name; only then are the events read
+_MAYBE_ANCHOR = re.compile(r"(?:^|[\s\[\]{},:-])[&*][^\s,\[\]{}]", re.MULTILINE)
 _NOT_FINITE = {".inf", "+.inf", "-.inf", ".nan"}
 _MAX_NUMBER_TEXT = 64  # characters: far beyond any number MAX_AMOUNT allows
 
@@ -154,8 +158,8 @@ _LineLoader.add_constructor("tag:yaml.org,2002:str", _construct_text)
 def _anchor_or_alias(text: str) -> int | None:
     """The line of the first anchor (&x) or alias (*x), read from the events alone
     (nothing is expanded); None when there is none."""
-    if "&" not in text and "*" not in text:
-        return None  # the usual file: no event to read twice
+    if not _MAYBE_ANCHOR.search(text):
+        return None  # the usual file ("Dupont & fils" included): no event to read twice
     for event in yaml.parse(text, Loader=_BaseLoader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             return event.start_mark.line + 1 if event.start_mark else 1

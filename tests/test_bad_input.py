@@ -509,6 +509,35 @@ def test_a_field_beyond_the_csv_limit(coop: Coop, tmp_path: Path) -> None:
     )
 
 
+def test_an_unterminated_quote_in_the_invoices_of_clear(coop: Coop, tmp_path: Path) -> None:
+    invoices = tmp_path / "invoices.csv"
+    invoices.write_text(
+        'debtor,creditor,amount,ref\nalice,bob,1,"r1\nbob,alice,2,r2\n', encoding="utf-8"
+    )
+
+    refused(
+        coop,
+        *("clear", "--invoices", str(invoices)),
+        says=f"{invoices}:2: error: the CSV cannot be read here: "
+        "a double quote opened on this line is never closed",
+    )
+
+
+def test_a_quoted_field_beyond_the_csv_limit_in_the_invoices_of_clear(
+    coop: Coop, tmp_path: Path
+) -> None:
+    invoices = tmp_path / "invoices.csv"
+    invoices.write_text(
+        f'debtor,creditor,amount,ref\nalice,bob,1,"{"x" * 140_000}"\n', encoding="utf-8"
+    )
+
+    refused(
+        coop,
+        *("clear", "--invoices", str(invoices)),
+        says=f"{invoices}:2: error: a field is longer than 131,072 characters",
+    )
+
+
 # ---------------------------------------------------------------- CSV out
 
 FORMULAS = ['=HYPERLINK("http://evil.example","clic")', "+1+1", "-2+3", "@SUM(A1)", "\tx"]
