@@ -35,6 +35,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
+
 class ExitStatus(IntEnum):
     """What `coopledger` exits with, as scripts and CI read it."""
 
