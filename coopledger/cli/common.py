@@ -33,6 +33,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
@@ -75,6 +76,14 @@ class State:
 state = State()
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from coopledger import __version__
+
+        out.print(f"coopledger {__version__}", markup=False)
+        raise typer.Exit(ExitStatus.OK)
+
+
 @app.callback()
 def _options(
     directory: Path = typer.Option(
@@ -92,6 +101,13 @@ def _options(
     ),
     traceback: bool = typer.Option(
         False, "--traceback", help="On an unexpected failure, print Python's full traceback."
+    ),
+    version: bool = typer.Option(
+        False,
+        "--version",
+        is_eager=True,
+        callback=_show_version,
+        help="Print coopledger's version and exit.",
     ),
 ) -> None:
     state.directory = directory
