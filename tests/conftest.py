@@ -67,7 +67,8 @@ class Coop:
 
     def run(self, *args: str) -> Result:
         self.capsys.readouterr()
-        code = main(["--dir", str(self.root), *args])
+        # --traceback: a bug surfaces in the test as the exception it is
+        code = main(["--traceback", "--dir", str(self.root), *args])
         captured = self.capsys.readouterr()
         unfilled = UNFILLED_PLACEHOLDER.search(captured.out + captured.err)
         assert unfilled is None, f"a message kept its placeholder {unfilled.group()}"

@@ -50,7 +50,9 @@ def test_a_dirty_tree_is_3(coop: Coop) -> None:
     assert result.code == 3, result.text
 
 
-def test_a_bug_is_70_with_a_short_report(coop: Coop, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bug_is_70_with_a_short_report(
+    coop: Coop, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import coopledger.store
 
     def broken(*args: object, **kwargs: object) -> None:
@@ -58,12 +60,13 @@ def test_a_bug_is_70_with_a_short_report(coop: Coop, monkeypatch: pytest.MonkeyP
 
     monkeypatch.setattr(coopledger.store, "load", broken)
 
-    result = coop.run("check", "--full")
+    code = main(["--dir", str(coop.root), "check", "--full"])
 
-    assert result.code == 70
-    assert "internal error: RuntimeError: something we did not foresee" in result.err
-    assert "--traceback" in result.err
-    assert "Traceback" not in result.err
+    err = capsys.readouterr().err
+    assert code == 70
+    assert "internal error: RuntimeError: something we did not foresee" in err
+    assert "--traceback" in err
+    assert "Traceback" not in err
 
 
 def test_traceback_shows_the_whole_failure(coop: Coop, monkeypatch: pytest.MonkeyPatch) -> None:
