@@ -1,5 +1,6 @@
 """The catalogue of bad input: each is refused with a clear message, exit 1, no
-traceback, and the repository as it was (same HEAD, `git status` empty).
+traceback, and the repository as it was (same HEAD, `git status` empty). When the
+system itself refuses (a read-only .git, a full disk), the exit status is 3.
 
 Amounts are bounded (10^15 units) and written in ASCII digits, `1,000` is
 ambiguous, dates go no further than the horizon (rules.yaml
@@ -706,7 +707,7 @@ def test_a_read_only_git_folder(read_only_git: Coop) -> None:
 
     result = coop.run("trade", "alice", "bob", "1")
 
-    assert result.code == 1, result.text
+    assert result.code == 3, result.text  # the environment, not the input
     assert "error: the system refused to write " in result.err
     assert ".git" in result.err and "Traceback" not in result.text
     assert coop.status() == "" and coop.git("rev-parse", "HEAD") == head
@@ -738,7 +739,7 @@ def test_a_full_disk_during_the_rollback_of_a_failed_write(
 
     result = coop.run("trade", "alice", "bob", "1")
 
-    assert result.code == 1, result.text
+    assert result.code == 3, result.text  # the environment, not the input
     assert "the system refused to write " in result.err
     assert "No space left on device" in result.err and "git status" in result.err
     assert "Traceback" not in result.text
