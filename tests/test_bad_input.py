@@ -744,3 +744,19 @@ def test_a_full_disk_during_the_rollback_of_a_failed_write(
     assert "No space left on device" in result.err and "git status" in result.err
     assert "Traceback" not in result.text
     assert coop.git("rev-parse", "HEAD") == head
+
+
+def test_a_hand_written_escape_sequence_is_shown_not_replayed(coop: Coop) -> None:
+    """Refused in every write; one written by hand is a problem for `check`, and the
+    terminal views show it escaped."""
+    journal = with_trade(coop)
+    committed(
+        coop,
+        "journal/2026/11/alice.beancount",
+        journal.read_text().replace('"pain"', '"pain\x1b[2J"'),
+    )
+
+    result = coop.run("statement", "alice", "--from", "2026-11-01", "--to", "2026-11-30")
+
+    assert "pain\\x1b[2J" in result.out
+    assert "\x1b" not in result.text

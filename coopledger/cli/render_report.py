@@ -26,6 +26,7 @@ from rich.text import Text
 
 from coopledger.members import Roster
 from coopledger.money import format_amount
+from coopledger.plaintext import visible
 
 if TYPE_CHECKING:  # the command line imports this module; reports (and beancount) when used
     from coopledger.reports import MemberRow, MonthlyReport, Statement, Summary
@@ -579,7 +580,7 @@ def statement_renderables(
         table.add_row(
             line.date.isoformat(),
             line.counterparty,
-            line.memo,
+            visible(line.memo),  # a hand-written escape sequence is shown, not replayed
             figures.amount(line.amount),
             figures.amount(line.balance),
         )

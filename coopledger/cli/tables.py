@@ -15,6 +15,8 @@ from collections.abc import Collection, Sequence
 
 from rich.table import Table
 
+from coopledger.plaintext import visible
+
 BORDER = 3  # rich's default box: a bar and one space of padding on each side
 
 
@@ -28,7 +30,9 @@ def fitted_table(
     width: int,
     sections: Collection[int] = (),
 ) -> Table:
-    """A table of `rows` (strings); `sections` are row indexes a rule goes above."""
+    """A table of `rows` (strings); `sections` are row indexes a rule goes above.
+    A control character in a cell is shown escaped (\\x1b), never sent to the terminal."""
+    rows = [[visible(cell) for cell in row] for row in rows]
     widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headings)]
     shown = list(range(len(headings)))
     for column in optional:
