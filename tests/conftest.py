@@ -1,8 +1,9 @@
 """Shared fixtures: a real cooperative in a temporary git repository.
 
 Tests run the real command in-process (`coopledger.cli.main`) on a cooperative
-created by `coopledger init`, on a machine where git has no identity: the
-global and system git configuration are hidden from every test.
+created by `coopledger init`, with the global and system git configuration
+hidden from every test; the cooperative's own repository is set up as its
+treasurer, tresa (`no_identity` undoes that).
 
     def test_alice_pays(coop):
         result = coop.run("trade", "alice", "fournil", "40")
@@ -136,7 +137,17 @@ def empty_coop(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Coop:
         "2024-01-01",
     )
     assert result.code == 0, result.text
+    # the treasurer's machine: git is set up as tresa in this repository (tests of
+    # other identities change it, or hide it with `no_identity`)
+    coop.git("config", "user.name", "Trésorière")
+    coop.git("config", "user.email", "tresa@example.org")
     return coop
+
+
+def no_identity(coop: Coop) -> None:
+    """Make the cooperative's repository one where git has no identity at all."""
+    coop.git("config", "--unset", "user.name")
+    coop.git("config", "--unset", "user.email")
 
 
 @pytest.fixture
