@@ -98,7 +98,9 @@ def choose_author(
     _may_write(member, day, treasurer_role)
     if not member.emails:
         raise CoopError("author-without-email", member=member.id)
-    email = git_email if member is acting and git_email else member.emails[0]
+    email = member.emails[0]
+    if member is acting and git_email:  # the address git uses, as members.yaml spells it
+        email = next(e for e in member.emails if e.lower() == git_email.strip().lower())
     return (member.name, email)
 
 
