@@ -479,3 +479,33 @@ def test_signing_keys_are_kept_when_coopledger_rewrites_the_member(
 
     assert public(keys["alice"]) in coop.read("members.yaml")
     assert coop.run("check").code == 0
+
+
+def test_an_email_without_a_name_is_an_identity(coop: Coop) -> None:
+    no_identity(coop)
+    coop.git("config", "user.email", "alice@example.org")
+
+    result = coop.run("trade", "alice", "bob", "5")
+
+    assert result.code == 0, result.text
+    assert authors(coop)[0] == "alice@example.org"
+
+
+def test_only_a_cooperative_without_treasurer_lets_a_new_treasurer_sign_their_entry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    new = Coop(tmp_path / "tp", capsys)
+    new.root.mkdir()
+    new.git("init", "-q")
+    identity(new, ("Someone", "someone@example.org"))
+    assert new.run("init", str(new.root), "--name", "Temps partagé").code == 0
+
+    first = new.run("member", "add", "tresa", "--name", "T", "--email", "t@example.org",
+                    "--role", "treasurer")  # fmt: skip
+    assert first.code == 0, first.text
+    assert authors(new)[0] == "t@example.org"
+
+    second = new.run("member", "add", "eve", "--name", "E", "--email", "e@example.org",
+                     "--role", "treasurer")  # fmt: skip
+    assert second.code == 1
+    assert "git is set up as someone@example.org here, which is no member's" in second.err
