@@ -160,16 +160,41 @@ def gate_warnings(
                     Severity.WARNING,
                 )
             )
-        elif others and claim.kind != "invoice":
+        elif others:
             found.append(
                 Problem(
-                    "write-gate-not-payer",
+                    "write-gate-not-creditor"
+                    if claim.kind == "invoice"
+                    else "write-gate-not-payer",
                     path,
                     line,
                     {**params, "member": ", ".join(others)},
                     Severity.WARNING,
                 )
             )
+    return tuple(found)
+
+
+def gate_warnings_of(coop: Cooperative, change: Change) -> tuple[Problem, ...]:
+    """`gate_warnings` for every file `change` writes, with the entries it adds
+    (compared with the files on disk, as the gate compares a commit's)."""
+    from coopledger.gate import entry_changes, is_gated, is_journal_file
+
+    if coop.rules is None or coop.roster is None:
+        return ()
+    member = coop.roster.by_email(change.author[1])
+    if member is None or member.has_role(coop.rules.role("treasurer")):
+        return ()
+    found: list[Problem] = []
+    for path, text in sorted(change.files.items()):
+        if not is_gated(path):
+            continue
+        added = []
+        if is_journal_file(path):
+            old = coop.root / path
+            before = old.read_text(encoding="utf-8") if old.is_file() else None
+            added = [item.entry for item in entry_changes(before, text, path)[0]]
+        found += gate_warnings(coop.roster, coop.rules, change.author, path, added)
     return tuple(found)
 
 
@@ -358,8 +383,7 @@ def _members_change(coop: Cooperative, new_text: str, message: str, author: Iden
     errors, warnings = _new_errors(coop, after)
     if errors:
         raise CoopError("change-refused", problems=tuple(errors))
-    warned = (*warnings, *gate_warnings(usable(coop)[1], rules, author, MEMBERS_FILE))
-    return Change({MEMBERS_FILE: new_text}, message, author, warned)
+    return Change({MEMBERS_FILE: new_text}, message, author, tuple(warnings))
 
 
 def plan_member_add(coop: Cooperative, member: Member, author: Identity) -> Change:

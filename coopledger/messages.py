@@ -677,6 +677,11 @@ MESSAGES.update(
             "pull-request gate (check --since) will refuse this commit",
             "only {member} or a {role} may add it; ask them to record it",
         ),
+        "write-gate-not-creditor": (
+            "{author_member} records an invoice whose creditor is {member}: the pull-request "
+            "gate (check --since) will refuse this commit",
+            "only the creditor ({member}) or a {role} may add it; ask them to record it",
+        ),
         "write-gate-treasurer-only": (
             "{author_member} records a {kind} entry: the pull-request gate (check --since) "
             "will refuse this commit",

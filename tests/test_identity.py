@@ -509,3 +509,15 @@ def test_only_a_cooperative_without_treasurer_lets_a_new_treasurer_sign_their_en
                      "--role", "treasurer")  # fmt: skip
     assert second.code == 1
     assert "git is set up as someone@example.org here, which is no member's" in second.err
+
+
+def test_a_member_recording_an_invoice_for_another_creditor_is_warned(coop: Coop) -> None:
+    identity(coop, ALICE)
+
+    result = coop.run("invoice", "alice", "bob", "10", "--ref", "F-1")
+
+    assert result.code == 0, result.text
+    assert (
+        "warning: alice records an invoice whose creditor is bob: the pull-request gate "
+        "(check --since) will refuse this commit"
+    ) in result.err
