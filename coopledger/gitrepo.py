@@ -432,6 +432,13 @@ def unstage(repo: Repo, paths: Sequence[str]) -> None:
         repo.run("rm", "--cached", "--quiet", "--ignore-unmatch", "-r", "--", *paths)
 
 
+def set_identity(root: Path, identity: Identity) -> None:
+    """Set git up as `identity` in the repository at `root` (its own configuration)."""
+    repo = open_repo(root)
+    repo.run("config", "--local", "user.name", identity[0])
+    repo.run("config", "--local", "user.email", identity[1])
+
+
 def commit_new_tree(root: Path, message: str, author: Identity) -> str:
     """Create a repository at `root` and commit every file in it as `author`.
 
