@@ -38,7 +38,7 @@ from coopledger.members import (
 )
 from coopledger.money import format_amount, parse_amount, parse_limit
 from coopledger.plaintext import checked_text
-from coopledger.problems import CoopError, Problem
+from coopledger.problems import CoopError, Problem, Severity
 from coopledger.rules import Rules, check_horizon
 from coopledger.snapshot import NeedsFullCheck, Snapshot, new_problems
 from coopledger.store import Change, Cooperative
@@ -69,20 +69,134 @@ def choose_author(
     as_member: str | None,
     git_email: str | None,
     treasurer_role: str = "treasurer",
+    today: datetime.date | None = None,
 ) -> Identity:
-    """Who signs the commit: --as, else the member git is set up as, else a treasurer
-    (a member with `treasurer_role`, the word rules.yaml `roles:` gives treasurers)."""
+    """Who signs the commit: the member git is set up as (`git_email`, by git's own
+    rules: `gitrepo.configured_email`); `--as` a member only for a treasurer
+    recording for someone, or on a machine where git has no identity. Never a
+    stranger, never a treasurer by default, never a member suspended or gone
+    `today` (a treasurer who left can no longer act for anyone)."""
+    day = today or clock.today()
+    acting = roster.by_email(git_email) if git_email else None
+    if git_email and acting is None:
+        raise CoopError("git-identity-not-member", email=git_email)
+    if acting is not None:
+        _may_write(acting, day, treasurer_role)
     if as_member:
         member = known_member(roster, as_member)
+        if acting is not None and member.id != acting.id and not acting.has_role(treasurer_role):
+            raise CoopError(
+                "as-not-allowed",
+                email=str(git_email),
+                member=acting.id,
+                other=member.id,
+                role=treasurer_role,
+            )
+    elif acting is not None:
+        member = acting
     else:
-        found = roster.by_email(git_email) if git_email else None
-        treasurers = [m for m in roster.with_role(treasurer_role) if m.emails]
-        member = found or (treasurers[0] if treasurers else None)  # type: ignore[assignment]
-        if member is None:
-            raise CoopError("no-author")
+        raise CoopError("no-author")
+    _may_write(member, day, treasurer_role)
     if not member.emails:
         raise CoopError("author-without-email", member=member.id)
-    return (member.name, member.emails[0])
+    email = member.emails[0]
+    if member is acting and git_email:  # the address git uses, as members.yaml spells it
+        email = next(e for e in member.emails if e.lower() == git_email.strip().lower())
+    return (member.name, email)
+
+
+def _may_write(member: Member, day: datetime.date, treasurer_role: str) -> None:
+    refused = member.writes_refused(day)
+    if refused is not None:
+        status, since = refused
+        raise CoopError(
+            "author-not-active",
+            member=member.id,
+            status=status,
+            since=since.isoformat(),
+            role=treasurer_role,
+        )
+
+
+def first_treasurer_author(roster: Roster, member: Member, treasurer_role: str) -> Identity | None:
+    """Who signs the entry of a cooperative's first treasurer when no member can:
+    the new treasurer, if the cooperative has no treasurer yet."""
+    if roster.with_role(treasurer_role) or treasurer_role not in member.roles:
+        return None
+    return (member.name, member.emails[0]) if member.emails else None
+
+
+def gate_warnings(
+    roster: Roster,
+    rules: Rules,
+    author: Identity,
+    path: str,
+    entries: Iterable[data.Directive] = (),
+) -> tuple[Problem, ...]:
+    """What the pull-request gate (`gate.check_commits`, judged by `author`) will
+    refuse in a commit adding `entries` to `path`, as warnings: the write goes on
+    (a treasurer may merge it, or the member may want it on record), but the
+    member knows before pushing. None for a treasurer."""
+    from coopledger.gate import claim_of, is_protected
+
+    role = rules.role("treasurer")
+    member = roster.by_email(author[1])
+    if member is None or member.has_role(role):
+        return ()
+    params = {"author_member": member.id, "role": role}
+    if is_protected(path):
+        return (Problem("write-gate-protected-file", path, None, params, Severity.WARNING),)
+    found = []
+    for entry in entries:
+        claim = claim_of(entry)
+        line = entry.meta.get("lineno") if entry.meta else None
+        others = [m for m in claim.members if m != member.id]
+        if claim.treasurer_only:
+            found.append(
+                Problem(
+                    "write-gate-treasurer-only",
+                    path,
+                    line,
+                    {**params, "kind": claim.kind},
+                    Severity.WARNING,
+                )
+            )
+        elif others:
+            found.append(
+                Problem(
+                    "write-gate-not-creditor"
+                    if claim.kind == "invoice"
+                    else "write-gate-not-payer",
+                    path,
+                    line,
+                    {**params, "member": ", ".join(others)},
+                    Severity.WARNING,
+                )
+            )
+    return tuple(found)
+
+
+def gate_warnings_of(coop: Cooperative, change: Change) -> tuple[Problem, ...]:
+    """`gate_warnings` for every file `change` writes, with the entries it adds
+    (compared with the files on disk, as the gate compares a commit's)."""
+    from coopledger.gate import entry_changes, is_gated, is_journal_file
+
+    if coop.rules is None or coop.roster is None:
+        return ()
+    member = coop.roster.by_email(change.author[1])
+    if member is None or member.has_role(coop.rules.role("treasurer")):
+        return ()
+    found: list[Problem] = []
+    for path, text in sorted(change.files.items()):
+        if not is_gated(path):
+            continue
+        added = []
+        if is_journal_file(path):
+            old = coop.root / path
+            before = old.read_text(encoding="utf-8") if old.is_file() else None
+            added = [item.entry for item in entry_changes(before, text, path)[0]]
+        found += gate_warnings(coop.roster, coop.rules, change.author, path, added)
+    return tuple(found)
 
 
 def _new_errors(coop: Cooperative, after: Iterable[Problem]) -> tuple[list[Problem], list[Problem]]:
@@ -182,12 +296,14 @@ def _planned(
     entry: data.Transaction,
     new_problems: Iterable[Problem],
     author: Identity,
+    roster: Roster,
 ) -> PlannedTrade:
     new = sorted(new_problems, key=Problem.sort_key)  # one order, whichever route found them
     errors = [p for p in new if p.is_error]
     if errors:
         raise CoopError("trade-refused", problems=tuple(errors))
     warnings = tuple(p for p in new if not p.is_error)
+    warnings += gate_warnings(roster, rules, author, path, [entry])
     change = Change({path: new_text}, _trade_message(trade, rules), author, warnings)
     return PlannedTrade(change, trade, entry)
 
@@ -219,7 +335,7 @@ def plan_trade(
     after = check_ledger([*coop.entries, entry], roster, rules, str(coop.root))
     before = {p.key() for p in coop.problems}
     new = [p for p in after if p.key() not in before]
-    return _planned(rules, trade, path, new_text, entry, new, author)
+    return _planned(rules, trade, path, new_text, entry, new, author, roster)
 
 
 def plan_trade_fast(state: Snapshot, *, author: Identity, **asked: Any) -> PlannedTrade:
@@ -232,7 +348,7 @@ def plan_trade_fast(state: Snapshot, *, author: Identity, **asked: Any) -> Plann
     trade = checked_trade(rules, roster, **asked)
     path, new_text, entry, trade = _trade_entry(rules, roster, state.root, trade)
     new, _ = new_problems(state, entry)
-    return _planned(rules, trade, path, new_text, entry, new, author)
+    return _planned(rules, trade, path, new_text, entry, new, author, roster)
 
 
 def _parse_new_entry(entry_text: str, first_line: int, filename: str) -> data.Transaction:

@@ -17,7 +17,13 @@ the file and the line. The policy (docs/pull-requests.md):
   files only by a treasurer;
 - an existing entry is never edited nor removed, by anyone: the journal is
   append-only, a correction is a new entry (`coopledger reverse`);
-- nothing is added to or removed from a closed month.
+- nothing is added to or removed from a closed month;
+- nothing at all by a member suspended or gone, whatever their roles, judged on
+  the latest of the days the commit claims (its author and committer dates, the
+  dates of the entries it adds) and on the day the base speaks for
+  (`Policy.as_of`), since a commit's dates can be forged (`_status_problems`);
+- with `--require-signed`, a commit signed with a key its author's member lists
+  in `signing_keys` (`members.allowed_signers`).
 
 A treasurer is a member with the role that rules.yaml `roles:` names
 treasurer (by default `treasurer`). The module is pure: it never calls git.
@@ -25,6 +31,7 @@ treasurer (by default `treasurer`). The module is pure: it never calls git.
 
 from __future__ import annotations
 
+import datetime
 import posixpath
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -38,7 +45,7 @@ from coopledger.accounts import member_of_account, obligation_of_account
 from coopledger.closing import CLOSE_FILE_NAME, canonical_text, month_key
 from coopledger.gitrepo import CommitRecord, FileVersion
 from coopledger.journal import JOURNAL_DIR, MAIN_FILE
-from coopledger.members import MEMBERS_FILE, Member, Roster
+from coopledger.members import MEMBERS_FILE, Member, Roster, allowed_signers
 from coopledger.problems import Problem
 from coopledger.rules import RULES_FILE, Rules
 
@@ -78,6 +85,7 @@ class Policy:
     rules: Rules | None = None
     closed_months: frozenset[str] = frozenset()
     require_signed: bool = False
+    as_of: datetime.date | None = None  # the day the base speaks for (`_status_problems`)
 
     @property
     def treasurer_role(self) -> str:
@@ -85,6 +93,10 @@ class Policy:
 
     def is_treasurer(self, member: Member | None) -> bool:
         return member is not None and member.has_role(self.treasurer_role)
+
+    def signers(self, email: str) -> str:
+        """The allowed signers for a commit by `email`: its member's keys only."""
+        return allowed_signers(self.roster.by_email(email), email)
 
 
 def closed_months_from_paths(paths: Iterable[str]) -> frozenset[str]:
@@ -255,7 +267,10 @@ def check_commits(policy: Policy, commits: Sequence[CommitRecord]) -> list[Probl
             continue
         if policy.require_signed and not record.signed:
             code = "gate-unsigned" if record.sha else "gate-uncommitted"
-            problems.append(commit.problem(code, gated[0].path, None))
+            if record.has_signature and record.sha and commit.member is not None:
+                code = "gate-signature-not-authors"
+            role = policy.treasurer_role
+            problems.append(commit.problem(code, gated[0].path, None, role=role))
         if commit.member is None:
             for change in gated:
                 line = first_changed_line(change.before, change.after)
@@ -267,6 +282,10 @@ def check_commits(policy: Policy, commits: Sequence[CommitRecord]) -> list[Probl
             else ([], [])
             for c in gated
         }
+        refused = _status_problems(commit, gated, compared)
+        if refused:
+            problems.extend(refused)
+            continue
         moved = _gathered(commit, gated, compared)
         for change in gated:
             added, removed = compared[change.path]
@@ -279,6 +298,42 @@ def check_commits(policy: Policy, commits: Sequence[CommitRecord]) -> list[Probl
             if change.after is not None and posixpath.basename(change.path) == CLOSE_FILE_NAME:
                 closed |= closed_months_from_paths([change.path])
     return problems
+
+
+def _status_problems(
+    commit: _Commit,
+    gated: Sequence[FileVersion],
+    compared: dict[str, tuple[list[FileEntry], list[FileEntry]]],
+) -> list[Problem]:
+    """One problem per file when the author is suspended or has left, by the
+    base's members.yaml, on either of two days: the latest the commit itself
+    claims (author date, committer date, the dates of the entries it adds), and
+    the day the base speaks for (`Policy.as_of`). A commit's dates are the
+    author's word: back-dating them gains nothing, since the base's day still
+    counts; a later date only judges them by a later status."""
+    member = commit.member
+    assert member is not None
+    record = commit.record
+    claimed = [d for d in (record.author_date, record.commit_date) if d is not None]
+    claimed += [item.entry.date for added, _ in compared.values() for item in added]
+    days = [d for d in (max(claimed, default=None), commit.policy.as_of) if d is not None]
+    refused = member.writes_refused(*days)
+    if refused is None:
+        return []
+    status, since = refused
+    day = next(d for d in days if member.status_at(d) == status)
+    return [
+        commit.problem(
+            "gate-author-not-active",
+            change.path,
+            first_changed_line(change.before, change.after),
+            status=status,
+            since=since.isoformat(),
+            date=day.isoformat(),
+            role=commit.policy.treasurer_role,
+        )
+        for change in gated
+    ]
 
 
 def _gathered(

@@ -1,15 +1,19 @@
 """The only module that talks to git.
 
-coopledger commits every write itself, with an author taken from members.yaml,
-so it works on a machine where git has no identity configured. Before writing
+coopledger commits every write itself, as the member git is set up as here
+(`git_identity`: git's own rules, environment then configuration), signed when
+git's configuration asks for it. Before writing
 it refuses a repository on a detached HEAD or with uncommitted changes in the
 files it writes.
 """
 
 from __future__ import annotations
 
+import datetime
 import os
+import re
 import subprocess
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -139,9 +143,28 @@ def has_commits(repo: Repo) -> bool:
     return repo.succeeds("rev-parse", "--quiet", "--verify", "HEAD^{commit}")
 
 
+_IDENT = re.compile(r"(?P<name>.*) <(?P<email>[^<>]*)> (?P<time>\d+) (?P<zone>[+-]\d{4})")
+
+
+def git_identity(repo: Repo, who: str = "AUTHOR") -> Identity | None:
+    """The author (or with `who="COMMITTER"`, the committer) git records here, by
+    git's own rules (`git var GIT_AUTHOR_IDENT`): the GIT_AUTHOR_* environment
+    variables, then `author.*` and `user.*` in the configuration. None when git
+    was given no e-mail: an address git would guess from the user and host names
+    counts as none. The name is "" when git was given none."""
+    for extra in ((), ("-c", "user.name=-")):  # an e-mail without a name is still one
+        process = repo.start("-c", "user.useConfigOnly=true", *extra, "var", f"GIT_{who}_IDENT")
+        code, out, _ = finish(process)
+        found = _IDENT.fullmatch(out.strip()) if code == 0 else None
+        if found is not None and found["email"].strip():
+            return ("" if extra else found["name"], found["email"].strip())
+    return None
+
+
 def configured_email(repo: Repo) -> str | None:
-    code, out, _ = finish(repo.start("config", "--get", "user.email"))
-    return (out.strip() or None) if code == 0 else None
+    """The e-mail git would author a commit with here (`git_identity`), or None."""
+    identity = git_identity(repo)
+    return identity[1] if identity else None
 
 
 # ---------------------------------------------------------------- before a write
@@ -297,9 +320,12 @@ def commit(repo: Repo, paths: Sequence[str], message: str, author: Identity) -> 
 
     git itself stages and commits: gitpython's index rewrites the whole index in
     Python, which takes seconds once a journal has tens of thousands of files.
-    Hooks are not run: coopledger has checked the change already.
+    Hooks are not run: coopledger has checked the change already. The commit is
+    signed when git's configuration asks for it (`commit.gpgSign`, `gpg.format`,
+    `user.signingKey`), as `git commit` would; its committer is git's own
+    identity here, if any (see `_commit_env`).
     """
-    env = _identity(author)
+    env = _commit_env(repo, author)
     if not _tuned(repo):
         tune(repo)
     folders = [path for path in paths if (repo.root / path).is_dir()]
@@ -309,7 +335,7 @@ def commit(repo: Repo, paths: Sequence[str], message: str, author: Identity) -> 
     else:
         repo.run("add", "--all", "--", *paths, env=env)
         repo.run(
-            "commit", "--quiet", "--no-verify", "--no-gpg-sign", "--allow-empty", "-m", message,
+            "commit", "--quiet", "--no-verify", "--allow-empty", "-m", message,
             "--", *paths, env=env,
         )  # fmt: skip
         sha = repo.run("rev-parse", "HEAD").strip()
@@ -352,11 +378,33 @@ def _commit_paths_only(
     if files:
         repo.run("update-index", "--add", "--remove", "--", *files)
     tree = repo.run("write-tree").strip()
-    sha = repo.run("commit-tree", tree, "-p", parent, "--no-gpg-sign", "-m", message, env=env)
+    signing = ["-S"] if _signs_commits(repo) else ["--no-gpg-sign"]
+    sha = repo.run("commit-tree", tree, "-p", parent, *signing, "-m", message, env=env)
     sha = sha.strip()
     subject = message.splitlines()[0] if message else ""
     repo.run("update-ref", "-m", f"commit: {subject}", "HEAD", sha, parent, env=env)
     return sha
+
+
+def _signs_commits(repo: Repo) -> bool:
+    """Whether git's configuration asks for signed commits (`commit.gpgSign`):
+    `git commit` reads it, `git commit-tree` does not."""
+    code, out, _ = finish(repo.start("config", "--type=bool", "--get", "commit.gpgsign"))
+    return code == 0 and out.strip() == "true"
+
+
+def _commit_env(repo: Repo, author: Identity) -> dict[str, str]:
+    """`author` as the commit's author; as its committer, the person git is set
+    up as here (a treasurer recording a trade for a member with --as), or the
+    author when git has no identity here."""
+    env = {"GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1]}
+    committer = git_identity(repo, "COMMITTER")
+    if committer is None:
+        env |= {"GIT_COMMITTER_NAME": author[0], "GIT_COMMITTER_EMAIL": author[1]}
+    elif not committer[0]:  # an e-mail and no name: git would guess one, or refuse
+        same = committer[1].lower() == author[1].lower()
+        env["GIT_COMMITTER_NAME"] = author[0] if same else committer[1].split("@")[0]
+    return env
 
 
 def _identity(author: Identity) -> dict[str, str]:
@@ -382,6 +430,13 @@ def unstage(repo: Repo, paths: Sequence[str]) -> None:
         repo.run("reset", "--quiet", "HEAD", "--", *paths)
     else:
         repo.run("rm", "--cached", "--quiet", "--ignore-unmatch", "-r", "--", *paths)
+
+
+def set_identity(root: Path, identity: Identity) -> None:
+    """Set git up as `identity` in the repository at `root` (its own configuration)."""
+    repo = open_repo(root)
+    repo.run("config", "--local", "user.name", identity[0])
+    repo.run("config", "--local", "user.email", identity[1])
 
 
 def commit_new_tree(root: Path, message: str, author: Identity) -> str:
@@ -417,7 +472,10 @@ class CommitRecord:
     author_name: str
     author_email: str
     files: tuple[FileVersion, ...]
-    signed: bool | None = None  # None: not asked
+    signed: bool | None = None  # None: not asked; True: verified (see `signature_of`)
+    author_date: datetime.date | None = None  # what the commit says; None: not committed
+    commit_date: datetime.date | None = None
+    has_signature: bool = False  # signed at all, verified or not
 
 
 def resolve(repo: Repo, rev: str) -> str:
@@ -457,6 +515,40 @@ def verify_commit(repo: Repo, sha: str) -> bool:
     return True
 
 
+def commit_date(repo: Repo, sha: str) -> datetime.date:
+    """The day a commit says it was committed, in its own time zone."""
+    out = repo.run("log", "-1", "--format=%cI", sha).strip()
+    return datetime.datetime.fromisoformat(out).date()
+
+
+def signature_of(repo: Repo, sha: str, email: str, allowed_signers: str) -> tuple[bool, bool]:
+    """(signed at all, verified): verified when the commit carries an SSH signature
+    made with a key that `allowed_signers` (git's allowed-signers format) lists
+    for the principal `email`. Nothing else is trusted: not the machine's GnuPG
+    keyring, not git's own `gpg.ssh.allowedSignersFile`."""
+    with tempfile.TemporaryDirectory(prefix="coopledger-signers-") as folder:
+        path = Path(folder) / "allowed_signers"
+        path.write_text(allowed_signers, encoding="utf-8")
+        code, out, _ = finish(
+            repo.start(
+                "-c", f"gpg.ssh.allowedSignersFile={path}",
+                "-c", "gpg.openpgp.program=false",
+                "-c", "gpg.x509.program=false",
+                "log", "-1", "--format=%G?%x00%GS%x00%GF", sha,
+            )
+        )  # fmt: skip
+    result, principal, fingerprint = ([*out.strip().split("\0"), "", ""])[:3]
+    if code != 0 or result == "N" or not result:
+        return False, False
+    verified = (
+        bool(allowed_signers.strip())
+        and result == "G"
+        and fingerprint.startswith("SHA256:")  # an SSH key: the only kind members.yaml lists
+        and principal.strip().lower() == email.strip().lower()
+    )
+    return True, verified
+
+
 def _changed_paths(repo: Repo, old: str | None, new: str) -> list[str]:
     if old is None:
         out = repo.git.diff_tree(
@@ -474,9 +566,14 @@ def commits_between(
     wanted: Callable[[str], bool],
     *,
     verify: bool = False,
+    signers: Callable[[str], str] | None = None,
 ) -> list[CommitRecord]:
     """Commits reachable from `head` but not `base`, oldest first, with the files
     for which `wanted(path)` is true, before and after each commit.
+
+    With `verify`, each commit's signature is checked: against the allowed
+    signers `signers(author e-mail)` gives (`signature_of`), else by git's own
+    configuration (`verify_commit`).
 
     A merge commit is given only what it changed itself: the files whose text
     differs from every parent, compared with its first parent.
@@ -501,13 +598,22 @@ def commits_between(
             for path in paths
             if wanted(path)
         )
+        email = str(commit.author.email or "")
+        has_signature, signed = False, False
+        if verify and signers is not None:
+            has_signature, signed = signature_of(repo, sha, email, signers(email))
+        elif verify:
+            signed = has_signature = verify_commit(repo, sha)
         records.append(
             CommitRecord(
                 sha,
                 str(commit.author.name or ""),
-                str(commit.author.email or ""),
+                email,
                 files,
-                verify_commit(repo, sha) if verify else None,
+                signed if verify else None,
+                commit.authored_datetime.date(),
+                commit.committed_datetime.date(),
+                has_signature,
             )
         )
     return records
@@ -534,11 +640,7 @@ def working_tree_record(
         )
         for path in paths
     )
-    email = configured_email(repo) or ""
-    try:
-        name = str(repo.gp.config_reader().get_value("user", "name", "")) or ""
-    except Exception:  # no config file at all
-        name = ""
+    name, email = git_identity(repo) or ("", "")
     return CommitRecord("", name, email, files, False if verify else None)
 
 

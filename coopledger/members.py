@@ -10,15 +10,24 @@
         floor: -600                 # optional: overrides the kind's floor
         ceiling: {2024-03-01: 1000, 2026-12-01: 1500}   # or a limit that changes
         status: {2025-06-01: suspended, 2025-09-01: active}
+        signing_keys:               # optional: SSH public keys the member signs with
+          - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI... alice@laptop
 
 A member without `status` is active from `joined` on; `status` maps dates to
 `active`, `suspended` or `left`. A member's floor above its ceiling on any
-date (its own limits, or its own against its kind's) is a problem.
+date (its own limits, or its own against its kind's) is a problem. From the day a member is suspended or leaves,
+nothing they write is accepted (`writes_refused`), whatever their roles.
+`signing_keys` tie signatures to members: `check --require-signed` accepts a
+commit only when it is signed with a key of the member its author e-mail names
+(`allowed_signers`).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime
+import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -42,8 +51,20 @@ MEMBER_KEYS = [
     "floor",
     "ceiling",
     "status",
+    "signing_keys",
 ]
 NOT_JOINED = "not-joined"
+NOT_WRITING = ("suspended", "left")  # statuses under which a member may no longer write
+SSH_KEY_TYPES = (
+    "ssh-ed25519",
+    "ssh-rsa",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "sk-ssh-ed25519@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+)
+PRINCIPAL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+")  # no pattern characters (*?!,)
 
 
 @dataclass(frozen=True)
@@ -58,6 +79,7 @@ class Member:
     ceiling: Timeline[Decimal] | None = None
     status: Timeline[str] | None = None
     line: int = 0
+    signing_keys: tuple[str, ...] = ()
 
     @property
     def account(self) -> str:
@@ -74,6 +96,20 @@ class Member:
 
     def has_role(self, role: str) -> bool:
         return role in self.roles
+
+    def status_since(self, day: datetime.date) -> datetime.date:
+        """The day the status in force on `day` began (the joining day if none)."""
+        changes = [d for d, _ in (self.status.changes if self.status else ()) if d <= day]
+        return max([self.joined, *changes])
+
+    def writes_refused(self, *days: datetime.date) -> tuple[str, datetime.date] | None:
+        """(status, since) if on any of `days` the member is suspended or has left,
+        the first such day's; None when the member may write on all of them."""
+        for day in days:
+            status = self.status_at(day)
+            if status in NOT_WRITING:
+                return status, self.status_since(day)
+        return None
 
     def with_status(self, day: datetime.date, status: str) -> Member:
         timeline = self.status or Timeline(())
@@ -186,6 +222,10 @@ def _read_member(
     floor = reader.amount_timeline(item, "floor", decimals, required=False)
     ceiling = reader.amount_timeline(item, "ceiling", decimals, required=False)
     status = _status_timeline(reader, item)
+    signing_keys = _text_list(reader, item, "signing_keys")
+    for key in signing_keys:
+        if ssh_public_key(key) is None:
+            reader.problem("member-bad-signing-key", item.line_of("signing_keys"), value=key)
     if len(reader.problems) > before:
         return None
     if floor is not None or ceiling is not None:
@@ -203,6 +243,7 @@ def _read_member(
         ceiling=ceiling,
         status=status,
         line=item.line,
+        signing_keys=tuple(signing_keys),
     )
 
 
@@ -241,6 +282,31 @@ def _merged(
     start = own.changes[0][0]
     before = tuple(c for c in (kind.changes if kind else ()) if c[0] < start)
     return Timeline((*before, *own.changes))
+def ssh_public_key(text: str) -> str | None:
+    """`TYPE BASE64` of an SSH public key line (`ssh-ed25519 AAAA... comment`, as
+    in a `.pub` file), its comment dropped; None when `text` is no such key."""
+    parts = text.split()
+    if len(parts) < 2 or parts[0] not in SSH_KEY_TYPES:
+        return None
+    try:
+        blob = base64.b64decode(parts[1], validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    size = int.from_bytes(blob[:4], "big") if len(blob) > 4 else 0
+    if blob[4 : 4 + size] != parts[0].encode("ascii"):  # the blob names its own type
+        return None
+    return f"{parts[0]} {parts[1]}"
+
+
+def allowed_signers(member: Member | None, email: str) -> str:
+    """git's allowed-signers text that lets `email`, one of `member`'s addresses,
+    sign with the member's `signing_keys` and with nothing else ("" when none)."""
+    if member is None:
+        return ""
+    wanted = email.strip().lower()
+    principals = [e for e in member.emails if e.lower() == wanted and PRINCIPAL.fullmatch(e)]
+    keys = [k for k in (ssh_public_key(text) for text in member.signing_keys) if k]
+    return "".join(f'{p} namespaces="git" {k}\n' for p in principals for k in keys)
 
 
 def _text_list(reader: FieldReader, item: YamlMap, key: str) -> list[str]:
@@ -319,6 +385,9 @@ def render_member(member: Member, decimals: int) -> str:
     if member.status is not None and member.status.changes:
         inner = ", ".join(f"{d.isoformat()}: {s}" for d, s in member.status.changes)
         lines.append(f"    status: {{{inner}}}")
+    if member.signing_keys:
+        lines.append("    signing_keys:")
+        lines.extend(f"      - {quote(key)}" for key in member.signing_keys)
     return "\n".join(lines) + "\n"
 
 

@@ -150,9 +150,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "move its entries to journal/YYYY/MM/<member>.beancount",
     ),
     "no-author": (
-        "no one to sign the commit: no --as member, no git identity of a member, "
-        "and no treasurer in members.yaml",
-        "pass --as MEMBER, or give a member the treasurer role and an e-mail",
+        "git has no identity here, so no member signs the commit",
+        "say who you are: git config user.email ADDRESS (an address of yours in members.yaml), "
+        "or GIT_AUTHOR_NAME and GIT_AUTHOR_EMAIL in the environment, or --as MEMBER",
     ),
     "author-without-email": (
         "'{member}' has no e-mail address to commit with",
@@ -552,7 +552,8 @@ MESSAGES.update(
         ),
         "gate-unsigned": (
             "commit {commit} by {author} has no signature that git can verify",
-            "sign your commits (git commit -S) with a key the cooperative knows",
+            "sign your commits (git commit -S, with gpg.format ssh) with a key listed under "
+            "your signing_keys in members.yaml",
         ),
         "gate-uncommitted": (
             "uncommitted changes cannot be signed",
@@ -703,6 +704,67 @@ MESSAGES.update(
         "revision-unsafe-file": (
             "revision {rev} holds {path}, which cannot be read safely ({detail})",
             "report from a revision without links that leave the cooperative's folder",
+        ),
+    }
+)
+
+
+# who may write: members' status, git identity, signing keys (issue 12)
+MESSAGES.update(
+    {
+        "member-bad-signing-key": (
+            "'{value}' under signing_keys is not an SSH public key",
+            "paste the whole line of the member's .pub file, e.g. "
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA... alice@laptop",
+        ),
+        "git-identity-not-member": (
+            "git is set up as {email} here, which is no member's e-mail",
+            "commit as a member: git config user.email ADDRESS (an address of yours in "
+            "members.yaml), or ask a treasurer to add {email} to your entry in members.yaml; "
+            "--as MEMBER is for a machine where git has no identity",
+        ),
+        "as-not-allowed": (
+            "git is set up as {email} here ({member}), who is no {role} and cannot write as "
+            "'{other}'",
+            "leave out --as to write as {member}: only a {role} records for another member, "
+            "and --as is otherwise for a machine where git has no identity",
+        ),
+        "author-not-active": (
+            "'{member}' is {status_words} since {since}, and may no longer write to the books",
+            "ask an active member or a {role} to record it (a {role} can run coopledger member "
+            "reactivate {member})",
+        ),
+        "gate-author-not-active": (
+            "commit {commit} by {author} is by {author_member}, who is {status_words} since "
+            "{since} (at {date}, by members.yaml at the base of the change)",
+            "a member who is suspended or has left may no longer write: drop the commit and "
+            "ask an active member or a {role} to make the change",
+        ),
+        "gate-signature-not-authors": (
+            "commit {commit} by {author} is signed, but not with a key of {author_member} "
+            "(signing_keys in members.yaml at the base of the change)",
+            "sign with your own key (git config user.signingkey), listed under your "
+            "signing_keys; ask a {role} to add it",
+        ),
+        "write-gate-not-payer": (
+            "{author_member} records an entry that takes units from {member}'s account: the "
+            "pull-request gate (check --since) will refuse this commit",
+            "only {member} or a {role} may add it; ask them to record it",
+        ),
+        "write-gate-not-creditor": (
+            "{author_member} records an invoice whose creditor is {member}: the pull-request "
+            "gate (check --since) will refuse this commit",
+            "only the creditor ({member}) or a {role} may add it; ask them to record it",
+        ),
+        "write-gate-treasurer-only": (
+            "{author_member} records a {kind} entry: the pull-request gate (check --since) "
+            "will refuse this commit",
+            "only a {role} may add it; ask one to record it",
+        ),
+        "write-gate-protected-file": (
+            "{author_member} changes a file only a {role} may change: the pull-request gate "
+            "(check --since) will refuse this commit",
+            "ask a {role} to make the change",
         ),
     }
 )

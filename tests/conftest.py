@@ -1,8 +1,9 @@
 """Shared fixtures: a real cooperative in a temporary git repository.
 
 Tests run the real command in-process (`coopledger.cli.main`) on a cooperative
-created by `coopledger init`, on a machine where git has no identity: the
-global and system git configuration are hidden from every test.
+created by `coopledger init`, with the global and system git configuration
+hidden from every test; the cooperative's own repository is set up as its
+treasurer, tresa (`no_identity` undoes that).
 
     def test_alice_pays(coop):
         result = coop.run("trade", "alice", "fournil", "40")
@@ -133,6 +134,10 @@ MEMBERS = (
 def _built(root: Path, with_members: bool) -> None:
     """Build a cooperative at `root` with the real commands, as a test would."""
     assert main(["init", str(root), *TREASURER]) == 0
+    # the treasurer's machine: git is set up as tresa in this repository (tests of
+    # other identities change it, or hide it with `no_identity`)
+    for key, value in (("user.name", "Trésorière"), ("user.email", "tresa@example.org")):
+        subprocess.run(["git", "config", key, value], cwd=root, check=True)
     for args in MEMBERS if with_members else ():
         assert main(["--dir", str(root), "member", "add", *args, "--joined", "2024-01-01"]) == 0
 
@@ -168,6 +173,12 @@ def empty_coop(
 ) -> Coop:
     """A new cooperative with only its treasurer, tresa."""
     return _copy(templates["empty"], tmp_path / "sel", capsys)
+
+
+def no_identity(coop: Coop) -> None:
+    """Make the cooperative's repository one where git has no identity at all."""
+    coop.git("config", "--unset", "user.name")
+    coop.git("config", "--unset", "user.email")
 
 
 @pytest.fixture

@@ -40,17 +40,15 @@ def section(markdown: str, heading: str) -> str:
 
 
 def shell_env(home: Path) -> dict[str, str]:
-    """A fresh machine: coopledger on the PATH, git identity only for plain `git commit`."""
+    """A fresh machine: coopledger on the PATH, and no git identity until the docs
+    set one up (`git config user.email ...` in the cooperative's repository)."""
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["HOME"] = str(home)
     env["COLUMNS"] = "200"
-    env.update(
-        GIT_AUTHOR_NAME="Volunteer",
-        GIT_AUTHOR_EMAIL="volunteer@example.org",
-        GIT_COMMITTER_NAME="Volunteer",
-        GIT_COMMITTER_EMAIL="volunteer@example.org",
-    )
+    for who in ("AUTHOR", "COMMITTER"):
+        env.pop(f"GIT_{who}_NAME", None)
+        env.pop(f"GIT_{who}_EMAIL", None)
     return env
 
 

@@ -416,6 +416,9 @@ def test_the_commands_of_docs_pull_requests_md_run(tmp_path: Path, capsys) -> No
         if words[0] == "cd":
             here = here / words[1]
             continue
+        if words[0] == "git":
+            subprocess.run(words, cwd=here, check=True)
+            continue
         assert words[0] == "coopledger"
         args = ["init", str(here / words[2]), *words[3:]] if words[1] == "init" else words[1:]
         result = Coop(here, capsys).run(*args)

@@ -310,6 +310,7 @@ def test_round_trip_export_then_import_into_a_fresh_cooperative(
         "--treasurer-name", "Trésorière", "--email", "tresa@example.org", "--joined", "2024-01-01",
     )  # fmt: skip
     assert init.code == 0, init.text
+    fresh.git("config", "user.email", "tresa@example.org")  # the treasurer's machine
     for args in (
         ("alice", "--name", "Alice Martin"),
         ("bob", "--name", "Bob Durand"),

@@ -52,7 +52,7 @@ def test_member_add_writes_members_yaml_and_commits(empty_coop: Coop) -> None:
     assert "roles: [animatrice]" in text
     assert empty_coop.status() == ""
     assert empty_coop.run("check").code == 0
-    # signed by the treasurer, since git has no identity on this machine
+    # signed by the treasurer, as whom git is set up in this repository
     assert empty_coop.git("log", "-1", "--format=%ae").strip() == "tresa@example.org"
 
 

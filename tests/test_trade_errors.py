@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Coop
+from tests.conftest import Coop, no_identity
 
 
 def snapshot(coop: Coop) -> tuple[list[str], str, dict[str, str]]:
@@ -205,13 +205,12 @@ def test_detached_head_is_refused(coop: Coop) -> None:
 
 
 def test_no_author_available(coop: Coop) -> None:
-    coop.write("members.yaml", coop.read("members.yaml").replace("    roles: [treasurer]\n", ""))
-    coop.commit_all("no treasurer any more")
+    no_identity(coop)  # and no --as: the treasurer does not sign by default
 
     err = refused(coop, "alice", "bob", "5", "--date", "2025-01-01")
 
-    assert "no one to sign the commit" in err
-    assert "pass --as MEMBER" in err
+    assert "git has no identity here, so no member signs the commit" in err
+    assert "or --as MEMBER" in err
 
 
 def test_author_without_email(coop: Coop) -> None:

@@ -141,7 +141,8 @@ def test_members_mistakes_are_all_reported_with_line_and_key(coop: Coop) -> None
         "use lowercase letters, digits and hyphens, like jean-luc or cafe-2",
         f"{m}:{first}: error: the key 'name' is missing; add 'name:' with a value",
         f"{m}:{first + 1}: error: unknown key 'nmae' in a member; did you mean 'name'? "
-        "the known keys are: id, name, kind, joined, emails, roles, floor, ceiling, status",
+        "the known keys are: id, name, kind, joined, emails, roles, floor, ceiling, status, "
+        "signing_keys",
         f"{m}:{first + 2}: error: 'kind' is 'robot'; use one of: person, business",
         f"{m}:{first + 3}: error: 'joined' has '2024-13-01', which is not a date; "
         "write the date as YYYY-MM-DD",

@@ -164,10 +164,14 @@ class Writing:
         return author_for(self.root, self.coop, self.as_member)
 
     def record(self, change: store.Change) -> str:
-        """Write and commit `change` (`store.apply`), then show its warnings;
+        """Write and commit `change` (`store.apply`), then show its warnings, and
+        what the pull-request gate will refuse in it (`changes.gate_warnings_of`);
         returns the commit's sha."""
+        from coopledger.changes import gate_warnings_of
+
+        refusals = gate_warnings_of(self.coop, change)
         sha = store.apply(self.root, change)
-        print_problems(change.warnings)
+        print_problems((*change.warnings, *refusals))
         return sha
 
 

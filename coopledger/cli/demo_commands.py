@@ -38,7 +38,8 @@ def demo(
         DEFAULT_UNTIL, "--until", help="Date of the last trades (YYYY-MM-DD)."
     ),
 ) -> None:
-    """Create a synthetic cooperative (a git repository with one commit) to try things on."""
+    """Create a synthetic cooperative (a git repository with one commit) to try things on;
+    git in it is set up as its treasurer, so that its commands write as her."""
     from coopledger.demo import TREASURER, DemoSpec, demo_files
 
     root = directory.resolve()
@@ -61,6 +62,7 @@ def demo(
         f"from {spec.start.isoformat()} to {day.isoformat()} (seed {seed})"
     )
     sha = gitrepo.commit_new_tree(root, message, (treasurer_name, treasurer_email))
+    gitrepo.set_identity(root, (treasurer_name, treasurer_email))  # a playground: you are claire
     out.print(
         f"Created the demo cooperative {spec.name} in {root} (commit {sha[:8]})", markup=False
     )

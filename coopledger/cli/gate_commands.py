@@ -76,13 +76,17 @@ def gate_problems(
         raise CoopError(
             "gate-base-unreadable", rev=base_rev, problems=(*rule_problems, *member_problems)
         )
+    as_of = gitrepo.commit_date(repo, base)  # a pull request is judged today, too
     policy = Policy(
         roster,
         rules,
         closed_months_from_paths(gitrepo.files_at(repo, base, "journal")),
         require_signed,
+        max(as_of, clock.today()) if since else as_of,
     )
-    commits = gitrepo.commits_between(repo, base, head, is_gated, verify=require_signed)
+    commits = gitrepo.commits_between(
+        repo, base, head, is_gated, verify=require_signed, signers=policy.signers
+    )
     if since:
         pending = gitrepo.working_tree_record(repo, is_gated, verify=require_signed)
         if pending is not None:

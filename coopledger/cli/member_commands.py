@@ -49,12 +49,12 @@ def add(
     as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
 ) -> None:
     """Add a member and commit members.yaml."""
-    from coopledger.changes import plan_member_add, usable
+    from coopledger.changes import first_treasurer_author, plan_member_add, usable
 
     root = cooperative_root()
     with writing(root, as_member) as session:
         coop = session.coop
-        rules, _ = usable(coop)
+        rules, roster = usable(coop)
         member = Member(
             id=member_id,
             name=name.strip(),
@@ -67,10 +67,11 @@ def add(
         )
         try:
             author = session.author
-        except CoopError as error:
-            if error.code != "no-author" or "treasurer" not in member.roles or not member.emails:
+        except CoopError as error:  # the first treasurer signs their own entry
+            first = first_treasurer_author(roster, member, rules.role("treasurer"))
+            if error.code not in ("no-author", "git-identity-not-member") or first is None:
                 raise
-            author = (member.name, member.emails[0])  # the first treasurer signs their own entry
+            author = first
         change = plan_member_add(coop, member, author)
         sha = session.record(change)
     out.print(f"Added {member_id} ({member.name}, {kind}) (commit {sha[:8]})", markup=False)
