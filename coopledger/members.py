@@ -15,8 +15,9 @@
 
 A member without `status` is active from `joined` on; `status` maps dates to
 `active`, `suspended` or `left`. A member's floor above its ceiling on any
-date (its own limits, or its own against its kind's) is a problem. From the day a member is suspended or leaves,
-nothing they write is accepted (`writes_refused`), whatever their roles.
+date (its own limits, or its own against its kind's) is a problem. From the day
+a member is suspended or leaves, nothing they write is accepted
+(`writes_refused`), whatever their roles.
 `signing_keys` tie signatures to members: `check --require-signed` accepts a
 commit only when it is signed with a key of the member its author e-mail names
 (`allowed_signers`).
