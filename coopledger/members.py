@@ -283,6 +283,8 @@ def _merged(
     start = own.changes[0][0]
     before = tuple(c for c in (kind.changes if kind else ()) if c[0] < start)
     return Timeline((*before, *own.changes))
+
+
 def ssh_public_key(text: str) -> str | None:
     """`TYPE BASE64` of an SSH public key line (`ssh-ed25519 AAAA... comment`, as
     in a `.pub` file), its comment dropped; None when `text` is no such key."""
