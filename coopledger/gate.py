@@ -13,8 +13,9 @@ the file and the line. The policy (docs/pull-requests.md):
 - a clearing (`clearing:`), a periodic rule's entry (`rule:`), a close, an
   entry that pays out of the cooperative's own accounts, and any other
   directive (balance, open, custom...) only by a treasurer;
-- members.yaml, rules.yaml, journal/main.beancount, journal/coop/ and the CI
-  files only by a treasurer;
+- members.yaml, rules.yaml, journal/main.beancount, journal/coop/, the CI and
+  review files of every platform, the pre-commit hook and `.gitattributes` in any
+  folder only by a treasurer (`is_protected`);
 - an existing entry is never edited nor removed, by anyone: the journal is
   append-only, a correction is a new entry (`coopledger reverse`);
 - nothing is added to or removed from a closed month.

@@ -253,7 +253,11 @@ def test_the_install_step_of_the_written_ci_installs_a_coopledger_that_runs(
     record = "import importlib.metadata as m; print(m.distribution('coopledger').read_text("
     record += "'direct_url.json'))"
     recorded = subprocess.run(
-        [str(venv / "bin" / "python"), "-c", record], capture_output=True, text=True, check=True
+        [str(venv / "bin" / "python"), "-c", record],
+        cwd=tmp_path,  # not this project's folder, whose coopledger.egg-info says nothing
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert head in recorded.stdout
 
