@@ -232,6 +232,11 @@ def test_the_install_step_of_the_written_ci_installs_a_coopledger_that_runs(
     job = yaml.safe_load(coop.read(WORKFLOW))["jobs"]["check"]
     install = next(step["run"] for step in job["steps"] if step.get("name") == "install coopledger")
     assert install == ci_templates.INSTALL_COMMAND
+    gitlab = yaml.safe_load(
+        ci_templates.ci_files("gitlab", job["env"]["COOPLEDGER"])[".gitlab-ci.yml"]
+    )
+    assert gitlab["coopledger"]["script"][0] == install  # the same line, the same variable
+    assert gitlab["coopledger"]["variables"]["COOPLEDGER"] == job["env"]["COOPLEDGER"]
     venv = tmp_path / "ci-venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     env = {
@@ -457,3 +462,19 @@ def test_the_hook_runs_for_every_file_the_gate_protects() -> None:
     for path in paths:
         assert re.search(ci_templates.HOOK_FILES, path), path
     assert not re.search(ci_templates.HOOK_FILES, "README.md")
+
+
+def test_staged_check_carries_closed_months_as_on_a_fresh_clone(coop: Coop) -> None:
+    assert (
+        coop.run("trade", "alice", "bob", "30", "--date", "2026-10-14", "--as", "alice").code == 0
+    )
+    assert coop.run("close", "2026-10", "--as", "tresa").code == 0
+    as_alice(coop)
+    coop.append("journal/2026/11/alice.beancount", trade("2026-11-10", "alice", "bob", "5.00"))
+    coop.git("add", "journal/2026/11/alice.beancount")
+
+    result = coop.run("check", "--staged")
+
+    assert result.code == 0, result.text
+    assert "Months up to 2026-10 are closed and unchanged" in result.out
+    assert result.out.splitlines()[-1].startswith("ok: 4 members, 2 trades")
