@@ -54,6 +54,12 @@ HOOK_FILES = (
     r"|(^|/)\.gitattributes$"
 )
 
+# The GitHub actions the workflow uses, each at the commit of a release.
+CHECKOUT_ACTION = "actions/checkout@11d5960a326750d5838078e36cf38b85af677262"
+CHECKOUT_VERSION = "v4.4.0"
+SETUP_PYTHON_ACTION = "actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065"
+SETUP_PYTHON_VERSION = "v5.6.0"
+
 # A source is written into YAML and a shell line: only the characters a URL needs,
 # and none that YAML, the shell or the platforms' own expressions (${{ }}, $VAR) read.
 SAFE_SOURCE = re.compile(r"[A-Za-z0-9._~:/?#@!&+,;=%-]+")
@@ -189,10 +195,12 @@ jobs:
       COOPLEDGER: "{source}"
       BASE: ${{{{ github.event.pull_request.base.sha }}}}
     steps:
-      - uses: actions/checkout@v4
+      # each action at the commit of a release: a tag can be moved to other code
+      - uses: {CHECKOUT_ACTION}  # {CHECKOUT_VERSION}
         with:
           fetch-depth: 0             # the gate reads every commit of the request
-      - uses: actions/setup-python@v5
+          persist-credentials: false
+      - uses: {SETUP_PYTHON_ACTION}  # {SETUP_PYTHON_VERSION}
         with:
           python-version: "3.11"
       - name: install coopledger

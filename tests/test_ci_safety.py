@@ -478,3 +478,16 @@ def test_staged_check_carries_closed_months_as_on_a_fresh_clone(coop: Coop) -> N
     assert result.code == 0, result.text
     assert "Months up to 2026-10 are closed and unchanged" in result.out
     assert result.out.splitlines()[-1].startswith("ok: 4 members, 2 trades")
+
+
+def test_the_workflow_runs_every_action_at_a_commit_not_a_tag_that_can_move(coop: Coop) -> None:
+    assert coop.run("ci", "github", "--source", PINNED).code == 0
+
+    steps = yaml.safe_load(coop.read(WORKFLOW))["jobs"]["check"]["steps"]
+
+    actions = [step["uses"] for step in steps if "uses" in step]
+    assert len(actions) == 2
+    for action in actions:
+        assert re.fullmatch(r"actions/[a-z-]+@[0-9a-f]{40}", action), action
+    checkout = next(step for step in steps if step.get("uses", "").startswith("actions/checkout"))
+    assert checkout["with"]["persist-credentials"] is False
