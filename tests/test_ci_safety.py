@@ -491,3 +491,23 @@ def test_the_workflow_runs_every_action_at_a_commit_not_a_tag_that_can_move(coop
         assert re.fullmatch(r"actions/[a-z-]+@[0-9a-f]{40}", action), action
     checkout = next(step for step in steps if step.get("uses", "").startswith("actions/checkout"))
     assert checkout["with"]["persist-credentials"] is False
+
+
+def test_staged_with_since_judges_the_commits_and_what_is_staged(coop: Coop) -> None:
+    base = coop.git("rev-parse", "HEAD").strip()
+    coop.git("switch", "-qc", "pr")
+    coop.append("journal/2026/11/alice.beancount", trade("2026-11-10", "bob", "alice", "5.00"))
+    sha = commit_as(coop, ALICE)  # bob's units, by alice: refused
+    as_alice(coop)
+    coop.append("journal/2026/11/alice.beancount", trade("2026-11-11", "bob", "alice", "7.00"))
+    coop.git("add", "-A")
+    coop.write("journal/2026/11/untracked.beancount", trade("2026-11-11", "bob", "alice", "9.00"))
+
+    result = coop.run("check", "--staged", "--since", base)
+
+    assert result.code == 1
+    lines = [line for line in result.out.splitlines() if "takes units from bob's account" in line]
+    assert [line.split(" by ")[0] for line in lines] == [
+        f"journal/2026/11/alice.beancount:2: error: commit {sha[:8]}",
+        "journal/2026/11/alice.beancount:6: error: commit working tree",
+    ]
