@@ -265,6 +265,16 @@ def test_the_install_step_of_the_written_ci_installs_a_coopledger_that_runs(
         check=True,
     )
     assert head in recorded.stdout
+    # that install, asked to write a CI itself, finds its own commit but on a file:// URL
+    again = subprocess.run(
+        [str(venv / "bin" / "coopledger"), "--dir", str(coop.root), "ci", "gitlab"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert again.returncode == 1
+    assert f"was installed from file://{clone}, on this machine" in again.stderr.replace("\n", "")
 
 
 # ---------------------------------------------------------------- the pre-commit hook
