@@ -13,8 +13,9 @@ the file and the line. The policy (docs/pull-requests.md):
 - a clearing (`clearing:`), a periodic rule's entry (`rule:`), a close, an
   entry that pays out of the cooperative's own accounts, and any other
   directive (balance, open, custom...) only by a treasurer;
-- members.yaml, rules.yaml, journal/main.beancount, journal/coop/ and the CI
-  files only by a treasurer;
+- members.yaml, rules.yaml, journal/main.beancount, journal/coop/, the CI and
+  review files of every platform, the pre-commit hook and `.gitattributes` in any
+  folder only by a treasurer (`is_protected`);
 - an existing entry is never edited nor removed, by anyone: the journal is
   append-only, a correction is a new entry (`coopledger reverse`);
 - nothing is added to or removed from a closed month;
@@ -50,22 +51,65 @@ from coopledger.problems import Problem
 from coopledger.rules import RULES_FILE, Rules
 
 TREASURER = "treasurer"
+# Files and folders only a treasurer may change: the cooperative's own files, and
+# whatever decides what CI runs or how git turns its objects into files.
 PROTECTED_FILES = (
     MEMBERS_FILE,
     RULES_FILE,
     MAIN_FILE,
-    ".gitattributes",
-    ".gitlab-ci.yml",
+    # the hook `coopledger ci` writes (a pre-commit config), and the CI files of every
+    # platform that reads its configuration from the repository
     ".pre-commit-config.yaml",
+    ".pre-commit-config.yml",
+    ".gitlab-ci.yml",
+    ".travis.yml",
+    ".drone.yml",
+    ".woodpecker.yml",
+    ".woodpecker.yaml",
+    ".build.yml",
+    ".appveyor.yml",
+    "appveyor.yml",
+    "azure-pipelines.yml",
+    "bitbucket-pipelines.yml",
+    "Jenkinsfile",
+    # who must review what (GitHub and GitLab read it here, in docs/ and in .github/
+    # or .gitlab/)
+    "CODEOWNERS",
+    "docs/CODEOWNERS",
 )
-PROTECTED_FOLDERS = (f"{JOURNAL_DIR}/coop/", ".github/")
+PROTECTED_FOLDERS = (
+    f"{JOURNAL_DIR}/coop/",
+    ".github/",
+    ".gitlab/",
+    ".gitea/",
+    ".forgejo/",
+    ".circleci/",
+    ".woodpecker/",
+    ".buildkite/",
+    ".builds/",
+)
+# in any folder: .gitattributes decides how git writes a file out (text, eol and
+# encoding conversions, filters), so the gate's view of a file and a checkout's
+# could differ
+PROTECTED_NAMES = (".gitattributes",)
 TREASURER_ONLY_KEYS = {"clearing": "clearing", "rule": "periodic rule"}
 INVOICE_KEY = "invoice"
 WORKING_TREE = "working tree"
 
 
+_PROTECTED_FILES = frozenset(name.lower() for name in PROTECTED_FILES)
+_PROTECTED_FOLDERS = tuple(folder.lower() for folder in PROTECTED_FOLDERS)
+
+
 def is_protected(path: str) -> bool:
-    return path in PROTECTED_FILES or path.startswith(PROTECTED_FOLDERS)
+    """Whether only a treasurer may change `path`. Compared without case: on a
+    machine whose file system ignores it, `.GitAttributes` is `.gitattributes`."""
+    lower = path.lower()
+    return (
+        lower in _PROTECTED_FILES
+        or lower.startswith(_PROTECTED_FOLDERS)
+        or posixpath.basename(lower) in PROTECTED_NAMES
+    )
 
 
 def is_journal_file(path: str) -> bool:

@@ -644,6 +644,27 @@ def working_tree_record(
     return CommitRecord("", name, email, files, False if verify else None)
 
 
+def staged_record(
+    repo: Repo, wanted: Callable[[str], bool], *, verify: bool = False
+) -> CommitRecord | None:
+    """What is staged (git's index against HEAD), and nothing else, as a pseudo-commit
+    authored by whom git would name as the commit's author (`git var
+    GIT_AUTHOR_IDENT`: `--author`, GIT_AUTHOR_EMAIL, or the configured identity);
+    None when nothing `wanted` is staged. Unstaged edits and untracked files are
+    not looked at: they are not part of the commit (the pre-commit hook)."""
+    if not has_commits(repo):
+        return None
+    listing = repo.run("diff", "--cached", "--no-renames", "--name-only", "-z", "HEAD")
+    paths = sorted({p for p in listing.split("\0") if p and wanted(p)})
+    if not paths:
+        return None
+    files = tuple(
+        FileVersion(path, file_at(repo, "HEAD", path), file_at(repo, "", path)) for path in paths
+    )
+    name, email = git_identity(repo) or ("", "")
+    return CommitRecord("", name, email, files, False if verify else None)
+
+
 def create_branch(repo: Repo, name: str) -> None:
     """Create branch `name` at HEAD and check it out (for a change to review)."""
     import git
@@ -661,6 +682,19 @@ def create_branch(repo: Repo, name: str) -> None:
 
 
 # ---------------------------------------------------------------- past revisions (for reports)
+
+
+def export_index(root: Path, destination: Path) -> None:
+    """Write the files of git's index (what the next commit would hold) into
+    `destination`, as a checkout of that commit would: `git checkout-index`. The
+    working tree and the repository are not touched. CoopError when the index
+    holds a conflict."""
+    repo = open_repo(root)
+    conflicts = repo.run("ls-files", "--unmerged", "-z")
+    if conflicts:
+        path = conflicts.split("\0", 1)[0].split("\t", 1)[-1]
+        raise CoopError("git-failed", detail=f"{path}: needs merge")
+    repo.run("checkout-index", "--all", "--force", f"--prefix={destination.resolve()}/")
 
 
 def export_tree(root: Path, rev: str, destination: Path) -> str:

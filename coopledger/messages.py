@@ -768,3 +768,50 @@ MESSAGES.update(
         ),
     }
 )
+
+# CI files and the pre-commit hook: where the CI installs coopledger from, check --staged
+# (coopledger.ci_templates, cli/gate_commands.py)
+_PIN_FIX = (
+    "nothing was written; pass {option} with a VCS URL pinned to a commit, e.g. {option} "
+    "git+https://example.org/coop/coopledger@COMMIT (COMMIT: the 40-hex id of the "
+    "coopledger commit the CI should run)"
+)
+MESSAGES.update(
+    {
+        "ci-source-bad": (
+            "'{source}' is no source the CI can install coopledger from (a VCS URL pinned "
+            "to a commit, or an https archive with its sha256)",
+            _PIN_FIX,
+        ),
+        "ci-source-no-commit": (
+            "{source} is not pinned to exact code: a branch, a tag or a version can move, "
+            "and the CI would run whatever code it points to then",
+            _PIN_FIX,
+        ),
+        "ci-source-index": (
+            "this coopledger ({version}) was installed from a package index, and a name and "
+            "version pin no code: whoever publishes coopledger on the index would run their "
+            "code in the cooperative's CI",
+            _PIN_FIX,
+        ),
+        "ci-source-editable": (
+            "this coopledger runs from the folder {path} (an editable install), which names "
+            "no commit and which the CI cannot reach",
+            _PIN_FIX,
+        ),
+        "ci-source-local": (
+            "this coopledger was installed from {path}, on this machine, which the CI cannot reach",
+            _PIN_FIX,
+        ),
+        "ci-source-secret": (
+            "{source} holds a password, which would be committed in the CI file",
+            "nothing was written; give the URL without it (a public URL, or a deploy key "
+            "set in the CI platform's secrets)",
+        ),
+        "staged-options": (
+            "--staged and --rev cannot be used together",
+            "give --staged (what is staged; with --since REV, the commits from REV too) "
+            "or --rev BASE..HEAD",
+        ),
+    }
+)

@@ -17,6 +17,9 @@ import yaml
 
 from tests.conftest import Coop
 
+# where the generated CI installs coopledger from: the tests run an editable install,
+# which names no commit (tests/test_ci_safety.py installs from a real one)
+SOURCE = "git+https://example.org/coop/coopledger@" + "c0ffee" * 6 + "c0ff"
 TRESA = ("Trésorière", "tresa@example.org")
 ALICE = ("Alice Martin", "alice@example.org")
 BOB = ("Bob Durand", "bob@example.org")
@@ -333,14 +336,14 @@ def run_ci(coop: Coop, command: str, base: str) -> int:
 def test_the_github_workflow_is_valid_yaml_and_its_command_passes_good_and_fails_bad(
     coop: Coop,
 ) -> None:
-    result = coop.run("ci", "github")
+    result = coop.run("ci", "github", "--source", SOURCE)
     assert result.code == 0, result.text
     assert coop.log()[0] == "ci: check pull requests on github"
     workflow = yaml.safe_load(coop.read(".github/workflows/coopledger.yml"))
     assert "pull_request" in workflow[True]  # YAML 1.1 reads the key `on` as True
     assert any("fetch-depth" in str(s) for s in workflow["jobs"]["check"]["steps"])
     hook = yaml.safe_load(coop.read(".pre-commit-config.yaml"))
-    assert hook["repos"][0]["hooks"][0]["entry"] == "coopledger check"
+    assert hook["repos"][0]["hooks"][0]["entry"] == "coopledger check --staged"
     command = ci_command(coop)
     assert "coopledger check --since" in command
 
@@ -357,12 +360,13 @@ def test_the_github_workflow_is_valid_yaml_and_its_command_passes_good_and_fails
 
 
 def test_the_gitlab_file_runs_the_same_command(coop: Coop) -> None:
-    assert coop.run("ci", "gitlab").code == 0
+    assert coop.run("ci", "gitlab", "--source", SOURCE).code == 0
 
     job = yaml.safe_load(coop.read(".gitlab-ci.yml"))["coopledger"]
 
     assert job["script"][1] == 'BASE="$CI_MERGE_REQUEST_DIFF_BASE_SHA"'
     assert job["script"][2] == ci_command_text()
+    assert job["variables"]["COOPLEDGER"] == SOURCE
     assert job["variables"]["GIT_DEPTH"] == "0"
 
 
@@ -376,7 +380,7 @@ def test_init_with_ci_writes_the_files_in_the_first_commits(tmp_path: Path, caps
     root = tmp_path / "coop"
     coop = Coop(root, capsys)
     result = coop.run("init", str(root), "--treasurer", "tresa", "--email", "t@example.org",
-                      "--ci", "gitlab")  # fmt: skip
+                      "--ci", "gitlab", "--ci-source", SOURCE)  # fmt: skip
     assert result.code == 0, result.text
     assert "wrote .gitlab-ci.yml" in result.out
     assert coop.status() == ""
@@ -388,21 +392,21 @@ def test_ci_errors(coop: Coop, tmp_path: Path) -> None:
     assert result.code == 1
     assert "'jenkins' is not a CI platform coopledger knows" in result.err
 
-    assert coop.run("ci", "github").code == 0
-    again = coop.run("ci", "github")
+    assert coop.run("ci", "github", "--source", SOURCE).code == 0
+    again = coop.run("ci", "github", "--source", SOURCE)
     assert again.code == 0 and "already up to date" in again.out
 
     coop.write(".pre-commit-config.yaml", "repos: []\n")
     commit_as(coop, TRESA)
-    refused = coop.run("ci", "github")
+    refused = coop.run("ci", "github", "--source", SOURCE)
     assert refused.code == 1
     assert ".pre-commit-config.yaml already exists, with other contents" in refused.err
-    assert coop.run("ci", "github", "--force").code == 0
+    assert coop.run("ci", "github", "--force", "--source", SOURCE).code == 0
     assert "coopledger check" in coop.read(".pre-commit-config.yaml")
 
     other = Coop(tmp_path / "other", coop.capsys)
     bad_init = other.run("init", str(other.root), "--treasurer", "t", "--email", "t@example.org",
-                         "--ci", "jenkins")  # fmt: skip
+                         "--ci", "jenkins", "--ci-source", SOURCE)  # fmt: skip
     assert bad_init.code == 1
     assert not (tmp_path / "other").exists()
 

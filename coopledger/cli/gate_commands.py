@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from coopledger import clock
-from coopledger.ci_templates import PLATFORMS, ci_files
+from coopledger.ci_templates import PLATFORMS, ci_files, pinned_source
 from coopledger.cli.common import (
     app,
     author_for,
@@ -50,16 +50,27 @@ def gate_problems(
     rev: str | None,
     require_signed: bool,
     read: tuple[Rules | None, Roster | None] = (None, None),
+    staged: bool = False,
 ) -> list[Problem]:
     """The gate's problems for the change since `since` (up to the working tree)
     or in the range `rev`, judged with the members and rules of its base.
     `read` are the rules and members already read from the working tree: when
-    the base's files are the same, they are not parsed again."""
+    the base's files are the same, they are not parsed again.
+
+    `staged`: the change is what git's index holds against HEAD (the commit about
+    to be made), after the commits from `since` if given; the working tree is not
+    looked at."""
     from coopledger.gate import Policy, check_commits, closed_months_from_paths, is_gated
 
     if since and rev:
         raise CoopError("gate-options")
+    if staged and rev:
+        raise CoopError("staged-options")
     repo = gitrepo.open_repo(root)
+    if staged and not since:
+        if not gitrepo.has_commits(repo):
+            return []  # the first commit: no base, no roles to judge it by
+        since = "HEAD"
     base_rev, head_rev = (since, "HEAD") if since else parse_range(rev or "")
     base = gitrepo.resolve(repo, base_rev)
     head = gitrepo.resolve(repo, head_rev)
@@ -67,7 +78,12 @@ def gate_problems(
     members_text = gitrepo.file_at(repo, base, MEMBERS_FILE) or ""
     rule_problems: list[Problem] = []
     member_problems: list[Problem] = []
-    if read[0] is not None and read[1] is not None and _unchanged(root, rules_text, members_text):
+    if (
+        not staged  # `read` came from the index, _unchanged looks at the working tree
+        and read[0] is not None
+        and read[1] is not None
+        and _unchanged(root, rules_text, members_text)
+    ):
         rules, roster = read
     else:
         rules, rule_problems = parse_rules(rules_text)
@@ -87,10 +103,14 @@ def gate_problems(
     commits = gitrepo.commits_between(
         repo, base, head, is_gated, verify=require_signed, signers=policy.signers
     )
-    if since:
+    if staged:
+        pending = gitrepo.staged_record(repo, is_gated, verify=require_signed)
+    elif since:
         pending = gitrepo.working_tree_record(repo, is_gated, verify=require_signed)
-        if pending is not None:
-            commits.append(pending)
+    else:
+        pending = None
+    if pending is not None:
+        commits.append(pending)
     return check_commits(policy, commits)
 
 
@@ -174,13 +194,16 @@ def reverse(
 # ---------------------------------------------------------------- ci
 
 
-def write_ci(root: Path, platform: str, author: gitrepo.Identity, force: bool) -> list[str]:
-    """Write and commit the CI files for `platform`; return their paths."""
+def write_ci(
+    root: Path, platform: str, author: gitrepo.Identity, force: bool, source: str
+) -> list[str]:
+    """Write and commit the CI files for `platform`, installing coopledger from
+    `source` (see `ci_templates.pinned_source`); return their paths."""
     if platform not in PLATFORMS:
         raise CoopError("bad-ci-platform", value=platform, choices=", ".join(PLATFORMS))
     files = {
         name: text
-        for name, text in ci_files(platform).items()
+        for name, text in ci_files(platform, source).items()
         if not (root / name).exists() or (root / name).read_text(encoding="utf-8") != text
     }
     for name in files:
@@ -199,14 +222,24 @@ def ci(
     platform: str = typer.Argument(..., help="github or gitlab."),
     force: bool = typer.Option(False, "--force", help="Replace existing CI files."),
     as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
+    source: str = typer.Option(
+        None,
+        "--source",
+        help="Where the CI installs coopledger from: a VCS URL pinned to a commit, "
+        "e.g. git+https://example.org/coop/coopledger@COMMIT (default: where this "
+        "coopledger was installed from, if that pins a commit).",
+    ),
 ) -> None:
     """Write a CI configuration that runs `coopledger check --since <base>` on every
-    pull request, and a pre-commit hook running `coopledger check`."""
+    pull request, and a pre-commit hook running `coopledger check --staged`."""
+    if platform not in PLATFORMS:
+        raise CoopError("bad-ci-platform", value=platform, choices=", ".join(PLATFORMS))
+    pinned = pinned_source(source, "--source")
     root = cooperative_root()
     with store.locked(root):
         coop = store.load(root)
         author = author_for(root, coop, as_member)
-        written = write_ci(root, platform, author, force)
+        written = write_ci(root, platform, author, force, pinned)
     for name in written:
         out.print(f"Wrote {name}", markup=False)
     if not written:

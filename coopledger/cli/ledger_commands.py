@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import re
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from coopledger import clock
-from coopledger.ci_templates import PLATFORMS
+from coopledger.ci_templates import PLATFORMS, pinned_source
 from coopledger.cli.common import (
     EXIT_PROBLEMS,
     app,
@@ -59,6 +60,11 @@ def init(
     kind: str = typer.Option("person", "--kind", help="The treasurer's kind."),
     joined: str = typer.Option(None, "--joined", help="The treasurer's joining date."),
     ci: str = typer.Option(None, "--ci", help="Also write CI files: github or gitlab."),
+    ci_source: str = typer.Option(
+        None,
+        "--ci-source",
+        help="With --ci: where the CI installs coopledger from (see coopledger ci --source).",
+    ),
 ) -> None:
     """Create a cooperative: a git repository with members, rules and a journal."""
     from coopledger.changes import validate_emails, validate_member_id
@@ -68,6 +74,7 @@ def init(
     root = directory.resolve()
     if ci is not None and ci not in PLATFORMS:
         raise CoopError("bad-ci-platform", value=ci, choices=", ".join(PLATFORMS))
+    source = pinned_source(ci_source, "--ci-source") if ci is not None else ""
     for file in COOPERATIVE_FILES:
         if (root / file).exists():
             raise CoopError("already-a-cooperative", path=str(root), existing=file)
@@ -106,7 +113,7 @@ def init(
         raise CoopError("repository-has-history", path=str(root))
     store.apply(root, store.Change(files, f"init: {title}", author))
     out.print(f"Created the cooperative {title} in {root}", markup=False)
-    for written in write_ci(root, ci, author, force=False) if ci else []:
+    for written in write_ci(root, ci, author, force=False, source=source) if ci else []:
         out.print(f"  wrote {written}", markup=False)
     out.print(
         f"  currency {currency}; next: coopledger member add ID --name NAME --kind person",
@@ -334,14 +341,30 @@ def check(
     no_cache: bool = typer.Option(
         False, "--no-cache", "--full", help="Read and check everything again, without the snapshot."
     ),
+    staged: bool = typer.Option(
+        False,
+        "--staged",
+        help="Check what is staged (git's index), not the working tree, and who makes "
+        "the staged change: the commit about to be made (the pre-commit hook).",
+    ),
 ) -> None:
     """Validate the whole cooperative; list every problem with file and line.
 
     With --since or --rev, also check who made each change (docs/pull-requests.md)."""
     root = cooperative_root()
-    view = _ledger_view(root, no_cache, open_period=True, save_open_period=False)
-    problems = view.problems
-    if since or rev:
+    if staged:
+        if rev:
+            raise CoopError("staged-options")
+        with tempfile.TemporaryDirectory(prefix="coopledger-staged-") as folder:
+            tree = Path(folder) / root.name
+            tree.mkdir()
+            gitrepo.export_index(root, tree)
+            view = _ledger_view(tree, no_cache, open_period=True, save_open_period=False)
+        problems = [*view.problems, *gate_problems(root, since, None, require_signed, staged=True)]
+    else:
+        view = _ledger_view(root, no_cache, open_period=True, save_open_period=False)
+        problems = view.problems
+    if (since or rev) and not staged:
         problems = [
             *problems,
             *gate_problems(root, since, rev, require_signed, (view.rules, view.roster)),
