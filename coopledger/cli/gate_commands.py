@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,18 +45,21 @@ def parse_range(text: str) -> tuple[str, str]:
     return f"{text}^", text
 
 
-def gate_problems(
-    root: Path,
-    since: str | None,
-    rev: str | None,
-    require_signed: bool,
-    read: tuple[Rules | None, Roster | None] = (None, None),
-) -> list[Problem]:
-    """The gate's problems for the change since `since` (up to the working tree)
-    or in the range `rev`, judged with the members and rules of its base.
-    `read` are the rules and members already read from the working tree: when
-    the base's files are the same, they are not parsed again."""
-    from coopledger.gate import Policy, check_commits, closed_months_from_paths, is_gated
+@dataclass(frozen=True)
+class GateHistory:
+    """What the gate reads from git: the base, the commits with their own
+    changes (and the working tree's, as a pseudo-commit), the change as a whole."""
+
+    base_rev: str
+    base: str
+    commits: list[gitrepo.CommitRecord]
+    whole: tuple[gitrepo.FileVersion, ...]
+
+
+def gate_history(
+    root: Path, since: str | None, rev: str | None, require_signed: bool
+) -> GateHistory:
+    from coopledger.gate import is_gated
 
     if since and rev:
         raise CoopError("gate-options")
@@ -63,6 +67,42 @@ def gate_problems(
     base_rev, head_rev = (since, "HEAD") if since else parse_range(rev or "")
     base = gitrepo.resolve(repo, base_rev)
     head = gitrepo.resolve(repo, head_rev)
+    commits = gitrepo.commits_between(repo, base, head, is_gated, verify=require_signed)
+    whole = gitrepo.whole_change(repo, base, head, is_gated)
+    if since:
+        pending = gitrepo.working_tree_record(repo, is_gated, verify=require_signed)
+        if pending is not None:
+            commits.append(pending)
+    return GateHistory(base_rev, base, commits, whole)
+
+
+def gate_refuses_loading(history: GateHistory) -> bool:
+    """Whether the change holds a file beancount's loader must not read (an
+    include, a link, code...): then the working tree is not loaded at all."""
+    from coopledger.gate import loader_refusals
+
+    return bool(loader_refusals(history.commits, history.whole))
+
+
+def gate_problems(
+    root: Path,
+    since: str | None,
+    rev: str | None,
+    require_signed: bool,
+    read: tuple[Rules | None, Roster | None] = (None, None),
+    history: GateHistory | None = None,
+) -> list[Problem]:
+    """The gate's problems for the change since `since` (up to the working tree)
+    or in the range `rev`, judged with the members and rules of its base.
+    `read` are the rules and members already read from the working tree: when
+    the base's files are the same, they are not parsed again. `history` is
+    `gate_history(...)` when it was read already."""
+    from coopledger.gate import Policy, check_commits, closed_months_from_paths
+
+    if history is None:
+        history = gate_history(root, since, rev, require_signed)
+    repo = gitrepo.open_repo(root)
+    base, base_rev = history.base, history.base_rev
     rules_text = gitrepo.file_at(repo, base, RULES_FILE) or ""
     members_text = gitrepo.file_at(repo, base, MEMBERS_FILE) or ""
     rule_problems: list[Problem] = []
@@ -82,12 +122,7 @@ def gate_problems(
         closed_months_from_paths(gitrepo.files_at(repo, base, "journal")),
         require_signed,
     )
-    commits = gitrepo.commits_between(repo, base, head, is_gated, verify=require_signed)
-    if since:
-        pending = gitrepo.working_tree_record(repo, is_gated, verify=require_signed)
-        if pending is not None:
-            commits.append(pending)
-    return check_commits(policy, commits)
+    return check_commits(policy, history.commits, history.whole)
 
 
 def _unchanged(root: Path, rules_text: str, members_text: str) -> bool:
