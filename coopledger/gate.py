@@ -37,6 +37,7 @@ treasurer (by default `treasurer`). The module is pure: it never calls git.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -310,6 +311,7 @@ def check_commits(
     return problems
 
 
+@functools.lru_cache(maxsize=1024)  # asked again for the change as a whole
 def _compared(change: FileVersion) -> tuple[list[FileEntry], list[FileEntry]]:
     if not is_journal_file(change.path) or not _readable(change):
         return [], []

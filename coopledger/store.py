@@ -200,8 +200,8 @@ def _load_open_period(
     if any((is_content(e) and e.date < opening.day) or _stray_close(e, opening) for e in entries):
         return None  # an entry dated in a closed month: the full check says where
     # every file the loader read, coopledger's top file standing for main.beancount
-    files = [str(root / MAIN_FILE), *(f for f in loaded[2]["include"] if f != top)]
-    options = {**loaded[2], "include": files}
+    names = [str(root / MAIN_FILE), *(f for f in loaded[2]["include"] if f != top)]
+    options = {**loaded[2], "include": names}
     loaded = (entries, loaded[1], options)
     return _checked(root, rules, roster, frozenset(opening.folders), problems, loaded, opening)
 

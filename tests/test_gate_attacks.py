@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Coop, Result
+from tests.conftest import Coop, Result, bean_check
 
 ALICE = ("Alice Martin", "alice@example.org")
 TRESA = ("Trésorière", "tresa@example.org")
@@ -114,9 +114,7 @@ def test_1_an_include_in_a_closed_months_file_is_refused(coop: Coop, tmp_path: P
     assert_refused(result, sha, closed, "include")
 
 
-def test_1_an_include_of_the_process_environment_prints_nothing(
-    coop: Coop, tmp_path: Path
-) -> None:
+def test_1_an_include_of_the_process_environment_prints_nothing(coop: Coop, tmp_path: Path) -> None:
     base = start_branch(coop)
     coop.append("journal/2026/11/alice.beancount", 'include "/proc/self/environ"\n')
     sha = commit_as(coop)
@@ -187,6 +185,25 @@ def test_3_a_merge_with_an_old_ancestor_that_rolls_files_back_is_refused(
 
     assert_refused(result, merge, "members.yaml", "only a treasurer")
     assert_refused(result, merge, "journal/2026/11/bob.beancount", "removes the entry")
+
+
+def test_3_merging_main_into_the_branch_is_still_no_change_of_its_own(
+    coop: Coop, tmp_path: Path
+) -> None:
+    """The other side of attack 3: a merge git makes itself (both sides appended
+    to the same file, kept by merge=union) owns nothing, and passes."""
+    base = start_branch(coop)
+    coop.append("journal/2026/11/alice.beancount", payment("2026-11-10", "alice", "bob", "5.00"))
+    commit_as(coop)
+    coop.git("switch", "-q", "main")
+    assert coop.run("trade", "alice", "fournil", "3", "--date", "2026-11-12").code == 0
+    coop.git("switch", "-q", "pr")
+    coop.git("-c", f"user.name={ALICE[0]}", "-c", f"user.email={ALICE[1]}",
+             "merge", "-q", "--no-edit", "main")  # fmt: skip
+
+    result = gate_on_a_fresh_clone(coop, base, tmp_path)
+
+    assert result.code == 0, result.text
 
 
 # ---------------------------------------------------------------- 5. code on the python path
@@ -284,3 +301,49 @@ def test_12_a_latin1_byte_is_a_problem_with_file_and_line_not_a_crash(
     assert full.code == 1
     assert "journal/2026/11/alice.beancount:1: error:" in full.out
     assert "UTF-8" in full.out
+
+
+# ---------------------------------------------------------------- the same rules in check and bean-check
+
+
+def _include(coop: Coop) -> tuple[str, str]:
+    coop.write("docs/notes.beancount", payment("2026-11-10", "bob", "alice", "300.00"))
+    coop.append("journal/2026/11/alice.beancount", 'include "../../../docs/notes.beancount"\n')
+    return (
+        "journal/2026/11/alice.beancount:1: ",
+        "docs/notes.beancount: ",
+    )
+
+
+def _symlink(coop: Coop) -> tuple[str, str]:
+    coop.write("docs/readme.txt", payment("2026-11-10", "bob", "alice", "300.00"))
+    (coop.root / "journal/2026/11").mkdir(parents=True, exist_ok=True)
+    (coop.root / "journal/2026/11/bob.beancount").symlink_to("../../../docs/readme.txt")
+    return ("journal/2026/11/bob.beancount: ", "a symbolic link")
+
+
+def _pythonpath(coop: Coop) -> tuple[str, str]:
+    coop.append("journal/2026/11/alice.beancount", 'option "insert_pythonpath" "TRUE"\n')
+    return ("journal/2026/11/alice.beancount:1: ", "insert_pythonpath")
+
+
+def _latin1(coop: Coop) -> tuple[str, str]:
+    path = coop.root / "journal/2026/11/alice.beancount"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"; caf\xe9\n")
+    return ("journal/2026/11/alice.beancount:1: ", "not UTF-8")
+
+
+@pytest.mark.parametrize("attack", [_include, _symlink, _pythonpath, _latin1])
+def test_check_and_bean_check_judge_the_files_the_loader_read(coop: Coop, attack) -> None:  # type: ignore[no-untyped-def]
+    first, second = attack(coop)
+
+    full = coop.run("check", "--full")
+    checked = bean_check(coop.root)
+
+    assert full.code == 1
+    assert first in full.out and second in full.out, full.out
+    assert "PATH=" not in full.out
+    assert checked.returncode != 0
+    said = checked.stdout + checked.stderr
+    assert first.rstrip(": ") in said and second.strip(": ") in said, said
