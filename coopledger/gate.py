@@ -265,7 +265,7 @@ class _Commit:
         }
 
     def problem(self, code: str, file: str, line: int | None, **params: str) -> Problem:
-        return Problem(code, file, line, {**self.params, **params})
+        return Problem(code, parsable(file), line, {**self.params, **params})
 
 
 def check_commits(
@@ -335,6 +335,8 @@ def loader_problems(commit: _Commit, change: FileVersion) -> list[Problem]:
     path, mode = change.path, change.mode_after
     if mode is None:
         return []  # removed: the entry rules judge it
+    if parsable(path) != path:
+        return [commit.problem("gate-bad-file-name", path, None)]
     if mode not in REGULAR_MODES:
         kind = MODE_KINDS.get(mode, "a file that is neither a regular file nor a folder")
         return [commit.problem("gate-not-regular", path, None, kind=kind)]

@@ -689,6 +689,10 @@ MESSAGES.update(
             "leave it out: a cooperative's repository holds no code, and nothing in a pull "
             "request is run",
         ),
+        "gate-bad-file-name": (
+            "commit {commit} by {author} adds a file whose name is not UTF-8",
+            "rename the file with a name in UTF-8",
+        ),
         "gate-unexplained": (
             "the change up to commit {commit} by {author} {what} an entry of {date} that no "
             "commit of the change {what} in its own right (a merge took it from elsewhere)",

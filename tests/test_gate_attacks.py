@@ -140,6 +140,50 @@ def test_2_a_symlinked_journal_file_is_refused(coop: Coop, tmp_path: Path) -> No
     result = gate_on_a_fresh_clone(coop, base, tmp_path)
 
     assert_refused(result, sha, "journal/2026/11/bob.beancount", "symbolic link", "regular file")
+    assert result.out.startswith(
+        f"journal/2026/11/bob.beancount: error: commit {sha[:8]} {AUTHOR} adds a symbolic "
+        "link; commit a regular file instead: the gate reads git's objects, and a link or a "
+        "submodule would make beancount read something else than what the gate judged\n"
+    )
+    assert "the working tree was not loaded" in result.out
+
+
+def test_1_the_include_and_plugin_lines_of_main_never_change_not_even_by_a_treasurer(
+    coop: Coop, tmp_path: Path
+) -> None:
+    base = start_branch(coop)
+    main = coop.read("journal/main.beancount")
+    coop.write(
+        "journal/main.beancount",
+        main + 'include "../docs/*.beancount"\noption "insert_pythonpath" "TRUE"\n',
+    )
+    sha = commit_as(coop, TRESA)
+
+    result = gate_on_a_fresh_clone(coop, base, tmp_path)
+
+    assert result.code == 1
+    by = f"commit {sha[:8]} by Trésorière <tresa@example.org>"
+    assert (
+        f"journal/main.beancount:8: error: {by} changes the include or plugin lines of "
+        "journal/main.beancount; leave them as they are"
+    ) in result.out
+    assert (
+        f"journal/main.beancount:9: error: {by} sets the option 'insert_pythonpath'"
+    ) in result.out
+
+
+def test_1_a_file_under_journal_that_is_no_journal_file_is_refused(
+    coop: Coop, tmp_path: Path
+) -> None:
+    base = start_branch(coop)
+    coop.write("journal/2026/11/notes.txt", payment("2026-11-10", "bob", "alice", "300.00"))
+    coop.write("journal/2026/11/.hidden.beancount", payment("2026-11-10", "bob", "alice", "3"))
+    sha = commit_as(coop)
+
+    result = gate_on_a_fresh_clone(coop, base, tmp_path)
+
+    for path in ("journal/2026/11/notes.txt", "journal/2026/11/.hidden.beancount"):
+        assert_refused(result, sha, path, "no visible .beancount file", "put other files")
 
 
 # ---------------------------------------------------------------- 3. merges
@@ -229,6 +273,7 @@ def test_5_insert_pythonpath_with_a_shipped_plugin_is_refused_and_nothing_runs(
 
     assert_refused(result, sha, "journal/2026/11/alice.beancount", "option", "main.beancount")
     assert_refused(result, sha, "journal/2026/11/coopledger/plugin.py", "Python")
+    assert "the working tree was not loaded" in result.out
     assert not marker.exists()
 
 
@@ -303,7 +348,52 @@ def test_12_a_latin1_byte_is_a_problem_with_file_and_line_not_a_crash(
     assert "UTF-8" in full.out
 
 
-# ---------------------------------------------------------------- the same rules in check and bean-check
+def test_12_a_file_name_that_is_not_utf8_is_refused(coop: Coop, tmp_path: Path) -> None:
+    base = start_branch(coop)
+    folder = os.fsencode(coop.root / "journal/2026/11")
+    os.makedirs(folder, exist_ok=True)
+    with open(folder + b"/caf\xe9.beancount", "wb") as handle:
+        handle.write(payment("2026-11-10", "alice", "bob", "5.00").encode())
+    sha = commit_as(coop)
+
+    result = gate_on_a_fresh_clone(coop, base, tmp_path)
+
+    assert_refused(result, sha, "journal/2026/11/caf\ufffd.beancount", "name is not UTF-8")
+
+
+# ---------------------------------------------------------------- the change as a whole
+
+
+def test_what_the_change_does_as_a_whole_is_made_by_one_of_its_commits(coop: Coop) -> None:
+    """A history the gate did not foresee: the commits (here, none of them) do not
+    add an entry that the change as a whole adds. It is refused, named after the
+    last commit."""
+    from coopledger.gate import Policy, check_commits
+    from coopledger.gitrepo import CommitRecord, FileVersion
+    from coopledger.members import parse_members
+    from coopledger.rules import parse_rules
+
+    rules, _ = parse_rules(coop.read("rules.yaml"))
+    roster, _ = parse_members(coop.read("members.yaml"), rules)
+    assert roster is not None
+    commit = CommitRecord("d" * 40, *ALICE, files=())
+    path = "journal/2026/11/bob.beancount"
+    whole = (
+        FileVersion(path, None, payment("2026-11-10", "bob", "alice", "9.00"), None, "100644"),
+    )
+
+    problems = check_commits(Policy(roster, rules), [commit], whole)
+
+    assert [(p.code, p.file, p.line, p.params["what"]) for p in problems] == [
+        ("gate-unexplained", path, 1, "added")
+    ]
+    members = FileVersion("members.yaml", "a\n", "b\n", "100644", "100644")
+    assert [p.code for p in check_commits(Policy(roster, rules), [commit], (members,))] == [
+        "gate-unexplained-file"
+    ]
+
+
+# ------------------------------------------------ the same rules in check and bean-check
 
 
 def _include(coop: Coop) -> tuple[str, str]:
