@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterable
 
 from coopledger.journal import JOURNAL_DIR, MAIN_FILE
@@ -159,14 +160,16 @@ def loaded_file_problems(
     problems: list[Problem] = []
     journal = os.path.join(root, JOURNAL_DIR) + os.sep
     top = os.path.normpath(top)
+    folders: dict[str, bool] = {}
+    prefix = os.path.join(root, "")
     for name in sorted({os.path.normpath(f) for f in files}):
-        relative = os.path.relpath(name, root)
+        relative = name[len(prefix) :] if name.startswith(prefix) else os.path.relpath(name, root)
         if name == top and relative != MAIN_FILE:
             continue  # coopledger's own top file for the open period
         if not name.startswith(journal) or not is_loadable_journal_path(relative):
             problems.append(Problem("loader-outside-journal", relative, None, {}))
             continue
-        kind = _not_regular(root, relative)
+        kind = _not_regular(root, relative, folders)
         if kind:
             problems.append(Problem("loader-not-regular", relative, None, {"kind": kind}))
             continue
@@ -178,7 +181,7 @@ def loaded_file_problems(
         bad = undecodable_byte_line(raw)
         if bad is not None:
             problems.append(Problem("not-utf8", relative, bad, {}))
-        if relative != MAIN_FILE and _DIRECTIVE_BYTES.search(raw):
+        if relative != MAIN_FILE and _may_hold_directive(raw) and _DIRECTIVE_BYTES.search(raw):
             text = raw.decode("utf-8", "replace")
             problems.extend(
                 Problem("loader-directive", relative, line, {"keyword": keyword})
@@ -195,15 +198,28 @@ def loaded_file_problems(
     return problems
 
 
-def _not_regular(root: str, relative: str) -> str | None:
+def _may_hold_directive(raw: bytes) -> bool:
+    """A quick look before the regular expression (most files hold none of the words)."""
+    return b"include" in raw or b"option" in raw or b"plugin" in raw
+
+
+def _not_regular(root: str, relative: str, folders: dict[str, bool]) -> str | None:
     """What the path is when it, or a folder on the way to it, is no regular
-    file or folder of the repository (a symbolic link)."""
+    file or folder of the repository (a symbolic link). `folders` keeps the
+    folders already seen (whether each is a link)."""
     path = root
-    for part in relative.split("/"):
-        path = os.path.join(path, part)
-        try:
-            if os.path.islink(path):
-                return "a symbolic link"
-        except OSError:
-            return None
-    return None if os.path.isfile(path) else "not a regular file"
+    parts = relative.split("/")
+    for part in parts[:-1]:
+        path = f"{path}{os.sep}{part}"
+        if path not in folders:
+            folders[path] = os.path.islink(path)
+        if folders[path]:
+            return "a symbolic link"
+    path = f"{path}{os.sep}{parts[-1]}"
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None  # beancount said it could not read it
+    if stat.S_ISLNK(info.st_mode):
+        return "a symbolic link"
+    return None if stat.S_ISREG(info.st_mode) else "not a regular file"
