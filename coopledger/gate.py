@@ -43,6 +43,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from beancount.core import data
 from beancount.parser import parser
@@ -52,6 +53,7 @@ from coopledger.closing import CLOSE_FILE_NAME, canonical_text, month_key
 from coopledger.gitrepo import CommitRecord, FileVersion
 from coopledger.journal import JOURNAL_DIR, MAIN_FILE
 from coopledger.loader_inputs import (
+    FORBIDDEN_OPTIONS,
     MODE_KINDS,
     REGULAR_MODES,
     directive_lines,
@@ -186,11 +188,26 @@ class FileEntry:
     line: int
 
 
+@functools.lru_cache(maxsize=256)  # each text is asked for its entries and its options
+def _parsed(text: str, path: str) -> tuple[list[data.Directive], dict[str, Any]]:
+    entries, _, options = parser.parse_string(parsable(text), report_filename=path)
+    return entries, options
+
+
 def file_entries(text: str | None, path: str) -> list[FileEntry]:
     if not text:
         return []
-    entries, _, _ = parser.parse_string(parsable(text), report_filename=path)
+    entries, _ = _parsed(text, path)
     return [FileEntry(canonical_text(e), e, int(e.meta.get("lineno", 0))) for e in entries]
+
+
+def _loads_more(text: str, path: str) -> bool:
+    """Whether beancount's parser finds an include, a plugin or insert_pythonpath in
+    `text` (the lines `directive_lines` finds, as the parser sees them)."""
+    _, options = _parsed(text, path)
+    return bool(
+        options.get("include") or options.get("plugin") or options.get(FORBIDDEN_OPTIONS[0])
+    )
 
 
 def entry_changes(
@@ -355,11 +372,15 @@ def loader_problems(commit: _Commit, change: FileVersion) -> list[Problem]:
     stripped = {line.strip() for line in old_lines}
     lines = after.split("\n")
     if path != MAIN_FILE:
-        for number, keyword in directive_lines(after):
+        directives = directive_lines(after)
+        for number, keyword in directives:
             if lines[number - 1].strip() not in stripped:
                 problems.append(
                     commit.problem("gate-loader-directive", path, number, keyword=keyword)
                 )
+        if not directives and _loads_more(after, path):  # a line the pattern did not see
+            line = first_changed_line(before, after)
+            problems.append(commit.problem("gate-loader-directive", path, line, keyword="include"))
         return problems
     for number, option in forbidden_options(after):
         problems.append(commit.problem("gate-loader-option", path, number, option=option))

@@ -36,8 +36,9 @@ from coopledger.problems import Problem
 
 LOADER_KEYWORDS = ("include", "option", "plugin")
 FORBIDDEN_OPTIONS = ("insert_pythonpath",)  # never set, not even in main.beancount
-_DIRECTIVE = re.compile(r"^[ \t]*(include|option|plugin)\b", re.MULTILINE)
-_DIRECTIVE_BYTES = re.compile(rb"^[ \t]*(include|option|plugin)\b", re.MULTILINE)
+# beancount ends a line at "\n" and also at a lone "\r"
+_DIRECTIVE = re.compile(r"(?:^|\r)[ \t]*(include|option|plugin)\b", re.MULTILINE)
+_DIRECTIVE_BYTES = re.compile(rb"(?:^|\r)[ \t]*(include|option|plugin)\b", re.MULTILINE)
 _OPTION_NAME = re.compile(r'^[ \t]*option[ \t]+"([^"]*)"')
 CODE_SUFFIXES = (".py", ".pyc", ".pyo", ".pyw", ".pyd", ".so", ".pth", ".egg", ".whl")
 CACHE_SUFFIX = ".picklecache"

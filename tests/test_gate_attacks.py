@@ -69,19 +69,20 @@ def assert_refused(result: Result, sha: str, path: str, *what: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("target", "included"),
+    ("target", "included", "before"),
     [
-        ("../../../docs/notes.beancount", "docs/notes.beancount"),
-        ("notes.txt", "journal/2026/11/notes.txt"),
+        ("../../../docs/notes.beancount", "docs/notes.beancount", ""),
+        ("notes.txt", "journal/2026/11/notes.txt", ""),
+        ("../../../docs/notes.beancount", "docs/notes.beancount", "\r"),
     ],
-    ids=["outside-journal", "txt-in-journal"],
+    ids=["outside-journal", "txt-in-journal", "after-a-lone-carriage-return"],
 )
 def test_1_an_include_in_a_members_file_is_refused(
-    coop: Coop, tmp_path: Path, target: str, included: str
+    coop: Coop, tmp_path: Path, target: str, included: str, before: str
 ) -> None:
     base = start_branch(coop)
     coop.write(included, payment("2026-11-10", "bob", "alice", "300.00"))
-    coop.append("journal/2026/11/alice.beancount", f'include "{target}"\n')
+    coop.append("journal/2026/11/alice.beancount", f'{before}include "{target}"\n')
     sha = commit_as(coop)
 
     result = gate_on_a_fresh_clone(coop, base, tmp_path)
