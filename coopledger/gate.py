@@ -351,7 +351,9 @@ def loader_problems(commit: _Commit, change: FileVersion) -> list[Problem]:
     new `include`, `option` or `plugin` line outside main.beancount."""
     path, mode = change.path, change.mode_after
     if mode is None:
-        return []  # removed: the entry rules judge it
+        if change.after is None:
+            return []  # removed: the entry rules judge it
+        mode = REGULAR_MODES[0]  # a record made without modes: a regular file's text
     if parsable(path) != path:
         return [commit.problem("gate-bad-file-name", path, None)]
     if mode not in REGULAR_MODES:
