@@ -108,7 +108,8 @@ def canonical_text(entry: data.Directive) -> str:
     """One entry as stable text: what it says, never where it stands.
 
     A transaction gives its date, flag, payee, narration, tags, links, sorted
-    metadata and postings (account, number, currency); other directives are
+    metadata and postings (account, number, currency, metadata, and the flag,
+    cost and price of a posting that has them); other directives are
     printed by beancount's printer without their file and line.
     """
     if isinstance(entry, data.Transaction):
@@ -125,10 +126,25 @@ def canonical_text(entry: data.Directive) -> str:
             units = posting.units
             number = "" if units is None or units.number is None else f"{units.number:f}"
             currency = "" if units is None else str(units.currency or "")
-            parts.append(f"{posting.account} {number} {currency} {_meta_items(posting.meta)!r}")
+            line = f"{posting.account} {number} {currency} {_meta_items(posting.meta)!r}"
+            parts.append(line + _posting_extras(posting))
         return "\n".join(parts)
     meta = {k: v for k, v in (entry.meta or {}).items() if k not in _IGNORED_META}
     return printer.format_entry(entry._replace(meta=meta))
+
+
+def _posting_extras(posting: data.Posting) -> str:
+    """A posting's flag, cost and price, when it has them: empty for every
+    posting coopledger writes, so that the fingerprints of such entries are
+    the same as before these were counted."""
+    extras = []
+    if posting.flag:
+        extras.append(f"flag {posting.flag}")
+    if posting.cost is not None:
+        extras.append(f"cost {posting.cost!r}")
+    if posting.price is not None:
+        extras.append(f"price {posting.price!r}")
+    return (" | " + " | ".join(extras)) if extras else ""
 
 
 def digest(entry: data.Directive) -> str:

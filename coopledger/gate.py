@@ -25,6 +25,18 @@ the file and the line. The policy (docs/pull-requests.md):
   (`Policy.as_of`), since a commit's dates can be forged (`_status_problems`);
 - with `--require-signed`, a commit signed with a key its author's member lists
   in `signing_keys` (`members.allowed_signers`).
+- what beancount's loader reads is what the gate judged (`coopledger.loader_inputs`):
+  by anyone, no `include`, `option` or `plugin` line outside
+  journal/main.beancount, no change of its `include` and `plugin` lines, no
+  `insert_pythonpath`; no symbolic link, submodule or file other than a
+  `.beancount` file under journal/; no Python module, compiled code or cache
+  file anywhere; no byte that is not UTF-8 in a journal file.
+
+The modes and texts come from git's objects (`gitrepo.commits_between`). A
+commit is judged by its own changes; a merge by what it changes against git's
+own merge of its parents. The change as a whole (base tree against head tree)
+is judged too: an entry or file it changes that no commit changed in its own
+right is refused (`unexplained`).
 
 A treasurer is a member with the role that rules.yaml `roles:` names
 treasurer (by default `treasurer`). The module is pure: it never calls git.
@@ -33,11 +45,13 @@ treasurer (by default `treasurer`). The module is pure: it never calls git.
 from __future__ import annotations
 
 import datetime
+import functools
 import posixpath
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from beancount.core import data
 from beancount.parser import parser
@@ -46,6 +60,18 @@ from coopledger.accounts import member_of_account, obligation_of_account
 from coopledger.closing import CLOSE_FILE_NAME, canonical_text, month_key
 from coopledger.gitrepo import CommitRecord, FileVersion
 from coopledger.journal import JOURNAL_DIR, MAIN_FILE
+from coopledger.loader_inputs import (
+    FORBIDDEN_OPTIONS,
+    MODE_KINDS,
+    REGULAR_MODES,
+    directive_lines,
+    forbidden_options,
+    is_code_or_cache,
+    is_loadable_journal_path,
+    main_directive_problems,
+    parsable,
+    undecodable_line,
+)
 from coopledger.members import MEMBERS_FILE, Member, Roster, allowed_signers
 from coopledger.problems import Problem
 from coopledger.rules import RULES_FILE, Rules
@@ -218,11 +244,26 @@ class FileEntry:
     line: int
 
 
+@functools.lru_cache(maxsize=256)  # each text is asked for its entries and its options
+def _parsed(text: str, path: str) -> tuple[list[data.Directive], dict[str, Any]]:
+    entries, _, options = parser.parse_string(parsable(text), report_filename=path)
+    return entries, options
+
+
 def file_entries(text: str | None, path: str) -> list[FileEntry]:
     if not text:
         return []
-    entries, _, _ = parser.parse_string(text, report_filename=path)
+    entries, _ = _parsed(text, path)
     return [FileEntry(canonical_text(e), e, int(e.meta.get("lineno", 0))) for e in entries]
+
+
+def _loads_more(text: str, path: str) -> bool:
+    """Whether beancount's parser finds an include, a plugin or insert_pythonpath in
+    `text` (the lines `directive_lines` finds, as the parser sees them)."""
+    _, options = _parsed(text, path)
+    return bool(
+        options.get("include") or options.get("plugin") or options.get(FORBIDDEN_OPTIONS[0])
+    )
 
 
 def entry_changes(
@@ -297,15 +338,23 @@ class _Commit:
         }
 
     def problem(self, code: str, file: str, line: int | None, **params: str) -> Problem:
-        return Problem(code, file, line, {**self.params, **params})
+        return Problem(code, parsable(file), line, {**self.params, **params})
 
 
-def check_commits(policy: Policy, commits: Sequence[CommitRecord]) -> list[Problem]:
-    """Every problem of the change, commit by commit, oldest first."""
+def check_commits(
+    policy: Policy,
+    commits: Sequence[CommitRecord],
+    whole: Sequence[FileVersion] | None = None,
+) -> list[Problem]:
+    """Every problem of the change, commit by commit, oldest first; then, with
+    `whole` (every file that differs from the base to the last commit, tree
+    against tree), what the change as a whole does that no commit did."""
     problems: list[Problem] = []
     closed = set(policy.closed_months)
     for record in commits:
         commit = _Commit(record, policy)
+        for change in record.files:
+            problems.extend(loader_problems(commit, change))
         gated = [f for f in record.files if is_gated(f.path)]
         if not gated:
             continue
@@ -320,12 +369,7 @@ def check_commits(policy: Policy, commits: Sequence[CommitRecord]) -> list[Probl
                 line = first_changed_line(change.before, change.after)
                 problems.append(commit.problem("gate-unknown-author", change.path, line))
             continue
-        compared = {
-            c.path: entry_changes(c.before, c.after, c.path)
-            if is_journal_file(c.path)
-            else ([], [])
-            for c in gated
-        }
+        compared = {c.path: _compared(c) for c in gated}
         refused = _status_problems(commit, gated, compared)
         if refused:
             problems.extend(refused)
@@ -341,6 +385,9 @@ def check_commits(policy: Policy, commits: Sequence[CommitRecord]) -> list[Probl
         for change in gated:  # a close in this commit closes its month for the next ones
             if change.after is not None and posixpath.basename(change.path) == CLOSE_FILE_NAME:
                 closed |= closed_months_from_paths([change.path])
+    committed = [c for c in commits if c.sha]
+    if whole is not None and committed:
+        problems.extend(unexplained(policy, committed, whole, problems))
     return problems
 
 
@@ -378,6 +425,163 @@ def _status_problems(
         )
         for change in gated
     ]
+
+
+@functools.lru_cache(maxsize=1024)  # asked again for the change as a whole
+def _compared(change: FileVersion) -> tuple[list[FileEntry], list[FileEntry]]:
+    if not is_journal_file(change.path) or not _readable(change):
+        return [], []
+    return entry_changes(change.before, change.after, change.path)
+
+
+def _readable(change: FileVersion) -> bool:
+    """A change whose sides are regular files (a link or a submodule is refused
+    by `loader_problems`, and its text is no journal)."""
+    return all(m is None or m in REGULAR_MODES for m in (change.mode_before, change.mode_after))
+
+
+# ---------------------------------------------------------------- what the loader reads
+
+
+def loader_problems(commit: _Commit, change: FileVersion) -> list[Problem]:
+    """The rules on what beancount's loader may read (`coopledger.loader_inputs`),
+    for one file a commit changes, whoever the author: a regular file (git's
+    mode), no code or cache, only journal files under journal/, UTF-8, and no
+    new `include`, `option` or `plugin` line outside main.beancount."""
+    path, mode = change.path, change.mode_after
+    if mode is None:
+        if change.after is None:
+            return []  # removed: the entry rules judge it
+        mode = REGULAR_MODES[0]  # a record made without modes: a regular file's text
+    if parsable(path) != path:
+        return [commit.problem("gate-bad-file-name", path, None)]
+    if mode not in REGULAR_MODES:
+        kind = MODE_KINDS.get(mode, "a file that is neither a regular file nor a folder")
+        return [commit.problem("gate-not-regular", path, None, kind=kind)]
+    if is_code_or_cache(path):
+        return [commit.problem("gate-code-file", path, None)]
+    if path.startswith(JOURNAL_DIR + "/") and not is_loadable_journal_path(path):
+        return [commit.problem("gate-not-a-journal-file", path, None)]
+    if not is_journal_file(path) or change.after is None:
+        return []
+    after, before = change.after, change.before if _readable(change) else None
+    problems = []
+    old_lines = set((before or "").split("\n"))
+    bad = undecodable_line(after)
+    if bad is not None and after.split("\n")[bad - 1] not in old_lines:
+        problems.append(commit.problem("gate-not-utf8", path, bad))
+    stripped = {line.strip() for line in old_lines}
+    lines = after.split("\n")
+    if path != MAIN_FILE:
+        directives = directive_lines(after)
+        for number, keyword in directives:
+            if lines[number - 1].strip() not in stripped:
+                problems.append(
+                    commit.problem("gate-loader-directive", path, number, keyword=keyword)
+                )
+        if not directives and _loads_more(after, path):  # a line the pattern did not see
+            line = first_changed_line(before, after)
+            problems.append(commit.problem("gate-loader-directive", path, line, keyword="include"))
+        return problems
+    for number, option in forbidden_options(after):
+        problems.append(commit.problem("gate-loader-option", path, number, option=option))
+    for found in main_directive_problems(before, after):
+        problems.append(commit.problem("gate-loader-lines-changed", path, found.line))
+    return problems
+
+
+def loader_refusals(
+    commits: Sequence[CommitRecord], whole: Sequence[FileVersion] = ()
+) -> list[Problem]:
+    """Only the rules on what the loader reads, which need no roles: asked
+    before anything loads the working tree."""
+    policy = Policy(Roster.of([]))
+    problems = []
+    for record in commits:
+        commit = _Commit(record, policy)
+        for change in record.files:
+            problems.extend(loader_problems(commit, change))
+    if commits:
+        last = _Commit(commits[-1], policy)
+        for change in whole:
+            problems.extend(loader_problems(last, change))
+    return problems
+
+
+def unexplained(
+    policy: Policy,
+    commits: Sequence[CommitRecord],
+    whole: Sequence[FileVersion],
+    found: Sequence[Problem],
+) -> list[Problem]:
+    """What the change as a whole (base tree against head tree) does that no
+    commit of it did in its own right: an entry added or removed in a month's
+    folder, a file changed, a file the loader may not read. Named after the
+    last commit. A merge's own changes are against git's own merge of its
+    parents, so a correct history leaves nothing here: this catches what a
+    history the gate did not foresee would slip through."""
+    last = _Commit(commits[-1], policy)
+    problems: list[Problem] = []
+    seen = {(p.code, p.file) for p in found}
+    for change in whole:
+        for problem in loader_problems(last, change):
+            if (problem.code, problem.file) not in seen:
+                problems.append(problem)
+    made: dict[str, set[str | None]] = defaultdict(set)
+    for record in commits:
+        for change in record.files:
+            made[change.path].add(change.after)
+    by_commits: dict[str, Counter[tuple[str, str]]] = {"added": Counter(), "removed": Counter()}
+    for record in commits:
+        _count_entries(by_commits, [f for f in record.files if is_gated(f.path)])
+    in_whole: dict[str, Counter[tuple[str, str]]] = {"added": Counter(), "removed": Counter()}
+    gated = [f for f in whole if is_gated(f.path)]
+    _count_entries(in_whole, gated)
+    places = _places(gated)
+    for what in ("added", "removed"):
+        for key, count in (in_whole[what] - by_commits[what]).items():
+            path, line, day = places[(what, key)]
+            for _ in range(count):
+                problems.append(last.problem("gate-unexplained", path, line, what=what, date=day))
+    for change in gated:
+        if not is_journal_file(change.path) and change.after not in made.get(change.path, set()):
+            line = first_changed_line(change.before, change.after)
+            problems.append(last.problem("gate-unexplained-file", change.path, line))
+    return problems
+
+
+def _count_entries(
+    counts: dict[str, Counter[tuple[str, str]]], changes: Sequence[FileVersion]
+) -> None:
+    """Add the entries `changes` add and remove, net within each month's folder
+    (a close moves entries from file to file), to `counts`."""
+    added: Counter[tuple[str, str]] = Counter()
+    removed: Counter[tuple[str, str]] = Counter()
+    for change in changes:
+        new, old = _compared(change)
+        folder = posixpath.dirname(change.path)
+        added.update((folder, e.text) for e in new)
+        removed.update((folder, e.text) for e in old)
+    counts["added"].update(added - removed)
+    counts["removed"].update(removed - added)
+
+
+def _places(
+    changes: Sequence[FileVersion],
+) -> dict[tuple[str, tuple[str, str]], tuple[str, int, str]]:
+    """Where each entry the changes add or remove stands: (path, line, date)."""
+    places = {}
+    for change in changes:
+        new, old = _compared(change)
+        folder = posixpath.dirname(change.path)
+        for what, items in (("added", new), ("removed", old)):
+            for item in items:
+                places[(what, (folder, item.text))] = (
+                    change.path,
+                    item.line,
+                    item.entry.date.isoformat(),
+                )
+    return places
 
 
 def _gathered(

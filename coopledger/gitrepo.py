@@ -457,16 +457,25 @@ def commit_new_tree(root: Path, message: str, author: Identity) -> str:
 
 @dataclass(frozen=True)
 class FileVersion:
-    """One file changed by a commit: its text before and after (None: absent)."""
+    """One file changed by a commit: its text before and after (None: absent, or
+    not read), and git's mode of each side ("100644", "100755", "120000" a
+    symbolic link, "160000" a submodule; None: absent). The text is decoded from
+    UTF-8 with errors="surrogateescape": a byte that is not UTF-8 stays a lone
+    surrogate, for the gate to name (`loader_inputs.undecodable_line`)."""
 
     path: str
     before: str | None
     after: str | None
+    mode_before: str | None = None
+    mode_after: str | None = None
 
 
 @dataclass(frozen=True)
 class CommitRecord:
-    """A commit as the pull-request gate sees it. `sha` is "" for the working tree."""
+    """A commit as the pull-request gate sees it. `sha` is "" for the working tree.
+
+    `files` are the commit's own changes: against its parent; for a merge,
+    against git's own merge of its parents (what the merge adds to it)."""
 
     sha: str
     author_name: str
@@ -490,12 +499,8 @@ def resolve(repo: Repo, rev: str) -> str:
 
 def file_at(repo: Repo, rev: str, path: str) -> str | None:
     """The text of `path` at `rev`, or None when the file does not exist there."""
-    import git
-
-    try:
-        return str(repo.git.show(f"{rev}:{path}", strip_newline_in_stdout=False))
-    except git.GitCommandError:
-        return None
+    code, out, _ = finish(repo.start("cat-file", "blob", f"{rev}:{path}"))
+    return out if code == 0 else None
 
 
 def files_at(repo: Repo, rev: str, folder: str) -> list[str]:
@@ -549,14 +554,133 @@ def signature_of(repo: Repo, sha: str, email: str, allowed_signers: str) -> tupl
     return True, verified
 
 
-def _changed_paths(repo: Repo, old: str | None, new: str) -> list[str]:
-    if old is None:
-        out = repo.git.diff_tree(
-            "-r", "--root", "--no-renames", "--no-commit-id", "--name-only", new
+_ABSENT = "0" * 40
+
+
+@dataclass(frozen=True)
+class _Raw:
+    """One line of `git diff-tree --raw`: a path's mode and blob on each side."""
+
+    path: str
+    mode_before: str | None
+    mode_after: str | None
+    blob_before: str | None
+    blob_after: str | None
+
+
+def _raw_diff(repo: Repo, old: str, new: str) -> list[_Raw]:
+    """What differs between two trees (or commits), from git's objects."""
+    return _parse_raw(
+        repo.run("diff-tree", "-r", "-z", "--raw", "--no-abbrev", "--no-renames", old, new)
+    )
+
+
+def _parse_raw(out: str) -> list[_Raw]:
+    """The lines of git's `--raw -z` output (diff-tree, diff-index)."""
+    fields = out.split("\0")
+    changes = []
+    for index in range(0, len(fields) - 1, 2):
+        info, path = fields[index], fields[index + 1]
+        if not info.startswith(":"):
+            continue
+        mode_a, mode_b, blob_a, blob_b, _status = info[1:].split(" ")
+        changes.append(
+            _Raw(
+                path,
+                None if set(mode_a) == {"0"} else mode_a,
+                None if set(mode_b) == {"0"} else mode_b,
+                None if set(blob_a) == {"0"} else blob_a,
+                None if set(blob_b) == {"0"} else blob_b,
+            )
         )
-    else:
-        out = repo.git.diff_tree("-r", "--no-renames", "--name-only", old, new)
-    return [line for line in str(out).splitlines() if line]
+    return changes
+
+
+def _empty_tree(repo: Repo) -> str:
+    return repo.run("hash-object", "-t", "tree", "--stdin").strip()
+
+
+def _blobs(repo: Repo, ids: Sequence[str]) -> dict[str, str]:
+    """The text of each blob (UTF-8, undecodable bytes kept as surrogates), in
+    one `git cat-file --batch`."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    process = subprocess.run(
+        ["git", *_CONFIG_ARGS, "cat-file", "--batch"],
+        cwd=repo.root,
+        input="".join(f"{i}\n" for i in wanted).encode(),
+        capture_output=True,
+        check=False,
+    )
+    if process.returncode != 0:
+        raise CoopError("git-failed", detail=_last_line(process.stderr.decode()) or "cat-file")
+    texts, out, at = {}, process.stdout, 0
+    for blob in wanted:
+        header_end = out.index(b"\n", at)
+        header = out[at:header_end].split()
+        at = header_end + 1
+        if len(header) < 3 or header[1] == b"missing":
+            continue
+        size = int(header[2])
+        texts[blob] = out[at : at + size].decode("utf-8", "surrogateescape")
+        at += size + 1
+    return texts
+
+
+def _versions(
+    repo: Repo, raws: Sequence[_Raw], wanted: Callable[[str], bool]
+) -> tuple[FileVersion, ...]:
+    """The changes with their text, read for the paths `wanted` (and regular or
+    link modes: a submodule has no blob)."""
+
+    def readable(blob: str | None, mode: str | None) -> bool:
+        return blob is not None and mode is not None and mode != "160000"
+
+    needed = [
+        blob
+        for raw in raws
+        if wanted(raw.path)
+        for blob, mode in ((raw.blob_before, raw.mode_before), (raw.blob_after, raw.mode_after))
+        if readable(blob, mode)
+    ]
+    texts = _blobs(repo, [b for b in needed if b is not None])
+    return tuple(
+        FileVersion(
+            raw.path,
+            texts.get(raw.blob_before or "") if wanted(raw.path) else None,
+            texts.get(raw.blob_after or "") if wanted(raw.path) else None,
+            raw.mode_before,
+            raw.mode_after,
+        )
+        for raw in sorted(raws, key=lambda r: r.path)
+    )
+
+
+def _merged(repo: Repo, parents: Sequence[str]) -> str | None:
+    """The tree git's own merge of two parents gives (conflicts left in the
+    files, with their markers); None for more parents or an older git."""
+    if len(parents) != 2:
+        return None
+    code, out, _ = finish(
+        repo.start("merge-tree", "--write-tree", "--no-messages", parents[0], parents[1])
+    )
+    first = out.split("\n", 1)[0].strip()
+    return first if code in (0, 1) and _is_object_id(first) else None
+
+
+def own_changes(repo: Repo, sha: str, parents: Sequence[str]) -> list[_Raw]:
+    """What a commit changes itself: against its parent (a root commit against
+    nothing); a merge against git's own merge of its parents, so that it owns
+    any file it takes from one side against the other (a roll back) and any
+    line it writes itself. A merge git cannot redo (three parents or more, an
+    older git) owns everything it changes from its first parent."""
+    if not parents:
+        return _raw_diff(repo, _empty_tree(repo), sha)
+    if len(parents) == 1:
+        return _raw_diff(repo, parents[0], sha)
+    merged = _merged(repo, parents)
+    return _raw_diff(repo, merged or parents[0], sha)
 
 
 def commits_between(
@@ -568,37 +692,20 @@ def commits_between(
     verify: bool = False,
     signers: Callable[[str], str] | None = None,
 ) -> list[CommitRecord]:
-    """Commits reachable from `head` but not `base`, oldest first, with the files
-    for which `wanted(path)` is true, before and after each commit.
+    """Commits reachable from `head` but not `base`, oldest first, each with its
+    own changes (`own_changes`): every path changed, with git's modes, and the
+    text before and after of the paths for which `wanted(path)` is true.
 
     With `verify`, each commit's signature is checked: against the allowed
     signers `signers(author e-mail)` gives (`signature_of`), else by git's own
-    configuration (`verify_commit`).
-
-    A merge commit is given only what it changed itself: the files whose text
-    differs from every parent, compared with its first parent.
-    """
-    listing = repo.git.rev_list("--reverse", "--topo-order", f"{base}..{head}")
+    configuration (`verify_commit`)."""
+    listing = repo.run("rev-list", "--reverse", "--topo-order", "--parents", f"{base}..{head}")
     records: list[CommitRecord] = []
-    for sha in str(listing).split():
-        commit = repo.gp.commit(sha)
-        parents = [p.hexsha for p in commit.parents]
-        if parents:
-            sets = [set(_changed_paths(repo, p, sha)) for p in parents]
-            paths = sorted(set.intersection(*sets))
-        else:
-            paths = sorted(_changed_paths(repo, None, sha))
-        first = parents[0] if parents else None
-        files = tuple(
-            FileVersion(
-                path,
-                file_at(repo, first, path) if first else None,
-                file_at(repo, sha, path),
-            )
-            for path in paths
-            if wanted(path)
-        )
-        email = str(commit.author.email or "")
+    for line in listing.splitlines():
+        sha, *parents = line.split()
+        shown = repo.run("show", "-s", "--format=%an%x00%ae%x00%aI%x00%cI", sha)
+        name, email, authored, committed = shown.rstrip("\n").split("\0")
+        files = _versions(repo, own_changes(repo, sha, parents), wanted)
         has_signature, signed = False, False
         if verify and signers is not None:
             has_signature, signed = signature_of(repo, sha, email, signers(email))
@@ -607,41 +714,67 @@ def commits_between(
         records.append(
             CommitRecord(
                 sha,
-                str(commit.author.name or ""),
+                name,
                 email,
                 files,
                 signed if verify else None,
-                commit.authored_datetime.date(),
-                commit.committed_datetime.date(),
+                datetime.datetime.fromisoformat(authored).date(),
+                datetime.datetime.fromisoformat(committed).date(),
                 has_signature,
             )
         )
     return records
 
 
+def whole_change(
+    repo: Repo, base: str, head: str, wanted: Callable[[str], bool]
+) -> tuple[FileVersion, ...]:
+    """Every path that differs from `base` (or, when `base` is no ancestor of
+    `head`, from where they part) to `head`, tree against tree."""
+    code, out, _ = finish(repo.start("merge-base", base, head))
+    start = out.strip() if code == 0 and out.strip() else base
+    return _versions(repo, _raw_diff(repo, start, head), wanted)
+
+
 def working_tree_record(
     repo: Repo, wanted: Callable[[str], bool], *, verify: bool = False
 ) -> CommitRecord | None:
     """Uncommitted changes (staged, unstaged and new files) as a pseudo-commit
-    authored by the configured git identity; None when there are none."""
+    authored by the configured git identity; None when there are none. Each
+    file is seen as the loader would see it (`os.lstat`: a symbolic link is
+    one, whatever it points at)."""
     if not has_commits(repo):
         return None
     root = repo.root
-    changed = str(repo.git.diff("--no-renames", "--name-only", "HEAD")).splitlines()
-    untracked = str(repo.git.ls_files("--others", "--exclude-standard")).splitlines()
-    paths = sorted({p for p in [*changed, *untracked] if p and wanted(p)})
+    changed = repo.run("diff", "-z", "--no-renames", "--name-only", "HEAD").split("\0")
+    untracked = repo.run("ls-files", "-z", "--others", "--exclude-standard").split("\0")
+    paths = sorted({p.rstrip("/") for p in [*changed, *untracked] if p})
     if not paths:
         return None
-    files = tuple(
-        FileVersion(
-            path,
-            file_at(repo, "HEAD", path),
-            (root / path).read_text(encoding="utf-8") if (root / path).is_file() else None,
-        )
-        for path in paths
+    head = {raw.path: raw for raw in _tree_entries(repo, paths)}
+    texts = _blobs(
+        repo,
+        [
+            r.blob_after
+            for p, r in head.items()
+            if wanted(p) and r.blob_after and r.mode_after != "160000"
+        ],
     )
+    files = []
+    for path in paths:
+        old = head.get(path)
+        mode, text = _on_disk(root / path, wanted(path))
+        files.append(
+            FileVersion(
+                path,
+                texts.get(old.blob_after or "") if old and wanted(path) else None,
+                text,
+                old.mode_after if old else None,
+                mode,
+            )
+        )
     name, email = git_identity(repo) or ("", "")
-    return CommitRecord("", name, email, files, False if verify else None)
+    return CommitRecord("", name, email, tuple(files), False if verify else None)
 
 
 def staged_record(
@@ -649,20 +782,51 @@ def staged_record(
 ) -> CommitRecord | None:
     """What is staged (git's index against HEAD), and nothing else, as a pseudo-commit
     authored by whom git would name as the commit's author (`git var
-    GIT_AUTHOR_IDENT`: `--author`, GIT_AUTHOR_EMAIL, or the configured identity);
-    None when nothing `wanted` is staged. Unstaged edits and untracked files are
-    not looked at: they are not part of the commit (the pre-commit hook)."""
+    GIT_AUTHOR_IDENT`: `--author`, GIT_AUTHOR_EMAIL, or the configured identity),
+    with the modes and texts git's index holds; None when nothing is staged.
+    Unstaged edits and untracked files are not looked at: they are not part of
+    the commit (the pre-commit hook)."""
     if not has_commits(repo):
         return None
-    listing = repo.run("diff", "--cached", "--no-renames", "--name-only", "-z", "HEAD")
-    paths = sorted({p for p in listing.split("\0") if p and wanted(p)})
-    if not paths:
+    out = repo.run("diff-index", "--cached", "-z", "--raw", "--no-abbrev", "--no-renames", "HEAD")
+    raws = _parse_raw(out)
+    if not raws:
         return None
-    files = tuple(
-        FileVersion(path, file_at(repo, "HEAD", path), file_at(repo, "", path)) for path in paths
-    )
     name, email = git_identity(repo) or ("", "")
-    return CommitRecord("", name, email, files, False if verify else None)
+    return CommitRecord("", name, email, _versions(repo, raws, wanted), False if verify else None)
+
+
+def _tree_entries(repo: Repo, paths: Sequence[str]) -> list[_Raw]:
+    """HEAD's mode and blob of each of `paths` it has (as the after side)."""
+    out = repo.run("ls-tree", "-z", "--full-tree", "HEAD", "--", *paths)
+    entries = []
+    for record in out.split("\0"):
+        if not record:
+            continue
+        info, path = record.split("\t", 1)
+        mode, _kind, blob = info.split()
+        entries.append(_Raw(path, None, mode, None, blob))
+    return entries
+
+
+def _on_disk(path: Path, read: bool) -> tuple[str | None, str | None]:
+    """(git's mode for what is at `path`, its text if `read`); (None, None) when absent."""
+    import stat
+
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None, None
+    if stat.S_ISLNK(info.st_mode):
+        return "120000", None
+    if stat.S_ISDIR(info.st_mode):
+        return "160000", None  # a repository of its own inside this one
+    if not stat.S_ISREG(info.st_mode):
+        return "0", None  # a fifo, a socket, a device: no kind git knows
+    mode = "100755" if info.st_mode & 0o111 else "100644"
+    if not read:
+        return mode, None
+    return mode, path.read_bytes().decode("utf-8", "surrogateescape")
 
 
 def create_branch(repo: Repo, name: str) -> None:

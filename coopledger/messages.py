@@ -813,5 +813,78 @@ MESSAGES.update(
             "give --staged (what is staged; with --since REV, the commits from REV too) "
             "or --rev BASE..HEAD",
         ),
+        # what beancount's loader reads (the gate, check and the plugin: coopledger.loader_inputs)
+        "not-utf8": (
+            "this line holds a byte that is not UTF-8, which coopledger and the gate cannot read",
+            "save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8), or remove the character",
+        ),
+        "loader-directive": (
+            "an '{keyword}' line outside journal/main.beancount",
+            "remove it: only journal/main.beancount may hold include, option and plugin lines "
+            "(docs/pull-requests.md)",
+        ),
+        "loader-option": (
+            "the option '{option}' makes beancount run Python code from the journal's folders",
+            "remove the option line",
+        ),
+        "loader-outside-journal": (
+            "beancount read this file, which is not a .beancount file under journal/",
+            "remove the include that names it: the journal is journal/main.beancount and the "
+            ".beancount files under journal/",
+        ),
+        "loader-not-regular": (
+            "beancount read this journal file, which is {kind}",
+            "replace it with a regular file holding the entries",
+        ),
+        "gate-not-utf8": (
+            "commit {commit} by {author} adds a byte that is not UTF-8 on this line",
+            "save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8), or remove the character",
+        ),
+        "gate-loader-directive": (
+            "commit {commit} by {author} adds an '{keyword}' line outside journal/main.beancount",
+            "remove it: only journal/main.beancount may hold include, option and plugin lines",
+        ),
+        "gate-loader-option": (
+            "commit {commit} by {author} sets the option '{option}', which makes beancount run "
+            "Python code from the journal's folders",
+            "remove the option line: it is never allowed",
+        ),
+        "gate-loader-lines-changed": (
+            "commit {commit} by {author} changes the include or plugin lines of "
+            "journal/main.beancount",
+            "leave them as they are: they decide which files and code beancount loads, and no "
+            "change may alter them",
+        ),
+        "gate-not-regular": (
+            "commit {commit} by {author} adds {kind}",
+            "commit a regular file instead: the gate reads git's objects, and a link or a "
+            "submodule would make beancount read something else than what the gate judged",
+        ),
+        "gate-not-a-journal-file": (
+            "commit {commit} by {author} adds a file under journal/ that is no visible "
+            ".beancount file",
+            "keep only journal files (YYYY/MM/<member>.beancount) under journal/; put other files "
+            "elsewhere (e.g. docs/)",
+        ),
+        "gate-code-file": (
+            "commit {commit} by {author} adds a Python module, compiled code or a cache file, "
+            "which Python or beancount could load",
+            "leave it out: a cooperative's repository holds no code, and nothing in a pull "
+            "request is run",
+        ),
+        "gate-bad-file-name": (
+            "commit {commit} by {author} adds a file whose name is not UTF-8",
+            "rename the file with a name in UTF-8",
+        ),
+        "gate-unexplained": (
+            "the change up to commit {commit} by {author} {what} an entry of {date} that no "
+            "commit of the change {what} in its own right (a merge took it from elsewhere)",
+            "merge with git's own result, or rebase the branch on its base",
+        ),
+        "gate-unexplained-file": (
+            "the change up to commit {commit} by {author} changes this file, but no commit of "
+            "the change makes that change in its own right (a merge took it from elsewhere)",
+            "merge with git's own result, or rebase the branch on its base",
+        ),
     }
 )

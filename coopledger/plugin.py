@@ -13,6 +13,13 @@ reads only the open period (`store.load_open_period`), it also hands over the
 `Opening` carried from the closed months; the plugin then adds one entry that
 brings every account to its carried balance, so that beancount's own view
 (balance assertions in the open period) matches the whole journal's.
+
+In bean-check and fava it also judges what the loader read
+(`options_map["include"]`, `coopledger.loader_inputs`): a file outside
+journal/, a symbolic link, an `include`, `option` or `plugin` line outside
+main.beancount, `insert_pythonpath`, a byte that is not UTF-8 are errors with
+their file and line. (A plugin cannot stop the loader: it reports what was
+read. The gate refuses such a change before anything loads it.)
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from beancount.core import amount, data
 from coopledger.accounts import member_account, payable_account, receivable_account
 from coopledger.checks import check_ledger
 from coopledger.closing import Opening
+from coopledger.loader_inputs import loaded_file_problems
 from coopledger.members import MEMBERS_FILE, Roster, parse_members
 from coopledger.messages import describe
 from coopledger.problems import Problem
@@ -150,6 +158,15 @@ def coopledger(
         problems: list[Problem] = []
     else:
         rules, roster, problems = _read(root)
+    if given is None:  # bean-check or fava: the rules on what the loader read
+        problems.extend(
+            loaded_file_problems(
+                root,
+                options_map["filename"],
+                options_map.get("include", []),
+                options_map.get("pythonpath", []),
+            )
+        )
     if rules is None or roster is None:
         return entries, [_as_error(p, root) for p in problems]
     opens = [*member_opens(roster, rules, root, entries), *coop_opens(roster, rules, root)]
@@ -157,5 +174,5 @@ def coopledger(
     entries = data.sorted([*opens, *carried, *entries])
     if given is not None:
         return entries, []
-    found = check_ledger(entries, roster, rules, root)
+    found = [*problems, *check_ledger(entries, roster, rules, root)]
     return entries, [_as_error(p, root) for p in found if p.is_error]

@@ -30,6 +30,7 @@ from coopledger import carry, folders, gitrepo
 from coopledger.checks import DayBalance, check_ledger, conflict_markers, daily_balances, relative
 from coopledger.closing import CLOSE_FILE_NAME, Opening, is_close_directive, is_content
 from coopledger.journal import INCLUDE_GLOB, MAIN_FILE
+from coopledger.loader_inputs import loaded_file_problems
 from coopledger.members import MEMBERS_FILE, Roster, parse_members
 from coopledger.plugin import is_carried, preloaded
 from coopledger.problems import CoopError, Problem
@@ -198,7 +199,9 @@ def _load_open_period(
     entries = [e for e in loaded[0] if not is_carried(e)]
     if any((is_content(e) and e.date < opening.day) or _stray_close(e, opening) for e in entries):
         return None  # an entry dated in a closed month: the full check says where
-    options = {**loaded[2], "include": [str(root / MAIN_FILE), *map(str, read)]}
+    # every file the loader read, coopledger's top file standing for main.beancount
+    names = [str(root / MAIN_FILE), *(f for f in loaded[2]["include"] if f != top)]
+    options = {**loaded[2], "include": names}
     loaded = (entries, loaded[1], options)
     return _checked(root, rules, roster, frozenset(opening.folders), problems, loaded, opening)
 
@@ -263,6 +266,17 @@ def _checked(
 ) -> Cooperative:
     """The cooperative with every problem: beancount's, then the ledger's."""
     entries, bean_errors, options = loaded
+    inputs = loaded_file_problems(
+        str(root), str(root / MAIN_FILE), options.get("include", []), options.get("pythonpath", [])
+    )
+    problems.extend(inputs)
+    unread = ("loader-outside-journal", "loader-not-regular")
+    refused = {
+        os.path.normpath(os.path.join(root, p.file or "")) for p in inputs if p.code in unread
+    }
+    if refused:  # never echo what beancount read there (it may be /proc/self/environ)
+        bean_errors = [e for e in bean_errors if not _from(e, refused)]
+        entries = [e for e in entries if not _from(e, refused)]
     journal = str(root / "journal") + os.sep
     unparsed = {str((e.source or {}).get("filename")) for e in bean_errors}
     unparsed_files = (
@@ -296,6 +310,13 @@ def _checked(
             problems.append(Problem("file-not-included", os.path.relpath(name, root), None, {}))
     problems.sort(key=Problem.sort_key)
     return Cooperative(root, rules, roster, entries, problems, history, options, opening)
+
+
+def _from(item: Any, files: set[str]) -> bool:
+    """Whether an entry or a beancount error comes from one of `files`."""
+    where = getattr(item, "source", None) or getattr(item, "meta", None) or {}
+    name = where.get("filename") if isinstance(where, dict) else None
+    return isinstance(name, str) and os.path.normpath(name) in files
 
 
 # ---------------------------------------------------------------- writing

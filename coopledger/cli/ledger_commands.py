@@ -28,7 +28,12 @@ from coopledger.cli.common import (
     print_problems,
     problem_json,
 )
-from coopledger.cli.gate_commands import gate_problems, write_ci
+from coopledger.cli.gate_commands import (
+    gate_history,
+    gate_problems,
+    gate_refuses_loading,
+    write_ci,
+)
 from coopledger.cli.lazy import lazy_module
 from coopledger.cli.tables import fitted_table
 from coopledger.members import Member, Roster
@@ -352,22 +357,29 @@ def check(
 
     With --since or --rev, also check who made each change (docs/pull-requests.md)."""
     root = cooperative_root()
+    judged = since or rev or staged
+    history = gate_history(root, since, rev, require_signed, staged) if judged else None
+    if gate_refuses_loading(history):
+        # the change holds what beancount must not read (an include, a link,
+        # code): judge it from git alone, and load nothing of the working tree
+        problems = gate_problems(root, since, rev, require_signed, history=history)
+        if not as_json:
+            print_problems(problems, out)
+        _refused(problems, as_json)
     if staged:
-        if rev:
-            raise CoopError("staged-options")
         with tempfile.TemporaryDirectory(prefix="coopledger-staged-") as folder:
             tree = Path(folder) / root.name
             tree.mkdir()
             gitrepo.export_index(root, tree)
             view = _ledger_view(tree, no_cache, open_period=True, save_open_period=False)
-        problems = [*view.problems, *gate_problems(root, since, None, require_signed, staged=True)]
     else:
         view = _ledger_view(root, no_cache, open_period=True, save_open_period=False)
-        problems = view.problems
-    if (since or rev) and not staged:
+    problems = view.problems
+    if history is not None:
+        read = (view.rules, view.roster)
         problems = [
             *problems,
-            *gate_problems(root, since, rev, require_signed, (view.rules, view.roster)),
+            *gate_problems(root, since, rev, require_signed, read, history, staged),
         ]
     errors = [p for p in problems if p.is_error]
     warnings = [p for p in problems if not p.is_error]
@@ -403,6 +415,28 @@ def check(
             )
     if errors:
         raise typer.Exit(EXIT_PROBLEMS)
+
+
+def _refused(problems: list[Problem], as_json: bool) -> None:
+    """End `check` with the gate's problems, the working tree not loaded."""
+    errors = [p for p in problems if p.is_error]
+    if as_json:
+        print_json(
+            {
+                "ok": False,
+                "errors": len(errors),
+                "warnings": len(problems) - len(errors),
+                "problems": [problem_json(p) for p in problems],
+                "closed_months_carried_through": None,
+            }
+        )
+    else:
+        out.print(
+            f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s); the working "
+            "tree was not loaded: the change holds files beancount must not read",
+            markup=False,
+        )
+    raise typer.Exit(EXIT_PROBLEMS)
 
 
 @dataclass
