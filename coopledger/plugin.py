@@ -13,6 +13,18 @@ reads only the open period (`store.load_open_period`), it also hands over the
 `Opening` carried from the closed months; the plugin then adds one entry that
 brings every account to its carried balance, so that beancount's own view
 (balance assertions in the open period) matches the whole journal's.
+
+beancount keeps a load cache (`journal/.main.beancount.picklecache`, written
+when a load takes over a second) and uses it again while no file listed in
+`options_map["include"]` has changed (`beancount.loader.needs_refresh`). That
+list names only the journal files it read, yet what the plugin finds depends
+on members.yaml and rules.yaml too, and on files the include glob would match
+now. So, inside bean-check and fava, the plugin adds those two files and every
+folder under journal/ to the list (`_cache_inputs`): a folder's time changes
+when a file is added to it, removed or renamed, so beancount's own check then
+reads everything again. `coopledger init` also commits a link at that path
+that points to itself (see `coopledger.scaffold`): beancount can neither read
+a cache there nor write one.
 """
 
 from __future__ import annotations
@@ -138,11 +150,24 @@ def _read(root: str) -> tuple[Rules | None, Roster | None, list[Problem]]:
     return rules, roster, [*problems, *member_problems]
 
 
+def _cache_inputs(root: str) -> list[str]:
+    """What beancount's load cache must also watch: members.yaml, rules.yaml and
+    every folder under journal/ (hidden ones aside, as the include glob does)."""
+    found = [os.path.join(root, MEMBERS_FILE), os.path.join(root, RULES_FILE)]
+    for folder, names, _ in os.walk(os.path.join(root, "journal")):
+        names[:] = sorted(name for name in names if not name.startswith("."))
+        found.append(folder)
+    return found
+
+
 def coopledger(
     entries: data.Directives, options_map: dict[str, Any], config: str | None = None
 ) -> tuple[data.Directives, list[CoopledgerError]]:
     root = root_of(options_map)
     given = _preloaded.get()
+    if given is None and isinstance(options_map.get("include"), list):  # bean-check, fava
+        watched = set(options_map["include"])
+        options_map["include"].extend(p for p in _cache_inputs(root) if p not in watched)
     opening = None
     if given is not None:
         rules, roster_given, opening = given

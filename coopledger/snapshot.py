@@ -761,7 +761,7 @@ def _read_setup(cache: Path, generation: str | None) -> tuple[Rules, SavedRoster
     rules, sizes, emails, roles = (head.get(k) for k in ("rules", "members", "emails", "roles"))
     if not (
         isinstance(rules, Rules)
-        and cachefiles.conforms(sizes, list[list[Any]])
+        and type(sizes) is list
         and cachefiles.conforms(emails, dict[str, str])
         and cachefiles.conforms(roles, dict[str, list[str]])
     ):
@@ -770,7 +770,13 @@ def _read_setup(cache: Path, generation: str | None) -> tuple[Rules, SavedRoster
     table: dict[str, bytes] = {}
     offset = end + 1
     for pair in sizes:
-        if not cachefiles.conforms(tuple(pair), tuple[str, int]) or pair[1] < 0:
+        if not (
+            type(pair) is list
+            and len(pair) == 2
+            and type(pair[0]) is str
+            and type(pair[1]) is int
+            and pair[1] >= 0
+        ):
             raise CacheInvalid("setup.json: a member's place")
         table[pair[0]] = payload[offset : offset + pair[1]]
         offset += pair[1]
