@@ -62,7 +62,7 @@ def cache_root() -> Path | None:
     """The folder that holds the caches of every cooperative of this user (None: no home)."""
     given = os.environ.get(CACHE_ENV)
     if given:
-        return Path(given)
+        return Path(os.path.abspath(given))
     xdg = os.environ.get("XDG_CACHE_HOME")
     if xdg and os.path.isabs(xdg):
         return Path(xdg) / "coopledger"
