@@ -736,16 +736,17 @@ def vouch(state: Snapshot, content_key: str | None) -> bool:
 
 def _setup_file(generation: str, rules: Rules, roster: Roster) -> bytes:
     """setup.json: one line of JSON (the generation, the rules, the indexes of a
-    `SavedRoster`), then each member's JSON, one after the other."""
+    `SavedRoster`: where each member's JSON lies in what follows), then each
+    member's JSON, one after the other."""
     saved = roster if isinstance(roster, SavedRoster) else SavedRoster.of(list(roster))
     head = {
         "generation": generation,
         "rules": rules,
-        "members": [[member_id, len(blob)] for member_id, blob in saved._table.items()],
+        "members": saved._table,
         "emails": saved._emails,
         "roles": saved._roles,
     }
-    return cachefiles.dumps(head) + b"\n" + b"".join(saved._table.values())
+    return cachefiles.dumps(head) + b"\n" + saved._body
 
 
 def _read_setup(cache: Path, generation: str | None) -> tuple[Rules, SavedRoster] | None:
@@ -758,35 +759,20 @@ def _read_setup(cache: Path, generation: str | None) -> tuple[Rules, SavedRoster
     head = cachefiles.loads(payload[:end]) if end >= 0 else None
     if not isinstance(head, dict) or head.get("generation") != generation:
         return None
-    rules, sizes, emails, roles = (head.get(k) for k in ("rules", "members", "emails", "roles"))
+    rules, table, emails, roles = (head.get(k) for k in ("rules", "members", "emails", "roles"))
     if not (
         isinstance(rules, Rules)
-        and type(sizes) is list
+        and type(table) is dict
         and cachefiles.conforms(emails, dict[str, str])
         and cachefiles.conforms(roles, dict[str, list[str]])
     ):
         raise CacheInvalid("setup.json")
-    assert sizes is not None and emails is not None and roles is not None
-    table: dict[str, bytes] = {}
-    offset = end + 1
-    for pair in sizes:
-        if not (
-            type(pair) is list
-            and len(pair) == 2
-            and type(pair[0]) is str
-            and type(pair[1]) is int
-            and pair[1] >= 0
-        ):
-            raise CacheInvalid("setup.json: a member's place")
-        table[pair[0]] = payload[offset : offset + pair[1]]
-        offset += pair[1]
-    if offset != len(payload) or len(table) != len(sizes):
-        raise CacheInvalid("setup.json: its length")
-    if not set(emails.values()) <= set(table) or not all(
-        set(ids) <= set(table) for ids in roles.values()
+    assert table is not None and emails is not None and roles is not None
+    if not set(emails.values()) <= table.keys() or not all(
+        set(ids) <= table.keys() for ids in roles.values()
     ):
         raise CacheInvalid("setup.json: an index names an unknown member")
-    return rules, SavedRoster(table, emails, roles)
+    return rules, SavedRoster(table, payload[end + 1 :], emails, roles)
 
 
 class _ById(dict[str, Member]):
@@ -844,16 +830,22 @@ class SavedRoster(Roster):
     A member whose JSON is not a valid `Member` with its id is `CacheInvalid`.
     """
 
-    _table: dict[str, bytes]  # id -> the member as JSON (`cachefiles.dumps`), in file order
+    _table: dict[str, list[int]]  # id -> [start, end] of its JSON in `_body`, in file order
+    _body: bytes  # every member as JSON (`cachefiles.dumps`), one after the other
     _emails: dict[str, str]  # lowercase e-mail -> the first member with it
     _roles: dict[str, list[str]]  # role -> ids of the members with it, in file order
     _members: dict[str, Member]  # read so far
     _all: tuple[Member, ...] | None
 
     def __init__(
-        self, table: dict[str, bytes], emails: dict[str, str], roles: dict[str, list[str]]
+        self,
+        table: dict[str, list[int]],
+        body: bytes,
+        emails: dict[str, str],
+        roles: dict[str, list[str]],
     ):
         object.__setattr__(self, "_table", table)
+        object.__setattr__(self, "_body", body)
         object.__setattr__(self, "_emails", emails)
         object.__setattr__(self, "_roles", roles)
         object.__setattr__(self, "_members", {})
@@ -861,7 +853,14 @@ class SavedRoster(Roster):
 
     @classmethod
     def of(cls, members: list[Member]) -> SavedRoster:
-        table = {m.id: cachefiles.dumps(m) for m in members}
+        table: dict[str, list[int]] = {}
+        blobs: list[bytes] = []
+        offset = 0
+        for member in members:
+            blob = cachefiles.dumps(member)
+            table[member.id] = [offset, offset + len(blob)]
+            blobs.append(blob)
+            offset += len(blob)
         emails: dict[str, str] = {}
         roles: dict[str, list[str]] = {}
         for member in members:
@@ -869,7 +868,7 @@ class SavedRoster(Roster):
                 emails.setdefault(email.lower(), member.id)
             for role in member.roles:
                 roles.setdefault(role, []).append(member.id)
-        return cls(table, emails, roles)
+        return cls(table, b"".join(blobs), emails, roles)
 
     @property
     def members(self) -> tuple[Member, ...]:
@@ -885,7 +884,16 @@ class SavedRoster(Roster):
     def _member(self, member_id: str) -> Member:
         member = self._members.get(member_id)
         if member is None:
-            member = cachefiles.loads(self._table[member_id])
+            span = self._table[member_id]
+            if not (
+                type(span) is list
+                and len(span) == 2
+                and type(span[0]) is int
+                and type(span[1]) is int
+                and 0 <= span[0] <= span[1] <= len(self._body)
+            ):
+                raise CacheInvalid(f"setup.json: the place of member {member_id}")
+            member = cachefiles.loads(self._body[span[0] : span[1]])
             if not isinstance(member, Member) or member.id != member_id:
                 raise CacheInvalid(f"setup.json: member {member_id}")
             self._members[member_id] = member
