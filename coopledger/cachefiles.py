@@ -246,8 +246,8 @@ def _plain(value: object) -> Any:
 
 
 def _tagged(obj: dict[str, Any]) -> Any:
-    if not any(key.startswith("$") for key in obj):
-        return obj  # a mapping of strings
+    """A tag is an object with one key (or "$o" and "f"); any other object is a
+    mapping of strings (`_plain` writes a mapping with such keys as "$m")."""
     if len(obj) == 1:
         ((tag, value),) = obj.items()
         if tag == "$d" and isinstance(value, str):
@@ -280,8 +280,13 @@ def _tagged(obj: dict[str, Any]) -> Any:
                 if cls is None or not issubclass(cls, enum.Enum):
                     raise CacheInvalid("an unknown enum")
                 return cls(value[1])
-    elif len(obj) == 2 and isinstance(obj.get("$o"), str) and isinstance(obj.get("f"), list):
-        return _instance(obj["$o"], obj["f"])
+        if not tag.startswith("$"):
+            return obj
+    elif len(obj) == 2 and "$o" in obj:
+        if isinstance(obj["$o"], str) and isinstance(obj.get("f"), list):
+            return _instance(obj["$o"], obj["f"])
+    else:
+        return obj
     raise CacheInvalid("an unknown tag")
 
 
@@ -339,13 +344,13 @@ def conforms(value: Any, hint: Any) -> bool:
         if not isinstance(value, origin):
             return False
         if _plain_class(args[0]):  # the common case, without a call per item
-            return all(type(item) is args[0] for item in value)
+            return set(map(type, value)) <= {args[0]}
         return all(conforms(item, args[0]) for item in value)
     if origin in (dict, Mapping):
         if not isinstance(value, dict):
             return False
         if _plain_class(args[0]) and _plain_class(args[1]):
             key, item = args
-            return all(type(k) is key and type(v) is item for k, v in value.items())
+            return set(map(type, value)) <= {key} and set(map(type, value.values())) <= {item}
         return all(conforms(k, args[0]) and conforms(v, args[1]) for k, v in value.items())
     return isinstance(origin, type) and isinstance(value, origin)

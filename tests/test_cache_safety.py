@@ -371,3 +371,52 @@ def test_bean_check_with_a_load_cache_sees_a_new_file(
 
     assert result.returncode != 0
     assert "below its floor of -500.00 SEL" in result.stderr
+
+
+# ---------------------------------------------------------------- the format
+
+
+def test_the_cache_format_gives_back_what_the_snapshot_keeps() -> None:
+    import datetime
+    from decimal import Decimal
+
+    from coopledger import cachefiles
+    from coopledger.aggregates import MonthFigures
+    from coopledger.months import Month
+    from coopledger.problems import Problem, Severity
+
+    figures = MonthFigures(
+        trades=2,
+        volume=Decimal("52.50"),
+        traders={"alice", "bob"},
+        net={"alice": Decimal("-52.50"), "bob": Decimal("52.50")},
+        last_trade={"alice": datetime.date(2026, 11, 2)},
+        category_trades={None: 1, "pain": 1},
+    )
+    value = {
+        Month(2026, 11): figures,
+        "problems": [Problem("below-floor", "a.beancount", 3, {"x": "y"}, Severity.WARNING)],
+        "where": ("journal/2026/11", 7),
+    }
+
+    assert cachefiles.loads(cachefiles.dumps(value)) == value
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b'{"$o": "PosixPath", "f": [["x", "/"]]}',
+        b'{"$o": "Member", "f": [["id", 1]]}',
+        b'{"$e": ["Signals", 9]}',
+        b'{"$d": "NaN"}',
+        b'{"$dm": {"a": "Infinity"}}',
+        b'{"$unknown": []}',
+        b"1.5",
+        b"\x80\x04\x95",  # a pickle
+    ],
+)
+def test_a_cache_file_holds_only_plain_values_and_allowed_classes(payload: bytes) -> None:
+    from coopledger import cachefiles
+
+    with pytest.raises(cachefiles.CacheInvalid):
+        cachefiles.loads(payload)
