@@ -311,7 +311,11 @@ def _instance(name: str, fields: list[Any]) -> Any:
 @cache
 def _hints(cls: type) -> dict[str, Any]:
     init = {f.name for f in dataclasses.fields(cls) if f.init}
-    return {k: v for k, v in typing.get_type_hints(cls).items() if k in init}
+    try:
+        hints = typing.get_type_hints(cls)
+    except NameError as error:  # an annotation only a type checker can read
+        raise CacheInvalid(f"{cls.__name__}: {error}") from None
+    return {k: v for k, v in hints.items() if k in init}
 
 
 def _plain_class(hint: Any) -> bool:

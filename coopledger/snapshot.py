@@ -715,7 +715,10 @@ def load_saved(root: Path) -> Snapshot | None:
 
 @functools.cache
 def _snapshot_hints() -> dict[str, Any]:
-    return typing.get_type_hints(Snapshot)
+    try:
+        return typing.get_type_hints(Snapshot)
+    except NameError as error:  # an annotation only a type checker can read
+        raise CacheInvalid(str(error)) from None
 
 
 def vouch(state: Snapshot, content_key: str | None) -> bool:
