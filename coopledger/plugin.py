@@ -22,9 +22,7 @@ on members.yaml and rules.yaml too, and on files the include glob would match
 now. So, inside bean-check and fava, the plugin adds those two files and every
 folder under journal/ to the list (`_cache_inputs`): a folder's time changes
 when a file is added to it, removed or renamed, so beancount's own check then
-reads everything again. `coopledger init` also commits a link at that path
-that points to itself (see `coopledger.scaffold`): beancount can neither read
-a cache there nor write one.
+reads everything again (and fava, which watches the same list, reloads).
 """
 
 from __future__ import annotations
