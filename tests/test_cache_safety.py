@@ -284,6 +284,22 @@ def test_no_command_writes_through_coopledger_folder_as_a_link(coop: Coop, tmp_p
     assert clone.log() == log
 
 
+def test_coopledger_folder_committed_as_a_file_is_refused(coop: Coop, tmp_path: Path) -> None:
+    trades_through_october(coop)
+    (coop.root / ".coopledger").write_text("not a folder\n", encoding="utf-8")
+    commit_forced(coop, ".coopledger", message="a file")
+    clone = fresh_clone(coop, tmp_path)
+    log = clone.log()
+
+    result = clone.run("close", "2026-09", "--with-earlier", "--as", "tresa")
+
+    assert result.code == 1, result.text
+    assert ".coopledger is not a folder" in result.err
+    assert "git rm --cached .coopledger" in result.err
+    assert clone.log() == log and clone.status() == ""
+    assert clone.read(".coopledger") == "not a folder\n"
+
+
 def test_the_lock_of_a_worktree_is_not_written_through_a_link(coop: Coop, tmp_path: Path) -> None:
     target = tmp_path / "not-to-be-created"
     (coop.root / ".coopledger").mkdir(exist_ok=True)
