@@ -15,7 +15,7 @@ set size from wait4), in this order:
   without --no-cache its second run would read beancount's pickle cache, which
   the issue rules out: it misses newly added include files);
 - `coopledger check --no-cache`: cold, the snapshot is neither read nor written;
-- `coopledger check` with no snapshot (`.coopledger/cache` removed first): cold,
+- `coopledger check` with no snapshot (its cache folder removed first): cold,
   and it builds the validated-state snapshot (coopledger/snapshot.py);
 - `coopledger check` again, nothing changed: warm, it reads the snapshot;
 - `coopledger balances --json` and `coopledger report`, warm (`report` reads the
@@ -221,7 +221,9 @@ def measure_commands(
     root: Path, result: SizeResult, runs: int, cold_runs: int, timeout: float
 ) -> None:
     main = str(root / "journal" / "main.beancount")
-    cache = root / ".coopledger" / "cache"
+    from coopledger.snapshot import cache_of
+
+    cache = cache_of(root) or root / ".no-cache"  # this user's snapshot folder for `root`
 
     def measure(name: str, command: list[str], times: int, before: object = None) -> None:
         found = result.measures.setdefault(name, Measure(name))

@@ -23,9 +23,10 @@ figures of any split of it:
     >>> november.trades, november.volume, sorted(november.traders), november.net["alice"]
     (1, Decimal('40.00'), ['alice', 'fournil'], Decimal('-40.00'))
 
-Kept with the snapshot (`MonthlyState`): one file per month under
-`.coopledger/cache/months/`, each tagged with a random token that the
-snapshot's meta file names, and the figures of the entries `trade` added since
+Kept with the snapshot (`MonthlyState`): one JSON file per month under
+`months/` in the snapshot's cache folder (`coopledger.cachefiles`: outside the
+working tree; each value checked on reading), each tagged with a random token
+that the snapshot's meta file names, and the figures of the entries `trade` added since
 those files were written, held in the meta file itself. The meta file is what
 `snapshot.load_valid` vouches for, so the month figures are never read without
 a snapshot that still describes every input file, and a month file that is not
@@ -38,7 +39,6 @@ from __future__ import annotations
 import contextlib
 import datetime
 import os
-import pickle
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -48,7 +48,9 @@ from typing import Any
 
 from beancount.core import data
 
+from coopledger import cachefiles
 from coopledger.accounts import member_of_account, obligation_of_account
+from coopledger.cachefiles import CacheInvalid
 from coopledger.journal import as_trade
 from coopledger.months import Month
 
@@ -171,7 +173,7 @@ Writer = Callable[[Path, bytes], None]  # writes a file atomically (snapshot._wr
 class MonthlyState:
     """The month figures as the snapshot keeps them.
 
-    `tags` names the file of each month (`months/YYYY-MM.pickle` holds the tag
+    `tags` names the file of each month (`months/YYYY-MM.json` holds the tag
     and the figures); `pending` holds the figures of the entries added since
     those files were written. After a full build, `built` holds every month in
     memory until `save` writes them."""
@@ -185,14 +187,22 @@ class MonthlyState:
     def of_entries(cls, entries: Iterable[data.Directive]) -> MonthlyState:
         return cls(built=month_figures(entries))
 
-    def __getstate__(self) -> dict[str, Any]:  # what the snapshot's meta file holds
+    def saved(self) -> dict[str, Any]:
+        """What the snapshot's meta file holds of it (`of_saved` reads it back)."""
         return {"tags": self.tags, "pending": self.pending, "pending_entries": self.pending_entries}
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.tags = state["tags"]
-        self.pending = state["pending"]
-        self.pending_entries = state["pending_entries"]
-        self.built = None
+    @classmethod
+    def of_saved(cls, saved: object) -> MonthlyState:
+        """The state `saved` wrote, every value checked; else CacheInvalid."""
+        if not (
+            isinstance(saved, dict)
+            and set(saved) == {"tags", "pending", "pending_entries"}
+            and cachefiles.conforms(saved["tags"], dict[Month, str])
+            and cachefiles.conforms(saved["pending"], Figures)
+            and cachefiles.conforms(saved["pending_entries"], int)
+        ):
+            raise CacheInvalid("the month figures of the meta file")
+        return cls(saved["tags"], saved["pending"], saved["pending_entries"])
 
     def add(self, entry: data.Directive) -> None:
         """Count an entry just accepted by `trade` (in memory; `save` keeps it)."""
@@ -223,7 +233,7 @@ class MonthlyState:
             self.tags[month] = _write_month(folder, month, base, write)
         self.pending, self.pending_entries = {}, 0
 
-    def figures_until(self, cache: Path, last: Month) -> Figures | None:
+    def figures_until(self, cache: Path | None, last: Month) -> Figures | None:
         """The figures of every month up to `last` (not to be changed), or None if a
         month file is missing or is not the one this state names (the caller then
         reads everything)."""
@@ -232,7 +242,7 @@ class MonthlyState:
         figures: Figures = {}
         for month in self.tags:
             if month <= last:
-                found = self._read(cache, month)
+                found = self._read(cache, month) if cache is not None else None
                 if found is None:
                     return None
                 figures[month] = found
@@ -245,25 +255,21 @@ class MonthlyState:
         tag = self.tags.get(month)
         if tag is None:
             return None
+        payload = cachefiles.read_file(cache / MONTHS_DIR / _file_name(month))
         try:
-            with open(cache / MONTHS_DIR / _file_name(month), "rb") as handle:
-                saved_tag, figures = pickle.load(handle)
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
+            saved = cachefiles.loads_as(payload, tuple[str, MonthFigures]) if payload else None
+        except CacheInvalid:
             return None
-        except ImportError:  # saved by another version of this module
-            return None
-        return figures if saved_tag == tag and isinstance(figures, MonthFigures) else None
+        return saved[1] if saved is not None and saved[0] == tag else None
 
 
 def _file_name(month: Month) -> str:
-    return f"{month}.pickle"
+    return f"{month}.json"
 
 
 def _write_month(folder: Path, month: Month, figures: MonthFigures, write: Writer) -> str:
     tag = secrets.token_hex(8)
-    write(
-        folder / _file_name(month), pickle.dumps((tag, figures), protocol=pickle.HIGHEST_PROTOCOL)
-    )
+    write(folder / _file_name(month), cachefiles.dumps((tag, figures)))
     return tag
 
 
@@ -272,7 +278,7 @@ def _remove_others(folder: Path, months: set[Month]) -> None:
     keep = {_file_name(month) for month in months}
     with contextlib.suppress(OSError), os.scandir(folder) as found:
         for item in found:
-            if item.name.endswith(".pickle") and item.name not in keep:
+            if item.name.endswith(".json") and item.name not in keep:
                 with contextlib.suppress(OSError):
                     os.unlink(item.path)
 
@@ -290,8 +296,7 @@ def keep_closed(
 ) -> None:
     """Keep the figures of a closed month (None: it has no transaction) for the
     folder whose close records `folder_print`; `key` names the code that made them."""
-    payload = pickle.dumps((key, folder_print, figures), protocol=pickle.HIGHEST_PROTOCOL)
-    write(cache / CLOSED_DIR / _file_name(month), payload)
+    write(cache / CLOSED_DIR / _file_name(month), cachefiles.dumps((key, folder_print, figures)))
 
 
 def kept_closed(
@@ -299,15 +304,12 @@ def kept_closed(
 ) -> tuple[bool, MonthFigures | None]:
     """(found, figures) of a closed month kept by `keep_closed` for the same
     folder fingerprint and code; (False, None) otherwise."""
+    payload = cachefiles.read_file(cache / CLOSED_DIR / _file_name(month))
     try:
-        with open(cache / CLOSED_DIR / _file_name(month), "rb") as handle:
-            saved_key, saved_print, figures = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
+        hint = tuple[str, str, MonthFigures | None]
+        saved = cachefiles.loads_as(payload, hint) if payload else None
+    except CacheInvalid:
         return False, None
-    except ImportError:  # saved by another version of this module
+    if saved is None or saved[0] != key or saved[1] != folder_print:
         return False, None
-    if saved_key != key or saved_print != folder_print:
-        return False, None
-    if figures is not None and not isinstance(figures, MonthFigures):
-        return False, None
-    return True, figures
+    return True, saved[2]

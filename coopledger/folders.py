@@ -11,6 +11,14 @@ whole; the other stays aside until the next swap clears it.
 
 Where the call is missing (another system, an old kernel or file system),
 `can_exchange` says so and the close keeps each file as it is.
+
+`.coopledger/` is the only folder of the working tree coopledger writes in
+besides the journal (the swap area; the lock, in a worktree; the top file of a
+read of the open months). A pull request could commit it, or a part of it, as
+a symbolic link to a folder elsewhere, and the next `close` would empty that
+folder. So `private_folder` checks each part without following links
+(`os.lstat`) and refuses with `private-folder-link` a part that is a link, and
+nothing in the swap area is deleted through a link either.
 """
 
 from __future__ import annotations
@@ -19,9 +27,13 @@ import contextlib
 import errno
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
+from coopledger.problems import CoopError
+
+PRIVATE_DIR = ".coopledger"
 SWAP_DIR = ".coopledger/swap"
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -56,26 +68,55 @@ def exchange(first: Path, second: Path) -> None:
         raise OSError(number, os.strerror(number), str(first))
 
 
+def private_folder(root: Path, *parts: str) -> Path:
+    """`.coopledger` (and `parts` below it) under `root`, each made if missing;
+    CoopError when one is a symbolic link or not a folder: coopledger never
+    writes or deletes through a link out of the repository."""
+    path = root
+    for name in (PRIVATE_DIR, *parts):
+        path = path / name
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(path)
+            info = os.lstat(path)
+        shown = path.relative_to(root).as_posix()
+        if stat.S_ISLNK(info.st_mode):
+            raise CoopError("private-folder-link", path=shown, target=_target(path))
+        if not stat.S_ISDIR(info.st_mode):
+            raise CoopError("private-folder-not-folder", path=shown)
+    return path
+
+
+def _target(link: Path) -> str:
+    try:
+        return os.readlink(link)
+    except OSError:
+        return "?"
+
+
 def swap_area(root: Path) -> Path:
-    """Where new folders are built, emptied of what an earlier crash left."""
-    area = root / SWAP_DIR
-    if area.exists():
-        for leftover in area.iterdir():
-            if leftover.is_dir() and not leftover.is_symlink():
-                shutil.rmtree(leftover, ignore_errors=True)
-            else:
-                with contextlib.suppress(OSError):
-                    leftover.unlink()
-    area.mkdir(parents=True, exist_ok=True)
+    """Where new folders are built, emptied of what an earlier crash left
+    (a link found there is removed, never followed)."""
+    area = swap_area_path(root)
+    with os.scandir(area) as found:
+        leftovers = list(found)
+    for leftover in leftovers:
+        if leftover.is_dir(follow_symlinks=False):
+            shutil.rmtree(leftover.path, ignore_errors=True)  # does not follow links inside
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(leftover.path)
     return area
 
 
 def can_exchange(root: Path) -> bool:
     """Whether folders of the cooperative at `root` can be swapped in one step
-    (tried on two empty folders of the swap area, which is on the same disk as
-    the journal unless .coopledger is a link elsewhere)."""
+    (tried on two empty folders of the swap area, which must be on the same disk
+    as the journal)."""
     try:
-        area = swap_area(root)
+        area = swap_area(root)  # CoopError (not caught) when .coopledger or the area is a link
         if os.stat(area).st_dev != os.stat(root / "journal").st_dev:
             return False
         probe = Path(tempfile.mkdtemp(dir=area, prefix="probe-"))
@@ -115,9 +156,8 @@ def build_aside(root: Path, files: dict[str, str], kept_from: Path, kept: tuple[
 
 
 def swap_area_path(root: Path) -> Path:
-    area = root / SWAP_DIR
-    area.mkdir(parents=True, exist_ok=True)
-    return area
+    """The swap area, made if missing (see `private_folder`)."""
+    return private_folder(root, "swap")
 
 
 def _plain_mode() -> int:

@@ -217,6 +217,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "could not write {path}: {detail}",
         "nothing was written; free some disk space or fix the permissions, and retry",
     ),
+    # cache safety: coopledger's own folder in the working tree (folders.private_folder)
+    "private-folder-link": (
+        "{path} is a symbolic link (to {target}): coopledger writes and deletes files in it, "
+        "and never follows a link out of the repository",
+        "remove the link ('git rm --cached {path}' if a commit added it, then 'rm {path}'); "
+        "coopledger makes a plain folder there when it needs one",
+    ),
+    "private-folder-not-folder": (
+        "{path} is not a folder: coopledger keeps its lock and the folders it builds there",
+        "remove it ('git rm --cached {path}' if a commit added it, then 'rm {path}')",
+    ),
 }
 
 

@@ -20,6 +20,15 @@ journal/, a symbolic link, an `include`, `option` or `plugin` line outside
 main.beancount, `insert_pythonpath`, a byte that is not UTF-8 are errors with
 their file and line. (A plugin cannot stop the loader: it reports what was
 read. The gate refuses such a change before anything loads it.)
+beancount keeps a load cache (`journal/.main.beancount.picklecache`, written
+when a load takes over a second) and uses it again while no file listed in
+`options_map["include"]` has changed (`beancount.loader.needs_refresh`). That
+list names only the journal files it read, yet what the plugin finds depends
+on members.yaml and rules.yaml too, and on files the include glob would match
+now. So, inside bean-check and fava, the plugin adds those two files and every
+folder under journal/ to the list (`_cache_inputs`): a folder's time changes
+when a file is added to it, removed or renamed, so beancount's own check then
+reads everything again (and fava, which watches the same list, reloads).
 """
 
 from __future__ import annotations
@@ -146,11 +155,24 @@ def _read(root: str) -> tuple[Rules | None, Roster | None, list[Problem]]:
     return rules, roster, [*problems, *member_problems]
 
 
+def _cache_inputs(root: str) -> list[str]:
+    """What beancount's load cache must also watch: members.yaml, rules.yaml and
+    every folder under journal/ (hidden ones aside, as the include glob does)."""
+    found = [os.path.join(root, MEMBERS_FILE), os.path.join(root, RULES_FILE)]
+    for folder, names, _ in os.walk(os.path.join(root, "journal")):
+        names[:] = sorted(name for name in names if not name.startswith("."))
+        found.append(folder)
+    return found
+
+
 def coopledger(
     entries: data.Directives, options_map: dict[str, Any], config: str | None = None
 ) -> tuple[data.Directives, list[CoopledgerError]]:
     root = root_of(options_map)
     given = _preloaded.get()
+    if given is None and isinstance(options_map.get("include"), list):  # bean-check, fava
+        watched = set(options_map["include"])
+        options_map["include"].extend(p for p in _cache_inputs(root) if p not in watched)
     opening = None
     if given is not None:
         rules, roster_given, opening = given

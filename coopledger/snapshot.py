@@ -1,16 +1,18 @@
 """A snapshot of the validated cooperative, so small changes cost small work.
 
 After a full load (every file parsed and every check run), the commands that
-care about speed — `trade`, `check`, `balances` — save what they need in
-`.coopledger/cache/` (git-ignored):
+care about speed — `trade`, `check`, `balances`, `report` — save what they need
+in this user's cache folder for the repository (`coopledger.cachefiles`:
+outside the working tree, so that nothing a pull request commits is read as a
+cache), as JSON and one plain array of numbers, never as pickles:
 
 - the stamp (size, mtime, ctime, inode) of every input file: rules.yaml,
   members.yaml and every journal file beancount read;
 - the rules and members as parsed, and every problem found;
 - for every member, its movements aggregated per day (`checks.DayMoves`),
   sharded into 1024 buckets so that a trade reads two small files;
-- a sorted array of 64-bit hashes of every trade id (read through mmap: a
-  trade touches a few pages), and the hashes added since in the meta file;
+- a sorted array of 64-bit hashes of every trade id (`ids.bin`, read through
+  mmap: a trade touches a few pages), and the hashes added since in the meta file;
 - every member's latest balance (the members a trade moved since in the meta);
 - for every folder under journal/, its stamp and a digest of the names in it
   beancount would read, so that git's ids can vouch for the content without a
@@ -40,14 +42,15 @@ import array
 import bisect
 import contextlib
 import datetime
+import functools
 import hashlib
+import json
 import mmap
 import os
-import pickle
 import secrets
 import sys
-import tempfile
 import time
+import typing
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -59,10 +62,13 @@ import beancount
 from beancount.core import data
 
 import coopledger
+from coopledger import cachefiles
 from coopledger.aggregates import MonthlyState, keep_closed, kept_closed, month_figures
+from coopledger.cachefiles import CacheInvalid
 from coopledger.checks import (
     CarriedMoves,
     DayBalance,
+    DayMoves,
     MemberDays,
     add_entry_moves,
     balance_at,
@@ -80,17 +86,16 @@ from coopledger.rules import RULES_FILE, Rules
 if TYPE_CHECKING:
     from coopledger.closing import Opening
 
-CACHE_DIR = ".coopledger/cache"
 _ONE_DAY = datetime.timedelta(days=1)
 BUCKETS = 1024
 IDS_HEADER = 64  # bytes before the sorted id hashes: the generation, padded
 MERGE_IDS_AFTER = 4096  # id hashes kept in the meta before they are merged into ids.bin
-MERGE_LATEST_AFTER = 2048  # members kept in the meta before latest.pickle is rewritten
+MERGE_LATEST_AFTER = 2048  # members kept in the meta before latest.json is rewritten
 RACY_NS = 2_000_000_000  # a folder changed this recently may change again unseen
 LIMIT_CODES = frozenset({"below-floor", "above-ceiling"})
 _KEY = (
     f"coopledger {coopledger.__version__} beancount {beancount.__version__} "
-    f"python {sys.version_info[:2]} format 6"
+    f"python {sys.version_info[:2]} format 7"
 )
 
 Stamp = tuple[int, int, int, int]
@@ -118,17 +123,18 @@ class Snapshot:
     dirs: dict[str, DirRecord] | None = None  # folders under journal/ (`journal_dirs`)
     carried_month: str | None = None  # built from the months after this closed one
     starts: datetime.date | None = None  # ... from this day on: it knows nothing before
-    latest_changed: dict[str, Decimal] = field(default_factory=dict)  # since latest.pickle
+    latest_changed: dict[str, Decimal] = field(default_factory=dict)  # since latest.json
     latest_generation: str | None = None
     ids_extra: list[int] = field(default_factory=list)  # id hashes added since ids.bin
     ids_generation: str | None = None
     root: Path = field(default=Path("."), repr=False)
+    cache: Path | None = field(default=None, repr=False)  # `cache_of(root)`
     fresh: bool = field(default=False, repr=False)  # built in memory, never saved
     setup_generation: str | None = field(default=None, repr=False)  # of the saved rules, roster
     stamps_generation: str | None = field(default=None, repr=False)  # of the saved stamps
     _buckets: dict[int, dict[str, MemberDays]] = field(default_factory=dict, repr=False)
     _ids: Any = field(default=None, repr=False)  # sorted id hashes: an array, or a view of ids.bin
-    _latest: dict[str, Decimal] | None = field(default=None, repr=False)  # of latest.pickle
+    _latest: dict[str, Decimal] | None = field(default=None, repr=False)  # of latest.json
 
     # ------------------------------------------------------------ reading parts
 
@@ -137,13 +143,18 @@ class Snapshot:
         return bucket.setdefault(member, {})
 
     def _bucket(self, number: int) -> dict[str, MemberDays]:
+        """One bucket's members and their days, or NeedsFullCheck when its file
+        is missing or is not one this module writes (every bucket is written)."""
         if number not in self._buckets:
-            path = self.root / CACHE_DIR / "buckets" / f"{number:04d}.pickle"
+            payload = None
+            if self.cache is not None:
+                payload = cachefiles.read_file(self.cache / "buckets" / f"{number:04d}.json")
+            if payload is None:
+                raise NeedsFullCheck("a bucket of the snapshot is missing")
             try:
-                with open(path, "rb") as handle:
-                    self._buckets[number] = pickle.load(handle)
-            except FileNotFoundError:
-                self._buckets[number] = {}
+                self._buckets[number] = _bucket_of_json(payload)
+            except CacheInvalid:
+                raise NeedsFullCheck("a bucket of the snapshot is not valid") from None
         return self._buckets[number]
 
     def all_days(self) -> dict[str, MemberDays]:
@@ -174,9 +185,9 @@ class Snapshot:
 
     @property
     def latest(self) -> dict[str, Decimal]:
-        """Every member's latest balance (reads latest.pickle)."""
+        """Every member's latest balance (reads latest.json)."""
         if self._latest is None:
-            base = _read_part(self.root, "latest", self.latest_generation)
+            base = _decimals(_read_part(self.cache, "latest", self.latest_generation))
             if not isinstance(base, dict):  # lost: the buckets hold the same
                 base = {m: balance_at(series_of(d), None) for m, d in self.all_days().items()}
             self._latest = base
@@ -185,8 +196,11 @@ class Snapshot:
     def _ids_base(self) -> Any:
         """The sorted hashes of ids.bin, read through mmap (a lookup touches a few pages)."""
         if self._ids is None:
+            if self.cache is None:
+                raise NeedsFullCheck("no id hashes")
             try:
-                with open(self.root / CACHE_DIR / "ids.bin", "rb") as handle:
+                fd = os.open(self.cache / "ids.bin", os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+                with os.fdopen(fd, "rb") as handle:
                     mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
             except (OSError, ValueError):
                 raise NeedsFullCheck("no id hashes") from None
@@ -471,6 +485,7 @@ def build(
         starts=opening.day if opening else None,
         dirs=dict(getattr(stamps, "dirs", None) or {}) or None,
         root=root,
+        cache=cache_of(root),
         fresh=True,
         _buckets=buckets,
         _ids=array.array("q", sorted(ids)),
@@ -484,7 +499,9 @@ def _monthly(root: Path, entries: list[data.Directive], opening: Opening) -> Mon
     kept them (`keep_closed_figures`) for the very folders `opening` vouched for;
     None when one is missing (`report` then reads everything)."""
     figures = month_figures(entries)
-    cache = root / CACHE_DIR
+    cache = cache_of(root)
+    if cache is None or not cachefiles.usable(cache):
+        return None
     for folder, folder_print in zip(opening.folders, opening.prints, strict=True):
         month = Month(int(folder[-7:-3]), int(folder[-2:]))  # journal/YYYY/MM
         found, closed = kept_closed(cache, _KEY, month, folder_print)
@@ -501,7 +518,9 @@ def keep_closed_figures(root: Path, entries: list[data.Directive], prints: dict[
     be every entry of a cooperative `close` has just checked: a close refuses
     files with problems, so each closed month's entries are the ones closed."""
     figures = month_figures(entries)
-    cache = root / CACHE_DIR
+    cache = _writable_cache(root)
+    if cache is None:
+        return
     for text, folder_print in prints.items():
         month = Month.parse(text)
         keep_closed(cache, _KEY, month, folder_print, figures.get(month), _write)
@@ -542,17 +561,21 @@ def from_cooperative(
 # ---------------------------------------------------------------- saving, loading
 
 
-def _write(path: Path, payload: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
+def cache_of(root: Path) -> Path | None:
+    """This user's cache folder for the cooperative at `root` (`cachefiles.cache_dir`)."""
+    return cachefiles.cache_dir(root)
+
+
+def _writable_cache(root: Path) -> Path | None:
+    """The cache folder, made if missing; None when it is not this user's own."""
+    cache = cache_of(root)
+    if cache is None:
+        return None
+    cache.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return cache if cachefiles.usable(cache) else None
+
+
+_write = cachefiles.write_file
 
 
 def save(
@@ -576,13 +599,15 @@ def save(
     The meta file is written last, and names the parts it goes with: a crash in
     between only costs a full load.
     """
-    cache = root / CACHE_DIR
+    cache = _writable_cache(root)
+    if cache is None:
+        return
+    snapshot.cache = cache
     with contextlib.suppress(FileNotFoundError):
-        (cache / "meta.pickle").unlink()
+        (cache / "meta.json").unlink()
     generation = secrets.token_hex(8)
     for number in sorted(buckets if buckets is not None else range(BUCKETS)):
-        payload = pickle.dumps(snapshot._bucket(number), protocol=pickle.HIGHEST_PROTOCOL)
-        _write(cache / "buckets" / f"{number:04d}.pickle", payload)
+        _write(cache / "buckets" / f"{number:04d}.json", _bucket_json(snapshot._bucket(number)))
     if (
         snapshot.fresh
         or snapshot.ids_generation is None
@@ -599,7 +624,7 @@ def save(
         or len(snapshot.latest_changed) > MERGE_LATEST_AFTER
     ):
         latest = snapshot.latest
-        _write_part(cache, "latest", generation, latest)
+        _write_part(cache, "latest", generation, {m: str(v) for m, v in latest.items()})
         snapshot._latest, snapshot.latest_changed = latest, {}
         snapshot.latest_generation = generation
     if snapshot.stamps is not None:
@@ -608,38 +633,38 @@ def save(
         _write_part(cache, "stamps", generation, snapshot.stamps)
     if snapshot.fresh or snapshot.setup_generation is None:  # a trade changes neither
         snapshot.setup_generation = generation
-        _write_part(cache, "setup", generation, _saved_setup(snapshot.rules, snapshot.roster))
+        _write(cache / "setup.json", _setup_file(generation, snapshot.rules, snapshot.roster))
     if snapshot.monthly is not None:
         snapshot.monthly.save(cache, _write)
     if restamp:
         snapshot.content_key = content_key  # the caller's key for the files as written
         snapshot.dirs = _dirs_after_writing(root, snapshot.dirs, restamp, created)
     snapshot.fresh = False
-    meta = {
-        name: getattr(snapshot, name)
-        for name in (
-            "key",
-            "setup_generation",
-            "problems",
-            "latest_changed",
-            "latest_generation",
-            "ids_extra",
-            "ids_generation",
-            "last_date",
-            "trade_count",
-            "full_check_until",
-            "has_closings",
-            "coop_days",
-            "content_key",
-            "monthly",
-            "dirs",
-            "carried_month",
-            "starts",
-        )
-    }
+    meta: dict[str, Any] = {name: getattr(snapshot, name) for name in _META}
+    meta["monthly"] = None if snapshot.monthly is None else snapshot.monthly.saved()
     meta["stamps_generation"] = generation if snapshot.stamps is not None else None
     snapshot.stamps_generation = meta["stamps_generation"]
-    _write(cache / "meta.pickle", pickle.dumps(meta, protocol=pickle.HIGHEST_PROTOCOL))
+    _write(cache / "meta.json", cachefiles.dumps(meta))
+
+
+_META = (  # the fields of a Snapshot that meta.json holds (and `monthly`, `stamps_generation`)
+    "key",
+    "setup_generation",
+    "problems",
+    "latest_changed",
+    "latest_generation",
+    "ids_extra",
+    "ids_generation",
+    "last_date",
+    "trade_count",
+    "full_check_until",
+    "has_closings",
+    "coop_days",
+    "content_key",
+    "dirs",
+    "carried_month",
+    "starts",
+)
 
 
 def load_valid(root: Path, content_key: str | None = None) -> Snapshot | None:
@@ -651,25 +676,49 @@ def load_valid(root: Path, content_key: str | None = None) -> Snapshot | None:
 
 def load_saved(root: Path) -> Snapshot | None:
     """The saved snapshot as it is, not yet vouched for (see `vouch`): a caller may
-    read it while git looks at the working tree, and use it only once vouched."""
+    read it while git looks at the working tree, and use it only once vouched.
+
+    Every value is checked against the type of the field it fills; a file that
+    does not pass is ignored (the caller then reads everything)."""
+    cache = cache_of(root)
+    if cache is None or not cachefiles.usable(cache):
+        return None
+    payload = cachefiles.read_file(cache / "meta.json")
+    if payload is None:
+        return None
     try:
-        with open(root / CACHE_DIR / "meta.pickle", "rb") as handle:
-            meta = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        meta = cachefiles.loads(payload)
+        if not isinstance(meta, dict) or meta.get("key") != _KEY:
+            return None
+        if set(meta) != {*_META, "monthly", "stamps_generation"}:
+            raise CacheInvalid("other fields")
+        hints = _snapshot_hints()
+        if not all(cachefiles.conforms(meta[name], hints[name]) for name in _META):
+            raise CacheInvalid("a field of another type")
+        stamps_generation = meta.pop("stamps_generation")
+        if not cachefiles.conforms(stamps_generation, str | None):
+            raise CacheInvalid("stamps_generation")
+        saved = meta.pop("monthly")
+        monthly = None if saved is None else MonthlyState.of_saved(saved)
+        setup = _read_setup(cache, meta["setup_generation"])
+    except CacheInvalid:
         return None
-    if not isinstance(meta, dict) or meta.get("key") != _KEY:
-        return None
-    stamps_generation = meta.pop("stamps_generation", None)
-    setup = _read_part(root, "setup", meta.get("setup_generation"))
     if setup is None:
         return None
     rules, roster = setup
-    try:
-        state = Snapshot(**meta, rules=rules, roster=roster, stamps=None, root=root)
-    except TypeError:  # saved by another version of this module
-        return None
+    state = Snapshot(
+        **meta, monthly=monthly, rules=rules, roster=roster, stamps=None, root=root, cache=cache
+    )
     state.stamps_generation = stamps_generation
     return state
+
+
+@functools.cache
+def _snapshot_hints() -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(Snapshot)
+    except NameError as error:  # an annotation only a type checker can read
+        raise CacheInvalid(str(error)) from None
 
 
 def vouch(state: Snapshot, content_key: str | None) -> bool:
@@ -686,7 +735,7 @@ def vouch(state: Snapshot, content_key: str | None) -> bool:
         and dirs_hold(state.root, state.dirs)
     ):
         return True
-    stamps = _read_part(state.root, "stamps", state.stamps_generation)
+    stamps = _stamps(_read_part(state.cache, "stamps", state.stamps_generation))
     found = input_stamps(state.root) if stamps is not None else None
     if found is None or found != stamps:
         return False
@@ -694,16 +743,50 @@ def vouch(state: Snapshot, content_key: str | None) -> bool:
     return True
 
 
-def _saved_setup(rules: Rules, roster: Roster) -> tuple[Rules, Roster]:
-    """The rules and a `SavedRoster` of the members, to pickle."""
-    if isinstance(roster, SavedRoster):
-        return rules, roster
-    return rules, SavedRoster.of(list(roster))
+def _setup_file(generation: str, rules: Rules, roster: Roster) -> bytes:
+    """setup.json: one line of JSON (the generation, the rules, the indexes of a
+    `SavedRoster`: where each member's JSON lies in what follows), then each
+    member's JSON, one after the other."""
+    saved = roster if isinstance(roster, SavedRoster) else SavedRoster.of(list(roster))
+    head = {
+        "generation": generation,
+        "rules": rules,
+        "members": saved._table,
+        "emails": saved._emails,
+        "roles": saved._roles,
+    }
+    return cachefiles.dumps(head) + b"\n" + saved._body
+
+
+def _read_setup(cache: Path, generation: str | None) -> tuple[Rules, SavedRoster] | None:
+    """The rules and roster of setup.json if it is the one of `generation`; each
+    member is read (and checked) when it is first asked for."""
+    payload = cachefiles.read_file(cache / "setup.json") if generation is not None else None
+    if payload is None:
+        return None
+    end = payload.find(b"\n")
+    head = cachefiles.loads(payload[:end]) if end >= 0 else None
+    if not isinstance(head, dict) or head.get("generation") != generation:
+        return None
+    rules, table, emails, roles = (head.get(k) for k in ("rules", "members", "emails", "roles"))
+    if not (
+        isinstance(rules, Rules)
+        and type(table) is dict
+        and cachefiles.conforms(emails, dict[str, str])
+        and cachefiles.conforms(roles, dict[str, list[str]])
+    ):
+        raise CacheInvalid("setup.json")
+    assert table is not None and emails is not None and roles is not None
+    if not set(emails.values()) <= table.keys() or not all(
+        set(ids) <= table.keys() for ids in roles.values()
+    ):
+        raise CacheInvalid("setup.json: an index names an unknown member")
+    return rules, SavedRoster(table, payload[end + 1 :], emails, roles)
 
 
 class _ById(dict[str, Member]):
-    """`Roster.by_id` of a `SavedRoster`: a member is unpickled when looked up;
-    anything that goes through them all unpickles them all."""
+    """`Roster.by_id` of a `SavedRoster`: a member is read when looked up;
+    anything that goes through them all reads them all."""
 
     def __init__(self, roster: SavedRoster) -> None:
         super().__init__()
@@ -748,23 +831,30 @@ class _ById(dict[str, Member]):
 
 
 class SavedRoster(Roster):
-    """The roster as a snapshot saves it: each member pickled on its own, and
-    unpickled only when asked for (a trade needs two or three of thousands).
+    """The roster as a snapshot saves it: each member as JSON on its own, and
+    read only when asked for (a trade needs two or three of thousands).
 
     It answers like the `Roster` it was made of: `get`, `by_email` and
-    `with_role` from small indexes; `members` (and iterating) unpickles all.
+    `with_role` from small indexes; `members` (and iterating) reads all.
+    A member whose JSON is not a valid `Member` with its id is `CacheInvalid`.
     """
 
-    _table: dict[str, bytes]  # id -> the pickled member, in file order
+    _table: dict[str, list[int]]  # id -> [start, end] of its JSON in `_body`, in file order
+    _body: bytes  # every member as JSON (`cachefiles.dumps`), one after the other
     _emails: dict[str, str]  # lowercase e-mail -> the first member with it
     _roles: dict[str, list[str]]  # role -> ids of the members with it, in file order
-    _members: dict[str, Member]  # unpickled so far
+    _members: dict[str, Member]  # read so far
     _all: tuple[Member, ...] | None
 
     def __init__(
-        self, table: dict[str, bytes], emails: dict[str, str], roles: dict[str, list[str]]
+        self,
+        table: dict[str, list[int]],
+        body: bytes,
+        emails: dict[str, str],
+        roles: dict[str, list[str]],
     ):
         object.__setattr__(self, "_table", table)
+        object.__setattr__(self, "_body", body)
         object.__setattr__(self, "_emails", emails)
         object.__setattr__(self, "_roles", roles)
         object.__setattr__(self, "_members", {})
@@ -772,7 +862,14 @@ class SavedRoster(Roster):
 
     @classmethod
     def of(cls, members: list[Member]) -> SavedRoster:
-        table = {m.id: pickle.dumps(m, protocol=pickle.HIGHEST_PROTOCOL) for m in members}
+        table: dict[str, list[int]] = {}
+        blobs: list[bytes] = []
+        offset = 0
+        for member in members:
+            blob = cachefiles.dumps(member)
+            table[member.id] = [offset, offset + len(blob)]
+            blobs.append(blob)
+            offset += len(blob)
         emails: dict[str, str] = {}
         roles: dict[str, list[str]] = {}
         for member in members:
@@ -780,10 +877,7 @@ class SavedRoster(Roster):
                 emails.setdefault(email.lower(), member.id)
             for role in member.roles:
                 roles.setdefault(role, []).append(member.id)
-        return cls(table, emails, roles)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (SavedRoster, (self._table, self._emails, self._roles))
+        return cls(table, b"".join(blobs), emails, roles)
 
     @property
     def members(self) -> tuple[Member, ...]:
@@ -799,8 +893,18 @@ class SavedRoster(Roster):
     def _member(self, member_id: str) -> Member:
         member = self._members.get(member_id)
         if member is None:
-            member = pickle.loads(self._table[member_id])
-            assert isinstance(member, Member)
+            span = self._table[member_id]
+            if not (
+                type(span) is list
+                and len(span) == 2
+                and type(span[0]) is int
+                and type(span[1]) is int
+                and 0 <= span[0] <= span[1] <= len(self._body)
+            ):
+                raise CacheInvalid(f"setup.json: the place of member {member_id}")
+            member = cachefiles.loads(self._body[span[0] : span[1]])
+            if not isinstance(member, Member) or member.id != member_id:
+                raise CacheInvalid(f"setup.json: member {member_id}")
             self._members[member_id] = member
         return member
 
@@ -819,21 +923,108 @@ class SavedRoster(Roster):
 
 
 def _write_part(cache: Path, name: str, generation: str, value: object) -> None:
-    """A part of the snapshot that is not rewritten on every trade, tagged with the
-    generation of the meta file that goes with it."""
-    payload = pickle.dumps((generation, value), protocol=pickle.HIGHEST_PROTOCOL)
-    _write(cache / f"{name}.pickle", payload)
+    """A part of the snapshot that is not rewritten on every trade (plain JSON),
+    tagged with the generation of the meta file that goes with it."""
+    payload = json.dumps({"generation": generation, "value": value}, separators=(",", ":"))
+    _write(cache / f"{name}.json", payload.encode("utf-8"))
 
 
-def _read_part(root: Path, name: str, generation: str | None) -> Any:
-    if generation is None:
+def _read_part(cache: Path | None, name: str, generation: str | None) -> Any:
+    """The value `_write_part` wrote for `generation`, or None."""
+    if cache is None or generation is None:
+        return None
+    payload = cachefiles.read_file(cache / f"{name}.json")
+    try:
+        saved = json.loads(payload) if payload is not None else None
+    except ValueError:
+        return None
+    if not isinstance(saved, dict) or saved.get("generation") != generation:
+        return None
+    return saved.get("value")
+
+
+def _decimals(value: Any) -> dict[str, Decimal] | None:
+    """latest.json's balances, or None unless each is a finite number."""
+    if not cachefiles.conforms(value, dict[str, str]):
         return None
     try:
-        with open(root / CACHE_DIR / f"{name}.pickle", "rb") as handle:
-            saved_generation, value = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
+        numbers = {member: Decimal(text) for member, text in value.items()}
+    except ArithmeticError:
         return None
-    return value if saved_generation == generation else None
+    return numbers if all(n.is_finite() for n in numbers.values()) else None
+
+
+def _stamps(value: Any) -> dict[str, Stamp] | None:
+    """stamps.json's stamps, or None unless each is four whole numbers."""
+    if not cachefiles.conforms(value, dict[str, list[int]]):
+        return None
+    if not all(len(stamp) == 4 for stamp in value.values()):
+        return None
+    return {name: (s[0], s[1], s[2], s[3]) for name, s in value.items()}
+
+
+def _bucket_json(members: dict[str, MemberDays]) -> bytes:
+    """A bucket as JSON: for each member, one row per day: the day's ordinal, net,
+    charged, the places blamed for a fall and for a rise (file and line, or
+    nulls), and 1 for a balance carried from closed months."""
+    rows = {
+        member: [
+            [
+                day.toordinal(),
+                str(moves.net),
+                str(moves.charged),
+                *(moves.last_negative or (None, None)),
+                *(moves.last_positive or (None, None)),
+                int(isinstance(moves, CarriedMoves)),
+            ]
+            for day, moves in days.items()
+        ]
+        for member, days in members.items()
+    }
+    return json.dumps(rows, separators=(",", ":")).encode("utf-8")
+
+
+def _bucket_of_json(payload: bytes) -> dict[str, MemberDays]:
+    """The bucket `_bucket_json` wrote, every value checked; else CacheInvalid."""
+    try:
+        rows = json.loads(payload)
+    except ValueError:
+        raise CacheInvalid("a bucket that is not JSON") from None
+    if not isinstance(rows, dict):
+        raise CacheInvalid("a bucket that is not a mapping")
+    members: dict[str, MemberDays] = {}
+    try:
+        for member, member_rows in rows.items():
+            days: MemberDays = {}
+            for row in member_rows:
+                ordinal, net, charged, neg_file, neg_line, pos_file, pos_line, carried = row
+                if not (
+                    type(ordinal) is int
+                    and type(net) is str
+                    and type(charged) is str
+                    and _place_ok(neg_file, neg_line)
+                    and _place_ok(pos_file, pos_line)
+                    and carried in (0, 1)
+                ):
+                    raise CacheInvalid("a row of a bucket")
+                kind = CarriedMoves if carried else DayMoves
+                moves = kind(
+                    Decimal(net),
+                    Decimal(charged),
+                    None if neg_file is None else (neg_file, neg_line),
+                    None if pos_file is None else (pos_file, pos_line),
+                )
+                if not (moves.net.is_finite() and moves.charged.is_finite()):
+                    raise CacheInvalid("a number of a bucket")
+                days[datetime.date.fromordinal(ordinal)] = moves
+            members[member] = days
+    except (TypeError, ValueError, ArithmeticError, OverflowError):
+        raise CacheInvalid("a row of a bucket") from None
+    return members
+
+
+def _place_ok(file: object, line: object) -> bool:
+    return (file is None and line is None) or (type(file) is str and type(line) is int)
 
 
 # ---------------------------------------------------------------- one more entry

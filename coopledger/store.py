@@ -178,9 +178,8 @@ def _load_open_period(
     top_text = main_text.replace(
         f'include "{INCLUDE_GLOB}"', "\n".join(f'include "{_escaped(str(p))}"' for p in read)
     )
-    cache = root / ".coopledger"
+    cache = folders.private_folder(root)  # CoopError if a link: nothing written through it
     try:
-        cache.mkdir(exist_ok=True)
         fd, top = tempfile.mkstemp(dir=cache, prefix="open-period.", suffix=".beancount")
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(top_text)
@@ -349,10 +348,16 @@ def locked(root: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[None]:
     """Hold the cooperative's write lock (in .git, so it is never committed)."""
     git_dir = root / ".git"
     if not git_dir.is_dir():  # a worktree's .git file, or no git yet: a folder git ignores
-        git_dir = root / ".coopledger"
-        git_dir.mkdir(exist_ok=True)
+        git_dir = folders.private_folder(root)  # CoopError if a link
     lock_path = git_dir / LOCK_FILE
-    with open(lock_path, "a+") as handle:
+    try:  # a link committed in its place is not followed
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o666)
+    except OSError as error:
+        if not os.path.islink(lock_path):
+            raise
+        shown = lock_path.relative_to(root).as_posix()
+        raise CoopError("private-folder-link", path=shown, target=os.readlink(lock_path)) from error
+    with os.fdopen(fd, "a+") as handle:
         deadline = time.monotonic() + timeout
         while True:
             try:

@@ -49,6 +49,15 @@ def bean_check(root: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def cache_folder(where: Coop | Path) -> Path:
+    """The snapshot's cache folder of a cooperative (per test: COOPLEDGER_CACHE_DIR)."""
+    from coopledger.snapshot import cache_of
+
+    folder = cache_of(where if isinstance(where, Path) else where.root)
+    assert folder is not None
+    return folder
+
+
 @dataclass
 class Result:
     code: int
@@ -114,6 +123,8 @@ def no_git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.delenv("COOPLEDGER_DIR", raising=False)
     monkeypatch.setenv("COOPLEDGER_TODAY", TEST_TODAY)
+    # the snapshot cache is per user, outside the repository: never the real home's
+    monkeypatch.setenv("COOPLEDGER_CACHE_DIR", str(tmp_path / "user-cache"))
     monkeypatch.setenv("COLUMNS", "120")
 
 

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coopledger import store
-from tests.conftest import Coop, Result, bean_check
+from tests.conftest import Coop, Result, bean_check, cache_folder
 
 CARRIED = "Months up to 2026-09 are closed and unchanged"
 SEPTEMBER_CLOSE = "journal/2026/09/close.beancount"
@@ -39,7 +39,7 @@ def closed_through_september(coop: Coop) -> Coop:
 
 
 def forget_snapshot(coop: Coop) -> None:
-    shutil.rmtree(coop.root / ".coopledger", ignore_errors=True)
+    shutil.rmtree(cache_folder(coop), ignore_errors=True)
 
 
 def assert_read_in_full_naming(result: Result, place: str, words: str) -> None:

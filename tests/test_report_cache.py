@@ -8,7 +8,6 @@ the quick layout of the members table equals rich's (hypothesis).
 
 from __future__ import annotations
 
-import pickle
 import re
 import shutil
 import tempfile
@@ -20,7 +19,7 @@ from beancount.parser.parser import parse_string
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coopledger import aggregates, store
+from coopledger import aggregates, cachefiles, store
 from coopledger.aggregates import MonthlyState, month_figures
 from coopledger.cli import main
 from coopledger.cli.render_report import _table, table_text, to_text
@@ -28,8 +27,7 @@ from coopledger.members import parse_members
 from coopledger.months import Month
 from coopledger.reports import monthly_report, report_of_figures
 from coopledger.rules import parse_rules, render_rules
-from coopledger.snapshot import CACHE_DIR
-from tests.conftest import Coop
+from tests.conftest import Coop, cache_folder
 
 FORMATS = ("table", "markdown", "csv", "json")
 MONTHS_OF_DEMO = ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11", "2026-12"]
@@ -100,7 +98,7 @@ def test_the_warm_report_is_the_full_report_in_every_format(
     warm = warm_reports(coop, MONTHS_OF_DEMO)
 
     assert warm == full_reports(coop, MONTHS_OF_DEMO)
-    assert (coop.root / CACHE_DIR / "months" / "2026-11.pickle").is_file()
+    assert (cache_folder(coop.root) / "months" / "2026-11.json").is_file()
     if name == "cleared":
         november = warm["2026-11"]["json"]
         assert '"cleared": "0.00"' not in november.split('"previous"')[0]
@@ -169,7 +167,7 @@ def test_an_edited_amount_shows_at_once(demo: Coop) -> None:
 
 def test_a_lost_month_file_is_noticed_and_rebuilt(demo: Coop) -> None:
     expected = full_reports(demo, ["2026-10"])
-    (demo.root / CACHE_DIR / "months" / "2026-09.pickle").unlink()
+    (cache_folder(demo.root) / "months" / "2026-09.json").unlink()
 
     assert reports(demo, "2026-10") == expected["2026-10"]  # read in full, snapshot saved
     assert warm_reports(demo, ["2026-10"]) == expected
@@ -178,7 +176,7 @@ def test_a_lost_month_file_is_noticed_and_rebuilt(demo: Coop) -> None:
 def test_a_month_file_of_another_snapshot_is_never_used(
     demo: Coop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    month_file = demo.root / CACHE_DIR / "months" / "2026-11.pickle"
+    month_file = cache_folder(demo.root) / "months" / "2026-11.json"
     old = month_file.read_bytes()
     monkeypatch.setattr(aggregates, "FOLD_AFTER", 1)
     assert demo.run("trade", "claire", "matheo", "9", "--date", "2026-11-20").code == 0
@@ -274,10 +272,10 @@ def test_figures_kept_one_entry_at_a_time_equal_the_figures_of_the_whole_journal
         state = MonthlyState.of_entries(built)
         state.save(cache, write, fold_after)
         for entry in added:  # what `trade` does: load the meta, add, save
-            state = pickle.loads(pickle.dumps(state))
+            state = MonthlyState.of_saved(cachefiles.loads(cachefiles.dumps(state.saved())))
             state.add(entry)
             state.save(cache, write, fold_after)
-        state = pickle.loads(pickle.dumps(state))
+        state = MonthlyState.of_saved(cachefiles.loads(cachefiles.dumps(state.saved())))
 
         kept = state.figures_until(cache, last)
 

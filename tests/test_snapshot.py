@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pickle
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -26,7 +25,7 @@ from hypothesis import strategies as st
 from coopledger import gitrepo, snapshot, store
 from coopledger.changes import plan_trade, plan_trade_fast
 from coopledger.problems import CoopError
-from tests.conftest import Coop
+from tests.conftest import Coop, cache_folder
 from tests.test_properties import AUTHOR, Attempt, attempts, cooperative_on_disk
 
 BREACH = """
@@ -257,7 +256,7 @@ def test_files_rewritten_with_the_same_bytes_keep_the_snapshot_by_git_content(
     coop: Coop,
 ) -> None:
     assert coop.run("trade", "alice", "bob", "40", "--date", "2026-11-20").code == 0
-    shutil.rmtree(coop.root / ".coopledger")
+    shutil.rmtree(cache_folder(coop))
     assert coop.run("check").code == 0  # a full read: the snapshot has every file's stamp
     assert snapshot.load_valid(coop.root, None) is not None
     journal_file = coop.root / "journal/2026/11/alice.beancount"
@@ -333,7 +332,7 @@ def test_a_folder_whose_stamp_holds_is_not_read_and_a_new_name_is_seen(
     for folder in ("journal", "journal/2026", "journal/2026/11"):
         os.utime(coop.root / folder, ns=(10**18, 10**18))  # long ago: not racy
     monkeypatch.setattr(snapshot, "RACY_NS", -(10**19))  # nor is the change of ctime
-    shutil.rmtree(coop.root / ".coopledger")
+    shutil.rmtree(cache_folder(coop))
     assert coop.run("check").code == 0
     key = gitrepo.committed_content_key(coop.root, store.WRITTEN_PATHS)
     state = snapshot.load_saved(coop.root)
@@ -412,7 +411,13 @@ def test_the_saved_roster_answers_like_the_roster(coop: Coop) -> None:
     roster = store.load(coop.root).roster
     assert roster is not None
     saved = snapshot.SavedRoster.of(list(roster))
-    again = pickle.loads(pickle.dumps(saved))
+    assert store.load(coop.root).rules is not None
+    setup = snapshot._setup_file("g", store.load(coop.root).rules, saved)
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "setup.json").write_bytes(setup)
+        read = snapshot._read_setup(Path(folder), "g")
+    assert read is not None
+    again = read[1]
 
     for copy in (saved, again):
         assert copy.members == roster.members and copy.by_id == roster.by_id
@@ -446,7 +451,7 @@ def test_id_hashes_and_balances_added_by_trades_are_kept_and_merged(
         assert not state.has_id("2026-11-22-00000000")
         full = store.load(coop.root)
         assert state.latest == {m: s[-1].closing for m, s in full.history.items()}
-    (coop.root / ".coopledger/cache/latest.pickle").unlink()
+    (cache_folder(coop) / "latest.json").unlink()
     state = snapshot.load_valid(
         coop.root, gitrepo.committed_content_key(coop.root, store.WRITTEN_PATHS)
     )
@@ -457,7 +462,7 @@ def test_id_hashes_and_balances_added_by_trades_are_kept_and_merged(
 def test_id_hashes_of_another_snapshot_are_not_trusted(coop: Coop) -> None:
     assert coop.run("trade", "alice", "bob", "40", "--date", "2026-11-20").code == 0
     assert coop.run("check").code == 0
-    ids = coop.root / ".coopledger/cache/ids.bin"
+    ids = cache_folder(coop) / "ids.bin"
     ids.write_bytes(b"another".ljust(snapshot.IDS_HEADER, b"\0") + ids.read_bytes()[64:])
     state = snapshot.load_valid(coop.root)
     assert state is not None
@@ -468,7 +473,7 @@ def test_id_hashes_of_another_snapshot_are_not_trusted(coop: Coop) -> None:
     assert result.code == 0, "the full check decides"
 
 
-def test_the_saved_roster_by_id_unpickles_only_what_is_looked_up(coop: Coop) -> None:
+def test_the_saved_roster_by_id_reads_only_what_is_looked_up(coop: Coop) -> None:
     roster = store.load(coop.root).roster
     assert roster is not None
     saved = snapshot.SavedRoster.of(list(roster))

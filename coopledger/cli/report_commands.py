@@ -138,7 +138,7 @@ def _report_with_snapshot(root: Path, month: Month) -> tuple[MonthlyReport, bool
     Returns the report and whether the files have errors."""
     from coopledger.reports import report_of_figures
 
-    cache = root / snapshot.CACHE_DIR
+    cache = snapshot.cache_of(root)
     with store.locked(root):
         key = gitrepo.committed_content_key(root, store.WRITTEN_PATHS)
         state = snapshot.load_valid(root, key)
