@@ -216,6 +216,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "could not write {path}: {detail}",
         "nothing was written; free some disk space or fix the permissions, and retry",
     ),
+    # clearing with credit: amounts bounded before the solvers (coopledger.clearing)
+    "clearing-too-large": (
+        "the invoices to clear add up to {total}, more than a clearing can hold ({limit})",
+        "clear fewer invoices at a time (an earlier --date), or check the amounts",
+    ),
 }
 
 
