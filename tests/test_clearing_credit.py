@@ -420,3 +420,16 @@ def test_clear_invoices_just_under_the_bound_is_exact(coop: Coop, tmp_path: Path
 
     assert result.code == 0, result.text
     assert json.loads(result.out)["cleared"] == f"{2 * half}.00"
+
+
+def test_clear_refuses_journal_invoices_the_solver_cannot_hold(coop: Coop) -> None:
+    invoices(coop, ("alice", "bob", "20000000000000000", "A1"), ("bob", "alice", "5", "B1"))
+    before = coop.log()
+
+    for extra in ((), ("--with-credit",), ("--apply",), ("--with-credit", "--apply")):
+        result = coop.run("clear", "--date", "2026-11-30", *extra)
+
+        assert result.code == 1, (extra, result.text)
+        assert result.out == ""
+        assert "the invoices to clear add up to 20000000000000005.00" in result.err
+        assert coop.log() == before and coop.status() == ""
