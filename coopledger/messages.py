@@ -228,6 +228,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{path} is not a folder: coopledger keeps its lock and the folders it builds there",
         "remove it ('git rm --cached {path}' if a commit added it, then 'rm {path}')",
     ),
+    # clearing with credit: amounts bounded before the solvers (coopledger.clearing)
+    "clearing-too-large": (
+        "the invoices to clear add up to {total}, more than a clearing can hold ({limit})",
+        "clear fewer invoices at a time (an earlier --date), or check the amounts",
+    ),
 }
 
 

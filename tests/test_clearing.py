@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from coopledger.clearing import (
     Clearing,
+    Headroom,
     Obligation,
     parse_minor,
     read_invoice_bytes,
@@ -178,7 +179,8 @@ def test_the_same_invoices_in_any_order_clear_the_same_way(
 def test_with_credit_discharges_the_most_within_every_limit(
     obligations: list[Obligation], can_pay: dict[str, int], can_receive: dict[str, int]
 ) -> None:
-    result = solve_with_credit(obligations, can_pay, can_receive)
+    headroom = {m: Headroom(can_pay.get(m, 0), can_receive.get(m, 0)) for m in MEMBERS}
+    result = solve_with_credit(obligations, headroom)
     plain = solve_setoff(obligations)
 
     least = networkx_least_remaining(obligations, can_pay, can_receive)
@@ -617,7 +619,8 @@ def test_the_json_report_holds_the_report_values(
     from coopledger.clearing import report_values
     from coopledger.cli.clearing_commands import report_json, report_text
 
-    for result in (solve_setoff(obligations), solve_with_credit(obligations, can_pay, can_pay)):
+    headroom = {m: Headroom(room, room) for m, room in can_pay.items()}
+    for result in (solve_setoff(obligations), solve_with_credit(obligations, headroom)):
         assert json.loads(report_json(result, decimals)) == report_values(result, decimals)
         lines = report_text(result, decimals, "SEL").splitlines()
         assert len(lines) == 11 + len(result.members()) + len(obligations) + result.with_credit
@@ -661,7 +664,8 @@ def test_invoice_lines_laid_out_with_numpy_equal_one_format_per_line(
                 obligations[at] = changed
     refs = [o.ref for o in obligations]
     obligations = [o for i, o in enumerate(obligations) if o.ref not in refs[:i]]
-    for result in (solve_setoff(obligations), solve_with_credit(obligations, can_pay, can_pay)):
+    headroom = {m: Headroom(room, room) for m, room in can_pay.items()}
+    for result in (solve_setoff(obligations), solve_with_credit(obligations, headroom)):
         fast = report_json(result, decimals), report_text(result, decimals, "SEL")
         try:
             clearing_commands._LAY_OUT = False

@@ -21,6 +21,8 @@ from coopledger.clearing import (
     InvoiceColumns,
     Obligation,
     Setoff,
+    check_amounts,
+    credit_headroom,
     minor_formatter,
     minor_texts,
     minor_to_text,
@@ -41,7 +43,6 @@ from coopledger.cli.common import (
 )
 from coopledger.cli.lazy import lazy_module
 from coopledger.cli.tables import fitted_table
-from coopledger.limits import ceiling_at, floor_at
 from coopledger.money import format_amount
 from coopledger.problems import CoopError
 
@@ -225,39 +226,18 @@ def _journal_obligations(
     return obligations, found, decimals
 
 
-def _headroom(coop: store.Cooperative, day: str | None) -> tuple[dict[str, int], dict[str, int]]:
-    """What each active member can still pay and receive, in minor units."""
-    from coopledger.checks import balance_at
-
-    assert coop.rules is not None and coop.roster is not None
-    at = parse_day(day)
-    scale = Decimal(10) ** coop.rules.decimals
-    can_pay: dict[str, int] = {}
-    can_receive: dict[str, int] = {}
-    for member in coop.roster:
-        if member.status_at(at) != "active":
-            continue
-        balance = balance_at(coop.history.get(member.id, ()), None)
-        floor = floor_at(member, coop.rules, at)
-        ceiling = ceiling_at(member, coop.rules, at)
-        unlimited = 10**15
-        can_pay[member.id] = unlimited if floor is None else max(int((balance - floor) * scale), 0)
-        can_receive[member.id] = (
-            unlimited if ceiling is None else max(int((ceiling - balance) * scale), 0)
-        )
-    return can_pay, can_receive
-
-
 def _solve(
     obligations: list[Obligation],
-    coop: store.Cooperative | None,
+    coop: store.Cooperative,
     with_credit: bool,
     day: str | None,
+    decimals: int,
 ) -> Clearing:
+    check_amounts([o.amount for o in obligations], decimals)
     if with_credit:
-        assert coop is not None
-        can_pay, can_receive = _headroom(coop, day)
-        return solve_with_credit(obligations, can_pay, can_receive)
+        assert coop.rules is not None and coop.roster is not None
+        headroom = credit_headroom(coop.roster, coop.rules, coop.history, parse_day(day))
+        return solve_with_credit(obligations, headroom)
     return solve_setoff(obligations)
 
 
@@ -671,6 +651,7 @@ def _read_csv(path: Path, decimals: int) -> InvoiceColumns:
     except OSError as error:
         raise CoopError("file-unreadable", file=str(path), detail=str(error)) from None
     if plain is not None:
+        check_amounts(plain.amount, decimals)
         return plain
     try:
         try:
@@ -687,6 +668,7 @@ def _read_csv(path: Path, decimals: int) -> InvoiceColumns:
     invoices, problems = read_invoice_text(text, str(path), decimals)
     if invoices is None:
         raise CoopError("csv-errors", file=str(path), problems=tuple(problems))
+    check_amounts(invoices.amount, decimals)
     return invoices
 
 
@@ -727,7 +709,7 @@ def clear(
         coop = store.load(root)
         _usable(coop)
         obligations, _, places = _journal_obligations(coop, date)
-        result = _solve(obligations, coop, with_credit, date)
+        result = _solve(obligations, coop, with_credit, date, places)
         assert coop.rules is not None
         sys.stdout.write(
             report_json(result, places)
@@ -741,7 +723,7 @@ def clear(
     with writing(root, as_member) as session:
         coop, author = session.coop, session.author
         obligations, found, places = _journal_obligations(coop, date)
-        result = _solve(obligations, coop, with_credit, date)
+        result = _solve(obligations, coop, with_credit, date, places)
         planned = plan_clearing(coop, result, found, day=parse_day(date), author=author)
         sha = None
         clearing_id = None
