@@ -170,6 +170,7 @@ def coopledger(
 ) -> tuple[data.Directives, list[CoopledgerError]]:
     root = root_of(options_map)
     given = _preloaded.get()
+    read_by_the_loader = list(options_map.get("include", []))
     if given is None and isinstance(options_map.get("include"), list):  # bean-check, fava
         watched = set(options_map["include"])
         options_map["include"].extend(p for p in _cache_inputs(root) if p not in watched)
@@ -185,7 +186,7 @@ def coopledger(
             loaded_file_problems(
                 root,
                 options_map["filename"],
-                options_map.get("include", []),
+                read_by_the_loader,  # not the files added above for the load cache
                 options_map.get("pythonpath", []),
             )
         )
