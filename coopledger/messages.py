@@ -640,7 +640,7 @@ MESSAGES.update(
 MESSAGES.update(
     {
         "write-in-closed-period": (
-            "this write is dated in {month}, on or before {last}, the last closed month",
+            "this write is dated in {month}, but the books are closed up to {last}",
             "date it after {last} (from {after}), or correct the books with a new entry "
             "dated today (coopledger reverse TRADE_ID; see docs/pull-requests.md)",
         ),
