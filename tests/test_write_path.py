@@ -250,7 +250,11 @@ def test_a_file_git_is_told_not_to_look_at_is_refused(coop: Coop, flag: str, wor
 
 # ---------------------------------------------------------------- duplicate imports, undo
 
-SLIPS = "date,payer,payee,amount,memo\n2026-11-03,alice,fournil,12.50,pain\n2026-11-04,bob,alice,30,jardin\n"
+SLIPS = """\
+date,payer,payee,amount,memo
+2026-11-03,alice,fournil,12.50,pain
+2026-11-04,bob,alice,30,jardin
+"""
 
 
 def test_importing_the_same_slips_twice_is_refused(coop: Coop, tmp_path: Path) -> None:
