@@ -240,15 +240,12 @@ def plan_reverse(
 
 
 def trade_ids_added(versions: Sequence[tuple[str | None, str | None]]) -> list[str]:
-    """The trade ids a commit added: in a file's text after it, not before
-    (`versions` are (before, after) texts of the files it changed)."""
-    added: list[str] = []
-    for before, after in versions:
-        old = {t.trade_id for t in trades_of(_parsed(before))}
-        added.extend(
-            t.trade_id for t in trades_of(_parsed(after)) if t.trade_id and t.trade_id not in old
-        )
-    return sorted(set(added))
+    """The trade ids a commit added: in the files it changed after it, and in
+    none of them before (`versions` are their (before, after) texts). A trade a
+    close moved from file to file is not added."""
+    before = {t.trade_id for old, _ in versions for t in trades_of(_parsed(old))}
+    after = {t.trade_id for _, new in versions for t in trades_of(_parsed(new))}
+    return sorted(i for i in after - before if i)
 
 
 def _parsed(text: str | None) -> list[data.Directive]:

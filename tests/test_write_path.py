@@ -385,3 +385,16 @@ def test_a_write_half_done_is_rolled_back_by_the_next_command(coop: Coop) -> Non
     )
     assert coop.log() == log and coop.status() == ""
     assert not (coop.root / ".git" / store.WRITE_RECORD).exists()
+
+
+def test_undo_of_a_close_is_refused_though_it_moved_trades_between_files(coop: Coop) -> None:
+    for day in ("2026-09-10", "2026-09-12"):
+        assert coop.run("trade", "alice", "bob", "1", "--date", day).code == 0
+    assert coop.run("close", "2026-09").code == 0  # gathers the month's files into one
+    log, tree = coop.log(), files(coop)
+
+    result = coop.run("import", "--undo", "HEAD")
+
+    assert result.code == 1
+    assert "adds no trade to the journal" in result.err
+    unchanged(coop, log, tree)
