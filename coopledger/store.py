@@ -431,7 +431,11 @@ def _recover_holding(root: Path, handle: IO[str]) -> None:
             recovered.append(Problem("git-lock-removed", path, None, {}, Severity.WARNING))
     handle.truncate(0)
     if record_path.exists():
-        recovered.append(_replay(root, record_path))
+        try:
+            recovered.append(_replay(root, record_path))
+        except OSError as error:  # the record stays: the next command tries again
+            where = os.path.relpath(error.filename, root) if error.filename else str(root)
+            raise CoopError("write-failed", path=where, detail=error.strerror or "") from error
 
 
 def _alive(pid: int) -> bool:

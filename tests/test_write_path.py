@@ -398,3 +398,35 @@ def test_undo_of_a_close_is_refused_though_it_moved_trades_between_files(coop: C
     assert result.code == 1
     assert "adds no trade to the journal" in result.err
     unchanged(coop, log, tree)
+
+
+def test_the_documented_correction_of_an_entry_before_a_closed_month_passes_the_gate(
+    coop: Coop,
+) -> None:
+    """docs/pull-requests.md: an entry dated before a closed month (written by
+    hand) breaks the close's assertions; its counter-entry on the same date,
+    added in a pull request, mends them, and the gate accepts it."""
+    assert coop.run("trade", "alice", "bob", "3", "--date", "2026-11-02").code == 0
+    assert coop.run(*AFTER_NOVEMBER, "close", "2026-11").code == 0
+    coop.write(
+        "journal/2026/10/alice.beancount",
+        '2026-10-15 * "late"\n  trade: "2026-10-15-aaaaaaaa"\n'
+        "  Assets:Members:Alice  -1.00 SEL\n  Assets:Members:Bob  1.00 SEL\n",
+    )
+    coop.commit_all("by hand, before this rule", email="alice@example.org")
+    assert coop.run(*AFTER_NOVEMBER, "check", "--no-cache").code == 1  # jammed
+    base = coop.git("rev-parse", "HEAD").strip()
+
+    coop.write(
+        "journal/2026/10/bob.beancount",
+        '2026-10-15 * "reversal of 2026-10-15-aaaaaaaa: dated after the close of 2026-11"\n'
+        '  trade: "2026-10-15-bbbbbbbb"\n  reverses: "2026-10-15-aaaaaaaa"\n'
+        "  Assets:Members:Bob  -1.00 SEL\n  Assets:Members:Alice  1.00 SEL\n",
+    )
+    coop.commit_all("correction", email="bob@example.org")
+
+    result = coop.run(*AFTER_NOVEMBER, "check", "--no-cache", "--since", base)
+    assert result.code == 0, result.text
+    assert bean_check(coop.root).returncode == 0
+    after = coop.run(*AFTER_NOVEMBER, "trade", "alice", "bob", "1", "--date", "2026-12-02")
+    assert after.code == 0, after.text
