@@ -81,6 +81,7 @@ if TYPE_CHECKING:
     from coopledger.closing import Opening
 
 CACHE_DIR = ".coopledger/cache"
+_ONE_DAY = datetime.timedelta(days=1)
 BUCKETS = 1024
 IDS_HEADER = 64  # bytes before the sorted id hashes: the generation, padded
 MERGE_IDS_AFTER = 4096  # id hashes kept in the meta before they are merged into ids.bin
@@ -413,8 +414,11 @@ def build(
     days_by_member: dict[str, MemberDays] = {}
     ids: list[int] = []
     trade_count = opening.trades if opening else 0
-    # the last close's balance assertions are dated on its opening day
-    full_until: datetime.date | None = opening.day if opening else None
+    # beancount checks a balance assertion against the entries dated before it: an
+    # entry dated on the assertion's own day or later cannot break it. The last
+    # close's assertions are dated on its opening day, so a trade on that day (the
+    # 1st after closing last month) is checked on the open months like any other.
+    full_until: datetime.date | None = opening.day - _ONE_DAY if opening else None
     has_closings = False
     last_date: datetime.date | None = None
     coop_days: dict[str, dict[datetime.date, Decimal]] = {}
@@ -438,7 +442,9 @@ def build(
                 ids.append(id_hash(str(trade_id)))
             trade_count += as_trade(entry) is not None
         elif isinstance(entry, (data.Balance, data.Pad)):
-            full_until = entry.date if full_until is None else max(full_until, entry.date)
+            # a pad's amount depends on the entries up to the next assertion: kept whole
+            until = entry.date - _ONE_DAY if isinstance(entry, data.Balance) else entry.date
+            full_until = until if full_until is None else max(full_until, until)
         elif isinstance(entry, data.Close):
             has_closings = True
     buckets: dict[int, dict[str, MemberDays]] = {n: {} for n in range(BUCKETS)}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -67,7 +68,8 @@ class Coop:
 
     def run(self, *args: str) -> Result:
         self.capsys.readouterr()
-        code = main(["--dir", str(self.root), *args])
+        # --traceback: a bug surfaces in the test as the exception it is
+        code = main(["--traceback", "--dir", str(self.root), *args])
         captured = self.capsys.readouterr()
         unfilled = UNFILLED_PLACEHOLDER.search(captured.out + captured.err)
         assert unfilled is None, f"a message kept its placeholder {unfilled.group()}"
@@ -114,52 +116,62 @@ def no_git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("COLUMNS", "120")
 
 
+TREASURER = (
+    *("--name", "SEL du Canal", "--currency", "SEL", "--treasurer", "tresa"),
+    *("--treasurer-name", "Trésorière", "--email", "tresa@example.org", "--joined", "2024-01-01"),
+)
+MEMBERS = (
+    ("alice", "--name", "Alice Martin", "--email", "alice@example.org"),
+    ("bob", "--name", "Bob Durand", "--email", "bob@example.org"),
+    (
+        *("fournil", "--name", "Le Fournil", "--kind", "business"),
+        *("--floor", "-2000", "--ceiling", "5000", "--email", "fournil@example.org"),
+    ),
+)
+
+
+def _built(root: Path, with_members: bool) -> None:
+    """Build a cooperative at `root` with the real commands, as a test would."""
+    assert main(["init", str(root), *TREASURER]) == 0
+    for args in MEMBERS if with_members else ():
+        assert main(["--dir", str(root), "member", "add", *args, "--joined", "2024-01-01"]) == 0
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The two cooperatives most tests start from, built once per session with the
+    real commands (on a fresh machine's git and the tests' today) and copied into
+    each test's own folder: the same files and commits, without rebuilding them."""
+    folder = tmp_path_factory.mktemp("templates")
+    built = {}
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setenv("GIT_CONFIG_GLOBAL", str(folder / "no-global-gitconfig"))
+        patched.setenv("GIT_CONFIG_NOSYSTEM", "1")
+        patched.delenv("COOPLEDGER_DIR", raising=False)
+        patched.setenv("COOPLEDGER_TODAY", TEST_TODAY)
+        patched.setenv("COOPLEDGER_CACHE_DIR", str(folder / "cache"))
+        for name, with_members in (("empty", False), ("members", True)):
+            _built(folder / name, with_members)
+            built[name] = folder / name
+    return built
+
+
+def _copy(template: Path, root: Path, capsys: pytest.CaptureFixture[str]) -> Coop:
+    shutil.copytree(template, root, symlinks=True, ignore=shutil.ignore_patterns(".coopledger"))
+    capsys.readouterr()
+    return Coop(root, capsys)
+
+
 @pytest.fixture
-def empty_coop(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Coop:
+def empty_coop(
+    templates: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> Coop:
     """A new cooperative with only its treasurer, tresa."""
-    root = tmp_path / "sel"
-    coop = Coop(root, capsys)
-    result = coop.run(
-        "init",
-        str(root),
-        "--name",
-        "SEL du Canal",
-        "--currency",
-        "SEL",
-        "--treasurer",
-        "tresa",
-        "--treasurer-name",
-        "Trésorière",
-        "--email",
-        "tresa@example.org",
-        "--joined",
-        "2024-01-01",
-    )
-    assert result.code == 0, result.text
-    return coop
+    return _copy(templates["empty"], tmp_path / "sel", capsys)
 
 
 @pytest.fixture
-def coop(empty_coop: Coop) -> Coop:
+def coop(templates: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Coop:
     """tresa (treasurer), alice and bob (persons: floor -500, ceiling 1000) and
     fournil (a business with its own floor -2000 and ceiling 5000), all joined 2024-01-01."""
-    for args in (
-        ("alice", "--name", "Alice Martin", "--email", "alice@example.org"),
-        ("bob", "--name", "Bob Durand", "--email", "bob@example.org"),
-        (
-            "fournil",
-            "--name",
-            "Le Fournil",
-            "--kind",
-            "business",
-            "--floor",
-            "-2000",
-            "--ceiling",
-            "5000",
-            "--email",
-            "fournil@example.org",
-        ),
-    ):
-        result = empty_coop.run("member", "add", *args, "--joined", "2024-01-01")
-        assert result.code == 0, result.text
-    return empty_coop
+    return _copy(templates["members"], tmp_path / "sel", capsys)

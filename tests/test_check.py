@@ -223,7 +223,7 @@ def test_check_outside_a_cooperative(coop: Coop) -> None:
 
     result = coop.run("check")
 
-    assert result.code == 1
+    assert result.code == 3  # the environment
     assert "is not a coopledger cooperative" in result.err
 
 

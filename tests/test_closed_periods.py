@@ -345,6 +345,27 @@ def test_after_a_close_trade_balances_and_check_read_only_the_open_months(
         assert text == coop.run("report", month, "--no-cache").out, month
 
 
+def test_trades_on_the_day_after_a_close_read_only_the_open_months(
+    coop: Coop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The close's balance assertions are dated the 1st of the next month, and
+    beancount checks a balance before that day's entries: a trade dated the 1st
+    cannot break them, and is checked on the open months like any other."""
+    closed_through_september(coop)  # alice -450, assertions dated 2026-10-01
+    with monkeypatch.context() as patched:
+        never_read_everything(patched)
+        first = coop.run("trade", "bob", "alice", "5", "--date", "2026-10-01")
+        second = coop.run("trade", "bob", "alice", "5", "--date", "2026-10-01")
+        too_much = coop.run("trade", "alice", "bob", "61", "--date", "2026-10-01")
+
+    assert first.code == 0 and second.code == 0, first.text + second.text
+    assert "-440.00 SEL" in second.out
+    assert too_much.code == 1 and "below its floor" in too_much.err, too_much.text
+    assert coop.run("check", "--full").code == 0
+    checked = bean_check(coop.root)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
 def test_report_is_the_first_command_after_a_close(
     coop: Coop, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -226,7 +226,7 @@ def test_a_disk_that_fills_up_while_the_month_is_built_aside_changes_nothing(
     monkeypatch.setattr(folders, "build_aside", full_disk)
     result = coop.run("close", "2026-09", "--with-earlier")
 
-    assert result.code == 1
+    assert result.code == 3  # the environment: the disk
     assert result.err.startswith(
         "error: could not write .coopledger/swap/new: No space left on device"
     )

@@ -82,7 +82,7 @@ def test_a_journal_command_still_loads_the_store(tmp_path: Path) -> None:
     # the stand-ins import their module when used: `check` outside a cooperative
     # reaches store.find_root and says so
     code, modules, _ = loaded_by(tmp_path, "check")
-    assert code == 1
+    assert code == 3  # ExitStatus.ENVIRONMENT
     assert "coopledger.store" in modules
 
 

@@ -29,11 +29,12 @@ def files_in(folder: Path) -> dict[Path, bytes]:
     }
 
 
-def refused(coop: Coop, *args: str) -> str:
-    """Run a trade that must be refused; return its error output."""
+def refused(coop: Coop, *args: str, status: int = 1) -> str:
+    """Run a trade that must be refused (exit `status`: 1 for the input, 3 for the
+    environment); return its error output."""
     before = snapshot(coop)
     result = coop.run("trade", *args)
-    assert result.code == 1, result.text
+    assert result.code == status, result.text
     assert result.out == ""
     assert result.err.startswith("error: ")
     assert snapshot(coop) == before
@@ -173,7 +174,7 @@ def test_bad_date(coop: Coop) -> None:
 def test_dirty_journal_is_refused(coop: Coop) -> None:
     coop.write("journal/2025/01/bob.beancount", '2025-01-01 * "half written"\n')
 
-    err = refused(coop, "alice", "bob", "5", "--date", "2025-01-01")
+    err = refused(coop, "alice", "bob", "5", "--date", "2025-01-01", status=3)
 
     assert "uncommitted changes in journal/2025/01/bob.beancount (1 file(s))" in err
 
@@ -181,7 +182,7 @@ def test_dirty_journal_is_refused(coop: Coop) -> None:
 def test_dirty_members_file_is_refused(coop: Coop) -> None:
     coop.append("members.yaml", "# a note\n")
 
-    err = refused(coop, "alice", "bob", "5", "--date", "2025-01-01")
+    err = refused(coop, "alice", "bob", "5", "--date", "2025-01-01", status=3)
 
     assert "uncommitted changes in members.yaml" in err
 
@@ -198,7 +199,7 @@ def test_changes_outside_the_cooperative_files_do_not_matter(coop: Coop) -> None
 def test_detached_head_is_refused(coop: Coop) -> None:
     coop.git("checkout", "-q", "--detach")
 
-    err = refused(coop, "alice", "bob", "5", "--date", "2025-01-01")
+    err = refused(coop, "alice", "bob", "5", "--date", "2025-01-01", status=3)
 
     assert "git is on a detached HEAD" in err
 
@@ -243,7 +244,7 @@ def test_not_a_cooperative(coop: Coop, tmp_path: Path) -> None:
 
     result = coop.run("trade", "alice", "bob", "5")
 
-    assert result.code == 1
+    assert result.code == 3  # the environment
     assert "is not a coopledger cooperative" in result.err
     assert list(elsewhere.iterdir()) == []
     coop.root = root
@@ -257,7 +258,7 @@ def test_not_a_git_repository(coop: Coop, tmp_path: Path) -> None:
 
     result = coop.run("trade", "alice", "bob", "5", "--date", "2025-01-01")
 
-    assert result.code == 1
+    assert result.code == 3  # the environment
     assert "is not the top of a git repository" in result.err
     assert files_in(copy) == before
     assert not (copy / "coopledger.lock").exists()

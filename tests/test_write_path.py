@@ -1,6 +1,7 @@
 """Writes that cannot jam, lose or corrupt the books: one reproducer per refusal.
 
-Each test shows the command, the message, the exit code (1) and that nothing
+Each test shows the command, the message, the exit code (1 for a refusal, 3
+for the place it runs in: a working tree git would not see) and that nothing
 was written or committed:
 
 - closed means closed: no write dated in or before the last closed month, and
@@ -176,6 +177,7 @@ def test_a_reserved_id_written_by_hand_in_members_yaml_is_a_problem_with_its_lin
         "members.yaml",
         "  - id: close\n    name: Close\n    kind: person\n    joined: 2024-01-01\n",
     )
+    coop.commit_all("members: by hand")
     line = coop.read("members.yaml").splitlines().index("  - id: close") + 1
 
     result = coop.run("check")
@@ -185,7 +187,11 @@ def test_a_reserved_id_written_by_hand_in_members_yaml_is_a_problem_with_its_lin
         f"members.yaml:{line}: error: 'close' is the name of a file coopledger writes, "
         "so it cannot be a member id"
     ) in result.out
-    assert coop.run("trade", "alice", "bob", "1").code == 1  # nothing written on top of it
+    log = coop.log()
+    refused = coop.run("trade", "alice", "bob", "1")  # nothing written on top of it
+    assert refused.code == 1
+    assert refused.err.startswith("error: the cooperative's files have problems")
+    assert coop.log() == log and coop.status() == ""
 
 
 # ---------------------------------------------------------------- files git would not see
@@ -206,7 +212,7 @@ def test_a_sparse_checkout_is_refused(coop: Coop) -> None:
 
     result = coop.run("trade", "alice", "bob", "1", "--date", "2026-11-03")
 
-    assert result.code == 1
+    assert result.code == 3  # the place it runs in, as a dirty tree
     assert result.err == (
         "error: this working tree is a sparse checkout: files of the journal are missing from it\n"
         "  → write from a full checkout ('git sparse-checkout disable'), then retry\n"
@@ -243,7 +249,7 @@ def test_a_file_git_is_told_not_to_look_at_is_refused(coop: Coop, flag: str, wor
 
     result = coop.run("trade", "alice", "bob", "1", "--date", "2026-11-03")
 
-    assert result.code == 1
+    assert result.code == 3  # the place it runs in, as a dirty tree
     assert result.err == words
     unchanged(coop, log, tree)
 
@@ -354,7 +360,7 @@ def test_a_lock_of_git_held_by_a_live_process_is_left_alone(coop: Coop) -> None:
         result = coop.run("trade", "alice", "bob", "1")
         assert held.readable()
 
-    assert result.code == 1
+    assert result.code == 3  # git refuses: the environment
     assert "index.lock" in result.err
     assert lock.exists()
 

@@ -186,7 +186,7 @@ def test_a_missing_file(coop: Coop, name: str) -> None:
     result = coop.run("check")
 
     if name == "rules.yaml":  # without rules.yaml the folder is no cooperative at all
-        assert result.code == 1
+        assert result.code == 3
         assert "is not a coopledger cooperative" in result.err
     else:
         assert result.code == 1

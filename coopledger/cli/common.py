@@ -9,6 +9,7 @@ import json
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,10 +33,39 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-EXIT_OK = 0
-EXIT_PROBLEMS = 1
+
+class ExitStatus(IntEnum):
+    """What `coopledger` exits with, as scripts and CI read it."""
+
+    OK = 0
+    PROBLEMS = 1  # problems found in the books, or a write refused: nothing written
+    USAGE = 2  # the command line itself is wrong (unknown option, missing argument)
+    ENVIRONMENT = 3  # not a cooperative, git refuses, the journal is locked, the disk fails
+    BUG = 70  # an unexpected failure in coopledger itself (sysexits' EX_SOFTWARE)
+
+
+EXIT_OK = ExitStatus.OK
+EXIT_PROBLEMS = ExitStatus.PROBLEMS
+
+# refusals that say nothing about the books or the input: the place the command runs in
+ENVIRONMENT_ERRORS = frozenset(
+    {
+        "not-a-cooperative",
+        "not-a-git-repository",
+        "detached-head",
+        "dirty-tree",
+        "journal-locked",
+        "write-failed",
+        "file-unreadable",
+        "git-failed",
+        "sparse-checkout",
+        "skip-worktree",
+        "assume-unchanged",
+    }
+)
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -43,9 +73,18 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 class State:
     directory: Path | None = None
+    traceback: bool = False
 
 
 state = State()
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from coopledger import __version__
+
+        out.print(f"coopledger {__version__}", markup=False)
+        raise typer.Exit(ExitStatus.OK)
 
 
 @app.callback()
@@ -63,8 +102,19 @@ def _options(
         metavar="YYYY-MM-DD",
         help="Take this date as today (default: $COOPLEDGER_TODAY, else the system's date).",
     ),
+    traceback: bool = typer.Option(
+        False, "--traceback", help="On an unexpected failure, print Python's full traceback."
+    ),
+    version: bool = typer.Option(
+        False,
+        "--version",
+        is_eager=True,
+        callback=_show_version,
+        help="Print coopledger's version and exit.",
+    ),
 ) -> None:
     state.directory = directory
+    state.traceback = traceback
     clock.set_today(None if today is None else _iso_day(today))
 
 
@@ -160,8 +210,13 @@ def problem_json(problem: Problem) -> dict[str, Any]:
     }
 
 
+def exit_status(error: CoopError) -> ExitStatus:
+    return ExitStatus.ENVIRONMENT if error.code in ENVIRONMENT_ERRORS else ExitStatus.PROBLEMS
+
+
 def run(application: typer.Typer, argv: list[str] | None = None) -> int:
     """Run the app; the one place where failures become messages and exit codes."""
+    state.traceback = False
     try:
         # without standalone mode, click returns the code of a typer.Exit instead of raising
         code = application(args=argv, prog_name="coopledger", standalone_mode=False)
@@ -170,7 +225,7 @@ def run(application: typer.Typer, argv: list[str] | None = None) -> int:
         _say_recovered()
         err.print(f"error: {error_text(error)}", markup=False)
         print_problems(error.problems)
-        return EXIT_PROBLEMS
+        return exit_status(error)
     except typer.Exit as done:
         return int(done.exit_code or 0)
     except typer.Abort:
@@ -186,6 +241,14 @@ def run(application: typer.Typer, argv: list[str] | None = None) -> int:
             error, "show"
         ):
             error.show()
-            return int(getattr(error, "exit_code", 2))
-        raise
-    return code if isinstance(code, int) else EXIT_OK
+            return int(getattr(error, "exit_code", ExitStatus.USAGE))
+        if state.traceback:
+            raise
+        err.print(
+            f"internal error: {type(error).__name__}: {error}\n"
+            "  → this is a bug in coopledger, not in your books: nothing was committed;"
+            " run the command again with --traceback (coopledger --traceback ...) and report it",
+            markup=False,
+        )
+        return ExitStatus.BUG
+    return int(code) if isinstance(code, int) else EXIT_OK
