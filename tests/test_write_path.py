@@ -436,3 +436,61 @@ def test_the_documented_correction_of_an_entry_before_a_closed_month_passes_the_
     assert bean_check(coop.root).returncode == 0
     after = coop.run(*AFTER_NOVEMBER, "trade", "alice", "bob", "1", "--date", "2026-12-02")
     assert after.code == 0, after.text
+
+
+def test_import_without_a_file_or_undo_is_refused(coop: Coop) -> None:
+    log = coop.log()
+
+    result = coop.run("import")
+
+    assert result.code == 1
+    assert result.err == (
+        "error: no file to import\n"
+        "  → give the CSV file (coopledger import FILE.csv), or --undo COMMIT\n"
+    )
+    assert coop.log() == log and coop.status() == ""
+
+
+def test_undo_that_would_break_a_limit_is_refused_whole(coop: Coop, tmp_path: Path) -> None:
+    slips = tmp_path / "slips.csv"
+    slips.write_text("date,payer,payee,amount,memo\n2026-11-03,bob,alice,400,x\n")
+    assert coop.run("import", str(slips)).code == 0
+    imported = coop.git("rev-parse", "HEAD").strip()
+    assert coop.run("trade", "alice", "fournil", "600", "--date", "2026-11-04").code == 0
+    log, tree = coop.log(), files(coop)
+
+    result = coop.run("import", "--undo", imported)
+
+    assert result.code == 1
+    assert result.err.startswith(
+        f"error: undoing the import {imported[:8]} is refused: it would break the rules below\n"
+    )
+    assert "alice's balance would be -600.00 SEL" in result.err
+    unchanged(coop, log, tree)
+
+
+def test_a_write_whose_commit_landed_before_the_kill_is_completed(coop: Coop) -> None:
+    assert coop.run("trade", "alice", "bob", "1").code == 0
+    aside = coop.root / ".coopledger" / "swap" / "new-old-month"
+    aside.mkdir(parents=True)
+    (aside / "alice.beancount").write_text("the month before the close\n")
+    record = {
+        "pid": dead_pid(),
+        "parent": coop.git("rev-parse", "HEAD~1").strip(),
+        "message": "close: 2026-10",
+        "files": {},
+        "folders": [["journal/2026/10", str(aside), 1]],
+    }
+    (coop.root / ".git" / store.WRITE_RECORD).write_text(json.dumps(record))
+    log, tree = coop.log(), files(coop)
+
+    result = coop.run("balances")
+
+    assert result.code == 0, result.text
+    assert result.err == (
+        "warning: a coopledger command was stopped just after committing (close: 2026-10); "
+        "its write is complete; nothing to do\n"
+    )
+    unchanged(coop, log, tree)
+    assert not aside.exists()  # the old folder, committed away
+    assert not (coop.root / ".git" / store.WRITE_RECORD).exists()
