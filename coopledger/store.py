@@ -397,8 +397,8 @@ def recover(root: Path) -> list[Problem]:
             return []
     except OSError:
         return []
-    with contextlib.suppress(CoopError), locked(root, timeout=0):
-        pass  # taking the lock recovers
+    with contextlib.suppress(CoopError, OSError), locked(root, timeout=0):
+        pass  # taking the lock recovers (not where .git cannot be written: a write will say)
     return take_recovered()
 
 
