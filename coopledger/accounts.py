@@ -23,8 +23,28 @@ MEMBER_ID_PATTERN = r"[a-z0-9][a-z0-9-]{0,39}"
 _MEMBER_ID = re.compile(MEMBER_ID_PATTERN)
 
 
+# A member's entries go to journal/YYYY/MM/<id>.beancount, so no id may be the
+# name of a file coopledger writes itself, there or elsewhere in journal/
+# (close.beancount, clearing.beancount, _month, _rules, main.beancount, the
+# folder coop/ and its currency.beancount): `member add close` would have
+# `close` overwrite its trades. Compared case-insensitively, for file systems
+# that are. tests/test_write_path.py checks that the list matches the code.
+RESERVED_MEMBER_IDS = frozenset(
+    {"close", "clearing", "_month", "_rules", "main", "coop", "currency"}
+)
+
+
 def is_member_id(text: str) -> bool:
     return bool(_MEMBER_ID.fullmatch(text))
+
+
+def is_reserved_id(text: str) -> bool:
+    """Whether `text` is the name of one of coopledger's own files (`RESERVED_MEMBER_IDS`).
+
+    >>> is_reserved_id("close"), is_reserved_id("Clearing"), is_reserved_id("closet")
+    (True, True, False)
+    """
+    return text.lower() in RESERVED_MEMBER_IDS
 
 
 def member_account(member_id: str) -> str:

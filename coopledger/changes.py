@@ -22,7 +22,7 @@ from beancount.core import data
 from beancount.parser import parser
 
 from coopledger import clock
-from coopledger.accounts import is_member_id
+from coopledger.accounts import is_member_id, is_reserved_id
 from coopledger.checks import balance_at, check_ledger
 from coopledger.fees import levies_for
 from coopledger.gitrepo import Identity
@@ -372,6 +372,8 @@ def current_balance(coop: Cooperative, member_id: str) -> Decimal:
 def validate_member_id(member_id: str) -> None:
     if not is_member_id(member_id):
         raise CoopError("bad-member-id", member=member_id)
+    if is_reserved_id(member_id):
+        raise CoopError("member-id-reserved", member=member_id)
 
 
 def validate_emails(emails: Sequence[str]) -> None:

@@ -101,7 +101,12 @@ def plan_close(
     require_treasurer(roster, rules, author, "close")
     if coop.errors:
         raise CoopError("ledger-has-problems", problems=tuple(coop.errors))
-    months = months_to_close(coop.entries, month) if with_earlier else [month]
+    months = months_to_close(coop.entries, month)
+    if not with_earlier:
+        if month in months and months != [month]:  # closed means closed before it too
+            earlier = ", ".join(m for m in months if m != month)
+            raise CoopError("close-leaves-earlier-open", month=month, months=earlier)
+        months = [month]
     files: dict[str, str] = {}
     folders: list[NewFolder] = []
     new: list[data.Directive] = []
@@ -233,3 +238,87 @@ def plan_reverse(
         line,
     )
     return Change({path: new_text}, message, author, tuple(warnings)), recorded
+
+
+# ---------------------------------------------------------------- undo an import
+
+
+def trade_ids_added(versions: Sequence[tuple[str | None, str | None]]) -> list[str]:
+    """The trade ids a commit added: in the files it changed after it, and in
+    none of them before (`versions` are their (before, after) texts). A trade a
+    close moved from file to file is not added."""
+    before = {t.trade_id for old, _ in versions for t in trades_of(_parsed(old))}
+    after = {t.trade_id for _, new in versions for t in trades_of(_parsed(new))}
+    return sorted(i for i in after - before if i)
+
+
+def _parsed(text: str | None) -> list[data.Directive]:
+    if not text:
+        return []
+    entries, _, _ = parser.parse_string(text)
+    return list(entries)
+
+
+def plan_undo_import(
+    coop: Cooperative,
+    commit: str,
+    trade_ids: Sequence[str],
+    *,
+    day: datetime.date,
+    author: Identity,
+) -> tuple[Change, list[Trade]]:
+    """The counter-entry of every trade `commit` added (an import), dated `day`,
+    each linked to its original by `reverses:` as `plan_reverse` writes it, in
+    one change: the journal stays append-only, so the gate accepts it."""
+    rules, roster = usable(coop)
+    if not trade_ids:
+        raise CoopError("undo-not-an-import", commit=commit[:8])
+    by_id = {t.trade_id: t for t in trades_of(coop.entries) if t.trade_id}
+    reversed_by = {
+        str(e.meta.get(REVERSES_KEY)): str(e.meta.get(TRADE_ID_KEY, ""))
+        for e in coop.entries
+        if isinstance(e, data.Transaction) and REVERSES_KEY in (e.meta or {})
+    }
+    texts: dict[str, str] = {}
+    new: list[data.Directive] = []
+    recorded: list[Trade] = []
+    for trade_id in trade_ids:
+        original = by_id.get(trade_id)
+        if original is None:
+            raise CoopError("unknown-trade", trade_id=trade_id, suggestion="")
+        if trade_id in reversed_by:
+            raise CoopError("undo-already-reversed", trade_id=trade_id, by=reversed_by[trade_id])
+        for member_id in (original.payer, original.payee):
+            member = roster.get(member_id)
+            status = member.status_at(day) if member else "unknown"
+            if status != "active":
+                raise CoopError(
+                    "member-not-active-on", member=member_id, status=status, date=day.isoformat()
+                )
+        words = f"undo of import {commit[:8]}: reversal of {trade_id}"
+        reversal = Trade(
+            day,
+            original.payee,
+            original.payer,
+            original.amount,
+            words,
+            new_trade_id(day),
+            original.category,
+        )
+        path = entry_path(day, reversal.payer)
+        if path not in texts:
+            file = coop.root / path
+            texts[path] = file.read_text(encoding="utf-8") if file.exists() else ""
+        entry_text = reversal_text(original, reversal, rules.currency, rules.decimals)
+        texts[path] = appended(texts[path], entry_text)
+        new.extend(_parse_appended(texts[path], entry_text, str(coop.root / path)))
+        recorded.append(reversal)
+    found = check_ledger([*coop.entries, *new], roster, rules, str(coop.root))
+    errors, warnings = _new_errors(coop, found)
+    if errors:
+        raise CoopError("undo-refused", commit=commit[:8], problems=tuple(errors))
+    volume = format_amount(sum((t.amount for t in recorded), Decimal(0)), rules.decimals)
+    message = (
+        f"import undo: {len(recorded)} trade(s) of {commit[:8]} reversed, {volume} {rules.currency}"
+    )
+    return Change(texts, message, author, tuple(warnings)), recorded

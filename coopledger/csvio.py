@@ -48,7 +48,7 @@ from beancount.parser import parser
 
 from coopledger.balances import BalanceRow
 from coopledger.changes import appended, checked_trade, usable
-from coopledger.checks import check_ledger
+from coopledger.checks import check_ledger, relative
 from coopledger.gitrepo import Identity
 from coopledger.journal import Trade, entry_path, format_trade, trades_of
 from coopledger.limits import ceiling_at, floor_at
@@ -225,14 +225,34 @@ def _entry(trade: Trade, rules: Rules, filename: str, line: int) -> data.Transac
     return entry._replace(meta={**entry.meta, "filename": filename, "lineno": line})
 
 
-def _same(a: Trade, b: Trade) -> bool:
-    return (a.date, a.payer, a.payee, a.amount, a.memo) == (
-        b.date,
-        b.payer,
-        b.payee,
-        b.amount,
-        b.memo,
-    )
+def _slip(trade: Trade) -> tuple[object, ...]:
+    """What makes two slips the same trade: date, members, amount and memo."""
+    return (trade.date, trade.payer, trade.payee, trade.amount, trade.memo)
+
+
+def _duplicates(
+    coop: Cooperative, rows: Sequence[tuple[int, Trade]], filename: str, allowed: bool
+) -> list[Problem]:
+    """A problem for each row equal to a trade already in the journal: an error
+    (`import-duplicate`), or a warning when duplicates are `allowed`."""
+    existing: dict[tuple[object, ...], Trade] = {}
+    for old in trades_of(coop.entries):
+        existing.setdefault(_slip(old), old)
+    found = []
+    for line, trade in rows:
+        twin = existing.get(_slip(trade))
+        if twin is None:
+            continue
+        facts = {"date": trade.date.isoformat(), "payer": trade.payer, "payee": trade.payee}
+        if allowed:
+            found.append(
+                Problem("import-possible-duplicate", filename, line, facts, Severity.WARNING)
+            )
+        else:
+            at = (relative(twin.file, str(coop.root)) if twin.file else None) or ""
+            at = f"{at}:{twin.line}" if twin.line else at
+            found.append(Problem("import-duplicate", filename, line, {**facts, "at": at}))
+    return found
 
 
 @dataclass(frozen=True)
@@ -241,17 +261,27 @@ class ImportPlan:
     trades: tuple[Trade, ...]  # in date order, with the journal file each goes to
 
 
-def plan_import(coop: Cooperative, text: str, filename: str, author: Identity) -> ImportPlan:
+def plan_import(
+    coop: Cooperative,
+    text: str,
+    filename: str,
+    author: Identity,
+    *,
+    allow_duplicates: bool = False,
+) -> ImportPlan:
     """All the trades of an import file as one change, or CoopError with every problem.
 
     Rows that cannot be read are reported with the limits broken by the others.
 
     `filename` is how problems name the CSV file. A row equal to a trade already
-    in the journal (date, members, amount, memo) gives a warning: the file may
-    have been imported before.
+    in the journal (date, members, amount, memo) is refused: the file was likely
+    imported before. With `allow_duplicates` it is recorded, with a warning.
     """
     rules, roster = usable(coop)
     rows, problems = read_trade_rows(text, filename, rules, roster)
+    duplicates = _duplicates(coop, rows, filename, allow_duplicates)
+    if not allow_duplicates:
+        problems = sorted([*problems, *duplicates], key=Problem.sort_key)
     if problems and not rows:
         raise CoopError("import-refused", file=filename, problems=tuple(problems))
     rows.sort(key=lambda r: (r[1].date, r[0]))
@@ -268,18 +298,8 @@ def plan_import(coop: Cooperative, text: str, filename: str, author: Identity) -
         ordered = sorted(errors, key=lambda p: (p.file != filename, p.sort_key()))
         raise CoopError("import-refused", file=filename, problems=tuple(ordered))
     warnings = [p for p in new if not p.is_error]
-    existing = list(trades_of(coop.entries))
-    for line, trade in rows:
-        if any(_same(trade, old) for old in existing):
-            warnings.append(
-                Problem(
-                    "import-possible-duplicate",
-                    filename,
-                    line,
-                    {"date": trade.date.isoformat(), "payer": trade.payer, "payee": trade.payee},
-                    Severity.WARNING,
-                )
-            )
+    if allow_duplicates:
+        warnings.extend(duplicates)
     texts: dict[str, str] = {}
     placed: list[Trade] = []
     for _, trade in rows:

@@ -9,6 +9,7 @@ files it writes.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import re
@@ -36,6 +37,10 @@ Identity = tuple[str, str]  # (name, email)
 SETTINGS = {"core.untrackedCache": "true", "core.splitIndex": "true"}
 _CONFIG_ARGS = [arg for key, value in SETTINGS.items() for arg in ("-c", f"{key}={value}")]
 
+# Told the id of every git process started, while a write holds the lock
+# (`watch_processes`): a killed write's git may outlive it (see `wait_for`).
+_started: Callable[[int], None] | None = None
+
 
 class Repo:
     """A git repository: git itself for the write path (fast to start), and
@@ -57,7 +62,7 @@ class Repo:
         return self.gp.git
 
     def start(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
+        process = subprocess.Popen(
             ["git", *_CONFIG_ARGS, *args],
             cwd=self.root,
             stdin=subprocess.DEVNULL,
@@ -65,6 +70,9 @@ class Repo:
             stderr=subprocess.PIPE,
             env={**os.environ, **env} if env else None,
         )
+        if _started is not None:
+            _started(process.pid)
+        return process
 
     def run(self, *args: str, env: dict[str, str] | None = None) -> str:
         """Run git; its output, or CoopError('git-failed')."""
@@ -258,6 +266,152 @@ def ensure_writable(repo: Repo, paths: Sequence[str]) -> str | None:
     none. Files git ignores are not looked at: the snapshot keeps its own record
     of the folders beancount reads (`snapshot.load_valid`)."""
     return WriteCheck(repo, paths).result()
+
+
+# ---------------------------------------------------------------- files git would not see
+
+
+def ensure_visible(repo: Repo, paths: Sequence[str]) -> None:
+    """Refuse a write when git would not see what it writes: a sparse checkout
+    (the journal on disk is not the whole journal), or files of `paths` (files,
+    or folders) marked skip-worktree or assume-unchanged. Then a commit would
+    hold a month file without its earlier trades, or nothing at all."""
+    sparse = repo.start("config", "--bool", "--get", "core.sparseCheckout")
+    listing = repo.start("ls-files", "-v", "-z", "--", *paths) if paths else None
+    code, out, _ = finish(sparse)
+    if code == 0 and out.strip() == "true":
+        if listing is not None:
+            finish(listing)
+        raise CoopError("sparse-checkout")
+    if listing is None:
+        return
+    code, out, err = finish(listing)
+    if code != 0:
+        raise CoopError("git-failed", detail=_last_line(err) or "git ls-files failed")
+    hidden = [(record[0], record[2:]) for record in out.split("\0") if len(record) > 2]
+    skipped = [path for tag, path in hidden if tag in "Ss"]
+    if skipped:
+        raise CoopError("skip-worktree", files=", ".join(skipped[:5]), count=str(len(skipped)))
+    unchanged = [path for tag, path in hidden if tag.islower()]
+    if unchanged:
+        raise CoopError(
+            "assume-unchanged", files=", ".join(unchanged[:5]), count=str(len(unchanged))
+        )
+
+
+# ---------------------------------------------------------------- after a killed write
+
+
+def watch_processes(started: Callable[[int], None] | None) -> None:
+    """Have `started(pid)` told of every git process started from now on (None: stop)."""
+    global _started
+    _started = started
+
+
+def git_dir(root: Path) -> Path | None:
+    """The repository's own folder (`.git`, or a worktree's folder inside the
+    main one), read without running git; None when there is none."""
+    dot_git = root / ".git"
+    if dot_git.is_dir():
+        return dot_git
+    try:
+        text = dot_git.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not text.startswith("gitdir: "):
+        return None
+    folder = Path(text[len("gitdir: ") :].strip())
+    folder = folder if folder.is_absolute() else root / folder
+    return folder if folder.is_dir() else None
+
+
+def head_commit(repo: Repo) -> str | None:
+    """The sha HEAD points to; None before the first commit."""
+    return _head_sha(repo)
+
+
+def wait_for(pids: Sequence[int], timeout: float) -> None:
+    """Wait (at most `timeout` seconds) until the git processes `pids` have ended:
+    those a killed coopledger started run on, and may still take or free a lock."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    for pid in pids:
+        while _is_running_git(pid) and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+
+def _is_running_git(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # alive, and someone else's: not ours
+    proc = Path("/proc") / str(pid)
+    try:
+        status = (proc / "stat").read_text(encoding="utf-8", errors="replace")
+        name = (proc / "comm").read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        return not Path("/proc/self").exists()  # no /proc: take the process for alive
+    state = status.rsplit(")", 1)[-1].split()[:1]
+    return name == "git" and state != ["Z"]  # a zombie has ended; another name is a reused id
+
+
+def lock_files(root: Path) -> list[Path]:
+    """git's lock files that a killed write may leave: the index's, HEAD's, the
+    current branch's and packed-refs'. Only those that exist."""
+    folder = git_dir(root)
+    if folder is None:
+        return []
+    common = folder
+    with contextlib.suppress(OSError):
+        shared = (folder / "commondir").read_text(encoding="utf-8").strip()
+        common = folder / shared if not Path(shared).is_absolute() else Path(shared)
+    candidates = [folder / "index.lock", folder / "HEAD.lock", common / "packed-refs.lock"]
+    with contextlib.suppress(OSError):
+        head = (folder / "HEAD").read_text(encoding="utf-8").strip()
+        if head.startswith("ref: refs/"):
+            ref = head[len("ref: ") :]
+            if ".." not in ref.split("/"):
+                candidates.append(common / f"{ref}.lock")
+    return [path for path in candidates if path.is_file()]
+
+
+def remove_stale_locks(root: Path) -> list[str]:
+    """Remove git's lock files (`lock_files`) that no live process holds open,
+    once the coopledger that made them is known dead (the caller's business);
+    returns their paths, relative to the root when inside it."""
+    held = _files_held_open()
+    removed = []
+    for path in lock_files(root):
+        if held is None or os.path.realpath(path) in held:
+            continue  # cannot tell, or a live git holds it: leave it
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        removed.append(os.path.relpath(path, root))
+    return removed
+
+
+def _files_held_open() -> set[str] | None:
+    """Every file some live process has open (Linux's /proc); None when it cannot be told."""
+    proc = Path("/proc")
+    if not (proc / "self" / "fd").is_dir():
+        return None
+    held: set[str] = set()
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            descriptors = list((entry / "fd").iterdir())
+        except OSError:
+            continue  # gone, or another user's (who cannot write our repository anyway)
+        for descriptor in descriptors:
+            with contextlib.suppress(OSError):
+                held.add(os.readlink(descriptor))
+    return held
 
 
 def content_ids(repo: Repo, paths: Sequence[str]) -> str | None:
@@ -734,6 +888,19 @@ def whole_change(
     code, out, _ = finish(repo.start("merge-base", base, head))
     start = out.strip() if code == 0 and out.strip() else base
     return _versions(repo, _raw_diff(repo, start, head), wanted)
+
+
+def commit_files(repo: Repo, rev: str, folder: str) -> tuple[str, tuple[FileVersion, ...]]:
+    """The full sha of `rev`, a commit HEAD contains, and the files under `folder`
+    it changed, before (as its first parent had them) and after; CoopError when
+    git knows no such commit, or HEAD does not contain it (for `import --undo`)."""
+    sha = resolve(repo, rev)
+    if not repo.succeeds("merge-base", "--is-ancestor", sha, "HEAD"):
+        raise CoopError("unknown-revision", rev=rev)
+    parents = str(repo.git.rev_list("--parents", "-n", "1", sha)).split()[1:]
+    prefix = folder.rstrip("/") + "/"
+    changed = _raw_diff(repo, parents[0] if parents else _empty_tree(repo), sha)
+    return sha, _versions(repo, [r for r in changed if r.path.startswith(prefix)], lambda _: True)
 
 
 def working_tree_record(

@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from coopledger.accounts import MEMBER_ID_PATTERN, member_account
+from coopledger.accounts import MEMBER_ID_PATTERN, is_reserved_id, member_account
 from coopledger.money import format_amount
 from coopledger.problems import Problem
 from coopledger.rules import KindLimits, Rules, floor_above_ceiling
@@ -181,6 +181,9 @@ def parse_members(
             continue
         member = _read_member(reader, item, rules, decimals)
         if member is None:
+            continue
+        if is_reserved_id(member.id):
+            reader.problem("member-id-reserved", item.line_of("id"), member=member.id)
             continue
         if member.id in seen_ids:
             reader.problem(

@@ -342,7 +342,8 @@ MESSAGES.update(
         "import-possible-duplicate": (
             "a trade {payer} → {payee} on {date} with the same amount and memo "
             "is already in the journal",
-            "if the file was imported before, undo this import with 'git revert HEAD'",
+            "recorded again (--allow-duplicates); if that was a mistake, undo the whole import "
+            "with 'coopledger import --undo COMMIT'",
         ),
     }
 )
@@ -901,6 +902,81 @@ MESSAGES.update(
             "the change up to commit {commit} by {author} changes this file, but no commit of "
             "the change makes that change in its own right (a merge took it from elsewhere)",
             "merge with git's own result, or rebase the branch on its base",
+        ),
+    }
+)
+
+
+# the write path: closed periods, reserved ids, killed writes, files git does not see,
+# duplicate imports (coopledger.store, coopledger.gitrepo, coopledger.csvio)
+MESSAGES.update(
+    {
+        "write-in-closed-period": (
+            "this write is dated in {month}, but the books are closed up to {last}",
+            "date it after {last} (from {after}), or correct the books with a new entry "
+            "dated today (coopledger reverse TRADE_ID; see docs/pull-requests.md)",
+        ),
+        "close-leaves-earlier-open": (
+            "closing {month} would leave earlier months with entries open: {months}",
+            "close them too with 'coopledger close {month} --with-earlier', or close them first",
+        ),
+        "member-id-reserved": (
+            "'{member}' is the name of a file coopledger writes, so it cannot be a member id",
+            "choose another id, e.g. {member}-1 (reserved: close, clearing, main, coop, currency)",
+        ),
+        "sparse-checkout": (
+            "this working tree is a sparse checkout: files of the journal are missing from it",
+            "write from a full checkout ('git sparse-checkout disable'), then retry",
+        ),
+        "skip-worktree": (
+            "git is told not to look at {files} ({count} file(s), skip-worktree)",
+            "run 'git update-index --no-skip-worktree FILE' (or 'git sparse-checkout disable'), "
+            "then retry",
+        ),
+        "assume-unchanged": (
+            "git is told to assume {files} unchanged ({count} file(s)), so it would not commit "
+            "what coopledger writes there",
+            "run 'git update-index --no-assume-unchanged FILE', then retry",
+        ),
+        "write-rolled-back": (
+            "a coopledger command was stopped while writing ({message}); its {count} file(s) "
+            "were put back as they were and nothing of it is committed",
+            "run that command again if it is still wanted",
+        ),
+        "write-completed": (
+            "a coopledger command was stopped just after committing ({message}); "
+            "its write is complete",
+            "nothing to do",
+        ),
+        "write-record-unreadable": (
+            "the record of an interrupted write in .git could not be read and was removed",
+            "run 'git status' and undo any change you did not make (git checkout -- FILE)",
+        ),
+        "git-lock-removed": (
+            "removed this lock file of git, left by a coopledger command that was stopped",
+            "nothing to do",
+        ),
+        "import-duplicate": (
+            "a trade {payer} → {payee} on {date} with the same amount and memo "
+            "is already in the journal ({at})",
+            "if the file was imported before, nothing is to be done; if these trades "
+            "really happened twice, import again with --allow-duplicates",
+        ),
+        "import-no-file": (
+            "no file to import",
+            "give the CSV file (coopledger import FILE.csv), or --undo COMMIT",
+        ),
+        "undo-not-an-import": (
+            "the commit {commit} adds no trade to the journal",
+            "give the commit of an import (see 'git log --oneline -- journal/')",
+        ),
+        "undo-already-reversed": (
+            "the trade {trade_id} of this import is already reversed by {by}",
+            "reverse the other trades one by one with 'coopledger reverse TRADE_ID'",
+        ),
+        "undo-refused": (
+            "undoing the import {commit} is refused: it would break the rules below",
+            "settle the balances first, or change the limits",
         ),
     }
 )

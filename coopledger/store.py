@@ -12,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import functools
+import glob
+import json
 import multiprocessing
 import os
 import shutil
@@ -21,19 +23,26 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from beancount import loader
 from beancount.core import data
 
 from coopledger import carry, folders, gitrepo
 from coopledger.checks import DayBalance, check_ledger, conflict_markers, daily_balances, relative
-from coopledger.closing import CLOSE_FILE_NAME, Opening, is_close_directive, is_content
+from coopledger.closing import (
+    CLOSE_FILE_NAME,
+    Opening,
+    is_close_directive,
+    is_content,
+    next_month,
+)
 from coopledger.journal import INCLUDE_GLOB, MAIN_FILE
 from coopledger.loader_inputs import loaded_file_problems
 from coopledger.members import MEMBERS_FILE, Roster, parse_members
+from coopledger.months import Month
 from coopledger.plugin import is_carried, preloaded
-from coopledger.problems import CoopError, Problem
+from coopledger.problems import CoopError, Problem, Severity
 from coopledger.rules import RULES_FILE, Rules, parse_rules
 
 COOPERATIVE_FILES = (RULES_FILE, MEMBERS_FILE, MAIN_FILE)
@@ -345,11 +354,13 @@ class Change:
 
 @contextlib.contextmanager
 def locked(root: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[None]:
-    """Hold the cooperative's write lock (in .git, so it is never committed)."""
-    git_dir = root / ".git"
-    if not git_dir.is_dir():  # a worktree's .git file, or no git yet: a folder git ignores
-        git_dir = folders.private_folder(root)  # CoopError if a link
-    lock_path = git_dir / LOCK_FILE
+    """Hold the cooperative's write lock (in .git, so it is never committed).
+
+    The lock file names its holder (`pid N`) and the git processes it starts
+    (`git N`) while it is held, and is emptied on release: a lock found
+    holding names was held by a process that was killed. Then the write it
+    left is finished first (`recover`)."""
+    lock_path = _state_dir(root) / LOCK_FILE
     try:  # a link committed in its place is not followed
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o666)
     except OSError as error:
@@ -357,7 +368,7 @@ def locked(root: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[None]:
             raise
         shown = lock_path.relative_to(root).as_posix()
         raise CoopError("private-folder-link", path=shown, target=os.readlink(lock_path)) from error
-    with os.fdopen(fd, "a+") as handle:
+    with os.fdopen(fd, "a+", encoding="utf-8") as handle:
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -368,9 +379,199 @@ def locked(root: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[None]:
                     raise CoopError("journal-locked") from None
                 time.sleep(0.05)
         try:
+            _recover_holding(root, handle)
+            _note(handle, f"pid {os.getpid()}\n")
+            gitrepo.watch_processes(lambda pid: _note(handle, f"git {pid}\n"))
             yield
         finally:
+            gitrepo.watch_processes(None)
+            with contextlib.suppress(OSError):
+                handle.truncate(0)
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _state_dir(root: Path) -> Path:
+    """Where the lock and the record of a write in progress live: the
+    repository's own folder (never in the working tree), else .coopledger."""
+    folder = gitrepo.git_dir(root)
+    if folder is None:  # no git yet: a folder git ignores
+        folder = folders.private_folder(root)  # CoopError if a link
+    return folder
+
+
+def _note(handle: IO[str], line: str) -> None:
+    handle.write(line)
+    handle.flush()
+
+
+# ---------------------------------------------------------------- a killed write
+
+WRITE_RECORD = "coopledger-write.json"
+GIT_WAIT_SECONDS = 10.0  # how long the git processes of a killed write may still run
+recovered: list[Problem] = []  # what recoveries did, for the command to say
+
+
+def recover(root: Path) -> list[Problem]:
+    """Finish what a killed coopledger left, if anything: roll its write back (or
+    complete it, when its commit landed) and remove the lock files its git left.
+    Cheap when there is nothing to do; skipped while a live command writes.
+    Returns what was done, for the command to say."""
+    folder = gitrepo.git_dir(root) or root / ".coopledger"
+    lock_path = folder / LOCK_FILE
+    try:
+        if not (folder / WRITE_RECORD).exists() and lock_path.stat().st_size == 0:
+            return []
+    except OSError:
+        return []
+    with contextlib.suppress(CoopError, OSError), locked(root, timeout=0):
+        pass  # taking the lock recovers (not where .git cannot be written: a write will say)
+    return take_recovered()
+
+
+def take_recovered() -> list[Problem]:
+    """What recoveries did since last asked (`recover`, or taking the lock)."""
+    done = list(recovered)
+    recovered.clear()
+    return done
+
+
+def _recover_holding(root: Path, handle: IO[str]) -> None:
+    handle.seek(0)
+    names = handle.read().split()
+    record_path = _state_dir(root) / WRITE_RECORD
+    if not names and not record_path.exists():
+        return
+    holders = [
+        int(n)
+        for kind, n in zip(names[::2], names[1::2], strict=False)
+        if kind == "pid" and n.isdigit()
+    ]
+    children = [
+        int(n)
+        for kind, n in zip(names[::2], names[1::2], strict=False)
+        if kind == "git" and n.isdigit()
+    ]
+    gitrepo.wait_for(children, GIT_WAIT_SECONDS)
+    if holders and not any(_alive(pid) for pid in holders):
+        for path in gitrepo.remove_stale_locks(root):
+            recovered.append(Problem("git-lock-removed", path, None, {}, Severity.WARNING))
+    handle.truncate(0)
+    if record_path.exists():
+        try:
+            recovered.append(_replay(root, record_path))
+        except OSError as error:  # the record stays: the next command tries again
+            where = os.path.relpath(error.filename, root) if error.filename else str(root)
+            raise CoopError("write-failed", path=where, detail=error.strerror or "") from error
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # our own id in an old lock: another process had it before
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass(frozen=True)
+class _Record:
+    """A write in progress, kept in .git until it is committed (`WRITE_RECORD`):
+    the commit it starts from, each file's old text (None: a new file) and each
+    folder swapped in (where its old content lies, and the new one's inode)."""
+
+    parent: str | None
+    message: str
+    files: dict[str, str | None]
+    folders: list[tuple[str, str, int]]  # (folder, aside, inode of the new folder)
+
+    def save(self, path: Path) -> None:
+        text = json.dumps(
+            {
+                "pid": os.getpid(),
+                "parent": self.parent,
+                "message": self.message,
+                "files": self.files,
+                "folders": self.folders,
+            },
+            ensure_ascii=False,
+        )
+        write_atomically(path, text)
+
+    @classmethod
+    def read(cls, path: Path) -> _Record | None:
+        try:
+            found = json.loads(path.read_text(encoding="utf-8"))
+            return cls(
+                found["parent"],
+                str(found.get("message", "")),
+                {str(k): v for k, v in found["files"].items()},
+                [(str(f), str(a), int(i)) for f, a, i in found["folders"]],
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    @property
+    def paths(self) -> list[str]:
+        return [*self.files, *(folder for folder, _, _ in self.folders)]
+
+
+def _replay(root: Path, record_path: Path) -> Problem:
+    """Roll back the write `record_path` describes, or complete it if its commit
+    landed (HEAD moved off the commit it started from)."""
+    record = _Record.read(record_path)
+    if record is None:  # pragma: no cover - written atomically; unreadable only by hand
+        record_path.unlink()
+        return Problem("write-record-unreadable", None, None, {}, Severity.WARNING)
+    repo = gitrepo.open_repo(root)
+    subject = record.message.splitlines()[0] if record.message else ""
+    if gitrepo.head_commit(repo) != record.parent:
+        _drop_asides(record)
+        record_path.unlink()
+        return Problem("write-completed", None, None, {"message": subject}, Severity.WARNING)
+    _roll_back(root, repo, record)
+    record_path.unlink()
+    return Problem(
+        "write-rolled-back",
+        None,
+        None,
+        {"message": subject, "count": str(len(record.paths))},
+        Severity.WARNING,
+    )
+
+
+def _roll_back(root: Path, repo: gitrepo.Repo, record: _Record) -> None:
+    """Put every file and folder of `record` back as it was, and unstage them.
+    Safe to repeat: a folder is swapped back only while it holds the new content."""
+    for name, old_text in record.files.items():
+        path = root / name
+        if old_text is None:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        elif not path.is_file() or path.read_text(encoding="utf-8", errors="replace") != old_text:
+            write_atomically(path, old_text)
+        _drop_temporaries(path)
+    for folder, aside, inode in reversed(record.folders):
+        with contextlib.suppress(OSError):
+            if os.stat(root / folder).st_ino == inode and os.path.isdir(aside):
+                folders.exchange(Path(aside), root / folder)
+    _drop_asides(record)
+    with contextlib.suppress(CoopError):
+        gitrepo.unstage(repo, record.paths)
+
+
+def _drop_asides(record: _Record) -> None:
+    for _, aside, _ in record.folders:
+        shutil.rmtree(aside, ignore_errors=True)
+
+
+def _drop_temporaries(path: Path) -> None:
+    """The temporary files `write_atomically` may leave next to `path` when killed."""
+    with contextlib.suppress(OSError):
+        for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+            leftover.unlink()
 
 
 def _file_mode(path: Path) -> int:
@@ -401,47 +602,107 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 def apply(root: Path, change: Change) -> str:
-    """Write and commit `change`; on any failure restore the files. Returns the sha."""
+    """Write and commit `change`, whole or not at all; returns the sha.
+
+    Refused first: a file dated in or before the last closed month
+    (`refuse_closed`), a file git would not see (`gitrepo.ensure_visible`).
+    Before the working tree is touched, the old content of every file is
+    recorded in .git (`WRITE_RECORD`); on any failure the files are put back
+    and the record removed. If the process is killed, the next command rolls
+    the write back from the record, or completes it if the commit landed."""
     repo = gitrepo.open_repo(root)
+    paths = [*change.files, *(new.path for new in change.folders)]
+    refuse_closed(root, paths)
+    gitrepo.ensure_visible(repo, paths)
     previous: dict[str, str | None] = {}
     for name in change.files:
         path = root / name
         previous[name] = path.read_text(encoding="utf-8") if path.exists() else None
+    record_path = _state_dir(root) / WRITE_RECORD
     swapped: list[tuple[Path, Path]] = []  # (folder, where its old content now lies)
+    record = None
     try:
-        for new in change.folders:
-            swapped.append(_swap_in(root, new))
+        built = [(new, _build_aside(root, new)) for new in change.folders]
+        record = _Record(
+            gitrepo.head_commit(repo),
+            change.message,
+            previous,
+            [(new.path, str(aside), os.stat(aside).st_ino) for new, aside in built],
+        )
+        record.save(record_path)
+        for new, aside in built:
+            folders.exchange(aside, root / new.path)
+            swapped.append((root / new.path, aside))
         for name, text in change.files.items():
             write_atomically(root / name, text)
-        paths = [*change.files, *(new.path for new in change.folders)]
         sha = gitrepo.commit(repo, paths, change.message, change.author)
     except BaseException as error:
-        for name, old_text in previous.items():
-            if old_text is None:
-                with contextlib.suppress(FileNotFoundError):
-                    (root / name).unlink()
-            else:
-                write_atomically(root / name, old_text)
-        for folder, aside in reversed(swapped):
-            with contextlib.suppress(OSError):
-                folders.exchange(aside, folder)
-                shutil.rmtree(aside, ignore_errors=True)
-        with contextlib.suppress(Exception):
-            gitrepo.unstage(repo, [*change.files, *(new.path for new in change.folders)])
+        if record is not None:
+            _roll_back(root, repo, record)
+            with contextlib.suppress(FileNotFoundError):
+                record_path.unlink()
         if isinstance(error, OSError):
             where = os.path.relpath(error.filename, root) if error.filename else str(root)
             raise CoopError("write-failed", path=where, detail=error.strerror or "") from error
         if isinstance(error, Exception) and not isinstance(error, CoopError):
             raise CoopError("git-failed", detail=str(error).strip().splitlines()[-1]) from error
         raise
+    record_path.unlink()
     for _, aside in swapped:  # the old folders, now committed away
         shutil.rmtree(aside, ignore_errors=True)
     return sha
 
 
-def _swap_in(root: Path, new: NewFolder) -> tuple[Path, Path]:
-    """Build `new` aside and swap it with the folder it replaces, in one step."""
-    folder = root / new.path
-    aside = folders.build_aside(root, new.files, folder, new.kept)
-    folders.exchange(aside, folder)
-    return folder, aside
+def last_closed_month(root: Path) -> str | None:
+    """The last month with a close file (journal/YYYY/MM/close.beancount), as YYYY-MM."""
+    journal = root / "journal"
+    try:
+        years = sorted((y.name for y in os.scandir(journal) if _digits(y.name, 4)), reverse=True)
+    except OSError:
+        return None
+    for year in years:
+        with contextlib.suppress(OSError):
+            months = sorted(
+                (m.name for m in os.scandir(journal / year) if _digits(m.name, 2)), reverse=True
+            )
+            for month in months:
+                if (journal / year / month / CLOSE_FILE_NAME).is_file():
+                    return f"{year}-{month}"
+    return None
+
+
+def _digits(name: str, width: int) -> bool:
+    return len(name) == width and name.isdigit()
+
+
+def month_of_path(path: str) -> str | None:
+    """YYYY-MM for a path under journal/YYYY/MM, else None.
+
+    >>> month_of_path("journal/2026/10/alice.beancount"), month_of_path("members.yaml")
+    ('2026-10', None)
+    """
+    parts = path.split("/")
+    if len(parts) >= 3 and parts[0] == "journal" and _digits(parts[1], 4) and _digits(parts[2], 2):
+        return f"{parts[1]}-{parts[2]}"
+    return None
+
+
+def refuse_closed(root: Path, paths: Iterable[str]) -> None:
+    """CoopError when a path is in the folder of a month on or before the last
+    closed one: closed means closed, and an entry before a closed month would
+    break the balances its close asserts. A close writes only months after it."""
+    last = last_closed_month(root)
+    if last is None:
+        return
+    for path in sorted(paths):
+        month = month_of_path(path)
+        if month is not None and month <= last:
+            after = next_month(Month.parse(last).first).isoformat()
+            raise CoopError(
+                "write-in-closed-period", file=path, month=month, last=last, after=after
+            )
+
+
+def _build_aside(root: Path, new: NewFolder) -> Path:
+    """`new` built aside (in the swap area), to be swapped with the folder it replaces."""
+    return folders.build_aside(root, new.files, root / new.path, new.kept)

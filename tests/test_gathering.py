@@ -77,7 +77,7 @@ def test_close_keep_files_leaves_each_file_as_it_is(coop: Coop) -> None:
     trades_through_october(coop)
     before = listing(coop, SEPTEMBER)
 
-    result = coop.run("close", "2026-09", "--keep-files")
+    result = coop.run("close", "2026-09", "--keep-files", "--with-earlier")
 
     assert result.code == 0, result.text
     assert "gathered" not in result.out
@@ -114,10 +114,10 @@ def test_a_file_with_a_pushtag_is_not_gathered(coop: Coop) -> None:
     )
     coop.commit_all()
 
-    result = coop.run("close", "2026-09")
+    result = coop.run("close", "2026-09", "--with-earlier")
 
     assert result.code == 0, result.text
-    assert "gathered" not in result.out
+    assert f"{SEPTEMBER}: the month's files gathered" not in result.out
     assert "bob-notes.beancount" in listing(coop, SEPTEMBER)
     assert "_month.beancount" not in listing(coop, SEPTEMBER)
     assert coop.run("check").code == 0
@@ -138,7 +138,7 @@ def test_the_gate_accepts_a_treasurers_close_that_gathers(coop: Coop, tmp_path: 
 def test_the_gate_refuses_a_close_that_changes_an_entry_while_gathering(coop: Coop) -> None:
     trades_through_october(coop)
     base = coop.git("rev-parse", "HEAD").strip()
-    assert coop.run("close", "2026-09").code == 0
+    assert coop.run("close", "2026-09", "--with-earlier").code == 0
     coop.write(GATHERED, coop.read(GATHERED).replace("150.00 SEL", "140.00 SEL"))
     coop.git("add", "-A")
     coop.git(
@@ -174,7 +174,7 @@ def test_a_failed_commit_puts_the_month_back_as_it_was(coop: Coop) -> None:
     log = coop.log()
     (coop.root / ".git/index.lock").write_text("another git is running")
 
-    result = coop.run("close", "2026-09")
+    result = coop.run("close", "2026-09", "--with-earlier")
 
     assert result.code != 0
     assert "index.lock" in result.err
@@ -192,7 +192,7 @@ def test_what_a_crash_left_aside_is_never_read_and_is_cleared(coop: Coop) -> Non
 
     assert coop.run("check").code == 0
     assert coop.status() == ""
-    assert coop.run("close", "2026-09").code == 0
+    assert coop.run("close", "2026-09", "--with-earlier").code == 0
     assert listing(coop, ".coopledger/swap") == []
 
 
@@ -224,7 +224,7 @@ def test_a_disk_that_fills_up_while_the_month_is_built_aside_changes_nothing(
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(root / ".coopledger/swap/new"))
 
     monkeypatch.setattr(folders, "build_aside", full_disk)
-    result = coop.run("close", "2026-09")
+    result = coop.run("close", "2026-09", "--with-earlier")
 
     assert result.code == 3  # the environment: the disk
     assert result.err.startswith(

@@ -169,15 +169,17 @@ def test_import_signed_by_another_member(coop: Coop, tmp_path: Path) -> None:
     assert coop.git("log", "-1", "--format=%an <%ae>").strip() == "Alice Martin <alice@example.org>"
 
 
-def test_importing_the_same_file_twice_warns(coop: Coop, tmp_path: Path) -> None:
+def test_importing_the_same_file_twice_warns_when_duplicates_are_allowed(
+    coop: Coop, tmp_path: Path
+) -> None:
     slips = write_csv(tmp_path, "date,payer,payee,amount,memo\n2026-11-03,alice,fournil,1,x\n")
     assert coop.run("import", slips).code == 0
 
-    result = coop.run("import", slips, "--dry-run")
+    result = coop.run("import", slips, "--dry-run", "--allow-duplicates")
 
     assert result.code == 0
     assert f"{slips}:2: warning: a trade alice → fournil on 2026-11-03" in result.err
-    assert "git revert HEAD" in result.err
+    assert "coopledger import --undo COMMIT" in result.err
 
 
 @pytest.mark.parametrize(

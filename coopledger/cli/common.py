@@ -63,6 +63,9 @@ ENVIRONMENT_ERRORS = frozenset(
         "file-unreadable",
         "git-failed",
         "system-refused",
+        "sparse-checkout",
+        "skip-worktree",
+        "assume-unchanged",
     }
 )
 
@@ -131,7 +134,11 @@ def _iso_day(value: str) -> datetime.date:
 
 
 def cooperative_root() -> Path:
-    return store.find_root(state.directory or Path.cwd())
+    """The cooperative's folder, once a write a killed command left is finished
+    (rolled back, or completed if its commit landed), which is said on stderr."""
+    root = store.find_root(state.directory or Path.cwd())
+    print_problems(store.recover(root))
+    return root
 
 
 def parse_day(value: str | None, *, default: datetime.date | None = None) -> datetime.date:
@@ -191,6 +198,12 @@ def prepare_write(root: Path) -> str | None:
     return gitrepo.ensure_writable(repo, store.WRITTEN_PATHS)
 
 
+def _say_recovered() -> None:
+    """What taking the write lock finished of a killed command's write (`store.recover`)."""
+    if "coopledger.store" in sys.modules:
+        print_problems(sys.modules["coopledger.store"].take_recovered())
+
+
 def print_problems(problems: Iterable[Problem], console: Console = err) -> None:
     for problem in problems:
         console.print(problem_line(problem), markup=False)
@@ -221,7 +234,9 @@ def run(application: typer.Typer, argv: list[str] | None = None) -> int:
     try:
         # without standalone mode, click returns the code of a typer.Exit instead of raising
         code = application(args=argv, prog_name="coopledger", standalone_mode=False)
+        _say_recovered()
     except CoopError as error:
+        _say_recovered()
         err.print(f"error: {error_text(error)}", markup=False)
         print_problems(error.problems)
         return exit_status(error)

@@ -142,6 +142,10 @@ def trade(
     day = parse_day(date)
     asked = TradeRequest(payer, payee, amount, day, memo, category)
     with store.locked(root):
+        # a date in or before a closed month is refused before planning, in one clear word
+        from coopledger.journal import entry_path
+
+        store.refuse_closed(root, [entry_path(day, payer)])
         # git status takes a while on a large journal: the snapshot is read meanwhile
         writable = gitrepo.WriteCheck(gitrepo.open_repo(root), store.WRITTEN_PATHS)
         try:

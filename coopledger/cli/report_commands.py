@@ -211,13 +211,25 @@ def statement_command(
 @app.command(name="import")
 def import_command(
     file: Path = typer.Argument(
-        ..., metavar="FILE.csv", help="CSV file: date,payer,payee,amount,memo[,category]."
+        None, metavar="FILE.csv", help="CSV file: date,payer,payee,amount,memo[,category]."
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be recorded."),
     as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
+    allow_duplicates: bool = typer.Option(
+        False, "--allow-duplicates", help="Record rows equal to trades already in the journal."
+    ),
+    undo: str = typer.Option(
+        None, "--undo", metavar="COMMIT", help="Reverse every trade of an earlier import."
+    ),
+    date: str = typer.Option(None, "--date", help="--undo: date of the reversals (default today)."),
 ) -> None:
     """Record every trade of a CSV file in one commit, or none if any row is wrong."""
     root = cooperative_root()
+    if undo is not None:
+        _undo_import(root, undo, parse_day(date), as_member, dry_run)
+        return
+    if file is None:
+        raise CoopError("import-no-file")
     try:
         raw = file.read_bytes()
     except (FileNotFoundError, IsADirectoryError):
@@ -226,7 +238,7 @@ def import_command(
     with writing(root, as_member, dry_run=dry_run) as session:
         coop = session.coop
         author = DRY_RUN_AUTHOR if dry_run else session.author
-        plan = csvio.plan_import(coop, text, str(file), author)
+        plan = csvio.plan_import(coop, text, str(file), author, allow_duplicates=allow_duplicates)
         sha = None if dry_run else store.apply(root, plan.change)
     assert coop.rules is not None
     decimals, currency = coop.rules.decimals, coop.rules.currency
@@ -245,6 +257,41 @@ def import_command(
     else:
         out.print(
             f"Recorded {count} trade(s) in {len(plan.change.files)} file(s) (commit {sha[:8]})",
+            markup=False,
+        )
+
+
+def _undo_import(
+    root: Path, rev: str, day: datetime.date, as_member: str | None, dry_run: bool
+) -> None:
+    """`import --undo COMMIT`: the counter-entry of every trade the commit added."""
+    from coopledger.corrections import plan_undo_import, trade_ids_added
+
+    with writing(root, as_member, dry_run=dry_run) as session:
+        coop = session.coop
+        repo = gitrepo.open_repo(root)
+        sha, versions = gitrepo.commit_files(repo, rev, "journal")
+        ids = trade_ids_added([(v.before, v.after) for v in versions])
+        author = DRY_RUN_AUTHOR if dry_run else session.author
+        change, reversals = plan_undo_import(coop, sha, ids, day=day, author=author)
+        done = None if dry_run else store.apply(root, change)
+    assert coop.rules is not None
+    decimals, currency = coop.rules.decimals, coop.rules.currency
+    print_problems(change.warnings)
+    for trade in reversals:
+        out.print(
+            f"  {trade.date.isoformat()}  {trade.payer} → {trade.payee} "
+            f"{format_amount(trade.amount, decimals)} {currency}  {trade.memo}",
+            markup=False,
+        )
+    if done is None:
+        out.print(
+            f"Dry run: {len(reversals)} trade(s) of {sha[:8]} would be reversed; nothing written.",
+            markup=False,
+        )
+    else:
+        out.print(
+            f"Reversed {len(reversals)} trade(s) of the import {sha[:8]} (commit {done[:8]})",
             markup=False,
         )
 
