@@ -423,7 +423,11 @@ def test_clear_invoices_just_under_the_bound_is_exact(coop: Coop, tmp_path: Path
 
 
 def test_clear_refuses_journal_invoices_the_solver_cannot_hold(coop: Coop) -> None:
-    invoices(coop, ("alice", "bob", "20000000000000000", "A1"), ("bob", "alice", "5", "B1"))
+    # each invoice within the bound on amounts (10^15), their sum past the solver's 2^60 cents
+    largest = "999999999999999"
+    invoices(
+        coop, *(("alice", "bob", largest, f"A{n}") for n in range(12)), ("bob", "alice", "5", "B1")
+    )
     before = coop.log()
 
     for extra in ((), ("--with-credit",), ("--apply",), ("--with-credit", "--apply")):
@@ -431,5 +435,5 @@ def test_clear_refuses_journal_invoices_the_solver_cannot_hold(coop: Coop) -> No
 
         assert result.code == 1, (extra, result.text)
         assert result.out == ""
-        assert "the invoices to clear add up to 20000000000000005.00" in result.err
+        assert "the invoices to clear add up to 11999999999999993.00" in result.err
         assert coop.log() == before and coop.status() == ""
