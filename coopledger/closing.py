@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from beancount.core import data
+from beancount.core.amount import Amount
 from beancount.parser import printer
 
 from coopledger.journal import JOURNAL_DIR
@@ -123,10 +124,11 @@ def canonical_text(entry: data.Directive) -> str:
             repr(_meta_items(entry.meta)),
         ]
         for posting in entry.postings:
-            units = posting.units
-            number = "" if units is None or units.number is None else f"{units.number:f}"
-            currency = "" if units is None else str(units.currency or "")
-            line = f"{posting.account} {number} {currency} {_meta_items(posting.meta)!r}"
+            units = posting.units  # an elided amount is beancount's MISSING, not an Amount
+            number = units.number if isinstance(units, Amount) else None
+            number_text = f"{number:f}" if isinstance(number, Decimal) else ""
+            currency = str(units.currency or "") if isinstance(units, Amount) else ""
+            line = f"{posting.account} {number_text} {currency} {_meta_items(posting.meta)!r}"
             parts.append(line + _posting_extras(posting))
         return "\n".join(parts)
     meta = {k: v for k, v in (entry.meta or {}).items() if k not in _IGNORED_META}
