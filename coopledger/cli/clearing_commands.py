@@ -73,7 +73,7 @@ def invoice(
     as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
 ) -> None:
     """Record that DEBTOR owes CREDITOR an AMOUNT (an invoice), and commit it."""
-    from coopledger.invoices import plan_invoice
+    from coopledger.invoice_plans import plan_invoice
 
     root = cooperative_root()
     day = parse_day(date)
@@ -185,7 +185,7 @@ def settle(
     as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
 ) -> None:
     """Pay (part of) invoice REF in the currency: the debtor pays the creditor."""
-    from coopledger.invoices import plan_settle
+    from coopledger.invoice_plans import plan_settle
 
     root = cooperative_root()
     day = parse_day(date)
@@ -718,7 +718,7 @@ def clear(
             + "\nNothing was written (a dry run): add --apply to write and commit it.\n"
         )
         return
-    from coopledger.invoices import plan_clearing
+    from coopledger.invoice_plans import plan_clearing
 
     with writing(root, as_member) as session:
         coop, author = session.coop, session.author
