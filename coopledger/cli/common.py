@@ -76,6 +76,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 class State:
     directory: Path | None = None
     traceback: bool = False
+    verbose: bool = False
 
 
 state = State()
@@ -107,6 +108,12 @@ def _options(
     traceback: bool = typer.Option(
         False, "--traceback", help="On an unexpected failure, print Python's full traceback."
     ),
+    verbose: bool = typer.Option(
+        False,
+        "--verbose",
+        help="Say how the books were read (snapshot, open period, full) and why.",
+        envvar="COOPLEDGER_VERBOSE",
+    ),
     version: bool = typer.Option(
         False,
         "--version",
@@ -117,6 +124,7 @@ def _options(
 ) -> None:
     state.directory = directory
     state.traceback = traceback
+    state.verbose = verbose
     clock.set_today(None if today is None else _iso_day(today))
 
 
