@@ -28,7 +28,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -46,7 +46,9 @@ from coopledger.closing import Opening
 from coopledger.days import DayBalance
 from coopledger.journal import Trade, entry_path, trades_of
 from coopledger.members import Roster
+from coopledger.months import Month
 from coopledger.problems import CoopError, Problem
+from coopledger.reports import MonthlyReport, monthly_report, report_of_figures
 from coopledger.rules import Rules
 
 SNAPSHOT, OPEN_PERIOD, FULL = "snapshot", "open period", "full"
@@ -151,6 +153,16 @@ class Recorded:
     reason: str | None = None
 
 
+@dataclass(frozen=True)
+class Reported:
+    """A monthly report, whether the files have errors, and how it was computed."""
+
+    report: MonthlyReport
+    has_errors: bool
+    route: str = FULL
+    reason: str | None = None
+
+
 @dataclass
 class Checked:
     """What `check` found: every problem (the gate's after the working tree's),
@@ -169,6 +181,24 @@ class Checked:
     @property
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if not p.is_error]
+
+
+def usable_parts(coop: store.Cooperative) -> tuple[Rules, Roster]:
+    """Rules and members good enough to read from, or CoopError."""
+    if coop.rules is None or coop.roster is None:
+        raise CoopError("ledger-has-problems", problems=tuple(coop.errors))
+    return coop.rules, coop.roster
+
+
+@contextlib.contextmanager
+def loaded(root: Path, rev: str | None) -> Iterator[store.Cooperative]:
+    """The cooperative as it is on disk, or as it was at git revision `rev`."""
+    if rev is None:
+        yield store.load(root)
+        return
+    with tempfile.TemporaryDirectory(prefix="coopledger-rev-") as folder:
+        gitrepo.export_tree(root, rev, Path(folder))
+        yield store.load(Path(folder))
 
 
 def last_closed_day(opening: Opening | None) -> datetime.date:
@@ -257,6 +287,61 @@ class Ledger:
             coop = store.load(root)
             _save_quietly(root, snapshot.from_cooperative(coop, stamps, key))
             return View(None, coop, FULL, reason)
+
+    def report(self, month: Month, rev: str | None = None) -> Reported:
+        """The monthly report of `month`, of the files or (`rev`) of a git revision.
+
+        From the month figures kept with a valid snapshot; else from the open
+        months with the closed months' figures their close kept; else from a full
+        load. Either load saves a new snapshot (so the next report is quick)."""
+        if rev is not None or not self.cache:
+            with loaded(self.root, rev) as coop:
+                rules, roster = usable_parts(coop)
+                result = monthly_report(coop.entries, roster, rules, month)
+                why = f"the revision {rev}" if rev is not None else "no cache asked"
+                return Reported(result, bool(coop.errors), FULL, why)
+        root = self.root
+        cache = snapshot.cache_of(root)
+        with store.locked(root):
+            key = gitrepo.committed_content_key(root, store.WRITTEN_PATHS)
+            state = snapshot.load_valid(root, key)
+            if state is not None and state.monthly is not None:
+                figures = state.monthly.figures_until(cache, month)
+                if figures is not None:
+                    result = report_of_figures(figures, state.roster, state.rules, month)
+                    return Reported(result, any(p.is_error for p in state.problems), SNAPSHOT)
+            reason = (
+                "no snapshot matching the files"
+                if state is None
+                else f"the snapshot keeps no figures for {month}"
+            )
+            stamps = snapshot.input_stamps(root)
+            partial = store.load_open_period(root, key is not None)
+            opened = snapshot.from_cooperative(partial, stamps, key) if partial else None
+            if opened is not None and opened.monthly is not None:  # closed months' figures kept
+                kept = opened.monthly.figures_until(cache, month)  # before save writes them out
+                with contextlib.suppress(OSError):
+                    snapshot.save(root, opened)
+                if kept is not None:
+                    result = report_of_figures(kept, opened.roster, opened.rules, month)
+                    errors = any(p.is_error for p in opened.problems)
+                    return Reported(result, errors, OPEN_PERIOD, reason)
+            reason += "; the open period cannot answer alone"
+            coop = store.load(root)
+            rules, roster = usable_parts(coop)
+            fresh = snapshot.from_cooperative(coop, stamps, key)
+            if fresh is None or fresh.monthly is None:
+                figures = None
+            else:
+                figures = fresh.monthly.figures_until(cache, month)
+                with contextlib.suppress(OSError):
+                    snapshot.save(root, fresh)
+        if figures is None:
+            from coopledger.aggregates import month_figures
+
+            figures = month_figures(coop.entries)
+        result = report_of_figures(figures, roster, rules, month)
+        return Reported(result, bool(coop.errors), FULL, reason)
 
     # ------------------------------------------------------------ judging
 

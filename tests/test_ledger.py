@@ -100,3 +100,17 @@ def test_verbose_says_how_the_books_were_read(coop: Coop) -> None:
     assert result.code == 0, result.text
     assert "read: full (no cache asked)" in result.err
     assert "read:" not in coop.run("balances").err
+
+
+def test_report_of_a_month_from_the_full_load_then_the_snapshot(coop: Coop) -> None:
+    from coopledger.months import Month
+
+    Ledger.open(coop.root).record(TradeRequest("alice", "fournil", "40", DAY))
+    november = Month.parse("2026-11")
+
+    cold = Ledger.open(coop.root, cache=False).report(november)
+    warm = Ledger.open(coop.root).report(november)
+
+    assert (cold.route, cold.reason) == (FULL, "no cache asked")
+    assert warm.route == SNAPSHOT and not warm.has_errors
+    assert warm.report == cold.report

@@ -157,6 +157,13 @@ def parse_day(value: str | None, *, default: datetime.date | None = None) -> dat
     return _iso_day(value)
 
 
+def say_route(route: str, reason: str | None) -> None:
+    """With --verbose: how the ledger read the books, and why a faster way was skipped."""
+    if state.verbose:
+        why = f" ({reason})" if reason else ""
+        err.print(f"read: {route}{why}", markup=False)
+
+
 def author_for(root: Path, coop: store.Cooperative, as_member: str | None) -> gitrepo.Identity:
     from coopledger.changes import choose_author, usable
 

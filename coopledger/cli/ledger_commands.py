@@ -21,7 +21,7 @@ from coopledger.cli.common import (
     print_json,
     print_problems,
     problem_json,
-    state,
+    say_route,
 )
 from coopledger.cli.gate_commands import (
     write_ci,
@@ -283,13 +283,6 @@ def check(
             )
     if errors:
         raise typer.Exit(EXIT_PROBLEMS)
-
-
-def say_route(route: str, reason: str | None) -> None:
-    """With --verbose: how the ledger read the books, and why a faster way was skipped."""
-    if state.verbose:
-        why = f" ({reason})" if reason else ""
-        err.print(f"read: {route}{why}", markup=False)
 
 
 def _refused(problems: list[Problem], as_json: bool) -> None:
