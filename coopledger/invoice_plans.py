@@ -14,10 +14,17 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from coopledger import clock
 from coopledger.changes import known_member
+from coopledger.clearing import (
+    Clearing,
+    Obligation,
+    check_amounts,
+    credit_headroom,
+    solve_setoff,
+    solve_with_credit,
+)
 from coopledger.gitrepo import Identity
 from coopledger.invoices import (
     CLEARING_OWNER,
@@ -26,6 +33,7 @@ from coopledger.invoices import (
     format_invoice,
     format_settlement,
     is_ref,
+    open_invoices,
     read_invoices,
 )
 from coopledger.journal import JOURNAL_DIR, entry_path
@@ -35,9 +43,6 @@ from coopledger.problems import CoopError
 from coopledger.rules import check_horizon
 from coopledger.store import Change, Cooperative
 from coopledger.writes import append_entries, check_write, usable
-
-if TYPE_CHECKING:
-    from coopledger.clearing import Clearing
 
 
 def plan_invoice(
@@ -199,3 +204,36 @@ def plan_clearing(
         paid_text = format_amount(Decimal(clearing.total_paid) * unit, rules.decimals)
         message += f", {paid_text} {rules.currency} paid in the currency"
     return Change({path: new_text}, message, author, warnings), clearing_id
+
+
+def journal_obligations(
+    coop: Cooperative, at: datetime.date
+) -> tuple[list[Obligation], dict[str, Invoice], int]:
+    """The invoices open at `at` as obligations in minor units, every invoice
+    by ref, and the currency's decimal places."""
+    assert coop.rules is not None
+    decimals = coop.rules.decimals
+    found = read_invoices(coop.entries, str(coop.root)).invoices
+    scale = Decimal(10) ** decimals
+    obligations = [
+        Obligation(i.ref, i.debtor, i.creditor, int(i.remaining * scale), i.due)
+        for i in open_invoices(found.values(), at)
+    ]
+    return obligations, found, decimals
+
+
+def solve_clearing(
+    coop: Cooperative,
+    obligations: list[Obligation],
+    with_credit: bool,
+    at: datetime.date,
+    decimals: int,
+) -> Clearing:
+    """The best set-off of `obligations`; `with_credit`, what is left paid too
+    through the members' headroom at `at`."""
+    check_amounts([o.amount for o in obligations], decimals)
+    if with_credit:
+        assert coop.rules is not None and coop.roster is not None
+        headroom = credit_headroom(coop.roster, coop.rules, coop.history, at)
+        return solve_with_credit(obligations, headroom)
+    return solve_setoff(obligations)

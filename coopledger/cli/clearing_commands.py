@@ -19,10 +19,8 @@ from coopledger.clearing import (
     AsciiTexts,
     Clearing,
     InvoiceColumns,
-    Obligation,
     Setoff,
     check_amounts,
-    credit_headroom,
     minor_formatter,
     minor_texts,
     minor_to_text,
@@ -30,8 +28,6 @@ from coopledger.clearing import (
     read_invoice_bytes,
     read_invoice_text,
     solve_columns,
-    solve_setoff,
-    solve_with_credit,
 )
 from coopledger.cli.common import (
     app,
@@ -50,7 +46,6 @@ if TYPE_CHECKING:  # numpy is imported when clearing, not with the command line
     import numpy as np
 
     from coopledger import gitrepo, store
-    from coopledger.invoices import Invoice
 else:  # beancount and git only for the commands that read the journal
     gitrepo, store = lazy_module("coopledger.gitrepo"), lazy_module("coopledger.store")
 
@@ -207,38 +202,6 @@ def settle(
 
 
 # ---------------------------------------------------------------- clear
-
-
-def _journal_obligations(
-    coop: store.Cooperative, day: str | None
-) -> tuple[list[Obligation], dict[str, Invoice], int]:
-    from coopledger.invoices import open_invoices, read_invoices
-
-    assert coop.rules is not None
-    decimals = coop.rules.decimals
-    at = parse_day(day)
-    found = read_invoices(coop.entries, str(coop.root)).invoices
-    scale = Decimal(10) ** decimals
-    obligations = [
-        Obligation(i.ref, i.debtor, i.creditor, int(i.remaining * scale), i.due)
-        for i in open_invoices(found.values(), at)
-    ]
-    return obligations, found, decimals
-
-
-def _solve(
-    obligations: list[Obligation],
-    coop: store.Cooperative,
-    with_credit: bool,
-    day: str | None,
-    decimals: int,
-) -> Clearing:
-    check_amounts([o.amount for o in obligations], decimals)
-    if with_credit:
-        assert coop.rules is not None and coop.roster is not None
-        headroom = credit_headroom(coop.roster, coop.rules, coop.history, parse_day(day))
-        return solve_with_credit(obligations, headroom)
-    return solve_setoff(obligations)
 
 
 def _json(value: object) -> str:
@@ -704,12 +667,14 @@ def clear(
         else:
             write_report_text(setoff, decimals, "", stdout_writer())
         return
+    from coopledger.invoice_plans import journal_obligations, solve_clearing
+
     root = cooperative_root()
     if not apply:
         coop = store.load(root)
         _usable(coop)
-        obligations, _, places = _journal_obligations(coop, date)
-        result = _solve(obligations, coop, with_credit, date, places)
+        obligations, _, places = journal_obligations(coop, parse_day(date))
+        result = solve_clearing(coop, obligations, with_credit, parse_day(date), places)
         assert coop.rules is not None
         sys.stdout.write(
             report_json(result, places)
@@ -722,8 +687,8 @@ def clear(
 
     with writing(root, as_member) as session:
         coop, author = session.coop, session.author
-        obligations, found, places = _journal_obligations(coop, date)
-        result = _solve(obligations, coop, with_credit, date, places)
+        obligations, found, places = journal_obligations(coop, parse_day(date))
+        result = solve_clearing(coop, obligations, with_credit, parse_day(date), places)
         planned = plan_clearing(coop, result, found, day=parse_day(date), author=author)
         sha = None
         clearing_id = None
