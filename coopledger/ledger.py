@@ -212,6 +212,56 @@ def _save_quietly(root: Path, fresh: snapshot.Snapshot | None) -> None:
             snapshot.save(root, fresh)
 
 
+def write_ci(
+    root: Path, platform: str, author: gitrepo.Identity, force: bool, source: str
+) -> list[str]:
+    """Write and commit the CI files for `platform`, installing coopledger from
+    `source` (see `ci_templates.pinned_source`); return their paths."""
+    from coopledger.ci_templates import PLATFORMS, ci_files
+
+    if platform not in PLATFORMS:
+        raise CoopError("bad-ci-platform", value=platform, choices=", ".join(PLATFORMS))
+    files = {
+        name: text
+        for name, text in ci_files(platform, source).items()
+        if not (root / name).exists() or (root / name).read_text(encoding="utf-8") != text
+    }
+    for name in files:
+        if (root / name).exists() and not force:
+            raise CoopError("ci-file-exists", path=name)
+    if not files:
+        return []
+    repo = gitrepo.open_repo(root)
+    gitrepo.ensure_writable(repo, list(files))
+    store.apply(root, store.Change(files, f"ci: check pull requests on {platform}", author))
+    return list(files)
+
+
+@dataclass(frozen=True)
+class Founding:
+    """What `Ledger.create` is asked: the cooperative, and its first treasurer if any."""
+
+    name: str | None = None
+    currency: str = "SEL"
+    currency_name: str | None = None
+    treasurer: str | None = None
+    treasurer_name: str | None = None
+    email: str | None = None
+    kind: str = "person"
+    joined: datetime.date | None = None
+    ci: str | None = None
+    ci_source: str = ""
+
+
+@dataclass(frozen=True)
+class Created:
+    """A cooperative just created: its books, its title and the CI files written."""
+
+    ledger: Ledger
+    title: str
+    ci_files: list[str]
+
+
 class Ledger:
     """The cooperative at `root`; `cache=False` reads and checks every file."""
 
@@ -228,6 +278,64 @@ class Ledger:
         books = cls(store.find_root(Path(root)), cache)
         books.recovered = store.recover(books.root)
         return books
+
+    @classmethod
+    def create(cls, root: str | Path, founding: Founding) -> Created:
+        """A new cooperative in `root`: a git repository with members, rules and
+        a journal, one commit (and, `founding.ci`, the CI files); CoopError if
+        `root` holds one already or what is asked is wrong."""
+        import re
+
+        from coopledger import clock
+        from coopledger.changes import validate_emails, validate_member_id
+        from coopledger.ci_templates import PLATFORMS
+        from coopledger.members import Member
+        from coopledger.rules import CURRENCY_PATTERN
+        from coopledger.scaffold import cooperative_files
+
+        path = Path(root).resolve()
+        ci, currency = founding.ci, founding.currency
+        if ci is not None and ci not in PLATFORMS:
+            raise CoopError("bad-ci-platform", value=ci, choices=", ".join(PLATFORMS))
+        for file in store.COOPERATIVE_FILES:
+            if (path / file).exists():
+                raise CoopError("already-a-cooperative", path=str(path), existing=file)
+        if not re.fullmatch(CURRENCY_PATTERN, currency):
+            raise CoopError("bad-currency", value=currency)
+        today = clock.today()
+        title = founding.name or path.name
+        first: Member | None = None
+        if founding.treasurer:
+            validate_member_id(founding.treasurer)
+            if not founding.email:
+                raise CoopError("author-without-email", member=founding.treasurer)
+            validate_emails([founding.email])
+            first = Member(
+                id=founding.treasurer,
+                name=founding.treasurer_name or founding.treasurer,
+                kind=founding.kind,
+                joined=founding.joined or today,
+                emails=(founding.email,),
+                roles=("treasurer",),
+            )
+        if first is not None:
+            author: gitrepo.Identity = (first.name, first.emails[0])
+        else:
+            repo_email = None
+            if (path / ".git").exists():
+                repo_email = gitrepo.configured_email(gitrepo.open_repo(path))
+            if repo_email is None:
+                raise CoopError("init-no-author")
+            author = (title, repo_email)
+        if founding.kind not in ("person", "business"):
+            raise CoopError("bad-kind", kind=founding.kind, kinds="person, business")
+        files = cooperative_files(title, currency, founding.currency_name or currency, today, first)
+        repo = gitrepo.init_repo(path)
+        if gitrepo.has_commits(repo):
+            raise CoopError("repository-has-history", path=str(path))
+        store.apply(path, store.Change(files, f"init: {title}", author))
+        written = write_ci(path, ci, author, False, founding.ci_source) if ci else []
+        return Created(cls(path), title, written)
 
     # ------------------------------------------------------------ reading
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
 from coopledger import clock
-from coopledger.ci_templates import PLATFORMS, ci_files, pinned_source
+from coopledger.ci_templates import PLATFORMS, pinned_source
 from coopledger.cli.common import (
     app,
     author_for,
@@ -97,29 +96,6 @@ def reverse(
 # ---------------------------------------------------------------- ci
 
 
-def write_ci(
-    root: Path, platform: str, author: gitrepo.Identity, force: bool, source: str
-) -> list[str]:
-    """Write and commit the CI files for `platform`, installing coopledger from
-    `source` (see `ci_templates.pinned_source`); return their paths."""
-    if platform not in PLATFORMS:
-        raise CoopError("bad-ci-platform", value=platform, choices=", ".join(PLATFORMS))
-    files = {
-        name: text
-        for name, text in ci_files(platform, source).items()
-        if not (root / name).exists() or (root / name).read_text(encoding="utf-8") != text
-    }
-    for name in files:
-        if (root / name).exists() and not force:
-            raise CoopError("ci-file-exists", path=name)
-    if not files:
-        return []
-    repo = gitrepo.open_repo(root)
-    gitrepo.ensure_writable(repo, list(files))
-    store.apply(root, store.Change(files, f"ci: check pull requests on {platform}", author))
-    return list(files)
-
-
 @app.command()
 def ci(
     platform: str = typer.Argument(..., help="github or gitlab."),
@@ -139,6 +115,8 @@ def ci(
         raise CoopError("bad-ci-platform", value=platform, choices=", ".join(PLATFORMS))
     pinned = pinned_source(source, "--source")
     root = cooperative_root()
+    from coopledger.ledger import write_ci
+
     with store.locked(root):
         coop = store.load(root)
         author = author_for(root, coop, as_member)

@@ -1,11 +1,10 @@
-"""init, trade, balances and check."""
+"""init, trade, balances and check: each parses, calls `coopledger.ledger`, renders."""
 
 from __future__ import annotations
 
-import re
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
@@ -23,20 +22,9 @@ from coopledger.cli.common import (
     problem_json,
     say_route,
 )
-from coopledger.cli.gate_commands import (
-    write_ci,
-)
-from coopledger.cli.lazy import lazy_module
 from coopledger.cli.tables import fitted_table
-from coopledger.members import Member
 from coopledger.money import format_amount
 from coopledger.problems import CoopError, Problem
-from coopledger.rules import CURRENCY_PATTERN
-
-if TYPE_CHECKING:
-    from coopledger import gitrepo, store
-else:  # beancount and git only for the commands that need them
-    gitrepo, store = lazy_module("coopledger.gitrepo"), lazy_module("coopledger.store")
 
 
 @app.command()
@@ -60,53 +48,20 @@ def init(
     ),
 ) -> None:
     """Create a cooperative: a git repository with members, rules and a journal."""
-    from coopledger.changes import validate_emails, validate_member_id
-    from coopledger.scaffold import cooperative_files
-    from coopledger.store import COOPERATIVE_FILES
+    from coopledger.ledger import Founding, Ledger
 
-    root = directory.resolve()
     if ci is not None and ci not in PLATFORMS:
         raise CoopError("bad-ci-platform", value=ci, choices=", ".join(PLATFORMS))
     source = pinned_source(ci_source, "--ci-source") if ci is not None else ""
-    for file in COOPERATIVE_FILES:
-        if (root / file).exists():
-            raise CoopError("already-a-cooperative", path=str(root), existing=file)
-    if not re.fullmatch(CURRENCY_PATTERN, currency):
-        raise CoopError("bad-currency", value=currency)
-    today = clock.today()
-    title = name or root.name
-    first: Member | None = None
-    if treasurer:
-        validate_member_id(treasurer)
-        if not email:
-            raise CoopError("author-without-email", member=treasurer)
-        validate_emails([email])
-        first = Member(
-            id=treasurer,
-            name=treasurer_name or treasurer,
-            kind=kind,
-            joined=parse_day(joined, default=today),
-            emails=(email,),
-            roles=("treasurer",),
-        )
-    if first is not None:
-        author: gitrepo.Identity = (first.name, first.emails[0])
-    else:
-        repo_email = None
-        if (root / ".git").exists():
-            repo_email = gitrepo.configured_email(gitrepo.open_repo(root))
-        if repo_email is None:
-            raise CoopError("init-no-author")
-        author = (title, repo_email)
-    if kind not in ("person", "business"):
-        raise CoopError("bad-kind", kind=kind, kinds="person, business")
-    files = cooperative_files(title, currency, currency_name or currency, today, first)
-    repo = gitrepo.init_repo(root)
-    if gitrepo.has_commits(repo):
-        raise CoopError("repository-has-history", path=str(root))
-    store.apply(root, store.Change(files, f"init: {title}", author))
+    asked = Founding(
+        name, currency, currency_name, treasurer, treasurer_name, email, kind, None, ci, source
+    )
+    if treasurer:  # --joined is read only for a treasurer
+        asked = replace(asked, joined=parse_day(joined, default=clock.today()))
+    created = Ledger.create(directory, asked)
+    root, title = created.ledger.root, created.title
     out.print(f"Created the cooperative {title} in {root}", markup=False)
-    for written in write_ci(root, ci, author, force=False, source=source) if ci else []:
+    for written in created.ci_files:
         out.print(f"  wrote {written}", markup=False)
     out.print(
         f"  currency {currency}; next: coopledger member add ID --name NAME --kind person",
