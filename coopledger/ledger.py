@@ -28,10 +28,11 @@ from __future__ import annotations
 import contextlib
 import datetime
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from coopledger import gatekeeper, gitrepo, snapshot, store
 from coopledger.changes import (
@@ -151,6 +152,22 @@ class Recorded:
     rules: Rules
     route: str = FULL
     reason: str | None = None
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Written(Generic[T]):
+    """A write done (or, `dry_run`, planned only: `sha` None): the change, what
+    the plan returned with it, the commit, and the warnings: the change's own,
+    then what the pull-request gate will refuse in it."""
+
+    change: store.Change
+    value: T
+    sha: str | None
+    warnings: tuple[Problem, ...]
+    rules: Rules
 
 
 @dataclass(frozen=True)
@@ -506,6 +523,79 @@ class Ledger:
         return self.check(since, rev, staged=staged, require_signed=require_signed).problems
 
     # ------------------------------------------------------------ writing
+
+    def write(
+        self,
+        plan: Callable[[store.Cooperative, gitrepo.Identity], tuple[store.Change, T]],
+        as_member: str | None = None,
+        *,
+        dry_run: bool = False,
+        author: gitrepo.Identity | None = None,
+        after: Callable[[store.Cooperative], None] | None = None,
+    ) -> Written[T]:
+        """Under the write lock, with git in a state safe to write (unless
+        `dry_run`): load the books, plan the change with `plan(coop, author)`
+        (a planner: it judges the change through `writes.check_write`), and
+        commit it (not with `dry_run`). `author` default: `as_member`, else the
+        member of git's identity. `after(coop)` runs once committed, still
+        under the lock (a cache to refresh)."""
+        from coopledger.changes import gate_warnings_of
+
+        with store.locked(self.root):
+            if not dry_run:
+                gitrepo.ensure_writable(gitrepo.open_repo(self.root), store.WRITTEN_PATHS)
+            coop = store.load(self.root)
+            signer = author if author is not None else self._author(coop, as_member)
+            change, value = plan(coop, signer)
+            refusals = () if dry_run else gate_warnings_of(coop, change)
+            sha = None if dry_run else store.apply(self.root, change)
+            if after is not None and sha is not None:
+                after(coop)
+            assert coop.rules is not None  # a plan refuses books it cannot read
+            return Written(change, value, sha, (*change.warnings, *refusals), coop.rules)
+
+    def close(
+        self,
+        month: str,
+        as_member: str | None = None,
+        *,
+        with_earlier: bool = False,
+        gather: bool = True,
+    ) -> Written[int]:
+        """Close `month` (a treasurer): balances and fingerprints recorded, the
+        month's files gathered into one where the system can swap a folder whole
+        (`gather`). The value is the number of entries fingerprinted."""
+        from coopledger import clock
+        from coopledger.carry import closed_folder_prints
+        from coopledger.corrections import plan_close
+        from coopledger.folders import can_exchange
+
+        root = self.root
+
+        def planned(coop: store.Cooperative, author: gitrepo.Identity) -> tuple[store.Change, int]:
+            gathering = gather and can_exchange(root)
+            return plan_close(coop, month, author, clock.today(), with_earlier, gathering)
+
+        def keep_figures(coop: store.Cooperative) -> None:
+            with contextlib.suppress(OSError):  # for `report` after the close: a cache only
+                snapshot.keep_closed_figures(root, coop.entries, closed_folder_prints(root))
+
+        return self.write(planned, as_member, after=keep_figures)
+
+    def reverse(
+        self,
+        trade_id: str,
+        day: datetime.date,
+        memo: str | None = None,
+        as_member: str | None = None,
+    ) -> Written[Trade]:
+        """Record the exact counter-entry of trade `trade_id`, linked by `reverses:`."""
+        from coopledger.corrections import plan_reverse
+
+        return self.write(
+            lambda coop, author: plan_reverse(coop, trade_id, day=day, memo=memo, author=author),
+            as_member,
+        )
 
     def record(self, asked: TradeRequest, as_member: str | None = None) -> Recorded:
         """Check and commit the trade `asked`, signed by `as_member` (default:

@@ -114,3 +114,26 @@ def test_report_of_a_month_from_the_full_load_then_the_snapshot(coop: Coop) -> N
     assert (cold.route, cold.reason) == (FULL, "no cache asked")
     assert warm.route == SNAPSHOT and not warm.has_errors
     assert warm.report == cold.report
+
+
+def test_close_a_month_then_reverse_a_trade(coop: Coop) -> None:
+    books = Ledger.open(coop.root)
+    done = books.record(TradeRequest("alice", "fournil", "40", datetime.date(2026, 10, 5)))
+
+    closed = books.close("2026-10")
+    reversed_ = books.reverse(done.trade.trade_id or "", DAY)
+
+    assert closed.sha and closed.value >= 1 and closed.warnings == ()
+    assert coop.log()[1] == "close: 2026-10"
+    assert reversed_.value.payer == "fournil" and reversed_.sha
+    assert Ledger.open(coop.root).view().balance("alice") == Decimal(0)
+
+
+def test_a_write_refused_is_a_coop_error_and_commits_nothing(coop: Coop) -> None:
+    before = coop.log()
+
+    with pytest.raises(CoopError) as refused:
+        Ledger.open(coop.root).reverse("no-such-trade", DAY)
+
+    assert refused.value.code == "unknown-trade"
+    assert coop.log() == before and coop.status() == ""

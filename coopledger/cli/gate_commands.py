@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 from typing import TYPE_CHECKING
 
 import typer
 
-from coopledger import clock
 from coopledger.ci_templates import PLATFORMS, pinned_source
 from coopledger.cli.common import (
     app,
@@ -15,7 +13,7 @@ from coopledger.cli.common import (
     cooperative_root,
     out,
     parse_day,
-    writing,
+    print_problems,
 )
 from coopledger.cli.lazy import lazy_module
 from coopledger.money import format_amount
@@ -42,20 +40,13 @@ def close(
 ) -> None:
     """Close a month (treasurer): record every balance and a fingerprint of its entries,
     and gather the month's files into one."""
-    from coopledger.carry import closed_folder_prints
     from coopledger.closing import CLOSE_FILE_NAME, GATHERED_FILE_NAME
-    from coopledger.corrections import plan_close
-    from coopledger.folders import can_exchange
-    from coopledger.snapshot import keep_closed_figures
+    from coopledger.ledger import Ledger
 
-    root = cooperative_root()
-    with writing(root, as_member) as session:
-        coop, author = session.coop, session.author
-        gather = not keep_files and can_exchange(root)
-        change, count = plan_close(coop, month, author, clock.today(), with_earlier, gather)
-        sha = session.record(change)
-        with contextlib.suppress(OSError):  # for `report` after the close: a cache only
-            keep_closed_figures(root, coop.entries, closed_folder_prints(root))
+    books = Ledger(cooperative_root())
+    done = books.close(month, as_member, with_earlier=with_earlier, gather=not keep_files)
+    print_problems(done.warnings)
+    change, count, sha = done.change, done.value, done.sha or ""
     closes = [*change.files, *(f"{new.path}/{CLOSE_FILE_NAME}" for new in change.folders)]
     closes.sort()
     months = ", ".join(f"{path.split('/')[1]}-{path.split('/')[2]}" for path in closes)
@@ -76,19 +67,15 @@ def reverse(
     as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
 ) -> None:
     """Record the exact counter-entry of a trade, linked to it by `reverses:`."""
-    from coopledger.corrections import plan_reverse
+    from coopledger.ledger import Ledger
 
-    root = cooperative_root()
-    day = parse_day(date)
-    with writing(root, as_member) as session:
-        coop, author = session.coop, session.author
-        change, recorded = plan_reverse(coop, trade_id, day=day, memo=memo, author=author)
-        sha = session.record(change)
-    assert coop.rules is not None
-    amount = format_amount(recorded.amount, coop.rules.decimals)
+    done = Ledger(cooperative_root()).reverse(trade_id, parse_day(date), memo, as_member)
+    print_problems(done.warnings)
+    recorded, rules, sha = done.value, done.rules, done.sha or ""
+    amount = format_amount(recorded.amount, rules.decimals)
     out.print(
         f"Reversed {trade_id} with {recorded.trade_id}: {recorded.payer} → {recorded.payee} "
-        f"{amount} {coop.rules.currency} (commit {sha[:8]})",
+        f"{amount} {rules.currency} (commit {sha[:8]})",
         markup=False,
     )
 
