@@ -35,6 +35,7 @@ from coopledger.cli.common import (
     out,
     parse_day,
     print_json,
+    print_problems,
     writing,
 )
 from coopledger.cli.lazy import lazy_module
@@ -46,6 +47,7 @@ if TYPE_CHECKING:  # numpy is imported when clearing, not with the command line
     import numpy as np
 
     from coopledger import gitrepo, store
+    from coopledger.invoices import Invoice
 else:  # beancount and git only for the commands that read the journal
     gitrepo, store = lazy_module("coopledger.gitrepo"), lazy_module("coopledger.store")
 
@@ -69,13 +71,13 @@ def invoice(
 ) -> None:
     """Record that DEBTOR owes CREDITOR an AMOUNT (an invoice), and commit it."""
     from coopledger.invoice_plans import plan_invoice
+    from coopledger.ledger import Ledger
 
-    root = cooperative_root()
+    books = Ledger(cooperative_root())
     day = parse_day(date)
     due_day = parse_day(due) if due else None
-    with writing(root, as_member) as session:
-        coop, author = session.coop, session.author
-        change, recorded = plan_invoice(
+    done = books.write(
+        lambda coop, author: plan_invoice(
             coop,
             debtor=debtor,
             creditor=creditor,
@@ -85,13 +87,15 @@ def invoice(
             due=due_day,
             memo=memo,
             author=author,
-        )
-        sha = session.record(change)
-    assert coop.rules is not None
-    text = format_amount(recorded.amount, coop.rules.decimals)
+        ),
+        as_member,
+    )
+    print_problems(done.warnings)
+    recorded, rules, sha = done.value, done.rules, done.sha or ""
+    text = format_amount(recorded.amount, rules.decimals)
     out.print(
         f"Recorded invoice {recorded.ref}: {debtor} owes {creditor} {text} "
-        f"{coop.rules.currency} (commit {sha[:8]})",
+        f"{rules.currency} (commit {sha[:8]})",
         markup=False,
     )
 
@@ -181,17 +185,23 @@ def settle(
 ) -> None:
     """Pay (part of) invoice REF in the currency: the debtor pays the creditor."""
     from coopledger.invoice_plans import plan_settle
+    from coopledger.ledger import Ledger
 
-    root = cooperative_root()
+    books = Ledger(cooperative_root())
     day = parse_day(date)
-    with writing(root, as_member) as session:
-        coop, author = session.coop, session.author
-        change, settled, value = plan_settle(
+
+    def planned(
+        coop: store.Cooperative, author: gitrepo.Identity
+    ) -> tuple[store.Change, tuple[Invoice, Decimal]]:
+        change, invoice, value = plan_settle(
             coop, ref=ref, amount=amount, day=day, memo=memo, author=author
         )
-        sha = session.record(change)
-    assert coop.rules is not None
-    decimals, currency = coop.rules.decimals, coop.rules.currency
+        return change, (invoice, value)
+
+    done = books.write(planned, as_member)
+    print_problems(done.warnings)
+    (settled, value), sha = done.value, done.sha or ""
+    decimals, currency = done.rules.decimals, done.rules.currency
     out.print(
         f"Settled {format_amount(value, decimals)} {currency} of invoice {ref}: "
         f"{settled.debtor} → {settled.creditor}; "
