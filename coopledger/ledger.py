@@ -49,7 +49,13 @@ from coopledger.journal import Trade, entry_path, trades_of
 from coopledger.members import Roster
 from coopledger.months import Month
 from coopledger.problems import CoopError, Problem
-from coopledger.reports import MonthlyReport, monthly_report, report_of_figures
+from coopledger.reports import (
+    MonthlyReport,
+    Statement,
+    monthly_report,
+    report_of_figures,
+    statement,
+)
 from coopledger.rules import Rules
 
 SNAPSHOT, OPEN_PERIOD, FULL = "snapshot", "open period", "full"
@@ -178,6 +184,16 @@ class Reported:
     has_errors: bool
     route: str = FULL
     reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Stated:
+    """A member's statement over a period, with the rules and members read."""
+
+    statement: Statement
+    rules: Rules
+    roster: Roster
+    error_count: int  # errors in the files (run `check`)
 
 
 @dataclass
@@ -467,6 +483,20 @@ class Ledger:
             figures = month_figures(coop.entries)
         result = report_of_figures(figures, roster, rules, month)
         return Reported(result, bool(coop.errors), FULL, reason)
+
+    def statement(self, member: str, first: datetime.date | None, last: datetime.date) -> Stated:
+        """Every movement of `member` from `first` (None: from the start) to
+        `last`, with its running balance; CoopError for an unknown member or a
+        period that ends before it starts."""
+        from coopledger.changes import known_member
+
+        coop = store.load(self.root)
+        rules, roster = usable_parts(coop)
+        known_member(roster, member)
+        if first is not None and first > last:
+            raise CoopError("period-reversed", start=first.isoformat(), end=last.isoformat())
+        found = statement(coop.entries, member, first, last, str(self.root))
+        return Stated(found, rules, roster, len(coop.errors))
 
     # ------------------------------------------------------------ judging
 

@@ -121,14 +121,10 @@ def statement_command(
     output_format: str = typer.Option("table", "--format", "-f", help="table, csv or json."),
 ) -> None:
     """Every movement of a member with running balance, opening and closing lines."""
-    from coopledger.changes import known_member
-    from coopledger.reports import statement
+    from coopledger.ledger import Ledger
 
     choice(output_format, STATEMENT_FORMATS, "--format")
-    root = cooperative_root()
-    coop = store.load(root)
-    rules, roster = usable_parts(coop)
-    known_member(roster, member)
+    books = Ledger(cooperative_root())
     first_day: datetime.date | None
     if start is None and end is None:
         last_month = Month.last_complete(clock.today())
@@ -136,16 +132,18 @@ def statement_command(
     else:
         first_day = parse_day(start) if start else None
         last_day = parse_day(end)
-    if first_day is not None and first_day > last_day:
-        raise CoopError("period-reversed", start=first_day.isoformat(), end=last_day.isoformat())
-    result = statement(coop.entries, member, first_day, last_day, str(root))
+    stated = books.statement(member, first_day, last_day)
+    result, rules, roster = stated.statement, stated.rules, stated.roster
     if output_format == "json":
         print_json(statement_json(result, rules.currency, rules.decimals))
     elif output_format == "csv":
         sys.stdout.write(statement_csv(result, rules.decimals))
     else:
         emit(statement_renderables(result, roster, rules.currency, rules.decimals))
-    warn_if_problems(coop)
+    if stated.error_count:
+        err.print(
+            f"{stated.error_count} problem(s) in the files: run 'coopledger check'", markup=False
+        )
 
 
 @app.command(name="import")
