@@ -536,7 +536,7 @@ class Ledger:
                 *problems,
                 *gatekeeper.gate_problems(root, since, rev, require_signed, read, history, staged),
             ]
-        return Checked(problems, view, judged is not None and bool(judged))
+        return Checked(problems, view, bool(judged))
 
     def gate(
         self,
