@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -45,6 +44,7 @@ from beancount.core import data
 from beancount.core.amount import Amount
 from beancount.parser import printer
 
+from coopledger import paths
 from coopledger.journal import JOURNAL_DIR
 from coopledger.members import Roster
 from coopledger.money import format_amount
@@ -68,11 +68,8 @@ _NOT_CONTENT = (data.Open, data.Close, data.Commodity, data.Balance)
 
 
 def relative(path: str | None, root: str) -> str | None:
-    """`path` relative to the cooperative's root (as `checks.relative`, which
-    cannot be imported here: checks runs this module's check)."""
-    if path is None or path.startswith("<") or not root:
-        return path
-    return os.path.relpath(path, root)
+    """`paths.relative`, or `path` itself when no root is given."""
+    return paths.relative(path, root) if root else path
 
 
 def month_of(text: str) -> tuple[datetime.date, datetime.date]:
