@@ -21,7 +21,7 @@ from typing import Any
 from beancount.core import data
 from beancount.parser import parser
 
-from coopledger import clock
+from coopledger import clock, journal_text
 from coopledger.accounts import is_member_id, is_reserved_id
 from coopledger.checks import balance_at, check_ledger
 from coopledger.fees import levies_for
@@ -206,9 +206,7 @@ def _new_errors(coop: Cooperative, after: Iterable[Problem]) -> tuple[list[Probl
 
 
 def appended(old: str, entry_text: str) -> str:
-    if not old:
-        return entry_text
-    return old.rstrip("\n") + "\n\n" + entry_text
+    return journal_text.appended(old, entry_text)  # the file's newline, aligned as bean-format
 
 
 def checked_trade(
@@ -266,10 +264,10 @@ def _trade_entry(
 ) -> tuple[str, str, data.Transaction, Trade]:
     """The file, its new text and the parsed entry (with its future line) for `trade`."""
     path = entry_path(trade.date, trade.payer)
-    old = (root / path).read_text(encoding="utf-8") if (root / path).exists() else ""
+    old = journal_text.read_journal(root / path)
     entry_text = format_trade(trade, rules.currency, rules.decimals)
     new_text = appended(old, entry_text)
-    first_line = new_text[: len(new_text) - len(entry_text)].count("\n") + 1
+    first_line = journal_text.first_line_of_last(new_text, entry_text)
     entry = _parse_new_entry(entry_text, first_line, str(root / path))
     parsed = as_trade(entry)
     assert parsed is not None and parsed.amount == trade.amount, "round trip"

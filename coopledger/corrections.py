@@ -23,7 +23,7 @@ from decimal import Decimal
 from beancount.core import data
 from beancount.parser import parser
 
-from coopledger import clock
+from coopledger import clock, journal_text
 from coopledger.carry import carry_facts, trades_before
 from coopledger.changes import _new_errors, appended, usable
 from coopledger.checks import balance_at, check_ledger
@@ -72,7 +72,7 @@ def require_treasurer(roster: Roster, rules: Rules, author: Identity, command: s
 
 def _parse_appended(text: str, entry_text: str, filename: str) -> list[data.Directive]:
     """Parse the entries about to be appended, with the lines they will have."""
-    first_line = text[: len(text) - len(entry_text)].count("\n") + 1
+    first_line = journal_text.first_line_of_last(text, entry_text)
     entries, errors, _ = parser.parse_string(entry_text, report_filename=filename)
     assert not errors, errors
     return [
@@ -215,7 +215,7 @@ def plan_reverse(
     )
     path = entry_path(day, reversal.payer)
     file = coop.root / path
-    old = file.read_text(encoding="utf-8") if file.exists() else ""
+    old = journal_text.read_journal(file)
     entry_text = reversal_text(original, reversal, rules.currency, rules.decimals)
     new_text = appended(old, entry_text)
     new = _parse_appended(new_text, entry_text, str(file))
@@ -308,7 +308,7 @@ def plan_undo_import(
         path = entry_path(day, reversal.payer)
         if path not in texts:
             file = coop.root / path
-            texts[path] = file.read_text(encoding="utf-8") if file.exists() else ""
+            texts[path] = journal_text.read_journal(file)
         entry_text = reversal_text(original, reversal, rules.currency, rules.decimals)
         texts[path] = appended(texts[path], entry_text)
         new.extend(_parse_appended(texts[path], entry_text, str(coop.root / path)))

@@ -46,8 +46,9 @@ from typing import Any
 from beancount.core import data
 from beancount.parser import parser
 
+from coopledger import journal_text
 from coopledger.balances import BalanceRow
-from coopledger.changes import appended, checked_trade, usable
+from coopledger.changes import checked_trade, usable
 from coopledger.checks import check_ledger, relative
 from coopledger.gitrepo import Identity
 from coopledger.journal import Trade, entry_path, format_trade, trades_of
@@ -300,15 +301,16 @@ def plan_import(
     warnings = [p for p in new if not p.is_error]
     if allow_duplicates:
         warnings.extend(duplicates)
-    texts: dict[str, str] = {}
+    entry_texts: dict[str, list[str]] = {}
     placed: list[Trade] = []
     for _, trade in rows:
         path = entry_path(trade.date, trade.payer)
-        if path not in texts:
-            old_path = coop.root / path
-            texts[path] = old_path.read_text(encoding="utf-8") if old_path.exists() else ""
-        texts[path] = appended(texts[path], format_trade(trade, rules.currency, rules.decimals))
+        entry_texts.setdefault(path, []).append(format_trade(trade, rules.currency, rules.decimals))
         placed.append(replace(trade, file=path))
+    texts = {  # each file's new entries inserted at once, at one column
+        path: journal_text.insert_entries(journal_text.read_journal(coop.root / path), added).text
+        for path, added in entry_texts.items()
+    }
     volume = sum((t.amount for t in placed), Decimal(0))
     message = (
         f"import: {len(placed)} trade(s), {format_amount(volume, rules.decimals)} "

@@ -41,10 +41,11 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from beancount.core import data
 
+from coopledger import journal_text
 from coopledger.accounts import member_account
 from coopledger.checks import DayBalance, balance_at, check_ledger
 from coopledger.gitrepo import Identity
-from coopledger.journal import PERIOD_KEY, RULE_KEY, Levy, entry_path, quote_string
+from coopledger.journal import PERIOD_KEY, RULE_KEY, Levy, entry_path, posting_lines, quote_string
 from coopledger.members import Member, Roster
 from coopledger.money import format_amount, quantum
 from coopledger.months import Month
@@ -205,13 +206,12 @@ def format_rule_entry(entry: RuleEntry, currency: str, decimals: int) -> str:
         (member_account(c.member), "-" + format_amount(c.amount, decimals)) for c in entry.charges
     ]
     rows.append((entry.into, format_amount(entry.total, decimals)))
-    width = max(len(account) for account, _ in rows) + 2
     lines = [
         f"{entry.day.isoformat()} * {quote_string(entry.narration)}",
         f"  {RULE_KEY}: {quote_string(entry.rule)}",
         f"  {PERIOD_KEY}: {quote_string(str(entry.period))}",
     ]
-    lines += [f"  {account:<{width}}{amount:>14} {currency}" for account, amount in rows]
+    lines += posting_lines(rows, currency)  # as bean-format aligns them
     return "\n".join(lines) + "\n"
 
 
@@ -246,7 +246,7 @@ def plan_apply_rules(
     coop: Cooperative, period: Month, author: Identity, today: datetime.date
 ) -> RulesRun:
     """Plan the period's entries, checked like any write; refuse if not possible."""
-    from coopledger.changes import _new_errors, _parse_new_entry, appended, usable
+    from coopledger.changes import _new_errors, _parse_new_entry, usable
 
     rules, roster = usable(coop)
     treasurer_author(roster, rules, author)
@@ -262,14 +262,14 @@ def plan_apply_rules(
     if not todo:
         return RulesRun(period, (), tuple(sorted(already)), idle, None, path)
     file = coop.root / path
-    text = file.read_text(encoding="utf-8") if file.exists() else ""
-    new_entries = []
-    for entry in todo:
-        entry_text = format_rule_entry(entry, rules.currency, rules.decimals)
-        before = appended(text, "")
-        text = appended(text, entry_text)
-        first_line = before.count("\n") + 1 if before else 1
-        new_entries.append(_parse_new_entry(entry_text, first_line, str(file)))
+    text = journal_text.read_journal(file)
+    entry_texts = [format_rule_entry(entry, rules.currency, rules.decimals) for entry in todo]
+    inserted = journal_text.insert_entries(text, entry_texts)  # one column for all
+    text = inserted.text
+    new_entries = [
+        _parse_new_entry(entry_text, first_line, str(file))
+        for entry_text, first_line in zip(entry_texts, inserted.lines, strict=True)
+    ]
     after = check_ledger([*coop.entries, *new_entries], roster, rules, str(coop.root))
     errors, warnings = _new_errors(coop, after)
     if errors:

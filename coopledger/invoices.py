@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING
 
 from beancount.core import data
 
-from coopledger import clock
+from coopledger import clock, journal_text
 from coopledger.accounts import (
     member_account,
     member_of_account,
@@ -58,7 +58,7 @@ from coopledger.accounts import (
     payable_account,
     receivable_account,
 )
-from coopledger.journal import JOURNAL_DIR, entry_path, quote_string
+from coopledger.journal import JOURNAL_DIR, entry_path, posting_lines, quote_string
 from coopledger.money import format_amount
 from coopledger.plaintext import checked_text
 from coopledger.problems import CoopError, Problem
@@ -378,8 +378,7 @@ def check_invoices(entries: Iterable[data.Directive], root: str = "") -> list[Pr
 
 
 def _posting_lines(postings: Sequence[tuple[str, str]], currency: str) -> list[str]:
-    width = max(len(account) for account, _ in postings) + 2
-    return [f"  {account:<{width}}{amount:>14} {currency}" for account, amount in postings]
+    return posting_lines(postings, currency)  # as bean-format aligns them
 
 
 def format_invoice(invoice: Invoice, currency: str, decimals: int) -> str:
@@ -482,9 +481,9 @@ def _append(coop: Cooperative, path: str, entry_text: str) -> tuple[str, list[da
     from coopledger.changes import appended
 
     full = coop.root / path
-    old = full.read_text(encoding="utf-8") if full.exists() else ""
+    old = journal_text.read_journal(full)
     new_text = appended(old, entry_text)
-    first_line = new_text[: len(new_text) - len(entry_text)].count("\n") + 1
+    first_line = journal_text.first_line_of_last(new_text, entry_text)
     entries, errors, _ = parser.parse_string(entry_text, report_filename=str(full))
     assert not errors, errors
     moved: list[data.Directive] = []
