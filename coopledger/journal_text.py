@@ -95,6 +95,11 @@ def _widths(text: str) -> tuple[int, int]:
     return prefix, number
 
 
+def forget_reads() -> None:
+    """Drop what `read_journal` remembered (after a write, so nothing stale is kept)."""
+    _read.clear()
+
+
 def aligned(text: str, after: str = "") -> str:
     """`text` (with "\\n" newlines) as bean-format writes it, at the column of the
     file `after` it if that is wider; unchanged when bean-format could not keep

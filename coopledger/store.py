@@ -623,6 +623,7 @@ def apply(root: Path, change: Change) -> str:
                 previous[name] = handle.read()  # exactly as on disk, CRLF kept
         except FileNotFoundError:
             previous[name] = None
+    journal_text.forget_reads()  # reads of a refused plan must not judge a later write
     record_path = _state_dir(root) / WRITE_RECORD
     swapped: list[tuple[Path, Path]] = []  # (folder, where its old content now lies)
     record = None
