@@ -46,6 +46,7 @@ from typing import Any
 from beancount.core import data
 from beancount.parser import parser
 
+from coopledger import journal_text
 from coopledger.balances import BalanceRow
 from coopledger.changes import checked_trade
 from coopledger.gitrepo import Identity
@@ -57,7 +58,7 @@ from coopledger.paths import relative
 from coopledger.problems import CoopError, Problem, Severity
 from coopledger.rules import Rules
 from coopledger.store import Change, Cooperative
-from coopledger.writes import appended, problems_after, read_text, usable
+from coopledger.writes import problems_after, usable
 
 IMPORT_SOURCE = "<import>"  # where new entries say they come from, during the checks
 REQUIRED_COLUMNS = ("date", "payer", "payee", "amount", "memo")
@@ -296,14 +297,16 @@ def plan_import(
     warnings = [named(p) for p in new_warnings]
     if allow_duplicates:
         warnings.extend(duplicates)
-    texts: dict[str, str] = {}
+    entry_texts: dict[str, list[str]] = {}
     placed: list[Trade] = []
     for _, trade in rows:
         path = entry_path(trade.date, trade.payer)
-        if path not in texts:
-            texts[path] = read_text(coop.root, path)
-        texts[path] = appended(texts[path], format_trade(trade, rules.currency, rules.decimals))
+        entry_texts.setdefault(path, []).append(format_trade(trade, rules.currency, rules.decimals))
         placed.append(replace(trade, file=path))
+    texts = {  # each file's new entries inserted at once, at one column
+        path: journal_text.insert_entries(journal_text.read_journal(coop.root / path), added).text
+        for path, added in entry_texts.items()
+    }
     volume = sum((t.amount for t in placed), Decimal(0))
     message = (
         f"import: {len(placed)} trade(s), {format_amount(volume, rules.decimals)} "

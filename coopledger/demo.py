@@ -39,6 +39,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from coopledger import journal_text
 from coopledger.invoices import Invoice, format_invoice
 from coopledger.journal import Trade, entry_path, format_trade
 from coopledger.limits import ceiling_at, floor_at
@@ -515,6 +516,6 @@ def _invoice(
 
 
 def _month_texts(month_files: dict[str, list[str]]) -> Iterator[tuple[str, str]]:
-    # entries separated by a blank line, as `coopledger trade` appends them
+    # entries separated by a blank line and aligned, as `coopledger trade` inserts them
     for path in sorted(month_files):
-        yield path, "\n".join(month_files[path])
+        yield path, journal_text.insert_entries("", month_files[path]).text

@@ -41,17 +41,18 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from beancount.core import data
 
+from coopledger import journal_text
 from coopledger.accounts import member_account
 from coopledger.checks import DayBalance, balance_at
 from coopledger.gitrepo import Identity
-from coopledger.journal import PERIOD_KEY, RULE_KEY, Levy, entry_path, quote_string
+from coopledger.journal import PERIOD_KEY, RULE_KEY, Levy, entry_path, posting_lines, quote_string
 from coopledger.members import Member, Roster
 from coopledger.money import format_amount, quantum
 from coopledger.months import Month
 from coopledger.problems import CoopError
 from coopledger.rules import Contributions, DemurrageRule, LevyRule, Rules
 from coopledger.store import Change, Cooperative
-from coopledger.writes import append_entries, check_write, read_text, usable
+from coopledger.writes import check_write, parse_entries_at, usable
 
 DEMURRAGE = "demurrage"
 CONTRIBUTION = "contribution"
@@ -206,13 +207,12 @@ def format_rule_entry(entry: RuleEntry, currency: str, decimals: int) -> str:
         (member_account(c.member), "-" + format_amount(c.amount, decimals)) for c in entry.charges
     ]
     rows.append((entry.into, format_amount(entry.total, decimals)))
-    width = max(len(account) for account, _ in rows) + 2
     lines = [
         f"{entry.day.isoformat()} * {quote_string(entry.narration)}",
         f"  {RULE_KEY}: {quote_string(entry.rule)}",
         f"  {PERIOD_KEY}: {quote_string(str(entry.period))}",
     ]
-    lines += [f"  {account:<{width}}{amount:>14} {currency}" for account, amount in rows]
+    lines += posting_lines(rows, currency)  # as bean-format aligns them
     return "\n".join(lines) + "\n"
 
 
@@ -260,12 +260,16 @@ def plan_apply_rules(
     path = entry_path(period.last, RULES_OWNER)
     if not todo:
         return RulesRun(period, (), tuple(sorted(already)), idle, None, path)
-    text = read_text(coop.root, path)
-    new_entries: list[data.Directive] = []
-    for entry in todo:
-        entry_text = format_rule_entry(entry, rules.currency, rules.decimals)
-        text, parsed = append_entries(coop.root, path, entry_text, text)
-        new_entries += parsed
+    file = coop.root / path
+    text = journal_text.read_journal(file)
+    entry_texts = [format_rule_entry(entry, rules.currency, rules.decimals) for entry in todo]
+    inserted = journal_text.insert_entries(text, entry_texts)  # one column for all
+    text = inserted.text
+    new_entries = [
+        parsed
+        for entry_text, first_line in zip(entry_texts, inserted.lines, strict=True)
+        for parsed in parse_entries_at(entry_text, first_line, str(file))
+    ]
     warnings = check_write(coop, new_entries, "rules-refused", period=str(period))
     summary = ", ".join(
         f"{e.rule} {format_amount(e.total, rules.decimals)} {rules.currency}" for e in todo

@@ -56,7 +56,7 @@ from coopledger.accounts import (
     payable_account,
     receivable_account,
 )
-from coopledger.journal import quote_string
+from coopledger.journal import posting_lines, quote_string
 from coopledger.money import format_amount
 from coopledger.paths import relative
 from coopledger.problems import Problem
@@ -364,8 +364,7 @@ def check_invoices(entries: Iterable[data.Directive], root: str = "") -> list[Pr
 
 
 def _posting_lines(postings: Sequence[tuple[str, str]], currency: str) -> list[str]:
-    width = max(len(account) for account, _ in postings) + 2
-    return [f"  {account:<{width}}{amount:>14} {currency}" for account, amount in postings]
+    return posting_lines(postings, currency)  # as bean-format aligns them
 
 
 def format_invoice(invoice: Invoice, currency: str, decimals: int) -> str:

@@ -102,24 +102,32 @@ class Trade:
 
 
 def format_trade(trade: Trade, currency: str, decimals: int) -> str:
-    """The text of a trade entry, ending with a newline."""
+    """The text of a trade entry, ending with a newline, aligned as bean-format
+    aligns a file holding only this entry (`journal_text` aligns whole files)."""
     amount = format_amount(trade.amount, decimals)
-    payer_account = member_account(trade.payer)
-    payee_account = member_account(trade.payee)
-    levy_accounts = [a for lv in trade.levies for a in (member_account(lv.member), lv.account)]
-    width = max(len(a) for a in (payer_account, payee_account, *levy_accounts)) + 2
+    postings = [(member_account(trade.payer), "-" + amount), (member_account(trade.payee), amount)]
+    for levy in trade.levies:
+        levied = format_amount(levy.amount, decimals)
+        postings += [(member_account(levy.member), "-" + levied), (levy.account, levied)]
     lines = [f"{trade.date.isoformat()} * {quote_string(trade.memo or 'trade')}"]
     if trade.trade_id:
         lines.append(f"  {TRADE_ID_KEY}: {quote_string(trade.trade_id)}")
     if trade.category:
         lines.append(f"  {CATEGORY_KEY}: {quote_string(trade.category)}")
-    lines.append(f"  {payer_account:<{width}}{'-' + amount:>14} {currency}")
-    lines.append(f"  {payee_account:<{width}}{amount:>14} {currency}")
-    for levy in trade.levies:
-        levied = format_amount(levy.amount, decimals)
-        lines.append(f"  {member_account(levy.member):<{width}}{'-' + levied:>14} {currency}")
-        lines.append(f"  {levy.account:<{width}}{levied:>14} {currency}")
+    lines += posting_lines(postings, currency)
     return "\n".join(lines) + "\n"
+
+
+def posting_lines(postings: Iterable[tuple[str, str]], currency: str) -> list[str]:
+    """`  Account  number CUR` lines, as bean-format aligns them: accounts padded
+    to the longest, two spaces, numbers right-aligned to the longest."""
+    postings = list(postings)
+    account_width = max(len(account) for account, _ in postings)
+    number_width = max(len(number) for _, number in postings)
+    return [
+        f"  {account:<{account_width}}  {number:>{number_width}} {currency}"
+        for account, number in postings
+    ]
 
 
 def main_file_text(title: str, currency: str) -> str:

@@ -978,5 +978,10 @@ MESSAGES.update(
             "undoing the import {commit} is refused: it would break the rules below",
             "settle the balances first, or change the limits",
         ),
+        # plain text: the insert primitive (journal_text.py)
+        "file-changed-under-us": (
+            "{path} changed on disk while coopledger was writing to it; nothing was written",
+            "run the command again",
+        ),
     }
 )

@@ -28,7 +28,7 @@ from typing import IO, Any
 from beancount import loader
 from beancount.core import data
 
-from coopledger import carry, folders, gitrepo
+from coopledger import carry, folders, gitrepo, journal_text
 from coopledger.checks import check_ledger, conflict_markers, daily_balances
 from coopledger.closing import (
     CLOSE_FILE_NAME,
@@ -552,7 +552,7 @@ def _roll_back(root: Path, repo: gitrepo.Repo, record: _Record) -> None:
         if old_text is None:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
-        elif not path.is_file() or path.read_text(encoding="utf-8", errors="replace") != old_text:
+        elif not path.is_file() or path.read_bytes() != old_text.encode("utf-8"):
             write_atomically(path, old_text)
         _drop_temporaries(path)
     for folder, aside, inode in reversed(record.folders):
@@ -619,7 +619,13 @@ def apply(root: Path, change: Change) -> str:
     previous: dict[str, str | None] = {}
     for name in change.files:
         path = root / name
-        previous[name] = path.read_text(encoding="utf-8") if path.exists() else None
+        journal_text.ensure_unchanged(path)  # read by a planner, changed since: refused
+        try:
+            with open(path, encoding="utf-8", newline="") as handle:
+                previous[name] = handle.read()  # exactly as on disk, CRLF kept
+        except FileNotFoundError:
+            previous[name] = None
+    journal_text.forget_reads()  # reads of a refused plan must not judge a later write
     record_path = _state_dir(root) / WRITE_RECORD
     swapped: list[tuple[Path, Path]] = []  # (folder, where its old content now lies)
     record = None

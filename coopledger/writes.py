@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from beancount.core import data
 from beancount.parser import parser
 
+from coopledger import journal_text
 from coopledger.checks import check_ledger
 from coopledger.members import Roster
 from coopledger.problems import CoopError, Problem
@@ -45,16 +46,14 @@ def usable(coop: Cooperative) -> tuple[Rules, Roster]:
 
 
 def appended(old: str, entry_text: str) -> str:
-    """`old` with `entry_text` after it, one blank line between."""
-    if not old:
-        return entry_text
-    return old.rstrip("\n") + "\n\n" + entry_text
+    """`old` with `entry_text` after it, one blank line between, in the file's own
+    newline and aligned as bean-format aligns (`journal_text.insert_entries`)."""
+    return journal_text.appended(old, entry_text)
 
 
-def parse_appended(new_text: str, entry_text: str, filename: str) -> list[data.Directive]:
-    """The entries of `entry_text`, which ends `new_text`, with the lines they
-    will have in `filename`."""
-    first_line = new_text[: len(new_text) - len(entry_text)].count("\n") + 1
+def parse_entries_at(entry_text: str, first_line: int, filename: str) -> list[data.Directive]:
+    """The entries of `entry_text`, with the lines they will have in `filename`
+    when it starts on `first_line`."""
     entries, errors, _ = parser.parse_string(entry_text, report_filename=filename)
     assert not errors, errors
     return [
@@ -62,10 +61,17 @@ def parse_appended(new_text: str, entry_text: str, filename: str) -> list[data.D
     ]
 
 
+def parse_appended(new_text: str, entry_text: str, filename: str) -> list[data.Directive]:
+    """The entries of `entry_text`, which ends `new_text` (maybe re-aligned), with
+    the lines they will have in `filename`."""
+    first_line = journal_text.first_line_of_last(new_text, entry_text)
+    return parse_entries_at(entry_text, first_line, filename)
+
+
 def read_text(root: Path, path: str) -> str:
-    """The text of `path` under `root`, empty when there is no such file yet."""
-    full = root / path
-    return full.read_text(encoding="utf-8") if full.exists() else ""
+    """The text of `path` under `root` as on disk, newlines kept; empty when there
+    is no such file yet (`journal_text.read_journal`)."""
+    return journal_text.read_journal(root / path)
 
 
 def append_entries(

@@ -23,17 +23,17 @@ OCTOBER_ENTRIES = """\
 2025-10-31 * "demurrage 2025-10: 1% a month of balances above 100.00 SEL"
   rule: "demurrage"
   period: "2025-10"
-  Assets:Members:Fournil           -4.50 SEL
-  Assets:Coop:Treasury              4.50 SEL
+  Assets:Members:Fournil   -4.50 SEL
+  Assets:Coop:Treasury      4.50 SEL
 
 2025-10-31 * "membership contribution 2025-10"
   rule: "contribution"
   period: "2025-10"
-  Assets:Members:Tresa             -2.00 SEL
-  Assets:Members:Alice             -2.00 SEL
-  Assets:Members:Bob               -2.00 SEL
-  Assets:Members:Fournil          -24.00 SEL
-  Assets:Coop:Treasury             30.00 SEL
+  Assets:Members:Tresa     -2.00 SEL
+  Assets:Members:Alice     -2.00 SEL
+  Assets:Members:Bob       -2.00 SEL
+  Assets:Members:Fournil  -24.00 SEL
+  Assets:Coop:Treasury     30.00 SEL
 """
 
 
@@ -90,16 +90,16 @@ def test_the_next_month_rounds_half_even_and_skips_the_yearly_contribution(ruled
         '2025-11-30 * "demurrage 2025-11: 1% a month of balances above 100.00 SEL"\n'
         '  rule: "demurrage"\n'
         '  period: "2025-11"\n'
-        "  Assets:Members:Fournil           -3.72 SEL\n"
-        "  Assets:Coop:Treasury              3.72 SEL\n"
+        "  Assets:Members:Fournil  -3.72 SEL\n"
+        "  Assets:Coop:Treasury     3.72 SEL\n"
         "\n"
         '2025-11-30 * "membership contribution 2025-11"\n'
         '  rule: "contribution"\n'
         '  period: "2025-11"\n'
-        "  Assets:Members:Tresa           -2.00 SEL\n"
-        "  Assets:Members:Alice           -2.00 SEL\n"
-        "  Assets:Members:Bob             -2.00 SEL\n"
-        "  Assets:Coop:Treasury            6.00 SEL\n"
+        "  Assets:Members:Tresa    -2.00 SEL\n"
+        "  Assets:Members:Alice    -2.00 SEL\n"
+        "  Assets:Members:Bob      -2.00 SEL\n"
+        "  Assets:Coop:Treasury     6.00 SEL\n"
     )
     assert balances(ruled, "2025-11-30")["coop_accounts"] == {"treasury": "44.22"}
 
@@ -164,7 +164,7 @@ def test_only_members_active_at_the_end_of_the_month_are_charged(ruled: Coop) ->
 
     entries = ruled.read("journal/2025/10/_rules.beancount")
     assert "Assets:Members:Bob" not in entries and "Assets:Members:Zoe" not in entries
-    assert "Assets:Coop:Treasury             28.00 SEL" in entries
+    assert "Assets:Coop:Treasury     28.00 SEL" in entries
 
 
 # ---------------------------------------------------------------- the floor

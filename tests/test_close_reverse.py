@@ -169,8 +169,8 @@ def test_reverse_writes_the_exact_counter_entry_linked_to_the_trade(coop: Coop) 
         f'2026-11-05 * "reversal of {original}: pain"\n'
         f'  trade: "{new_id}"\n'
         f'  reverses: "{original}"\n'
-        "  Assets:Members:Fournil          -40.00 SEL\n"
-        "  Assets:Members:Alice             40.00 SEL\n"
+        "  Assets:Members:Fournil  -40.00 SEL\n"
+        "  Assets:Members:Alice     40.00 SEL\n"
     )
     assert balances(coop) == {"tresa": "0.00", "alice": "0.00", "bob": "0.00", "fournil": "0.00"}
     assert coop.run("check").code == 0

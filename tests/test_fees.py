@@ -104,12 +104,12 @@ def test_a_trade_with_levies_round_trips_through_beancount() -> None:
     assert text == (
         '2025-03-01 * "pain"\n'
         '  trade: "2025-03-01-abcd"\n'
-        "  Assets:Members:Alice          -40.00 SEL\n"
-        "  Assets:Members:Bob             40.00 SEL\n"
-        "  Assets:Members:Alice           -0.80 SEL\n"
-        "  Assets:Coop:Treasury            0.80 SEL\n"
-        "  Assets:Members:Bob             -0.80 SEL\n"
-        "  Assets:Coop:Treasury            0.80 SEL\n"
+        "  Assets:Members:Alice  -40.00 SEL\n"
+        "  Assets:Members:Bob     40.00 SEL\n"
+        "  Assets:Members:Alice   -0.80 SEL\n"
+        "  Assets:Coop:Treasury    0.80 SEL\n"
+        "  Assets:Members:Bob     -0.80 SEL\n"
+        "  Assets:Coop:Treasury    0.80 SEL\n"
     )
     entries, errors, _ = parser.parse_string(text)
     assert not errors
@@ -145,10 +145,10 @@ def test_a_trade_carries_its_levy_in_the_same_entry_and_commit(coop: Coop) -> No
     assert coop.log()[0] == "trade: alice → fournil 40.00 SEL — pain (levy 0.80 SEL)"
     entry = coop.read("journal/2025/03/alice.beancount")
     assert entry.endswith(
-        "  Assets:Members:Alice            -40.00 SEL\n"
-        "  Assets:Members:Fournil           40.00 SEL\n"
-        "  Assets:Members:Alice             -0.80 SEL\n"
-        "  Assets:Coop:Treasury              0.80 SEL\n"
+        "  Assets:Members:Alice    -40.00 SEL\n"
+        "  Assets:Members:Fournil   40.00 SEL\n"
+        "  Assets:Members:Alice     -0.80 SEL\n"
+        "  Assets:Coop:Treasury      0.80 SEL\n"
     )
     shown = balances(coop)
     assert shown["balances"] == {

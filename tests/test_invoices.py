@@ -47,8 +47,8 @@ def test_an_invoice_is_written_in_the_creditors_file_and_moves_no_balance(coop: 
         '2026-11-03 * "pain, novembre"\n'
         '  invoice: "F-031"\n'
         "  due: 2026-12-31\n"
-        "  Assets:Receivable:Fournil          120.00 SEL\n"
-        "  Liabilities:Payable:Alice         -120.00 SEL\n"
+        "  Assets:Receivable:Fournil   120.00 SEL\n"
+        "  Liabilities:Payable:Alice  -120.00 SEL\n"
     )
     assert set(balances(coop).values()) == {"0.00"}
     [row] = invoices(coop)

@@ -249,7 +249,7 @@ def test_markdown_output_matches_the_golden_file(known: Coop) -> None:
     result = known.run("report", "2026-11", "--format", "markdown")
 
     assert result.code == 0, result.text
-    assert "| alice | -25.00 | 440.50 | 0.00 | -465.50 |" in result.out
+    assert "| alice | Alice Martin | -25.00 | 440.50 | 0.00 | -465.50 |" in result.out
     golden("report-2026-11.md", result.out)
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime
 import json
-import re
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from itertools import repeat
 from pathlib import Path
@@ -16,7 +15,6 @@ import typer
 
 from coopledger.clearing import (
     WITHOUT_DUE,
-    AsciiTexts,
     Clearing,
     InvoiceColumns,
     Setoff,
@@ -168,7 +166,7 @@ def invoices_command(
         headings,
         cells,
         right={5, 6, 7, 8},
-        optional=[2, 6, 7],  # what is left stays; how it was reduced can go
+        optional=[2],  # the due date may go; every amount stays (the rows stack)
         width=out.width,
         sections={len(cells) - 1},
     )
@@ -252,8 +250,7 @@ def _invoice_pieces(
     """The invoice lines `line % (ref, debtor, creditor, [due], amount, cleared,
     [paid], remaining)`, joined by ",\\n" (JSON) or "\\n", a chunk at a time.
 
-    A chunk of ASCII texts is laid out with numpy (`_ascii_lines`), any other
-    with one `%` format per invoice; both give the same text.
+    One `%` format per invoice (the numbers are turned into text a chunk at a time).
     """
     import numpy as np
 
@@ -269,23 +266,9 @@ def _invoice_pieces(
         dtype=object,
     )
     separator = ",\n" if json_values else "\n"
-    layout = _Layout.of(line, json_values, invoices.names, dues.tolist()) if _LAY_OUT else None
     for start in range(0, len(invoices), _CHUNK):
         part = slice(start, start + _CHUNK)
         amount, cleared, paid = invoices.amount[part], result.cleared[part], result.paid[part]
-        columns: list[np.ndarray] = [invoices.debtor[part], invoices.creditor[part]]
-        if json_values:
-            columns.append(due_of[part])
-        columns += [amount, cleared]
-        if json_values or result.with_credit:
-            columns.append(paid)
-        columns.append(amount - cleared - paid)
-        fast = layout.lines(invoices.refs, part, columns, decimals, separator) if layout else None
-        if fast is not None:
-            if start:
-                yield separator
-            yield fast
-            continue
         amount_texts = np.array(minor_texts(amount, decimals), dtype=object)
         texts: list[Iterable[str]] = [
             map(quote, invoices.refs[part]),
@@ -303,186 +286,7 @@ def _invoice_pieces(
         )
 
 
-_FIELD = re.compile(r"%(-?)([0-9]*)s")
-_LAY_OUT = True  # False: one `%` format per line (the reference the tests compare with)
-
-
-def _ascii_matrix(texts: Sequence[str]) -> np.ndarray | None:
-    """ASCII texts without NUL as a byte matrix (one per row, 0 after its end), or None."""
-    import numpy as np
-
-    if isinstance(texts, AsciiTexts):
-        return texts.matrix
-    if not texts:
-        return np.zeros((0, 1), dtype=np.uint8)
-    try:
-        array = np.array(list(texts), dtype="S")
-    except UnicodeEncodeError:
-        return None
-    if any("\0" in text for text in texts):
-        return None
-    return array.view(np.uint8).reshape(len(array), -1)
-
-
-class _Layout:
-    """A line pattern of `%s`, `%-Ns` and `%Ns` fields, laid out for a chunk at once.
-
-    Each field is a byte matrix with 0 where there is no character; the
-    line's pieces are copied side by side into one matrix and the 0 bytes
-    are dropped, which leaves the lines.
-    """
-
-    def __init__(
-        self,
-        parts: list[bytes],
-        fields: list[tuple[bool, int]],
-        names: np.ndarray,
-        dues: np.ndarray,
-        quoted: bool,
-    ) -> None:
-        self.parts, self.fields, self.names, self.dues = parts, fields, names, dues
-        self.quoted = quoted  # JSON: quoted texts and a due date
-
-    @classmethod
-    def of(cls, line: str, quoted: bool, names: Sequence[str], dues: list[str]) -> _Layout | None:
-        name_matrix, due_matrix = _ascii_matrix(names), _ascii_matrix(dues)
-        if name_matrix is None or due_matrix is None or not line.isascii() or "%%" in line:
-            return None
-        if quoted:
-            if not _json_safe(name_matrix):
-                return None  # a name with a character that JSON escapes
-            name_matrix = _quoted(name_matrix)
-        pieces = _FIELD.split(line)
-        parts = [text.encode("ascii") for text in pieces[0::3]]
-        fields = [
-            (left == "-", int(size or 0))
-            for left, size in zip(pieces[1::3], pieces[2::3], strict=True)
-        ]
-        return cls(parts, fields, name_matrix, due_matrix, quoted)
-
-    def lines(
-        self,
-        refs: Sequence[str],
-        part: slice,
-        columns: list[np.ndarray],
-        decimals: int,
-        separator: str,
-    ) -> bytes | None:
-        """The chunk's lines joined by `separator` (ASCII), or None if they are not plain ASCII."""
-        import numpy as np
-
-        if isinstance(refs, AsciiTexts):
-            ref_matrix: np.ndarray | None = refs.matrix[part]
-        else:
-            ref_matrix = _ascii_matrix(refs[part])
-        if ref_matrix is None:
-            return None
-        if self.quoted:
-            if not _json_safe(ref_matrix):
-                return None
-            ref_matrix = _quoted(ref_matrix)
-        count = len(ref_matrix)
-        texts = [ref_matrix, self.names[columns[0]], self.names[columns[1]]]
-        values = columns[2:]
-        if self.quoted:
-            texts.append(self.dues[values[0]])
-            values = values[1:]
-        if any(len(value) and int(value.min()) < 0 for value in values):
-            return None
-        amount, amount_digits = values[0], _digits(values[0], decimals)
-        texts += [_digits_like(value, amount, amount_digits, decimals) for value in values]
-        assert len(texts) == len(self.fields)
-
-        def constant(text: bytes) -> np.ndarray:
-            return np.broadcast_to(np.frombuffer(text, np.uint8), (count, len(text)))
-
-        blocks: list[np.ndarray] = []
-        for text_before, text, (left, size) in zip(self.parts, texts, self.fields, strict=False):
-            blocks += [constant(text_before), _justified(text, left, size)]
-        blocks.append(constant(self.parts[-1] + separator.encode("ascii")))
-        laid = np.concatenate(blocks, axis=1)
-        return laid[laid != 0][: -len(separator)].tobytes()
-
-
-def _json_safe(matrix: np.ndarray) -> bool:
-    """No character that JSON escapes (a quote, a backslash, a control character)."""
-    return not (((matrix > 0) & (matrix < 32)) | (matrix == 34) | (matrix == 92)).any()
-
-
-def _quoted(matrix: np.ndarray) -> np.ndarray:
-    """Each text between double quotes (left-aligned texts: the closing quote after the end)."""
-    import numpy as np
-
-    count, width = matrix.shape
-    quoted = np.zeros((count, width + 2), dtype=np.uint8)
-    quoted[:, 0] = 34
-    quoted[:, 1:-1] = matrix
-    ends = np.count_nonzero(matrix, axis=1) + 1
-    quoted[np.arange(count), ends] = 34
-    return quoted
-
-
-def _digits(values: np.ndarray, decimals: int) -> np.ndarray:
-    """`minor_to_text` of non-negative values, right-aligned in a byte matrix."""
-    import numpy as np
-
-    scale = 10**decimals
-    whole = values // scale
-    width = len(str(int(whole.max()))) if len(values) else 1
-    fraction = decimals + 1 if decimals else 0
-    matrix = np.zeros((len(values), width + fraction), dtype=np.uint8)
-    rest = whole.copy()
-    for at in range(width - 1, -1, -1):
-        matrix[:, at] = rest % 10 + 48
-        rest //= 10
-    if width > 1:  # leading zeros (not the units) are no characters
-        leading = np.logical_and.accumulate(matrix[:, : width - 1] == 48, axis=1)
-        matrix[:, : width - 1][leading] = 0
-    if decimals:
-        matrix[:, width] = 46
-        rest = values % scale
-        for at in range(width + decimals, width, -1):
-            matrix[:, at] = rest % 10 + 48
-            rest //= 10
-    return matrix
-
-
-def _digits_like(
-    values: np.ndarray, amounts: np.ndarray, amount_digits: np.ndarray, decimals: int
-) -> np.ndarray:
-    """`_digits(values)`, with the rows of `amount_digits` where a value is its amount
-    and of 0 where it is 0 (most invoices are cleared whole or not at all)."""
-    import numpy as np
-
-    same, zero = values == amounts, values == 0
-    if same.all():
-        return amount_digits
-    other = ~(same | zero)
-    other_digits = _digits(values[other], decimals)
-    zero_digits = _digits(np.zeros(1, dtype=np.int64), decimals)
-    width = max(amount_digits.shape[1], other_digits.shape[1], zero_digits.shape[1])
-    matrix = np.zeros((len(values), width), dtype=np.uint8)  # right-aligned, as _digits
-    matrix[same, width - amount_digits.shape[1] :] = amount_digits[same]
-    matrix[zero & ~same, width - zero_digits.shape[1] :] = zero_digits
-    matrix[other, width - other_digits.shape[1] :] = other_digits
-    return matrix
-
-
-def _justified(text: np.ndarray, left: bool, size: int) -> np.ndarray:
-    """`%-Ns` of left-aligned texts (left) or `%Ns` of right-aligned ones: spaces for 0s."""
-    import numpy as np
-
-    count, width = text.shape
-    if size <= 0:
-        return text
-    grow = np.zeros((count, max(size - width, 0)), dtype=np.uint8)
-    text = np.concatenate([text, grow] if left else [grow, text], axis=1)
-    area = text[:, :size] if left else text[:, text.shape[1] - size :]
-    area[area == 0] = 32
-    return text
-
-
-# where reports are written: texts, and ASCII bytes (the invoice lines laid out with numpy)
+# where reports are written: texts (and ASCII bytes, which stdout_writer passes straight through)
 Write = Callable[[str | bytes], object]
 
 

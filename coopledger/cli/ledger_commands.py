@@ -155,7 +155,7 @@ def balances(
         headings,
         [*cells, *extra, totals],
         right={2, 3, 4, 5, 6},
-        optional=[1],
+        optional=[6, 5, 4, 3],  # the limits go first; the id, the name and the balance stay
         width=out.width,
         sections={len(cells) + len(extra), *([len(cells)] if extra else [])},
     )

@@ -120,7 +120,7 @@ def list_members(as_json: bool = typer.Option(False, "--json", help="Print JSON.
     ]
     headings = ["id", "name", "kind", "status", "joined", "roles", "balance"]
     title = f"{rules.name}: {len(roster)} members"
-    table = fitted_table(title, headings, cells, right={6}, optional=[1, 5], width=out.width)
+    table = fitted_table(title, headings, cells, right={6}, optional=[5, 2, 3, 4], width=out.width)
     out.print(table)
 
 

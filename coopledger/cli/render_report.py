@@ -1,14 +1,13 @@
-"""Words and layout for the monthly report and statements: rich tables, Markdown,
-CSV and JSON. The figures come from `coopledger.reports`; nothing is computed
-here beyond formatting.
+"""Words and layout for the monthly report and statements: plain-text tables,
+Markdown, CSV and JSON. The figures come from `coopledger.reports`; nothing is
+computed here beyond formatting.
 
-Text output is rendered at a fixed width with no colour when it does not go to
-a terminal, so that a report pasted in a newsletter or kept in a file is the
-same on every machine (and golden tests can compare it byte for byte). The
-members table of a large cooperative has tens of thousands of rows, so its
-text is laid out by `table_text`: rich computes the column widths, from one
-row of the widest cells, and the cells are filled in here, with the same
-result as rich laying out every cell (tests/test_report_cache.py checks it).
+Text output is laid out by `coopledger.cli.tables` at the console's width (or
+COLUMNS), 100 columns when it does not go to a terminal and COLUMNS is not set,
+with no colour, so that a report pasted in a newsletter or kept in a file is the
+same on every machine (and golden tests can compare it byte for byte). No figure
+and no member name is ever cut: a table too wide for the page leaves out its
+notes and bars first (and says so), then stacks each row.
 """
 
 from __future__ import annotations
@@ -19,11 +18,11 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any
 
 from rich import box
-from rich.cells import cell_len, set_cell_size
 from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from coopledger.cli.tables import table_text
 from coopledger.members import Roster
 from coopledger.money import format_amount
 from coopledger.plaintext import visible
@@ -70,144 +69,6 @@ def to_text(renderables: Sequence[RenderableType], width: int = TEXT_WIDTH) -> s
     for item in renderables:
         console.print(item)
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
-
-
-def _plain(text: str) -> bool:
-    """Printable ASCII without spaces: one character is one cell, one word."""
-    return text.isascii() and text.isprintable() and " " not in text
-
-
-def _measure(cell: str) -> tuple[int, int]:
-    """What rich measures of a one-line text cell: (longest word, whole width)."""
-    if _plain(cell):
-        return len(cell), len(cell)
-    longest = cell_len(cell)
-    words = cell.split()
-    return max((cell_len(word) for word in words), default=longest), longest
-
-
-def table_text(table: Table, rows: Sequence[Sequence[str]], width: int = TEXT_WIDTH) -> str:
-    """`to_text([table])` once `rows` are added to `table` (made by `_table`, no rows
-    yet, plain cells), without rich rendering each cell: rich computes the column
-    widths from two rows holding the widest cell and the longest word of each
-    column, which measure as all the rows do; cells that fit are padded here, the
-    others are wrapped or cut by rich's own `Text.wrap`."""
-    if not rows or any("[" in cell or "\n" in cell or "\t" in cell for row in rows for cell in row):
-        return _rich_table_text(table, rows, width)  # markup, several lines: as rich does
-    buffer = io.StringIO()
-    console = _text_console(buffer, width)
-    columns = list(zip(*rows, strict=True))
-    widest, wordiest = [], []  # the cells of each column with the most cells, the longest word
-    for cells in columns:
-        if _plain("x".join(cells)):
-            widest.append(max(cells, key=len))
-            wordiest.append(widest[-1])
-        else:
-            measured = [(_measure(cell), cell) for cell in cells]
-            widest.append(max(measured, key=lambda m: m[0][1])[1])
-            wordiest.append(max(measured, key=lambda m: m[0][0])[1])
-    table.add_row(*widest)
-    table.add_row(*wordiest)
-    widths = table._calculate_column_widths(
-        console, console.options.update_width(width - table._extra_width)
-    )
-    lefts = [
-        0 if index == 0 and not table.pad_edge else table.padding[3] for index in range(len(widths))
-    ]
-
-    def cell_lines(text: str, index: int) -> list[str]:
-        column = table.columns[index]
-        room = widths[index] - lefts[index]
-        if room <= 0:  # a column squeezed to nothing shows nothing
-            return [" " * widths[index]]
-        justify = column.justify
-        if cell_len(text) <= room and justify in ("left", "right"):
-            fitted = text if justify == "left" else text.rstrip()
-            gap = " " * (room - cell_len(fitted))
-            lines = [fitted + gap if justify == "left" else gap + fitted]
-        else:
-            wrapped = Text(text).wrap(
-                console,
-                room,
-                justify=justify,
-                overflow=column.overflow or "ellipsis",
-                no_wrap=column.no_wrap,
-            )
-            lines = [line.plain + " " * (room - cell_len(line.plain)) for line in wrapped]
-        return [" " * lefts[index] + line for line in lines]
-
-    def row_lines(cells: Sequence[str], header: bool) -> list[str]:
-        rendered = [cell_lines(text, index) for index, text in enumerate(cells)]
-        height = max(len(lines) for lines in rendered)
-        blank = [" " * w for w in widths]
-        shaped = [
-            ([blank[i]] * (height - len(lines)) + lines)
-            if header
-            else (lines + [blank[i]] * (height - len(lines)))
-            for i, lines in enumerate(rendered)
-        ]
-        return [" ".join(cells[line] for cells in shaped).rstrip() for line in range(height)]
-
-    rooms = [w - left for w, left in zip(widths, lefts, strict=True)]
-    pads = [" " * left for left in lefts]
-    rights = [column.justify == "right" for column in table.columns]
-    plain = all(column.justify in ("left", "right") for column in table.columns)
-
-    def one_line(cells: Sequence[str]) -> str | None:
-        """The row's line when every cell is printable ASCII that fits (most rows)."""
-        parts = []
-        for text, room, pad, right in zip(cells, rooms, pads, rights, strict=True):
-            if room <= 0:
-                parts.append(" " * (room + len(pad)))
-                continue
-            if len(text) > room or not (text.isascii() and text.isprintable()):
-                return None
-            parts.append(pad + (text.rstrip().rjust(room) if right else text.ljust(room)))
-        return " ".join(parts).rstrip()
-
-    def whole_column(index: int, cells: Sequence[str]) -> list[str] | None:
-        """Every cell of a column of printable ASCII cells that fit, laid out at once."""
-        room, pad = rooms[index], pads[index]
-        if room <= 0:
-            return [" " * widths[index]] * len(cells)
-        joined = "x".join(cells)
-        if not plain or max(map(len, cells)) > room or not joined.isascii():
-            return None
-        if not joined.isprintable():
-            return None
-        if rights[index]:
-            return [pad + text.rstrip().rjust(room) for text in cells]
-        return [pad + text.ljust(room) for text in cells]
-
-    lines = row_lines([str(column.header) for column in table.columns], header=True)
-    lines.append("─" * (sum(widths) + len(widths) - 1))
-    laid_out = [whole_column(index, cells) for index, cells in enumerate(columns)]
-    fitted = [column for column in laid_out if column is not None]
-    if len(fitted) == len(laid_out):
-        lines += [" ".join(parts).rstrip() for parts in zip(*fitted, strict=True)]
-    else:
-        for row in rows:
-            line = one_line(row) if plain else None
-            if line is None:
-                lines += row_lines(row, header=False)
-            else:
-                lines.append(line)
-    if sum(widths) + len(widths) - 1 > width:  # squeezed beyond the page: cut as rich does
-        lines = [
-            set_cell_size(line, width).rstrip() if cell_len(line) > width else line
-            for line in lines
-        ]
-    return "\n".join(lines) + "\n"
-
-
-def _rich_table_text(table: Table, rows: Sequence[Sequence[str]], width: int) -> str:
-    """The text of a table of the same columns holding `rows`, laid out by rich."""
-    copy = _table([str(c.header) for c in table.columns])
-    for mine, theirs in zip(copy.columns, table.columns, strict=True):
-        mine.justify, mine.no_wrap, mine.overflow = theirs.justify, theirs.no_wrap, theirs.overflow
-    for row in rows:
-        copy.add_row(*row)
-    return to_text([copy], width)
 
 
 def bar(value: Decimal, largest: Decimal, width: int = BAR_WIDTH) -> str:
@@ -282,6 +143,7 @@ def _summary_rows(report: MonthlyReport) -> list[tuple[str, str, str, str]]:
 
 MEMBER_HEADINGS = (
     "member",
+    "name",
     "opening",
     "paid",
     "received",
@@ -297,6 +159,7 @@ def _member_cells(row: MemberRow, decimals: int) -> tuple[str, ...]:
     figures = _Figures(decimals)
     return (
         row.member,
+        row.name,
         figures.amount(row.opening),
         figures.amount(row.paid),
         figures.amount(row.received),
@@ -326,7 +189,7 @@ def _title(report: MonthlyReport) -> str:
 
 
 def _table(headings: Sequence[str], left: int = 1, wrap: Sequence[str] = ()) -> Table:
-    """A plain table; only the columns named in `wrap` may wrap, others never shrink."""
+    """A plain rich table (statements); only the columns named in `wrap` may wrap."""
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 0, 0, 1))
     for index, heading in enumerate(headings):
         table.add_column(
@@ -337,56 +200,33 @@ def _table(headings: Sequence[str], left: int = 1, wrap: Sequence[str] = ()) -> 
     return table
 
 
-def report_renderables(report: MonthlyReport) -> list[RenderableType]:
-    """The report as the terminal shows it."""
-    members, rows = _members_table(report)
-    for cells in rows:
-        members.add_row(*cells)
-    return [*_report_head(report), members, *_report_tail(report)]
+def report_renderables(report: MonthlyReport, width: int = TEXT_WIDTH) -> list[RenderableType]:
+    """The report as the terminal shows it, at the terminal's width."""
+    return [Text(report_text(report, width).rstrip("\n"), overflow="fold")]
 
 
 def report_text(report: MonthlyReport, width: int = TEXT_WIDTH) -> str:
-    """`to_text(report_renderables(report))`, with the members table laid out quickly."""
-    members, rows = _members_table(report)
-    return (
-        to_text(_report_head(report), width)
-        + table_text(members, rows, width)
-        + to_text(_report_tail(report), width)
-    )
-
-
-def _members_table(report: MonthlyReport) -> tuple[Table, list[tuple[str, ...]]]:
-    """The members table, still empty, and its rows."""
-    members = _table(MEMBER_HEADINGS, wrap=("note",))
-    members.columns[-1].justify = "left"
-    return members, [_member_cells(row, report.decimals) for row in report.members]
-
-
-def _report_head(report: MonthlyReport) -> list[RenderableType]:
-    month, previous = str(report.summary.month), str(report.previous.month)
-    parts: list[RenderableType] = [Text(_title(report), style="bold"), Text("")]
-    summary = _table(("", month, previous, "change"))
-    for cells in _summary_rows(report):
-        summary.add_row(*cells)
-    return [*parts, Text("Summary", style="bold"), summary, Text(""), Text("Members", style="bold")]
-
-
-def _report_tail(report: MonthlyReport) -> list[RenderableType]:
+    """The report as plain text, every table laid out at `width` by `cli.tables`."""
     figures = _Figures(report.decimals)
-    parts: list[RenderableType] = [Text("")]
+    month, previous = str(report.summary.month), str(report.previous.month)
+    parts = [
+        _title(report) + "\n\nSummary\n",
+        table_text(("", month, previous, "change"), _summary_rows(report), right={1, 2, 3},
+                   width=width),
+        "\nMembers\n",
+        table_text(MEMBER_HEADINGS, [_member_cells(row, report.decimals) for row in report.members],
+                   right=set(range(2, 9)), optional=[9], width=width),
+    ]  # fmt: skip
     if report.categories:
-        categories = _table(("category", "trades", "volume", "share"))
-        for cells in _category_cells(report):
-            categories.add_row(*cells)
-        parts += [Text("What is traded", style="bold"), categories, Text("")]
-
+        parts += [
+            "\nWhat is traded\n",
+            table_text(("category", "trades", "volume", "share"), _category_cells(report),
+                       right={1, 2, 3}, width=width),
+        ]  # fmt: skip
     largest_volume = max((p.volume for p in report.trends), default=Decimal(0))
     largest_members = max((p.trading_members for p in report.trends), default=0)
-    trends = _table(("month", "trades", "volume", "", "traded", ""))
-    trends.columns[3].justify = "left"
-    trends.columns[5].justify = "left"
-    for point in report.trends:
-        trends.add_row(
+    trends = [
+        (
             str(point.month),
             str(point.trades),
             figures.amount(point.volume),
@@ -394,8 +234,14 @@ def _report_tail(report: MonthlyReport) -> list[RenderableType]:
             str(point.trading_members),
             bar(Decimal(point.trading_members), Decimal(largest_members), BAR_WIDTH // 2),
         )
-    parts += [Text("Trends: volume and members who traded", style="bold"), trends]
-    return parts
+        for point in report.trends
+    ]
+    parts += [
+        "\nTrends: volume and members who traded\n",
+        table_text(("month", "trades", "volume", "", "traded", ""), trends, right={1, 2, 4},
+                   optional=[3, 5], width=width),
+    ]  # fmt: skip
+    return "".join(parts)
 
 
 def _markdown_table(
@@ -424,7 +270,7 @@ def report_markdown(report: MonthlyReport) -> str:
         _markdown_table(
             MEMBER_HEADINGS,
             [_member_cells(row, report.decimals) for row in report.members],
-            left=(0, len(MEMBER_HEADINGS) - 1),
+            left=(0, 1, len(MEMBER_HEADINGS) - 1),
         ),
     ]
     if report.categories:

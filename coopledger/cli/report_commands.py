@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +26,7 @@ from coopledger.cli.common import (
 )
 from coopledger.cli.lazy import lazy_module
 from coopledger.cli.render_report import (
+    TEXT_WIDTH,
     report_csv,
     report_json,
     report_markdown,
@@ -69,6 +71,12 @@ def emit(renderables: Sequence[RenderableType]) -> None:
         sys.stdout.write(to_text(renderables))
 
 
+def text_width() -> int:
+    """The width of text going to a pipe: COLUMNS if set, else the report's fixed width."""
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else TEXT_WIDTH
+
+
 def usable_parts(coop: store.Cooperative) -> tuple[Rules, Roster]:
     from coopledger.ledger import usable_parts
 
@@ -106,9 +114,9 @@ def report(
     elif output_format == "markdown":
         sys.stdout.write(report_markdown(result))
     elif out.is_terminal:
-        emit(report_renderables(result))
-    else:
-        sys.stdout.write(report_text(result))
+        emit(report_renderables(result, out.width))
+    else:  # 100 columns in a pipe, unless COLUMNS says otherwise
+        sys.stdout.write(report_text(result, text_width()))
     if errors:
         err.print("the files have problems: run 'coopledger check'", markup=False)
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from coopledger import clock
+from coopledger import clock, journal_text
 from coopledger.cli.common import (
     app,
     cooperative_root,
@@ -66,8 +66,8 @@ def apply_rules(
         out.print(f"Nothing to write for {month}.", markup=False)
     elif dry_run:
         out.print(f"Dry run: nothing written. {run.path} would get:\n", markup=False)
-        for entry in run.written:
-            out.print(format_rule_entry(entry, rules.currency, rules.decimals), markup=False)
+        texts = [format_rule_entry(entry, rules.currency, rules.decimals) for entry in run.written]
+        out.print(journal_text.insert_entries("", texts).text, markup=False)  # as it would be
     else:
         assert sha is not None
         out.print(
