@@ -63,7 +63,9 @@ def test_every_figure_and_name_is_whole_at_any_width(
     shown = busy.run(*json_args)
     assert shown.code == 0, shown.text
     monkeypatch.setenv("COLUMNS", str(width))
-    monkeypatch.setattr(common.out, "width", width)
+    monkeypatch.setattr(
+        common.out, "_width", width
+    )  # undone to None: the width follows COLUMNS again
 
     result = busy.run(*text_args)
 
@@ -85,7 +87,9 @@ def test_every_figure_and_name_is_whole_at_any_width(
 
 
 def test_balances_say_which_columns_were_left_out(busy: Coop, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(common.out, "width", 100)
+    monkeypatch.setattr(
+        common.out, "_width", 100
+    )  # undone to None: the width follows COLUMNS again
 
     result = busy.run("balances")
 
@@ -94,7 +98,9 @@ def test_balances_say_which_columns_were_left_out(busy: Coop, monkeypatch) -> No
 
 
 def test_a_wide_page_draws_the_box_and_every_column(busy: Coop, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(common.out, "width", 200)
+    monkeypatch.setattr(
+        common.out, "_width", 200
+    )  # undone to None: the width follows COLUMNS again
 
     result = busy.run("balances")
 
