@@ -36,7 +36,7 @@ from coopledger.members import (
     with_member_added,
     with_member_replaced,
 )
-from coopledger.money import format_amount, parse_amount, parse_limit
+from coopledger.money import format_amount, parse_amount, parse_limit, rounded
 from coopledger.plaintext import checked_text
 from coopledger.problems import CoopError, Problem, Severity
 from coopledger.rules import Rules, check_horizon
@@ -169,7 +169,7 @@ def gate_warnings(
                     else "write-gate-not-payer",
                     path,
                     line,
-                    {**params, "member": ", ".join(others)},
+                    {**params, "member": tuple(others)},
                     Severity.WARNING,
                 )
             )
@@ -421,7 +421,7 @@ def plan_member_status(
             raise CoopError(
                 "balance-not-zero",
                 member=member_id,
-                balance=format_amount(balance, rules.decimals),
+                balance=rounded(balance, rules.decimals),
                 currency=rules.currency,
             )
     text = (coop.root / MEMBERS_FILE).read_text(encoding="utf-8")
@@ -483,9 +483,9 @@ def plan_member_limit(
         raise CoopError(
             "limit-floor-above-ceiling",
             member=member_id,
-            floor=format_amount(new_floor, rules.decimals),
-            ceiling=format_amount(new_ceiling, rules.decimals),
-            date=day.isoformat(),
+            floor=rounded(new_floor, rules.decimals),
+            ceiling=rounded(new_ceiling, rules.decimals),
+            date=day,
             currency=rules.currency,
         )
     text = (coop.root / MEMBERS_FILE).read_text(encoding="utf-8")

@@ -42,9 +42,14 @@ from coopledger.invoices import check_invoices
 from coopledger.journal import RULE_KEY, RULE_NAMES
 from coopledger.limits import ceiling_at, floor_at
 from coopledger.members import Roster
-from coopledger.money import MAX_AMOUNT_TEXT, format_amount, has_excess_precision, is_too_large
+from coopledger.money import (
+    MAX_AMOUNT_TEXT,
+    has_excess_precision,
+    is_too_large,
+    rounded,
+)
 from coopledger.plaintext import control_character
-from coopledger.problems import Problem, Severity
+from coopledger.problems import Param, Problem, Severity
 from coopledger.rules import HORIZON_KEY, Rules, latest_date
 
 CONFLICT_MARKERS = ("<<<<<<<", ">>>>>>>", "|||||||")
@@ -233,10 +238,10 @@ def check_limits(
         for point in series:
             floor = floor_at(member, rules, point.date)
             ceiling = ceiling_at(member, rules, point.date)
-            params = {
+            params: dict[str, Param] = {
                 "member": member_id,
-                "date": point.date.isoformat(),
-                "balance": format_amount(point.closing, rules.decimals),
+                "date": point.date,
+                "balance": rounded(point.closing, rules.decimals),
                 "currency": rules.currency,
             }
             # periodic charges count after the day's trades, and never break the floor
@@ -247,7 +252,7 @@ def check_limits(
                         "below-floor",
                         point.file,
                         point.line,
-                        {**params, "limit": format_amount(floor, rules.decimals)},
+                        {**params, "limit": rounded(floor, rules.decimals)},
                         severity,
                     )
                 )
@@ -257,7 +262,7 @@ def check_limits(
                         "above-ceiling",
                         point.file,
                         point.line,
-                        {**params, "limit": format_amount(ceiling, rules.decimals)},
+                        {**params, "limit": rounded(ceiling, rules.decimals)},
                         severity,
                     )
                 )
@@ -468,7 +473,7 @@ def check_zero_sum(
             "total-not-zero",
             main_file,
             None,
-            {"total": format_amount(total, rules.decimals), "currency": rules.currency},
+            {"total": rounded(total, rules.decimals), "currency": rules.currency},
         )
     ]
 

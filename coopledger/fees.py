@@ -237,7 +237,7 @@ def treasurer_author(roster: Roster, rules: Rules, identity: Identity) -> Member
     member = next((m for m in roster if identity[1] in m.emails), None)
     if member is None or not member.has_role(role):
         name = member.id if member else identity[1]
-        treasurers = ", ".join(m.id for m in roster.with_role(role)) or "none"
+        treasurers = tuple(m.id for m in roster.with_role(role))
         raise CoopError("not-treasurer", member=name, treasurers=treasurers)
     return member
 

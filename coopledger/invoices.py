@@ -59,7 +59,7 @@ from coopledger.accounts import (
     receivable_account,
 )
 from coopledger.journal import JOURNAL_DIR, entry_path, quote_string
-from coopledger.money import format_amount
+from coopledger.money import format_amount, rounded
 from coopledger.plaintext import checked_text
 from coopledger.problems import CoopError, Problem
 from coopledger.rules import check_horizon
@@ -330,8 +330,8 @@ def _apply_reductions(result: Obligations) -> None:
                     reduction.line,
                     {
                         "ref": invoice.ref,
-                        "amount": str(reduction.amount),
-                        "left": str(invoice.remaining),
+                        "amount": reduction.amount,
+                        "left": invoice.remaining,
                     },
                 )
             )
@@ -570,8 +570,8 @@ def plan_settle(
         raise CoopError(
             "settle-too-much",
             ref=ref,
-            amount=format_amount(value, rules.decimals),
-            left=format_amount(left, rules.decimals),
+            amount=rounded(value, rules.decimals),
+            left=rounded(left, rules.decimals),
             currency=rules.currency,
         )
     for member_id in (invoice.debtor, invoice.creditor):

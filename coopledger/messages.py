@@ -11,10 +11,14 @@ and parameters.
 
 from __future__ import annotations
 
+import datetime
 import string
 from collections.abc import Mapping
+from decimal import Decimal
 
+from coopledger import i18n
 from coopledger.accounts import MEMBER_ID_PATTERN
+from coopledger.i18n import _
 from coopledger.plaintext import visible
 from coopledger.problems import CoopError, Problem
 from coopledger.rules import CURRENCY_PATTERN
@@ -245,6 +249,17 @@ STATUS_WORDS = {
 }
 
 
+# kinds of entries and files (codes of the core) as they read in "adds a ... entry"
+KIND_WORDS = {
+    "cooperative-payment": "payment from the cooperative's account",
+    "debits-no-member": "entry that debits no member",
+    "periodic-rule": "periodic rule",
+    "clearing": "clearing",
+    "invoice": "invoice",
+    "trade": "trade",
+}
+
+
 # the patterns of 'yaml-bad-value' (schema.FieldReader.text), in words
 RULE_WORDS = {
     MEMBER_ID_PATTERN: "lowercase letters, digits and hyphens, like jean-luc or cafe-2",
@@ -254,28 +269,90 @@ RULE_WORDS = {
 
 
 class _Lenient(string.Formatter):
+    """Fills what it knows; a placeholder without a value is shown as it is.
+
+    `strict` (used by the tests of the catalogue) refuses a missing value."""
+
+    def __init__(self, strict: bool = False) -> None:
+        self.strict = strict
+
     def get_value(self, key, args, kwargs):  # type: ignore[no-untyped-def]
         if isinstance(key, str):
+            if self.strict and key not in kwargs:
+                raise KeyError(f"no value for the placeholder {{{key}}}")
             return kwargs.get(key, "{" + key + "}")
         return super().get_value(key, args, kwargs)
 
 
 _FORMAT = _Lenient()
+_STRICT = _Lenient(strict=True)
+
+# facts the renderer turns into words (so their placeholders count as used)
+DERIVED = {
+    "suggestion": ("suggestion_hint", "suggestion_hint_short"),
+    "status": ("status_words",),
+    "rule": ("rule_words",),
+    "kind": ("kind_words",),
+}
 
 
-def _words(code: str, params: Mapping[str, str]) -> tuple[str, str]:
+def render_value(value: object) -> str:
+    """One fact in the reader's language: amounts, dates and lists by the locale."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, Decimal):
+        return i18n.amount_text(value)
+    if isinstance(value, datetime.date):
+        return i18n.date_text(value)
+    if isinstance(value, tuple | list):
+        return i18n.list_text(render_value(item) for item in value)
+    return visible(str(value))  # no escapes replayed
+
+
+def placeholders(text: str) -> set[str]:
+    """The names of the `{placeholders}` in a message."""
+    return {name for _literal, name, _spec, _conversion in string.Formatter().parse(text) if name}
+
+
+def _words(code: str, params: Mapping[str, object], *, strict: bool = False) -> tuple[str, str]:
     message, fix = MESSAGES.get(code, (code.replace("-", " ") + " {params}", ""))
-    params = {key: visible(str(value)) for key, value in params.items()}  # no escapes replayed
-    values = dict(params)
-    values["params"] = ", ".join(f"{k}={v}" for k, v in params.items())
-    suggestion = params.get("suggestion", "")
-    values["suggestion_hint"] = f"did you mean '{suggestion}'? " if suggestion else ""
-    values["suggestion_hint_short"] = f" (did you mean '{suggestion}'?)" if suggestion else ""
-    status = params.get("status", "")
-    values["status_words"] = STATUS_WORDS.get(status, status)
-    rule = params.get("rule", "")
-    values["rule_words"] = RULE_WORDS.get(rule, f"a value matching {rule}")
-    return _FORMAT.format(message, **values), _FORMAT.format(fix, **values)
+    message, fix = _(message), _(fix)
+    shown = {key: render_value(value) for key, value in params.items()}
+    values = dict(shown)
+    values["params"] = ", ".join(f"{k}={v}" for k, v in shown.items())
+    suggestion = shown.get("suggestion", "")
+    values["suggestion_hint"] = (
+        _("did you mean '{suggestion}'? ").format(suggestion=suggestion) if suggestion else ""
+    )
+    values["suggestion_hint_short"] = (
+        _(" (did you mean '{suggestion}'?)").format(suggestion=suggestion) if suggestion else ""
+    )
+    status = shown.get("status", "")
+    values["status_words"] = _(STATUS_WORDS[status]) if status in STATUS_WORDS else status
+    rule = shown.get("rule", "")
+    values["rule_words"] = (
+        _(RULE_WORDS[rule])
+        if rule in RULE_WORDS
+        else _("a value matching {rule}").format(rule=rule)
+    )
+    kind = shown.get("kind", "")
+    values["kind_words"] = _(KIND_WORDS[kind]) if kind in KIND_WORDS else kind
+    if strict:
+        used = placeholders(message) | placeholders(fix)
+        for fact, derived in DERIVED.items():
+            if used & set(derived):
+                used.add(fact)
+        unused = set(params) - used
+        if unused:
+            raise KeyError(f"{code}: facts not shown: {sorted(unused)}")
+    formatter = _STRICT if strict else _FORMAT
+    return formatter.format(message, **values), formatter.format(fix, **values)
+
+
+def words(code: str, params: Mapping[str, object], *, strict: bool = False) -> tuple[str, str]:
+    """What is wrong and how to fix it for `code`, in the reader's language;
+    `strict` raises KeyError when a placeholder has no value or a fact is not shown."""
+    return _words(code, params, strict=strict)
 
 
 def describe(problem: Problem) -> str:
@@ -549,7 +626,7 @@ MESSAGES.update(
             "only the creditor ({member}) or a {role} may add an invoice",
         ),
         "gate-treasurer-only": (
-            "commit {commit} by {author} adds a {kind} entry, which only a {role} may add",
+            "commit {commit} by {author} adds a {kind_words} entry, which only a {role} may add",
             "leave it out of your change, or ask a {role} to add it",
         ),
         "gate-entry-edited": (
@@ -774,7 +851,7 @@ MESSAGES.update(
             "only the creditor ({member}) or a {role} may add it; ask them to record it",
         ),
         "write-gate-treasurer-only": (
-            "{author_member} records a {kind} entry: the pull-request gate (check --since) "
+            "{author_member} records a {kind_words} entry: the pull-request gate (check --since) "
             "will refuse this commit",
             "only a {role} may add it; ask one to record it",
         ),

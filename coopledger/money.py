@@ -89,7 +89,7 @@ def _checked_number(text: str, decimals: int) -> Decimal:
     if is_too_large(value):
         raise CoopError("amount-too-large", amount=text, most=MAX_AMOUNT_TEXT)
     if has_excess_precision(value, decimals):
-        raise CoopError("amount-too-precise", amount=text, decimals=str(decimals))
+        raise CoopError("amount-too-precise", amount=text, decimals=decimals)
     return value.quantize(quantum(decimals))
 
 
@@ -104,6 +104,17 @@ def parse_amount(text: str, decimals: int) -> Decimal:
 def parse_limit(text: str, decimals: int) -> Decimal:
     """Parse a floor or ceiling typed by a user: any sign, zero allowed."""
     return _checked_number(text, decimals)
+
+
+def rounded(value: Decimal, decimals: int) -> Decimal:
+    """`value` with exactly `decimals` places, as a problem's fact (the renderer
+    writes it in the reader's language: `Decimal("-7.50")` reads -7,50 in French)."""
+    try:
+        return value.quantize(quantum(decimals))
+    except InvalidOperation:  # a huge number from a hand-written file
+        if not value.is_finite():
+            return value
+        return value.quantize(quantum(decimals), context=_wide(value, decimals))
 
 
 def format_amount(value: Decimal, decimals: int) -> str:

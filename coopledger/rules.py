@@ -319,7 +319,7 @@ def _into(
         where=where,
         name=str(name),
         suggestion=close[0] if close else "",
-        known=", ".join(accounts) or "none",
+        known=tuple(accounts),
     )
     return None
 

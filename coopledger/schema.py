@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from coopledger.money import has_excess_precision
-from coopledger.problems import Problem
+from coopledger.problems import Param, Problem
 from coopledger.timeline import Timeline
 from coopledger.yamlfile import YamlList, YamlMap
 
@@ -24,7 +24,7 @@ class FieldReader:
         self.filename = filename
         self.problems: list[Problem] = []
 
-    def problem(self, code: str, line: int | None, **params: str) -> None:
+    def problem(self, code: str, line: int | None, **params: Param) -> None:
         self.problems.append(Problem(code, self.filename, line, params))
 
     def check_keys(self, node: YamlMap, allowed: list[str], where: str) -> None:

@@ -213,6 +213,17 @@ def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
 
 
+def _plain(value: object) -> Any:
+    """A problem's fact in JSON: amounts as text, ISO dates, lists."""
+    if isinstance(value, tuple | list):
+        return [_plain(item) for item in value]
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, str | int):
+        return value
+    return str(value)
+
+
 def problem_json(problem: Problem) -> dict[str, Any]:
     return {
         "file": problem.file,
@@ -220,7 +231,7 @@ def problem_json(problem: Problem) -> dict[str, Any]:
         "code": problem.code,
         "severity": problem.severity.value,
         "message": describe(problem),
-        "params": dict(problem.params),
+        "params": {key: _plain(value) for key, value in problem.params.items()},
     }
 
 
