@@ -33,6 +33,7 @@ import datetime
 import gettext
 import io
 import os
+import re
 import sys
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -172,6 +173,48 @@ def list_text(items: Iterable[str]) -> str:
     return str(format_list(values, locale=_state.language))
 
 
+_RULES_LANGUAGE = re.compile(r"^language:[ \t]*[\"']?([a-z]{2})[\"']?[ \t]*(?:#.*)?$", re.M)
+
+
+def language_in_rules(folder: Path) -> str | None:
+    """The `language:` of the rules.yaml in `folder` or above, read without parsing
+    the YAML (the language is needed before any command loads the rules, and for
+    the errors of rules.yaml itself); None when there is none or it is unknown."""
+    for place in (folder, *folder.parents):
+        rules = place / "rules.yaml"
+        try:
+            if not rules.is_file():
+                continue
+            text = rules.read_text(encoding="utf-8", errors="replace")[:65536]
+        except OSError:
+            return None
+        found = _RULES_LANGUAGE.search(text)
+        return found.group(1) if found and found.group(1) in LANGUAGES else None
+    return None
+
+
 def from_environment() -> str:
     """The language of the locale alone (before any option or rules.yaml is read)."""
     return choose(None, None, os.environ)
+
+
+def table_texts() -> list[str]:
+    """Every text of coopledger.messages' tables (messages, remedies, words), in order."""
+    from coopledger import messages
+
+    texts: list[str] = []
+    for message, fix in messages.MESSAGES.values():
+        texts += [message, fix]
+    for table in (messages.STATUS_WORDS, messages.RULE_WORDS, messages.KIND_WORDS):
+        texts += list(table.values())
+    texts += list(messages.OTHER_WORDS)
+    return [text for text in dict.fromkeys(texts) if text]
+
+
+def extract_tables(
+    fileobj: object, keywords: object, comment_tags: object, options: object
+) -> Iterable[tuple[int, str, str, list[str]]]:
+    """A Babel extraction method (babel.cfg) for the tables of coopledger.messages,
+    whose strings are data, not calls of `_()`."""
+    for text in table_texts():
+        yield 1, "", text, []

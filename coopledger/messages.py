@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from coopledger import i18n
 from coopledger.accounts import MEMBER_ID_PATTERN
-from coopledger.i18n import _
+from coopledger.i18n import N_, _
 from coopledger.plaintext import visible
 from coopledger.problems import CoopError, Problem
 from coopledger.rules import CURRENCY_PATTERN
@@ -260,6 +260,16 @@ KIND_WORDS = {
 }
 
 
+# words the renderer adds around messages
+OTHER_WORDS = (
+    N_("error"),
+    N_("warning"),
+    N_("none"),
+    N_("{message}; {fix}"),
+    N_("{severity}: {text}"),
+)
+
+
 # the patterns of 'yaml-bad-value' (schema.FieldReader.text), in words
 RULE_WORDS = {
     MEMBER_ID_PATTERN: "lowercase letters, digits and hyphens, like jean-luc or cafe-2",
@@ -358,7 +368,7 @@ def words(code: str, params: Mapping[str, object], *, strict: bool = False) -> t
 def describe(problem: Problem) -> str:
     """What is wrong and how to fix it, in one line, without the location."""
     message, fix = _words(problem.code, problem.params)
-    return f"{message}; {fix}" if fix else message
+    return _("{message}; {fix}").format(message=message, fix=fix) if fix else message
 
 
 def location(file: str | None, line: int | None) -> str:
@@ -371,7 +381,10 @@ def problem_line(problem: Problem) -> str:
     """`file:line: error: message; remedy` as in compilers and beancount."""
     where = location(problem.file, problem.line)
     prefix = f"{where}: " if where else ""
-    return f"{prefix}{problem.severity.value}: {describe(problem)}"
+    said = _("{severity}: {text}").format(
+        severity=_(problem.severity.value), text=describe(problem)
+    )
+    return f"{prefix}{said}"
 
 
 def error_text(error: CoopError) -> str:

@@ -69,7 +69,8 @@ def _ambiguous(cleaned: str, separator: str, decimals: int) -> bool:
 
 def _checked_number(text: str, decimals: int) -> Decimal:
     """The number in `text`, or CoopError: not a number, ambiguous, too large or precise."""
-    cleaned = text.strip().replace("\u00a0", "").replace(" ", "")
+    # spaces group thousands as French writes them: 1 234,50 (no-break and narrow too)
+    cleaned = text.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
     if not _AMOUNT.fullmatch(cleaned):
         raise CoopError("amount-not-a-number", amount=text)
     grouped = _GROUPED.fullmatch(cleaned)
@@ -83,7 +84,7 @@ def _checked_number(text: str, decimals: int) -> Decimal:
             "amount-ambiguous",
             amount=text,
             thousands=f"{sign}{whole}{fraction}",
-            decimal=f"{as_decimal:f}",
+            decimal=as_decimal,
         )
     value = Decimal(cleaned.replace(",", "."))
     if is_too_large(value):

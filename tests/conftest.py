@@ -123,6 +123,10 @@ def no_git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.delenv("COOPLEDGER_DIR", raising=False)
     monkeypatch.setenv("COOPLEDGER_TODAY", TEST_TODAY)
+    # English unless a test asks for French (coopledger.i18n reads the locale)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
     # the snapshot cache is per user, outside the repository: never the real home's
     monkeypatch.setenv("COOPLEDGER_CACHE_DIR", str(tmp_path / "user-cache"))
     monkeypatch.setenv("COLUMNS", "120")
@@ -165,6 +169,9 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         patched.setenv("GIT_CONFIG_NOSYSTEM", "1")
         patched.delenv("COOPLEDGER_DIR", raising=False)
         patched.setenv("COOPLEDGER_TODAY", TEST_TODAY)
+        patched.setenv("LANG", "C.UTF-8")
+        patched.delenv("LC_ALL", raising=False)
+        patched.delenv("LC_MESSAGES", raising=False)
         patched.setenv("COOPLEDGER_CACHE_DIR", str(folder / "cache"))
         for name, with_members in (("empty", False), ("members", True)):
             _built(folder / name, with_members)

@@ -6,6 +6,7 @@ import contextlib
 import datetime
 import functools
 import json
+import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -17,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.console import Console
 
-from coopledger import clock
+from coopledger import clock, i18n
 from coopledger.cli.lazy import lazy_module
+from coopledger.i18n import _
 from coopledger.messages import describe, error_text, problem_line
 from coopledger.problems import CoopError, Problem
 
@@ -107,6 +109,12 @@ def _options(
     traceback: bool = typer.Option(
         False, "--traceback", help="On an unexpected failure, print Python's full traceback."
     ),
+    lang: str = typer.Option(
+        None,
+        "--lang",
+        metavar="en|fr",
+        help="The language to speak (default: rules.yaml's language, else your locale).",
+    ),
     version: bool = typer.Option(
         False,
         "--version",
@@ -117,6 +125,10 @@ def _options(
 ) -> None:
     state.directory = directory
     state.traceback = traceback
+    if lang is not None and lang not in i18n.LANGUAGES:
+        raise CoopError("bad-choice", value=lang, option="--lang", choices=i18n.LANGUAGES)
+    spoken = None if lang else i18n.language_in_rules((directory or Path.cwd()).absolute())
+    i18n.set_language(i18n.choose(lang, spoken, os.environ))
     clock.set_today(None if today is None else _iso_day(today))
 
 
@@ -235,6 +247,11 @@ def problem_json(problem: Problem) -> dict[str, Any]:
     }
 
 
+def error_line(error: CoopError) -> str:
+    """`error: what is wrong` and, below, `→ how to fix it`, in the reader's language."""
+    return _("{severity}: {text}").format(severity=_("error"), text=error_text(error))
+
+
 def exit_status(error: CoopError) -> ExitStatus:
     return ExitStatus.ENVIRONMENT if error.code in ENVIRONMENT_ERRORS else ExitStatus.PROBLEMS
 
@@ -242,13 +259,14 @@ def exit_status(error: CoopError) -> ExitStatus:
 def run(application: typer.Typer, argv: list[str] | None = None) -> int:
     """Run the app; the one place where failures become messages and exit codes."""
     state.traceback = False
+    i18n.set_language(i18n.from_environment())
     try:
         # without standalone mode, click returns the code of a typer.Exit instead of raising
         code = application(args=argv, prog_name="coopledger", standalone_mode=False)
         _say_recovered()
     except CoopError as error:
         _say_recovered()
-        err.print(f"error: {error_text(error)}", markup=False)
+        err.print(error_line(error), markup=False)
         print_problems(error.problems)
         return exit_status(error)
     except typer.Exit as done:
@@ -261,7 +279,7 @@ def run(application: typer.Typer, argv: list[str] | None = None) -> int:
     except OSError as error:  # the system refused (a read-only .git, a full disk): no traceback
         where = str(error.filename) if error.filename else "a file"
         refused = CoopError("system-refused", path=where, detail=error.strerror or str(error))
-        err.print(f"error: {error_text(refused)}", markup=False)
+        err.print(error_line(refused), markup=False)
         return exit_status(refused)
     except Exception as error:  # click usage errors and the unexpected
         import click

@@ -36,6 +36,7 @@ from coopledger.cli.gate_commands import (
 )
 from coopledger.cli.lazy import lazy_module
 from coopledger.cli.tables import fitted_table
+from coopledger.i18n import LANGUAGES
 from coopledger.members import Member, Roster
 from coopledger.money import format_amount
 from coopledger.problems import CoopError, Problem
@@ -70,6 +71,9 @@ def init(
         "--ci-source",
         help="With --ci: where the CI installs coopledger from (see coopledger ci --source).",
     ),
+    language: str = typer.Option(
+        None, "--language", help="The cooperative's language: en or fr (in rules.yaml)."
+    ),
 ) -> None:
     """Create a cooperative: a git repository with members, rules and a journal."""
     from coopledger.changes import validate_emails, validate_member_id
@@ -85,6 +89,8 @@ def init(
             raise CoopError("already-a-cooperative", path=str(root), existing=file)
     if not re.fullmatch(CURRENCY_PATTERN, currency):
         raise CoopError("bad-currency", value=currency)
+    if language is not None and language not in LANGUAGES:
+        raise CoopError("bad-choice", value=language, option="--language", choices=LANGUAGES)
     today = clock.today()
     title = name or root.name
     first: Member | None = None
@@ -112,7 +118,9 @@ def init(
         author = (title, repo_email)
     if kind not in ("person", "business"):
         raise CoopError("bad-kind", kind=kind, kinds="person, business")
-    files = cooperative_files(title, currency, currency_name or currency, today, first)
+    files = cooperative_files(
+        title, currency, currency_name or currency, today, first, language=language
+    )
     repo = gitrepo.init_repo(root)
     if gitrepo.has_commits(repo):
         raise CoopError("repository-has-history", path=str(root))
