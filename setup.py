@@ -44,12 +44,8 @@ class BuildWithCatalogues(build_py):
     def get_outputs(self, include_bytecode: bool = True) -> list[str]:  # type: ignore[override]
         outputs = super().get_outputs(include_bytecode)
         mos = (HERE / "coopledger" / "locale").glob("*/LC_MESSAGES/*.po")
-        extra = [
-            str(Path(self.build_lib) / po.relative_to(HERE).with_suffix(".mo")) for po in mos
-        ]
+        extra = [str(Path(self.build_lib) / po.relative_to(HERE).with_suffix(".mo")) for po in mos]
         return list(outputs) + [path for path in extra if path not in outputs]
-
-
 
 
 setup(cmdclass={"build_py": BuildWithCatalogues})
