@@ -435,7 +435,7 @@ def _posting_problems(
                 "too-precise",
                 file,
                 line,
-                {"amount": str(units.number), "decimals": str(rules.decimals)},
+                {"amount": units.number, "decimals": rules.decimals},
             )
         )
     if units.number == 0:

@@ -1070,3 +1070,15 @@ MESSAGES.update(
         ),
     }
 )
+
+
+# languages and the locale's forms of dates and amounts (coopledger.i18n)
+MESSAGES.update(
+    {
+        "date-ambiguous": (
+            "'{value}' is ambiguous: it could be {day_first} (day first) "
+            "or {month_first} (month first)",
+            "write it as YYYY-MM-DD",
+        ),
+    }
+)

@@ -37,7 +37,7 @@ class FieldReader:
                     key=str(key),
                     where=where,
                     suggestion=close[0] if close else "",
-                    allowed=", ".join(allowed),
+                    allowed=tuple(allowed),
                 )
 
     def mapping(self, node: YamlMap, key: str, *, required: bool = True) -> YamlMap | None:

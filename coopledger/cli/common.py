@@ -154,11 +154,38 @@ def cooperative_root() -> Path:
 
 
 def parse_day(value: str | None, *, default: datetime.date | None = None) -> datetime.date:
-    """A date typed as YYYY-MM-DD, or `default` (today). How far ahead an entry may be
-    dated is a rule of the core (`rules.check_horizon`), checked where it is written."""
+    """A date typed as YYYY-MM-DD, or as the locale writes it (31/10/2026), or `default`
+    (today). How far ahead an entry may be dated is a rule of the core
+    (`rules.check_horizon`), checked where it is written."""
     if value is None:
         return default or clock.today()
-    return _iso_day(value)
+    slashed = _SLASHED_DAY.fullmatch(value)
+    return _iso_day(value) if slashed is None else _slashed_day(value, *slashed.groups())
+
+
+_SLASHED_DAY = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})", re.ASCII)
+
+
+def _date_or_none(year: int, month: int, day: int) -> datetime.date | None:
+    try:
+        return datetime.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _slashed_day(value: str, first: str, second: str, year: str) -> datetime.date:
+    """D/M/YYYY: day first in French; in English, whichever reading is a date, and
+    refused as ambiguous when both are (10/11/2026: 10 November or October 11)."""
+    day_first = _date_or_none(int(year), int(second), int(first))
+    month_first = _date_or_none(int(year), int(first), int(second))
+    if i18n.language() == "fr":
+        month_first = None  # the French write the day first
+    if day_first and month_first and day_first != month_first:
+        raise CoopError("date-ambiguous", value=value, day_first=day_first, month_first=month_first)
+    found = day_first or month_first
+    if found is None:
+        raise CoopError("bad-date", value=value)
+    return found
 
 
 def author_for(root: Path, coop: store.Cooperative, as_member: str | None) -> gitrepo.Identity:

@@ -36,7 +36,7 @@ from coopledger.cli.gate_commands import (
 )
 from coopledger.cli.lazy import lazy_module
 from coopledger.cli.tables import fitted_table
-from coopledger.i18n import LANGUAGES
+from coopledger.i18n import LANGUAGES, _
 from coopledger.members import Member, Roster
 from coopledger.money import format_amount
 from coopledger.problems import CoopError, Problem
@@ -415,14 +415,27 @@ def check(
                 markup=False,
             )
         if errors:
-            out.print(f"{len(errors)} error(s), {len(warnings)} warning(s)", markup=False)
+            out.print(
+                _("{errors} error(s), {warnings} warning(s)").format(
+                    errors=len(errors), warnings=len(warnings)
+                ),
+                markup=False,
+            )
         else:  # no error, so no 'total-not-zero': the balances sum to zero
             members = len(view.roster) if view.roster else 0
             zero = format_amount(Decimal(0), view.rules.decimals) if view.rules else "0"
             currency = view.rules.currency if view.rules else ""
             out.print(
-                f"ok: {members} members, {view.trade_count()} trades, balances sum to "
-                f"{zero} {currency}; {len(warnings)} warning(s)",
+                _(
+                    "ok: {members} members, {trades} trades, balances sum to "
+                    "{zero} {currency}; {warnings} warning(s)"
+                ).format(
+                    members=members,
+                    trades=view.trade_count(),
+                    zero=zero,
+                    currency=currency,
+                    warnings=len(warnings),
+                ),
                 markup=False,
             )
     if errors:

@@ -58,7 +58,7 @@ DRY_RUN_AUTHOR: gitrepo.Identity = ("dry run", "dry-run@coopledger.invalid")
 
 def choice(value: str, choices: Sequence[str], option: str) -> str:
     if value not in choices:
-        raise CoopError("bad-choice", value=value, option=option, choices=", ".join(choices))
+        raise CoopError("bad-choice", value=value, option=option, choices=tuple(choices))
     return value
 
 
