@@ -99,6 +99,14 @@ def _compiled_in_memory(po_path: Path) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buffer)
 
 
+def _stale(folder: Path) -> bool:
+    """A .mo older than its .po (the .po edited since the last build)."""
+    try:
+        return (folder / f"{DOMAIN}.po").stat().st_mtime > (folder / f"{DOMAIN}.mo").stat().st_mtime
+    except OSError:
+        return False
+
+
 def catalogue(code: str) -> gettext.NullTranslations:
     """The compiled catalogue of `code` (English: the identity)."""
     if code in _catalogues:
@@ -107,8 +115,10 @@ def catalogue(code: str) -> gettext.NullTranslations:
     if code != DEFAULT:
         folder = LOCALE_DIR / code / "LC_MESSAGES"
         try:
+            if _stale(folder):
+                raise FileNotFoundError("the .mo is older than its .po")
             found = gettext.translation(DOMAIN, LOCALE_DIR, languages=[code])
-        except OSError:  # no .mo: a checkout not installed, compile the .po
+        except OSError:  # no .mo (a checkout not installed) or a stale one: compile the .po
             try:
                 found = _compiled_in_memory(folder / f"{DOMAIN}.po")
             except Exception as error:

@@ -93,7 +93,7 @@ class FieldReader:
                 node.line_of(key),
                 key=key,
                 value=str(value),
-                choices=", ".join(choices),
+                choices=tuple(choices),
             )
             return None
         return str(value)
