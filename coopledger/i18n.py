@@ -139,6 +139,13 @@ def _(text: str) -> str:
     return catalogue(_state.language).gettext(text)
 
 
+def pgettext(context: str, text: str) -> str:
+    """`text` in the reader's language, where its sense depends on `context`."""
+    if _state.language == DEFAULT or not text:
+        return text
+    return catalogue(_state.language).pgettext(context, text)
+
+
 def ngettext(singular: str, plural: str, count: int | Decimal) -> str:
     n = 1 if abs(count) == 1 else 2  # gettext wants an int; a fraction reads as plural
     if _state.language == DEFAULT:

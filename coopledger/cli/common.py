@@ -174,18 +174,15 @@ def _date_or_none(year: int, month: int, day: int) -> datetime.date | None:
 
 
 def _slashed_day(value: str, first: str, second: str, year: str) -> datetime.date:
-    """D/M/YYYY: day first in French; in English, whichever reading is a date, and
-    refused as ambiguous when both are (10/11/2026: 10 November or October 11)."""
+    """D/M/YYYY, as French writes a date (day first); in English, not a date, and
+    said to be ambiguous when it reads both ways (10/11/2026: 10 November or October 11)."""
     day_first = _date_or_none(int(year), int(second), int(first))
     month_first = _date_or_none(int(year), int(first), int(second))
-    if i18n.language() == "fr":
-        month_first = None  # the French write the day first
-    if day_first and month_first and day_first != month_first:
+    if i18n.language() == "fr" and day_first is not None:
+        return day_first
+    if i18n.language() != "fr" and day_first and month_first and day_first != month_first:
         raise CoopError("date-ambiguous", value=value, day_first=day_first, month_first=month_first)
-    found = day_first or month_first
-    if found is None:
-        raise CoopError("bad-date", value=value)
-    return found
+    raise CoopError("bad-date", value=value)
 
 
 def author_for(root: Path, coop: store.Cooperative, as_member: str | None) -> gitrepo.Identity:
