@@ -113,7 +113,7 @@ def _may_write(member: Member, day: datetime.date, treasurer_role: str) -> None:
             "author-not-active",
             member=member.id,
             status=status,
-            since=since.isoformat(),
+            since=since,
             role=treasurer_role,
         )
 
@@ -244,9 +244,7 @@ def checked_trade(
     for member in (payer_member, payee_member):
         status = member.status_at(day)
         if status != "active":
-            raise CoopError(
-                "member-not-active-on", member=member.id, status=status, date=day.isoformat()
-            )
+            raise CoopError("member-not-active-on", member=member.id, status=status, date=day)
     trade_id = trade_id or new_trade_id(day)
     levies = levies_for(rules, payer, payee, value)  # rules.yaml `levy:`, in the same entry
     return Trade(day, payer, payee, value, memo.strip(), trade_id, category, levies=levies)

@@ -298,8 +298,8 @@ def check_postings(
                     file,
                     line,
                     {
-                        "date": entry.date.isoformat(),
-                        "latest": latest.isoformat(),
+                        "date": entry.date,
+                        "latest": latest,
                         "key": HORIZON_KEY,
                     },
                 )
@@ -405,7 +405,7 @@ def _posting_problems(
                     "member-not-active",
                     file,
                     line,
-                    {"member": member_id, "status": status, "date": entry.date.isoformat()},
+                    {"member": member_id, "status": status, "date": entry.date},
                 )
             )
     units = posting.units

@@ -253,7 +253,7 @@ def plan_apply_rules(
     if rules.demurrage is None and rules.contribution is None:
         raise CoopError("no-periodic-rules")
     if period.last >= today:
-        raise CoopError("period-not-over", period=str(period), date=period.last.isoformat())
+        raise CoopError("period-not-over", period=str(period), date=period.last)
     already = applied_rules(coop.entries, period)
     planned = rule_entries(coop.history, roster, rules, period)
     todo = [e for e in planned if e.rule not in already and e.charges]

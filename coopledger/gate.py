@@ -419,8 +419,8 @@ def _status_problems(
             change.path,
             first_changed_line(change.before, change.after),
             status=status,
-            since=since.isoformat(),
-            date=day.isoformat(),
+            since=since,
+            date=day,
             role=commit.policy.treasurer_role,
         )
         for change in gated
@@ -656,14 +656,12 @@ def _file_problems(
                 "gate-entry-edited",
                 path,
                 new.line,
-                date=new.entry.date.isoformat(),
+                date=new.entry.date,
                 old_line=str(old.line),
             )
         )
     for old in removed:
-        problems.append(
-            commit.problem("gate-entry-removed", path, old.line, date=old.entry.date.isoformat())
-        )
+        problems.append(commit.problem("gate-entry-removed", path, old.line, date=old.entry.date))
     touched = [*(new for _, new in edits), *added, *removed]
     if not is_close_file:
         for item in touched:
@@ -675,7 +673,7 @@ def _file_problems(
                         path,
                         item.line,
                         month=month,
-                        date=item.entry.date.isoformat(),
+                        date=item.entry.date,
                     )
                 )
     if not is_protected(path):

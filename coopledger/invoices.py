@@ -302,7 +302,7 @@ def _reduction(
                 "reduction-before-invoice",
                 file,
                 line,
-                {"ref": ref, "date": invoice.date.isoformat()},
+                {"ref": ref, "date": invoice.date},
             )
         )
     return Reduction(
@@ -519,9 +519,7 @@ def plan_invoice(
         member = known_member(roster, member_id)
         status = member.status_at(day)
         if status != "active":
-            raise CoopError(
-                "member-not-active-on", member=member_id, status=status, date=day.isoformat()
-            )
+            raise CoopError("member-not-active-on", member=member_id, status=status, date=day)
     if debtor == creditor:
         raise CoopError("self-invoice", member=debtor)
     if not is_ref(ref):
@@ -531,7 +529,7 @@ def plan_invoice(
         raise CoopError("invoice-exists", ref=ref, where=f"{existing.file}:{existing.line}")
     value = parse_amount(amount, rules.decimals)
     if due is not None and due < day:
-        raise CoopError("due-before-date", due=due.isoformat(), date=day.isoformat())
+        raise CoopError("due-before-date", due=due, date=day)
     invoice = Invoice(ref, debtor, creditor, value, day, due, memo.strip())
     path = entry_path(day, creditor)
     new_text, entries = _append(coop, path, format_invoice(invoice, rules.currency, rules.decimals))
@@ -578,9 +576,7 @@ def plan_settle(
         member = roster.get(member_id)
         status = member.status_at(day) if member else "unknown"
         if status != "active":
-            raise CoopError(
-                "member-not-active-on", member=member_id, status=status, date=day.isoformat()
-            )
+            raise CoopError("member-not-active-on", member=member_id, status=status, date=day)
     path = entry_path(day, invoice.debtor)
     entry_text = format_settlement(invoice, value, day, rules.currency, rules.decimals, memo)
     new_text, entries = _append(coop, path, entry_text)

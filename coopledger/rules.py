@@ -296,9 +296,7 @@ def check_horizon(day: datetime.date, rules: Rules | None, today: datetime.date)
     """CoopError when `day` is after `latest_date(rules, today)`."""
     latest = latest_date(rules, today)
     if day > latest:
-        raise CoopError(
-            "date-beyond-horizon", date=day.isoformat(), latest=latest.isoformat(), key=HORIZON_KEY
-        )
+        raise CoopError("date-beyond-horizon", date=day, latest=latest, key=HORIZON_KEY)
 
 
 def _read_accounts(reader: FieldReader, doc: YamlMap) -> dict[str, CoopAccount]:

@@ -25,7 +25,10 @@ from coopledger.messages import describe, error_text, problem_line
 from coopledger.problems import CoopError, Problem
 
 if TYPE_CHECKING:
+    from decimal import Decimal
+
     from coopledger import gitrepo, store
+    from coopledger.rules import Rules
 else:
     gitrepo, store = lazy_module("coopledger.gitrepo"), lazy_module("coopledger.store")
 
@@ -78,6 +81,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 class State:
     directory: Path | None = None
     traceback: bool = False
+    lang: str | None = None  # --lang, which nothing overrides
 
 
 state = State()
@@ -125,6 +129,7 @@ def _options(
 ) -> None:
     state.directory = directory
     state.traceback = traceback
+    state.lang = lang
     if lang is not None and lang not in i18n.LANGUAGES:
         raise CoopError("bad-choice", value=lang, option="--lang", choices=i18n.LANGUAGES)
     spoken = None if lang else i18n.language_in_rules((directory or Path.cwd()).absolute())
@@ -276,6 +281,17 @@ def error_line(error: CoopError) -> str:
     return _("{severity}: {text}").format(severity=_("error"), text=error_text(error))
 
 
+def money_text(value: Decimal, rules: Rules) -> str:
+    """An amount with its unit, for people: `12.50 SEL` in English, and in French as
+    the locale writes it with the unit's name, `1 234,50 grains de sel` (rules.yaml
+    `currency_name`, `currency_plural`)."""
+    from coopledger.money import format_amount, rounded
+
+    if i18n.language() == i18n.DEFAULT:
+        return f"{format_amount(value, rules.decimals)} {rules.currency}"
+    return f"{i18n.amount_text(rounded(value, rules.decimals))} {rules.unit_name(value)}"
+
+
 def exit_status(error: CoopError) -> ExitStatus:
     return ExitStatus.ENVIRONMENT if error.code in ENVIRONMENT_ERRORS else ExitStatus.PROBLEMS
 
@@ -283,6 +299,7 @@ def exit_status(error: CoopError) -> ExitStatus:
 def run(application: typer.Typer, argv: list[str] | None = None) -> int:
     """Run the app; the one place where failures become messages and exit codes."""
     state.traceback = False
+    state.lang = None
     i18n.set_language(i18n.from_environment())
     try:
         # without standalone mode, click returns the code of a typer.Exit instead of raising

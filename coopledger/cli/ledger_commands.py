@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from coopledger import clock
+from coopledger import clock, i18n
 from coopledger.ci_templates import PLATFORMS, pinned_source
 from coopledger.cli.common import (
     EXIT_PROBLEMS,
@@ -22,11 +22,13 @@ from coopledger.cli.common import (
     author_for,
     cooperative_root,
     err,
+    money_text,
     out,
     parse_day,
     print_json,
     print_problems,
     problem_json,
+    state,
 )
 from coopledger.cli.gate_commands import (
     gate_history,
@@ -91,6 +93,8 @@ def init(
         raise CoopError("bad-currency", value=currency)
     if language is not None and language not in LANGUAGES:
         raise CoopError("bad-choice", value=language, option="--language", choices=LANGUAGES)
+    if language is not None and state.lang is None:
+        i18n.set_language(language)  # the new cooperative's language, from now on
     today = clock.today()
     title = name or root.name
     first: Member | None = None
@@ -125,11 +129,16 @@ def init(
     if gitrepo.has_commits(repo):
         raise CoopError("repository-has-history", path=str(root))
     store.apply(root, store.Change(files, f"init: {title}", author))
-    out.print(f"Created the cooperative {title} in {root}", markup=False)
+    out.print(
+        _("Created the cooperative {name} in {folder}").format(name=title, folder=root),
+        markup=False,
+    )
     for written in write_ci(root, ci, author, force=False, source=source) if ci else []:
         out.print(f"  wrote {written}", markup=False)
     out.print(
-        f"  currency {currency}; next: coopledger member add ID --name NAME --kind person",
+        _("  currency {currency}; next: coopledger member add ID --name NAME --kind person").format(
+            currency=currency
+        ),
         markup=False,
     )
 
@@ -176,8 +185,13 @@ def trade(
     decimals, currency = rules.decimals, rules.currency
     print_problems(planned.change.warnings)
     out.print(
-        f"Recorded {recorded.trade_id}: {payer} → {payee} "
-        f"{format_amount(recorded.amount, decimals)} {currency} (commit {sha[:8]})",
+        _("Recorded {trade_id}: {payer} → {payee} {amount} (commit {commit})").format(
+            trade_id=recorded.trade_id,
+            payer=payer,
+            payee=payee,
+            amount=money_text(recorded.amount, rules),
+            commit=sha[:8],
+        ),
         markup=False,
     )
     for levy in recorded.levies:
@@ -185,8 +199,11 @@ def trade(
         out.print(f"  levy: {levy.member} pays {levied} {currency} to {levy.account}", markup=False)
     for member, delta in ((payer, -recorded.amount), (payee, recorded.amount)):
         delta -= sum((lv.amount for lv in recorded.levies if lv.member == member), Decimal(0))
-        balance = format_amount(balance_before[member] + delta, decimals)
-        out.print(f"  {member:<20} {balance:>12} {currency}", markup=False)
+        if i18n.language() == i18n.DEFAULT:
+            balance = format_amount(balance_before[member] + delta, decimals)
+            out.print(f"  {member:<20} {balance:>12} {currency}", markup=False)
+        else:
+            out.print(f"  {member:<20} {money_text(balance_before[member] + delta, rules)}")
 
 
 @dataclass(frozen=True)
@@ -423,7 +440,11 @@ def check(
             )
         else:  # no error, so no 'total-not-zero': the balances sum to zero
             members = len(view.roster) if view.roster else 0
-            zero = format_amount(Decimal(0), view.rules.decimals) if view.rules else "0"
+            zero = (
+                i18n.amount_text(Decimal(0).quantize(Decimal(1).scaleb(-view.rules.decimals)))
+                if view.rules
+                else "0"
+            )
             currency = view.rules.currency if view.rules else ""
             out.print(
                 _(

@@ -197,7 +197,7 @@ def statement_command(
         first_day = parse_day(start) if start else None
         last_day = parse_day(end)
     if first_day is not None and first_day > last_day:
-        raise CoopError("period-reversed", start=first_day.isoformat(), end=last_day.isoformat())
+        raise CoopError("period-reversed", start=first_day, end=last_day)
     result = statement(coop.entries, member, first_day, last_day, str(root))
     if output_format == "json":
         print_json(statement_json(result, rules.currency, rules.decimals))
@@ -312,7 +312,7 @@ def export(
     first_day = parse_day(start) if start else None
     last_day = parse_day(end) if end else None
     if first_day is not None and last_day is not None and first_day > last_day:
-        raise CoopError("period-reversed", start=first_day.isoformat(), end=last_day.isoformat())
+        raise CoopError("period-reversed", start=first_day, end=last_day)
     root = cooperative_root()
     coop = store.load(root)
     rules, roster = usable_parts(coop)
