@@ -356,7 +356,7 @@ def _text_problems(entry: data.Transaction, file: str | None, line: int | None) 
                     "journal-control-character",
                     file,
                     line,
-                    {"what": what, "position": str(position), "character": code},
+                    {"what": what, "position": position, "character": code},
                 )
             )
     return problems

@@ -222,7 +222,8 @@ def table_texts() -> list[str]:
     texts: list[str] = []
     for message, fix in messages.MESSAGES.values():
         texts += [message, fix]
-    for table in (messages.STATUS_WORDS, messages.RULE_WORDS, messages.KIND_WORDS):
+    tables = (messages.STATUS_WORDS, messages.RULE_WORDS, messages.KIND_WORDS, messages.WHAT_WORDS)
+    for table in tables:
         texts += list(table.values())
     texts += list(messages.OTHER_WORDS)
     return [text for text in dict.fromkeys(texts) if text]

@@ -260,6 +260,19 @@ KIND_WORDS = {
 }
 
 
+# codes of what a message is about: fields of text, and what a merge did to an entry
+WHAT_WORDS = {
+    "memo": "memo",
+    "name": "name",
+    "category": "category",
+    "currency name": "currency name",
+    "payee": "payee",
+    "narration": "narration",
+    "added": "added",
+    "removed": "removed",
+}
+
+
 # words the renderer adds around messages
 OTHER_WORDS = (
     N_("error"),
@@ -267,6 +280,10 @@ OTHER_WORDS = (
     N_("none"),
     N_("{message}; {fix}"),
     N_("{severity}: {text}"),
+    # the _() calls of this module (Babel reads this file with the tables' extractor)
+    N_("did you mean '{suggestion}'? "),
+    N_(" (did you mean '{suggestion}'?)"),
+    N_("a value matching {rule}"),
 )
 
 
@@ -303,6 +320,7 @@ DERIVED = {
     "status": ("status_words",),
     "rule": ("rule_words",),
     "kind": ("kind_words",),
+    "what": ("what_words",),
 }
 
 
@@ -347,6 +365,8 @@ def _words(code: str, params: Mapping[str, object], *, strict: bool = False) -> 
     )
     kind = shown.get("kind", "")
     values["kind_words"] = _(KIND_WORDS[kind]) if kind in KIND_WORDS else kind
+    what = shown.get("what", "")
+    values["what_words"] = _(WHAT_WORDS[what]) if what in WHAT_WORDS else what
     if strict:
         used = placeholders(message) | placeholders(fix)
         for fact, derived in DERIVED.items():
@@ -755,11 +775,12 @@ MESSAGES.update(
             "check the number of digits",
         ),
         "text-control-character": (
-            "the {what} has a control character ({character}) at position {position}",
+            "the {what_words} has a control character ({character}) at position {position}",
             "remove it: escape sequences, tabs and line breaks are not allowed in text",
         ),
         "journal-control-character": (
-            "the {what} of this entry has a control character ({character}) at position {position}",
+            "the {what_words} of this entry has a control character ({character}) "
+            "at position {position}",
             "remove it: escape sequences, tabs and line breaks are not allowed in text",
         ),
         "date-beyond-horizon": (
@@ -984,8 +1005,8 @@ MESSAGES.update(
             "rename the file with a name in UTF-8",
         ),
         "gate-unexplained": (
-            "the change up to commit {commit} by {author} {what} an entry of {date} that no "
-            "commit of the change {what} in its own right (a merge took it from elsewhere)",
+            "the change up to commit {commit} by {author} {what_words} an entry of {date} that no "
+            "commit of the change {what_words} in its own right (a merge took it from elsewhere)",
             "merge with git's own result, or rebase the branch on its base",
         ),
         "gate-unexplained-file": (
