@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from coopledger import i18n
 from coopledger.cli import main
 
 # Time is an input: every test runs on this date unless it sets another one
@@ -127,6 +128,7 @@ def no_git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.delenv("LC_ALL", raising=False)
     monkeypatch.delenv("LC_MESSAGES", raising=False)
+    i18n.set_language("en")  # a test that ran a command in French leaves nothing behind
     # the snapshot cache is per user, outside the repository: never the real home's
     monkeypatch.setenv("COOPLEDGER_CACHE_DIR", str(tmp_path / "user-cache"))
     monkeypatch.setenv("COLUMNS", "120")

@@ -125,3 +125,14 @@ def test_init_refuses_a_language_it_does_not_speak(coop: Coop, tmp_path: Path) -
     assert result.code == 1
     assert "'de' is not a choice for --language" in result.err
     assert not target.exists() or not any(target.iterdir())
+
+
+def test_balances_in_french_and_json_unchanged(coop: Coop) -> None:
+    assert coop.run("trade", "alice", "bob", "12.50", "--date", "2026-11-02").code == 0
+
+    text = coop.run("--lang", "fr", "balances").out
+    as_json = coop.run("--lang", "fr", "balances", "--json").out
+
+    assert "soldes au 25 novembre 2026" in text and "peut payer" in text
+    assert "-12,50" in text and "1\u202f000,00" in text
+    assert '"alice": "-12.50"' in as_json and '"at": "2026-11-25"' in as_json

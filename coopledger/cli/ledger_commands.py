@@ -38,9 +38,9 @@ from coopledger.cli.gate_commands import (
 )
 from coopledger.cli.lazy import lazy_module
 from coopledger.cli.tables import fitted_table
-from coopledger.i18n import LANGUAGES, _
+from coopledger.i18n import LANGUAGES, N_, _
 from coopledger.members import Member, Roster
-from coopledger.money import format_amount
+from coopledger.money import format_amount, rounded
 from coopledger.problems import CoopError, Problem
 from coopledger.rules import CURRENCY_PATTERN, Rules
 
@@ -331,11 +331,17 @@ def balances(
             }
         )
         return
-    headings = ("member", "name", "balance", "floor", "ceiling", "can pay", "can receive")
+    words = (N_("member"), N_("name"), N_("balance"), N_("floor"), N_("ceiling"))
+    headings = tuple(_(h) for h in (*words, N_("can pay"), N_("can receive")))
+    if i18n.language() != i18n.DEFAULT:  # for people: 1 234,50 (the JSON above stays 1234.50)
+        amount = lambda v: None if v is None else i18n.amount_text(rounded(v, rules.decimals))  # noqa: E731
     cells: list[list[str]] = [
         [
             row.member,
-            row.name + ("" if row.status == "active" else f" ({row.status})"),
+            row.name
+            + (
+                "" if row.status == "active" else f" ({i18n.pgettext('member status', row.status)})"
+            ),
             amount(row.balance) or "",
             amount(row.floor) or "",
             amount(row.ceiling) or "",
@@ -345,9 +351,11 @@ def balances(
         for row in rows
     ]
     extra = [[c.name, c.account, amount(c.balance) or "", "", "", "", ""] for c in coop_accounts]
-    totals = ["total", "", amount(total(rows, coop_accounts)) or "", "", "", "", ""]
+    totals = [_("total"), "", amount(total(rows, coop_accounts)) or "", "", "", "", ""]
     table = fitted_table(
-        f"{rules.name}: balances at {day.isoformat()} ({rules.currency})",
+        _("{name}: balances at {date} ({currency})").format(
+            name=rules.name, date=i18n.date_text(day), currency=rules.currency
+        ),
         headings,
         [*cells, *extra, totals],
         right={2, 3, 4, 5, 6},
@@ -358,7 +366,10 @@ def balances(
     out.print(table)
     if view.errors:
         err.print(
-            f"{len(view.errors)} problem(s) in the files: run 'coopledger check'", markup=False
+            _("{count} problem(s) in the files: run 'coopledger check'").format(
+                count=len(view.errors)
+            ),
+            markup=False,
         )
 
 
