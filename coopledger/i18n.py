@@ -200,9 +200,12 @@ def language_in_rules(folder: Path) -> str | None:
     for place in (folder, *folder.parents):
         rules = place / "rules.yaml"
         try:
+            if rules.is_symlink():  # a pull request's link may point anywhere: not followed
+                return None
             if not rules.is_file():
                 continue
-            text = rules.read_text(encoding="utf-8", errors="replace")[:65536]
+            with rules.open("rb") as handle:  # the head only: a huge file is not read whole
+                text = handle.read(65536).decode("utf-8", errors="replace")
         except OSError:
             return None
         found = _RULES_LANGUAGE.search(text)

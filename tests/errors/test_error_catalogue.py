@@ -416,3 +416,19 @@ def test_language_of_rules_yaml(tmp_path: Path, text: str, expected: str | None)
     (tmp_path / "journal").mkdir()
 
     assert i18n.language_in_rules(tmp_path / "journal") == expected
+
+
+def test_the_language_is_not_read_through_a_link_nor_from_a_whole_huge_file(
+    tmp_path: Path,
+) -> None:
+    elsewhere = tmp_path / "elsewhere.yaml"
+    elsewhere.write_text("language: fr\n", encoding="utf-8")
+    coop = tmp_path / "coop"
+    coop.mkdir()
+    (coop / "rules.yaml").symlink_to(elsewhere)
+
+    assert i18n.language_in_rules(coop) is None
+
+    (coop / "rules.yaml").unlink()
+    (coop / "rules.yaml").write_text("#" * 70000 + "\nlanguage: fr\n", encoding="utf-8")
+    assert i18n.language_in_rules(coop) is None  # beyond the head read
