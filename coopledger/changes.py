@@ -35,7 +35,7 @@ from coopledger.members import (
     with_member_added,
     with_member_replaced,
 )
-from coopledger.money import format_amount, parse_amount, parse_limit
+from coopledger.money import format_amount, parse_amount, parse_limit, rounded
 from coopledger.plaintext import checked_text
 from coopledger.problems import CoopError, Problem, Severity
 from coopledger.rules import Rules, check_horizon
@@ -113,7 +113,7 @@ def _may_write(member: Member, day: datetime.date, treasurer_role: str) -> None:
             "author-not-active",
             member=member.id,
             status=status,
-            since=since.isoformat(),
+            since=since,
             role=treasurer_role,
         )
 
@@ -169,7 +169,7 @@ def gate_warnings(
                     else "write-gate-not-payer",
                     path,
                     line,
-                    {**params, "member": ", ".join(others)},
+                    {**params, "member": tuple(others)},
                     Severity.WARNING,
                 )
             )
@@ -232,9 +232,7 @@ def checked_trade(
     for member in (payer_member, payee_member):
         status = member.status_at(day)
         if status != "active":
-            raise CoopError(
-                "member-not-active-on", member=member.id, status=status, date=day.isoformat()
-            )
+            raise CoopError("member-not-active-on", member=member.id, status=status, date=day)
     trade_id = trade_id or new_trade_id(day)
     levies = levies_for(rules, payer, payee, value)  # rules.yaml `levy:`, in the same entry
     return Trade(day, payer, payee, value, memo.strip(), trade_id, category, levies=levies)
@@ -396,7 +394,7 @@ def plan_member_status(
             raise CoopError(
                 "balance-not-zero",
                 member=member_id,
-                balance=format_amount(balance, rules.decimals),
+                balance=rounded(balance, rules.decimals),
                 currency=rules.currency,
             )
     text = (coop.root / MEMBERS_FILE).read_text(encoding="utf-8")
@@ -458,9 +456,9 @@ def plan_member_limit(
         raise CoopError(
             "limit-floor-above-ceiling",
             member=member_id,
-            floor=format_amount(new_floor, rules.decimals),
-            ceiling=format_amount(new_ceiling, rules.decimals),
-            date=day.isoformat(),
+            floor=rounded(new_floor, rules.decimals),
+            ceiling=rounded(new_ceiling, rules.decimals),
+            date=day,
             currency=rules.currency,
         )
     text = (coop.root / MEMBERS_FILE).read_text(encoding="utf-8")

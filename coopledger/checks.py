@@ -41,10 +41,15 @@ from coopledger.invoices import check_invoices
 from coopledger.journal import RULE_KEY, RULE_NAMES
 from coopledger.limits import ceiling_at, floor_at
 from coopledger.members import Roster
-from coopledger.money import MAX_AMOUNT_TEXT, format_amount, has_excess_precision, is_too_large
+from coopledger.money import (
+    MAX_AMOUNT_TEXT,
+    has_excess_precision,
+    is_too_large,
+    rounded,
+)
 from coopledger.paths import relative
 from coopledger.plaintext import control_character
-from coopledger.problems import Problem, Severity
+from coopledger.problems import Param, Problem, Severity
 from coopledger.rules import HORIZON_KEY, Rules, latest_date
 
 CONFLICT_MARKERS = ("<<<<<<<", ">>>>>>>", "|||||||")
@@ -210,10 +215,10 @@ def check_limits(
         for point in series:
             floor = floor_at(member, rules, point.date)
             ceiling = ceiling_at(member, rules, point.date)
-            params = {
+            params: dict[str, Param] = {
                 "member": member_id,
-                "date": point.date.isoformat(),
-                "balance": format_amount(point.closing, rules.decimals),
+                "date": point.date,
+                "balance": rounded(point.closing, rules.decimals),
                 "currency": rules.currency,
             }
             # periodic charges count after the day's trades, and never break the floor
@@ -224,7 +229,7 @@ def check_limits(
                         "below-floor",
                         point.file,
                         point.line,
-                        {**params, "limit": format_amount(floor, rules.decimals)},
+                        {**params, "limit": rounded(floor, rules.decimals)},
                         severity,
                     )
                 )
@@ -234,7 +239,7 @@ def check_limits(
                         "above-ceiling",
                         point.file,
                         point.line,
-                        {**params, "limit": format_amount(ceiling, rules.decimals)},
+                        {**params, "limit": rounded(ceiling, rules.decimals)},
                         severity,
                     )
                 )
@@ -270,8 +275,8 @@ def check_postings(
                     file,
                     line,
                     {
-                        "date": entry.date.isoformat(),
-                        "latest": latest.isoformat(),
+                        "date": entry.date,
+                        "latest": latest,
                         "key": HORIZON_KEY,
                     },
                 )
@@ -328,7 +333,7 @@ def _text_problems(entry: data.Transaction, file: str | None, line: int | None) 
                     "journal-control-character",
                     file,
                     line,
-                    {"what": what, "position": str(position), "character": code},
+                    {"what": what, "position": position, "character": code},
                 )
             )
     return problems
@@ -377,7 +382,7 @@ def _posting_problems(
                     "member-not-active",
                     file,
                     line,
-                    {"member": member_id, "status": status, "date": entry.date.isoformat()},
+                    {"member": member_id, "status": status, "date": entry.date},
                 )
             )
     units = posting.units
@@ -407,7 +412,7 @@ def _posting_problems(
                 "too-precise",
                 file,
                 line,
-                {"amount": str(units.number), "decimals": str(rules.decimals)},
+                {"amount": units.number, "decimals": rules.decimals},
             )
         )
     if units.number == 0:
@@ -445,7 +450,7 @@ def check_zero_sum(
             "total-not-zero",
             main_file,
             None,
-            {"total": format_amount(total, rules.decimals), "currency": rules.currency},
+            {"total": rounded(total, rules.decimals), "currency": rules.currency},
         )
     ]
 

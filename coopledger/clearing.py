@@ -36,6 +36,7 @@ import datetime
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cache
 from itertools import compress, repeat
 from typing import TYPE_CHECKING, overload
@@ -98,8 +99,8 @@ def check_amounts(amounts: Sequence[int] | np.ndarray, decimals: int = 0) -> int
     if sum(map(abs, values)) > MAX_TOTAL:
         raise CoopError(
             "clearing-too-large",
-            total=minor_to_text(total, decimals),
-            limit=minor_to_text(MAX_TOTAL, decimals),
+            total=Decimal(minor_to_text(total, decimals)),
+            limit=Decimal(minor_to_text(MAX_TOTAL, decimals)),
         )
     return total
 

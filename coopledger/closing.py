@@ -273,7 +273,7 @@ def _month_problems(close: ClosedMonth, current: list[data.Directive], root: str
                 "closed-month-entry-added",
                 relative(meta.get("filename"), root),
                 meta.get("lineno"),
-                {"month": close.month, "date": entry.date.isoformat(), "close": where},
+                {"month": close.month, "date": entry.date, "close": where},
             )
         )
     missing = sum(recorded.values())
@@ -412,7 +412,7 @@ def plan_close_text(
     """
     first, after = month_of(month)
     if after > today:
-        raise CoopError("month-not-over", month=month, date=after.isoformat())
+        raise CoopError("month-not-over", month=month, date=after)
     for close in closed_months(entries):
         if close.month == month:
             raise CoopError("month-already-closed", month=month, path=close_path(month))

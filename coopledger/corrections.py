@@ -186,9 +186,7 @@ def plan_reverse(
         member = roster.get(member_id)
         status = member.status_at(day) if member else "unknown"
         if status != "active":
-            raise CoopError(
-                "member-not-active-on", member=member_id, status=status, date=day.isoformat()
-            )
+            raise CoopError("member-not-active-on", member=member_id, status=status, date=day)
     words = (
         memo.strip()
         if memo
@@ -276,9 +274,7 @@ def plan_undo_import(
             member = roster.get(member_id)
             status = member.status_at(day) if member else "unknown"
             if status != "active":
-                raise CoopError(
-                    "member-not-active-on", member=member_id, status=status, date=day.isoformat()
-                )
+                raise CoopError("member-not-active-on", member=member_id, status=status, date=day)
         words = f"undo of import {commit[:8]}: reversal of {trade_id}"
         reversal = Trade(
             day,

@@ -238,7 +238,7 @@ def treasurer_author(roster: Roster, rules: Rules, identity: Identity) -> Member
     member = next((m for m in roster if identity[1] in m.emails), None)
     if member is None or not member.has_role(role):
         name = member.id if member else identity[1]
-        treasurers = ", ".join(m.id for m in roster.with_role(role)) or "none"
+        treasurers = tuple(m.id for m in roster.with_role(role))
         raise CoopError("not-treasurer", member=name, treasurers=treasurers)
     return member
 
@@ -252,7 +252,7 @@ def plan_apply_rules(
     if rules.demurrage is None and rules.contribution is None:
         raise CoopError("no-periodic-rules")
     if period.last >= today:
-        raise CoopError("period-not-over", period=str(period), date=period.last.isoformat())
+        raise CoopError("period-not-over", period=str(period), date=period.last)
     already = applied_rules(coop.entries, period)
     planned = rule_entries(coop.history, roster, rules, period)
     todo = [e for e in planned if e.rule not in already and e.charges]

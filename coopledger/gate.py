@@ -74,7 +74,7 @@ from coopledger.loader_inputs import (
     undecodable_line,
 )
 from coopledger.members import MEMBERS_FILE, Member, Roster, allowed_signers
-from coopledger.problems import Problem
+from coopledger.problems import Param, Problem
 from coopledger.rules import RULES_FILE, Rules
 
 TREASURER = "treasurer"
@@ -119,7 +119,7 @@ PROTECTED_FOLDERS = (
 # encoding conversions, filters), so the gate's view of a file and a checkout's
 # could differ
 PROTECTED_NAMES = (".gitattributes",)
-TREASURER_ONLY_KEYS = {"clearing": "clearing", "rule": "periodic rule"}
+TREASURER_ONLY_KEYS = {"clearing": "clearing", "rule": "periodic-rule"}
 INVOICE_KEY = "invoice"
 WORKING_TREE = "working tree"
 
@@ -222,7 +222,7 @@ def claim_of(entry: data.Directive) -> Claim:
         else:
             others[posting.account] += number
     if any(amount < 0 for amount in others.values()):
-        return Claim("payment from the cooperative's account", treasurer_only=True)
+        return Claim("cooperative-payment", treasurer_only=True)
     if INVOICE_KEY in meta:
         creditors = tuple(sorted(c for c, amount in receivables.items() if amount > 0))
         return Claim("invoice", creditors) if creditors else Claim("invoice", treasurer_only=True)
@@ -232,7 +232,7 @@ def claim_of(entry: data.Directive) -> Claim:
         if amount > 0 or (amount < 0 and paid < -amount):
             signers.add(creditor)  # a new claim, or a claim given up unpaid
     if not signers:
-        return Claim("entry that debits no member", treasurer_only=True)
+        return Claim("debits-no-member", treasurer_only=True)
     return Claim("trade", tuple(sorted(signers)))
 
 
@@ -339,7 +339,7 @@ class _Commit:
             "author_member": self.member.id if self.member else "",
         }
 
-    def problem(self, code: str, file: str, line: int | None, **params: str) -> Problem:
+    def problem(self, code: str, file: str, line: int | None, **params: Param) -> Problem:
         return Problem(code, parsable(file), line, {**self.params, **params})
 
 
@@ -421,8 +421,8 @@ def _status_problems(
             change.path,
             first_changed_line(change.before, change.after),
             status=status,
-            since=since.isoformat(),
-            date=day.isoformat(),
+            since=since,
+            date=day,
             role=commit.policy.treasurer_role,
         )
         for change in gated
@@ -658,14 +658,12 @@ def _file_problems(
                 "gate-entry-edited",
                 path,
                 new.line,
-                date=new.entry.date.isoformat(),
+                date=new.entry.date,
                 old_line=str(old.line),
             )
         )
     for old in removed:
-        problems.append(
-            commit.problem("gate-entry-removed", path, old.line, date=old.entry.date.isoformat())
-        )
+        problems.append(commit.problem("gate-entry-removed", path, old.line, date=old.entry.date))
     touched = [*(new for _, new in edits), *added, *removed]
     if not is_close_file:
         for item in touched:
@@ -677,7 +675,7 @@ def _file_problems(
                         path,
                         item.line,
                         month=month,
-                        date=item.entry.date.isoformat(),
+                        date=item.entry.date,
                     )
                 )
     if not is_protected(path):
@@ -698,4 +696,4 @@ def _authorship(commit: _Commit, path: str, item: FileEntry) -> list[Problem]:
     if not others:
         return []
     code = "gate-not-creditor" if claim.kind == "invoice" else "gate-not-payer"
-    return [commit.problem(code, path, item.line, member=", ".join(others), role=role)]
+    return [commit.problem(code, path, item.line, member=tuple(others), role=role)]

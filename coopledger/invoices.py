@@ -288,7 +288,7 @@ def _reduction(
                 "reduction-before-invoice",
                 file,
                 line,
-                {"ref": ref, "date": invoice.date.isoformat()},
+                {"ref": ref, "date": invoice.date},
             )
         )
     return Reduction(
@@ -316,8 +316,8 @@ def _apply_reductions(result: Obligations) -> None:
                     reduction.line,
                     {
                         "ref": invoice.ref,
-                        "amount": str(reduction.amount),
-                        "left": str(invoice.remaining),
+                        "amount": reduction.amount,
+                        "left": invoice.remaining,
                     },
                 )
             )

@@ -284,6 +284,7 @@ class Founding:
     joined: datetime.date | None = None
     ci: str | None = None
     ci_source: str = ""
+    language: str | None = None  # rules.yaml `language:` (None: the reader's locale)
 
 
 @dataclass(frozen=True)
@@ -362,7 +363,14 @@ class Ledger:
             author = (title, repo_email)
         if founding.kind not in ("person", "business"):
             raise CoopError("bad-kind", kind=founding.kind, kinds="person, business")
-        files = cooperative_files(title, currency, founding.currency_name or currency, today, first)
+        files = cooperative_files(
+            title,
+            currency,
+            founding.currency_name or currency,
+            today,
+            first,
+            language=founding.language,
+        )
         repo = gitrepo.init_repo(path)
         if gitrepo.has_commits(repo):
             raise CoopError("repository-has-history", path=str(path))

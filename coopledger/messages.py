@@ -11,10 +11,14 @@ and parameters.
 
 from __future__ import annotations
 
+import datetime
 import string
 from collections.abc import Mapping
+from decimal import Decimal
 
+from coopledger import i18n
 from coopledger.accounts import MEMBER_ID_PATTERN
+from coopledger.i18n import N_, _
 from coopledger.plaintext import visible
 from coopledger.problems import CoopError, Problem
 from coopledger.rules import CURRENCY_PATTERN
@@ -245,6 +249,44 @@ STATUS_WORDS = {
 }
 
 
+# kinds of entries and files (codes of the core) as they read in "adds a ... entry"
+KIND_WORDS = {
+    "cooperative-payment": "payment from the cooperative's account",
+    "debits-no-member": "entry that debits no member",
+    "periodic-rule": "periodic rule",
+    "clearing": "clearing",
+    "invoice": "invoice",
+    "trade": "trade",
+}
+
+
+# codes of what a message is about: fields of text, and what a merge did to an entry
+WHAT_WORDS = {
+    "memo": "memo",
+    "name": "name",
+    "category": "category",
+    "currency name": "currency name",
+    "payee": "payee",
+    "narration": "narration",
+    "added": "added",
+    "removed": "removed",
+}
+
+
+# words the renderer adds around messages
+OTHER_WORDS = (
+    N_("error"),
+    N_("warning"),
+    N_("none"),
+    N_("{message}; {fix}"),
+    N_("{severity}: {text}"),
+    # the _() calls of this module (Babel reads this file with the tables' extractor)
+    N_("did you mean '{suggestion}'? "),
+    N_(" (did you mean '{suggestion}'?)"),
+    N_("a value matching {rule}"),
+)
+
+
 # the patterns of 'yaml-bad-value' (schema.FieldReader.text), in words
 RULE_WORDS = {
     MEMBER_ID_PATTERN: "lowercase letters, digits and hyphens, like jean-luc or cafe-2",
@@ -254,34 +296,99 @@ RULE_WORDS = {
 
 
 class _Lenient(string.Formatter):
+    """Fills what it knows; a placeholder without a value is shown as it is.
+
+    `strict` (used by the tests of the catalogue) refuses a missing value."""
+
+    def __init__(self, strict: bool = False) -> None:
+        self.strict = strict
+
     def get_value(self, key, args, kwargs):  # type: ignore[no-untyped-def]
         if isinstance(key, str):
+            if self.strict and key not in kwargs:
+                raise KeyError(f"no value for the placeholder {{{key}}}")
             return kwargs.get(key, "{" + key + "}")
         return super().get_value(key, args, kwargs)
 
 
 _FORMAT = _Lenient()
+_STRICT = _Lenient(strict=True)
+
+# facts the renderer turns into words (so their placeholders count as used)
+DERIVED = {
+    "suggestion": ("suggestion_hint", "suggestion_hint_short"),
+    "status": ("status_words",),
+    "rule": ("rule_words",),
+    "kind": ("kind_words",),
+    "what": ("what_words",),
+}
 
 
-def _words(code: str, params: Mapping[str, str]) -> tuple[str, str]:
+def render_value(value: object) -> str:
+    """One fact in the reader's language: amounts, dates and lists by the locale."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, Decimal):
+        return i18n.amount_text(value)
+    if isinstance(value, datetime.date):
+        return i18n.date_text(value)
+    if isinstance(value, tuple | list):
+        return i18n.list_text(render_value(item) for item in value)
+    return visible(str(value))  # no escapes replayed
+
+
+def placeholders(text: str) -> set[str]:
+    """The names of the `{placeholders}` in a message."""
+    return {name for _literal, name, _spec, _conversion in string.Formatter().parse(text) if name}
+
+
+def _words(code: str, params: Mapping[str, object], *, strict: bool = False) -> tuple[str, str]:
     message, fix = MESSAGES.get(code, (code.replace("-", " ") + " {params}", ""))
-    params = {key: visible(str(value)) for key, value in params.items()}  # no escapes replayed
-    values = dict(params)
-    values["params"] = ", ".join(f"{k}={v}" for k, v in params.items())
-    suggestion = params.get("suggestion", "")
-    values["suggestion_hint"] = f"did you mean '{suggestion}'? " if suggestion else ""
-    values["suggestion_hint_short"] = f" (did you mean '{suggestion}'?)" if suggestion else ""
-    status = params.get("status", "")
-    values["status_words"] = STATUS_WORDS.get(status, status)
-    rule = params.get("rule", "")
-    values["rule_words"] = RULE_WORDS.get(rule, f"a value matching {rule}")
-    return _FORMAT.format(message, **values), _FORMAT.format(fix, **values)
+    message, fix = _(message), _(fix)
+    shown = {key: render_value(value) for key, value in params.items()}
+    values = dict(shown)
+    values["params"] = ", ".join(f"{k}={v}" for k, v in shown.items())
+    suggestion = shown.get("suggestion", "")
+    values["suggestion_hint"] = (
+        _("did you mean '{suggestion}'? ").format(suggestion=suggestion) if suggestion else ""
+    )
+    values["suggestion_hint_short"] = (
+        _(" (did you mean '{suggestion}'?)").format(suggestion=suggestion) if suggestion else ""
+    )
+    status = shown.get("status", "")
+    values["status_words"] = _(STATUS_WORDS[status]) if status in STATUS_WORDS else status
+    rule = shown.get("rule", "")
+    values["rule_words"] = (
+        _(RULE_WORDS[rule])
+        if rule in RULE_WORDS
+        else _("a value matching {rule}").format(rule=rule)
+    )
+    kind = shown.get("kind", "")
+    values["kind_words"] = _(KIND_WORDS[kind]) if kind in KIND_WORDS else kind
+    what = shown.get("what", "")
+    values["what_words"] = _(WHAT_WORDS[what]) if what in WHAT_WORDS else what
+    if strict:
+        used = placeholders(message) | placeholders(fix)
+        for fact, derived in DERIVED.items():
+            if used & set(derived):
+                used.add(fact)
+        unused = set(params) - used
+        if unused:
+            raise KeyError(f"{code}: facts not shown: {sorted(unused)}")
+    formatter = _STRICT if strict else _FORMAT
+    return formatter.format(message, **values), formatter.format(fix, **values)
+
+
+def words(code: str, params: Mapping[str, object], *, strict: bool = False) -> tuple[str, str]:
+    """What is wrong and how to fix it for `code`, in the reader's language;
+    `strict` raises KeyError when a placeholder has no value or a fact is not shown."""
+    return _words(code, params, strict=strict)
 
 
 def describe(problem: Problem) -> str:
     """What is wrong and how to fix it, in one line, without the location."""
     message, fix = _words(problem.code, problem.params)
-    return f"{message}; {fix}" if fix else message
+    return _("{message}; {fix}").format(message=message, fix=fix) if fix else message
 
 
 def location(file: str | None, line: int | None) -> str:
@@ -294,7 +401,10 @@ def problem_line(problem: Problem) -> str:
     """`file:line: error: message; remedy` as in compilers and beancount."""
     where = location(problem.file, problem.line)
     prefix = f"{where}: " if where else ""
-    return f"{prefix}{problem.severity.value}: {describe(problem)}"
+    said = _("{severity}: {text}").format(
+        severity=_(problem.severity.value), text=describe(problem)
+    )
+    return f"{prefix}{said}"
 
 
 def error_text(error: CoopError) -> str:
@@ -549,7 +659,7 @@ MESSAGES.update(
             "only the creditor ({member}) or a {role} may add an invoice",
         ),
         "gate-treasurer-only": (
-            "commit {commit} by {author} adds a {kind} entry, which only a {role} may add",
+            "commit {commit} by {author} adds a {kind_words} entry, which only a {role} may add",
             "leave it out of your change, or ask a {role} to add it",
         ),
         "gate-entry-edited": (
@@ -665,11 +775,12 @@ MESSAGES.update(
             "check the number of digits",
         ),
         "text-control-character": (
-            "the {what} has a control character ({character}) at position {position}",
+            "the {what_words} has a control character ({character}) at position {position}",
             "remove it: escape sequences, tabs and line breaks are not allowed in text",
         ),
         "journal-control-character": (
-            "the {what} of this entry has a control character ({character}) at position {position}",
+            "the {what_words} of this entry has a control character ({character}) "
+            "at position {position}",
             "remove it: escape sequences, tabs and line breaks are not allowed in text",
         ),
         "date-beyond-horizon": (
@@ -774,7 +885,7 @@ MESSAGES.update(
             "only the creditor ({member}) or a {role} may add it; ask them to record it",
         ),
         "write-gate-treasurer-only": (
-            "{author_member} records a {kind} entry: the pull-request gate (check --since) "
+            "{author_member} records a {kind_words} entry: the pull-request gate (check --since) "
             "will refuse this commit",
             "only a {role} may add it; ask one to record it",
         ),
@@ -894,8 +1005,8 @@ MESSAGES.update(
             "rename the file with a name in UTF-8",
         ),
         "gate-unexplained": (
-            "the change up to commit {commit} by {author} {what} an entry of {date} that no "
-            "commit of the change {what} in its own right (a merge took it from elsewhere)",
+            "the change up to commit {commit} by {author} {what_words} an entry of {date} that no "
+            "commit of the change {what_words} in its own right (a merge took it from elsewhere)",
             "merge with git's own result, or rebase the branch on its base",
         ),
         "gate-unexplained-file": (
@@ -982,6 +1093,18 @@ MESSAGES.update(
         "file-changed-under-us": (
             "{path} changed on disk while coopledger was writing to it; nothing was written",
             "run the command again",
+        ),
+    }
+)
+
+
+# languages and the locale's forms of dates and amounts (coopledger.i18n)
+MESSAGES.update(
+    {
+        "date-ambiguous": (
+            "'{value}' is ambiguous: it could be {day_first} (day first) "
+            "or {month_first} (month first)",
+            "write it as YYYY-MM-DD",
         ),
     }
 )

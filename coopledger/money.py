@@ -2,13 +2,16 @@
 
 Amounts are `Decimal`s with exactly the currency's number of decimal places;
 floats never appear. User input accepts a dot or a French decimal comma,
-ASCII digits only, and no more than `MAX_AMOUNT` (10^15 units, which a
+spaces grouping thousands as French writes them (`1 234,50`), ASCII digits
+only, and no more than `MAX_AMOUNT` (10^15 units, which a
 `Decimal`, beancount and a count of cents in 64 bits all hold).
 
     >>> parse_amount("40", 2)
     Decimal('40.00')
     >>> parse_amount("12,5", 2)
     Decimal('12.50')
+    >>> parse_amount("1 234,50", 2)
+    Decimal('1234.50')
     >>> format_amount(Decimal("-7.5"), 2)
     '-7.50'
 
@@ -30,6 +33,9 @@ MAX_AMOUNT = Decimal(10) ** 15  # the largest amount anywhere: 1,000,000,000,000
 MAX_AMOUNT_TEXT = "1000000000000000 (10^15)"
 
 _AMOUNT = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?", re.ASCII)
+# spaces grouping thousands: 1 234 567,50 (a space, a no-break or a narrow no-break space)
+_SPACE = re.compile("[ \u00a0\u202f]")
+_SPACED = re.compile("[+-]?[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})+(?:[.,][0-9]+)?", re.ASCII)
 # one to three digits, then a separator and exactly three digits: 1,000 or 2.500
 _GROUPED = re.compile(r"[+-]?[1-9][0-9]{0,2}([.,])[0-9]{3}", re.ASCII)
 
@@ -69,7 +75,13 @@ def _ambiguous(cleaned: str, separator: str, decimals: int) -> bool:
 
 def _checked_number(text: str, decimals: int) -> Decimal:
     """The number in `text`, or CoopError: not a number, ambiguous, too large or precise."""
-    cleaned = text.strip().replace("\u00a0", "").replace(" ", "")
+    # spaces group thousands as French writes them: 1 234,50 (no-break and narrow too)
+    spaced = text.strip()
+    if _SPACE.search(spaced):
+        if not _SPACED.fullmatch(spaced):
+            raise CoopError("amount-not-a-number", amount=text)
+        spaced = _SPACE.sub("", spaced)
+    cleaned = spaced
     if not _AMOUNT.fullmatch(cleaned):
         raise CoopError("amount-not-a-number", amount=text)
     grouped = _GROUPED.fullmatch(cleaned)
@@ -83,13 +95,13 @@ def _checked_number(text: str, decimals: int) -> Decimal:
             "amount-ambiguous",
             amount=text,
             thousands=f"{sign}{whole}{fraction}",
-            decimal=f"{as_decimal:f}",
+            decimal=as_decimal,
         )
     value = Decimal(cleaned.replace(",", "."))
     if is_too_large(value):
         raise CoopError("amount-too-large", amount=text, most=MAX_AMOUNT_TEXT)
     if has_excess_precision(value, decimals):
-        raise CoopError("amount-too-precise", amount=text, decimals=str(decimals))
+        raise CoopError("amount-too-precise", amount=text, decimals=decimals)
     return value.quantize(quantum(decimals))
 
 
@@ -104,6 +116,17 @@ def parse_amount(text: str, decimals: int) -> Decimal:
 def parse_limit(text: str, decimals: int) -> Decimal:
     """Parse a floor or ceiling typed by a user: any sign, zero allowed."""
     return _checked_number(text, decimals)
+
+
+def rounded(value: Decimal, decimals: int) -> Decimal:
+    """`value` with exactly `decimals` places, as a problem's fact (the renderer
+    writes it in the reader's language: `Decimal("-7.50")` reads -7,50 in French)."""
+    try:
+        return value.quantize(quantum(decimals))
+    except InvalidOperation:  # a huge number from a hand-written file
+        if not value.is_finite():
+            return value
+        return value.quantize(quantum(decimals), context=_wide(value, decimals))
 
 
 def format_amount(value: Decimal, decimals: int) -> str:

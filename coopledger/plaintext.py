@@ -41,7 +41,7 @@ def checked_text(text: str, what: str) -> str:
     found = control_character(text)
     if found is not None:
         position, code = found
-        raise CoopError("text-control-character", what=what, position=str(position), character=code)
+        raise CoopError("text-control-character", what=what, position=position, character=code)
     return text
 
 

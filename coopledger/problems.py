@@ -5,8 +5,15 @@ relative to the cooperative's root), and the facts needed to explain it. The
 words shown to a user are chosen from the code by `coopledger.messages`, so the
 core never builds sentences and messages can be translated.
 
+Facts are typed values (`Param`): text (ids, names, codes of kinds), whole
+numbers, `Decimal` amounts already at the currency's decimals, `datetime.date`s
+and tuples of text (lists of ids). The renderer formats each one for the
+reader's language: `Decimal("-520.00")` reads `-520.00` in English and
+`-520,00` in French; a tuple is joined as the language joins lists.
+
+    >>> from decimal import Decimal
     >>> p = Problem("below-floor", "journal/2026/11/alice.beancount", 4,
-    ...             {"member": "alice", "balance": "-520.00", "floor": "-500.00"})
+    ...             {"member": "alice", "balance": Decimal("-520.00")})
     >>> p.is_error
     True
 
@@ -17,9 +24,23 @@ refused before anything is written. It carries a code and parameters too.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
+
+# one fact of a problem: formatted by coopledger.messages for the reader's language
+Param = str | int | Decimal | datetime.date | tuple[str, ...]
+
+
+def _text(value: object) -> str:
+    """A fact as text for sorting, independent of the reader's language."""
+    if isinstance(value, tuple):
+        return ", ".join(_text(item) for item in value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
 
 
 class Severity(StrEnum):
@@ -34,7 +55,7 @@ class Problem:
     code: str
     file: str | None = None
     line: int | None = None
-    params: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, Param] = field(default_factory=dict)
     severity: Severity = Severity.ERROR
 
     @property
@@ -43,12 +64,13 @@ class Problem:
 
     def key(self) -> tuple[object, ...]:
         """Identity used to tell a new problem from one that was already there."""
-        return (self.code, self.file, self.line, tuple(sorted(self.params.items())))
+        facts = tuple(sorted((key, value) for key, value in self.params.items()))
+        return (self.code, self.file, self.line, facts)
 
     def sort_key(self) -> tuple[str, int, str, tuple[tuple[str, str], ...]]:
         """One total order for listing problems: by file, line, code, then facts,
         so that a list never depends on the order in which checks found them."""
-        facts = tuple(sorted((key, str(value)) for key, value in self.params.items()))
+        facts = tuple(sorted((key, _text(value)) for key, value in self.params.items()))
         return (self.file or "", self.line or 0, self.code, facts)
 
 
@@ -65,7 +87,7 @@ class CoopError(Exception):
         file: str | None = None,
         line: int | None = None,
         problems: tuple[Problem, ...] = (),
-        **params: str,
+        **params: Param,
     ) -> None:
         super().__init__(code)
         self.code = code

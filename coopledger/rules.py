@@ -18,6 +18,8 @@
       person: {amount: 2, per: month}
       business: {amount: 24, per: year, month: 1}
     date_horizon_days: 90       # optional: how far ahead an entry may be dated
+    language: fr                # optional: en or fr, the language coopledger speaks
+    currency_plural: grains de sel   # optional: the unit's plural (default: currency_name)
 
 The member kinds are the keys under `limits` besides `enforcement`. A floor or
 ceiling is a number or a mapping from dates to numbers, for limits that change
@@ -40,6 +42,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from coopledger.accounts import MEMBERS_ROOT
+from coopledger.i18n import LANGUAGES
 from coopledger.months import Month
 from coopledger.problems import CoopError, Problem
 from coopledger.schema import FieldReader
@@ -52,6 +55,8 @@ TOP_KEYS = [
     "name",
     "currency",
     "currency_name",
+    "currency_plural",
+    "language",
     "decimals",
     "limits",
     "categories",
@@ -140,6 +145,14 @@ class Rules:
     contribution: Contributions | None = None
     roles: dict[str, str] = field(default_factory=dict)
     date_horizon_days: int | None = None  # None: up to the end of next month
+    language: str | None = None  # None: the user's locale (coopledger.i18n)
+    currency_plural: str = ""  # "": currency_name
+
+    def unit_name(self, amount: Decimal) -> str:
+        """What people call `amount` units: `currency_name` for one, else its plural."""
+        if abs(amount) == 1 or not self.currency_plural:
+            return self.currency_name
+        return self.currency_plural
 
     def role(self, name: str) -> str:
         """The word members.yaml uses for the role `name` (default: `name` itself)."""
@@ -172,6 +185,8 @@ def parse_rules(text: str, filename: str = RULES_FILE) -> tuple[Rules | None, li
     name = reader.text(doc, "name")
     currency = reader.text(doc, "currency", pattern=CURRENCY_PATTERN)
     currency_name = reader.text(doc, "currency_name", required=False)
+    currency_plural = reader.text(doc, "currency_plural", required=False)
+    language = reader.choice(doc, "language", list(LANGUAGES)) if "language" in doc else None
     decimals = reader.integer(doc, "decimals", default=2, low=0, high=8)
     limits: dict[str, KindLimits] = {}
     enforcement: str | None = None
@@ -231,6 +246,8 @@ def parse_rules(text: str, filename: str = RULES_FILE) -> tuple[Rules | None, li
             name=name,
             currency=currency,
             currency_name=currency_name or currency,
+            currency_plural=currency_plural or "",
+            language=language,
             decimals=decimals,
             enforcement=enforcement or "hard",
             limits=limits,
@@ -279,9 +296,7 @@ def check_horizon(day: datetime.date, rules: Rules | None, today: datetime.date)
     """CoopError when `day` is after `latest_date(rules, today)`."""
     latest = latest_date(rules, today)
     if day > latest:
-        raise CoopError(
-            "date-beyond-horizon", date=day.isoformat(), latest=latest.isoformat(), key=HORIZON_KEY
-        )
+        raise CoopError("date-beyond-horizon", date=day, latest=latest, key=HORIZON_KEY)
 
 
 def _read_accounts(reader: FieldReader, doc: YamlMap) -> dict[str, CoopAccount]:
@@ -319,7 +334,7 @@ def _into(
         where=where,
         name=str(name),
         suggestion=close[0] if close else "",
-        known=", ".join(accounts) or "none",
+        known=tuple(accounts),
     )
     return None
 
@@ -416,13 +431,16 @@ def _read_contribution(
     return Contributions(into, by_kind)
 
 
-def render_rules(name: str, currency: str, currency_name: str, decimals: int = 2) -> str:
+def render_rules(
+    name: str, currency: str, currency_name: str, decimals: int = 2, language: str | None = None
+) -> str:
     """The rules.yaml written by `coopledger init`."""
     from coopledger.yamlfile import quote
 
+    spoken = f"language: {language}              # en or fr\n" if language else ""
     return f"""\
 # Rules of {name}. See docs/rules.md for every key.
-name: {quote(name)}
+{spoken}name: {quote(name)}
 currency: {currency}            # beancount commodity: capitals, 2 to 24 characters
 currency_name: {quote(currency_name)}
 decimals: {decimals}                 # places after the decimal point

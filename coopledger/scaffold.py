@@ -24,6 +24,7 @@ def cooperative_files(
     day: datetime.date,
     treasurer: Member | None,
     decimals: int = 2,
+    language: str | None = None,
 ) -> dict[str, str]:
     """Every file, or CoopError when a name holds a control character."""
     checked_text(name, "name")
@@ -34,7 +35,7 @@ def cooperative_files(
     if treasurer is not None:
         members += render_member(treasurer, decimals)
     return {
-        RULES_FILE: render_rules(name, currency, currency_name, decimals),
+        RULES_FILE: render_rules(name, currency, currency_name, decimals, language),
         MEMBERS_FILE: members,
         MAIN_FILE: main_file_text(name, currency),
         CURRENCY_FILE: currency_file_text(currency, currency_name, day),

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from coopledger.money import has_excess_precision
-from coopledger.problems import Problem
+from coopledger.problems import Param, Problem
 from coopledger.timeline import Timeline
 from coopledger.yamlfile import YamlList, YamlMap
 
@@ -24,7 +24,7 @@ class FieldReader:
         self.filename = filename
         self.problems: list[Problem] = []
 
-    def problem(self, code: str, line: int | None, **params: str) -> None:
+    def problem(self, code: str, line: int | None, **params: Param) -> None:
         self.problems.append(Problem(code, self.filename, line, params))
 
     def check_keys(self, node: YamlMap, allowed: list[str], where: str) -> None:
@@ -37,7 +37,7 @@ class FieldReader:
                     key=str(key),
                     where=where,
                     suggestion=close[0] if close else "",
-                    allowed=", ".join(allowed),
+                    allowed=tuple(allowed),
                 )
 
     def mapping(self, node: YamlMap, key: str, *, required: bool = True) -> YamlMap | None:
@@ -93,7 +93,7 @@ class FieldReader:
                 node.line_of(key),
                 key=key,
                 value=str(value),
-                choices=", ".join(choices),
+                choices=tuple(choices),
             )
             return None
         return str(value)

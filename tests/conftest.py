@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from coopledger import i18n
 from coopledger.cli import main
 
 # Time is an input: every test runs on this date unless it sets another one
@@ -123,6 +124,11 @@ def no_git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.delenv("COOPLEDGER_DIR", raising=False)
     monkeypatch.setenv("COOPLEDGER_TODAY", TEST_TODAY)
+    # English unless a test asks for French (coopledger.i18n reads the locale)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    i18n.set_language("en")  # a test that ran a command in French leaves nothing behind
     # the snapshot cache is per user, outside the repository: never the real home's
     monkeypatch.setenv("COOPLEDGER_CACHE_DIR", str(tmp_path / "user-cache"))
     monkeypatch.setenv("COLUMNS", "120")
@@ -165,6 +171,9 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         patched.setenv("GIT_CONFIG_NOSYSTEM", "1")
         patched.delenv("COOPLEDGER_DIR", raising=False)
         patched.setenv("COOPLEDGER_TODAY", TEST_TODAY)
+        patched.setenv("LANG", "C.UTF-8")
+        patched.delenv("LC_ALL", raising=False)
+        patched.delenv("LC_MESSAGES", raising=False)
         patched.setenv("COOPLEDGER_CACHE_DIR", str(folder / "cache"))
         for name, with_members in (("empty", False), ("members", True)):
             _built(folder / name, with_members)

@@ -152,3 +152,19 @@ def test_every_yaml_key_is_described_in_rules_md(key: str) -> None:
     text = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
 
     assert f"`{key}`" in text, f"docs/rules.md does not describe `{key}`"
+
+
+def test_readme_en_francais_runs(tmp_path: Path) -> None:
+    markdown = (REPO / "README.md").read_text(encoding="utf-8")
+    found = blocks(section(markdown, "## En français"))
+
+    assert [kind for kind, _ in found] == ["sh", "console"]
+    run_blocks(found, tmp_path)
+
+
+def test_the_french_treasurers_guide_runs(tmp_path: Path) -> None:
+    """docs/fr/tresorier.md: every block, in order, outputs compared."""
+    found = blocks((REPO / "docs" / "fr" / "tresorier.md").read_text(encoding="utf-8"))
+
+    assert [kind for kind, _ in found].count("console") >= 2
+    run_blocks(found, tmp_path)

@@ -249,10 +249,14 @@ def test_member_add_refuses_an_email_of_another_member(coop: Coop) -> None:
 def test_member_add_refuses_a_bad_date(coop: Coop) -> None:
     members, log = coop.read("members.yaml"), coop.log()
 
-    result = coop.run("member", "add", "carol", "--name", "Carol", "--joined", "01/02/2024")
+    result = coop.run("member", "add", "carol", "--name", "Carol", "--joined", "2024/02/01")
 
     assert result.code == 1
-    assert "'01/02/2024' is not a date" in result.err
+    assert "'2024/02/01' is not a date" in result.err
+    # day and month could be either way round: said, not guessed (French: day first)
+    ambiguous = coop.run("member", "add", "carol", "--name", "Carol", "--joined", "01/02/2024")
+    assert ambiguous.code == 1
+    assert "'01/02/2024' is ambiguous: it could be 2024-02-01 (day first)" in ambiguous.err
     unchanged(coop, members, log)
 
 

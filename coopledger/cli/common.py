@@ -6,6 +6,7 @@ import contextlib
 import datetime
 import functools
 import json
+import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -17,13 +18,17 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.console import Console
 
-from coopledger import clock
+from coopledger import clock, i18n
 from coopledger.cli.lazy import lazy_module
+from coopledger.i18n import _
 from coopledger.messages import describe, error_text, problem_line
 from coopledger.problems import CoopError, Problem
 
 if TYPE_CHECKING:
+    from decimal import Decimal
+
     from coopledger import gitrepo, store
+    from coopledger.rules import Rules
 else:
     gitrepo, store = lazy_module("coopledger.gitrepo"), lazy_module("coopledger.store")
 
@@ -77,6 +82,7 @@ class State:
     directory: Path | None = None
     traceback: bool = False
     verbose: bool = False
+    lang: str | None = None  # --lang, which nothing overrides
 
 
 state = State()
@@ -114,6 +120,12 @@ def _options(
         help="Say how the books were read (snapshot, open period, full) and why.",
         envvar="COOPLEDGER_VERBOSE",
     ),
+    lang: str = typer.Option(
+        None,
+        "--lang",
+        metavar="en|fr",
+        help="The language to speak (default: rules.yaml's language, else your locale).",
+    ),
     version: bool = typer.Option(
         False,
         "--version",
@@ -125,6 +137,11 @@ def _options(
     state.directory = directory
     state.traceback = traceback
     state.verbose = verbose
+    state.lang = lang
+    if lang is not None and lang not in i18n.LANGUAGES:
+        raise CoopError("bad-choice", value=lang, option="--lang", choices=i18n.LANGUAGES)
+    spoken = None if lang else i18n.language_in_rules((directory or Path.cwd()).absolute())
+    i18n.set_language(i18n.choose(lang, spoken, os.environ))
     clock.set_today(None if today is None else _iso_day(today))
 
 
@@ -150,11 +167,35 @@ def cooperative_root() -> Path:
 
 
 def parse_day(value: str | None, *, default: datetime.date | None = None) -> datetime.date:
-    """A date typed as YYYY-MM-DD, or `default` (today). How far ahead an entry may be
-    dated is a rule of the core (`rules.check_horizon`), checked where it is written."""
+    """A date typed as YYYY-MM-DD, or as the locale writes it (31/10/2026), or `default`
+    (today). How far ahead an entry may be dated is a rule of the core
+    (`rules.check_horizon`), checked where it is written."""
     if value is None:
         return default or clock.today()
-    return _iso_day(value)
+    slashed = _SLASHED_DAY.fullmatch(value)
+    return _iso_day(value) if slashed is None else _slashed_day(value, *slashed.groups())
+
+
+_SLASHED_DAY = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})", re.ASCII)
+
+
+def _date_or_none(year: int, month: int, day: int) -> datetime.date | None:
+    try:
+        return datetime.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _slashed_day(value: str, first: str, second: str, year: str) -> datetime.date:
+    """D/M/YYYY, as French writes a date (day first); in English, not a date, and
+    said to be ambiguous when it reads both ways (10/11/2026: 10 November or October 11)."""
+    day_first = _date_or_none(int(year), int(second), int(first))
+    month_first = _date_or_none(int(year), int(first), int(second))
+    if i18n.language() == "fr" and day_first is not None:
+        return day_first
+    if i18n.language() != "fr" and day_first and month_first and day_first != month_first:
+        raise CoopError("date-ambiguous", value=value, day_first=day_first, month_first=month_first)
+    raise CoopError("bad-date", value=value)
 
 
 def say_route(route: str, reason: str | None) -> None:
@@ -228,6 +269,17 @@ def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
 
 
+def _plain(value: object) -> Any:
+    """A problem's fact in JSON: amounts as text, ISO dates, lists."""
+    if isinstance(value, tuple | list):
+        return [_plain(item) for item in value]
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, str | int):
+        return value
+    return str(value)
+
+
 def problem_json(problem: Problem) -> dict[str, Any]:
     return {
         "file": problem.file,
@@ -235,8 +287,24 @@ def problem_json(problem: Problem) -> dict[str, Any]:
         "code": problem.code,
         "severity": problem.severity.value,
         "message": describe(problem),
-        "params": dict(problem.params),
+        "params": {key: _plain(value) for key, value in problem.params.items()},
     }
+
+
+def error_line(error: CoopError) -> str:
+    """`error: what is wrong` and, below, `→ how to fix it`, in the reader's language."""
+    return _("{severity}: {text}").format(severity=_("error"), text=error_text(error))
+
+
+def money_text(value: Decimal, rules: Rules) -> str:
+    """An amount with its unit, for people: `12.50 SEL` in English, and in French as
+    the locale writes it with the unit's name, `1 234,50 grains de sel` (rules.yaml
+    `currency_name`, `currency_plural`)."""
+    from coopledger.money import format_amount, rounded
+
+    if i18n.language() == i18n.DEFAULT:
+        return f"{format_amount(value, rules.decimals)} {rules.currency}"
+    return f"{i18n.amount_text(rounded(value, rules.decimals))} {rules.unit_name(value)}"
 
 
 def exit_status(error: CoopError) -> ExitStatus:
@@ -246,13 +314,15 @@ def exit_status(error: CoopError) -> ExitStatus:
 def run(application: typer.Typer, argv: list[str] | None = None) -> int:
     """Run the app; the one place where failures become messages and exit codes."""
     state.traceback = False
+    state.lang = None
+    i18n.set_language(i18n.from_environment())
     try:
         # without standalone mode, click returns the code of a typer.Exit instead of raising
         code = application(args=argv, prog_name="coopledger", standalone_mode=False)
         _say_recovered()
     except CoopError as error:
         _say_recovered()
-        err.print(f"error: {error_text(error)}", markup=False)
+        err.print(error_line(error), markup=False)
         print_problems(error.problems)
         return exit_status(error)
     except typer.Exit as done:
@@ -265,7 +335,7 @@ def run(application: typer.Typer, argv: list[str] | None = None) -> int:
     except OSError as error:  # the system refused (a read-only .git, a full disk): no traceback
         where = str(error.filename) if error.filename else "a file"
         refused = CoopError("system-refused", path=where, detail=error.strerror or str(error))
-        err.print(f"error: {error_text(refused)}", markup=False)
+        err.print(error_line(refused), markup=False)
         return exit_status(refused)
     except Exception as error:  # click usage errors and the unexpected
         import click

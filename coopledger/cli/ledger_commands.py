@@ -8,22 +8,25 @@ from pathlib import Path
 
 import typer
 
-from coopledger import clock
+from coopledger import clock, i18n
 from coopledger.ci_templates import PLATFORMS, pinned_source
 from coopledger.cli.common import (
     EXIT_PROBLEMS,
     app,
     cooperative_root,
     err,
+    money_text,
     out,
     parse_day,
     print_json,
     print_problems,
     problem_json,
     say_route,
+    state,
 )
 from coopledger.cli.tables import fitted_table
-from coopledger.money import format_amount
+from coopledger.i18n import LANGUAGES, N_, _
+from coopledger.money import format_amount, rounded
 from coopledger.problems import CoopError, Problem
 
 
@@ -46,6 +49,9 @@ def init(
         "--ci-source",
         help="With --ci: where the CI installs coopledger from (see coopledger ci --source).",
     ),
+    language: str = typer.Option(
+        None, "--language", help="The cooperative's language: en or fr (in rules.yaml)."
+    ),
 ) -> None:
     """Create a cooperative: a git repository with members, rules and a journal."""
     from coopledger.ledger import Founding, Ledger
@@ -53,18 +59,28 @@ def init(
     if ci is not None and ci not in PLATFORMS:
         raise CoopError("bad-ci-platform", value=ci, choices=", ".join(PLATFORMS))
     source = pinned_source(ci_source, "--ci-source") if ci is not None else ""
+    if language is not None and language not in LANGUAGES:
+        raise CoopError("bad-choice", value=language, option="--language", choices=LANGUAGES)
+    if language is not None and state.lang is None:
+        i18n.set_language(language)  # the new cooperative's language, from now on
     asked = Founding(
         name, currency, currency_name, treasurer, treasurer_name, email, kind, None, ci, source
     )
+    asked = replace(asked, language=language)
     if treasurer:  # --joined is read only for a treasurer
         asked = replace(asked, joined=parse_day(joined, default=clock.today()))
     created = Ledger.create(directory, asked)
     root, title = created.ledger.root, created.title
-    out.print(f"Created the cooperative {title} in {root}", markup=False)
+    out.print(
+        _("Created the cooperative {name} in {folder}").format(name=title, folder=root),
+        markup=False,
+    )
     for written in created.ci_files:
         out.print(f"  wrote {written}", markup=False)
     out.print(
-        f"  currency {currency}; next: coopledger member add ID --name NAME --kind person",
+        _("  currency {currency}; next: coopledger member add ID --name NAME --kind person").format(
+            currency=currency
+        ),
         markup=False,
     )
 
@@ -91,16 +107,24 @@ def trade(
     decimals, currency = rules.decimals, rules.currency
     print_problems(done.warnings)
     out.print(
-        f"Recorded {recorded.trade_id}: {payer} → {payee} "
-        f"{format_amount(recorded.amount, decimals)} {currency} (commit {done.sha[:8]})",
+        _("Recorded {trade_id}: {payer} → {payee} {amount} (commit {commit})").format(
+            trade_id=recorded.trade_id,
+            payer=payer,
+            payee=payee,
+            amount=money_text(recorded.amount, rules),
+            commit=done.sha[:8],
+        ),
         markup=False,
     )
     for levy in recorded.levies:
         levied = format_amount(levy.amount, decimals)
         out.print(f"  levy: {levy.member} pays {levied} {currency} to {levy.account}", markup=False)
     for member in (payer, payee):
-        balance = format_amount(done.balances[member], decimals)
-        out.print(f"  {member:<20} {balance:>12} {currency}", markup=False)
+        if i18n.language() == i18n.DEFAULT:
+            balance = format_amount(done.balances[member], decimals)
+            out.print(f"  {member:<20} {balance:>12} {currency}", markup=False)
+        else:
+            out.print(f"  {member:<20} {money_text(done.balances[member], rules)}", markup=False)
 
 
 @app.command()
@@ -135,11 +159,17 @@ def balances(
             }
         )
         return
-    headings = ("member", "name", "balance", "floor", "ceiling", "can pay", "can receive")
+    words = (N_("member"), N_("name"), N_("balance"), N_("floor"), N_("ceiling"))
+    headings = tuple(_(h) for h in (*words, N_("can pay"), N_("can receive")))
+    if i18n.language() != i18n.DEFAULT:  # for people: 1 234,50 (the JSON above stays 1234.50)
+        amount = lambda v: None if v is None else i18n.amount_text(rounded(v, rules.decimals))  # noqa: E731
     cells: list[list[str]] = [
         [
             row.member,
-            row.name + ("" if row.status == "active" else f" ({row.status})"),
+            row.name
+            + (
+                "" if row.status == "active" else f" ({i18n.pgettext('member status', row.status)})"
+            ),
             amount(row.balance) or "",
             amount(row.floor) or "",
             amount(row.ceiling) or "",
@@ -149,9 +179,11 @@ def balances(
         for row in rows
     ]
     extra = [[c.name, c.account, amount(c.balance) or "", "", "", "", ""] for c in coop_accounts]
-    totals = ["total", "", amount(total(rows, coop_accounts)) or "", "", "", "", ""]
+    totals = [_("total"), "", amount(total(rows, coop_accounts)) or "", "", "", "", ""]
     table = fitted_table(
-        f"{rules.name}: balances at {day.isoformat()} ({rules.currency})",
+        _("{name}: balances at {date} ({currency})").format(
+            name=rules.name, date=i18n.date_text(day), currency=rules.currency
+        ),
         headings,
         [*cells, *extra, totals],
         right={2, 3, 4, 5, 6},
@@ -162,7 +194,10 @@ def balances(
     out.print(table)
     if view.errors:
         err.print(
-            f"{len(view.errors)} problem(s) in the files: run 'coopledger check'", markup=False
+            _("{count} problem(s) in the files: run 'coopledger check'").format(
+                count=len(view.errors)
+            ),
+            markup=False,
         )
 
 
@@ -226,14 +261,31 @@ def check(
                 markup=False,
             )
         if errors:
-            out.print(f"{len(errors)} error(s), {len(warnings)} warning(s)", markup=False)
+            out.print(
+                _("{errors} error(s), {warnings} warning(s)").format(
+                    errors=len(errors), warnings=len(warnings)
+                ),
+                markup=False,
+            )
         else:  # no error, so no 'total-not-zero': the balances sum to zero
             members = len(view.roster) if view.roster else 0
-            zero = format_amount(Decimal(0), view.rules.decimals) if view.rules else "0"
+            zero = (
+                i18n.amount_text(Decimal(0).quantize(Decimal(1).scaleb(-view.rules.decimals)))
+                if view.rules
+                else "0"
+            )
             currency = view.rules.currency if view.rules else ""
             out.print(
-                f"ok: {members} members, {view.trade_count()} trades, balances sum to "
-                f"{zero} {currency}; {len(warnings)} warning(s)",
+                _(
+                    "ok: {members} members, {trades} trades, balances sum to "
+                    "{zero} {currency}; {warnings} warning(s)"
+                ).format(
+                    members=members,
+                    trades=view.trade_count(),
+                    zero=zero,
+                    currency=currency,
+                    warnings=len(warnings),
+                ),
                 markup=False,
             )
     if errors:

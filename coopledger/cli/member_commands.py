@@ -18,6 +18,7 @@ from coopledger.cli.common import (
 )
 from coopledger.cli.lazy import lazy_module
 from coopledger.cli.tables import fitted_table
+from coopledger.i18n import _
 from coopledger.members import Member
 from coopledger.money import format_amount, parse_limit
 from coopledger.problems import CoopError
@@ -74,7 +75,12 @@ def add(
             author = first
         change = plan_member_add(coop, member, author)
         sha = session.record(change)
-    out.print(f"Added {member_id} ({member.name}, {kind}) (commit {sha[:8]})", markup=False)
+    out.print(
+        _("Added {member} ({name}, {kind}) (commit {commit})").format(
+            member=member_id, name=member.name, kind=kind, commit=sha[:8]
+        ),
+        markup=False,
+    )
 
 
 @member_app.command("list")

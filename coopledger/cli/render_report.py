@@ -22,9 +22,11 @@ from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from coopledger import i18n
 from coopledger.cli.tables import table_text
+from coopledger.i18n import N_, _
 from coopledger.members import Roster
-from coopledger.money import format_amount
+from coopledger.money import format_amount, rounded
 from coopledger.plaintext import visible
 
 if TYPE_CHECKING:  # the command line imports this module; reports (and beancount) when used
@@ -35,17 +37,17 @@ BAR_WIDTH = 24
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 
 SUMMARY_LABELS = {
-    "trades": "trades",
-    "volume": "volume",
-    "average": "average trade",
-    "trading_members": "members who traded",
-    "active_members": "active members",
-    "joined": "joined",
-    "left": "left",
-    "credit_in_use": "credit in use",
-    "velocity": "velocity",
-    "fees": "fees collected",
-    "cleared": "debt cleared",
+    "trades": N_("trades"),
+    "volume": N_("volume"),
+    "average": N_("average trade"),
+    "trading_members": N_("members who traded"),
+    "active_members": N_("active members"),
+    "joined": N_("joined"),
+    "left": N_("left"),
+    "credit_in_use": N_("credit in use"),
+    "velocity": N_("velocity"),
+    "fees": N_("fees collected"),
+    "cleared": N_("debt cleared"),
 }
 MONEY_FIGURES = {"volume", "average", "credit_in_use", "fees", "cleared"}
 
@@ -83,11 +85,16 @@ def bar(value: Decimal, largest: Decimal, width: int = BAR_WIDTH) -> str:
 class _Figures:
     """Formatting of the report's amounts and changes."""
 
-    def __init__(self, decimals: int) -> None:
+    def __init__(self, decimals: int, localized: bool = False) -> None:
         self.decimals = decimals
+        self.localized = localized  # for people (text, Markdown): 1 234,50 in French
 
     def amount(self, value: Decimal | None) -> str:
-        return "" if value is None else format_amount(value, self.decimals)
+        if value is None:
+            return ""
+        if self.localized:
+            return i18n.amount_text(rounded(value, self.decimals))
+        return format_amount(value, self.decimals)
 
     def value(self, name: str, summary: Summary) -> str:
         if name in ("joined", "left"):
@@ -98,6 +105,8 @@ class _Figures:
             return "–"
         if name in MONEY_FIGURES:
             return self.amount(raw)
+        if self.localized and isinstance(raw, Decimal):
+            return i18n.amount_text(raw)
         return f"{raw}"
 
     def change(self, name: str, delta: Decimal | int | None) -> str:
@@ -106,24 +115,26 @@ class _Figures:
         if delta == 0:
             return "="
         text = self.amount(Decimal(delta)) if name in MONEY_FIGURES else f"{delta}"
+        if self.localized and isinstance(delta, Decimal) and name not in MONEY_FIGURES:
+            text = i18n.amount_text(delta)
         return text if text.startswith("-") else "+" + text
 
 
 def member_note(row: MemberRow) -> str:
     notes = []
     if row.status != "active":
-        notes.append(row.status)
+        notes.append(i18n.pgettext("member status", row.status))
     if row.near_limit == "floor":
-        notes.append("near floor")
+        notes.append(_("near floor"))
     elif row.near_limit == "ceiling":
-        notes.append("near ceiling")
+        notes.append(_("near ceiling"))
     if row.dormant:
-        notes.append("idle")
+        notes.append(_("idle"))
     return ", ".join(notes)
 
 
 def _summary_rows(report: MonthlyReport) -> list[tuple[str, str, str, str]]:
-    figures = _Figures(report.decimals)
+    figures = _Figures(report.decimals, localized=True)
     changes = report.changes
     rows = []
     for name, label in SUMMARY_LABELS.items():
@@ -132,7 +143,7 @@ def _summary_rows(report: MonthlyReport) -> list[tuple[str, str, str, str]]:
             current += " (" + ", ".join(getattr(report.summary, name)) + ")"
         rows.append(
             (
-                label,
+                _(label),
                 current,
                 figures.value(name, report.previous),
                 figures.change(name, changes[name]),
@@ -142,21 +153,21 @@ def _summary_rows(report: MonthlyReport) -> list[tuple[str, str, str, str]]:
 
 
 MEMBER_HEADINGS = (
-    "member",
-    "name",
-    "opening",
-    "paid",
-    "received",
-    "closing",
-    "floor",
-    "ceiling",
-    "use",
-    "note",
+    N_("member"),
+    N_("name"),
+    N_("opening"),
+    N_("paid"),
+    N_("received"),
+    N_("closing"),
+    N_("floor"),
+    N_("ceiling"),
+    N_("use"),
+    N_("note"),
 )
 
 
 def _member_cells(row: MemberRow, decimals: int) -> tuple[str, ...]:
-    figures = _Figures(decimals)
+    figures = _Figures(decimals, localized=True)
     return (
         row.member,
         row.name,
@@ -172,10 +183,10 @@ def _member_cells(row: MemberRow, decimals: int) -> tuple[str, ...]:
 
 
 def _category_cells(report: MonthlyReport) -> list[tuple[str, str, str, str]]:
-    figures = _Figures(report.decimals)
+    figures = _Figures(report.decimals, localized=True)
     return [
         (
-            row.category if row.category is not None else "(none)",
+            row.category if row.category is not None else _("(none)"),
             str(row.trades),
             figures.amount(row.volume),
             f"{row.share}%",
@@ -185,7 +196,9 @@ def _category_cells(report: MonthlyReport) -> list[tuple[str, str, str, str]]:
 
 
 def _title(report: MonthlyReport) -> str:
-    return f"{report.name}: report for {report.summary.month} ({report.currency})"
+    return _("{name}: report for {month} ({currency})").format(
+        name=report.name, month=report.summary.month, currency=report.currency
+    )
 
 
 def _table(headings: Sequence[str], left: int = 1, wrap: Sequence[str] = ()) -> Table:
@@ -193,7 +206,7 @@ def _table(headings: Sequence[str], left: int = 1, wrap: Sequence[str] = ()) -> 
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 0, 0, 1))
     for index, heading in enumerate(headings):
         table.add_column(
-            heading,
+            _(heading),
             justify="left" if index < left else "right",
             no_wrap=heading not in wrap,
         )
@@ -207,21 +220,22 @@ def report_renderables(report: MonthlyReport, width: int = TEXT_WIDTH) -> list[R
 
 def report_text(report: MonthlyReport, width: int = TEXT_WIDTH) -> str:
     """The report as plain text, every table laid out at `width` by `cli.tables`."""
-    figures = _Figures(report.decimals)
+    figures = _Figures(report.decimals, localized=True)
     month, previous = str(report.summary.month), str(report.previous.month)
     parts = [
-        _title(report) + "\n\nSummary\n",
-        table_text(("", month, previous, "change"), _summary_rows(report), right={1, 2, 3},
+        _title(report) + "\n\n" + _("Summary") + "\n",
+        table_text(("", month, previous, _("change")), _summary_rows(report), right={1, 2, 3},
                    width=width),
-        "\nMembers\n",
-        table_text(MEMBER_HEADINGS, [_member_cells(row, report.decimals) for row in report.members],
+        "\n" + _("Members") + "\n",
+        table_text(tuple(_(h) for h in MEMBER_HEADINGS),
+                   [_member_cells(row, report.decimals) for row in report.members],
                    right=set(range(2, 9)), optional=[9], width=width),
     ]  # fmt: skip
     if report.categories:
         parts += [
-            "\nWhat is traded\n",
-            table_text(("category", "trades", "volume", "share"), _category_cells(report),
-                       right={1, 2, 3}, width=width),
+            "\n" + _("What is traded") + "\n",
+            table_text((_("category"), _("trades"), _("volume"), _("share")),
+                       _category_cells(report), right={1, 2, 3}, width=width),
         ]  # fmt: skip
     largest_volume = max((p.volume for p in report.trends), default=Decimal(0))
     largest_members = max((p.trading_members for p in report.trends), default=0)
@@ -237,9 +251,9 @@ def report_text(report: MonthlyReport, width: int = TEXT_WIDTH) -> str:
         for point in report.trends
     ]
     parts += [
-        "\nTrends: volume and members who traded\n",
-        table_text(("month", "trades", "volume", "", "traded", ""), trends, right={1, 2, 4},
-                   optional=[3, 5], width=width),
+        "\n" + _("Trends: volume and members who traded") + "\n",
+        table_text((_("month"), _("trades"), _("volume"), "", _("traded"), ""), trends,
+                   right={1, 2, 4}, optional=[3, 5], width=width),
     ]  # fmt: skip
     return "".join(parts)
 
@@ -251,7 +265,7 @@ def _markdown_table(
         return cell.replace("|", "\\|")
 
     lines = [
-        "| " + " | ".join(escape(h) for h in headings) + " |",
+        "| " + " | ".join(escape(_(h)) for h in headings) + " |",
         "|" + "|".join(":---" if i in left else "---:" for i in range(len(headings))) + "|",
     ]
     lines += ["| " + " | ".join(escape(c) for c in row) + " |" for row in rows]
@@ -260,13 +274,13 @@ def _markdown_table(
 
 def report_markdown(report: MonthlyReport) -> str:
     """The report as Markdown tables, for a newsletter."""
-    figures = _Figures(report.decimals)
+    figures = _Figures(report.decimals, localized=True)
     month, previous = str(report.summary.month), str(report.previous.month)
     sections = [
         f"# {_title(report)}\n",
-        "## Summary\n",
-        _markdown_table(("", month, previous, "change"), _summary_rows(report)),
-        "## Members\n",
+        f"## {_('Summary')}\n",
+        _markdown_table(("", month, previous, N_("change")), _summary_rows(report)),
+        f"## {_('Members')}\n",
         _markdown_table(
             MEMBER_HEADINGS,
             [_member_cells(row, report.decimals) for row in report.members],
@@ -275,13 +289,15 @@ def report_markdown(report: MonthlyReport) -> str:
     ]
     if report.categories:
         sections += [
-            "## What is traded\n",
-            _markdown_table(("category", "trades", "volume", "share"), _category_cells(report)),
+            f"## {_('What is traded')}\n",
+            _markdown_table(
+                (N_("category"), N_("trades"), N_("volume"), N_("share")), _category_cells(report)
+            ),
         ]
     sections += [
-        "## Trends\n",
+        f"## {_('Trends')}\n",
         _markdown_table(
-            ("month", "trades", "volume", "members who traded"),
+            (N_("month"), N_("trades"), N_("volume"), N_("members who traded")),
             [
                 (str(p.month), str(p.trades), figures.amount(p.volume), str(p.trading_members))
                 for p in report.trends
@@ -409,35 +425,41 @@ def report_json(report: MonthlyReport) -> dict[str, Any]:
 
 
 def _period(statement: Statement) -> str:
-    start = statement.start.isoformat() if statement.start else "the beginning"
-    end = statement.end.isoformat() if statement.end else "today"
-    return f"from {start} to {end}"
+    start = i18n.date_text(statement.start) if statement.start else _("the beginning")
+    end = i18n.date_text(statement.end) if statement.end else _("today")
+    return _("from {start} to {end}").format(start=start, end=end)
 
 
 def statement_renderables(
     statement: Statement, roster: Roster, currency: str, decimals: int
 ) -> list[RenderableType]:
-    figures = _Figures(decimals)
+    figures = _Figures(decimals, localized=True)
     member = roster.get(statement.member)
     name = f" ({member.name})" if member is not None else ""
-    table = _table(("date", "counterparty", "memo", "amount", "balance"), left=3, wrap=("memo",))
-    table.add_row("", "opening balance", "", "", figures.amount(statement.opening))
+    headings = (N_("date"), N_("counterparty"), N_("memo"), N_("amount"), N_("balance"))
+    table = _table(headings, left=3, wrap=("memo",))
+    table.add_row("", _("opening balance"), "", "", figures.amount(statement.opening))
     for line in statement.lines:
         table.add_row(
-            line.date.isoformat(),
+            i18n.date_text(line.date, short=True),
             line.counterparty,
             visible(line.memo),  # a hand-written escape sequence is shown, not replayed
             figures.amount(line.amount),
             figures.amount(line.balance),
         )
     table.add_section()
-    table.add_row("", "closing balance", "", "", figures.amount(statement.closing))
-    footer = (
-        f"{len(statement.lines)} movement(s): paid {figures.amount(statement.paid)}, "
-        f"received {figures.amount(statement.received)} {currency}"
+    table.add_row("", _("closing balance"), "", "", figures.amount(statement.closing))
+    footer = _("{count} movement(s): paid {paid}, received {received} {currency}").format(
+        count=len(statement.lines),
+        paid=figures.amount(statement.paid),
+        received=figures.amount(statement.received),
+        currency=currency,
+    )
+    title = _("Statement of {member}{name}, {period} ({currency})").format(
+        member=statement.member, name=name, period=_period(statement), currency=currency
     )
     return [
-        Text(f"Statement of {statement.member}{name}, {_period(statement)} ({currency})", "bold"),
+        Text(title, "bold"),
         table,
         Text(footer),
     ]

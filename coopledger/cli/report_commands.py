@@ -58,7 +58,7 @@ DRY_RUN_AUTHOR: gitrepo.Identity = ("dry run", "dry-run@coopledger.invalid")
 
 def choice(value: str, choices: Sequence[str], option: str) -> str:
     if value not in choices:
-        raise CoopError("bad-choice", value=value, option=option, choices=", ".join(choices))
+        raise CoopError("bad-choice", value=value, option=option, choices=tuple(choices))
     return value
 
 
@@ -258,7 +258,7 @@ def export(
     first_day = parse_day(start) if start else None
     last_day = parse_day(end) if end else None
     if first_day is not None and last_day is not None and first_day > last_day:
-        raise CoopError("period-reversed", start=first_day.isoformat(), end=last_day.isoformat())
+        raise CoopError("period-reversed", start=first_day, end=last_day)
     root = cooperative_root()
     coop = store.load(root)
     rules, roster = usable_parts(coop)

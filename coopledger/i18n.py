@@ -1,0 +1,241 @@
+"""The reader's language: which one, its catalogue of words, its numbers and dates.
+
+coopledger speaks English and French. The language is, in order: the global
+option `--lang`, then `language:` in the cooperative's rules.yaml, then the
+user's locale (`LC_ALL`, `LC_MESSAGES`, `LANG`), then English.
+
+Words are translated with gettext: the English text is the message id, the
+French text lives in `coopledger/locale/fr/LC_MESSAGES/coopledger.po`, which
+the package build compiles to a `.mo` file (see `setup.py`). When the `.mo` is
+missing (a checkout run without installing), the `.po` is compiled in memory
+with Babel; when that fails too, coopledger speaks English and says so once.
+
+Numbers and dates are formatted with Babel for French, and kept as they were
+(`1234.50`, ISO dates) for English, so that scripts reading English output
+see no change:
+
+    >>> set_language("fr")
+    >>> amount_text(Decimal("-1234.50"))
+    '-1\\u202f234,50'
+    >>> date_text(datetime.date(2026, 10, 31))
+    '31 octobre 2026'
+    >>> set_language("en")
+    >>> amount_text(Decimal("-1234.50"))
+    '-1234.50'
+
+JSON, CSV and the journal always use ISO dates and dotted numbers: only text for
+people changes with the language.
+"""
+
+from __future__ import annotations
+
+import datetime
+import gettext
+import io
+import os
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from pathlib import Path
+
+LANGUAGES = ("en", "fr")
+DEFAULT = "en"
+DOMAIN = "coopledger"
+LOCALE_DIR = Path(__file__).parent / "locale"
+
+
+class _State:
+    language: str = DEFAULT
+    warned: bool = False
+
+
+_state = _State()
+_catalogues: dict[str, gettext.NullTranslations] = {}
+
+
+def N_(text: str) -> str:
+    """Marks `text` for extraction; translated where it is shown."""
+    return text
+
+
+def language_of_locale(environ: Mapping[str, str]) -> str | None:
+    """The language the user's locale names (`fr_FR.UTF-8` -> `fr`), if coopledger speaks it.
+
+    As gettext does, the first of LC_ALL, LC_MESSAGES, LANG that is set decides."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name, "")
+        if value:
+            code = value.split(".")[0].split("@")[0].split("_")[0].lower()
+            return code if code in LANGUAGES else None
+    return None
+
+
+def choose(option: str | None, rules_language: str | None, environ: Mapping[str, str]) -> str:
+    """The language to speak: `--lang`, then rules.yaml, then the locale, then English."""
+    for candidate in (option, rules_language, language_of_locale(environ)):
+        if candidate in LANGUAGES:
+            return candidate
+    return DEFAULT
+
+
+def set_language(code: str) -> None:
+    _state.language = code if code in LANGUAGES else DEFAULT
+
+
+def language() -> str:
+    return _state.language
+
+
+def _compiled_in_memory(po_path: Path) -> gettext.NullTranslations:
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with po_path.open("rb") as handle:
+        catalogue = read_po(handle)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalogue)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def _stale(folder: Path) -> bool:
+    """A .mo older than its .po (the .po edited since the last build)."""
+    try:
+        return (folder / f"{DOMAIN}.po").stat().st_mtime > (folder / f"{DOMAIN}.mo").stat().st_mtime
+    except OSError:
+        return False
+
+
+def catalogue(code: str) -> gettext.NullTranslations:
+    """The compiled catalogue of `code` (English: the identity)."""
+    if code in _catalogues:
+        return _catalogues[code]
+    found: gettext.NullTranslations = gettext.NullTranslations()
+    if code != DEFAULT:
+        folder = LOCALE_DIR / code / "LC_MESSAGES"
+        try:
+            if _stale(folder):
+                raise FileNotFoundError("the .mo is older than its .po")
+            found = gettext.translation(DOMAIN, LOCALE_DIR, languages=[code])
+        except OSError:  # no .mo (a checkout not installed) or a stale one: compile the .po
+            try:
+                found = _compiled_in_memory(folder / f"{DOMAIN}.po")
+            except Exception as error:
+                if not _state.warned:
+                    _state.warned = True
+                    sys.stderr.write(
+                        f"note: the {code} catalogue cannot be read ({error}); "
+                        "coopledger speaks English\n"
+                    )
+    _catalogues[code] = found
+    return found
+
+
+def _(text: str) -> str:
+    """`text` in the reader's language."""
+    if _state.language == DEFAULT or not text:
+        return text
+    return catalogue(_state.language).gettext(text)
+
+
+def pgettext(context: str, text: str) -> str:
+    """`text` in the reader's language, where its sense depends on `context`."""
+    if _state.language == DEFAULT or not text:
+        return text
+    return catalogue(_state.language).pgettext(context, text)
+
+
+def ngettext(singular: str, plural: str, count: int | Decimal) -> str:
+    n = 1 if abs(count) == 1 else 2  # gettext wants an int; a fraction reads as plural
+    if _state.language == DEFAULT:
+        return singular if n == 1 else plural
+    return catalogue(_state.language).ngettext(singular, plural, n)
+
+
+def _decimals(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def amount_text(value: Decimal) -> str:
+    """A number with exactly its own decimals (`Decimal("12.50")` keeps two)."""
+    if _state.language == DEFAULT or not value.is_finite():
+        return f"{value:f}"
+    from babel.numbers import format_decimal
+
+    decimals = _decimals(value)
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return str(format_decimal(value, format=pattern, locale=_state.language))
+
+
+def date_text(value: datetime.date, *, short: bool = False) -> str:
+    """A date as the language writes it in a sentence, or `short` in a table."""
+    if _state.language == DEFAULT:
+        return value.isoformat()
+    from babel.dates import format_date
+
+    return str(format_date(value, format="short" if short else "long", locale=_state.language))
+
+
+def list_text(items: Iterable[str]) -> str:
+    """Items joined as the language joins a list; `none` when there are none."""
+    values = list(items)
+    if not values:
+        return _("none")
+    if _state.language == DEFAULT:
+        return ", ".join(values)
+    from babel.lists import format_list
+
+    return str(format_list(values, locale=_state.language))
+
+
+_RULES_LANGUAGE = re.compile(r"^language:[ \t]*[\"']?([a-z]{2})[\"']?[ \t]*(?:#.*)?$", re.M)
+
+
+def language_in_rules(folder: Path) -> str | None:
+    """The `language:` of the rules.yaml in `folder` or above, read without parsing
+    the YAML (the language is needed before any command loads the rules, and for
+    the errors of rules.yaml itself); None when there is none or it is unknown."""
+    for place in (folder, *folder.parents):
+        rules = place / "rules.yaml"
+        try:
+            if rules.is_symlink():  # a pull request's link may point anywhere: not followed
+                return None
+            if not rules.is_file():
+                continue
+            with rules.open("rb") as handle:  # the head only: a huge file is not read whole
+                text = handle.read(65536).decode("utf-8", errors="replace")
+        except OSError:
+            return None
+        found = _RULES_LANGUAGE.search(text)
+        return found.group(1) if found and found.group(1) in LANGUAGES else None
+    return None
+
+
+def from_environment() -> str:
+    """The language of the locale alone (before any option or rules.yaml is read)."""
+    return choose(None, None, os.environ)
+
+
+def table_texts() -> list[str]:
+    """Every text of coopledger.messages' tables (messages, remedies, words), in order."""
+    from coopledger import messages
+
+    texts: list[str] = []
+    for message, fix in messages.MESSAGES.values():
+        texts += [message, fix]
+    tables = (messages.STATUS_WORDS, messages.RULE_WORDS, messages.KIND_WORDS, messages.WHAT_WORDS)
+    for table in tables:
+        texts += list(table.values())
+    texts += list(messages.OTHER_WORDS)
+    return [text for text in dict.fromkeys(texts) if text]
+
+
+def extract_tables(
+    fileobj: object, keywords: object, comment_tags: object, options: object
+) -> Iterable[tuple[int, str, str, list[str]]]:
+    """A Babel extraction method (babel.cfg) for the tables of coopledger.messages,
+    whose strings are data, not calls of `_()`."""
+    for text in table_texts():
+        yield 1, "", text, []
