@@ -28,10 +28,11 @@ from collections.abc import Collection, Sequence
 from rich.cells import cell_len
 from rich.text import Text
 
+from coopledger.i18n import N_, _
 from coopledger.plaintext import visible
 
 BORDER = 3  # a bar and one space of padding on each side, as rich's default box
-LEFT_OUT = "left out for lack of room ({width} columns): {columns}"
+LEFT_OUT = N_("left out for lack of room ({width} columns): {columns}")
 
 
 def _pad(text: str, width: int, right: bool) -> str:
@@ -150,7 +151,7 @@ def table_lines(
             lines = _plain(headings, rows, shown, widths, right, sections)
             if left_out:
                 names = ", ".join(dict.fromkeys(name or "bars" for name in left_out))
-                note = LEFT_OUT.format(width=width, columns=names)
+                note = _(LEFT_OUT).format(width=width, columns=names)
                 lines.append("")
                 lines += _wrapped(note, width)
             return lines

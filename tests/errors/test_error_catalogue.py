@@ -109,6 +109,7 @@ JOURNAL = (
 # the place the command runs in (git, locks, disks, identity): tests/test_write_path.py,
 # test_kills.py, test_identity.py, test_init.py, test_concurrency.py
 ENVIRONMENT = (
+    "file-changed-under-us",  # tests/test_plain_text.py
     "not-a-cooperative",
     "already-a-cooperative",
     "not-a-git-repository",
