@@ -978,5 +978,10 @@ MESSAGES.update(
             "undoing the import {commit} is refused: it would break the rules below",
             "settle the balances first, or change the limits",
         ),
+        # ---- everyday use: trades, id prefixes, edits, hand commits, help
+        "ambiguous-trade": (
+            "'{trade_id}' is the start of several trades' ids: {candidates}",
+            "give more of the id (see 'coopledger trades')",
+        ),
     }
 )

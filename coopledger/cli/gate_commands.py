@@ -240,13 +240,14 @@ def reverse(
     as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
 ) -> None:
     """Record the exact counter-entry of a trade, linked to it by `reverses:`."""
-    from coopledger.corrections import plan_reverse
+    from coopledger.corrections import find_trade, plan_reverse
 
     root = cooperative_root()
     day = parse_day(date)
     with writing(root, as_member) as session:
         coop, author = session.coop, session.author
         change, recorded = plan_reverse(coop, trade_id, day=day, memo=memo, author=author)
+        trade_id = find_trade(coop, trade_id).trade_id or trade_id  # a prefix, in full
         sha = session.record(change)
     assert coop.rules is not None
     amount = format_amount(recorded.amount, coop.rules.decimals)
