@@ -983,5 +983,9 @@ MESSAGES.update(
             "'{trade_id}' is the start of several trades' ids: {candidates}",
             "give more of the id (see 'coopledger trades')",
         ),
+        "branch-needs-apply": (
+            "--branch {branch} without --apply: a dry run writes nothing and makes no branch",
+            "add --apply to write the clearing and commit it on the new branch {branch}",
+        ),
     }
 )

@@ -690,8 +690,8 @@ def clear(
     as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
 ) -> None:
     """Cancel the most debt that runs in circles between members (a dry run without --apply)."""
-    if branch is not None and not apply:
-        apply = True
+    if branch is not None and not apply:  # a dry run stays one: no write, no new branch
+        raise CoopError("branch-needs-apply", branch=branch)
     if invoices_file is not None:
         if with_credit:
             raise CoopError("credit-needs-journal")
