@@ -479,6 +479,24 @@ def plan_member_limit(
         value = parse_limit(ceiling, rules.decimals)
         changed = replace(changed, ceiling=limit_from(member.ceiling, member.joined, day, value))
     new_floor, new_ceiling = floor_at(changed, rules, day), ceiling_at(changed, rules, day)
+    same: list[tuple[str, Decimal | None]] = [
+        (which, now)
+        for which, given, now, before in (
+            ("floor", floor, new_floor, floor_at(member, rules, day)),
+            ("ceiling", ceiling, new_ceiling, ceiling_at(member, rules, day)),
+        )
+        if given is not None and now == before
+    ]
+    if len(same) == (floor is not None) + (ceiling is not None):  # nothing would change
+        which, held = same[0]
+        raise CoopError(
+            "limit-unchanged",
+            member=member_id,
+            which=which,
+            date=day.isoformat(),
+            value=format_amount(held if held is not None else Decimal(0), rules.decimals),
+            currency=rules.currency,
+        )
     if new_floor is not None and new_ceiling is not None and new_floor > new_ceiling:
         raise CoopError(
             "limit-floor-above-ceiling",

@@ -987,5 +987,44 @@ MESSAGES.update(
             "--branch {branch} without --apply: a dry run writes nothing and makes no branch",
             "add --apply to write the clearing and commit it on the new branch {branch}",
         ),
+        "email-taken": (
+            "the e-mail address {email} is already {member}'s",
+            "an address names one member only: remove it from {member} first",
+        ),
+        "edit-nothing-to-change": (
+            "nothing to change for '{member}': what you gave is what members.yaml holds",
+            "give a new --name, --email, --add-email or --kind",
+        ),
+        "limit-unchanged": (
+            "nothing to change: the {which} of '{member}' on {date} is already {value} {currency}",
+            "give another value, or leave the limits as they are",
+        ),
+        "rules-set-bad-key": (
+            "'{key}' is not a key of rules.yaml",
+            "write the key with dots between its parts, like limits.person.floor "
+            "(see 'coopledger help rules')",
+        ),
+        "rules-set-not-a-value": (
+            "'{key}' holds a list or a mapping in rules.yaml, not one value",
+            "set one of the values inside it (like limits.person.floor), or edit rules.yaml "
+            "and run 'coopledger commit -m MESSAGE'",
+        ),
+        "rules-set-unchanged": (
+            "nothing to change: {key} is already {value} in rules.yaml",
+            "give another value",
+        ),
+        "nothing-to-commit": (
+            "nothing to commit: the working tree is the same as the last commit",
+            "edit the files first (members.yaml, rules.yaml, journal/...)",
+        ),
+        "commit-refused": (
+            "your changes are not committed: they have the problems below",
+            "fix them and run 'coopledger commit -m MESSAGE' again "
+            "(or 'git checkout -- FILE' to drop a change)",
+        ),
+        "commit-no-message": (
+            "a commit needs a message",
+            'say what you changed: coopledger commit -m "add the jam trade of 2 November"',
+        ),
     }
 )

@@ -92,3 +92,167 @@ def test_an_ambiguous_start_of_an_id_is_refused_with_the_candidates(coop: Coop) 
         assert trade_id in result.err
     assert "give more of the id (see 'coopledger trades')" in result.err
     assert coop.log() == before and coop.status() == ""
+
+
+# ---------------------------------------------------------------- member edit, rules set
+
+
+def test_member_edit_changes_name_emails_and_kind_and_commits(coop: Coop) -> None:
+    result = coop.run(
+        "member", "edit", "alice", "--name", "Alice Martin-Roy", "--kind", "business",
+        "--add-email", "12345+alice@users.noreply.github.com",
+    )  # fmt: skip
+
+    assert result.code == 0, result.text
+    assert result.out.startswith("edit alice (name, e-mails, kind) (commit ")
+    assert coop.log()[0] == "member: edit alice (name, e-mails, kind)"
+    assert coop.git("log", "-1", "--format=%ae").strip() == "tresa@example.org"
+    text = coop.read("members.yaml")
+    assert "name: Alice Martin-Roy\n    kind: business" in text
+    assert "emails: [alice@example.org, 12345+alice@users.noreply.github.com]" in text
+    assert coop.status() == "" and coop.run("check").code == 0
+    shown = coop.run("member", "show", "alice")
+    assert "Alice Martin-Roy" in shown.out
+
+
+def test_member_edit_refusals_write_nothing(coop: Coop) -> None:
+    before, text = coop.log(), coop.read("members.yaml")
+    cases = [
+        (("alice", "--name", "Alice Martin"), "nothing to change for 'alice'"),
+        (("alicee", "--name", "A"), "'alicee' is not a member (did you mean 'alice'?)"),
+        (("alice", "--kind", "robot"), "'robot' is not a member kind"),
+        (("alice", "--email", "not-an-address"), "not-an-address"),
+        (("alice", "--add-email", "bob@example.org"), "already bob's"),
+    ]
+    for args, words in cases:
+        result = coop.run("member", "edit", *args)
+        assert result.code == 1, (args, result.text)
+        assert words in result.err, (args, result.err)
+        assert coop.log() == before and coop.read("members.yaml") == text
+
+
+def test_member_edit_to_a_kind_whose_limits_the_balance_breaks_is_refused(coop: Coop) -> None:
+    assert coop.run("member", "edit", "alice", "--kind", "business").code == 0
+    assert coop.run("trade", "fournil", "alice", "1500", "--date", "2026-11-02").code == 0
+    before = coop.log()
+
+    result = coop.run("member", "edit", "alice", "--kind", "person")
+
+    assert result.code == 1
+    assert "alice" in result.err and "1000.00 SEL" in result.err
+    assert coop.log() == before and coop.status() == ""
+
+
+def test_rules_set_writes_one_value_in_place_and_commits(coop: Coop) -> None:
+    text = coop.read("rules.yaml")
+
+    result = coop.run("rules", "set", "limits.person.floor", "-600")
+
+    assert result.code == 0, result.text
+    assert result.out.startswith("set limits.person.floor to -600 (commit ")
+    assert coop.log()[0] == "rules: set limits.person.floor to -600"
+    new = coop.read("rules.yaml")
+    assert len(text.splitlines()) == len(new.splitlines())
+    pairs = zip(text.splitlines(), new.splitlines(), strict=True)
+    changed = [(a, b) for a, b in pairs if a != b]
+    assert len(changed) == 1 and changed[0][1].strip().startswith("floor: -600")
+    assert coop.status() == "" and coop.run("check").code == 0
+    name = coop.run("rules", "set", "name", "SEL du Canal: Est")
+    assert name.code == 0, name.text
+    assert "name: 'SEL du Canal: Est'" in coop.read("rules.yaml")
+
+
+def test_rules_set_refusals_write_nothing(coop: Coop) -> None:
+    assert coop.run("trade", "alice", "bob", "450", "--date", "2026-11-02").code == 0
+    before, text = coop.log(), coop.read("rules.yaml")
+    cases = [
+        (("limits.person.floor", "-400"), "alice"),  # alice is at -450
+        (("limitz", "3"), "limitz"),
+        (("limits.person", "3"), "holds a list or a mapping"),
+        (("limits.person.floor", "-500"), "nothing to change"),
+        (("decimals", "two"), "decimals"),
+        (("a b", "1"), "'a b' is not a key of rules.yaml"),
+    ]
+    for args, words in cases:
+        result = coop.run("rules", "set", *args)
+        assert result.code == 1, (args, result.text)
+        assert words in result.err, (args, result.err)
+        assert coop.log() == before and coop.read("rules.yaml") == text
+
+
+def test_member_limit_unchanged_is_refused(coop: Coop) -> None:
+    before, text = coop.log(), coop.read("members.yaml")
+
+    result = coop.run("member", "limit", "alice", "--floor", "-500", "--from", "2026-12-01")
+
+    assert result.code == 1
+    assert result.err.startswith(
+        "error: nothing to change: the floor of 'alice' on 2026-12-01 is already -500.00 SEL"
+    )
+    assert coop.log() == before and coop.read("members.yaml") == text
+    assert coop.run("member", "limit", "alice", "--floor", "-600", "--from", "2026-12-01").code == 0
+    again = coop.run("member", "limit", "alice", "--floor", "-600", "--from", "2026-12-15")
+    assert again.code == 1 and "already -600.00 SEL" in again.err
+
+
+# ---------------------------------------------------------------- commit
+
+
+def test_commit_checks_and_commits_a_hand_edit(coop: Coop) -> None:
+    coop.append(
+        "journal/2026/11/alice.beancount",
+        '2026-11-03 * "jam"\n'
+        "  Assets:Members:Alice   -4.00 SEL\n"
+        "  Assets:Members:Bob      4.00 SEL\n",
+    )
+
+    result = coop.run("commit", "-m", "the jam of 3 November")
+
+    assert result.code == 0, result.text
+    assert "Committed 1 file (commit " in result.out
+    assert "journal/2026/11/alice.beancount" in result.out
+    assert coop.log()[0] == "the jam of 3 November"
+    assert coop.git("log", "-1", "--format=%ae").strip() == "tresa@example.org"
+    assert coop.status() == ""
+
+
+def test_commit_refuses_a_broken_hand_edit_and_commits_nothing(coop: Coop) -> None:
+    before = coop.log()
+    coop.append(
+        "journal/2026/11/alice.beancount",
+        '2026-11-03 * "jam"\n'
+        "  Assets:Members:Alice   -4.00 SEL\n"
+        "  Assets:Members:Zed      4.00 SEL\n",
+    )
+
+    result = coop.run("commit", "-m", "jam")
+
+    assert result.code == 1
+    assert result.err.startswith("error: your changes are not committed")
+    assert "journal/2026/11/alice.beancount" in result.err
+    assert coop.log() == before
+    assert "journal/2026/" in coop.status()  # the edit is left for you to fix
+
+
+def test_commit_refusals(coop: Coop) -> None:
+    before = coop.log()
+    nothing = coop.run("commit", "-m", "nothing")
+    assert nothing.code == 1 and "nothing to commit" in nothing.err
+    coop.append("rules.yaml", "decimals_typo: 3\n")
+    empty = coop.run("commit", "-m", "  ")
+    assert empty.code == 1 and "a commit needs a message" in empty.err
+    assert coop.log() == before
+
+
+def test_commit_judges_as_the_git_identity_like_the_gate(coop: Coop) -> None:
+    coop.git("config", "user.email", "alice@example.org")
+    coop.git("config", "user.name", "Alice")
+    before = coop.log()
+    text = coop.read("members.yaml").replace("floor: -2000", "floor: -9000")
+    coop.write("members.yaml", text)
+
+    result = coop.run("commit", "-m", "more credit for fournil")
+
+    assert result.code == 1, result.text
+    assert "members.yaml" in result.err
+    assert coop.log() == before

@@ -13,6 +13,7 @@ import typer
 
 import coopledger.cli.clearing_commands  # invoice, invoices, settle, clear
 import coopledger.cli.demo_commands
+import coopledger.cli.edit_commands  # member edit, rules set, commit
 import coopledger.cli.gate_commands  # close, reverse, ci
 import coopledger.cli.report_commands  # report, statement, import, export
 import coopledger.cli.rules_commands  # apply-rules, member limit
