@@ -416,20 +416,35 @@ def plan_member_status(
     member = known_member(roster, member_id)
     check_horizon(day, rules, clock.today())
     if status == "left":
-        balance = current_balance(coop, member_id)
-        if balance != 0:
-            raise CoopError(
-                "balance-not-zero",
-                member=member_id,
-                balance=format_amount(balance, rules.decimals),
-                currency=rules.currency,
-            )
+        _check_can_leave(coop, member_id, day, rules)
     text = (coop.root / MEMBERS_FILE).read_text(encoding="utf-8")
     new_text = with_member_replaced(text, member.with_status(day, status), rules.decimals)
     verb = {"active": "reactivate", "suspended": "suspend", "left": "leave"}[status]
     return _members_change(
         coop, new_text, f"member: {verb} {member_id} from {day.isoformat()}", author
     )
+
+
+def _check_can_leave(coop: Cooperative, member_id: str, day: datetime.date, rules: Rules) -> None:
+    """CoopError unless the member's balance is zero for good by `day` (a trade
+    dated `day` itself is the member's last); the refusal names a day that works."""
+    series = coop.history.get(member_id, ())
+    balance = balance_at(series, None)
+    if balance != 0:
+        raise CoopError(
+            "balance-not-zero",
+            member=member_id,
+            balance=format_amount(balance, rules.decimals),
+            currency=rules.currency,
+        )
+    later = [point.date for point in series if point.date > day]
+    if later:
+        raise CoopError(
+            "leave-before-last-trade",
+            member=member_id,
+            date=day.isoformat(),
+            last=max(later).isoformat(),
+        )
 
 
 # ---------------------------------------------------------------- limits over time

@@ -210,7 +210,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "balance-not-zero": (
         "'{member}' cannot leave with a balance of {balance} {currency}",
-        "settle the balance to zero with trades first",
+        "settle the balance to zero with trades first; the member may leave on the day of the last",
     ),
     "git-failed": ("git refused: {detail}", "nothing was written; fix the repository and retry"),
     "write-failed": (
@@ -1025,6 +1025,10 @@ MESSAGES.update(
         "commit-no-message": (
             "a commit needs a message",
             'say what you changed: coopledger commit -m "add the jam trade of 2 November"',
+        ),
+        "leave-before-last-trade": (
+            "'{member}' cannot leave on {date}: their balance moves until {last}",
+            "leave on {last} or later (coopledger member leave {member} --date {last})",
         ),
     }
 )

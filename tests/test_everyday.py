@@ -256,3 +256,36 @@ def test_commit_judges_as_the_git_identity_like_the_gate(coop: Coop) -> None:
     assert result.code == 1, result.text
     assert "members.yaml" in result.err
     assert coop.log() == before
+
+
+# ---------------------------------------------------------------- member leave
+
+
+def test_leave_on_the_day_the_balance_reaches_zero(coop: Coop) -> None:
+    assert coop.run("trade", "alice", "bob", "10", "--date", "2026-11-02").code == 0
+    assert coop.run("trade", "bob", "alice", "10", "--date", "2026-11-10").code == 0
+
+    result = coop.run("member", "leave", "bob", "--date", "2026-11-10")
+
+    assert result.code == 0, result.text
+    assert "status: {2026-11-10: left}" in coop.read("members.yaml")
+    assert coop.run("check").code == 0
+    after = coop.run("trade", "alice", "bob", "1", "--date", "2026-11-11")
+    assert after.code == 1 and "'bob' is no longer a member on 2026-11-11" in after.err
+
+
+def test_leave_before_the_last_trade_names_the_day_that_works(coop: Coop) -> None:
+    assert coop.run("trade", "alice", "bob", "10", "--date", "2026-11-02").code == 0
+    assert coop.run("trade", "bob", "alice", "10", "--date", "2026-11-10").code == 0
+    before, text = coop.log(), coop.read("members.yaml")
+
+    result = coop.run("member", "leave", "bob", "--date", "2026-11-05")
+
+    assert result.code == 1
+    assert result.err.startswith(
+        "error: 'bob' cannot leave on 2026-11-05: their balance moves until 2026-11-10"
+    )
+    assert "leave on 2026-11-10 or later (coopledger member leave bob --date 2026-11-10)" in (
+        result.err
+    )
+    assert coop.log() == before and coop.read("members.yaml") == text
