@@ -201,8 +201,21 @@ def gate_warnings_of(coop: Cooperative, change: Change) -> tuple[Problem, ...]:
 
 def _new_errors(coop: Cooperative, after: Iterable[Problem]) -> tuple[list[Problem], list[Problem]]:
     before = {p.key() for p in coop.problems}
-    new = [p for p in after if p.key() not in before]
+    new = [as_own_write(p) for p in after if p.key() not in before]
     return [p for p in new if p.is_error], [p for p in new if not p.is_error]
+
+
+def as_own_write(problem: Problem) -> Problem:
+    """A problem of an entry the command is about to write, told as such: an entry
+    it writes into a closed month was never there to "remove or restore"."""
+    if problem.code != "closed-month-entry-added":
+        return problem
+    month = problem.params.get("month", "")
+    after = ""
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}", month):
+        year, number = int(month[:4]), int(month[5:])
+        after = datetime.date(year + number // 12, number % 12 + 1, 1).isoformat()
+    return replace(problem, code="closed-month-write", params={**problem.params, "after": after})
 
 
 def appended(old: str, entry_text: str) -> str:

@@ -287,9 +287,11 @@ def plan_import(
     rows.sort(key=lambda r: (r[1].date, r[0]))
     new_entries = [_entry(trade, rules, IMPORT_SOURCE, line) for line, trade in rows]
     before = {p.key() for p in coop.problems}
+    from coopledger.changes import as_own_write
+
     after = check_ledger([*coop.entries, *new_entries], roster, rules, str(coop.root))
     new = [
-        replace(p, file=filename) if p.file == IMPORT_SOURCE else p
+        replace(as_own_write(p), file=filename) if p.file == IMPORT_SOURCE else p
         for p in after
         if p.key() not in before
     ]

@@ -408,7 +408,7 @@ def render_member(member: Member, decimals: int) -> str:
 def members_header(coop_name: str) -> str:
     return (
         f"# Members of {coop_name}. Change them with `coopledger member ...`,\n"
-        "# or by hand: see docs/journal-format.md for every key.\n"
+        "# or by hand: see 'coopledger help rules' for every key.\n"
         "members:\n"
     )
 

@@ -25,7 +25,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "yaml-syntax": ("the YAML cannot be read: {detail}", "fix the syntax on this line"),
     "yaml-not-a-mapping": (
         "the file must be a mapping of keys to values",
-        "start from the example in docs/rules.md",
+        "start from the example in 'coopledger help rules'",
     ),
     "yaml-unknown-key": (
         "unknown key '{key}' in {where}",
@@ -65,7 +65,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "restore it from git (git checkout -- FILE) or run coopledger init",
     ),
     # journal
-    "beancount": ("{message}", "see docs/journal-format.md"),
+    "beancount": ("{message}", "see 'coopledger help journal-format'"),
     "conflict-marker": (
         "an unresolved git merge left the marker '{marker}'",
         "keep the lines you want, delete the markers, then commit",
@@ -355,7 +355,8 @@ MESSAGES.update(
         "obligation-without-reference": (
             "the invoice account {account} is used by an entry that is no invoice, "
             "settlement or clearing",
-            "add 'invoice:', 'settles:' or 'clears:' metadata, see docs/journal-format.md",
+            "add 'invoice:', 'settles:' or 'clears:' metadata "
+            "(see 'coopledger help journal-format')",
         ),
         "obligation-several-references": (
             "an entry has more than one of {keys}",
@@ -364,7 +365,7 @@ MESSAGES.update(
         "invoice-malformed": (
             "the invoice '{ref}' must have exactly two postings: +amount on "
             "Assets:Receivable:<Creditor> and -amount on Liabilities:Payable:<Debtor>",
-            "write it as in docs/journal-format.md",
+            "write it as 'coopledger help journal-format' shows",
         ),
         "invoice-to-self": (
             "the invoice '{ref}' makes '{member}' owe itself",
@@ -385,7 +386,7 @@ MESSAGES.update(
         "reduction-malformed": (
             "this '{key}' entry for invoice '{ref}' does not match it "
             "(debtor {debtor}, creditor {creditor})",
-            "see docs/journal-format.md for the postings a settlement or clearing needs",
+            "see 'coopledger help journal-format' for the postings a settlement or clearing needs",
         ),
         "reduction-before-invoice": (
             "this entry reduces invoice '{ref}' before it was issued on {date}",
@@ -495,7 +496,7 @@ MESSAGES.update(
         ),
         "no-periodic-rules": (
             "rules.yaml has no periodic rule (demurrage or contribution)",
-            "add 'demurrage:' or 'contribution:' to rules.yaml: see docs/rules.md",
+            "add 'demurrage:' or 'contribution:' to rules.yaml: see 'coopledger help rules'",
         ),
         "period-not-over": (
             "the month {period} is not over (it ends on {date})",
@@ -838,7 +839,7 @@ MESSAGES.update(
         "loader-directive": (
             "an '{keyword}' line outside journal/main.beancount",
             "remove it: only journal/main.beancount may hold include, option and plugin lines "
-            "(docs/pull-requests.md)",
+            "(coopledger help pull-requests)",
         ),
         "loader-option": (
             "the option '{option}' makes beancount run Python code from the journal's folders",
@@ -914,7 +915,7 @@ MESSAGES.update(
         "write-in-closed-period": (
             "this write is dated in {month}, but the books are closed up to {last}",
             "date it after {last} (from {after}), or correct the books with a new entry "
-            "dated today (coopledger reverse TRADE_ID; see docs/pull-requests.md)",
+            "dated today (coopledger reverse TRADE_ID; see 'coopledger help pull-requests')",
         ),
         "close-leaves-earlier-open": (
             "closing {month} would leave earlier months with entries open: {months}",
@@ -1029,6 +1030,15 @@ MESSAGES.update(
         "leave-before-last-trade": (
             "'{member}' cannot leave on {date}: their balance moves until {last}",
             "leave on {last} or later (coopledger member leave {member} --date {last})",
+        ),
+        "unknown-help-topic": (
+            "there is no guide '{topic}'{suggestion_hint_short}",
+            "the guides are: {topics}",
+        ),
+        "closed-month-write": (
+            "the month {month} is closed ({close}): an entry of {date} cannot be added to it",
+            "date it after the closed months (from {after}); to correct a closed month, "
+            "record a new entry dated today",
         ),
     }
 )

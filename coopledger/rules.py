@@ -421,7 +421,7 @@ def render_rules(name: str, currency: str, currency_name: str, decimals: int = 2
     from coopledger.yamlfile import quote
 
     return f"""\
-# Rules of {name}. See docs/rules.md for every key.
+# Rules of {name}. See 'coopledger help rules' for every key.
 name: {quote(name)}
 currency: {currency}            # beancount commodity: capitals, 2 to 24 characters
 currency_name: {quote(currency_name)}

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
 
 from tests.conftest import Coop
 
@@ -289,3 +293,57 @@ def test_leave_before_the_last_trade_names_the_day_that_works(coop: Coop) -> Non
         result.err
     )
     assert coop.log() == before and coop.read("members.yaml") == text
+
+
+# ---------------------------------------------------------------- help, closed months
+
+
+def test_help_lists_the_guides_and_prints_one(coop: Coop) -> None:
+    listed = coop.run("help")
+    assert listed.code == 0
+    assert "Guides (coopledger help TOPIC):" in listed.out
+    assert "  rules " in listed.out and "journal-format" in listed.out
+    page = coop.run("help", "rules")
+    assert page.code == 0 and page.out.startswith("# rules.yaml and members.yaml: every key")
+    assert coop.run("help", "journal").out.startswith("# The journal format")
+    unknown = coop.run("help", "rulez")
+    assert unknown.code == 1
+    assert unknown.err.startswith("error: there is no guide 'rulez' (did you mean 'rules'?)")
+
+
+def test_no_message_sends_a_member_to_a_docs_folder() -> None:
+    from coopledger.messages import MESSAGES
+    from coopledger.rules import render_rules
+
+    for code, (what, fix) in MESSAGES.items():
+        assert ".md" not in what + fix, code
+    assert "docs/" not in render_rules("SEL du Canal", "SEL", "grain", 2)
+
+
+def test_a_wheel_holds_the_guides(tmp_path: Path) -> None:
+    root = Path(__file__).parent.parent
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(root)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("coopledger-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    for page in (root / "docs").glob("*.md"):
+        assert f"coopledger/docs/{page.name}" in names
+
+
+def test_an_import_into_a_closed_month_is_not_told_to_remove_a_line(coop: Coop) -> None:
+    assert coop.run("trade", "alice", "bob", "10", "--date", "2026-10-02").code == 0
+    assert coop.run("close", "2026-10").code == 0
+    csv = coop.root.parent / "rows.csv"
+    csv.write_text("date,payer,payee,amount,memo\n2026-10-05,alice,bob,1,jam\n", encoding="utf-8")
+    before = coop.log()
+
+    result = coop.run("import", str(csv))
+
+    assert result.code == 1
+    assert "an entry of 2026-10-05 cannot be added to it" in result.err
+    assert "date it after the closed months (from 2026-11-01)" in result.err
+    assert "remove it or restore it" not in result.err
+    assert coop.log() == before and coop.status() == ""

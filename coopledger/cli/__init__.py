@@ -15,6 +15,7 @@ import coopledger.cli.clearing_commands  # invoice, invoices, settle, clear
 import coopledger.cli.demo_commands
 import coopledger.cli.edit_commands  # member edit, rules set, commit
 import coopledger.cli.gate_commands  # close, reverse, ci
+import coopledger.cli.help_commands  # help
 import coopledger.cli.report_commands  # report, statement, import, export
 import coopledger.cli.rules_commands  # apply-rules, member limit
 import coopledger.cli.trades_commands  # noqa: F401 - trades
@@ -24,7 +25,8 @@ from coopledger.cli.common import app, run
 # `coopledger --help` lists the everyday commands first, whatever the import order
 HELP_ORDER = [
     "init", "trade", "trades", "balances", "check", "report", "statement", "import", "export",
-    "invoice", "invoices", "settle", "clear", "apply-rules", "close", "reverse", "ci", "demo",
+    "invoice", "invoices", "settle", "clear", "apply-rules", "close", "reverse", "commit", "ci",
+    "demo", "help",
 ]  # fmt: skip
 
 
