@@ -1040,5 +1040,23 @@ MESSAGES.update(
             "date it after the closed months (from {after}); to correct a closed month, "
             "record a new entry dated today",
         ),
+        "journal-account-case": (
+            "'{account}' is not an account: every part of an account's name starts with a "
+            "capital letter",
+            "write {fixed}",
+        ),
+        "journal-decimal-comma": (
+            "'{number}' is written with a decimal comma",
+            "write {fixed}: a point before the decimals, and nothing between thousands",
+        ),
+        "journal-date-format": (
+            "'{date}' is not a date the journal reads",
+            "write dates as YYYY-MM-DD: {fixed} for the day you wrote, day first",
+        ),
+        "journal-posting-not-indented": (
+            "the posting '{posting}' starts at the beginning of its line, so it is not part "
+            "of the entry above",
+            "indent it with two spaces, like the other postings of the entry",
+        ),
     }
 )

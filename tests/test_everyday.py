@@ -347,3 +347,68 @@ def test_an_import_into_a_closed_month_is_not_told_to_remove_a_line(coop: Coop) 
     assert "date it after the closed months (from 2026-11-01)" in result.err
     assert "remove it or restore it" not in result.err
     assert coop.log() == before and coop.status() == ""
+
+
+# ---------------------------------------------------------------- errors in order of cause
+
+
+def test_one_wrong_key_in_rules_yaml_is_the_only_error(coop: Coop) -> None:
+    some_trades(coop)
+    coop.write("rules.yaml", coop.read("rules.yaml").replace("decimals: 2", "decimal: 2"))
+
+    result = coop.run("check")
+
+    assert result.code == 1
+    lines = [line for line in result.out.splitlines() if ": error: " in line]
+    assert len(lines) == 1, result.out
+    assert lines[0].startswith("rules.yaml:")
+    assert "unknown key 'decimal'" in lines[0] and "did you mean 'decimals'?" in lines[0]
+    assert "unknown account" not in result.out
+
+
+def test_members_yaml_problems_come_before_the_journal_s(coop: Coop) -> None:
+    some_trades(coop)
+    coop.append("journal/2026/11/bob.beancount", '2026-11-20 * "x"\n  Assets:Members:Bob 1 SEL\n')
+    coop.write("members.yaml", coop.read("members.yaml").replace("kind: business", "kind: shop"))
+
+    result = coop.run("check")
+
+    assert result.code == 1
+    errors = [line for line in result.out.splitlines() if ": error: " in line]
+    assert errors[0].startswith("members.yaml:"), result.out
+
+
+HAND_MISTAKES = [
+    (
+        "  Assets:Members:alice  -2.00 SEL\n  Assets:Members:Bob  2.00 SEL\n",
+        "'Assets:Members:alice' is not an account: every part of an account's name starts "
+        "with a capital letter; write Assets:Members:Alice",
+    ),
+    (
+        "  Assets:Members:Alice  -2,00 SEL\n  Assets:Members:Bob  2.00 SEL\n",
+        "'2,00' is written with a decimal comma; write 2.00",
+    ),
+    (
+        "Assets:Members:Alice  -2.00 SEL\n  Assets:Members:Bob  2.00 SEL\n",
+        "the posting 'Assets:Members:Alice  -2.00 SEL' starts at the beginning of its line",
+    ),
+]
+
+
+def test_hand_written_mistakes_are_told_in_the_writer_s_terms(coop: Coop) -> None:
+    some_trades(coop)
+    path = "journal/2026/11/alice.beancount"
+    original = coop.read(path)
+    for postings, words in HAND_MISTAKES:
+        coop.write(path, original + '2026-11-12 * "jam"\n' + postings)
+        result = coop.run("check")
+        assert result.code == 1
+        errors = [line for line in result.out.splitlines() if ": error: " in line]
+        assert len(errors) == 1, result.out
+        assert errors[0].startswith(f"{path}:"), errors
+        assert words in errors[0], errors
+        assert "syntax error" not in result.out and "ValueError" not in result.out
+    coop.write(path, original + '01/12/2026 * "jam"\n  Assets:Members:Alice  -2.00 SEL\n')
+    dated = coop.run("check")
+    assert "'01/12/2026' is not a date the journal reads" in dated.out
+    assert "write dates as YYYY-MM-DD: 2026-12-01" in dated.out
