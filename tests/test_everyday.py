@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -412,3 +413,42 @@ def test_hand_written_mistakes_are_told_in_the_writer_s_terms(coop: Coop) -> Non
     dated = coop.run("check")
     assert "'01/12/2026' is not a date the journal reads" in dated.out
     assert "write dates as YYYY-MM-DD: 2026-12-01" in dated.out
+
+
+# ---------------------------------------------------------------- conventions
+
+
+def test_global_options_are_read_after_the_command_name_too(coop: Coop) -> None:
+    from coopledger.cli import main
+    from coopledger.cli.common import global_options_first
+
+    assert global_options_first(["check", "--dir", "sel", "--traceback"]) == [
+        "--dir", "sel", "--traceback", "check",
+    ]  # fmt: skip
+    assert global_options_first(["--today", "2026-01-01", "trades", "--today=2026-02-01"]) == [
+        "--today", "2026-01-01", "--today=2026-02-01", "trades",
+    ]  # fmt: skip
+    assert global_options_first(["trade", "a", "b", "1", "--", "--dir"]) == [
+        "trade", "a", "b", "1", "--", "--dir",
+    ]  # fmt: skip
+    some_trades(coop)
+    coop.capsys.readouterr()
+    code = main(["balances", "--json", "--dir", str(coop.root), "--today", "2026-10-31"])
+    printed = coop.capsys.readouterr()
+    assert code == 0, printed.err
+    assert json.loads(printed.out)["balances"]["alice"] == "-10.00"
+
+
+def test_completion_scripts_and_answers(coop: Coop) -> None:
+    for shell, words in (("bash", "complete -o default"), ("zsh", "#compdef coopledger"),
+                         ("fish", "complete --command coopledger")):  # fmt: skip
+        result = coop.run("completion", shell)
+        assert result.code == 0 and words in result.out, (shell, result.out)
+    refused = coop.run("completion", "tcsh")
+    assert refused.code == 1 and "tcsh" in refused.err
+    env = {**os.environ, "COMP_WORDS": "coopledger tra", "COMP_CWORD": "1"}
+    env["_COOPLEDGER_COMPLETE"] = "complete_bash"
+    answered = subprocess.run(
+        [sys.executable, "-m", "coopledger"], env=env, capture_output=True, text=True, check=False
+    )
+    assert answered.stdout.split() == ["trade", "trades"], answered.stderr

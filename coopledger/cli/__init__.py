@@ -12,6 +12,7 @@ import sys
 import typer
 
 import coopledger.cli.clearing_commands  # invoice, invoices, settle, clear
+import coopledger.cli.completion_commands  # completion
 import coopledger.cli.demo_commands
 import coopledger.cli.edit_commands  # member edit, rules set, commit
 import coopledger.cli.gate_commands  # close, reverse, ci
@@ -26,7 +27,7 @@ from coopledger.cli.common import app, run
 HELP_ORDER = [
     "init", "trade", "trades", "balances", "check", "report", "statement", "import", "export",
     "invoice", "invoices", "settle", "clear", "apply-rules", "close", "reverse", "commit", "ci",
-    "demo", "help",
+    "demo", "help", "completion",
 ]  # fmt: skip
 
 
