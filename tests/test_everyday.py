@@ -452,3 +452,55 @@ def test_completion_scripts_and_answers(coop: Coop) -> None:
         [sys.executable, "-m", "coopledger"], env=env, capture_output=True, text=True, check=False
     )
     assert answered.stdout.split() == ["trade", "trades"], answered.stderr
+
+
+def test_json_on_every_command_that_prints_a_result(coop: Coop) -> None:
+    traded = coop.run("trade", "alice", "bob", "10", "--date", "2026-10-02", "--json")
+    assert traded.code == 0, traded.text
+    values = json.loads(traded.out)
+    assert values["trade"]["payer"] == "alice" and values["trade"]["amount"] == "10.00"
+    assert values["balances"] == {"alice": "-10.00", "bob": "10.00"}
+    assert values["commit"] == coop.git("rev-parse", "HEAD").strip()
+    trade_id = values["trade"]["id"]
+
+    reversed_ = json.loads(coop.run("reverse", trade_id[:15], "--json").out)
+    assert reversed_["reversed"] == trade_id and reversed_["reversal"]["payer"] == "bob"
+
+    shown = json.loads(coop.run("member", "show", "alice", "--json").out)
+    assert shown["id"] == "alice" and shown["balance"] == "0.00" and shown["floor"] == "-500.00"
+
+    csv = coop.root.parent / "rows.csv"
+    csv.write_text("date,payer,payee,amount,memo\n2026-11-05,alice,bob,1,jam\n", encoding="utf-8")
+    imported = json.loads(coop.run("import", str(csv), "--json").out)
+    assert [t["memo"] for t in imported["trades"]] == ["jam"] and imported["commit"]
+
+    coop.append("rules.yaml", "accounts: {treasury: Assets:Coop:Treasury}\n")
+    coop.append(
+        "rules.yaml", "contribution:\n  into: treasury\n  person: {amount: 2, per: month}\n"
+    )
+    coop.commit_all("a contribution")
+    applied = coop.run("apply-rules", "2026-10", "--dry-run", "--json")
+    assert applied.code == 0, applied.text
+    rules = json.loads(applied.out)
+    assert rules["month"] == "2026-10" and rules["commit"] is None and rules["dry_run"]
+    assert {c["member"] for c in rules["entries"][0]["charges"]} >= {"alice", "bob"}
+
+    closed = json.loads(coop.run("close", "2026-10", "--json").out)
+    assert closed["months"] == ["2026-10"] and closed["commit"]
+
+    assert coop.run("invoice", "alice", "bob", "5", "--ref", "F1", "--date", "2026-11-06").code == 0
+    settled = json.loads(coop.run("settle", "F1", "2", "--json").out)
+    assert settled["paid"] == "2.00" and settled["left"] == "3.00"
+
+    exported = coop.run("export", "trades", "--json")
+    assert exported.out == coop.run("export", "trades", "--format", "json").out
+    assert json.loads(exported.out)
+
+
+def test_counts_and_statuses_read_right(coop: Coop) -> None:
+    assert coop.run("trade", "alice", "bob", "10", "--date", "2026-10-02").code == 0
+    assert coop.run("check").out.startswith("ok: 4 members, 1 trade, ")
+    assert "Closed 2026-10: 1 entry fingerprinted" in coop.run("close", "2026-10").out
+    assert coop.run("trade", "bob", "alice", "10", "--date", "2026-11-02").code == 0
+    left = coop.run("member", "leave", "bob", "--date", "2026-11-20")
+    assert left.out.startswith("bob leaves on 2026-11-20 (commit ")

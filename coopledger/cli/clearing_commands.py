@@ -183,6 +183,7 @@ def settle(
     memo: str = typer.Option("", "--memo", "-m", help="A note for the entry."),
     date: str = typer.Option(None, "--date", help="Date of the payment (default: today)."),
     as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Pay (part of) invoice REF in the currency: the debtor pays the creditor."""
     from coopledger.invoices import plan_settle
@@ -197,6 +198,19 @@ def settle(
         sha = session.record(change)
     assert coop.rules is not None
     decimals, currency = coop.rules.decimals, coop.rules.currency
+    if as_json:
+        print_json(
+            {
+                "invoice": ref,
+                "debtor": settled.debtor,
+                "creditor": settled.creditor,
+                "paid": format_amount(value, decimals),
+                "left": format_amount(settled.remaining - value, decimals),
+                "currency": currency,
+                "commit": sha,
+            }
+        )
+        return
     out.print(
         f"Settled {format_amount(value, decimals)} {currency} of invoice {ref}: "
         f"{settled.debtor} → {settled.creditor}; "

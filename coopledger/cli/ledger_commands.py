@@ -40,6 +40,7 @@ from coopledger.members import Member, Roster
 from coopledger.money import format_amount
 from coopledger.problems import CoopError, Problem
 from coopledger.rules import CURRENCY_PATTERN, Rules
+from coopledger.words import plural
 
 if TYPE_CHECKING:
     from coopledger import gitrepo, snapshot, store
@@ -136,6 +137,7 @@ def trade(
     category: str = typer.Option(None, "--category", help="A category from rules.yaml."),
     as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Check against the whole journal."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Record that PAYER pays PAYEE an AMOUNT, and commit it."""
     root = cooperative_root()
@@ -167,6 +169,22 @@ def trade(
     recorded = planned.trade
     decimals, currency = rules.decimals, rules.currency
     print_problems(planned.change.warnings)
+    if as_json:
+        from coopledger.cli.trades_commands import trade_record
+
+        after = {
+            member: format_amount(
+                balance_before[member]
+                + delta
+                - sum((lv.amount for lv in recorded.levies if lv.member == member), Decimal(0)),
+                decimals,
+            )
+            for member, delta in ((payer, -recorded.amount), (payee, recorded.amount))
+        }
+        print_json(
+            {"trade": trade_record(recorded, decimals, currency), "commit": sha, "balances": after}
+        )
+        return
     out.print(
         f"Recorded {recorded.trade_id}: {payer} → {payee} "
         f"{format_amount(recorded.amount, decimals)} {currency} (commit {sha[:8]})",
@@ -413,7 +431,8 @@ def check(
             zero = format_amount(Decimal(0), view.rules.decimals) if view.rules else "0"
             currency = view.rules.currency if view.rules else ""
             out.print(
-                f"ok: {members} members, {view.trade_count()} trades, balances sum to "
+                f"ok: {plural(members, 'member')}, {plural(view.trade_count(), 'trade')}, "
+                "balances sum to "
                 f"{zero} {currency}; {len(warnings)} warning(s)",
                 markup=False,
             )

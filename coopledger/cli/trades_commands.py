@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -10,16 +10,37 @@ from coopledger.cli.common import app, cooperative_root, out, print_json
 from coopledger.cli.lazy import lazy_module
 from coopledger.cli.tables import fitted_table
 from coopledger.money import format_amount
+from coopledger.words import plural
 
 if TYPE_CHECKING:
     from coopledger import store
+    from coopledger.journal import Trade
 else:
     store = lazy_module("coopledger.store")
 
 
-def plural(count: int, word: str, words: str | None = None) -> str:
-    """'1 trade', '2 trades'."""
-    return f"{count} {word if count == 1 else (words or word + 's')}"
+def trade_record(trade: Trade, decimals: int, currency: str) -> dict[str, Any]:
+    """A trade as `--json` prints it."""
+    return {
+        "id": trade.trade_id,
+        "date": trade.date.isoformat(),
+        "payer": trade.payer,
+        "payee": trade.payee,
+        "amount": format_amount(trade.amount, decimals),
+        "currency": currency,
+        "memo": trade.memo,
+        "category": trade.category,
+        "file": trade.file,
+        "line": trade.line,
+        "levies": [
+            {
+                "member": lv.member,
+                "account": lv.account,
+                "amount": format_amount(lv.amount, decimals),
+            }
+            for lv in trade.levies
+        ],
+    }
 
 
 @app.command("trades")
@@ -41,23 +62,7 @@ def trades_command(
         known_member(roster, member)
     chosen = select_trades(trades_of(coop.entries), member=member, month=month, text=text)
     if as_json:
-        print_json(
-            [
-                {
-                    "id": t.trade_id,
-                    "date": t.date.isoformat(),
-                    "payer": t.payer,
-                    "payee": t.payee,
-                    "amount": format_amount(t.amount, rules.decimals),
-                    "currency": rules.currency,
-                    "memo": t.memo,
-                    "category": t.category,
-                    "file": t.file,
-                    "line": t.line,
-                }
-                for t in chosen
-            ]
-        )
+        print_json([trade_record(t, rules.decimals, rules.currency) for t in chosen])
         warn_if_problems(coop)
         return
     cells = [
