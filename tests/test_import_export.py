@@ -330,7 +330,7 @@ def test_round_trip_export_then_import_into_a_fresh_cooperative(
     result = fresh.run("import", write_csv(tmp_path, exported, "all-trades.csv"))
 
     assert result.code == 0, result.text
-    assert "Recorded 8 trade(s)" in result.out
+    assert "Recorded 8 trades" in result.out
     assert balances(fresh) == balances(known)
     again = fresh.run("export", "trades").out.splitlines()
     for old, new in zip(exported.splitlines(), again, strict=True):
