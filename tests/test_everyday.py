@@ -504,3 +504,35 @@ def test_counts_and_statuses_read_right(coop: Coop) -> None:
     assert coop.run("trade", "bob", "alice", "10", "--date", "2026-11-02").code == 0
     left = coop.run("member", "leave", "bob", "--date", "2026-11-20")
     assert left.out.startswith("bob leaves on 2026-11-20 (commit ")
+
+
+# ---------------------------------------------------------------- hostile input
+
+
+def test_rules_set_refuses_a_value_or_key_that_would_write_more_than_one_value(
+    coop: Coop,
+) -> None:
+    before, text = coop.log(), coop.read("rules.yaml")
+    cases = [
+        ("name", "SEL\nroles: {treasurer: alice}"),
+        ("name", "a\x1b[31m"),
+        ("roles.treasurer: alice\nname", "x"),
+        ("limits.person.floor", "-1e999"),
+    ]
+    for args in cases:
+        result = coop.run("rules", "set", *args)
+        assert result.code == 1, (args, result.text)
+        assert coop.log() == before and coop.read("rules.yaml") == text
+
+
+def test_commit_refuses_a_link_and_code_it_was_not_asked_to_trust(coop: Coop) -> None:
+    before = coop.log()
+    (coop.root / "journal" / "2026").mkdir(parents=True, exist_ok=True)
+    (coop.root / "journal" / "2026" / "secret.beancount").symlink_to("/etc/passwd")
+
+    result = coop.run("commit", "-m", "innocent")
+
+    assert result.code == 1, result.text
+    assert "secret.beancount" in result.err
+    assert "root:" not in result.text  # nothing of what the link points at is shown
+    assert coop.log() == before
