@@ -1,13 +1,16 @@
-"""Build step: compile the gettext catalogues (.po -> .mo) with Babel.
+"""Build steps: compile the gettext catalogues (.po -> .mo) with Babel, and ship
+docs/*.md inside the package (coopledger/docs) for `coopledger help TOPIC`.
 
 Everything else about the package is in pyproject.toml. The `.mo` files are not
 committed; they are written next to their `.po` both in the source tree (so an
 editable install, `pip install -e .`, finds them) and in the build folder (so a
-wheel, `pip install .`, ships them).
+wheel, `pip install .`, ships them). The docs are copied into the build folder
+only: after a plain `pip install .` the members have no docs/ folder.
 """
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from setuptools import setup
@@ -36,10 +39,14 @@ def compile_catalogues(into: Path | None = None) -> list[Path]:
     return written
 
 
-class BuildWithCatalogues(build_py):
+class BuildWithCataloguesAndDocs(build_py):
     def run(self) -> None:
         compile_catalogues(Path(self.build_lib))
         super().run()
+        target = Path(self.build_lib) / "coopledger" / "docs"
+        target.mkdir(parents=True, exist_ok=True)
+        for page in sorted(HERE.joinpath("docs").glob("*.md")):
+            shutil.copyfile(page, target / page.name)
 
     def get_outputs(self, include_bytecode: bool = True) -> list[str]:  # type: ignore[override]
         outputs = super().get_outputs(include_bytecode)
@@ -48,4 +55,4 @@ class BuildWithCatalogues(build_py):
         return list(outputs) + [path for path in extra if path not in outputs]
 
 
-setup(cmdclass={"build_py": BuildWithCatalogues})
+setup(cmdclass={"build_py": BuildWithCataloguesAndDocs})

@@ -389,20 +389,30 @@ def plan_member_status(
     member = known_member(roster, member_id)
     check_horizon(day, rules, clock.today())
     if status == "left":
-        balance = current_balance(coop, member_id)
-        if balance != 0:
-            raise CoopError(
-                "balance-not-zero",
-                member=member_id,
-                balance=rounded(balance, rules.decimals),
-                currency=rules.currency,
-            )
+        _check_can_leave(coop, member_id, day, rules)
     text = (coop.root / MEMBERS_FILE).read_text(encoding="utf-8")
     new_text = with_member_replaced(text, member.with_status(day, status), rules.decimals)
     verb = {"active": "reactivate", "suspended": "suspend", "left": "leave"}[status]
     return _members_change(
         coop, new_text, f"member: {verb} {member_id} from {day.isoformat()}", author
     )
+
+
+def _check_can_leave(coop: Cooperative, member_id: str, day: datetime.date, rules: Rules) -> None:
+    """CoopError unless the member's balance is zero for good by `day` (a trade
+    dated `day` itself is the member's last); the refusal names a day that works."""
+    series = coop.history.get(member_id, ())
+    balance = balance_at(series, None)
+    if balance != 0:
+        raise CoopError(
+            "balance-not-zero",
+            member=member_id,
+            balance=rounded(balance, rules.decimals),
+            currency=rules.currency,
+        )
+    later = [point.date for point in series if point.date > day]
+    if later:
+        raise CoopError("leave-before-last-trade", member=member_id, date=day, last=max(later))
 
 
 # ---------------------------------------------------------------- limits over time
@@ -452,6 +462,24 @@ def plan_member_limit(
         value = parse_limit(ceiling, rules.decimals)
         changed = replace(changed, ceiling=limit_from(member.ceiling, member.joined, day, value))
     new_floor, new_ceiling = floor_at(changed, rules, day), ceiling_at(changed, rules, day)
+    same: list[tuple[str, Decimal | None]] = [
+        (which, now)
+        for which, given, now, before in (
+            ("floor", floor, new_floor, floor_at(member, rules, day)),
+            ("ceiling", ceiling, new_ceiling, ceiling_at(member, rules, day)),
+        )
+        if given is not None and now == before
+    ]
+    if len(same) == (floor is not None) + (ceiling is not None):  # nothing would change
+        which, held = same[0]
+        raise CoopError(
+            "limit-unchanged",
+            member=member_id,
+            which=which,
+            date=day.isoformat(),
+            value=format_amount(held if held is not None else Decimal(0), rules.decimals),
+            currency=rules.currency,
+        )
     if new_floor is not None and new_ceiling is not None and new_floor > new_ceiling:
         raise CoopError(
             "limit-floor-above-ceiling",

@@ -16,7 +16,6 @@ same checks as a trade before anything is written.
 from __future__ import annotations
 
 import datetime
-import difflib
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -137,13 +136,13 @@ def months_to_close(entries: Sequence[data.Directive], month: str) -> list[str]:
 
 
 def find_trade(coop: Cooperative, trade_id: str) -> Trade:
+    """The trade whose id is `trade_id` or starts with it, when only one does
+    (`trade_list.resolve_trade_id`)."""
+    from coopledger.trade_list import resolve_trade_id
+
     trades = list(trades_of(coop.entries))
-    for trade in trades:
-        if trade.trade_id == trade_id:
-            return trade
-    ids = [t.trade_id for t in trades if t.trade_id]
-    close = difflib.get_close_matches(trade_id, ids, n=1)
-    raise CoopError("unknown-trade", trade_id=trade_id, suggestion=close[0] if close else "")
+    whole = resolve_trade_id([t.trade_id for t in trades if t.trade_id], trade_id)
+    return next(trade for trade in trades if trade.trade_id == whole)
 
 
 def reversal_of(coop: Cooperative, trade_id: str) -> data.Transaction | None:
@@ -173,6 +172,7 @@ def plan_reverse(
     check_horizon(day, rules, clock.today())
     checked_text(memo or "", "memo")
     original = find_trade(coop, trade_id)
+    trade_id = original.trade_id or trade_id  # the whole id, when a prefix was given
     already = reversal_of(coop, trade_id)
     if already is not None:
         raise CoopError(

@@ -134,7 +134,7 @@ def main_file_text(title: str, currency: str) -> str:
     return (
         f"; {title}: the top file of the journal, for bean-check, bean-query and fava.\n"
         "; Entries are not written here: each lives in journal/YYYY/MM/<member>.beancount,\n"
-        "; found by the include below. See docs/journal-format.md.\n"
+        "; found by the include below. See 'coopledger help journal-format'.\n"
         f'option "title" {quote_string(title)}\n'
         f'option "operating_currency" "{currency}"\n'
         f'plugin "{PLUGIN_MODULE}"\n'

@@ -87,9 +87,17 @@ class Member:
         return member_account(self.id)
 
     def status_at(self, day: datetime.date) -> str:
+        """The member's status on `day`. The day a member leaves is still their own
+        (the trade that brings the balance to zero is often dated that day): they
+        have left from the next day on."""
         if day < self.joined:
             return NOT_JOINED
-        return (self.status.at(day) if self.status else None) or "active"
+        status = (self.status.at(day) if self.status else None) or "active"
+        if status == "left" and self.status is not None and (day, "left") in self.status.changes:
+            return (
+                self.status_at(day - datetime.timedelta(days=1)) if day > self.joined else "active"
+            )
+        return status
 
     @property
     def current_status(self) -> str:
@@ -400,7 +408,7 @@ def render_member(member: Member, decimals: int) -> str:
 def members_header(coop_name: str) -> str:
     return (
         f"# Members of {coop_name}. Change them with `coopledger member ...`,\n"
-        "# or by hand: see docs/journal-format.md for every key.\n"
+        "# or by hand: see 'coopledger help rules' for every key.\n"
         "members:\n"
     )
 

@@ -29,7 +29,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "yaml-syntax": ("the YAML cannot be read: {detail}", "fix the syntax on this line"),
     "yaml-not-a-mapping": (
         "the file must be a mapping of keys to values",
-        "start from the example in docs/rules.md",
+        "start from the example in 'coopledger help rules'",
     ),
     "yaml-unknown-key": (
         "unknown key '{key}' in {where}",
@@ -69,7 +69,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "restore it from git (git checkout -- FILE) or run coopledger init",
     ),
     # journal
-    "beancount": ("{message}", "see docs/journal-format.md"),
+    "beancount": ("{message}", "see 'coopledger help journal-format'"),
     "conflict-marker": (
         "an unresolved git merge left the marker '{marker}'",
         "keep the lines you want, delete the markers, then commit",
@@ -214,7 +214,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "balance-not-zero": (
         "'{member}' cannot leave with a balance of {balance} {currency}",
-        "settle the balance to zero with trades first",
+        "settle the balance to zero with trades first; the member may leave on the day of the last",
     ),
     "git-failed": ("git refused: {detail}", "nothing was written; fix the repository and retry"),
     "write-failed": (
@@ -465,7 +465,8 @@ MESSAGES.update(
         "obligation-without-reference": (
             "the invoice account {account} is used by an entry that is no invoice, "
             "settlement or clearing",
-            "add 'invoice:', 'settles:' or 'clears:' metadata, see docs/journal-format.md",
+            "add 'invoice:', 'settles:' or 'clears:' metadata "
+            "(see 'coopledger help journal-format')",
         ),
         "obligation-several-references": (
             "an entry has more than one of {keys}",
@@ -474,7 +475,7 @@ MESSAGES.update(
         "invoice-malformed": (
             "the invoice '{ref}' must have exactly two postings: +amount on "
             "Assets:Receivable:<Creditor> and -amount on Liabilities:Payable:<Debtor>",
-            "write it as in docs/journal-format.md",
+            "write it as 'coopledger help journal-format' shows",
         ),
         "invoice-to-self": (
             "the invoice '{ref}' makes '{member}' owe itself",
@@ -495,7 +496,7 @@ MESSAGES.update(
         "reduction-malformed": (
             "this '{key}' entry for invoice '{ref}' does not match it "
             "(debtor {debtor}, creditor {creditor})",
-            "see docs/journal-format.md for the postings a settlement or clearing needs",
+            "see 'coopledger help journal-format' for the postings a settlement or clearing needs",
         ),
         "reduction-before-invoice": (
             "this entry reduces invoice '{ref}' before it was issued on {date}",
@@ -605,7 +606,7 @@ MESSAGES.update(
         ),
         "no-periodic-rules": (
             "rules.yaml has no periodic rule (demurrage or contribution)",
-            "add 'demurrage:' or 'contribution:' to rules.yaml: see docs/rules.md",
+            "add 'demurrage:' or 'contribution:' to rules.yaml: see 'coopledger help rules'",
         ),
         "period-not-over": (
             "the month {period} is not over (it ends on {date})",
@@ -949,7 +950,7 @@ MESSAGES.update(
         "loader-directive": (
             "an '{keyword}' line outside journal/main.beancount",
             "remove it: only journal/main.beancount may hold include, option and plugin lines "
-            "(docs/pull-requests.md)",
+            "(coopledger help pull-requests)",
         ),
         "loader-option": (
             "the option '{option}' makes beancount run Python code from the journal's folders",
@@ -1025,7 +1026,7 @@ MESSAGES.update(
         "write-in-closed-period": (
             "this write is dated in {month}, but the books are closed up to {last}",
             "date it after {last} (from {after}), or correct the books with a new entry "
-            "dated today (coopledger reverse TRADE_ID; see docs/pull-requests.md)",
+            "dated today (coopledger reverse TRADE_ID; see 'coopledger help pull-requests')",
         ),
         "close-leaves-earlier-open": (
             "closing {month} would leave earlier months with entries open: {months}",
@@ -1105,6 +1106,85 @@ MESSAGES.update(
             "'{value}' is ambiguous: it could be {day_first} (day first) "
             "or {month_first} (month first)",
             "write it as YYYY-MM-DD",
+        ),
+        # ---- everyday use: trades, id prefixes, edits, hand commits, help
+        "ambiguous-trade": (
+            "'{trade_id}' is the start of several trades' ids: {candidates}",
+            "give more of the id (see 'coopledger trades')",
+        ),
+        "branch-needs-apply": (
+            "--branch {branch} without --apply: a dry run writes nothing and makes no branch",
+            "add --apply to write the clearing and commit it on the new branch {branch}",
+        ),
+        "email-taken": (
+            "the e-mail address {email} is already {member}'s",
+            "an address names one member only: remove it from {member} first",
+        ),
+        "edit-nothing-to-change": (
+            "nothing to change for '{member}': what you gave is what members.yaml holds",
+            "give a new --name, --email, --add-email or --kind",
+        ),
+        "limit-unchanged": (
+            "nothing to change: the {which} of '{member}' on {date} is already {value} {currency}",
+            "give another value, or leave the limits as they are",
+        ),
+        "rules-set-bad-key": (
+            "'{key}' is not a key of rules.yaml",
+            "write the key with dots between its parts, like limits.person.floor "
+            "(see 'coopledger help rules')",
+        ),
+        "rules-set-not-a-value": (
+            "'{key}' holds a list or a mapping in rules.yaml, not one value",
+            "set one of the values inside it (like limits.person.floor), or edit rules.yaml "
+            "and run 'coopledger commit -m MESSAGE'",
+        ),
+        "rules-set-unchanged": (
+            "nothing to change: {key} is already {value} in rules.yaml",
+            "give another value",
+        ),
+        "nothing-to-commit": (
+            "nothing to commit: the working tree is the same as the last commit",
+            "edit the files first (members.yaml, rules.yaml, journal/...)",
+        ),
+        "commit-refused": (
+            "your changes are not committed: they have the problems below",
+            "fix them and run 'coopledger commit -m MESSAGE' again "
+            "(or 'git checkout -- FILE' to drop a change)",
+        ),
+        "commit-no-message": (
+            "a commit needs a message",
+            'say what you changed: coopledger commit -m "add the jam trade of 2 November"',
+        ),
+        "leave-before-last-trade": (
+            "'{member}' cannot leave on {date}: their balance moves until {last}",
+            "leave on {last} or later (coopledger member leave {member} --date {last})",
+        ),
+        "unknown-help-topic": (
+            "there is no guide '{topic}'{suggestion_hint_short}",
+            "the guides are: {topics}",
+        ),
+        "closed-month-write": (
+            "the month {month} is closed ({close}): an entry of {date} cannot be added to it",
+            "date it after the closed months (from {after}); to correct a closed month, "
+            "record a new entry dated today",
+        ),
+        "journal-account-case": (
+            "'{account}' is not an account: every part of an account's name starts with a "
+            "capital letter",
+            "write {fixed}",
+        ),
+        "journal-decimal-comma": (
+            "'{number}' is written with a decimal comma",
+            "write {fixed}: a point before the decimals, and nothing between thousands",
+        ),
+        "journal-date-format": (
+            "'{date}' is not a date the journal reads",
+            "write dates as YYYY-MM-DD: {fixed} for the day you wrote, day first",
+        ),
+        "journal-posting-not-indented": (
+            "the posting '{posting}' starts at the beginning of its line, so it is not part "
+            "of the entry above",
+            "indent it with two spaces, like the other postings of the entry",
         ),
     }
 )

@@ -439,7 +439,7 @@ def render_rules(
 
     spoken = f"language: {language}              # en or fr\n" if language else ""
     return f"""\
-# Rules of {name}. See docs/rules.md for every key.
+# Rules of {name}. See 'coopledger help rules' for every key.
 {spoken}name: {quote(name)}
 currency: {currency}            # beancount commodity: capitals, 2 to 24 characters
 currency_name: {quote(currency_name)}

@@ -39,6 +39,7 @@ from coopledger.closing import (
 )
 from coopledger.days import DayBalance
 from coopledger.journal import INCLUDE_GLOB, MAIN_FILE
+from coopledger.journal_mistakes import explained
 from coopledger.loader_inputs import loaded_file_problems
 from coopledger.members import MEMBERS_FILE, Roster, parse_members
 from coopledger.months import Month
@@ -301,6 +302,9 @@ def _checked(
             entries, roster, rules, str(root), history=history, opening=opening
         )
     ours = {(p.file, p.line) for p in ledger_problems}
+    setup_broken = roster is None or any(
+        p.is_error and p.file in SETUP_FILES for p in problems
+    )  # then the plugin opened no account: "unknown account" on every posting is noise
     for error in bean_errors:
         source = error.source or {}
         filename = source.get("filename")
@@ -310,16 +314,25 @@ def _checked(
         line = source.get("lineno") or None
         if (file, line) in ours:
             continue  # our own problem on the same entry says it better
-        if roster is None and "unknown account" in error.message:
-            continue  # members.yaml could not be read; its problems are listed
+        if setup_broken and "unknown account" in error.message:
+            continue  # rules.yaml or members.yaml is wrong; its problems are listed
         problems.append(Problem("beancount", file, line, {"message": error.message}))
     problems.extend(ledger_problems)
     read = {os.path.normpath(name) for name in options.get("include", [])}
     for name in journal_file_names(root, skipped):  # no list of 145k paths kept
         if os.path.normpath(name) not in read:
             problems.append(Problem("file-not-included", os.path.relpath(name, root), None, {}))
-    problems.sort(key=Problem.sort_key)
+    problems.sort(key=by_cause)
+    problems = explained(problems, root)  # a hand-written mistake told in the writer's terms
     return Cooperative(root, rules, roster, entries, problems, history, options, opening)
+
+
+SETUP_FILES = (RULES_FILE, MEMBERS_FILE)
+
+
+def by_cause(problem: Problem) -> tuple[bool, Any]:
+    """Problems of rules.yaml and members.yaml first: the others often follow from them."""
+    return (problem.file not in SETUP_FILES, problem.sort_key())
 
 
 def _from(item: Any, files: set[str]) -> bool:

@@ -18,7 +18,10 @@ Nothing here touches the disk but to read the file a write appends to.
 
 from __future__ import annotations
 
+import datetime
+import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,7 +31,7 @@ from beancount.parser import parser
 from coopledger import journal_text
 from coopledger.checks import check_ledger
 from coopledger.members import Roster
-from coopledger.problems import CoopError, Problem
+from coopledger.problems import CoopError, Param, Problem
 from coopledger.rules import Rules
 
 if TYPE_CHECKING:
@@ -83,12 +86,26 @@ def append_entries(
     return new_text, parse_appended(new_text, entry_text, str(root / path))
 
 
+def as_own_write(problem: Problem) -> Problem:
+    """A problem of an entry the command is about to write, told as such: an entry
+    it writes into a closed month was never there to "remove or restore"."""
+    if problem.code != "closed-month-entry-added":
+        return problem
+    month = str(problem.params.get("month", ""))
+    after: Param = ""
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}", month):
+        year, number = int(month[:4]), int(month[5:])
+        after = datetime.date(year + number // 12, number % 12 + 1, 1)
+    return replace(problem, code="closed-month-write", params={**problem.params, "after": after})
+
+
 def new_problems(
     coop: Cooperative, after: Iterable[Problem]
 ) -> tuple[list[Problem], list[Problem]]:
-    """The errors and warnings of `after` the cooperative did not have, sorted."""
+    """The errors and warnings of `after` the cooperative did not have, sorted,
+    each told as the write's own (`as_own_write`)."""
     before = {p.key() for p in coop.problems}
-    new = sorted((p for p in after if p.key() not in before), key=Problem.sort_key)
+    new = sorted((as_own_write(p) for p in after if p.key() not in before), key=Problem.sort_key)
     return [p for p in new if p.is_error], [p for p in new if not p.is_error]
 
 

@@ -65,7 +65,7 @@ def test_a_clean_cooperative_passes(coop: Coop) -> None:
     result = coop.run("check")
 
     assert result.code == 0, result.text
-    assert result.out.startswith("ok: 4 members, 1 trades, balances sum to 0")
+    assert result.out.startswith("ok: 4 members, 1 trade, balances sum to 0")
 
 
 def test_check_lists_every_problem_at_once_with_file_and_line(coop: Coop) -> None:

@@ -355,7 +355,7 @@ def test_the_hook_passes_a_good_staged_trade_whatever_is_untracked(coop: Coop) -
     result = coop.run(*hook_args(coop))
 
     assert result.code == 0, result.text
-    assert result.out.startswith("ok: 4 members, 1 trades")
+    assert result.out.startswith("ok: 4 members, 1 trade,")
 
 
 def test_a_real_git_commit_runs_the_hook_on_what_it_commits(coop: Coop) -> None:

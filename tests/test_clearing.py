@@ -362,7 +362,7 @@ def test_clear_apply_writes_one_commit_that_check_and_bean_check_accept(coop: Co
 def test_clear_apply_on_a_new_branch(coop: Coop) -> None:
     triangle(coop)
 
-    result = coop.run("clear", "--date", "2026-11-30", "--branch", "clearing-november")
+    result = coop.run("clear", "--date", "2026-11-30", "--apply", "--branch", "clearing-november")
 
     assert result.code == 0, result.text
     assert "on the new branch clearing-november" in result.out
@@ -371,12 +371,30 @@ def test_clear_apply_on_a_new_branch(coop: Coop) -> None:
     coop.run("invoice", "alice", "bob", "5", "--ref", "X1", "--date", "2026-11-04")
     coop.run("invoice", "bob", "alice", "5", "--ref", "X2", "--date", "2026-11-04")
     before = coop.log()
-    refused = coop.run("clear", "--date", "2026-11-30", "--branch", "clearing-november")
+    refused = coop.run("clear", "--date", "2026-11-30", "--apply", "--branch", "clearing-november")
     assert refused.code == 1
     assert "the branch 'clearing-november' already exists" in refused.err
     assert coop.log() == before and coop.status() == ""
-    bad = coop.run("clear", "--date", "2026-11-30", "--branch", "a..b")
+    bad = coop.run("clear", "--date", "2026-11-30", "--apply", "--branch", "a..b")
     assert "'a..b' cannot be a git branch name" in bad.err and coop.log() == before
+
+
+def test_clear_branch_without_apply_is_refused_and_leaves_you_where_you_were(
+    coop: Coop,
+) -> None:
+    triangle(coop)
+    before = coop.log()
+
+    result = coop.run("clear", "--date", "2026-11-30", "--branch", "clearing-november")
+
+    assert result.code == 1
+    assert result.err.startswith(
+        "error: --branch clearing-november without --apply: a dry run writes nothing"
+    )
+    assert "add --apply to write the clearing" in result.err
+    assert coop.git("branch", "--show-current").strip() == "main"
+    assert "clearing-november" not in coop.git("branch", "--list")
+    assert coop.log() == before and coop.status() == ""
 
 
 def test_clear_with_credit_pays_the_rest_within_limits(coop: Coop) -> None:

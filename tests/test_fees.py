@@ -161,7 +161,7 @@ def test_a_trade_carries_its_levy_in_the_same_entry_and_commit(coop: Coop) -> No
     assert shown["total"] == "0.00"
     check = coop.run("check")
     assert check.code == 0, check.text
-    assert "1 trades, balances sum to 0.00 SEL" in check.out
+    assert "1 trade, balances sum to 0.00 SEL" in check.out
     assert bean_check(coop.root).returncode == 0, bean_check(coop.root).stdout
 
 
@@ -231,7 +231,7 @@ def test_a_hand_written_levy_to_the_treasury_is_accepted(coop: Coop) -> None:
     result = coop.run("check")
 
     assert result.code == 0, result.text
-    assert "1 trades, balances sum to 0.00 SEL" in result.out
+    assert "1 trade, balances sum to 0.00 SEL" in result.out
 
 
 def test_a_member_paying_the_treasury_alone_is_no_self_trade(coop: Coop) -> None:

@@ -36,7 +36,7 @@ def test_import_records_every_row_in_one_commit(coop: Coop, tmp_path: Path) -> N
     result = coop.run("import", slips)
 
     assert result.code == 0, result.text
-    assert "Recorded 3 trade(s) in 3 file(s)" in result.out
+    assert "Recorded 3 trades in 3 files" in result.out
     assert len(coop.log()) == before + 1
     assert coop.log()[0] == "import: 3 trade(s), 47.50 SEL, from slips.csv"
     assert coop.status() == ""
@@ -157,7 +157,7 @@ def test_dry_run_shows_the_trades_and_writes_nothing(coop: Coop, tmp_path: Path)
     assert "2026-11-03  alice → fournil 12.50 SEL  pain  (journal/2026/11/alice.beancount)" in (
         result.out
     )
-    assert "Dry run: 1 trade(s) would be recorded; nothing written." in result.out
+    assert "Dry run: 1 trade would be recorded; nothing written." in result.out
     assert coop.log() == before
     assert coop.status() == ""
 
@@ -330,7 +330,7 @@ def test_round_trip_export_then_import_into_a_fresh_cooperative(
     result = fresh.run("import", write_csv(tmp_path, exported, "all-trades.csv"))
 
     assert result.code == 0, result.text
-    assert "Recorded 8 trade(s)" in result.out
+    assert "Recorded 8 trades" in result.out
     assert balances(fresh) == balances(known)
     again = fresh.run("export", "trades").out.splitlines()
     for old, new in zip(exported.splitlines(), again, strict=True):

@@ -75,7 +75,7 @@ def test_a_trade_dated_before_the_last_closed_month_is_refused(november_closed: 
         "error: journal/2026/10/alice.beancount: this write is dated in 2026-10, but the books "
         "are closed up to 2026-11\n"
         "  → date it after 2026-11 (from 2026-12-01), or correct the books with a new entry "
-        "dated today (coopledger reverse TRADE_ID; see docs/pull-requests.md)\n"
+        "dated today (coopledger reverse TRADE_ID; see 'coopledger help pull-requests')\n"
     )
     unchanged(coop, log, tree)
     # the cooperative is not jammed: the next write goes through, and check agrees

@@ -12,17 +12,22 @@ import sys
 import typer
 
 import coopledger.cli.clearing_commands  # invoice, invoices, settle, clear
+import coopledger.cli.completion_commands  # completion
 import coopledger.cli.demo_commands
+import coopledger.cli.edit_commands  # member edit, rules set, commit
 import coopledger.cli.gate_commands  # close, reverse, ci
+import coopledger.cli.help_commands  # help
 import coopledger.cli.report_commands  # report, statement, import, export
-import coopledger.cli.rules_commands  # noqa: F401 - apply-rules, member limit
+import coopledger.cli.rules_commands  # apply-rules, member limit
+import coopledger.cli.trades_commands  # noqa: F401 - trades
 from coopledger.cli import ledger_commands, member_commands  # noqa: F401 - registers commands
 from coopledger.cli.common import app, run
 
 # `coopledger --help` lists the everyday commands first, whatever the import order
 HELP_ORDER = [
-    "init", "trade", "balances", "check", "report", "statement", "import", "export",
-    "invoice", "invoices", "settle", "clear", "apply-rules", "close", "reverse", "ci", "demo",
+    "init", "trade", "trades", "balances", "check", "report", "statement", "import", "export",
+    "invoice", "invoices", "settle", "clear", "apply-rules", "close", "reverse", "commit", "ci",
+    "demo", "help", "completion",
 ]  # fmt: skip
 
 

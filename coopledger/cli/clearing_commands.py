@@ -180,6 +180,7 @@ def settle(
     memo: str = typer.Option("", "--memo", "-m", help="A note for the entry."),
     date: str = typer.Option(None, "--date", help="Date of the payment (default: today)."),
     as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Pay (part of) invoice REF in the currency: the debtor pays the creditor."""
     from coopledger.invoice_plans import plan_settle
@@ -200,6 +201,19 @@ def settle(
     print_problems(done.warnings)
     (settled, value), sha = done.value, done.sha or ""
     decimals, currency = done.rules.decimals, done.rules.currency
+    if as_json:
+        print_json(
+            {
+                "invoice": ref,
+                "debtor": settled.debtor,
+                "creditor": settled.creditor,
+                "paid": format_amount(value, decimals),
+                "left": format_amount(settled.remaining - value, decimals),
+                "currency": currency,
+                "commit": sha,
+            }
+        )
+        return
     out.print(
         f"Settled {format_amount(value, decimals)} {currency} of invoice {ref}: "
         f"{settled.debtor} → {settled.creditor}; "
@@ -467,8 +481,8 @@ def clear(
     as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
 ) -> None:
     """Cancel the most debt that runs in circles between members (a dry run without --apply)."""
-    if branch is not None and not apply:
-        apply = True
+    if branch is not None and not apply:  # a dry run stays one: no write, no new branch
+        raise CoopError("branch-needs-apply", branch=branch)
     if invoices_file is not None:
         if with_credit:
             raise CoopError("credit-needs-journal")

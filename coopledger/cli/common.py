@@ -311,11 +311,49 @@ def exit_status(error: CoopError) -> ExitStatus:
     return ExitStatus.ENVIRONMENT if error.code in ENVIRONMENT_ERRORS else ExitStatus.PROBLEMS
 
 
+GLOBAL_WITH_VALUE = ("--dir", "-C", "--today")
+GLOBAL_FLAGS = ("--traceback",)
+
+
+def global_options_first(argv: list[str]) -> list[str]:
+    """`argv` with the global options given after the command name (`coopledger check
+    --dir sel --today 2026-11-25`) moved before it, where click reads them. Nothing
+    after `--` moves."""
+    index = 0
+    while index < len(argv):  # the global options already in front
+        word = argv[index]
+        if word in GLOBAL_WITH_VALUE:
+            index += 2
+        elif word in GLOBAL_FLAGS or word.startswith(("--dir=", "--today=")):
+            index += 1
+        else:
+            break
+    front, rest, moved = argv[:index], argv[index:], []
+    kept: list[str] = []
+    position = 0
+    while position < len(rest):
+        word = rest[position]
+        if word == "--":
+            kept += rest[position:]
+            break
+        if word in GLOBAL_WITH_VALUE and position + 1 < len(rest) and kept:
+            moved += rest[position : position + 2]
+            position += 2
+            continue
+        if kept and (word in GLOBAL_FLAGS or word.startswith(("--dir=", "--today="))):
+            moved.append(word)
+        else:
+            kept.append(word)
+        position += 1
+    return [*front, *moved, *kept]
+
+
 def run(application: typer.Typer, argv: list[str] | None = None) -> int:
     """Run the app; the one place where failures become messages and exit codes."""
     state.traceback = False
     state.lang = None
     i18n.set_language(i18n.from_environment())
+    argv = global_options_first(sys.argv[1:] if argv is None else argv)
     try:
         # without standalone mode, click returns the code of a typer.Exit instead of raising
         code = application(args=argv, prog_name="coopledger", standalone_mode=False)

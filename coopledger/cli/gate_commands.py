@@ -13,11 +13,13 @@ from coopledger.cli.common import (
     cooperative_root,
     out,
     parse_day,
+    print_json,
     print_problems,
 )
 from coopledger.cli.lazy import lazy_module
 from coopledger.money import format_amount
 from coopledger.problems import CoopError
+from coopledger.words import plural
 
 if TYPE_CHECKING:
     from coopledger import gitrepo, store
@@ -37,6 +39,7 @@ def close(
     keep_files: bool = typer.Option(
         False, "--keep-files", help="Keep each file of the month; do not gather them into one."
     ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Close a month (treasurer): record every balance and a fingerprint of its entries,
     and gather the month's files into one."""
@@ -50,8 +53,21 @@ def close(
     closes = [*change.files, *(f"{new.path}/{CLOSE_FILE_NAME}" for new in change.folders)]
     closes.sort()
     months = ", ".join(f"{path.split('/')[1]}-{path.split('/')[2]}" for path in closes)
+    if as_json:
+        gathered_files = [f"{new.path}/{GATHERED_FILE_NAME}" for new in change.folders]
+        print_json(
+            {
+                "months": months.split(", "),
+                "closes": closes,
+                "entries": count,
+                "gathered": gathered_files,
+                "commit": sha,
+            }
+        )
+        return
     out.print(
-        f"Closed {months}: {count} entries fingerprinted in {', '.join(closes)} (commit {sha[:8]})",
+        f"Closed {months}: {plural(count, 'entry', 'entries')} fingerprinted in "
+        f"{', '.join(closes)} (commit {sha[:8]})",
         markup=False,
     )
     for new in change.folders:
@@ -65,6 +81,7 @@ def reverse(
     memo: str = typer.Option(None, "--memo", "-m", help="Why (default: 'reversal of ...')."),
     date: str = typer.Option(None, "--date", help="Date of the reversal (default: today)."),
     as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Record the exact counter-entry of a trade, linked to it by `reverses:`."""
     from coopledger.ledger import Ledger
@@ -73,6 +90,12 @@ def reverse(
     print_problems(done.warnings)
     recorded, rules, sha = done.value, done.rules, done.sha or ""
     amount = format_amount(recorded.amount, rules.decimals)
+    if as_json:
+        from coopledger.cli.trades_commands import trade_record
+
+        reversal = trade_record(recorded, rules.decimals, rules.currency)
+        print_json({"reversed": trade_id, "reversal": reversal, "commit": sha})
+        return
     out.print(
         f"Reversed {trade_id} with {recorded.trade_id}: {recorded.payer} → {recorded.payee} "
         f"{amount} {rules.currency} (commit {sha[:8]})",

@@ -95,6 +95,7 @@ def trade(
     category: str = typer.Option(None, "--category", help="A category from rules.yaml."),
     as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Check against the whole journal."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Record that PAYER pays PAYEE an AMOUNT, and commit it."""
     from coopledger.ledger import Ledger, TradeRequest
@@ -106,6 +107,20 @@ def trade(
     recorded, rules = done.trade, done.rules
     decimals, currency = rules.decimals, rules.currency
     print_problems(done.warnings)
+    if as_json:
+        from coopledger.cli.trades_commands import trade_record
+
+        after = {
+            member: format_amount(done.balances[member], decimals) for member in (payer, payee)
+        }
+        print_json(
+            {
+                "trade": trade_record(recorded, decimals, currency),
+                "commit": done.sha,
+                "balances": after,
+            }
+        )
+        return
     out.print(
         _("Recorded {trade_id}: {payer} → {payee} {amount} (commit {commit})").format(
             trade_id=recorded.trade_id,

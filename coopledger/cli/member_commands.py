@@ -131,7 +131,10 @@ def list_members(as_json: bool = typer.Option(False, "--json", help="Print JSON.
 
 
 @member_app.command("show")
-def show(member_id: str = typer.Argument(..., metavar="ID")) -> None:
+def show(
+    member_id: str = typer.Argument(..., metavar="ID"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
     """Show one member: identity, limits, status and balance."""
 
     from coopledger.balances import balance_rows
@@ -144,6 +147,25 @@ def show(member_id: str = typer.Argument(..., metavar="ID")) -> None:
     row = next(
         (r for r in balance_rows(coop.history, roster, rules, today) if r.member == member_id), None
     )
+    if as_json:
+        amount = lambda v: None if v is None else format_amount(v, rules.decimals)  # noqa: E731
+        print_json(
+            {
+                "id": member.id,
+                "name": member.name,
+                "kind": member.kind,
+                "joined": member.joined.isoformat(),
+                "status": member.status_at(today),
+                "emails": list(member.emails),
+                "roles": list(member.roles),
+                "account": member.account,
+                "balance": amount(row.balance) if row else None,
+                "floor": amount(row.floor) if row else None,
+                "ceiling": amount(row.ceiling) if row else None,
+                "currency": rules.currency,
+            }
+        )
+        return
     lines = [
         f"{member.id}: {member.name}",
         f"  kind      {member.kind}",
@@ -173,7 +195,8 @@ def _status_command(member_id: str, status: str, date: str | None, as_member: st
         day = parse_day(date)
         change = plan_member_status(coop, member_id, status, day, author)
         sha = session.record(change)
-    out.print(f"{member_id} is {status} from {day.isoformat()} (commit {sha[:8]})", markup=False)
+    said = {"left": "leaves on", "active": "is active again from"}.get(status, f"is {status} from")
+    out.print(f"{member_id} {said} {day.isoformat()} (commit {sha[:8]})", markup=False)
 
 
 @member_app.command("suspend")

@@ -42,6 +42,7 @@ from coopledger.money import format_amount
 from coopledger.months import Month
 from coopledger.problems import CoopError
 from coopledger.rules import Rules
+from coopledger.words import plural
 
 if TYPE_CHECKING:
     from coopledger import csvio, gitrepo, snapshot, store
@@ -98,8 +99,10 @@ def report(
     ),
     rev: str = typer.Option(None, "--rev", help="Compute from this git revision."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Read the whole journal again."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (= --format json)."),
 ) -> None:
     """The monthly report: summary, members, what is traded, twelve-month trends."""
+    output_format = "json" if as_json else output_format
     choice(output_format, REPORT_FORMATS, "--format")
     chosen = Month.parse(month) if month else Month.last_complete(clock.today())
     from coopledger.ledger import Ledger
@@ -127,10 +130,12 @@ def statement_command(
     start: str = typer.Option(None, "--from", help="First day (default: last month's first)."),
     end: str = typer.Option(None, "--to", help="Last day (default: last month's last)."),
     output_format: str = typer.Option("table", "--format", "-f", help="table, csv or json."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (= --format json)."),
 ) -> None:
     """Every movement of a member with running balance, opening and closing lines."""
     from coopledger.ledger import Ledger
 
+    output_format = "json" if as_json else output_format
     choice(output_format, STATEMENT_FORMATS, "--format")
     books = Ledger(cooperative_root())
     first_day: datetime.date | None
@@ -168,6 +173,7 @@ def import_command(
         None, "--undo", metavar="COMMIT", help="Reverse every trade of an earlier import."
     ),
     date: str = typer.Option(None, "--date", help="--undo: date of the reversals (default today)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (not with --undo)."),
 ) -> None:
     """Record every trade of a CSV file in one commit, or none if any row is wrong."""
     root = cooperative_root()
@@ -189,6 +195,18 @@ def import_command(
     assert coop.rules is not None
     decimals, currency = coop.rules.decimals, coop.rules.currency
     print_problems(plan.change.warnings)
+    if as_json:
+        from coopledger.cli.trades_commands import trade_record
+
+        print_json(
+            {
+                "trades": [trade_record(t, decimals, currency) for t in plan.trades],
+                "files": sorted(plan.change.files),
+                "commit": sha,
+                "dry_run": dry_run,
+            }
+        )
+        return
     for trade in plan.trades:
         out.print(
             f"  {trade.date.isoformat()}  {trade.payer} → {trade.payee} "
@@ -199,10 +217,13 @@ def import_command(
         )
     count = len(plan.trades)
     if sha is None:
-        out.print(f"Dry run: {count} trade(s) would be recorded; nothing written.", markup=False)
+        out.print(
+            f"Dry run: {plural(count, 'trade')} would be recorded; nothing written.", markup=False
+        )
     else:
         out.print(
-            f"Recorded {count} trade(s) in {len(plan.change.files)} file(s) (commit {sha[:8]})",
+            f"Recorded {plural(count, 'trade')} in {plural(len(plan.change.files), 'file')} "
+            f"(commit {sha[:8]})",
             markup=False,
         )
 
@@ -248,12 +269,14 @@ def export(
     output_format: str = typer.Option("csv", "--format", "-f", help="csv or json."),
     start: str = typer.Option(None, "--from", help="trades: first day."),
     end: str = typer.Option(None, "--to", help="trades: last day; members, balances: the day."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (= --format json)."),
 ) -> None:
     """Trades, members or balances as CSV or JSON, for spreadsheets and other tools."""
     from coopledger.balances import balance_rows
     from coopledger.journal import trades_of
 
     choice(what, EXPORTS, "export")
+    output_format = "json" if as_json else output_format
     choice(output_format, EXPORT_FORMATS, "--format")
     first_day = parse_day(start) if start else None
     last_day = parse_day(end) if end else None

@@ -13,6 +13,7 @@ from coopledger.cli.common import (
     cooperative_root,
     out,
     parse_day,
+    print_json,
     print_problems,
     writing,
 )
@@ -34,6 +35,7 @@ def apply_rules(
     period: str = typer.Argument(..., metavar="YYYY-MM", help="The month, e.g. 2026-11."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the entries; write nothing."),
     as_member: str = typer.Option(None, "--as", help="Treasurer who signs the commit."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Write a month's demurrage and contributions (rules.yaml) in one commit.
 
@@ -54,6 +56,33 @@ def apply_rules(
     money = lambda v: f"{format_amount(v, rules.decimals)} {rules.currency}"  # noqa: E731
     if run.change is not None:
         print_problems(run.change.warnings)
+    if as_json:
+        amount = lambda v: format_amount(v, rules.decimals)  # noqa: E731
+        entries = [
+            {
+                "rule": e.rule,
+                "into": e.into,
+                "total": amount(e.total),
+                "charges": [
+                    {"member": c.member, "amount": amount(c.amount), "basis": amount(c.basis)}
+                    for c in e.charges
+                ],
+            }
+            for e in run.written
+        ]
+        print_json(
+            {
+                "month": str(month),
+                "entries": entries,
+                "already": list(run.already),
+                "idle": list(run.idle),
+                "file": run.path if run.written else None,
+                "currency": rules.currency,
+                "commit": sha,
+                "dry_run": dry_run,
+            }
+        )
+        return
     for rule in run.already:
         out.print(f"{rule} {month}: already applied, nothing written again", markup=False)
     for rule in run.idle:

@@ -1,0 +1,82 @@
+"""trades: the trades of the journal with their ids, to pick one to reverse."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from coopledger.cli.common import app, cooperative_root, out, print_json
+from coopledger.cli.lazy import lazy_module
+from coopledger.cli.tables import fitted_table
+from coopledger.money import format_amount
+from coopledger.words import plural
+
+if TYPE_CHECKING:
+    from coopledger import store
+    from coopledger.journal import Trade
+else:
+    store = lazy_module("coopledger.store")
+
+
+def trade_record(trade: Trade, decimals: int, currency: str) -> dict[str, Any]:
+    """A trade as `--json` prints it."""
+    return {
+        "id": trade.trade_id,
+        "date": trade.date.isoformat(),
+        "payer": trade.payer,
+        "payee": trade.payee,
+        "amount": format_amount(trade.amount, decimals),
+        "currency": currency,
+        "memo": trade.memo,
+        "category": trade.category,
+        "file": trade.file,
+        "line": trade.line,
+        "levies": [
+            {
+                "member": lv.member,
+                "account": lv.account,
+                "amount": format_amount(lv.amount, decimals),
+            }
+            for lv in trade.levies
+        ],
+    }
+
+
+@app.command("trades")
+def trades_command(
+    member: str = typer.Option(None, "--member", help="Only the trades this member is in."),
+    month: str = typer.Option(None, "--month", metavar="YYYY-MM", help="Only this month's."),
+    text: str = typer.Option(None, "--text", help="Only those whose memo holds these words."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List the trades with their ids (give the start of an id to 'reverse')."""
+    from coopledger.changes import known_member
+    from coopledger.cli.report_commands import usable_parts, warn_if_problems
+    from coopledger.journal import trades_of
+    from coopledger.trade_list import select_trades
+
+    coop = store.load(cooperative_root())
+    rules, roster = usable_parts(coop)
+    if member is not None:
+        known_member(roster, member)
+    chosen = select_trades(trades_of(coop.entries), member=member, month=month, text=text)
+    if as_json:
+        print_json([trade_record(t, rules.decimals, rules.currency) for t in chosen])
+        warn_if_problems(coop)
+        return
+    cells = [
+        [
+            t.trade_id or "",
+            t.date.isoformat(),
+            t.payer,
+            t.payee,
+            format_amount(t.amount, rules.decimals),
+            t.memo,
+        ]
+        for t in chosen
+    ]
+    title = f"{rules.name}: {plural(len(chosen), 'trade')}"
+    headings = ["id", "date", "payer", "payee", rules.currency, "memo"]
+    out.print(fitted_table(title, headings, cells, right={4}, optional=[5], width=out.width))
+    warn_if_problems(coop)
