@@ -140,6 +140,25 @@ ENVIRONMENT = (
 # refusals of other commands (member, invoice, clearing, close, reverse, ci):
 # tests/test_members.py, test_invoices.py, test_clearing*.py, test_close_reverse.py
 COMMANDS = (
+    # everyday use: tests/test_everyday.py
+    "ambiguous-trade",
+    "branch-needs-apply",
+    "closed-month-write",
+    "commit-no-message",
+    "commit-refused",
+    "edit-nothing-to-change",
+    "email-taken",
+    "journal-account-case",
+    "journal-date-format",
+    "journal-decimal-comma",
+    "journal-posting-not-indented",
+    "leave-before-last-trade",
+    "limit-unchanged",
+    "nothing-to-commit",
+    "rules-set-bad-key",
+    "rules-set-not-a-value",
+    "rules-set-unchanged",
+    "unknown-help-topic",
     "bad-kind",
     "bad-today",
     "bad-currency",
