@@ -1055,3 +1055,61 @@ def export_tree(root: Path, rev: str, destination: Path) -> str:
             detail = "a link out of the folder" if "link" in str(error) else "an unsafe file"
             raise CoopError("revision-unsafe-file", rev=rev, path=path, detail=detail) from None
     return sha
+
+
+# ---------------------------------------------------------------- partner groups
+
+
+def partner_ref(partner_id: str) -> str:
+    """Where a partner's repository is kept once fetched (`fetch_partner`)."""
+    return f"refs/coopledger/partners/{partner_id}"
+
+
+def fetch_partner(repo: Repo, source: str, partner_id: str) -> str:
+    """Fetch the partner's current branch from `source` (a path, relative to the
+    cooperative, or a URL) into `partner_ref`; its commit's sha, or CoopError.
+
+    Only the ordinary transports: no `ext::` or `fd::` command, no option
+    smuggled in as the source (it comes from partners.yaml, a file of the
+    repository)."""
+    if not source or source.startswith("-"):
+        raise CoopError("partner-fetch-failed", source=source, detail="not a repository")
+    code, _, err = finish(
+        repo.start(
+            *("-c", "protocol.ext.allow=never", "-c", "protocol.fd.allow=never"),
+            *("fetch", "--quiet", "--no-tags", "--no-recurse-submodules", "--"),
+            *(source, f"+HEAD:{partner_ref(partner_id)}"),
+        )
+    )
+    if code != 0:
+        raise CoopError(
+            "partner-fetch-failed", source=source, detail=_last_line(err) or "git fetch failed"
+        )
+    return resolve_quietly(repo, partner_ref(partner_id)) or ""
+
+
+def resolve_quietly(repo: Repo, rev: str) -> str | None:
+    """The full sha of a commit, or None when there is none by that name."""
+    code, out, _ = finish(repo.start("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"))
+    return out.strip() if code == 0 and out.strip() else None
+
+
+def texts_at(repo: Repo, rev: str, folder: str) -> dict[str, str]:
+    """Every file under `folder` at `rev`, path -> text (files that are not UTF-8 left out)."""
+    code, out, _ = finish(repo.start("ls-tree", "-r", "-z", rev, "--", folder))
+    if code != 0:
+        return {}
+    ids: dict[str, str] = {}
+    for record in out.split("\0"):
+        if not record:
+            continue
+        meta, _, path = record.partition("\t")
+        mode, kind, sha = meta.split()
+        if kind == "blob" and mode in ("100644", "100755"):
+            ids[path] = sha
+    texts: dict[str, str] = {}
+    for path, sha in ids.items():
+        code, text, _ = finish(repo.start("cat-file", "blob", sha))
+        if code == 0:
+            texts[path] = text
+    return texts

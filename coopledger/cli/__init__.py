@@ -14,6 +14,7 @@ import typer
 import coopledger.cli.clearing_commands  # invoice, invoices, settle, clear
 import coopledger.cli.demo_commands
 import coopledger.cli.gate_commands  # close, reverse, ci
+import coopledger.cli.partner_commands  # partner add/list/sync/check, federation clear
 import coopledger.cli.report_commands  # report, statement, import, export
 import coopledger.cli.rules_commands  # noqa: F401 - apply-rules, member limit
 from coopledger.cli import ledger_commands, member_commands  # noqa: F401 - registers commands

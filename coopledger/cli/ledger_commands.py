@@ -137,7 +137,13 @@ def trade(
     as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Check against the whole journal."),
 ) -> None:
-    """Record that PAYER pays PAYEE an AMOUNT, and commit it."""
+    """Record that PAYER pays PAYEE an AMOUNT, and commit it.
+
+    PAYEE may be a partner group's member, PARTNER/MEMBER (docs/federation.md)."""
+    if "/" in payee or "/" in payer:
+        from coopledger.cli.partner_commands import group_trade
+
+        return group_trade(payer, payee, amount, memo, parse_day(date), as_member)
     root = cooperative_root()
     day = parse_day(date)
     asked = TradeRequest(payer, payee, amount, day, memo, category)
