@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
 from beancount.core import data
 from beancount.parser import parser
@@ -64,12 +65,24 @@ from coopledger.store import Change, Cooperative, last_closed_month
 # ---------------------------------------------------------------- reading
 
 
+def partners_text(root: Path) -> str | None:
+    """partners.yaml's text, None when there is none; CoopError for a link (it
+    could point anywhere on the machine) or bytes that are not UTF-8."""
+    path = root / PARTNERS_FILE
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise CoopError("partner-file-not-regular", file=PARTNERS_FILE)
+    if not path.exists():
+        return None
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise CoopError("partner-file-not-regular", file=PARTNERS_FILE) from None
+
+
 def read_partners(coop: Cooperative) -> Partners:
     """The partners of a loaded cooperative, or CoopError with partners.yaml's problems."""
     rules, _ = usable(coop)
-    path = coop.root / PARTNERS_FILE
-    text = path.read_text(encoding="utf-8") if path.is_file() else None
-    partners, problems = parse_partners(text, rules)
+    partners, problems = parse_partners(partners_text(coop.root), rules)
     if problems:
         raise CoopError("ledger-has-problems", problems=tuple(problems))
     return partners
@@ -83,16 +96,16 @@ def known_partner(partners: Partners, partner_id: str) -> Partner:
     return partner
 
 
-def partner_problems(coop: Cooperative) -> list[Problem]:
-    """partners.yaml's problems and every trust line broken by the journal, as
-    `coopledger check` reports them (the journal may be edited by hand)."""
-    if coop.rules is None:
-        return []
-    path = coop.root / PARTNERS_FILE
-    text = path.read_text(encoding="utf-8") if path.is_file() else None
-    partners, problems = parse_partners(text, coop.rules)
+def partner_problems(
+    text: str | None, rules: Rules, balances: Mapping[str, Decimal]
+) -> list[Problem]:
+    """partners.yaml's problems (`text`) and every trust line the journal breaks
+    (`balances`: of the cooperative's own accounts), as `coopledger check`
+    reports them: the journal may be edited by hand, past `trade`'s checks."""
+    partners, problems = parse_partners(text, rules)
     for partner in partners:
-        broken = line_problem(partner, position(coop.entries, partner), coop.rules.decimals)
+        owed = -balances.get(partner.account, Decimal(0))
+        broken = line_problem(partner, owed, rules.decimals)
         if broken is not None:
             problems.append(Problem(broken[0], PARTNERS_FILE, partner.line, broken[1]))
     return problems
@@ -137,23 +150,18 @@ def plan_partner_add(
     partner = Partner(
         partner_id, name or partner_id, repo, known_as or slug(rules.name), low, high, parsed_rate
     )
-    old_partners = coop.root / PARTNERS_FILE
-    partners_text = with_partner_added(
-        old_partners.read_text(encoding="utf-8") if old_partners.is_file() else None,
-        partner,
-        rules.decimals,
-    )
+    new_text = with_partner_added(partners_text(coop.root), partner, rules.decimals)
     rules_text = rules_with_account((coop.root / RULES_FILE).read_text(encoding="utf-8"), partner)
     if rules_text is None:
         raise CoopError("partner-rules-accounts", account=partner.account)
     new_rules, problems = parse_rules(rules_text)
     if new_rules is None or problems:
         raise CoopError("partner-refused", problems=tuple(problems))
-    _, problems = parse_partners(partners_text, new_rules)
+    _, problems = parse_partners(new_text, new_rules)
     if problems:
         raise CoopError("partner-refused", problems=tuple(problems))
     return Change(
-        {PARTNERS_FILE: partners_text, RULES_FILE: rules_text},
+        {PARTNERS_FILE: new_text, RULES_FILE: rules_text},
         f"partner add: {partner_id} ({partner.name}), trust line "
         f"{format_amount(low, rules.decimals)} to {format_amount(high, rules.decimals)} "
         f"{rules.currency}",
@@ -646,7 +654,7 @@ def plan_clearing(groups: Sequence[Group], day: datetime.date) -> FederationPlan
         minor = int(result.cleared[index])
         if minor == 0:
             continue
-        amount = Decimal(minor) / scale
+        amount = (Decimal(minor) / scale).quantize(Decimal(1).scaleb(-places))
         cleared.append((debtor, creditor, amount))
         for group_name, partner_name, sign in ((creditor, debtor, 1), (debtor, creditor, -1)):
             group = by_name[group_name]

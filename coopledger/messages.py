@@ -985,6 +985,10 @@ MESSAGES.update(
 # coopledger.federation, docs/federation.md)
 MESSAGES.update(
     {
+        "partner-file-not-regular": (
+            "partners.yaml is not a plain UTF-8 text file (a link, a folder or other bytes)",
+            "replace it with the file itself, as coopledger partner add writes it",
+        ),
         "unknown-partner": (
             "no partner group '{partner}' (known: {known})",
             "add it first: coopledger partner add {partner} --name NAME --repo PATH_OR_URL",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import os
 import re
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -343,6 +344,21 @@ def balances(
         )
 
 
+def _partner_problems(root: Path, view: LedgerView) -> list[Problem]:
+    """partners.yaml and the trust lines (docs/federation.md), when there are partners."""
+    from coopledger.partners import PARTNERS_FILE
+
+    if view.rules is None or not os.path.lexists(root / PARTNERS_FILE):
+        return []
+    from coopledger.federation import partner_problems, partners_text
+
+    try:
+        text = partners_text(root)
+    except CoopError as error:
+        return [Problem(error.code, PARTNERS_FILE, None, error.params)]
+    return partner_problems(text, view.rules, view.coop_balances(datetime.date.max))
+
+
 @app.command()
 def check(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
@@ -382,9 +398,11 @@ def check(
             tree.mkdir()
             gitrepo.export_index(root, tree)
             view = _ledger_view(tree, no_cache, open_period=True, save_open_period=False)
+            partner_found = _partner_problems(tree, view)
     else:
         view = _ledger_view(root, no_cache, open_period=True, save_open_period=False)
-    problems = view.problems
+        partner_found = _partner_problems(root, view)
+    problems = [*view.problems, *partner_found]
     if history is not None:
         read = (view.rules, view.roster)
         problems = [

@@ -22,14 +22,13 @@ from coopledger.cli.common import (
 )
 from coopledger.cli.lazy import lazy_module
 from coopledger.cli.tables import fitted_table
-from coopledger.journal import entry_path
 from coopledger.money import format_amount
 from coopledger.problems import CoopError
 
 if TYPE_CHECKING:
-    from coopledger import federation, gitrepo, store
+    from coopledger import federation, gitrepo, journal, store
 else:
-    federation = lazy_module("coopledger.federation")
+    federation, journal = lazy_module("coopledger.federation"), lazy_module("coopledger.journal")
     gitrepo, store = lazy_module("coopledger.gitrepo"), lazy_module("coopledger.store")
 
 partner_app = typer.Typer(
@@ -227,7 +226,7 @@ def clear(
         federation.require_treasurer(coop, author, "federation clear")
     for root, group in zip(roots, groups, strict=True):
         with writing(root, None) as session:
-            path = root / entry_path(day, federation.PARTNER_FILE_NAME)
+            path = root / journal.entry_path(day, federation.PARTNER_FILE_NAME)
             old = path.read_text(encoding="utf-8") if path.exists() else ""
             planned = federation.clearing_change(group, plan, day, session.author, old)
             if planned is None:
