@@ -152,3 +152,11 @@ def test_every_yaml_key_is_described_in_rules_md(key: str) -> None:
     text = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
 
     assert f"`{key}`" in text, f"docs/rules.md does not describe `{key}`"
+
+
+def test_federation_month_runs(tmp_path: Path) -> None:
+    markdown = (REPO / "docs" / "federation.md").read_text(encoding="utf-8")
+    found = blocks(section(markdown, "## A month among three SELs"))
+
+    assert [kind for kind, _ in found].count("console") >= 3
+    run_blocks(found, tmp_path)
