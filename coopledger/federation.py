@@ -58,9 +58,11 @@ from coopledger.partners import (
     with_partner_added,
 )
 from coopledger.plaintext import checked_text
-from coopledger.problems import CoopError, Problem
+from coopledger.problems import CoopError, Problem, Severity
 from coopledger.rules import RULES_FILE, Rules, check_horizon, parse_rules
 from coopledger.store import Change, Cooperative, last_closed_month
+
+PARTNER_BOOK_PATHS = (RULES_FILE, MEMBERS_FILE, "journal")  # what is read of a partner's commit
 
 # ---------------------------------------------------------------- reading
 
@@ -348,6 +350,102 @@ def _as_seen_there(partner: Partner) -> Partners:
 def entries_there(book: PartnerBook, partner: Partner) -> list[GroupEntry]:
     """The partner's inter-group entries with this cooperative."""
     return list(group_entries(book.entries, _as_seen_there(partner)))
+
+
+# ---------------------------------------------------------------- the gate
+
+
+def _entries_of(texts: Mapping[str, str]) -> list[data.Directive]:
+    entries: list[data.Directive] = []
+    for path in sorted(texts):
+        if path.endswith(".beancount"):
+            entries.extend(parser.parse_string(texts[path], report_filename=path)[0])
+    return entries
+
+
+def _mirror_key(g: GroupEntry) -> tuple[object, ...]:
+    return (g.partner, g.trade_id, g.date, g.member, g.partner_member, g.amount, g.mirror_of)
+
+
+def changed_mirrors(
+    before: Sequence[data.Directive], after: Sequence[data.Directive], partners: Partners
+) -> list[GroupEntry]:
+    """The mirror entries of `after` that `before` does not hold as they are."""
+    old = {_mirror_key(g) for g in group_entries(before, partners) if g.is_mirror}
+    return [g for g in group_entries(after, partners) if g.is_mirror and _mirror_key(g) not in old]
+
+
+def verify_mirror(
+    mirror: GroupEntry, partner: Partner, book: PartnerBook | None, decimals: int
+) -> Problem | None:
+    """Whether a mirror copies an origin of the partner's book at the commit it
+    names (`book`; None when that commit is not here: unverified, a warning)."""
+    params = {"trade_id": mirror.trade_id, "partner": partner.id, "commit": mirror.mirror_of or ""}
+    if book is None:
+        return Problem(
+            "partner-mirror-unverified", mirror.file, mirror.line, params, Severity.WARNING
+        )
+    origin = next(
+        (
+            g
+            for g in entries_there(book, partner)
+            if not g.is_mirror and g.trade_id == mirror.trade_id
+        ),
+        None,
+    )
+    if origin is None:
+        return Problem("partner-mirror-without-origin", mirror.file, mirror.line, params)
+    expected = convert(origin.amount, origin.rate, decimals)
+    if (expected, origin.partner_member, origin.member, origin.date) != (
+        mirror.amount,
+        mirror.member,
+        mirror.partner_member,
+        mirror.date,
+    ):
+        return Problem("partner-mirror-not-origin", mirror.file, mirror.line, params)
+    return None
+
+
+def mirror_problems(root: Path, base: str, rules: Rules) -> list[Problem]:
+    """For the gate (`check --since`/`--rev`): each mirror entry added or changed
+    since `base` must copy an origin of the partner's repository at the commit it
+    names. That commit is read only if it is here already, fetched by `partner
+    sync` or `partner check` into the partner's ref (the gate fetches nothing);
+    otherwise the mirror is reported unverified (a warning)."""
+    from coopledger import gitrepo
+    from coopledger.store import journal_file_names
+
+    try:
+        partners, problems = parse_partners(partners_text(root), rules)
+    except CoopError:
+        return []  # `check` reports the file itself
+    if problems or not partners.partners:
+        return []
+    repo = gitrepo.open_repo(root)
+    before = _entries_of(gitrepo.texts_at(repo, base, ["journal"]))
+    now: dict[str, str] = {}
+    for name in journal_file_names(root):
+        relative = Path(name).relative_to(root).as_posix()
+        now[relative] = Path(name).read_text(encoding="utf-8", errors="surrogateescape")
+    found: list[Problem] = []
+    books: dict[tuple[str, str], PartnerBook | None] = {}
+    for mirror in changed_mirrors(before, _entries_of(now), partners):
+        partner = partners.get(mirror.partner)
+        assert partner is not None and mirror.mirror_of is not None
+        key = (partner.id, mirror.mirror_of)
+        if key not in books:
+            here = gitrepo.fetched_from(repo, mirror.mirror_of, gitrepo.partner_ref(partner.id))
+            books[key] = (
+                read_partner_book(
+                    mirror.mirror_of, gitrepo.texts_at(repo, mirror.mirror_of, PARTNER_BOOK_PATHS)
+                )
+                if here
+                else None
+            )
+        problem = verify_mirror(mirror, partner, books[key], rules.decimals)
+        if problem is not None:
+            found.append(problem)
+    return found
 
 
 # ---------------------------------------------------------------- sync

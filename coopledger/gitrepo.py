@@ -1094,22 +1094,28 @@ def resolve_quietly(repo: Repo, rev: str) -> str | None:
     return out.strip() if code == 0 and out.strip() else None
 
 
-def texts_at(repo: Repo, rev: str, folder: str) -> dict[str, str]:
-    """Every file under `folder` at `rev`, path -> text (files that are not UTF-8 left out)."""
-    code, out, _ = finish(repo.start("ls-tree", "-r", "-z", rev, "--", folder))
+def texts_at(repo: Repo, rev: str, paths: Sequence[str]) -> dict[str, str]:
+    """Every regular file at `rev` under `paths` (files or folders), path -> text,
+    read in one `git cat-file --batch`; links and submodules left out."""
+    code, out, _ = finish(repo.start("ls-tree", "-r", "-z", rev, "--", *paths))
     if code != 0:
         return {}
     ids: dict[str, str] = {}
     for record in out.split("\0"):
-        if not record:
-            continue
         meta, _, path = record.partition("\t")
-        mode, kind, sha = meta.split()
-        if kind == "blob" and mode in ("100644", "100755"):
-            ids[path] = sha
-    texts: dict[str, str] = {}
-    for path, sha in ids.items():
-        code, text, _ = finish(repo.start("cat-file", "blob", sha))
-        if code == 0:
-            texts[path] = text
-    return texts
+        fields = meta.split()
+        if len(fields) == 3 and fields[1] == "blob" and fields[0] in ("100644", "100755"):
+            ids[path] = fields[2]
+    blobs = _blobs(repo, list(ids.values()))
+    return {path: blobs[blob] for path, blob in ids.items() if blob in blobs}
+
+
+def is_full_sha(text: str) -> bool:
+    return len(text) == 40 and all(c in "0123456789abcdef" for c in text)
+
+
+def fetched_from(repo: Repo, sha: str, ref: str) -> bool:
+    """Whether the commit `sha` (40 hex digits) is here and in the history of `ref`."""
+    if not is_full_sha(sha) or resolve_quietly(repo, ref) is None:
+        return False
+    return repo.succeeds("merge-base", "--is-ancestor", sha, ref)

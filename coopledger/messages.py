@@ -1096,6 +1096,22 @@ MESSAGES.update(
             "the origin's",
             "one of the entries was edited: put back what both books agreed on",
         ),
+        "partner-mirror-unverified": (
+            "the mirror of trade {trade_id} names {partner}'s commit {commit}, which is "
+            "not here: it could not be compared with the partner's entry",
+            "run coopledger partner check {partner} (it fetches the partner's repository), "
+            "then check again",
+        ),
+        "partner-mirror-without-origin": (
+            "the mirror of trade {trade_id} names {partner}'s commit {commit}, which holds "
+            "no such trade",
+            "record mirrors with coopledger partner sync {partner}, not by hand",
+        ),
+        "partner-mirror-not-origin": (
+            "the mirror of trade {trade_id} differs from the entry of {partner}'s commit "
+            "{commit} (amount after the rate, members or date)",
+            "record mirrors with coopledger partner sync {partner}, not by hand",
+        ),
         "federation-names-differ": (
             "the groups do not agree on names: {names}",
             "each group goes by one id among its partners (known_as in partners.yaml)",

@@ -349,3 +349,30 @@ def test_clearing_refuses_books_that_disagree(three: tuple[Coop, Coop, Coop]) ->
     assert refused.code == 1
     assert "the books of sel-a and sel-b do not agree" in refused.err
     assert Decimal(position(b, "sel-a")) == 0
+
+
+def test_the_gate_compares_a_new_mirror_with_the_partners_commit(
+    pair: tuple[Coop, Coop], tmp_path: Path
+) -> None:
+    a, b = pair
+    assert a.run("trade", "alice", "sel-b/zoe", "40", "--as", "alice").code == 0
+    base = b.git("rev-parse", "HEAD").strip()
+    assert b.run("partner", "sync", "sel-a").code == 0
+    judged = b.run("check", "--since", base)
+    assert judged.code == 0, judged.text
+    assert "unverified" not in judged.text and "could not be compared" not in judged.text
+    # the same change, edited by hand before it is merged
+    path = "journal/2026/11/_partners.beancount"
+    b.write(path, b.read(path).replace("80.00", "90.00"))
+    judged = b.run("check", "--since", base)
+    assert judged.code == 1
+    assert "differs from the entry of sel-a's commit" in judged.out
+    # where the partner's repository was never fetched (a CI job's fresh clone): a warning
+    b.git("checkout", "--", path)
+    clone = tmp_path / "ci-clone"
+    subprocess.run(["git", "clone", "-q", str(b.root), str(clone)], check=True)
+    subprocess.run(["git", "config", "user.email", "ci@example.org"], cwd=clone, check=True)
+    capsys = b.capsys
+    judged = Coop(clone, capsys).run("check", "--since", base)
+    assert judged.code == 0, judged.text
+    assert "which is not here: it could not be compared" in judged.out

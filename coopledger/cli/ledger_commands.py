@@ -409,6 +409,10 @@ def check(
             *problems,
             *gate_problems(root, since, rev, require_signed, read, history, staged),
         ]
+        if view.rules is not None and not staged and os.path.lexists(root / "partners.yaml"):
+            from coopledger.federation import mirror_problems  # docs/federation.md
+
+            problems += mirror_problems(root, history.base, view.rules)
     errors = [p for p in problems if p.is_error]
     warnings = [p for p in problems if not p.is_error]
     if as_json:

@@ -128,7 +128,9 @@ def _fetched(root: Path, partner_id: str, coop: store.Cooperative) -> federation
     partner = federation.known_partner(federation.read_partners(coop), partner_id)
     repo = gitrepo.open_repo(root)
     sha = gitrepo.fetch_partner(repo, partner.repo, partner.id)
-    return federation.read_partner_book(sha, gitrepo.texts_at(repo, sha, "."))
+    return federation.read_partner_book(
+        sha, gitrepo.texts_at(repo, sha, federation.PARTNER_BOOK_PATHS)
+    )
 
 
 @partner_app.command("sync")
