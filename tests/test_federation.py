@@ -376,3 +376,22 @@ def test_the_gate_compares_a_new_mirror_with_the_partners_commit(
     judged = Coop(clone, capsys).run("check", "--since", base)
     assert judged.code == 0, judged.text
     assert "which is not here: it could not be compared" in judged.out
+
+
+def test_a_clearing_writes_every_group_or_none(three: tuple[Coop, Coop, Coop]) -> None:
+    a, b, c = three
+    assert a.run("trade", "alice", "sel-b/zoe", "40", "--as", "alice").code == 0
+    assert b.run("trade", "zoe", "sel-c/carl", "80", "--as", "zoe").code == 0
+    assert c.run("trade", "carl", "sel-a/arno", "40", "--as", "carl").code == 0
+    for here, partner in ((b, "sel-a"), (c, "sel-b"), (a, "sel-c")):
+        assert here.run("partner", "sync", partner).code == 0
+    logs = [x.log() for x in three]
+    c.git("config", "user.email", "carl@sel-c.example.org")  # not sel-c's treasurer
+    refused = a.run("federation", "clear", *(str(x.root) for x in three), "--write")
+    assert refused.code == 1 and "federation clear is for a treasurer" in refused.err
+    assert [x.log() for x in three] == logs
+    c.git("config", "user.email", "tresa@sel-c.example.org")
+    c.append("journal/main.beancount", "; a change not committed\n")
+    refused = a.run("federation", "clear", *(str(x.root) for x in three), "--write")
+    assert refused.code == 3 and "uncommitted changes in journal/main.beancount" in refused.err
+    assert [x.log() for x in three] == logs

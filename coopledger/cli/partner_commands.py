@@ -15,6 +15,7 @@ from coopledger.cli.common import (
     author_for,
     cooperative_root,
     out,
+    prepare_write,
     print_json,
     print_problems,
     problem_json,
@@ -226,6 +227,7 @@ def clear(
     for root, coop in zip(roots, coops, strict=True):  # every group may be written, or none
         author = author_for(root, coop, None)
         federation.require_treasurer(coop, author, "federation clear")
+        prepare_write(root)  # a tree with changes, a detached HEAD: refused before any write
     for root, group in zip(roots, groups, strict=True):
         with writing(root, None) as session:
             path = root / journal.entry_path(day, federation.PARTNER_FILE_NAME)
