@@ -468,20 +468,55 @@ class SyncPlan:
     refused: list[Refusal] = field(default_factory=list)
     already: int = 0
     change: Change | None = None
+    texts: dict[str, str] = field(default_factory=dict)  # the files the mirrors go to
 
 
 def plan_sync(coop: Cooperative, partner_id: str, book: PartnerBook, author: Identity) -> SyncPlan:
     """The mirrors of the partner's trades with members here, not recorded yet,
-    each checked against the members' limits, the trust line and the rate."""
+    each checked against the members' limits, the trust line and the rate.
+
+    The ledger is checked once with every mirror; a mirror an error points at is
+    refused and the rest checked again, so a sync costs one check when all hold."""
     rules, roster = usable(coop)
     partner = known_partner(read_partners(coop), partner_id)
+    excluded: dict[str, Problem] = {}
+    while True:
+        plan, added, where = _sync_pass(coop, partner, book, excluded, rules, roster)
+        errors = _new_errors(coop, added, roster, rules)
+        if not errors:
+            break
+        hit = {where[key]: p for p in reversed(errors) if (key := (p.file, p.line)) in where}
+        if not hit:  # an error of the whole ledger: the last mirror goes, until none is left
+            hit = {plan.accepted[-1].trade_id: errors[0]}
+        excluded.update(hit)
+    if plan.accepted:
+        total = sum((g.amount for g in plan.accepted), Decimal(0))
+        plan.change = Change(
+            plan.texts,
+            f"partner sync: {len(plan.accepted)} trade(s) from {partner.id} at "
+            f"{book.commit[:12]} ({format_amount(total, rules.decimals)} {rules.currency})",
+            author,
+        )
+    return plan
+
+
+def _sync_pass(
+    coop: Cooperative,
+    partner: Partner,
+    book: PartnerBook,
+    excluded: Mapping[str, Problem],
+    rules: Rules,
+    roster: Roster,
+) -> tuple[SyncPlan, list[data.Directive], dict[tuple[str | None, int | None], str]]:
+    """One pass of `plan_sync`: the mirrors that pass every check but the
+    ledger's, their entries, and which trade each entry's (file, line) is."""
     plan = SyncPlan(partner, book.commit)
     ours = {g.trade_id for g in group_entries(coop.entries, Partners((partner,))) if g.is_mirror}
     origins = [g for g in entries_there(book, partner) if not g.is_mirror]
     origins.sort(key=lambda g: (g.date, g.trade_id))
     closed = last_closed_month(coop.root)
-    texts: dict[str, str] = {}
     added: list[data.Directive] = []
+    where: dict[tuple[str | None, int | None], str] = {}
     pos = position(coop.entries, partner)
     seen: set[str] = set()
     for origin in origins:
@@ -489,35 +524,25 @@ def plan_sync(coop: Cooperative, partner_id: str, book: PartnerBook, author: Ide
             plan.already += 1
             continue
         amount = convert(origin.amount, origin.rate, rules.decimals)
-
         if not origin.trade_id or origin.trade_id in seen:
             _refuse(plan, origin, amount, "partner-sync-no-id")
             continue
         seen.add(origin.trade_id)
+        if origin.trade_id in excluded:
+            problem = excluded[origin.trade_id]
+            _refuse(plan, origin, amount, problem.code, **dict(problem.params))
+            continue
         if not rates_agree(partner.rate, origin.rate):
-            _refuse(
-                plan,
-                origin,
-                amount,
-                "partner-rate-differs",
-                theirs=str(origin.rate),
-                ours=str(partner.rate),
-            )
+            theirs, ours_rate = str(origin.rate), str(partner.rate)
+            _refuse(plan, origin, amount, "partner-rate-differs", theirs=theirs, ours=ours_rate)
             continue
         if roster.get(origin.partner_member) is None:
-            _refuse(
-                plan, origin, amount, "partner-sync-unknown-member", member=origin.partner_member
-            )
+            member = origin.partner_member
+            _refuse(plan, origin, amount, "partner-sync-unknown-member", member=member)
             continue
         if closed is not None and origin.date.strftime("%Y-%m") <= closed:
-            _refuse(
-                plan,
-                origin,
-                amount,
-                "partner-sync-closed-month",
-                date=origin.date.isoformat(),
-                month=closed,
-            )
+            day = origin.date.isoformat()
+            _refuse(plan, origin, amount, "partner-sync-closed-month", date=day, month=closed)
             continue
         broken = line_problem(partner, pos + amount, rules.decimals)
         if broken is not None:
@@ -533,37 +558,19 @@ def plan_sync(coop: Cooperative, partner_id: str, book: PartnerBook, author: Ide
         postings = [(partner.account, -amount), (member_account(origin.partner_member), amount)]
         text = _entry_text(origin.date, origin.memo, meta, postings, rules)
         path = entry_path(origin.date, PARTNER_FILE_NAME)
-        if path not in texts:
+        if path not in plan.texts:
             disk = coop.root / path
-            texts[path] = disk.read_text(encoding="utf-8") if disk.exists() else ""
-        new_text, entry = _appended_entry(texts[path], text, str(coop.root / path))
-        errors = _new_errors(coop, [*added, entry], roster, rules)
-        if errors:
-            _refuse(
-                plan,
-                origin,
-                amount,
-                errors[0].code,
-                **{k: str(v) for k, v in errors[0].params.items()},
-            )
-            continue
-        texts[path] = new_text
+            plan.texts[path] = disk.read_text(encoding="utf-8") if disk.exists() else ""
+        plan.texts[path], entry = _appended_entry(plan.texts[path], text, str(coop.root / path))
         added.append(entry)
+        where[(path, entry.meta.get("lineno"))] = origin.trade_id
         pos += amount
         mirror = GroupEntry(
             origin.trade_id, origin.date, partner.id, origin.partner_member, origin.member,
             amount, origin.rate, book.commit, origin.memo, path, entry.meta.get("lineno"),
         )  # fmt: skip
         plan.accepted.append(mirror)
-    if plan.accepted:
-        total = sum((g.amount for g in plan.accepted), Decimal(0))
-        plan.change = Change(
-            texts,
-            f"partner sync: {len(plan.accepted)} trade(s) from {partner.id} at "
-            f"{book.commit[:12]} ({format_amount(total, rules.decimals)} {rules.currency})",
-            author,
-        )
-    return plan
+    return plan, added, where
 
 
 def _refuse(plan: SyncPlan, origin: GroupEntry, amount: Decimal, code: str, **params: str) -> None:

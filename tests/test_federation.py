@@ -395,3 +395,28 @@ def test_a_clearing_writes_every_group_or_none(three: tuple[Coop, Coop, Coop]) -
     refused = a.run("federation", "clear", *(str(x.root) for x in three), "--write")
     assert refused.code == 3 and "uncommitted changes in journal/main.beancount" in refused.err
     assert [x.log() for x in three] == logs
+
+
+def test_a_sync_refuses_a_mirror_beyond_a_members_ceiling(pair: tuple[Coop, Coop]) -> None:
+    a, b = pair
+    for coop, old, new in (
+        (a, "floor: -100.00", "floor: -5000.00"),
+        (b, "ceiling: 200.00", "ceiling: 5000.00"),
+    ):
+        coop.write("partners.yaml", coop.read("partners.yaml").replace(old, new))
+        coop.commit_all("a wider line", email=f"tresa@{coop.root.name}.example.org")
+    assert (
+        a.run("trade", "alice", "sel-b/bea", "300", "--date", "2026-11-02", "--as", "alice").code
+        == 0
+    )
+    assert (
+        a.run("trade", "arno", "sel-b/bea", "300", "--date", "2026-11-03", "--as", "arno").code == 0
+    )
+    assert (
+        a.run("trade", "arno", "sel-b/zoe", "10", "--date", "2026-11-04", "--as", "arno").code == 0
+    )
+    synced = b.run("partner", "sync", "sel-a")
+    assert synced.code == 1, synced.text
+    assert "2 recorded, 1 refused" in synced.out
+    assert balance(b, "bea") == "600.00" and balance(b, "zoe") == "20.00"
+    assert b.run("check").code == 0
