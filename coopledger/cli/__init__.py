@@ -14,10 +14,13 @@ import typer
 import coopledger.cli.clearing_commands  # invoice, invoices, settle, clear
 import coopledger.cli.demo_commands
 import coopledger.cli.gate_commands  # close, reverse, ci
-import coopledger.cli.partner_commands  # partner add/list/sync/check, federation clear
 import coopledger.cli.report_commands  # report, statement, import, export
 import coopledger.cli.rules_commands  # noqa: F401 - apply-rules, member limit
-from coopledger.cli import ledger_commands, member_commands  # noqa: F401 - registers commands
+from coopledger.cli import (  # noqa: F401 - registers commands
+    ledger_commands,
+    member_commands,
+    partner_commands,  # partner add/list/sync/check, federation clear
+)
 from coopledger.cli.common import app, run
 
 # `coopledger --help` lists the everyday commands first, whatever the import order
