@@ -144,6 +144,9 @@ class MonthFigures:
 Figures = dict[Month, MonthFigures]
 
 
+cachefiles.allow(MonthFigures)  # the month files hold them
+
+
 def add_entry(figures: Figures, entry: data.Directive) -> Month | None:
     """Count one more entry in `figures`; return its month (None: not a transaction)."""
     if not isinstance(entry, data.Transaction):

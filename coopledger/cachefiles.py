@@ -132,7 +132,6 @@ def read_file(path: Path) -> bytes | None:
 
 def _allowed() -> dict[str, type]:
     """The dataclasses (and enums) a cache file may hold, by name."""
-    from coopledger.aggregates import MonthFigures
     from coopledger.checks import CarriedMoves, DayMoves
     from coopledger.members import Member
     from coopledger.months import Month
@@ -149,7 +148,6 @@ def _allowed() -> dict[str, type]:
     from coopledger.timeline import Timeline
 
     classes: list[type] = [
-        MonthFigures,
         DayMoves,
         CarriedMoves,
         Member,
@@ -169,11 +167,21 @@ def _allowed() -> dict[str, type]:
 
 
 _ALLOWED: dict[str, type] = {}
+_DECLARED: dict[str, type] = {}
+
+
+def allow(*classes: type) -> None:
+    """Let cache files hold `classes` too: a module above this one that caches
+    its own dataclasses (`aggregates.MonthFigures`) declares them, so that this
+    module never imports it."""
+    _DECLARED.update((cls.__name__, cls) for cls in classes)
+    _ALLOWED.clear()
 
 
 def _classes() -> dict[str, type]:
     if not _ALLOWED:
         _ALLOWED.update(_allowed())
+        _ALLOWED.update(_DECLARED)
     return _ALLOWED
 
 

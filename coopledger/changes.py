@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from beancount.core import data
-from beancount.parser import parser
 
 from coopledger import clock
 from coopledger.accounts import is_member_id, is_reserved_id
@@ -43,17 +42,18 @@ from coopledger.rules import Rules, check_horizon
 from coopledger.snapshot import NeedsFullCheck, Snapshot, new_problems
 from coopledger.store import Change, Cooperative
 from coopledger.timeline import BEGINNING, Timeline
+from coopledger.writes import (  # noqa: F401 - usable, appended: where plans found them
+    UNTRUSTED_CODES,
+    append_entries,
+    appended,
+    problems_after,
+    usable,
+)
+from coopledger.writes import (
+    new_problems as new_problems_of,
+)
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
-UNTRUSTED_CODES = {"beancount", "conflict-marker", "missing-file"}
-
-
-def usable(coop: Cooperative) -> tuple[Rules, Roster]:
-    """Rules and roster of a cooperative sound enough to write to, or CoopError."""
-    blocking = [p for p in coop.problems if p.code in UNTRUSTED_CODES or p.code.startswith("yaml")]
-    if coop.rules is None or coop.roster is None or blocking:
-        raise CoopError("ledger-has-problems", problems=tuple(blocking or coop.errors))
-    return coop.rules, coop.roster
 
 
 def known_member(roster: Roster, member_id: str) -> Member:
@@ -199,18 +199,6 @@ def gate_warnings_of(coop: Cooperative, change: Change) -> tuple[Problem, ...]:
     return tuple(found)
 
 
-def _new_errors(coop: Cooperative, after: Iterable[Problem]) -> tuple[list[Problem], list[Problem]]:
-    before = {p.key() for p in coop.problems}
-    new = [p for p in after if p.key() not in before]
-    return [p for p in new if p.is_error], [p for p in new if not p.is_error]
-
-
-def appended(old: str, entry_text: str) -> str:
-    if not old:
-        return entry_text
-    return old.rstrip("\n") + "\n\n" + entry_text
-
-
 def checked_trade(
     rules: Rules,
     roster: Roster,
@@ -266,11 +254,10 @@ def _trade_entry(
 ) -> tuple[str, str, data.Transaction, Trade]:
     """The file, its new text and the parsed entry (with its future line) for `trade`."""
     path = entry_path(trade.date, trade.payer)
-    old = (root / path).read_text(encoding="utf-8") if (root / path).exists() else ""
     entry_text = format_trade(trade, rules.currency, rules.decimals)
-    new_text = appended(old, entry_text)
-    first_line = new_text[: len(new_text) - len(entry_text)].count("\n") + 1
-    entry = _parse_new_entry(entry_text, first_line, str(root / path))
+    new_text, entries = append_entries(root, path, entry_text)
+    entry = entries[0]
+    assert len(entries) == 1 and isinstance(entry, data.Transaction), entries
     parsed = as_trade(entry)
     assert parsed is not None and parsed.amount == trade.amount, "round trip"
     assert parsed.payer == trade.payer and parsed.levies == trade.levies, "round trip"
@@ -332,9 +319,8 @@ def plan_trade(
         category=category,
     )
     path, new_text, entry, trade = _trade_entry(rules, roster, coop.root, trade)
-    after = check_ledger([*coop.entries, entry], roster, rules, str(coop.root))
-    before = {p.key() for p in coop.problems}
-    new = [p for p in after if p.key() not in before]
+    errors, warnings = problems_after(coop, [entry])
+    new = [*errors, *warnings]
     return _planned(rules, trade, path, new_text, entry, new, author, roster)
 
 
@@ -349,17 +335,6 @@ def plan_trade_fast(state: Snapshot, *, author: Identity, **asked: Any) -> Plann
     path, new_text, entry, trade = _trade_entry(rules, roster, state.root, trade)
     new, _ = new_problems(state, entry)
     return _planned(rules, trade, path, new_text, entry, new, author, roster)
-
-
-def _parse_new_entry(entry_text: str, first_line: int, filename: str) -> data.Transaction:
-    """Parse what we are about to append, with the line number it will have."""
-    entries, errors, _ = parser.parse_string(entry_text, report_filename=filename)
-    assert not errors and len(entries) == 1, errors
-    entry = entries[0]
-    assert isinstance(entry, data.Transaction)
-    meta = dict(entry.meta)
-    meta["lineno"] = meta["lineno"] + first_line - 1
-    return entry._replace(meta=meta)
 
 
 def current_balance(coop: Cooperative, member_id: str) -> Decimal:
@@ -388,7 +363,7 @@ def _members_change(coop: Cooperative, new_text: str, message: str, author: Iden
     if roster is None:
         raise CoopError("change-refused", problems=tuple(problems))
     after = check_ledger(coop.entries, roster, rules, str(coop.root))
-    errors, warnings = _new_errors(coop, after)
+    errors, warnings = new_problems_of(coop, after)
     if errors:
         raise CoopError("change-refused", problems=tuple(errors))
     return Change({MEMBERS_FILE: new_text}, message, author, tuple(warnings))

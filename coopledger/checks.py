@@ -26,8 +26,6 @@ always sum to zero.
 from __future__ import annotations
 
 import datetime
-import functools
-import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -38,28 +36,18 @@ from beancount.core import data
 from coopledger import clock
 from coopledger.accounts import member_of_account, obligation_of_account
 from coopledger.closing import Opening, check_closed_months
+from coopledger.days import DayBalance
 from coopledger.invoices import check_invoices
 from coopledger.journal import RULE_KEY, RULE_NAMES
 from coopledger.limits import ceiling_at, floor_at
 from coopledger.members import Roster
 from coopledger.money import MAX_AMOUNT_TEXT, format_amount, has_excess_precision, is_too_large
+from coopledger.paths import relative
 from coopledger.plaintext import control_character
 from coopledger.problems import Problem, Severity
 from coopledger.rules import HORIZON_KEY, Rules, latest_date
 
 CONFLICT_MARKERS = ("<<<<<<<", ">>>>>>>", "|||||||")
-
-
-@dataclass(frozen=True)
-class DayBalance:
-    """A member's balance at the end of a day on which it moved."""
-
-    date: datetime.date
-    closing: Decimal
-    net: Decimal
-    file: str | None
-    line: int | None
-    charged: Decimal = Decimal(0)  # the part of `net` charged by periodic rules
 
 
 def is_rule_entry(entry: data.Transaction) -> bool:
@@ -70,17 +58,6 @@ def is_rule_entry(entry: data.Transaction) -> bool:
         member_of_account(p.account) is None or (p.units is not None and (p.units.number or 0) < 0)
         for p in entry.postings
     )
-
-
-@functools.lru_cache(maxsize=4096)
-def relative(path: str | None, root: str) -> str | None:
-    """`path` relative to the cooperative's root (asked once per posting: cached)."""
-    if path is None or path.startswith("<"):
-        return path
-    try:
-        return os.path.relpath(path, root)
-    except ValueError:  # pragma: no cover - another drive on Windows
-        return path
 
 
 def conflict_markers(text: str, filename: str) -> list[Problem]:

@@ -45,7 +45,7 @@ from coopledger.problems import CoopError, Problem
 if TYPE_CHECKING:  # numpy and ortools are imported when solving, not with the command line
     import numpy as np
 
-    from coopledger.checks import DayBalance
+    from coopledger.days import DayBalance
     from coopledger.members import Roster
     from coopledger.rules import Rules
 

@@ -35,15 +35,16 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from beancount.core import data
+from beancount.core.amount import Amount
 from beancount.parser import printer
 
+from coopledger import paths
 from coopledger.journal import JOURNAL_DIR
 from coopledger.members import Roster
 from coopledger.money import format_amount
@@ -67,11 +68,8 @@ _NOT_CONTENT = (data.Open, data.Close, data.Commodity, data.Balance)
 
 
 def relative(path: str | None, root: str) -> str | None:
-    """`path` relative to the cooperative's root (as `checks.relative`, which
-    cannot be imported here: checks runs this module's check)."""
-    if path is None or path.startswith("<") or not root:
-        return path
-    return os.path.relpath(path, root)
+    """`paths.relative`, or `path` itself when no root is given."""
+    return paths.relative(path, root) if root else path
 
 
 def month_of(text: str) -> tuple[datetime.date, datetime.date]:
@@ -123,10 +121,11 @@ def canonical_text(entry: data.Directive) -> str:
             repr(_meta_items(entry.meta)),
         ]
         for posting in entry.postings:
-            units = posting.units
-            number = "" if units is None or units.number is None else f"{units.number:f}"
-            currency = "" if units is None else str(units.currency or "")
-            line = f"{posting.account} {number} {currency} {_meta_items(posting.meta)!r}"
+            units = posting.units  # an elided amount is beancount's MISSING, not an Amount
+            number = units.number if isinstance(units, Amount) else None
+            number_text = f"{number:f}" if isinstance(number, Decimal) else ""
+            currency = str(units.currency or "") if isinstance(units, Amount) else ""
+            line = f"{posting.account} {number_text} {currency} {_meta_items(posting.meta)!r}"
             parts.append(line + _posting_extras(posting))
         return "\n".join(parts)
     meta = {k: v for k, v in (entry.meta or {}).items() if k not in _IGNORED_META}

@@ -25,7 +25,6 @@ from beancount.parser import parser
 
 from coopledger import clock
 from coopledger.carry import carry_facts, trades_before
-from coopledger.changes import _new_errors, appended, usable
 from coopledger.checks import balance_at, check_ledger
 from coopledger.closing import (
     CLOSE_FILE_NAME,
@@ -52,6 +51,7 @@ from coopledger.plaintext import checked_text
 from coopledger.problems import CoopError
 from coopledger.rules import Rules, check_horizon
 from coopledger.store import Change, Cooperative, NewFolder
+from coopledger.writes import append_entries, check_write, new_problems, parse_appended, usable
 
 REVERSES_KEY = "reverses"
 TREASURER = "treasurer"
@@ -68,16 +68,6 @@ def require_treasurer(roster: Roster, rules: Rules, author: Identity, command: s
     if member is None or not member.has_role(role):
         who = member.id if member else author[1]
         raise CoopError("treasurer-only", member=who, role=role, command=command)
-
-
-def _parse_appended(text: str, entry_text: str, filename: str) -> list[data.Directive]:
-    """Parse the entries about to be appended, with the lines they will have."""
-    first_line = text[: len(text) - len(entry_text)].count("\n") + 1
-    entries, errors, _ = parser.parse_string(entry_text, report_filename=filename)
-    assert not errors, errors
-    return [
-        e._replace(meta={**e.meta, "lineno": e.meta["lineno"] + first_line - 1}) for e in entries
-    ]
 
 
 # ---------------------------------------------------------------- close
@@ -124,9 +114,9 @@ def plan_close(
         else:
             written = {GATHERED_FILE_NAME: gathering.text, CLOSE_FILE_NAME: text}
             folders.append(NewFolder(gathering.folder, written, gathering.kept))
-        new.extend(_parse_appended(text, text, str(coop.root / path)))
+        new.extend(parse_appended(text, text, str(coop.root / path)))
     found = check_ledger([*coop.entries, *new], roster, rules, str(coop.root))
-    errors, _ = _new_errors(coop, found)
+    errors, _ = new_problems(coop, found)
     if errors:  # pragma: no cover - the close is computed from the ledger itself
         raise CoopError("change-refused", problems=tuple(errors))
     entries = sum(int(e.meta.get("entries", 0)) for e in new if isinstance(e, data.Custom))
@@ -214,15 +204,9 @@ def plan_reverse(
         original.category,
     )
     path = entry_path(day, reversal.payer)
-    file = coop.root / path
-    old = file.read_text(encoding="utf-8") if file.exists() else ""
     entry_text = reversal_text(original, reversal, rules.currency, rules.decimals)
-    new_text = appended(old, entry_text)
-    new = _parse_appended(new_text, entry_text, str(file))
-    found = check_ledger([*coop.entries, *new], roster, rules, str(coop.root))
-    errors, warnings = _new_errors(coop, found)
-    if errors:
-        raise CoopError("reverse-refused", trade_id=trade_id, problems=tuple(errors))
+    new_text, new = append_entries(coop.root, path, entry_text)
+    warnings = check_write(coop, new, "reverse-refused", trade_id=trade_id)
     amount = format_amount(Decimal(original.amount), rules.decimals)
     message = f"reverse: {trade_id} ({reversal.payer} → {reversal.payee} {amount} {rules.currency})"
     line = int(new[0].meta["lineno"]) if new else None
@@ -306,17 +290,11 @@ def plan_undo_import(
             original.category,
         )
         path = entry_path(day, reversal.payer)
-        if path not in texts:
-            file = coop.root / path
-            texts[path] = file.read_text(encoding="utf-8") if file.exists() else ""
         entry_text = reversal_text(original, reversal, rules.currency, rules.decimals)
-        texts[path] = appended(texts[path], entry_text)
-        new.extend(_parse_appended(texts[path], entry_text, str(coop.root / path)))
+        texts[path], parsed = append_entries(coop.root, path, entry_text, texts.get(path))
+        new.extend(parsed)
         recorded.append(reversal)
-    found = check_ledger([*coop.entries, *new], roster, rules, str(coop.root))
-    errors, warnings = _new_errors(coop, found)
-    if errors:
-        raise CoopError("undo-refused", commit=commit[:8], problems=tuple(errors))
+    warnings = check_write(coop, new, "undo-refused", commit=commit[:8])
     volume = format_amount(sum((t.amount for t in recorded), Decimal(0)), rules.decimals)
     message = (
         f"import undo: {len(recorded)} trade(s) of {commit[:8]} reversed, {volume} {rules.currency}"

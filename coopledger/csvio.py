@@ -47,16 +47,17 @@ from beancount.core import data
 from beancount.parser import parser
 
 from coopledger.balances import BalanceRow
-from coopledger.changes import appended, checked_trade, usable
-from coopledger.checks import check_ledger, relative
+from coopledger.changes import checked_trade
 from coopledger.gitrepo import Identity
 from coopledger.journal import Trade, entry_path, format_trade, trades_of
 from coopledger.limits import ceiling_at, floor_at
 from coopledger.members import Roster
 from coopledger.money import format_amount
+from coopledger.paths import relative
 from coopledger.problems import CoopError, Problem, Severity
 from coopledger.rules import Rules
 from coopledger.store import Change, Cooperative
+from coopledger.writes import appended, problems_after, read_text, usable
 
 IMPORT_SOURCE = "<import>"  # where new entries say they come from, during the checks
 REQUIRED_COLUMNS = ("date", "payer", "payee", "amount", "memo")
@@ -286,18 +287,13 @@ def plan_import(
         raise CoopError("import-refused", file=filename, problems=tuple(problems))
     rows.sort(key=lambda r: (r[1].date, r[0]))
     new_entries = [_entry(trade, rules, IMPORT_SOURCE, line) for line, trade in rows]
-    before = {p.key() for p in coop.problems}
-    after = check_ledger([*coop.entries, *new_entries], roster, rules, str(coop.root))
-    new = [
-        replace(p, file=filename) if p.file == IMPORT_SOURCE else p
-        for p in after
-        if p.key() not in before
-    ]
-    errors = [*problems, *(p for p in new if p.is_error)]  # rows in error, then the limits
+    new_errors, new_warnings = problems_after(coop, new_entries)
+    named = lambda p: replace(p, file=filename) if p.file == IMPORT_SOURCE else p  # noqa: E731
+    errors = [*problems, *map(named, new_errors)]  # rows in error, then the limits
     if errors:
         ordered = sorted(errors, key=lambda p: (p.file != filename, p.sort_key()))
         raise CoopError("import-refused", file=filename, problems=tuple(ordered))
-    warnings = [p for p in new if not p.is_error]
+    warnings = [named(p) for p in new_warnings]
     if allow_duplicates:
         warnings.extend(duplicates)
     texts: dict[str, str] = {}
@@ -305,8 +301,7 @@ def plan_import(
     for _, trade in rows:
         path = entry_path(trade.date, trade.payer)
         if path not in texts:
-            old_path = coop.root / path
-            texts[path] = old_path.read_text(encoding="utf-8") if old_path.exists() else ""
+            texts[path] = read_text(coop.root, path)
         texts[path] = appended(texts[path], format_trade(trade, rules.currency, rules.decimals))
         placed.append(replace(trade, file=path))
     volume = sum((t.amount for t in placed), Decimal(0))

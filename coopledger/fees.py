@@ -42,7 +42,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from beancount.core import data
 
 from coopledger.accounts import member_account
-from coopledger.checks import DayBalance, balance_at, check_ledger
+from coopledger.checks import DayBalance, balance_at
 from coopledger.gitrepo import Identity
 from coopledger.journal import PERIOD_KEY, RULE_KEY, Levy, entry_path, quote_string
 from coopledger.members import Member, Roster
@@ -51,6 +51,7 @@ from coopledger.months import Month
 from coopledger.problems import CoopError
 from coopledger.rules import Contributions, DemurrageRule, LevyRule, Rules
 from coopledger.store import Change, Cooperative
+from coopledger.writes import append_entries, check_write, read_text, usable
 
 DEMURRAGE = "demurrage"
 CONTRIBUTION = "contribution"
@@ -246,8 +247,6 @@ def plan_apply_rules(
     coop: Cooperative, period: Month, author: Identity, today: datetime.date
 ) -> RulesRun:
     """Plan the period's entries, checked like any write; refuse if not possible."""
-    from coopledger.changes import _new_errors, _parse_new_entry, appended, usable
-
     rules, roster = usable(coop)
     treasurer_author(roster, rules, author)
     if rules.demurrage is None and rules.contribution is None:
@@ -261,19 +260,13 @@ def plan_apply_rules(
     path = entry_path(period.last, RULES_OWNER)
     if not todo:
         return RulesRun(period, (), tuple(sorted(already)), idle, None, path)
-    file = coop.root / path
-    text = file.read_text(encoding="utf-8") if file.exists() else ""
-    new_entries = []
+    text = read_text(coop.root, path)
+    new_entries: list[data.Directive] = []
     for entry in todo:
         entry_text = format_rule_entry(entry, rules.currency, rules.decimals)
-        before = appended(text, "")
-        text = appended(text, entry_text)
-        first_line = before.count("\n") + 1 if before else 1
-        new_entries.append(_parse_new_entry(entry_text, first_line, str(file)))
-    after = check_ledger([*coop.entries, *new_entries], roster, rules, str(coop.root))
-    errors, warnings = _new_errors(coop, after)
-    if errors:
-        raise CoopError("rules-refused", period=str(period), problems=tuple(errors))
+        text, parsed = append_entries(coop.root, path, entry_text, text)
+        new_entries += parsed
+    warnings = check_write(coop, new_entries, "rules-refused", period=str(period))
     summary = ", ".join(
         f"{e.rule} {format_amount(e.total, rules.decimals)} {rules.currency}" for e in todo
     )

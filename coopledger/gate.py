@@ -54,6 +54,7 @@ from decimal import Decimal
 from typing import Any
 
 from beancount.core import data
+from beancount.core.amount import Amount
 from beancount.parser import parser
 
 from coopledger.accounts import member_of_account, obligation_of_account
@@ -208,9 +209,10 @@ def claim_of(entry: data.Directive) -> Claim:
     receivables: dict[str, Decimal] = defaultdict(Decimal)
     others: dict[str, Decimal] = defaultdict(Decimal)
     for posting in entry.postings:
-        if posting.units is None or posting.units.number is None:
+        units = posting.units  # beancount's MISSING where the amount is left out
+        if not isinstance(units, Amount) or not isinstance(units.number, Decimal):
             continue  # an elided amount: the other postings say who pays
-        number = posting.units.number
+        number = units.number
         member = member_of_account(posting.account)
         obligation = obligation_of_account(posting.account)
         if member is not None:

@@ -33,24 +33,22 @@ net position (owed to it minus owed by it) unchanged:
 
 `read_invoices` turns the entries into `Invoice` values with what was settled
 and cleared, and `check_invoices` returns every problem as a `Problem`. The
-plan functions at the end prepare the writes of `coopledger invoice`, `settle`
-and `clear --apply`.
+writes of `coopledger invoice`, `settle` and `clear --apply` are planned in
+`coopledger.invoice_plans` (this module is read by the checks, so it imports
+no planner).
 """
 
 from __future__ import annotations
 
 import datetime
-import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from beancount.core import data
 
-from coopledger import clock
 from coopledger.accounts import (
     member_account,
     member_of_account,
@@ -58,16 +56,10 @@ from coopledger.accounts import (
     payable_account,
     receivable_account,
 )
-from coopledger.journal import JOURNAL_DIR, entry_path, quote_string
+from coopledger.journal import quote_string
 from coopledger.money import format_amount
-from coopledger.plaintext import checked_text
-from coopledger.problems import CoopError, Problem
-from coopledger.rules import check_horizon
-
-if TYPE_CHECKING:
-    from coopledger.clearing import Clearing
-    from coopledger.gitrepo import Identity
-    from coopledger.store import Change, Cooperative
+from coopledger.paths import relative
+from coopledger.problems import Problem
 
 INVOICE_KEY = "invoice"
 DUE_KEY = "due"
@@ -133,12 +125,6 @@ def is_ref(text: str) -> bool:
     return bool(_REF.fullmatch(text))
 
 
-def _relative(path: str | None, root: str) -> str | None:
-    from coopledger.checks import relative
-
-    return relative(path, root)
-
-
 def _legs(
     entry: data.Transaction,
 ) -> tuple[list[tuple[str, str, Decimal]], list[tuple[str, Decimal]]]:
@@ -198,7 +184,7 @@ def read_invoices(entries: Iterable[data.Directive], root: str = "") -> Obligati
         obligations, members = _legs(entry)
         if not kinds and not obligations:
             continue
-        file, line = _relative(meta.get("filename"), root), meta.get("lineno")
+        file, line = relative(meta.get("filename"), root), meta.get("lineno")
         if not kinds:
             account = next(
                 p.account for p in entry.postings if obligation_of_account(p.account) is not None
@@ -456,208 +442,3 @@ def open_invoices(invoices: Iterable[Invoice], day: datetime.date | None = None)
         (i for i in invoices if i.is_open and (day is None or i.date <= day)),
         key=lambda i: (i.date, i.ref),
     )
-
-
-# ---------------------------------------------------------------- planning writes
-
-
-def _check_after(
-    coop: Cooperative, new_entries: list[data.Directive], refusal: str
-) -> list[Problem]:
-    from coopledger.changes import _new_errors, usable
-    from coopledger.checks import check_ledger
-
-    rules, roster = usable(coop)
-    after = check_ledger([*coop.entries, *new_entries], roster, rules, str(coop.root))
-    errors, warnings = _new_errors(coop, after)
-    if errors:
-        raise CoopError(refusal, problems=tuple(errors))
-    return warnings
-
-
-def _append(coop: Cooperative, path: str, entry_text: str) -> tuple[str, list[data.Directive]]:
-    """The new text of `path` and the parsed entries appended, with their real lines."""
-    from beancount.parser import parser
-
-    from coopledger.changes import appended
-
-    full = coop.root / path
-    old = full.read_text(encoding="utf-8") if full.exists() else ""
-    new_text = appended(old, entry_text)
-    first_line = new_text[: len(new_text) - len(entry_text)].count("\n") + 1
-    entries, errors, _ = parser.parse_string(entry_text, report_filename=str(full))
-    assert not errors, errors
-    moved: list[data.Directive] = []
-    for entry in entries:
-        meta = dict(entry.meta)
-        meta["lineno"] = meta["lineno"] + first_line - 1
-        moved.append(entry._replace(meta=meta))
-    return new_text, moved
-
-
-def plan_invoice(
-    coop: Cooperative,
-    *,
-    debtor: str,
-    creditor: str,
-    amount: str,
-    ref: str,
-    day: datetime.date,
-    due: datetime.date | None = None,
-    memo: str = "",
-    author: Identity,
-) -> tuple[Change, Invoice]:
-    """`debtor` owes `creditor` `amount`: the invoice entry, in the creditor's file."""
-    from coopledger.changes import known_member, usable
-    from coopledger.money import parse_amount
-    from coopledger.store import Change
-
-    rules, roster = usable(coop)
-    check_horizon(day, rules, clock.today())
-    checked_text(memo, "memo")
-    for member_id in (debtor, creditor):
-        member = known_member(roster, member_id)
-        status = member.status_at(day)
-        if status != "active":
-            raise CoopError(
-                "member-not-active-on", member=member_id, status=status, date=day.isoformat()
-            )
-    if debtor == creditor:
-        raise CoopError("self-invoice", member=debtor)
-    if not is_ref(ref):
-        raise CoopError("bad-invoice-ref", ref=ref)
-    existing = read_invoices(coop.entries, str(coop.root)).invoices.get(ref)
-    if existing is not None:
-        raise CoopError("invoice-exists", ref=ref, where=f"{existing.file}:{existing.line}")
-    value = parse_amount(amount, rules.decimals)
-    if due is not None and due < day:
-        raise CoopError("due-before-date", due=due.isoformat(), date=day.isoformat())
-    invoice = Invoice(ref, debtor, creditor, value, day, due, memo.strip())
-    path = entry_path(day, creditor)
-    new_text, entries = _append(coop, path, format_invoice(invoice, rules.currency, rules.decimals))
-    warnings = _check_after(coop, entries, "change-refused")
-    invoice = replace(invoice, file=path, line=entries[0].meta["lineno"])
-    text = format_amount(value, rules.decimals)
-    message = f"invoice {ref}: {debtor} owes {creditor} {text} {rules.currency}"
-    if invoice.memo:
-        message += f" — {invoice.memo}"
-    return Change({path: new_text}, message, author, tuple(warnings)), invoice
-
-
-def plan_settle(
-    coop: Cooperative,
-    *,
-    ref: str,
-    amount: str | None,
-    day: datetime.date,
-    memo: str = "",
-    author: Identity,
-) -> tuple[Change, Invoice, Decimal]:
-    """Pay (part of) invoice `ref` in the currency: one entry in the debtor's file."""
-    from coopledger.changes import usable
-    from coopledger.money import parse_amount
-    from coopledger.store import Change
-
-    rules, roster = usable(coop)
-    check_horizon(day, rules, clock.today())
-    checked_text(memo, "memo")
-    invoice = read_invoices(coop.entries, str(coop.root)).invoices.get(ref)
-    if invoice is None:
-        raise CoopError("unknown-invoice", ref=ref)
-    left = invoice.remaining
-    value = left if amount is None else parse_amount(amount, rules.decimals)
-    if value <= 0 or value > left:
-        raise CoopError(
-            "settle-too-much",
-            ref=ref,
-            amount=format_amount(value, rules.decimals),
-            left=format_amount(left, rules.decimals),
-            currency=rules.currency,
-        )
-    for member_id in (invoice.debtor, invoice.creditor):
-        member = roster.get(member_id)
-        status = member.status_at(day) if member else "unknown"
-        if status != "active":
-            raise CoopError(
-                "member-not-active-on", member=member_id, status=status, date=day.isoformat()
-            )
-    path = entry_path(day, invoice.debtor)
-    entry_text = format_settlement(invoice, value, day, rules.currency, rules.decimals, memo)
-    new_text, entries = _append(coop, path, entry_text)
-    warnings = _check_after(coop, entries, "trade-refused")
-    text = format_amount(value, rules.decimals)
-    message = f"settle {ref}: {invoice.debtor} → {invoice.creditor} {text} {rules.currency}"
-    return Change({path: new_text}, message, author, tuple(warnings)), invoice, value
-
-
-def clearing_id_of(day: datetime.date, content: str) -> str:
-    """A clearing's id: its date and a digest of what it does (same input, same id)."""
-    digest = hashlib.sha256(content.encode("utf-8")).hexdigest()[:8]
-    return f"{day.isoformat()}-{digest}"
-
-
-def plan_clearing(
-    coop: Cooperative,
-    clearing: Clearing,
-    invoices: Mapping[str, Invoice],
-    *,
-    day: datetime.date,
-    author: Identity,
-) -> tuple[Change, str] | None:
-    """The entries of an applied clearing in journal/YYYY/MM/clearing.beancount,
-    or None when it clears and pays nothing."""
-    from coopledger.changes import usable
-    from coopledger.money import quantum
-    from coopledger.store import Change
-
-    rules, _ = usable(coop)
-    unit = quantum(rules.decimals)
-    rows = [
-        (invoices[o.ref], cleared, paid)
-        for o, cleared, paid in zip(
-            clearing.obligations, clearing.cleared, clearing.paid, strict=True
-        )
-        if cleared or paid
-    ]
-    if not rows:
-        return None
-    digest_source = "\n".join(f"{i.ref} {c} {p}" for i, c, p in rows)
-    clearing_id = clearing_id_of(day, f"{coop.root.name}\n{digest_source}")
-    parts = []
-    for invoice, cleared, paid in rows:
-        if cleared:
-            parts.append(
-                format_clears(
-                    invoice,
-                    cleared * unit,
-                    day,
-                    clearing_id,
-                    clearing.solver,
-                    rules.currency,
-                    rules.decimals,
-                )
-            )
-        if paid:
-            parts.append(
-                format_settlement(
-                    invoice,
-                    paid * unit,
-                    day,
-                    rules.currency,
-                    rules.decimals,
-                    f"clearing {clearing_id}: pays {invoice.ref}",
-                    clearing_id,
-                )
-            )
-    path = entry_path(day, CLEARING_OWNER)
-    assert path.startswith(JOURNAL_DIR)
-    new_text, entries = _append(coop, path, "\n".join(parts))
-    warnings = _check_after(coop, entries, "change-refused")
-    total = format_amount(Decimal(clearing.total_cleared) * unit, rules.decimals)
-    message = (
-        f"clearing {clearing_id}: {total} {rules.currency} set off over {len(rows)} invoice(s)"
-    )
-    if clearing.total_paid:
-        paid_text = format_amount(Decimal(clearing.total_paid) * unit, rules.decimals)
-        message += f", {paid_text} {rules.currency} paid in the currency"
-    return Change({path: new_text}, message, author, tuple(warnings)), clearing_id

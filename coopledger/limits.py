@@ -19,7 +19,7 @@ from coopledger.rules import Rules
 from coopledger.timeline import Timeline
 
 if TYPE_CHECKING:
-    from coopledger.checks import DayBalance
+    from coopledger.days import DayBalance
 
 
 def _at(timeline: Timeline[Decimal] | None, day: datetime.date) -> Decimal | None:

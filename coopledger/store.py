@@ -29,7 +29,7 @@ from beancount import loader
 from beancount.core import data
 
 from coopledger import carry, folders, gitrepo
-from coopledger.checks import DayBalance, check_ledger, conflict_markers, daily_balances, relative
+from coopledger.checks import check_ledger, conflict_markers, daily_balances
 from coopledger.closing import (
     CLOSE_FILE_NAME,
     Opening,
@@ -37,10 +37,12 @@ from coopledger.closing import (
     is_content,
     next_month,
 )
+from coopledger.days import DayBalance
 from coopledger.journal import INCLUDE_GLOB, MAIN_FILE
 from coopledger.loader_inputs import loaded_file_problems
 from coopledger.members import MEMBERS_FILE, Roster, parse_members
 from coopledger.months import Month
+from coopledger.paths import relative
 from coopledger.plugin import is_carried, preloaded
 from coopledger.problems import CoopError, Problem, Severity
 from coopledger.rules import RULES_FILE, Rules, parse_rules

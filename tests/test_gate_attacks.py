@@ -438,3 +438,22 @@ def test_check_and_bean_check_judge_the_files_the_loader_read(coop: Coop, attack
     assert checked.returncode != 0
     said = checked.stdout + checked.stderr
     assert first.rstrip(": ") in said and second.strip(": ") in said, said
+
+
+# ---------------------------------------------------------------- an amount left out
+
+
+def test_an_entry_with_an_amount_left_out_is_judged_not_a_crash(coop: Coop, tmp_path: Path) -> None:
+    """beancount fills in an elided amount; the gate judges such an entry by the
+    postings it has (alice pays, so alice may add it) instead of crashing."""
+    base = start_branch(coop)
+    coop.write(
+        "journal/2026/11/alice.beancount",
+        '2026-11-12 * "pain"\n  Assets:Members:Alice  -4.00 SEL\n  Assets:Members:Bob\n',
+    )
+    commit_as(coop)
+
+    result = gate_on_a_fresh_clone(coop, base, tmp_path)
+
+    assert result.code == 0, result.text
+    assert "Traceback" not in result.text

@@ -19,10 +19,8 @@ from coopledger.clearing import (
     AsciiTexts,
     Clearing,
     InvoiceColumns,
-    Obligation,
     Setoff,
     check_amounts,
-    credit_headroom,
     minor_formatter,
     minor_texts,
     minor_to_text,
@@ -30,8 +28,6 @@ from coopledger.clearing import (
     read_invoice_bytes,
     read_invoice_text,
     solve_columns,
-    solve_setoff,
-    solve_with_credit,
 )
 from coopledger.cli.common import (
     app,
@@ -39,6 +35,7 @@ from coopledger.cli.common import (
     out,
     parse_day,
     print_json,
+    print_problems,
     writing,
 )
 from coopledger.cli.lazy import lazy_module
@@ -73,14 +70,14 @@ def invoice(
     as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
 ) -> None:
     """Record that DEBTOR owes CREDITOR an AMOUNT (an invoice), and commit it."""
-    from coopledger.invoices import plan_invoice
+    from coopledger.invoice_plans import plan_invoice
+    from coopledger.ledger import Ledger
 
-    root = cooperative_root()
+    books = Ledger(cooperative_root())
     day = parse_day(date)
     due_day = parse_day(due) if due else None
-    with writing(root, as_member) as session:
-        coop, author = session.coop, session.author
-        change, recorded = plan_invoice(
+    done = books.write(
+        lambda coop, author: plan_invoice(
             coop,
             debtor=debtor,
             creditor=creditor,
@@ -90,13 +87,15 @@ def invoice(
             due=due_day,
             memo=memo,
             author=author,
-        )
-        sha = session.record(change)
-    assert coop.rules is not None
-    text = format_amount(recorded.amount, coop.rules.decimals)
+        ),
+        as_member,
+    )
+    print_problems(done.warnings)
+    recorded, rules, sha = done.value, done.rules, done.sha or ""
+    text = format_amount(recorded.amount, rules.decimals)
     out.print(
         f"Recorded invoice {recorded.ref}: {debtor} owes {creditor} {text} "
-        f"{coop.rules.currency} (commit {sha[:8]})",
+        f"{rules.currency} (commit {sha[:8]})",
         markup=False,
     )
 
@@ -185,18 +184,24 @@ def settle(
     as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
 ) -> None:
     """Pay (part of) invoice REF in the currency: the debtor pays the creditor."""
-    from coopledger.invoices import plan_settle
+    from coopledger.invoice_plans import plan_settle
+    from coopledger.ledger import Ledger
 
-    root = cooperative_root()
+    books = Ledger(cooperative_root())
     day = parse_day(date)
-    with writing(root, as_member) as session:
-        coop, author = session.coop, session.author
-        change, settled, value = plan_settle(
+
+    def planned(
+        coop: store.Cooperative, author: gitrepo.Identity
+    ) -> tuple[store.Change, tuple[Invoice, Decimal]]:
+        change, invoice, value = plan_settle(
             coop, ref=ref, amount=amount, day=day, memo=memo, author=author
         )
-        sha = session.record(change)
-    assert coop.rules is not None
-    decimals, currency = coop.rules.decimals, coop.rules.currency
+        return change, (invoice, value)
+
+    done = books.write(planned, as_member)
+    print_problems(done.warnings)
+    (settled, value), sha = done.value, done.sha or ""
+    decimals, currency = done.rules.decimals, done.rules.currency
     out.print(
         f"Settled {format_amount(value, decimals)} {currency} of invoice {ref}: "
         f"{settled.debtor} → {settled.creditor}; "
@@ -207,38 +212,6 @@ def settle(
 
 
 # ---------------------------------------------------------------- clear
-
-
-def _journal_obligations(
-    coop: store.Cooperative, day: str | None
-) -> tuple[list[Obligation], dict[str, Invoice], int]:
-    from coopledger.invoices import open_invoices, read_invoices
-
-    assert coop.rules is not None
-    decimals = coop.rules.decimals
-    at = parse_day(day)
-    found = read_invoices(coop.entries, str(coop.root)).invoices
-    scale = Decimal(10) ** decimals
-    obligations = [
-        Obligation(i.ref, i.debtor, i.creditor, int(i.remaining * scale), i.due)
-        for i in open_invoices(found.values(), at)
-    ]
-    return obligations, found, decimals
-
-
-def _solve(
-    obligations: list[Obligation],
-    coop: store.Cooperative,
-    with_credit: bool,
-    day: str | None,
-    decimals: int,
-) -> Clearing:
-    check_amounts([o.amount for o in obligations], decimals)
-    if with_credit:
-        assert coop.rules is not None and coop.roster is not None
-        headroom = credit_headroom(coop.roster, coop.rules, coop.history, parse_day(day))
-        return solve_with_credit(obligations, headroom)
-    return solve_setoff(obligations)
 
 
 def _json(value: object) -> str:
@@ -704,12 +677,14 @@ def clear(
         else:
             write_report_text(setoff, decimals, "", stdout_writer())
         return
+    from coopledger.invoice_plans import journal_obligations, solve_clearing
+
     root = cooperative_root()
     if not apply:
         coop = store.load(root)
         _usable(coop)
-        obligations, _, places = _journal_obligations(coop, date)
-        result = _solve(obligations, coop, with_credit, date, places)
+        obligations, _, places = journal_obligations(coop, parse_day(date))
+        result = solve_clearing(coop, obligations, with_credit, parse_day(date), places)
         assert coop.rules is not None
         sys.stdout.write(
             report_json(result, places)
@@ -718,12 +693,12 @@ def clear(
             + "\nNothing was written (a dry run): add --apply to write and commit it.\n"
         )
         return
-    from coopledger.invoices import plan_clearing
+    from coopledger.invoice_plans import plan_clearing
 
     with writing(root, as_member) as session:
         coop, author = session.coop, session.author
-        obligations, found, places = _journal_obligations(coop, date)
-        result = _solve(obligations, coop, with_credit, date, places)
+        obligations, found, places = journal_obligations(coop, parse_day(date))
+        result = solve_clearing(coop, obligations, with_credit, parse_day(date), places)
         planned = plan_clearing(coop, result, found, day=parse_day(date), author=author)
         sha = None
         clearing_id = None

@@ -76,6 +76,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 class State:
     directory: Path | None = None
     traceback: bool = False
+    verbose: bool = False
 
 
 state = State()
@@ -107,6 +108,12 @@ def _options(
     traceback: bool = typer.Option(
         False, "--traceback", help="On an unexpected failure, print Python's full traceback."
     ),
+    verbose: bool = typer.Option(
+        False,
+        "--verbose",
+        help="Say how the books were read (snapshot, open period, full) and why.",
+        envvar="COOPLEDGER_VERBOSE",
+    ),
     version: bool = typer.Option(
         False,
         "--version",
@@ -117,6 +124,7 @@ def _options(
 ) -> None:
     state.directory = directory
     state.traceback = traceback
+    state.verbose = verbose
     clock.set_today(None if today is None else _iso_day(today))
 
 
@@ -147,6 +155,13 @@ def parse_day(value: str | None, *, default: datetime.date | None = None) -> dat
     if value is None:
         return default or clock.today()
     return _iso_day(value)
+
+
+def say_route(route: str, reason: str | None) -> None:
+    """With --verbose: how the ledger read the books, and why a faster way was skipped."""
+    if state.verbose:
+        why = f" ({reason})" if reason else ""
+        err.print(f"read: {route}{why}", markup=False)
 
 
 def author_for(root: Path, coop: store.Cooperative, as_member: str | None) -> gitrepo.Identity:

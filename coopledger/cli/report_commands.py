@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import sys
-import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +20,7 @@ from coopledger.cli.common import (
     parse_day,
     print_json,
     print_problems,
+    say_route,
     writing,
 )
 from coopledger.cli.lazy import lazy_module
@@ -44,7 +43,6 @@ from coopledger.rules import Rules
 
 if TYPE_CHECKING:
     from coopledger import csvio, gitrepo, snapshot, store
-    from coopledger.reports import MonthlyReport
 else:  # beancount and git only for the commands that need them
     gitrepo, store = lazy_module("coopledger.gitrepo"), lazy_module("coopledger.store")
     csvio, snapshot = lazy_module("coopledger.csvio"), lazy_module("coopledger.snapshot")
@@ -72,9 +70,9 @@ def emit(renderables: Sequence[RenderableType]) -> None:
 
 
 def usable_parts(coop: store.Cooperative) -> tuple[Rules, Roster]:
-    if coop.rules is None or coop.roster is None:
-        raise CoopError("ledger-has-problems", problems=tuple(coop.errors))
-    return coop.rules, coop.roster
+    from coopledger.ledger import usable_parts
+
+    return usable_parts(coop)
 
 
 def warn_if_problems(coop: store.Cooperative) -> None:
@@ -82,17 +80,6 @@ def warn_if_problems(coop: store.Cooperative) -> None:
         err.print(
             f"{len(coop.errors)} problem(s) in the files: run 'coopledger check'", markup=False
         )
-
-
-@contextlib.contextmanager
-def loaded(root: Path, rev: str | None) -> Iterator[store.Cooperative]:
-    """The cooperative as it is on disk, or as it was at git revision `rev`."""
-    if rev is None:
-        yield store.load(root)
-        return
-    with tempfile.TemporaryDirectory(prefix="coopledger-rev-") as folder:
-        gitrepo.export_tree(root, rev, Path(folder))
-        yield store.load(Path(folder))
 
 
 @app.command()
@@ -105,18 +92,13 @@ def report(
     no_cache: bool = typer.Option(False, "--no-cache", help="Read the whole journal again."),
 ) -> None:
     """The monthly report: summary, members, what is traded, twelve-month trends."""
-    from coopledger.reports import monthly_report
-
     choice(output_format, REPORT_FORMATS, "--format")
     chosen = Month.parse(month) if month else Month.last_complete(clock.today())
-    root = cooperative_root()
-    if rev is None and not no_cache:
-        result, errors = _report_with_snapshot(root, chosen)
-    else:
-        with loaded(root, rev) as coop:
-            rules, roster = usable_parts(coop)
-            result = monthly_report(coop.entries, roster, rules, chosen)
-            errors = bool(coop.errors)
+    from coopledger.ledger import Ledger
+
+    done = Ledger(cooperative_root(), cache=not no_cache).report(chosen, rev)
+    say_route(done.route, done.reason)
+    result, errors = done.report, done.has_errors
     if output_format == "json":
         print_json(report_json(result))
     elif output_format == "csv":
@@ -131,48 +113,6 @@ def report(
         err.print("the files have problems: run 'coopledger check'", markup=False)
 
 
-def _report_with_snapshot(root: Path, month: Month) -> tuple[MonthlyReport, bool]:
-    """The report from the month figures kept with a valid snapshot; else from the
-    open months with the closed months' figures their close kept; else from a
-    full load. Either load saves a new snapshot (so the next report is quick).
-    Returns the report and whether the files have errors."""
-    from coopledger.reports import report_of_figures
-
-    cache = snapshot.cache_of(root)
-    with store.locked(root):
-        key = gitrepo.committed_content_key(root, store.WRITTEN_PATHS)
-        state = snapshot.load_valid(root, key)
-        if state is not None and state.monthly is not None:
-            figures = state.monthly.figures_until(cache, month)
-            if figures is not None:
-                result = report_of_figures(figures, state.roster, state.rules, month)
-                return result, any(p.is_error for p in state.problems)
-        stamps = snapshot.input_stamps(root)
-        partial = store.load_open_period(root, key is not None)
-        opened = snapshot.from_cooperative(partial, stamps, key) if partial else None
-        if opened is not None and opened.monthly is not None:  # closed months' figures kept
-            kept = opened.monthly.figures_until(cache, month)  # before save writes them out
-            with contextlib.suppress(OSError):
-                snapshot.save(root, opened)
-            if kept is not None:
-                result = report_of_figures(kept, opened.roster, opened.rules, month)
-                return result, any(p.is_error for p in opened.problems)
-        coop = store.load(root)
-        rules, roster = usable_parts(coop)
-        fresh = snapshot.from_cooperative(coop, stamps, key)
-        if fresh is None or fresh.monthly is None:
-            figures = None
-        else:
-            figures = fresh.monthly.figures_until(cache, month)
-            with contextlib.suppress(OSError):
-                snapshot.save(root, fresh)
-    if figures is None:
-        from coopledger.aggregates import month_figures
-
-        figures = month_figures(coop.entries)
-    return report_of_figures(figures, roster, rules, month), bool(coop.errors)
-
-
 @app.command(name="statement")
 def statement_command(
     member: str = typer.Argument(..., help="The member."),
@@ -181,14 +121,10 @@ def statement_command(
     output_format: str = typer.Option("table", "--format", "-f", help="table, csv or json."),
 ) -> None:
     """Every movement of a member with running balance, opening and closing lines."""
-    from coopledger.changes import known_member
-    from coopledger.reports import statement
+    from coopledger.ledger import Ledger
 
     choice(output_format, STATEMENT_FORMATS, "--format")
-    root = cooperative_root()
-    coop = store.load(root)
-    rules, roster = usable_parts(coop)
-    known_member(roster, member)
+    books = Ledger(cooperative_root())
     first_day: datetime.date | None
     if start is None and end is None:
         last_month = Month.last_complete(clock.today())
@@ -196,16 +132,18 @@ def statement_command(
     else:
         first_day = parse_day(start) if start else None
         last_day = parse_day(end)
-    if first_day is not None and first_day > last_day:
-        raise CoopError("period-reversed", start=first_day.isoformat(), end=last_day.isoformat())
-    result = statement(coop.entries, member, first_day, last_day, str(root))
+    stated = books.statement(member, first_day, last_day)
+    result, rules, roster = stated.statement, stated.rules, stated.roster
     if output_format == "json":
         print_json(statement_json(result, rules.currency, rules.decimals))
     elif output_format == "csv":
         sys.stdout.write(statement_csv(result, rules.decimals))
     else:
         emit(statement_renderables(result, roster, rules.currency, rules.decimals))
-    warn_if_problems(coop)
+    if stated.error_count:
+        err.print(
+            f"{stated.error_count} problem(s) in the files: run 'coopledger check'", markup=False
+        )
 
 
 @app.command(name="import")

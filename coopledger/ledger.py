@@ -1,0 +1,787 @@
+"""A cooperative, opened: the one door to read, judge and write its books.
+
+Like sqlite-utils' `Database`, usable from Python without the command line:
+
+    from coopledger.ledger import Ledger, TradeRequest
+
+    books = Ledger.open("/path/to/coop")
+    view = books.view()                          # balances, problems, rules...
+    view.balance("alice")
+    done = books.record(TradeRequest("alice", "bob", "12.50", day, "pain"))
+    done.sha, done.balances, done.warnings       # the commit and what it left
+    books.gate(since="origin/main")              # the pull-request gate's problems
+
+The ledger alone decides how the books are read, fastest first:
+
+- the **snapshot** (`coopledger.snapshot`), when it still matches the files;
+- the **open period** (`store.load_open_period`): the months after the last
+  close, their balances carried from the close;
+- the **full** load (`store.load`), every file read and checked.
+
+Each answer says which route served (`route`) and why a faster one was skipped
+(`reason`); `coopledger --verbose` (or COOPLEDGER_VERBOSE=1) prints it.
+Nothing here prints or exits: the commands render what it returns.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from coopledger import gatekeeper, gitrepo, snapshot, store
+from coopledger.changes import (
+    PlannedTrade,
+    choose_author,
+    current_balance,
+    plan_trade,
+    plan_trade_fast,
+)
+from coopledger.checks import coop_account_balances
+from coopledger.closing import Opening
+from coopledger.days import DayBalance
+from coopledger.journal import Trade, entry_path, trades_of
+from coopledger.members import Roster
+from coopledger.months import Month
+from coopledger.problems import CoopError, Problem
+from coopledger.reports import (
+    MonthlyReport,
+    Statement,
+    monthly_report,
+    report_of_figures,
+    statement,
+)
+from coopledger.rules import Rules
+
+SNAPSHOT, OPEN_PERIOD, FULL = "snapshot", "open period", "full"
+
+
+@dataclass(frozen=True)
+class TradeRequest:
+    """What a member asks to record: PAYER pays PAYEE AMOUNT (text, as typed)."""
+
+    payer: str
+    payee: str
+    amount: str
+    day: datetime.date
+    memo: str = ""
+    category: str | None = None
+
+
+@dataclass
+class View:
+    """The books read at a moment: a valid snapshot, or a load of the files.
+
+    `route` is the way they were read (SNAPSHOT, OPEN_PERIOD or FULL) and
+    `reason` why a faster route was skipped (None when the fastest served)."""
+
+    state: snapshot.Snapshot | None
+    coop: store.Cooperative | None
+    route: str = FULL
+    reason: str | None = None
+
+    @property
+    def rules(self) -> Rules | None:
+        return self.state.rules if self.state else self.coop.rules if self.coop else None
+
+    @property
+    def roster(self) -> Roster | None:
+        return self.state.roster if self.state else self.coop.roster if self.coop else None
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.state.problems if self.state else self.coop.problems if self.coop else []
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    def history(self, day: datetime.date) -> Mapping[str, Sequence[DayBalance]]:
+        """Day balances good enough to read every member's balance at `day`."""
+        if self.state is not None:
+            return self.state.history_at(day)
+        return self.coop.history if self.coop else {}
+
+    def balance(self, member: str, day: datetime.date | None = None) -> Decimal:
+        """`member`'s balance at the end of `day` (default: its last)."""
+        from coopledger.checks import balance_at
+
+        history = self.history(day or datetime.date.max)
+        return balance_at(history.get(member, ()), day)
+
+    def coop_balances(self, day: datetime.date) -> dict[str, Decimal]:
+        """The cooperative's own accounts (rules.yaml `accounts:`) at the end of `day`."""
+        if self.state is not None:
+            return snapshot.coop_balances(self.state, day)
+        if self.coop is None or self.coop.rules is None:
+            return {}
+        found = coop_account_balances(self.coop.entries, self.coop.rules.coop_accounts, day)
+        opening = self.coop.opening
+        if opening is not None and day >= last_closed_day(opening):
+            for account, balance in opening.coop_balances.items():
+                found[account] = found.get(account, Decimal(0)) + balance
+        return found
+
+    @property
+    def carried_through(self) -> str | None:
+        """The last closed month carried instead of read, if any."""
+        if self.state is not None:
+            return self.state.carried_month
+        opening = self.coop.opening if self.coop else None
+        return opening.month if opening else None
+
+    def trade_count(self) -> int:
+        if self.state is not None:
+            return self.state.trade_count
+        if self.coop is None:
+            return 0
+        carried = self.coop.opening.trades if self.coop.opening else 0
+        return carried + sum(1 for _ in trades_of(self.coop.entries))
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A trade written and committed: the trade (with its file and line), the
+    entry, the commit, each member's balance after it, the warnings, the rules
+    it was written under, and how the ledger was read to judge it."""
+
+    trade: Trade
+    entry: object
+    sha: str
+    balances: dict[str, Decimal]
+    warnings: tuple[Problem, ...]
+    rules: Rules
+    route: str = FULL
+    reason: str | None = None
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Written(Generic[T]):
+    """A write done (or, `dry_run`, planned only: `sha` None): the change, what
+    the plan returned with it, the commit, and the warnings: the change's own,
+    then what the pull-request gate will refuse in it."""
+
+    change: store.Change
+    value: T
+    sha: str | None
+    warnings: tuple[Problem, ...]
+    rules: Rules
+
+
+@dataclass(frozen=True)
+class Reported:
+    """A monthly report, whether the files have errors, and how it was computed."""
+
+    report: MonthlyReport
+    has_errors: bool
+    route: str = FULL
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Stated:
+    """A member's statement over a period, with the rules and members read."""
+
+    statement: Statement
+    rules: Rules
+    roster: Roster
+    error_count: int  # errors in the files (run `check`)
+
+
+@dataclass
+class Checked:
+    """What `check` found: every problem (the gate's after the working tree's),
+    the view it read (None when the change was refused unread: it holds files
+    beancount must not read)."""
+
+    problems: list[Problem]
+    view: View | None
+    gated: bool = False
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
+
+
+def federation_checks(root: Path, view: View) -> list[Problem]:
+    """partners.yaml and the trust lines (docs/federation.md), when there are partners."""
+    if view.rules is None or not os.path.lexists(root / "partners.yaml"):
+        return []
+    from coopledger.federation import partner_problems, partners_text
+
+    try:
+        text = partners_text(root)
+    except CoopError as error:
+        return [Problem(error.code, "partners.yaml", None, error.params)]
+    return partner_problems(text, view.rules, view.coop_balances(datetime.date.max))
+
+
+def usable_parts(coop: store.Cooperative) -> tuple[Rules, Roster]:
+    """Rules and members good enough to read from, or CoopError."""
+    if coop.rules is None or coop.roster is None:
+        raise CoopError("ledger-has-problems", problems=tuple(coop.errors))
+    return coop.rules, coop.roster
+
+
+@contextlib.contextmanager
+def loaded(root: Path, rev: str | None) -> Iterator[store.Cooperative]:
+    """The cooperative as it is on disk, or as it was at git revision `rev`."""
+    if rev is None:
+        yield store.load(root)
+        return
+    with tempfile.TemporaryDirectory(prefix="coopledger-rev-") as folder:
+        gitrepo.export_tree(root, rev, Path(folder))
+        yield store.load(Path(folder))
+
+
+def last_closed_day(opening: Opening | None) -> datetime.date:
+    return opening.day - datetime.timedelta(days=1) if opening else datetime.date.min
+
+
+def _save_quietly(root: Path, fresh: snapshot.Snapshot | None) -> None:
+    """Save a snapshot just built; a cache that cannot be written only costs time."""
+    if fresh is not None:
+        with contextlib.suppress(OSError):
+            snapshot.save(root, fresh)
+
+
+def write_ci(
+    root: Path, platform: str, author: gitrepo.Identity, force: bool, source: str
+) -> list[str]:
+    """Write and commit the CI files for `platform`, installing coopledger from
+    `source` (see `ci_templates.pinned_source`); return their paths."""
+    from coopledger.ci_templates import PLATFORMS, ci_files
+
+    if platform not in PLATFORMS:
+        raise CoopError("bad-ci-platform", value=platform, choices=", ".join(PLATFORMS))
+    files = {
+        name: text
+        for name, text in ci_files(platform, source).items()
+        if not (root / name).exists() or (root / name).read_text(encoding="utf-8") != text
+    }
+    for name in files:
+        if (root / name).exists() and not force:
+            raise CoopError("ci-file-exists", path=name)
+    if not files:
+        return []
+    repo = gitrepo.open_repo(root)
+    gitrepo.ensure_writable(repo, list(files))
+    store.apply(root, store.Change(files, f"ci: check pull requests on {platform}", author))
+    return list(files)
+
+
+@dataclass(frozen=True)
+class Founding:
+    """What `Ledger.create` is asked: the cooperative, and its first treasurer if any."""
+
+    name: str | None = None
+    currency: str = "SEL"
+    currency_name: str | None = None
+    treasurer: str | None = None
+    treasurer_name: str | None = None
+    email: str | None = None
+    kind: str = "person"
+    joined: datetime.date | None = None
+    ci: str | None = None
+    ci_source: str = ""
+
+
+@dataclass(frozen=True)
+class Created:
+    """A cooperative just created: its books, its title and the CI files written."""
+
+    ledger: Ledger
+    title: str
+    ci_files: list[str]
+
+
+class Ledger:
+    """The cooperative at `root`; `cache=False` reads and checks every file."""
+
+    def __init__(self, root: Path, cache: bool = True) -> None:
+        self.root = root
+        self.cache = cache
+        self.recovered: list[Problem] = []  # what `open` said of a write a kill left
+
+    @classmethod
+    def open(cls, root: str | Path, cache: bool = True) -> Ledger:
+        """The cooperative in `root` or a folder above it (CoopError if none).
+
+        A write a killed process left half done is finished first (`recover`)."""
+        books = cls(store.find_root(Path(root)), cache)
+        books.recovered = store.recover(books.root)
+        return books
+
+    @classmethod
+    def create(cls, root: str | Path, founding: Founding) -> Created:
+        """A new cooperative in `root`: a git repository with members, rules and
+        a journal, one commit (and, `founding.ci`, the CI files); CoopError if
+        `root` holds one already or what is asked is wrong."""
+        import re
+
+        from coopledger import clock
+        from coopledger.changes import validate_emails, validate_member_id
+        from coopledger.ci_templates import PLATFORMS
+        from coopledger.members import Member
+        from coopledger.rules import CURRENCY_PATTERN
+        from coopledger.scaffold import cooperative_files
+
+        path = Path(root).resolve()
+        ci, currency = founding.ci, founding.currency
+        if ci is not None and ci not in PLATFORMS:
+            raise CoopError("bad-ci-platform", value=ci, choices=", ".join(PLATFORMS))
+        for file in store.COOPERATIVE_FILES:
+            if (path / file).exists():
+                raise CoopError("already-a-cooperative", path=str(path), existing=file)
+        if not re.fullmatch(CURRENCY_PATTERN, currency):
+            raise CoopError("bad-currency", value=currency)
+        today = clock.today()
+        title = founding.name or path.name
+        first: Member | None = None
+        if founding.treasurer:
+            validate_member_id(founding.treasurer)
+            if not founding.email:
+                raise CoopError("author-without-email", member=founding.treasurer)
+            validate_emails([founding.email])
+            first = Member(
+                id=founding.treasurer,
+                name=founding.treasurer_name or founding.treasurer,
+                kind=founding.kind,
+                joined=founding.joined or today,
+                emails=(founding.email,),
+                roles=("treasurer",),
+            )
+        if first is not None:
+            author: gitrepo.Identity = (first.name, first.emails[0])
+        else:
+            repo_email = None
+            if (path / ".git").exists():
+                repo_email = gitrepo.configured_email(gitrepo.open_repo(path))
+            if repo_email is None:
+                raise CoopError("init-no-author")
+            author = (title, repo_email)
+        if founding.kind not in ("person", "business"):
+            raise CoopError("bad-kind", kind=founding.kind, kinds="person, business")
+        files = cooperative_files(title, currency, founding.currency_name or currency, today, first)
+        repo = gitrepo.init_repo(path)
+        if gitrepo.has_commits(repo):
+            raise CoopError("repository-has-history", path=str(path))
+        store.apply(path, store.Change(files, f"init: {title}", author))
+        written = write_ci(path, ci, author, False, founding.ci_source) if ci else []
+        return Created(cls(path), title, written)
+
+    # ------------------------------------------------------------ reading
+
+    def view(
+        self,
+        since: datetime.date | None = None,
+        *,
+        open_period: bool = True,
+        save_open_period: bool = True,
+    ) -> View:
+        """The books, read the fastest way that answers for the end of `since`
+        (default: today and after): the snapshot if it still holds, else
+        (`open_period`) the months after the last close, else everything.
+        Either load saves a new snapshot, the open period's only with
+        `save_open_period` (`check` does not: in CI, on a fresh clone, the
+        snapshot would be thrown away, and building it costs seconds at 1M trades)."""
+        return self._view(self.root, since, open_period, save_open_period)
+
+    def _view(
+        self,
+        root: Path,
+        since: datetime.date | None,
+        open_period: bool,
+        save_open_period: bool,
+    ) -> View:
+        no_cache = not self.cache
+        with store.locked(root):
+            key = None if no_cache else gitrepo.committed_content_key(root, store.WRITTEN_PATHS)
+            state = None if no_cache else snapshot.load_valid(root, key)
+            if state is not None and state.answers_for(since):
+                return View(state, None, SNAPSHOT)
+            if no_cache:
+                reason = "no cache asked"
+            elif state is not None:
+                reason = f"the snapshot does not keep the balances at {since}"
+            elif key is None:
+                reason = "no snapshot: the working tree differs from the last commit"
+            else:
+                reason = "no snapshot matching the last commit"
+            clean = key is not None  # git saw the working tree as committed
+            saving = not no_cache and (save_open_period or not open_period)
+            stamps = snapshot.input_stamps(root) if saving else None  # before reading the files
+            partial = store.load_open_period(root, clean) if open_period and not no_cache else None
+            opening = partial.opening if partial is not None else None
+            if partial is not None and (since is None or since >= last_closed_day(opening)):
+                if saving:
+                    _save_quietly(root, snapshot.from_cooperative(partial, stamps, key))
+                return View(None, partial, OPEN_PERIOD, reason)
+            if open_period and not no_cache:
+                reason += (
+                    "; the open period cannot be read alone"
+                    if partial is None
+                    else f"; {since} is in a closed month"
+                )
+            if stamps is None and not no_cache:
+                stamps = snapshot.input_stamps(root)
+            coop = store.load(root)
+            _save_quietly(root, snapshot.from_cooperative(coop, stamps, key))
+            return View(None, coop, FULL, reason)
+
+    def report(self, month: Month, rev: str | None = None) -> Reported:
+        """The monthly report of `month`, of the files or (`rev`) of a git revision.
+
+        From the month figures kept with a valid snapshot; else from the open
+        months with the closed months' figures their close kept; else from a full
+        load. Either load saves a new snapshot (so the next report is quick)."""
+        if rev is not None or not self.cache:
+            with loaded(self.root, rev) as coop:
+                rules, roster = usable_parts(coop)
+                result = monthly_report(coop.entries, roster, rules, month)
+                why = f"the revision {rev}" if rev is not None else "no cache asked"
+                return Reported(result, bool(coop.errors), FULL, why)
+        root = self.root
+        cache = snapshot.cache_of(root)
+        with store.locked(root):
+            key = gitrepo.committed_content_key(root, store.WRITTEN_PATHS)
+            state = snapshot.load_valid(root, key)
+            if state is not None and state.monthly is not None:
+                figures = state.monthly.figures_until(cache, month)
+                if figures is not None:
+                    result = report_of_figures(figures, state.roster, state.rules, month)
+                    return Reported(result, any(p.is_error for p in state.problems), SNAPSHOT)
+            reason = (
+                "no snapshot matching the files"
+                if state is None
+                else f"the snapshot keeps no figures for {month}"
+            )
+            stamps = snapshot.input_stamps(root)
+            partial = store.load_open_period(root, key is not None)
+            opened = snapshot.from_cooperative(partial, stamps, key) if partial else None
+            if opened is not None and opened.monthly is not None:  # closed months' figures kept
+                kept = opened.monthly.figures_until(cache, month)  # before save writes them out
+                with contextlib.suppress(OSError):
+                    snapshot.save(root, opened)
+                if kept is not None:
+                    result = report_of_figures(kept, opened.roster, opened.rules, month)
+                    errors = any(p.is_error for p in opened.problems)
+                    return Reported(result, errors, OPEN_PERIOD, reason)
+            reason += "; the open period cannot answer alone"
+            coop = store.load(root)
+            rules, roster = usable_parts(coop)
+            fresh = snapshot.from_cooperative(coop, stamps, key)
+            if fresh is None or fresh.monthly is None:
+                figures = None
+            else:
+                figures = fresh.monthly.figures_until(cache, month)
+                with contextlib.suppress(OSError):
+                    snapshot.save(root, fresh)
+        if figures is None:
+            from coopledger.aggregates import month_figures
+
+            figures = month_figures(coop.entries)
+        result = report_of_figures(figures, roster, rules, month)
+        return Reported(result, bool(coop.errors), FULL, reason)
+
+    def statement(self, member: str, first: datetime.date | None, last: datetime.date) -> Stated:
+        """Every movement of `member` from `first` (None: from the start) to
+        `last`, with its running balance; CoopError for an unknown member or a
+        period that ends before it starts."""
+        from coopledger.changes import known_member
+
+        coop = store.load(self.root)
+        rules, roster = usable_parts(coop)
+        known_member(roster, member)
+        if first is not None and first > last:
+            raise CoopError("period-reversed", start=first.isoformat(), end=last.isoformat())
+        found = statement(coop.entries, member, first, last, str(self.root))
+        return Stated(found, rules, roster, len(coop.errors))
+
+    # ------------------------------------------------------------ judging
+
+    def check(
+        self,
+        since: str | None = None,
+        rev: str | None = None,
+        *,
+        staged: bool = False,
+        require_signed: bool = False,
+    ) -> Checked:
+        """Every problem of the books (the working tree, or with `staged` git's
+        index) and, with `since`, `rev` or `staged`, of the change: who made
+        it, as the pull-request gate judges (docs/pull-requests.md)."""
+        root = self.root
+        judged = since or rev or staged
+        history = (
+            gatekeeper.gate_history(root, since, rev, require_signed, staged) if judged else None
+        )
+        if gatekeeper.gate_refuses_loading(history):
+            # the change holds what beancount must not read (an include, a link,
+            # code): judge it from git alone, and load nothing of the working tree
+            problems = gatekeeper.gate_problems(root, since, rev, require_signed, history=history)
+            return Checked(problems, None, True)
+        if staged:
+            with tempfile.TemporaryDirectory(prefix="coopledger-staged-") as folder:
+                tree = Path(folder) / root.name
+                tree.mkdir()
+                gitrepo.export_index(root, tree)
+                view = self._view(tree, None, True, False)
+                partner_found = federation_checks(tree, view)
+        else:
+            view = self._view(root, None, True, False)
+            partner_found = federation_checks(root, view)
+        problems = [*view.problems, *partner_found]
+        if history is not None:
+            read = (view.rules, view.roster)
+            problems = [
+                *problems,
+                *gatekeeper.gate_problems(root, since, rev, require_signed, read, history, staged),
+            ]
+            if view.rules is not None and not staged and os.path.lexists(root / "partners.yaml"):
+                from coopledger.federation import mirror_problems  # docs/federation.md
+
+                problems += mirror_problems(root, history.base, view.rules)
+        return Checked(problems, view, bool(judged))
+
+    def gate(
+        self,
+        since: str | None = None,
+        rev: str | None = None,
+        *,
+        staged: bool = False,
+        require_signed: bool = False,
+    ) -> list[Problem]:
+        """The problems of a change (`check --since/--rev/--staged`): the books
+        as the change leaves them, and who made it."""
+        if not (since or rev or staged):
+            raise CoopError("gate-options")
+        return self.check(since, rev, staged=staged, require_signed=require_signed).problems
+
+    # ------------------------------------------------------------ writing
+
+    def write(
+        self,
+        plan: Callable[[store.Cooperative, gitrepo.Identity], tuple[store.Change, T]],
+        as_member: str | None = None,
+        *,
+        dry_run: bool = False,
+        author: gitrepo.Identity | None = None,
+        after: Callable[[store.Cooperative], None] | None = None,
+    ) -> Written[T]:
+        """Under the write lock, with git in a state safe to write (unless
+        `dry_run`): load the books, plan the change with `plan(coop, author)`
+        (a planner: it judges the change through `writes.check_write`), and
+        commit it (not with `dry_run`). `author` default: `as_member`, else the
+        member of git's identity. `after(coop)` runs once committed, still
+        under the lock (a cache to refresh)."""
+        from coopledger.changes import gate_warnings_of
+
+        with store.locked(self.root):
+            if not dry_run:
+                gitrepo.ensure_writable(gitrepo.open_repo(self.root), store.WRITTEN_PATHS)
+            coop = store.load(self.root)
+            signer = author if author is not None else self._author(coop, as_member)
+            change, value = plan(coop, signer)
+            refusals = () if dry_run else gate_warnings_of(coop, change)
+            sha = None if dry_run else store.apply(self.root, change)
+            if after is not None and sha is not None:
+                after(coop)
+            assert coop.rules is not None  # a plan refuses books it cannot read
+            return Written(change, value, sha, (*change.warnings, *refusals), coop.rules)
+
+    def close(
+        self,
+        month: str,
+        as_member: str | None = None,
+        *,
+        with_earlier: bool = False,
+        gather: bool = True,
+    ) -> Written[int]:
+        """Close `month` (a treasurer): balances and fingerprints recorded, the
+        month's files gathered into one where the system can swap a folder whole
+        (`gather`). The value is the number of entries fingerprinted."""
+        from coopledger import clock
+        from coopledger.carry import closed_folder_prints
+        from coopledger.corrections import plan_close
+        from coopledger.folders import can_exchange
+
+        root = self.root
+
+        def planned(coop: store.Cooperative, author: gitrepo.Identity) -> tuple[store.Change, int]:
+            gathering = gather and can_exchange(root)
+            return plan_close(coop, month, author, clock.today(), with_earlier, gathering)
+
+        def keep_figures(coop: store.Cooperative) -> None:
+            with contextlib.suppress(OSError):  # for `report` after the close: a cache only
+                snapshot.keep_closed_figures(root, coop.entries, closed_folder_prints(root))
+
+        return self.write(planned, as_member, after=keep_figures)
+
+    def reverse(
+        self,
+        trade_id: str,
+        day: datetime.date,
+        memo: str | None = None,
+        as_member: str | None = None,
+    ) -> Written[Trade]:
+        """Record the exact counter-entry of trade `trade_id`, linked by `reverses:`."""
+        from coopledger.corrections import plan_reverse
+
+        return self.write(
+            lambda coop, author: plan_reverse(coop, trade_id, day=day, memo=memo, author=author),
+            as_member,
+        )
+
+    def record(self, asked: TradeRequest, as_member: str | None = None) -> Recorded:
+        """Check and commit the trade `asked`, signed by `as_member` (default:
+        git's identity); CoopError when refused, nothing written then."""
+        root = self.root
+        with store.locked(root):
+            # a date in or before a closed month is refused before planning, in one clear word
+            store.refuse_closed(root, [entry_path(asked.day, asked.payer)])
+            # git status takes a while on a large journal: the snapshot is read meanwhile
+            writable = gitrepo.WriteCheck(gitrepo.open_repo(root), store.WRITTEN_PATHS)
+            try:
+                planned, state, rules, before, key, route, reason = self._plan_trade(
+                    asked, as_member, writable
+                )
+            finally:
+                writable.close()
+            written = planned.trade.file or ""
+            created = frozenset() if (root / written).exists() else frozenset({written})
+            sha = store.apply(root, planned.change)
+            if state is not None:
+                changed = snapshot.add_entry(state, planned.entry)
+                # the tree was clean and holds exactly what was committed: ask git for the ids
+                key = key and gitrepo.content_ids(gitrepo.open_repo(root), store.WRITTEN_PATHS)
+                buckets = None if state.fresh else changed
+                with contextlib.suppress(OSError):  # the trade is committed; the cache can wait
+                    snapshot.save(root, state, buckets, (written,), key, created)
+        trade = planned.trade
+        after: dict[str, Decimal] = {}
+        for member, delta in ((asked.payer, -trade.amount), (asked.payee, trade.amount)):
+            delta -= sum((lv.amount for lv in trade.levies if lv.member == member), Decimal(0))
+            after[member] = before[member] + delta
+        return Recorded(
+            trade, planned.entry, sha, after, planned.change.warnings, rules, route, reason
+        )
+
+    def _plan_trade(
+        self, asked: TradeRequest, as_member: str | None, writable: gitrepo.WriteCheck
+    ) -> tuple[
+        PlannedTrade,
+        snapshot.Snapshot | None,
+        Rules,
+        dict[str, Decimal],
+        str | None,
+        str,
+        str | None,
+    ]:
+        """Plan against the snapshot when it is valid and enough, else against everything.
+
+        The snapshot is read and the trade planned against it while git checks the
+        working tree; the plan (or its refusal) counts only once the tree is found
+        writable and the snapshot vouched for. Also returns the content key."""
+        root, no_cache = self.root, not self.cache
+        fields = {
+            "payer": asked.payer,
+            "payee": asked.payee,
+            "amount": asked.amount,
+            "day": asked.day,
+            "memo": asked.memo,
+            "category": asked.category,
+        }
+        members = (asked.payer, asked.payee)
+        state = None if no_cache else snapshot.load_saved(root)
+        reason = "no cache asked" if no_cache else None if state else "no saved snapshot"
+        planned: PlannedTrade | CoopError | None = None
+        if state is not None:
+            try:
+                email = gitrepo.configured_email(writable.repo)
+                author = choose_author(
+                    state.roster, as_member, email, state.rules.role("treasurer")
+                )
+                planned = plan_trade_fast(state, **fields, author=author)
+                before = {m: state.balance(m) for m in members}
+            except snapshot.NeedsFullCheck as why:
+                state, reason = None, f"the snapshot cannot judge this trade: {why}"
+            except CoopError as refusal:
+                planned = refusal
+        key = writable.result()  # a dirty tree or a detached HEAD first, as without a snapshot
+        if state is not None and planned is not None:
+            if snapshot.vouch(state, key):
+                if isinstance(planned, CoopError):
+                    raise planned
+                return planned, state, state.rules, before, key, SNAPSHOT, None
+            reason = "the saved snapshot no longer matches the files"
+        stamps = None if no_cache else snapshot.input_stamps(root)
+        if stamps is not None:
+            opened = self._plan_on_open_months(asked, as_member, writable, stamps, key)
+            if isinstance(opened, str):
+                reason = f"{reason}; {opened}"
+            else:
+                return (*opened, OPEN_PERIOD, reason)
+        coop = store.load(root)
+        author = self._author(coop, as_member)
+        planned = plan_trade(coop, **fields, author=author)  # type: ignore[arg-type]
+        assert coop.rules is not None
+        fresh = snapshot.from_cooperative(coop, stamps, key)
+        before = {m: current_balance(coop, m) for m in members}
+        return planned, fresh, coop.rules, before, key, FULL, reason
+
+    def _author(self, coop: store.Cooperative, as_member: str | None) -> gitrepo.Identity:
+        """Who signs a write: `as_member`, else the member of git's identity."""
+        from coopledger.changes import usable
+
+        rules, roster = usable(coop)
+        email = gitrepo.configured_email(gitrepo.open_repo(self.root))
+        return choose_author(roster, as_member, email, rules.role("treasurer"))
+
+    def _plan_on_open_months(
+        self,
+        asked: TradeRequest,
+        as_member: str | None,
+        writable: gitrepo.WriteCheck,
+        stamps: dict[str, snapshot.Stamp],
+        key: str | None,
+    ) -> tuple[PlannedTrade, snapshot.Snapshot, Rules, dict[str, Decimal], str | None] | str:
+        """With no snapshot (after a close, or any write but a trade), one built from
+        the months after the last close (`store.load_open_period`), and the trade
+        planned on it as on a saved one. Else why not: the open months cannot be
+        read alone or the trade needs the full check (dated in a closed month...)."""
+        partial = store.load_open_period(self.root, key is not None)
+        fresh = snapshot.from_cooperative(partial, stamps, key) if partial is not None else None
+        if fresh is None:
+            return "the open period cannot be read alone"
+        email = gitrepo.configured_email(writable.repo)
+        author = choose_author(fresh.roster, as_member, email, fresh.rules.role("treasurer"))
+        try:
+            planned = plan_trade_fast(
+                fresh,
+                payer=asked.payer,
+                payee=asked.payee,
+                amount=asked.amount,
+                day=asked.day,
+                memo=asked.memo,
+                category=asked.category,
+                author=author,
+            )
+        except snapshot.NeedsFullCheck as why:
+            return f"the open period cannot judge this trade: {why}"
+        before = {m: fresh.balance(m) for m in (asked.payer, asked.payee)}
+        return planned, fresh, fresh.rules, before, key

@@ -1,0 +1,179 @@
+"""The layers of coopledger, read from the source (CONTRIBUTING.md draws them).
+
+Every import of every module counts: at the top, inside a function, under
+`if TYPE_CHECKING:`. A cycle hidden in a function-local import is still a
+cycle: the two modules cannot be understood, tested or moved one without the
+other. So the graph of `coopledger.*` modules must be acyclic, the model and
+its checks must not reach up to the planners, the store, git or the command
+line, and only `coopledger.cli` may speak to the terminal (rich, typer).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "coopledger"
+
+# the model and its rules: values and pure functions, read by everything above
+MODEL = {
+    "accounts",
+    "balances",
+    "checks",
+    "clearing",
+    "clock",
+    "closing",
+    "days",
+    "invoices",
+    "journal",
+    "limits",
+    "members",
+    "money",
+    "months",
+    "paths",
+    "plaintext",
+    "problems",
+    "rules",
+    "schema",
+    "timeline",
+    "yamlfile",
+}
+# what plans, applies or serves writes and loads: never imported by the model
+ABOVE_MODEL = {
+    "changes",
+    "corrections",
+    "csvio",
+    "fees",
+    "gatekeeper",
+    "gitrepo",
+    "invoice_plans",
+    "ledger",
+    "snapshot",
+    "store",
+    "writes",
+    "cli",
+}
+TERMINAL = {"rich", "typer", "click"}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every module `path` imports, anywhere in it, as dotted names (`from a
+    import b` counts as both `a` and `a.b`: b may be a module)."""
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                module = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                module = node.module or ""
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def graph() -> dict[str, set[str]]:
+    """coopledger module -> the coopledger modules it imports (not the package itself)."""
+    files = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+    return {
+        name: {m for m in imports_of(path) if m in files and m not in (name, "coopledger")}
+        for name, path in files.items()
+    }
+
+
+def find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
+    """A cycle of `edges` as a path a -> ... -> a, or None (depth-first, in name order)."""
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(edges.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in state and (cycle := visit(nxt)):
+                return cycle
+        path.pop()
+        state[node] = 2
+        return None
+
+    for start in sorted(edges):
+        if start not in state and (cycle := visit(start)):
+            return cycle
+    return None
+
+
+def short(name: str) -> str:
+    return name.removeprefix("coopledger.")
+
+
+def test_the_finder_sees_a_cycle():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": set()}) is None
+
+
+def test_function_local_and_type_checking_imports_count(tmp_path):
+    module = tmp_path / "x.py"
+    module.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from coopledger.store import Change\n"
+        "def f():\n    from coopledger import gitrepo\n",
+        encoding="utf-8",
+    )
+    found = imports_of_outside(module)
+    assert {"coopledger.store", "coopledger.gitrepo"} <= found
+
+
+def imports_of_outside(path: Path) -> set[str]:
+    """`imports_of` for a file outside the package (absolute imports only)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def test_the_modules_import_no_cycle():
+    cycle = find_cycle(graph())
+    assert cycle is None, "import cycle: " + " -> ".join(map(short, cycle or []))
+
+
+@pytest.mark.parametrize("model", sorted(MODEL))
+def test_the_model_imports_no_planner_store_git_or_cli(model):
+    edges = graph()
+    assert f"coopledger.{model}" in edges, f"{model} is listed but does not exist"
+    reached: set[str] = set()
+    todo = [f"coopledger.{model}"]
+    while todo:  # through other modules too: the model may not reach them at all
+        for nxt in edges[todo.pop()]:
+            if nxt not in reached:
+                reached.add(nxt)
+                todo.append(nxt)
+    above = sorted(short(m) for m in reached if short(m).split(".")[0] in ABOVE_MODEL)
+    assert not above, f"{model} reaches {', '.join(above)}"
+
+
+def test_nothing_below_the_cli_speaks_to_the_terminal():
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = module_name(path)
+        if (
+            name == "coopledger.cli"
+            or name.startswith("coopledger.cli.")
+            or name.endswith("__main__")
+        ):
+            continue
+        terminal = {m.split(".")[0] for m in imports_of(path)} & TERMINAL
+        assert not terminal, f"{short(name)} imports {', '.join(sorted(terminal))}"
