@@ -46,7 +46,7 @@ HOOK_COMMAND = "coopledger check --staged"
 # file the gate protects, in any case (tests/test_ci_safety.py holds it to
 # coopledger.gate's lists).
 HOOK_FILES = (
-    r"(?i)^(journal/|members\.yaml$|rules\.yaml$|\.pre-commit-config\.ya?ml$"
+    r"(?i)^(journal/|members\.yaml$|rules\.yaml$|partners\.yaml$|\.pre-commit-config\.ya?ml$"
     r"|\.gitlab-ci\.yml$|\.travis\.yml$|\.drone\.yml$|\.woodpecker\.ya?ml$|\.build\.yml$"
     r"|\.?appveyor\.yml$|azure-pipelines\.yml$|bitbucket-pipelines\.yml$|jenkinsfile$"
     r"|(docs/)?codeowners$"

@@ -84,6 +84,7 @@ PROTECTED_FILES = (
     MEMBERS_FILE,
     RULES_FILE,
     MAIN_FILE,
+    "partners.yaml",  # the trust lines with partner groups (coopledger.partners)
     # the hook `coopledger ci` writes (a pre-commit config), and the CI files of every
     # platform that reads its configuration from the repository
     ".pre-commit-config.yaml",

@@ -1055,3 +1055,67 @@ def export_tree(root: Path, rev: str, destination: Path) -> str:
             detail = "a link out of the folder" if "link" in str(error) else "an unsafe file"
             raise CoopError("revision-unsafe-file", rev=rev, path=path, detail=detail) from None
     return sha
+
+
+# ---------------------------------------------------------------- partner groups
+
+
+def partner_ref(partner_id: str) -> str:
+    """Where a partner's repository is kept once fetched (`fetch_partner`)."""
+    return f"refs/coopledger/partners/{partner_id}"
+
+
+def fetch_partner(repo: Repo, source: str, partner_id: str) -> str:
+    """Fetch the partner's current branch from `source` (a path, relative to the
+    cooperative, or a URL) into `partner_ref`; its commit's sha, or CoopError.
+
+    Only the ordinary transports: no `ext::` or `fd::` command, no option
+    smuggled in as the source (it comes from partners.yaml, a file of the
+    repository)."""
+    if not source or source.startswith("-"):
+        raise CoopError("partner-fetch-failed", source=source, detail="not a repository")
+    code, _, err = finish(
+        repo.start(
+            *("-c", "protocol.ext.allow=never", "-c", "protocol.fd.allow=never"),
+            *("fetch", "--quiet", "--no-tags", "--no-recurse-submodules", "--"),
+            *(source, f"+HEAD:{partner_ref(partner_id)}"),
+        )
+    )
+    if code != 0:
+        raise CoopError(
+            "partner-fetch-failed", source=source, detail=_last_line(err) or "git fetch failed"
+        )
+    return resolve_quietly(repo, partner_ref(partner_id)) or ""
+
+
+def resolve_quietly(repo: Repo, rev: str) -> str | None:
+    """The full sha of a commit, or None when there is none by that name."""
+    code, out, _ = finish(repo.start("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"))
+    return out.strip() if code == 0 and out.strip() else None
+
+
+def texts_at(repo: Repo, rev: str, paths: Sequence[str]) -> dict[str, str]:
+    """Every regular file at `rev` under `paths` (files or folders), path -> text,
+    read in one `git cat-file --batch`; links and submodules left out."""
+    code, out, _ = finish(repo.start("ls-tree", "-r", "-z", rev, "--", *paths))
+    if code != 0:
+        return {}
+    ids: dict[str, str] = {}
+    for record in out.split("\0"):
+        meta, _, path = record.partition("\t")
+        fields = meta.split()
+        if len(fields) == 3 and fields[1] == "blob" and fields[0] in ("100644", "100755"):
+            ids[path] = fields[2]
+    blobs = _blobs(repo, list(ids.values()))
+    return {path: blobs[blob] for path, blob in ids.items() if blob in blobs}
+
+
+def is_full_sha(text: str) -> bool:
+    return len(text) == 40 and all(c in "0123456789abcdef" for c in text)
+
+
+def fetched_from(repo: Repo, sha: str, ref: str) -> bool:
+    """Whether the commit `sha` (40 hex digits) is here and in the history of `ref`."""
+    if not is_full_sha(sha) or resolve_quietly(repo, ref) is None:
+        return False
+    return repo.succeeds("merge-base", "--is-ancestor", sha, ref)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -214,6 +215,19 @@ class Checked:
     @property
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if not p.is_error]
+
+
+def federation_checks(root: Path, view: View) -> list[Problem]:
+    """partners.yaml and the trust lines (docs/federation.md), when there are partners."""
+    if view.rules is None or not os.path.lexists(root / "partners.yaml"):
+        return []
+    from coopledger.federation import partner_problems, partners_text
+
+    try:
+        text = partners_text(root)
+    except CoopError as error:
+        return [Problem(error.code, "partners.yaml", None, error.params)]
+    return partner_problems(text, view.rules, view.coop_balances(datetime.date.max))
 
 
 def usable_parts(coop: store.Cooperative) -> tuple[Rules, Roster]:
@@ -535,15 +549,21 @@ class Ledger:
                 tree.mkdir()
                 gitrepo.export_index(root, tree)
                 view = self._view(tree, None, True, False)
+                partner_found = federation_checks(tree, view)
         else:
             view = self._view(root, None, True, False)
-        problems = view.problems
+            partner_found = federation_checks(root, view)
+        problems = [*view.problems, *partner_found]
         if history is not None:
             read = (view.rules, view.roster)
             problems = [
                 *problems,
                 *gatekeeper.gate_problems(root, since, rev, require_signed, read, history, staged),
             ]
+            if view.rules is not None and not staged and os.path.lexists(root / "partners.yaml"):
+                from coopledger.federation import mirror_problems  # docs/federation.md
+
+                problems += mirror_problems(root, history.base, view.rules)
         return Checked(problems, view, bool(judged))
 
     def gate(

@@ -1188,3 +1188,153 @@ MESSAGES.update(
         ),
     }
 )
+
+# trading between cooperatives: partner groups, trust lines, syncs (coopledger.partners,
+# coopledger.federation, docs/federation.md)
+MESSAGES.update(
+    {
+        "partner-file-not-regular": (
+            "partners.yaml is not a plain UTF-8 text file (a link, a folder or other bytes)",
+            "replace it with the file itself, as coopledger partner add writes it",
+        ),
+        "unknown-partner": (
+            "no partner group '{partner}' (known: {known})",
+            "add it first: coopledger partner add {partner} --name NAME --repo PATH_OR_URL",
+        ),
+        "partner-exists": (
+            "'{partner}' is already a partner or a member of this cooperative",
+            "choose another id, or see coopledger partner list",
+        ),
+        "partner-bad-id": (
+            "'{partner}' is not a valid id for a group",
+            "use lowercase letters, digits and hyphens, like sel-b",
+        ),
+        "partner-bad-repo": (
+            "'{repo}' is not a repository",
+            "give a local path or a git URL, e.g. ../sel-b or https://example.org/sel-b.git",
+        ),
+        "partner-bad-line": (
+            "{key} {value} is not a trust line",
+            "the floor is zero or below (minus the most we may owe the partner), "
+            "the ceiling zero or above (the most it may owe us)",
+        ),
+        "partner-bad-rate": (
+            "'{value}' is not a rate",
+            "give the partner's units for one of ours, a number above 0 like 1, 2 or 0.5",
+        ),
+        "partner-twice": (
+            "the partner '{partner}' is listed twice",
+            "keep one entry for it in partners.yaml",
+        ),
+        "partner-account-missing": (
+            "the partner '{partner}' has no account {account} in rules.yaml",
+            "add '{name}: {account}' under accounts: in rules.yaml",
+        ),
+        "partner-rules-accounts": (
+            "cannot add the account {account} to rules.yaml: its accounts: section is "
+            "not written one per line",
+            "write accounts: as one 'name: Account' per line, then run the command again",
+        ),
+        "partner-refused": (
+            "the partner cannot be added: the files would have the problems below",
+            "fix them first, then run the command again",
+        ),
+        "partner-treasurer-only": (
+            "{what} is for a {role}: partner lines, syncs and clearings among groups "
+            "move the cooperative's own accounts",
+            "ask a {role} to run it (git set up with their e-mail)",
+        ),
+        "partner-bad-member": (
+            "'{member}' is not a member id of {partner}",
+            "write the partner's member as PARTNER/MEMBER, e.g. sel-b/zoe",
+        ),
+        "partner-pays-there": (
+            "{payer} belongs to a partner group: its own cooperative records what it pays",
+            "write the trade where the payer is a member; here, run coopledger partner sync",
+        ),
+        "partner-floor": (
+            "the trust line with {partner} would be broken: its position would be {position} "
+            "(what {partner} owes this cooperative), below the floor {limit}",
+            "wait for trades the other way or a clearing among groups, or widen the line "
+            "in partners.yaml (a treasurer, with the partner's agreement)",
+        ),
+        "partner-ceiling": (
+            "the trust line with {partner} would be broken: its position would be {position} "
+            "(what {partner} owes this cooperative), above the ceiling {limit}",
+            "wait for trades the other way or a clearing among groups, or widen the line "
+            "in partners.yaml (a treasurer, with the partner's agreement)",
+        ),
+        "partner-fetch-failed": (
+            "cannot fetch the partner's repository {source}: {detail}",
+            "check its repo: in partners.yaml, and that git can reach it from here",
+        ),
+        "partner-rate-differs": (
+            "trade {trade_id} was written at the rate {theirs}, which is not the inverse "
+            "of ours ({ours})",
+            "agree on the rate with the partner and correct it in one partners.yaml",
+        ),
+        "partner-sync-unknown-member": (
+            "trade {trade_id} is addressed to '{member}', who is not a member here",
+            "tell the partner: its entry names a member this cooperative does not have",
+        ),
+        "partner-sync-closed-month": (
+            "trade {trade_id} is dated {date}, in or before the closed month {month}",
+            "ask the partner to reverse it and write it again on a later date",
+        ),
+        "partner-sync-no-id": (
+            "trade {trade_id} has no id of its own in the partner's book",
+            "ask the partner to give each inter-group entry a unique trade: id",
+        ),
+        "partner-mirror-missing": (
+            "trade {trade_id} with {partner} has no mirror entry in {side}",
+            "run coopledger partner sync in the book that lacks it; if it was refused, "
+            "reverse the origin",
+        ),
+        "partner-origin-missing": (
+            "the mirror entry of trade {trade_id} has no origin in {partner}'s book",
+            "reverse the mirror entry: the trade it copies no longer exists",
+        ),
+        "partner-amount-differs": (
+            "trade {trade_id} with {partner}: the mirror says {amount}, the origin "
+            "after the rate gives {expected}",
+            "one of the entries was edited: put back the amount both books agreed on",
+        ),
+        "partner-entry-differs": (
+            "trade {trade_id} with {partner}: the mirror's members or date differ from "
+            "the origin's",
+            "one of the entries was edited: put back what both books agreed on",
+        ),
+        "partner-mirror-unverified": (
+            "the mirror of trade {trade_id} names {partner}'s commit {commit}, which is "
+            "not here: it could not be compared with the partner's entry",
+            "run coopledger partner check {partner} (it fetches the partner's repository), "
+            "then check again",
+        ),
+        "partner-mirror-without-origin": (
+            "the mirror of trade {trade_id} names {partner}'s commit {commit}, which holds "
+            "no such trade",
+            "record mirrors with coopledger partner sync {partner}, not by hand",
+        ),
+        "partner-mirror-not-origin": (
+            "the mirror of trade {trade_id} differs from the entry of {partner}'s commit "
+            "{commit} (amount after the rate, members or date)",
+            "record mirrors with coopledger partner sync {partner}, not by hand",
+        ),
+        "federation-names-differ": (
+            "the groups do not agree on names: {names}",
+            "each group goes by one id among its partners (known_as in partners.yaml)",
+        ),
+        "federation-rates-differ": (
+            "the rates around the groups do not agree (at {group})",
+            "agree on the rates: going round a cycle of partners must give back the same value",
+        ),
+        "federation-not-linked": (
+            "the groups {groups} are no partner of the others",
+            "clear only groups that are partners of each other",
+        ),
+        "federation-books-differ": (
+            "the books of {group} and {partner} do not agree on what one owes the other",
+            "run coopledger partner sync and partner check in both first",
+        ),
+    }
+)

@@ -168,3 +168,11 @@ def test_the_french_treasurers_guide_runs(tmp_path: Path) -> None:
 
     assert [kind for kind, _ in found].count("console") >= 2
     run_blocks(found, tmp_path)
+
+
+def test_federation_month_runs(tmp_path: Path) -> None:
+    markdown = (REPO / "docs" / "federation.md").read_text(encoding="utf-8")
+    found = blocks(section(markdown, "## A month among three SELs"))
+
+    assert [kind for kind, _ in found].count("console") >= 3
+    run_blocks(found, tmp_path)

@@ -50,4 +50,4 @@ def test_help_lists_every_command_in_the_everyday_order(capsys) -> None:  # type
         if line.strip()
     ]
 
-    assert listed == [*HELP_ORDER, "member", "rules"]
+    assert listed == [*HELP_ORDER, "member", "rules", "partner", "federation"]

@@ -20,7 +20,11 @@ import coopledger.cli.help_commands  # help
 import coopledger.cli.report_commands  # report, statement, import, export
 import coopledger.cli.rules_commands  # apply-rules, member limit
 import coopledger.cli.trades_commands  # noqa: F401 - trades
-from coopledger.cli import ledger_commands, member_commands  # noqa: F401 - registers commands
+from coopledger.cli import (  # noqa: F401 - registers commands
+    ledger_commands,
+    member_commands,
+    partner_commands,  # partner add/list/sync/check, federation clear
+)
 from coopledger.cli.common import app, run
 
 # `coopledger --help` lists the everyday commands first, whatever the import order

@@ -97,7 +97,13 @@ def trade(
     no_cache: bool = typer.Option(False, "--no-cache", help="Check against the whole journal."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Record that PAYER pays PAYEE an AMOUNT, and commit it."""
+    """Record that PAYER pays PAYEE an AMOUNT, and commit it.
+
+    PAYEE may be a partner group's member, PARTNER/MEMBER (docs/federation.md)."""
+    if "/" in payee or "/" in payer:
+        from coopledger.cli.partner_commands import group_trade
+
+        return group_trade(payer, payee, amount, memo, parse_day(date), as_member)
     from coopledger.ledger import Ledger, TradeRequest
 
     books = Ledger(cooperative_root(), cache=not no_cache)

@@ -1,0 +1,275 @@
+"""partner add, list, sync, check; federation clear (see docs/federation.md)."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from coopledger import clock
+from coopledger.cli.common import (
+    EXIT_PROBLEMS,
+    app,
+    author_for,
+    cooperative_root,
+    out,
+    prepare_write,
+    print_json,
+    print_problems,
+    problem_json,
+    writing,
+)
+from coopledger.cli.lazy import lazy_module
+from coopledger.cli.tables import fitted_table
+from coopledger.money import format_amount
+from coopledger.problems import CoopError
+
+if TYPE_CHECKING:
+    from coopledger import federation, gitrepo, journal, store
+else:
+    federation, journal = lazy_module("coopledger.federation"), lazy_module("coopledger.journal")
+    gitrepo, store = lazy_module("coopledger.gitrepo"), lazy_module("coopledger.store")
+
+partner_app = typer.Typer(
+    help="Partner groups: other cooperatives traded with on a trust line.", no_args_is_help=True
+)
+app.add_typer(partner_app, name="partner")
+federation_app = typer.Typer(help="Clearing among partner groups.", no_args_is_help=True)
+app.add_typer(federation_app, name="federation")
+
+
+@partner_app.command("add")
+def add(
+    partner_id: str = typer.Argument(..., metavar="ID", help="The partner's id, e.g. sel-b."),
+    name: str = typer.Option("", "--name", help="The partner's name."),
+    repo: str = typer.Option(..., "--repo", help="Its repository: a path or a git URL."),
+    floor: str = typer.Option("0", "--floor", help="Minus the most we may owe it, e.g. -500."),
+    ceiling: str = typer.Option("0", "--ceiling", help="The most it may owe us, e.g. 500."),
+    rate: str = typer.Option("1", "--rate", help="Its units for one of ours (default 1)."),
+    known_as: str = typer.Option(None, "--known-as", help="Our id in its book."),
+    as_member: str = typer.Option(None, "--as", help="Treasurer who signs the commit."),
+) -> None:
+    """Add a partner group and its trust line (partners.yaml, rules.yaml accounts)."""
+    root = cooperative_root()
+    with writing(root, as_member) as session:
+        federation.require_treasurer(session.coop, session.author, "partner add")
+        change = federation.plan_partner_add(
+            session.coop,
+            partner_id=partner_id,
+            name=name.strip(),
+            repo=repo,
+            floor=floor,
+            ceiling=ceiling,
+            rate=rate,
+            known_as=known_as,
+            author=session.author,
+        )
+        sha = session.record(change)
+    out.print(f"Added the partner {partner_id} (commit {sha[:8]})", markup=False)
+
+
+@partner_app.command("list")
+def list_partners(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Each partner's position against its trust line."""
+    root = cooperative_root()
+    coop = store.load(root)
+    partners = federation.read_partners(coop)
+    rows = federation.partner_rows(coop, partners)
+    assert coop.rules is not None
+    decimals, currency = coop.rules.decimals, coop.rules.currency
+    amount = lambda value: format_amount(value, decimals)  # noqa: E731
+    if as_json:
+        print_json(
+            {
+                "currency": currency,
+                "partners": [
+                    {
+                        "id": r.partner.id,
+                        "name": r.partner.name,
+                        "repo": r.partner.repo,
+                        "known_as": r.partner.known_as,
+                        "rate": str(r.partner.rate),
+                        "floor": amount(r.partner.floor),
+                        "ceiling": amount(r.partner.ceiling),
+                        "position": amount(r.position),
+                        "may_owe": amount(r.may_owe),
+                        "may_be_owed": amount(r.may_be_owed),
+                    }
+                    for r in rows
+                ],
+            }
+        )
+        return
+    table = fitted_table(
+        f"{coop.rules.name}: partner groups ({currency}; position: what the partner owes us)",
+        ("partner", "name", "position", "floor", "ceiling", "we may owe", "it may owe", "rate"),
+        [
+            [
+                r.partner.id,
+                r.partner.name,
+                amount(r.position),
+                amount(r.partner.floor),
+                amount(r.partner.ceiling),
+                amount(r.may_owe),
+                amount(r.may_be_owed),
+                str(r.partner.rate),
+            ]
+            for r in rows
+        ],
+        right={2, 3, 4, 5, 6, 7},
+        optional=[1],
+        width=out.width,
+    )
+    out.print(table)
+
+
+def _fetched(root: Path, partner_id: str, coop: store.Cooperative) -> federation.PartnerBook:
+    partner = federation.known_partner(federation.read_partners(coop), partner_id)
+    repo = gitrepo.open_repo(root)
+    sha = gitrepo.fetch_partner(repo, partner.repo, partner.id)
+    return federation.read_partner_book(
+        sha, gitrepo.texts_at(repo, sha, federation.PARTNER_BOOK_PATHS)
+    )
+
+
+@partner_app.command("sync")
+def sync(
+    partner_id: str = typer.Argument(..., metavar="ID", help="The partner to read trades from."),
+    as_member: str = typer.Option(None, "--as", help="Treasurer who signs the commit."),
+) -> None:
+    """Fetch the partner's repository and record the mirrors of its trades with our members."""
+    root = cooperative_root()
+    with writing(root, as_member) as session:
+        federation.require_treasurer(session.coop, session.author, "partner sync")
+        book = _fetched(root, partner_id, session.coop)
+        plan = federation.plan_sync(session.coop, partner_id, book, session.author)
+        sha = session.record(plan.change) if plan.change is not None else None
+    rules = session.coop.rules
+    assert rules is not None
+    for mirror in plan.accepted:
+        out.print(
+            f"  recorded {mirror.trade_id}: {partner_id}/{mirror.partner_member} → "
+            f"{mirror.member} {format_amount(mirror.amount, rules.decimals)} {rules.currency}",
+            markup=False,
+        )
+    for refusal in plan.refused:
+        out.print(
+            f"  refused {refusal.trade_id}: {partner_id} → {refusal.member} "
+            f"{format_amount(refusal.amount, rules.decimals)} {rules.currency}",
+            markup=False,
+        )
+        print_problems([refusal.problem], out)
+    done = f"commit {sha[:8]}" if sha else "nothing to commit"
+    out.print(
+        f"Synced {partner_id} at {book.commit[:12]}: {len(plan.accepted)} recorded, "
+        f"{len(plan.refused)} refused, {plan.already} already recorded ({done})",
+        markup=False,
+    )
+    if plan.refused:
+        raise typer.Exit(EXIT_PROBLEMS)
+
+
+@partner_app.command("check")
+def check(
+    partner_id: str = typer.Argument(..., metavar="ID", help="The partner to compare with."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Compare our inter-group entries with the partner's; exit 1 on any disagreement."""
+    root = cooperative_root()
+    with store.locked(root):
+        coop = store.load(root)
+        book = _fetched(root, partner_id, coop)
+    partner = federation.known_partner(federation.read_partners(coop), partner_id)
+    problems = federation.check_pair(coop, partner, book)
+    if as_json:
+        print_json({"commit": book.commit, "problems": [problem_json(p) for p in problems]})
+    else:
+        print_problems(problems, out)
+        state = "agree" if not problems else f"disagree ({len(problems)} problem(s))"
+        out.print(f"{partner_id} at {book.commit[:12]}: the books {state}", markup=False)
+    if problems:
+        raise typer.Exit(EXIT_PROBLEMS)
+
+
+@federation_app.command("clear")
+def clear(
+    repos: list[Path] = typer.Argument(..., metavar="REPO...", help="Each group's cooperative."),
+    write: bool = typer.Option(False, "--write", help="Write the entries in every repository."),
+    as_json: bool = typer.Option(False, "--json", help="Print the plan as JSON."),
+) -> None:
+    """Cancel the debts that run in cycles among groups; a plan, or --write the entries."""
+    roots = [store.find_root(path) for path in repos]
+    coops = [store.load(root) for root in roots]
+    groups = [federation.group_of(coop) for coop in coops]
+    day = clock.today()
+    plan = federation.plan_clearing(groups, day)
+    if as_json:
+        print_json(
+            {
+                "id": plan.clearing_id,
+                "reference": plan.reference,
+                "debts": [[d, c, str(a)] for d, c, a in plan.debts],
+                "cleared": [[d, c, str(a)] for d, c, a in plan.cleared],
+                "legs": [[leg.group, leg.partner, str(leg.amount)] for leg in plan.legs],
+            }
+        )
+    else:
+        out.print(
+            f"Clearing {plan.clearing_id} (amounts in {plan.reference}'s unit):", markup=False
+        )
+        for debtor, creditor, amount in plan.debts:
+            gone = next((a for d, c, a in plan.cleared if (d, c) == (debtor, creditor)), 0)
+            out.print(f"  {debtor} owes {creditor} {amount}: {gone} cleared", markup=False)
+    if not write or not plan.cleared:
+        return
+    for root, coop in zip(roots, coops, strict=True):  # every group may be written, or none
+        author = author_for(root, coop, None)
+        federation.require_treasurer(coop, author, "federation clear")
+        prepare_write(root)  # a tree with changes, a detached HEAD: refused before any write
+    for root, group in zip(roots, groups, strict=True):
+        with writing(root, None) as session:
+            path = root / journal.entry_path(day, federation.PARTNER_FILE_NAME)
+            old = path.read_text(encoding="utf-8") if path.exists() else ""
+            planned = federation.clearing_change(group, plan, day, session.author, old)
+            if planned is None:
+                continue
+            sha = session.record(planned[1])
+        out.print(f"  {group.name}: wrote {planned[0]} (commit {sha[:8]})", markup=False)
+
+
+def group_trade(
+    payer: str, payee: str, amount: str, memo: str, day: datetime.date, as_member: str | None
+) -> None:
+    """`coopledger trade alice sel-b/zoe 40`: a member here pays a partner's member."""
+    if "/" in payer:
+        raise CoopError("partner-pays-there", payer=payer)
+    split = federation.split_partner_member(payee)
+    assert split is not None
+    root = cooperative_root()
+    with writing(root, as_member) as session:
+        planned = federation.plan_group_trade(
+            session.coop,
+            payer=payer,
+            partner_id=split[0],
+            partner_member=split[1],
+            amount=amount,
+            day=day,
+            memo=memo,
+            author=session.author,
+        )
+        sha = session.record(planned.change)
+    rules = session.coop.rules
+    assert rules is not None
+    out.print(
+        f"Recorded {planned.trade_id}: {payer} → {payee} "
+        f"{format_amount(planned.amount, rules.decimals)} {rules.currency} "
+        f"({planned.partner_amount} in {split[0]}'s units) (commit {sha[:8]})",
+        markup=False,
+    )
+    out.print(
+        f"  {split[0]} will record it with: coopledger partner sync <our id>; "
+        f"position against {split[0]}: {format_amount(planned.position, rules.decimals)}",
+        markup=False,
+    )
