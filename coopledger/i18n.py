@@ -216,26 +216,3 @@ def language_in_rules(folder: Path) -> str | None:
 def from_environment() -> str:
     """The language of the locale alone (before any option or rules.yaml is read)."""
     return choose(None, None, os.environ)
-
-
-def table_texts() -> list[str]:
-    """Every text of coopledger.messages' tables (messages, remedies, words), in order."""
-    from coopledger import messages
-
-    texts: list[str] = []
-    for message, fix in messages.MESSAGES.values():
-        texts += [message, fix]
-    tables = (messages.STATUS_WORDS, messages.RULE_WORDS, messages.KIND_WORDS, messages.WHAT_WORDS)
-    for table in tables:
-        texts += list(table.values())
-    texts += list(messages.OTHER_WORDS)
-    return [text for text in dict.fromkeys(texts) if text]
-
-
-def extract_tables(
-    fileobj: object, keywords: object, comment_tags: object, options: object
-) -> Iterable[tuple[int, str, str, list[str]]]:
-    """A Babel extraction method (babel.cfg) for the tables of coopledger.messages,
-    whose strings are data, not calls of `_()`."""
-    for text in table_texts():
-        yield 1, "", text, []

@@ -178,6 +178,14 @@ class Written(Generic[T]):
 
 
 @dataclass(frozen=True)
+class Reversal:
+    """A reversal recorded: the whole id of the trade reversed, and the counter-entry."""
+
+    reversed_id: str
+    trade: Trade
+
+
+@dataclass(frozen=True)
 class Reported:
     """A monthly report, whether the files have errors, and how it was computed."""
 
@@ -646,14 +654,19 @@ class Ledger:
         day: datetime.date,
         memo: str | None = None,
         as_member: str | None = None,
-    ) -> Written[Trade]:
-        """Record the exact counter-entry of trade `trade_id`, linked by `reverses:`."""
-        from coopledger.corrections import plan_reverse
+    ) -> Written[Reversal]:
+        """Record the exact counter-entry of trade `trade_id` (or of the one trade
+        whose id starts so), linked by `reverses:`."""
+        from coopledger.corrections import find_trade, plan_reverse
 
-        return self.write(
-            lambda coop, author: plan_reverse(coop, trade_id, day=day, memo=memo, author=author),
-            as_member,
-        )
+        def planned(
+            coop: store.Cooperative, author: gitrepo.Identity
+        ) -> tuple[store.Change, Reversal]:
+            change, recorded = plan_reverse(coop, trade_id, day=day, memo=memo, author=author)
+            whole = find_trade(coop, trade_id).trade_id or trade_id
+            return change, Reversal(whole, recorded)
+
+        return self.write(planned, as_member)
 
     def record(self, asked: TradeRequest, as_member: str | None = None) -> Recorded:
         """Check and commit the trade `asked`, signed by `as_member` (default:

@@ -125,7 +125,8 @@ def test_close_a_month_then_reverse_a_trade(coop: Coop) -> None:
 
     assert closed.sha and closed.value >= 1 and closed.warnings == ()
     assert coop.log()[1] == "close: 2026-10"
-    assert reversed_.value.payer == "fournil" and reversed_.sha
+    assert reversed_.value.trade.payer == "fournil" and reversed_.sha
+    assert reversed_.value.reversed_id == done.trade.trade_id
     assert Ledger.open(coop.root).view().balance("alice") == Decimal(0)
 
 

@@ -22,12 +22,14 @@ from coopledger import clock, i18n
 from coopledger.cli.lazy import lazy_module
 from coopledger.i18n import _
 from coopledger.messages import describe, error_text, problem_line
+from coopledger.money import format_amount
 from coopledger.problems import CoopError, Problem
 
 if TYPE_CHECKING:
     from decimal import Decimal
 
     from coopledger import gitrepo, store
+    from coopledger.journal import Trade
     from coopledger.rules import Rules
 else:
     gitrepo, store = lazy_module("coopledger.gitrepo"), lazy_module("coopledger.store")
@@ -394,3 +396,27 @@ def run(application: typer.Typer, argv: list[str] | None = None) -> int:
         )
         return ExitStatus.BUG
     return int(code) if isinstance(code, int) else EXIT_OK
+
+
+def trade_record(trade: Trade, decimals: int, currency: str) -> dict[str, Any]:
+    """A trade as `--json` prints it."""
+    return {
+        "id": trade.trade_id,
+        "date": trade.date.isoformat(),
+        "payer": trade.payer,
+        "payee": trade.payee,
+        "amount": format_amount(trade.amount, decimals),
+        "currency": currency,
+        "memo": trade.memo,
+        "category": trade.category,
+        "file": trade.file,
+        "line": trade.line,
+        "levies": [
+            {
+                "member": lv.member,
+                "account": lv.account,
+                "amount": format_amount(lv.amount, decimals),
+            }
+            for lv in trade.levies
+        ],
+    }

@@ -88,10 +88,11 @@ def reverse(
 
     done = Ledger(cooperative_root()).reverse(trade_id, parse_day(date), memo, as_member)
     print_problems(done.warnings)
-    recorded, rules, sha = done.value, done.rules, done.sha or ""
+    recorded, rules, sha = done.value.trade, done.rules, done.sha or ""
+    trade_id = done.value.reversed_id  # in full, when the start of an id was given
     amount = format_amount(recorded.amount, rules.decimals)
     if as_json:
-        from coopledger.cli.trades_commands import trade_record
+        from coopledger.cli.common import trade_record
 
         reversal = trade_record(recorded, rules.decimals, rules.currency)
         print_json({"reversed": trade_id, "reversal": reversal, "commit": sha})

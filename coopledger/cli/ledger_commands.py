@@ -28,6 +28,7 @@ from coopledger.cli.tables import fitted_table
 from coopledger.i18n import LANGUAGES, N_, _
 from coopledger.money import format_amount, rounded
 from coopledger.problems import CoopError, Problem
+from coopledger.words import plural
 
 
 @app.command()
@@ -114,7 +115,7 @@ def trade(
     decimals, currency = rules.decimals, rules.currency
     print_problems(done.warnings)
     if as_json:
-        from coopledger.cli.trades_commands import trade_record
+        from coopledger.cli.common import trade_record
 
         after = {
             member: format_amount(done.balances[member], decimals) for member in (payer, payee)
@@ -306,7 +307,10 @@ def check(
                     zero=zero,
                     currency=currency,
                     warnings=len(warnings),
-                ),
+                )
+                if i18n.language() != i18n.DEFAULT
+                else f"ok: {plural(members, 'member')}, {plural(view.trade_count(), 'trade')}, "
+                f"balances sum to {zero} {currency}; {len(warnings)} warning(s)",
                 markup=False,
             )
     if errors:

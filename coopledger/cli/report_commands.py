@@ -196,7 +196,7 @@ def import_command(
     decimals, currency = coop.rules.decimals, coop.rules.currency
     print_problems(plan.change.warnings)
     if as_json:
-        from coopledger.cli.trades_commands import trade_record
+        from coopledger.cli.common import trade_record
 
         print_json(
             {

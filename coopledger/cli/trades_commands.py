@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
-from coopledger.cli.common import app, cooperative_root, out, print_json
+from coopledger.cli.common import app, cooperative_root, out, print_json, trade_record
 from coopledger.cli.lazy import lazy_module
 from coopledger.cli.tables import fitted_table
 from coopledger.money import format_amount
@@ -14,33 +14,8 @@ from coopledger.words import plural
 
 if TYPE_CHECKING:
     from coopledger import store
-    from coopledger.journal import Trade
 else:
     store = lazy_module("coopledger.store")
-
-
-def trade_record(trade: Trade, decimals: int, currency: str) -> dict[str, Any]:
-    """A trade as `--json` prints it."""
-    return {
-        "id": trade.trade_id,
-        "date": trade.date.isoformat(),
-        "payer": trade.payer,
-        "payee": trade.payee,
-        "amount": format_amount(trade.amount, decimals),
-        "currency": currency,
-        "memo": trade.memo,
-        "category": trade.category,
-        "file": trade.file,
-        "line": trade.line,
-        "levies": [
-            {
-                "member": lv.member,
-                "account": lv.account,
-                "amount": format_amount(lv.amount, decimals),
-            }
-            for lv in trade.levies
-        ],
-    }
 
 
 @app.command("trades")

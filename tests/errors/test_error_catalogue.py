@@ -341,7 +341,7 @@ def test_every_text_extracted_is_translated() -> None:
     french = _french()
     with POT.open("rb") as handle:
         extracted = [m.id for m in read_po(handle) if m.id]
-    for english in [*i18n.table_texts(), *extracted]:
+    for english in [*messages.table_texts(), *extracted]:
         assert isinstance(english, str)
         assert french.get(english), f"no French for {english!r}"
         assert placeholders(french[english]) == placeholders(english), english
@@ -351,7 +351,7 @@ def test_the_template_is_up_to_date() -> None:
     """Every table text is in the .pot (run the pybabel extract line of babel.cfg)."""
     with POT.open("rb") as handle:
         extracted = {m.id for m in read_po(handle) if m.id}
-    assert set(i18n.table_texts()) <= extracted
+    assert set(messages.table_texts()) <= extracted
 
 
 def test_a_missing_placeholder_fails_a_strict_rendering() -> None:
