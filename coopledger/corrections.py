@@ -160,6 +160,25 @@ def reversal_text(original: Trade, reversal: Trade, currency: str, decimals: int
     return text.replace(id_line, id_line + link, 1)
 
 
+def counter_trade(original: Trade, roster: Roster, day: datetime.date, memo: str) -> Trade:
+    """The trade that gives `original` back on `day` (payee pays payer the same
+    amount, with a new id), or CoopError when either member cannot trade then."""
+    for member_id in (original.payer, original.payee):
+        member = roster.get(member_id)
+        status = member.status_at(day) if member else "unknown"
+        if status != "active":
+            raise CoopError("member-not-active-on", member=member_id, status=status, date=day)
+    return Trade(
+        day,
+        original.payee,
+        original.payer,
+        original.amount,
+        memo,
+        new_trade_id(day),
+        original.category,
+    )
+
+
 def plan_reverse(
     coop: Cooperative,
     trade_id: str,
@@ -182,25 +201,12 @@ def plan_reverse(
             f"{already.meta.get('lineno', '')}",
             by=str(already.meta.get(TRADE_ID_KEY, "")),
         )
-    for member_id in (original.payer, original.payee):
-        member = roster.get(member_id)
-        status = member.status_at(day) if member else "unknown"
-        if status != "active":
-            raise CoopError("member-not-active-on", member=member_id, status=status, date=day)
     words = (
         memo.strip()
         if memo
         else f"reversal of {trade_id}" + (f": {original.memo}" if original.memo else "")
     )
-    reversal = Trade(
-        day,
-        original.payee,
-        original.payer,
-        original.amount,
-        words,
-        new_trade_id(day),
-        original.category,
-    )
+    reversal = counter_trade(original, roster, day, words)
     path = entry_path(day, reversal.payer)
     entry_text = reversal_text(original, reversal, rules.currency, rules.decimals)
     new_text, new = append_entries(coop.root, path, entry_text)
@@ -270,21 +276,8 @@ def plan_undo_import(
             raise CoopError("unknown-trade", trade_id=trade_id, suggestion="")
         if trade_id in reversed_by:
             raise CoopError("undo-already-reversed", trade_id=trade_id, by=reversed_by[trade_id])
-        for member_id in (original.payer, original.payee):
-            member = roster.get(member_id)
-            status = member.status_at(day) if member else "unknown"
-            if status != "active":
-                raise CoopError("member-not-active-on", member=member_id, status=status, date=day)
         words = f"undo of import {commit[:8]}: reversal of {trade_id}"
-        reversal = Trade(
-            day,
-            original.payee,
-            original.payer,
-            original.amount,
-            words,
-            new_trade_id(day),
-            original.category,
-        )
+        reversal = counter_trade(original, roster, day, words)
         path = entry_path(day, reversal.payer)
         entry_text = reversal_text(original, reversal, rules.currency, rules.decimals)
         texts[path], parsed = append_entries(coop.root, path, entry_text, texts.get(path))
