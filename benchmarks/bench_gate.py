@@ -45,7 +45,7 @@ from run import (
     timed,
 )
 
-from coopledger.accounts import member_account
+from coopledger.model.accounts import member_account
 
 CARRIED = "are closed and unchanged"
 

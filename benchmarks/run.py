@@ -16,10 +16,10 @@ set size from wait4), in this order:
   the issue rules out: it misses newly added include files);
 - `coopledger check --no-cache`: cold, the snapshot is neither read nor written;
 - `coopledger check` with no snapshot (its cache folder removed first): cold,
-  and it builds the validated-state snapshot (coopledger/snapshot.py);
+  and it builds the validated-state snapshot (coopledger/cache/snapshot.py);
 - `coopledger check` again, nothing changed: warm, it reads the snapshot;
 - `coopledger balances --json` and `coopledger report`, warm (`report` reads the
-  month figures kept with the snapshot, coopledger/aggregates.py);
+  month figures kept with the snapshot, coopledger/cache/aggregates.py);
 - then, `--runs` times: `coopledger trade PAYER PAYEE 1` (warm: it checks the
   new entry against the snapshot) followed by `coopledger check` (warm after one
   added trade: the snapshot was updated by `trade`);
@@ -60,7 +60,7 @@ from pathlib import Path
 
 import yaml
 
-from coopledger.accounts import member_account
+from coopledger.model.accounts import member_account
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -221,7 +221,7 @@ def measure_commands(
     root: Path, result: SizeResult, runs: int, cold_runs: int, timeout: float
 ) -> None:
     main = str(root / "journal" / "main.beancount")
-    from coopledger.snapshot import cache_of
+    from coopledger.cache.snapshot import cache_of
 
     cache = cache_of(root) or root / ".no-cache"  # this user's snapshot folder for `root`
 

@@ -39,10 +39,23 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
 
-LANGUAGES = ("en", "fr")
 DEFAULT = "en"
 DOMAIN = "coopledger"
 LOCALE_DIR = Path(__file__).parent / "locale"
+
+
+def _catalogued() -> tuple[str, ...]:
+    """English (the source texts) and every language with a catalogue in locale/:
+    adding a language is adding its catalogue file, and nothing else."""
+    found = {
+        folder.parent.name
+        for folder in LOCALE_DIR.glob("*/LC_MESSAGES")
+        if any((folder / f"{DOMAIN}{suffix}").is_file() for suffix in (".po", ".mo"))
+    }
+    return (DEFAULT, *sorted(found - {DEFAULT}))
+
+
+LANGUAGES = _catalogued()
 
 
 class _State:

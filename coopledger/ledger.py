@@ -13,7 +13,7 @@ Like sqlite-utils' `Database`, usable from Python without the command line:
 
 The ledger alone decides how the books are read, fastest first:
 
-- the **snapshot** (`coopledger.snapshot`), when it still matches the files;
+- the **snapshot** (`coopledger.cache.snapshot`), when it still matches the files;
 - the **open period** (`store.load_open_period`): the months after the last
   close, their balances carried from the close;
 - the **full** load (`store.load`), every file read and checked.
@@ -35,29 +35,32 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from coopledger import gatekeeper, gitrepo, snapshot, store
-from coopledger.changes import (
+from coopledger.cache import snapshot
+from coopledger.git import gitrepo
+from coopledger.model.closing import Opening
+from coopledger.model.days import DayBalance
+from coopledger.model.journal import Trade, entry_path, trades_of
+from coopledger.model.members import Roster
+from coopledger.model.months import Month
+from coopledger.model.problems import CoopError, Problem
+from coopledger.model.rules import Rules
+from coopledger.plans.changes import (
     PlannedTrade,
     choose_author,
     current_balance,
     plan_trade,
     plan_trade_fast,
 )
-from coopledger.checks import coop_account_balances
-from coopledger.closing import Opening
-from coopledger.days import DayBalance
-from coopledger.journal import Trade, entry_path, trades_of
-from coopledger.members import Roster
-from coopledger.months import Month
-from coopledger.problems import CoopError, Problem
-from coopledger.reports import (
+from coopledger.reporting.reports import (
     MonthlyReport,
     Statement,
     monthly_report,
     report_of_figures,
     statement,
 )
-from coopledger.rules import Rules
+from coopledger.review import gatekeeper
+from coopledger.storage import store
+from coopledger.validation.checks import coop_account_balances
 
 SNAPSHOT, OPEN_PERIOD, FULL = "snapshot", "open period", "full"
 
@@ -110,7 +113,7 @@ class View:
 
     def balance(self, member: str, day: datetime.date | None = None) -> Decimal:
         """`member`'s balance at the end of `day` (default: its last)."""
-        from coopledger.checks import balance_at
+        from coopledger.validation.checks import balance_at
 
         history = self.history(day or datetime.date.max)
         return balance_at(history.get(member, ()), day)
@@ -229,7 +232,7 @@ def federation_checks(root: Path, view: View) -> list[Problem]:
     """partners.yaml and the trust lines (docs/federation.md), when there are partners."""
     if view.rules is None or not os.path.lexists(root / "partners.yaml"):
         return []
-    from coopledger.federation import partner_problems, partners_text
+    from coopledger.intergroup.federation import partner_problems, partners_text
 
     try:
         text = partners_text(root)
@@ -272,7 +275,7 @@ def write_ci(
 ) -> list[str]:
     """Write and commit the CI files for `platform`, installing coopledger from
     `source` (see `ci_templates.pinned_source`); return their paths."""
-    from coopledger.ci_templates import PLATFORMS, ci_files
+    from coopledger.founding.ci_templates import PLATFORMS, ci_files
 
     if platform not in PLATFORMS:
         raise CoopError("bad-ci-platform", value=platform, choices=", ".join(PLATFORMS))
@@ -342,12 +345,12 @@ class Ledger:
         `root` holds one already or what is asked is wrong."""
         import re
 
-        from coopledger import clock
-        from coopledger.changes import validate_emails, validate_member_id
-        from coopledger.ci_templates import PLATFORMS
-        from coopledger.members import Member
-        from coopledger.rules import CURRENCY_PATTERN
-        from coopledger.scaffold import cooperative_files
+        from coopledger.founding.ci_templates import PLATFORMS
+        from coopledger.founding.scaffold import cooperative_files
+        from coopledger.model import clock
+        from coopledger.model.members import Member
+        from coopledger.model.rules import CURRENCY_PATTERN
+        from coopledger.plans.changes import validate_emails, validate_member_id
 
         path = Path(root).resolve()
         ci, currency = founding.ci, founding.currency
@@ -508,7 +511,7 @@ class Ledger:
                 with contextlib.suppress(OSError):
                     snapshot.save(root, fresh)
         if figures is None:
-            from coopledger.aggregates import month_figures
+            from coopledger.cache.aggregates import month_figures
 
             figures = month_figures(coop.entries)
         result = report_of_figures(figures, roster, rules, month)
@@ -518,7 +521,7 @@ class Ledger:
         """Every movement of `member` from `first` (None: from the start) to
         `last`, with its running balance; CoopError for an unknown member or a
         period that ends before it starts."""
-        from coopledger.changes import known_member
+        from coopledger.plans.changes import known_member
 
         coop = store.load(self.root)
         rules, roster = usable_parts(coop)
@@ -569,7 +572,7 @@ class Ledger:
                 *gatekeeper.gate_problems(root, since, rev, require_signed, read, history, staged),
             ]
             if view.rules is not None and not staged and os.path.lexists(root / "partners.yaml"):
-                from coopledger.federation import mirror_problems  # docs/federation.md
+                from coopledger.intergroup.federation import mirror_problems  # docs/federation.md
 
                 problems += mirror_problems(root, history.base, view.rules)
         return Checked(problems, view, bool(judged))
@@ -605,7 +608,7 @@ class Ledger:
         commit it (not with `dry_run`). `author` default: `as_member`, else the
         member of git's identity. `after(coop)` runs once committed, still
         under the lock (a cache to refresh)."""
-        from coopledger.changes import gate_warnings_of
+        from coopledger.plans.changes import gate_warnings_of
 
         with store.locked(self.root):
             if not dry_run:
@@ -631,10 +634,10 @@ class Ledger:
         """Close `month` (a treasurer): balances and fingerprints recorded, the
         month's files gathered into one where the system can swap a folder whole
         (`gather`). The value is the number of entries fingerprinted."""
-        from coopledger import clock
-        from coopledger.carry import closed_folder_prints
-        from coopledger.corrections import plan_close
-        from coopledger.folders import can_exchange
+        from coopledger.cache.carry import closed_folder_prints
+        from coopledger.model import clock
+        from coopledger.plans.corrections import plan_close
+        from coopledger.storage.folders import can_exchange
 
         root = self.root
 
@@ -657,7 +660,7 @@ class Ledger:
     ) -> Written[Reversal]:
         """Record the exact counter-entry of trade `trade_id` (or of the one trade
         whose id starts so), linked by `reverses:`."""
-        from coopledger.corrections import find_trade, plan_reverse
+        from coopledger.plans.corrections import find_trade, plan_reverse
 
         def planned(
             coop: store.Cooperative, author: gitrepo.Identity
@@ -767,7 +770,7 @@ class Ledger:
 
     def _author(self, coop: store.Cooperative, as_member: str | None) -> gitrepo.Identity:
         """Who signs a write: `as_member`, else the member of git's identity."""
-        from coopledger.changes import usable
+        from coopledger.plans.changes import usable
 
         rules, roster = usable(coop)
         email = gitrepo.configured_email(gitrepo.open_repo(self.root))

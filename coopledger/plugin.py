@@ -3,7 +3,7 @@
 `journal/main.beancount` declares `plugin "coopledger.plugin"`. The plugin
 reads members.yaml and rules.yaml beside the journal folder, opens one account
 per member (on the day it joined), and reports every problem of
-`coopledger.checks` as a beancount error, so a hand-written entry that breaks a
+`coopledger.validation.checks` as a beancount error, so a hand-written entry that breaks a
 limit is refused by `bean-check` and shown in fava just as `coopledger check`
 shows it.
 
@@ -15,7 +15,7 @@ brings every account to its carried balance, so that beancount's own view
 (balance assertions in the open period) matches the whole journal's.
 
 In bean-check and fava it also judges what the loader read
-(`options_map["include"]`, `coopledger.loader_inputs`): a file outside
+(`options_map["include"]`, `coopledger.validation.loader_inputs`): a file outside
 journal/, a symbolic link, an `include`, `option` or `plugin` line outside
 main.beancount, `insert_pythonpath`, a byte that is not UTF-8 are errors with
 their file and line. (A plugin cannot stop the loader: it reports what was
@@ -42,14 +42,14 @@ from typing import Any, NamedTuple
 
 from beancount.core import amount, data
 
-from coopledger.accounts import member_account, payable_account, receivable_account
-from coopledger.checks import check_ledger
-from coopledger.closing import Opening
-from coopledger.loader_inputs import loaded_file_problems
-from coopledger.members import MEMBERS_FILE, Roster, parse_members
-from coopledger.messages import describe
-from coopledger.problems import Problem
-from coopledger.rules import RULES_FILE, Rules, parse_rules
+from coopledger.language.messages import describe
+from coopledger.model.accounts import member_account, payable_account, receivable_account
+from coopledger.model.closing import Opening
+from coopledger.model.members import MEMBERS_FILE, Roster, parse_members
+from coopledger.model.problems import Problem
+from coopledger.model.rules import RULES_FILE, Rules, parse_rules
+from coopledger.validation.checks import check_ledger
+from coopledger.validation.loader_inputs import loaded_file_problems
 
 __plugins__ = ("coopledger",)
 

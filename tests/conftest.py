@@ -52,7 +52,7 @@ def bean_check(root: Path) -> subprocess.CompletedProcess[str]:
 
 def cache_folder(where: Coop | Path) -> Path:
     """The snapshot's cache folder of a cooperative (per test: COOPLEDGER_CACHE_DIR)."""
-    from coopledger.snapshot import cache_of
+    from coopledger.cache.snapshot import cache_of
 
     folder = cache_of(where if isinstance(where, Path) else where.root)
     assert folder is not None

@@ -3,9 +3,10 @@
 Every import of every module counts: at the top, inside a function, under
 `if TYPE_CHECKING:`. A cycle hidden in a function-local import is still a
 cycle: the two modules cannot be understood, tested or moved one without the
-other. So the graph of `coopledger.*` modules must be acyclic, the model and
-its checks must not reach up to the planners, the store, git or the command
-line, and only `coopledger.cli` may speak to the terminal (rich, typer).
+other. So the graph of `coopledger.*` modules must be acyclic; the packages
+form layers (RANKS below; each subpackage's __init__ says what it may import),
+and none imports a layer above it or beside it; only `coopledger.cli` may speak
+to the terminal (rich, typer).
 """
 
 from __future__ import annotations
@@ -17,43 +18,27 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "coopledger"
 
-# the model and its rules: values and pure functions, read by everything above
-MODEL = {
-    "accounts",
-    "balances",
-    "checks",
-    "clearing",
-    "clock",
-    "closing",
-    "days",
-    "invoices",
-    "journal",
-    "limits",
-    "members",
-    "money",
-    "months",
-    "paths",
-    "plaintext",
-    "problems",
-    "rules",
-    "schema",
-    "timeline",
-    "yamlfile",
-}
-# what plans, applies or serves writes and loads: never imported by the model
-ABOVE_MODEL = {
-    "changes",
-    "corrections",
-    "csvio",
-    "fees",
-    "gatekeeper",
-    "gitrepo",
-    "invoice_plans",
-    "ledger",
-    "snapshot",
-    "store",
-    "writes",
-    "cli",
+# the layers, lowest first: a package may import only packages of a lower rank
+# (each subpackage's __init__ says which, in its "May import:" paragraph)
+RANKS = {
+    "i18n": 0,  # the reader's language: a leaf every layer may use
+    "model": 1,
+    "validation": 2,
+    "language": 2,
+    "plugin": 3,
+    "git": 3,
+    "cache": 4,
+    "storage": 5,
+    "setoff": 6,
+    "reporting": 6,
+    "review": 6,
+    "founding": 6,
+    "plans": 7,
+    "intergroup": 8,
+    "ledger": 9,
+    "cli": 10,
+    "__main__": 11,
+    "__init__": 11,  # the package's own docstring and version: imports nothing
 }
 TERMINAL = {"rich", "typer", "click"}
 
@@ -128,12 +113,12 @@ def test_function_local_and_type_checking_imports_count(tmp_path):
     module = tmp_path / "x.py"
     module.write_text(
         "from typing import TYPE_CHECKING\n"
-        "if TYPE_CHECKING:\n    from coopledger.store import Change\n"
-        "def f():\n    from coopledger import gitrepo\n",
+        "if TYPE_CHECKING:\n    from coopledger.storage.store import Change\n"
+        "def f():\n    from coopledger.git import gitrepo\n",
         encoding="utf-8",
     )
     found = imports_of_outside(module)
-    assert {"coopledger.store", "coopledger.gitrepo"} <= found
+    assert {"coopledger.storage.store", "coopledger.git.gitrepo"} <= found
 
 
 def imports_of_outside(path: Path) -> set[str]:
@@ -151,19 +136,76 @@ def test_the_modules_import_no_cycle():
     assert cycle is None, "import cycle: " + " -> ".join(map(short, cycle or []))
 
 
-@pytest.mark.parametrize("model", sorted(MODEL))
-def test_the_model_imports_no_planner_store_git_or_cli(model):
-    edges = graph()
-    assert f"coopledger.{model}" in edges, f"{model} is listed but does not exist"
-    reached: set[str] = set()
-    todo = [f"coopledger.{model}"]
-    while todo:  # through other modules too: the model may not reach them at all
-        for nxt in edges[todo.pop()]:
-            if nxt not in reached:
-                reached.add(nxt)
-                todo.append(nxt)
-    above = sorted(short(m) for m in reached if short(m).split(".")[0] in ABOVE_MODEL)
-    assert not above, f"{model} reaches {', '.join(above)}"
+def layer(module: str) -> str:
+    """The layer a module belongs to: `coopledger.model.money` -> `model`."""
+    return module.split(".")[1] if "." in module else "__init__"
+
+
+def package_edges() -> dict[tuple[str, str], list[str]]:
+    """(importing layer, imported layer) -> the module imports that make the edge."""
+    edges: dict[tuple[str, str], list[str]] = {}
+    for name, imported in graph().items():
+        for other in imported:
+            if layer(name) != layer(other):
+                edges.setdefault((layer(name), layer(other)), []).append(
+                    f"{short(name)} -> {short(other)}"
+                )
+    return edges
+
+
+def test_every_module_sits_in_a_known_layer():
+    assert {layer(name) for name in graph()} <= set(RANKS)
+
+
+def upward(edges: dict[tuple[str, str], list[str]]) -> list[str]:
+    """The edges that go to a layer of the same or a higher rank, worded."""
+    return [
+        f"{importer} (rank {RANKS[importer]}) imports {imported} (rank {RANKS[imported]}): "
+        + ", ".join(sorted(modules))
+        for (importer, imported), modules in sorted(edges.items())
+        if RANKS[imported] >= RANKS[importer]
+    ]
+
+
+def test_no_layer_imports_a_layer_above_or_beside_it():
+    wrong = upward(package_edges())
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_rank_rule_sees_an_upward_and_a_sideways_import():
+    edges = {
+        ("model", "storage"): ["model.rules -> storage.store"],
+        ("review", "reporting"): ["review.gate -> reporting.balances"],
+        ("plans", "model"): ["plans.writes -> model.money"],
+    }
+    assert [line.split(":")[0] for line in upward(edges)] == [
+        "model (rank 1) imports storage (rank 5)",
+        "review (rank 6) imports reporting (rank 6)",
+    ]
+
+
+def allowed_by_docstring(package: Path) -> set[str]:
+    """The layers a subpackage's __init__ names in its 'May import:' paragraph."""
+    doc = ast.get_docstring(ast.parse((package / "__init__.py").read_text(encoding="utf-8")))
+    assert doc and "May import:" in doc, f"{package.name}/__init__.py says nothing of its imports"
+    paragraph = doc.split("May import:", 1)[1].split("\n\n", 1)[0]
+    words = {word.strip("`.,():").removeprefix("coopledger.") for word in paragraph.split()}
+    return {word.split(".")[0] for word in words} & set(RANKS)
+
+
+SUBPACKAGES = sorted(p.parent for p in PACKAGE.glob("*/__init__.py") if p.parent.name != "cli")
+
+
+@pytest.mark.parametrize("package", SUBPACKAGES, ids=lambda p: p.name)
+def test_each_package_imports_only_what_its_init_says(package: Path):
+    allowed = allowed_by_docstring(package)
+    used = {
+        imported for (importer, imported), _ in package_edges().items() if importer == package.name
+    }
+    assert used <= allowed, (
+        f"coopledger/{package.name}/__init__.py allows {sorted(allowed)}, "
+        f"but the package imports {sorted(used - allowed)} too"
+    )
 
 
 def test_nothing_below_the_cli_speaks_to_the_terminal():

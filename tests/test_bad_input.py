@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from coopledger.csvio import spreadsheet_safe
+from coopledger.plans.csvio import spreadsheet_safe
 from tests.conftest import Coop, Result
 
 HUGE = "1" + "0" * 30  # 10^30: beyond every layer (Decimal's 28 digits, int64 cents)
@@ -718,7 +718,8 @@ def test_a_full_disk_during_the_rollback_of_a_failed_write(
 ) -> None:
     """git fails, then the disk is full when the old text is put back: the user is told
     what the system said and to look at `git status`, without a traceback."""
-    from coopledger import gitrepo, store
+    from coopledger.git import gitrepo
+    from coopledger.storage import store
 
     with_trade(coop)
     head = coop.git("rev-parse", "HEAD")

@@ -13,7 +13,7 @@ matters (CI, a member after `git pull`):
   journal whose members.yaml changed, or that holds a new file.
 
 The snapshot lives in a per-user folder outside the repository
-(`coopledger.cachefiles`), as JSON checked value by value.
+(`coopledger.cache.cachefiles`), as JSON checked value by value.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def fresh_clone(coop: Coop, tmp_path: Path, name: str = "clone") -> Coop:
 def the_users_cache(root: Path) -> Path | None:
     """This user's snapshot folder for `root`, where this version keeps one."""
     try:
-        from coopledger.snapshot import cache_of  # type: ignore[attr-defined]
+        from coopledger.cache.snapshot import cache_of  # type: ignore[attr-defined]
     except ImportError:
         return None
     return cache_of(root)  # type: ignore[no-any-return]
@@ -158,7 +158,7 @@ def _forge_no_problems(coop: Coop) -> list[str]:
         meta["problems"] = []
         (old / "meta.pickle").write_bytes(pickle.dumps(meta))
     else:
-        from coopledger import cachefiles
+        from coopledger.cache import cachefiles
 
         cache = the_users_cache(coop.root)
         assert cache is not None
@@ -215,7 +215,7 @@ def test_a_snapshot_with_a_value_of_another_type_is_not_used(
 ) -> None:
     import json
 
-    from coopledger import snapshot
+    from coopledger.cache import snapshot
 
     assert coop.run("check").code == 0
     cache = the_users_cache(coop.root)
@@ -396,10 +396,10 @@ def test_the_cache_format_gives_back_what_the_snapshot_keeps() -> None:
     import datetime
     from decimal import Decimal
 
-    from coopledger import cachefiles
-    from coopledger.aggregates import MonthFigures
-    from coopledger.months import Month
-    from coopledger.problems import Problem, Severity
+    from coopledger.cache import cachefiles
+    from coopledger.cache.aggregates import MonthFigures
+    from coopledger.model.months import Month
+    from coopledger.model.problems import Problem, Severity
 
     figures = MonthFigures(
         trades=2,
@@ -432,7 +432,7 @@ def test_the_cache_format_gives_back_what_the_snapshot_keeps() -> None:
     ],
 )
 def test_a_cache_file_holds_only_plain_values_and_allowed_classes(payload: bytes) -> None:
-    from coopledger import cachefiles
+    from coopledger.cache import cachefiles
 
     with pytest.raises(cachefiles.CacheInvalid):
         cachefiles.loads(payload)

@@ -25,8 +25,8 @@ from typing import Any
 import pytest
 import yaml
 
-from coopledger import ci_templates
-from coopledger.gate import PROTECTED_FILES, PROTECTED_FOLDERS, PROTECTED_NAMES
+from coopledger.founding import ci_templates
+from coopledger.review.gate import PROTECTED_FILES, PROTECTED_FOLDERS, PROTECTED_NAMES
 from tests.conftest import Coop
 
 ALICE = ("Alice Martin", "alice@example.org")

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coopledger.clearing import (
+from coopledger.setoff.clearing import (
     Clearing,
     Headroom,
     Obligation,
@@ -445,8 +445,8 @@ def test_the_commands_of_docs_clearing_md_run_and_print_what_it_shows(
     import re
     import shlex
 
-    from coopledger.clearing import SOLVER
     from coopledger.cli import main
+    from coopledger.setoff.clearing import SOLVER
 
     monkeypatch.chdir(tmp_path)
     commands = doc_commands()
@@ -545,7 +545,7 @@ def invoice_csv_texts(draw: st.DrawFn) -> str:
 def test_a_whole_csv_file_is_read_as_row_by_row(text: str, decimals: int) -> None:
     import io
 
-    from coopledger.clearing import InvoiceColumns, read_invoice_csv, read_invoice_text
+    from coopledger.setoff.clearing import InvoiceColumns, read_invoice_csv, read_invoice_text
 
     obligations, problems = read_invoice_csv(io.StringIO(text, newline=""), "f.csv", decimals)
     columns, found = read_invoice_text(text, "f.csv", decimals)
@@ -594,7 +594,7 @@ def test_a_plain_ascii_file_read_from_its_bytes_gives_the_same_invoices(
 ) -> None:
     import io
 
-    from coopledger.clearing import read_invoice_csv
+    from coopledger.setoff.clearing import read_invoice_csv
 
     obligations, problems = read_invoice_csv(io.StringIO(text, newline=""), "f.csv", decimals)
     plain = read_invoice_bytes(text.encode("ascii"), decimals)
@@ -634,8 +634,8 @@ def test_a_plain_file_is_read_from_its_bytes_and_any_other_is_not() -> None:
 def test_the_json_report_holds_the_report_values(
     obligations: list[Obligation], can_pay: dict[str, int], decimals: int
 ) -> None:
-    from coopledger.clearing import report_values
     from coopledger.cli.clearing_commands import report_json, report_text
+    from coopledger.setoff.clearing import report_values
 
     headroom = {m: Headroom(room, room) for m, room in can_pay.items()}
     for result in (solve_setoff(obligations), solve_with_credit(obligations, headroom)):

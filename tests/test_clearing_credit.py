@@ -20,8 +20,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from coopledger.checks import DayBalance
-from coopledger.clearing import (
+from coopledger.model.members import Member, Roster
+from coopledger.model.problems import CoopError
+from coopledger.model.rules import KindLimits, Rules
+from coopledger.model.timeline import Timeline
+from coopledger.setoff.clearing import (
     MAX_TOTAL,
     Clearing,
     Headroom,
@@ -30,10 +33,7 @@ from coopledger.clearing import (
     solve_setoff,
     solve_with_credit,
 )
-from coopledger.members import Member, Roster
-from coopledger.problems import CoopError
-from coopledger.rules import KindLimits, Rules
-from coopledger.timeline import Timeline
+from coopledger.validation.checks import DayBalance
 from tests.conftest import Coop
 
 MEMBERS = ["a", "b", "c", "d", "e"]
@@ -238,7 +238,7 @@ def test_with_credit_keeps_every_limit_on_its_date_and_every_later_day(
     obligations: list[Obligation],
     ledger: tuple[Roster, Rules, dict[str, list[DayBalance]]],
 ) -> None:
-    from coopledger.limits import ceiling_at, floor_at
+    from coopledger.model.limits import ceiling_at, floor_at
 
     roster, rules, history = ledger
     headroom = credit_headroom(roster, rules, history, DAY)

@@ -7,7 +7,7 @@ import re
 
 from beancount import loader
 
-from coopledger.closing import fingerprint, month_of
+from coopledger.model.closing import fingerprint, month_of
 from tests.conftest import Coop
 
 CLOSE = "journal/2026/09/close.beancount"

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coopledger import store
+from coopledger.storage import store
 from tests.conftest import Coop, Result, bean_check, cache_folder
 
 CARRIED = "Months up to 2026-09 are closed and unchanged"

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from coopledger import store
-from coopledger.messages import error_text
-from coopledger.problems import CoopError
+from coopledger.language.messages import error_text
+from coopledger.model.problems import CoopError
+from coopledger.storage import store
 from tests.conftest import Coop, bean_check
 
 

@@ -14,13 +14,13 @@ from beancount.parser import parser
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coopledger.checks import check_ledger, daily_balances
-from coopledger.demo import DemoSpec, demo_files
-from coopledger.invoices import read_invoices
-from coopledger.journal import trades_of
-from coopledger.limits import ceiling_at, floor_at
-from coopledger.members import parse_members
-from coopledger.rules import parse_rules
+from coopledger.founding.demo import DemoSpec, demo_files
+from coopledger.model.invoices import read_invoices
+from coopledger.model.journal import trades_of
+from coopledger.model.limits import ceiling_at, floor_at
+from coopledger.model.members import parse_members
+from coopledger.model.rules import parse_rules
+from coopledger.validation.checks import check_ledger, daily_balances
 from tests.conftest import Coop
 
 BEAN_CHECK = str(Path(sys.executable).parent / "bean-check")

@@ -22,8 +22,8 @@ import pytest
 import typer.main
 
 from coopledger.cli.common import app
-from coopledger.members import MEMBER_KEYS, STATUSES
-from coopledger.rules import ENFORCEMENTS, LIMIT_KEYS, TOP_KEYS
+from coopledger.model.members import MEMBER_KEYS, STATUSES
+from coopledger.model.rules import ENFORCEMENTS, LIMIT_KEYS, TOP_KEYS
 
 REPO = Path(__file__).resolve().parent.parent
 BLOCK = re.compile(r"^```(sh|console)\n(.*?)^```$", re.DOTALL | re.MULTILINE)

@@ -313,8 +313,8 @@ def test_help_lists_the_guides_and_prints_one(coop: Coop) -> None:
 
 
 def test_no_message_sends_a_member_to_a_docs_folder() -> None:
-    from coopledger.messages import MESSAGES
-    from coopledger.rules import render_rules
+    from coopledger.language.messages import MESSAGES
+    from coopledger.model.rules import render_rules
 
     for code, (what, fix) in MESSAGES.items():
         assert ".md" not in what + fix, code

@@ -53,12 +53,12 @@ def test_a_dirty_tree_is_3(coop: Coop) -> None:
 def test_a_bug_is_70_with_a_short_report(
     coop: Coop, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import coopledger.store
+    import coopledger.storage.store
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("something we did not foresee")
 
-    monkeypatch.setattr(coopledger.store, "load", broken)
+    monkeypatch.setattr(coopledger.storage.store, "load", broken)
 
     code = main(["--dir", str(coop.root), "check", "--full"])
 
@@ -70,12 +70,12 @@ def test_a_bug_is_70_with_a_short_report(
 
 
 def test_traceback_shows_the_whole_failure(coop: Coop, monkeypatch: pytest.MonkeyPatch) -> None:
-    import coopledger.store
+    import coopledger.storage.store
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("something we did not foresee")
 
-    monkeypatch.setattr(coopledger.store, "load", broken)
+    monkeypatch.setattr(coopledger.storage.store, "load", broken)
 
     with pytest.raises(RuntimeError, match="something we did not foresee"):
         main(["--traceback", "--dir", str(coop.root), "check", "--full"])

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from beancount.parser import parser
 
-from coopledger.fees import levies_for, levy_amount
-from coopledger.journal import Levy, Trade, as_trade, format_trade
-from coopledger.rules import LevyRule, parse_rules
+from coopledger.model.journal import Levy, Trade, as_trade, format_trade
+from coopledger.model.rules import LevyRule, parse_rules
+from coopledger.plans.fees import levies_for, levy_amount
 from tests.conftest import Coop, bean_check
 
 TREASURY = "Assets:Coop:Treasury"

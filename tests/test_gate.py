@@ -371,7 +371,7 @@ def test_the_gitlab_file_runs_the_same_command(coop: Coop) -> None:
 
 
 def ci_command_text() -> str:
-    from coopledger.ci_templates import CHECK_COMMAND
+    from coopledger.founding.ci_templates import CHECK_COMMAND
 
     return CHECK_COMMAND
 

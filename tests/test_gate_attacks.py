@@ -369,10 +369,10 @@ def test_what_the_change_does_as_a_whole_is_made_by_one_of_its_commits(coop: Coo
     """A history the gate did not foresee: the commits (here, none of them) do not
     add an entry that the change as a whole adds. It is refused, named after the
     last commit."""
-    from coopledger.gate import Policy, check_commits
-    from coopledger.gitrepo import CommitRecord, FileVersion
-    from coopledger.members import parse_members
-    from coopledger.rules import parse_rules
+    from coopledger.git.gitrepo import CommitRecord, FileVersion
+    from coopledger.model.members import parse_members
+    from coopledger.model.rules import parse_rules
+    from coopledger.review.gate import Policy, check_commits
 
     rules, _ = parse_rules(coop.read("rules.yaml"))
     roster, _ = parse_members(coop.read("members.yaml"), rules)

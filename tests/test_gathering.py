@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from beancount import loader
 
-from coopledger import folders
+from coopledger.storage import folders
 from tests.conftest import Coop
 from tests.test_gate import TRESA, commit_as
 

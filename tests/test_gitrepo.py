@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from coopledger import gitrepo, store
-from coopledger.problems import CoopError
+from coopledger.git import gitrepo
+from coopledger.model.problems import CoopError
+from coopledger.storage import store
 from tests.conftest import Coop
 
 

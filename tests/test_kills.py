@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from coopledger import store
+from coopledger.storage import store
 from tests.conftest import Coop, bean_check
 
 ITERATIONS = 4

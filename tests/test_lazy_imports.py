@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from coopledger.cli import demo_commands
-from coopledger.demo import DEFAULT_UNTIL
+from coopledger.founding.demo import DEFAULT_UNTIL
 
 # runs the command in-process, then writes the exit code and every loaded module
 RUNNER = """
@@ -27,7 +27,13 @@ with open(sys.argv[1], "w", encoding="utf-8") as done:
     json.dump({"code": code, "modules": sorted(sys.modules)}, done)
 """
 
-HEAVY = ("beancount", "git", "coopledger.store", "coopledger.gitrepo", "coopledger.checks")
+HEAVY = (
+    "beancount",
+    "git",
+    "coopledger.storage.store",
+    "coopledger.git.gitrepo",
+    "coopledger.validation.checks",
+)
 
 
 def loaded_by(tmp_path: Path, *argv: str) -> tuple[int, set[str], str]:
@@ -75,7 +81,10 @@ def test_help_imports_no_core_that_reads_the_journal(tmp_path: Path) -> None:
     assert code == 0
     assert "clear" in stdout and "trade" in stdout
     assert heavy_in(modules) == []
-    assert not {"numpy", "ortools", "coopledger.snapshot", "coopledger.reports"} & modules
+    assert (
+        not {"numpy", "ortools", "coopledger.cache.snapshot", "coopledger.reporting.reports"}
+        & modules
+    )
 
 
 def test_a_journal_command_still_loads_the_store(tmp_path: Path) -> None:
@@ -83,7 +92,7 @@ def test_a_journal_command_still_loads_the_store(tmp_path: Path) -> None:
     # reaches store.find_root and says so
     code, modules, _ = loaded_by(tmp_path, "check")
     assert code == 3  # ExitStatus.ENVIRONMENT
-    assert "coopledger.store" in modules
+    assert "coopledger.storage.store" in modules
 
 
 def test_demo_default_date_is_the_demos() -> None:

@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 
 from coopledger.ledger import FULL, OPEN_PERIOD, SNAPSHOT, Ledger, TradeRequest
-from coopledger.problems import CoopError
+from coopledger.model.problems import CoopError
 from tests.conftest import Coop
 
 DAY = datetime.date(2026, 11, 20)
@@ -103,7 +103,7 @@ def test_verbose_says_how_the_books_were_read(coop: Coop) -> None:
 
 
 def test_report_of_a_month_from_the_full_load_then_the_snapshot(coop: Coop) -> None:
-    from coopledger.months import Month
+    from coopledger.model.months import Month
 
     Ledger.open(coop.root).record(TradeRequest("alice", "fournil", "40", DAY))
     november = Month.parse("2026-11")

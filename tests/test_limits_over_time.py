@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from coopledger.changes import limit_from
-from coopledger.timeline import BEGINNING, Timeline
+from coopledger.model.timeline import BEGINNING, Timeline
+from coopledger.plans.changes import limit_from
 from tests.conftest import Coop
 
 JOINED = datetime.date(2024, 1, 1)

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from beancount.parser import parser
 
-from coopledger import gitrepo, journal_text
+from coopledger.git import gitrepo
+from coopledger.storage import journal_text
 from tests.conftest import Coop, bean_check
 
 ROOT = Path(__file__).resolve().parents[1]

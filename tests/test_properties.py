@@ -25,13 +25,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coopledger import store
-from coopledger.changes import plan_trade
-from coopledger.checks import balance_at, check_ledger
 from coopledger.cli import main
-from coopledger.journal import CURRENCY_FILE, MAIN_FILE, currency_file_text, main_file_text
-from coopledger.limits import ceiling_at, floor_at
-from coopledger.problems import CoopError
+from coopledger.model.journal import CURRENCY_FILE, MAIN_FILE, currency_file_text, main_file_text
+from coopledger.model.limits import ceiling_at, floor_at
+from coopledger.model.problems import CoopError
+from coopledger.plans.changes import plan_trade
+from coopledger.storage import store
+from coopledger.validation.checks import balance_at, check_ledger
 from tests.conftest import Coop
 
 RULES = """\

@@ -21,11 +21,11 @@ from hypothesis import strategies as st
 
 from coopledger.cli import main
 from coopledger.cli.render_report import bar
-from coopledger.csvio import read_trade_rows, to_csv, trades_table
-from coopledger.journal import trades_of
-from coopledger.members import Roster, parse_members
-from coopledger.reports import Month, monthly_report, statement
-from coopledger.rules import Rules, parse_rules, render_rules
+from coopledger.model.journal import trades_of
+from coopledger.model.members import Roster, parse_members
+from coopledger.model.rules import Rules, parse_rules, render_rules
+from coopledger.plans.csvio import read_trade_rows, to_csv, trades_table
+from coopledger.reporting.reports import Month, monthly_report, statement
 from tests.conftest import Coop
 
 GOLDEN = Path(__file__).parent / "golden"

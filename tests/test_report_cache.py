@@ -1,5 +1,5 @@
 """`coopledger report` from the month figures kept with the snapshot
-(coopledger/aggregates.py): byte for byte the report a full read gives, in every
+(coopledger/cache/aggregates.py): byte for byte the report a full read gives, in every
 format, after `check`, after trades recorded through the snapshot, and never
 stale (a hand edit, a lost or foreign month file are noticed). The figures kept
 one entry at a time equal the figures of the whole journal (hypothesis), and
@@ -19,15 +19,16 @@ from beancount.parser.parser import parse_string
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coopledger import aggregates, cachefiles, store
-from coopledger.aggregates import MonthlyState, month_figures
+from coopledger.cache import aggregates, cachefiles
+from coopledger.cache.aggregates import MonthlyState, month_figures
 from coopledger.cli import main
 from coopledger.cli.render_report import _table, to_text
 from coopledger.cli.tables import table_text
-from coopledger.members import parse_members
-from coopledger.months import Month
-from coopledger.reports import monthly_report, report_of_figures
-from coopledger.rules import parse_rules, render_rules
+from coopledger.model.members import parse_members
+from coopledger.model.months import Month
+from coopledger.model.rules import parse_rules, render_rules
+from coopledger.reporting.reports import monthly_report, report_of_figures
+from coopledger.storage import store
 from tests.conftest import Coop, cache_folder
 
 FORMATS = ("table", "markdown", "csv", "json")

@@ -16,19 +16,19 @@ from beancount.parser import parser
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coopledger.checks import check_ledger, coop_account_balances, daily_balances
-from coopledger.fees import (
+from coopledger.model.journal import Trade, as_trade, format_trade
+from coopledger.model.members import Roster, parse_members
+from coopledger.model.money import quantum
+from coopledger.model.months import Month
+from coopledger.model.rules import LevyRule, Rules, parse_rules
+from coopledger.plans.fees import (
     applied_rules,
     format_rule_entry,
     levies_for,
     levy_amount,
     rule_entries,
 )
-from coopledger.journal import Trade, as_trade, format_trade
-from coopledger.members import Roster, parse_members
-from coopledger.money import quantum
-from coopledger.months import Month
-from coopledger.rules import LevyRule, Rules, parse_rules
+from coopledger.validation.checks import check_ledger, coop_account_balances, daily_balances
 
 RULES = """\
 name: SEL

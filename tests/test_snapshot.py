@@ -22,9 +22,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coopledger import gitrepo, snapshot, store
-from coopledger.changes import plan_trade, plan_trade_fast
-from coopledger.problems import CoopError
+from coopledger.cache import snapshot
+from coopledger.git import gitrepo
+from coopledger.model.problems import CoopError
+from coopledger.plans.changes import plan_trade, plan_trade_fast
+from coopledger.storage import store
 from tests.conftest import Coop, cache_folder
 from tests.test_properties import AUTHOR, Attempt, attempts, cooperative_on_disk
 
@@ -228,7 +230,7 @@ def test_no_cache_reads_everything_again(coop: Coop) -> None:
 
 
 def _fake_problem():  # type: ignore[no-untyped-def]
-    from coopledger.problems import Problem
+    from coopledger.model.problems import Problem
 
     return Problem("zero-amount", "journal/x.beancount", 1, {"account": "Assets:Members:X"})
 

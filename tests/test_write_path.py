@@ -24,11 +24,12 @@ from pathlib import Path
 
 import pytest
 
-from coopledger import accounts, store
-from coopledger.closing import CLOSE_FILE_NAME, GATHERED_FILE_NAME
-from coopledger.fees import RULES_OWNER
-from coopledger.invoices import CLEARING_OWNER
-from coopledger.journal import CURRENCY_FILE, MAIN_FILE
+from coopledger.model import accounts
+from coopledger.model.closing import CLOSE_FILE_NAME, GATHERED_FILE_NAME
+from coopledger.model.invoices import CLEARING_OWNER
+from coopledger.model.journal import CURRENCY_FILE, MAIN_FILE
+from coopledger.plans.fees import RULES_OWNER
+from coopledger.storage import store
 from tests.conftest import Coop, bean_check
 
 AFTER_NOVEMBER = ("--today", "2026-12-05")

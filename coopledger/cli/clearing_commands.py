@@ -13,7 +13,20 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from coopledger.clearing import (
+from coopledger.cli.common import (
+    app,
+    cooperative_root,
+    out,
+    parse_day,
+    print_json,
+    print_problems,
+    writing,
+)
+from coopledger.cli.lazy import lazy_module
+from coopledger.cli.tables import fitted_table
+from coopledger.model.money import format_amount
+from coopledger.model.problems import CoopError
+from coopledger.setoff.clearing import (
     WITHOUT_DUE,
     Clearing,
     InvoiceColumns,
@@ -27,31 +40,20 @@ from coopledger.clearing import (
     read_invoice_text,
     solve_columns,
 )
-from coopledger.cli.common import (
-    app,
-    cooperative_root,
-    out,
-    parse_day,
-    print_json,
-    print_problems,
-    writing,
-)
-from coopledger.cli.lazy import lazy_module
-from coopledger.cli.tables import fitted_table
-from coopledger.money import format_amount
-from coopledger.problems import CoopError
 
 if TYPE_CHECKING:  # numpy is imported when clearing, not with the command line
     import numpy as np
 
-    from coopledger import gitrepo, store
-    from coopledger.invoices import Invoice
+    from coopledger.git import gitrepo
+    from coopledger.model.invoices import Invoice
+    from coopledger.storage import store
 else:  # beancount and git only for the commands that read the journal
-    gitrepo, store = lazy_module("coopledger.gitrepo"), lazy_module("coopledger.store")
+    gitrepo = lazy_module("coopledger.git.gitrepo")
+    store = lazy_module("coopledger.storage.store")
 
 
 def _usable(coop: store.Cooperative) -> None:
-    from coopledger.changes import usable
+    from coopledger.plans.changes import usable
 
     usable(coop)
 
@@ -68,8 +70,8 @@ def invoice(
     as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
 ) -> None:
     """Record that DEBTOR owes CREDITOR an AMOUNT (an invoice), and commit it."""
-    from coopledger.invoice_plans import plan_invoice
     from coopledger.ledger import Ledger
+    from coopledger.plans.invoice_plans import plan_invoice
 
     books = Ledger(cooperative_root())
     day = parse_day(date)
@@ -105,13 +107,13 @@ def invoices_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Every invoice, with what was settled, cleared and is left to pay."""
-    from coopledger.invoices import read_invoices
+    from coopledger.model.invoices import read_invoices
 
     coop = store.load(cooperative_root())
     _usable(coop)
     assert coop.rules is not None and coop.roster is not None
     if member is not None:
-        from coopledger.changes import known_member
+        from coopledger.plans.changes import known_member
 
         known_member(coop.roster, member)
     rules = coop.rules
@@ -183,8 +185,8 @@ def settle(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Pay (part of) invoice REF in the currency: the debtor pays the creditor."""
-    from coopledger.invoice_plans import plan_settle
     from coopledger.ledger import Ledger
+    from coopledger.plans.invoice_plans import plan_settle
 
     books = Ledger(cooperative_root())
     day = parse_day(date)
@@ -495,7 +497,7 @@ def clear(
         else:
             write_report_text(setoff, decimals, "", stdout_writer())
         return
-    from coopledger.invoice_plans import journal_obligations, solve_clearing
+    from coopledger.plans.invoice_plans import journal_obligations, solve_clearing
 
     root = cooperative_root()
     if not apply:
@@ -511,7 +513,7 @@ def clear(
             + "\nNothing was written (a dry run): add --apply to write and commit it.\n"
         )
         return
-    from coopledger.invoice_plans import plan_clearing
+    from coopledger.plans.invoice_plans import plan_clearing
 
     with writing(root, as_member) as session:
         coop, author = session.coop, session.author

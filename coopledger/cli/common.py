@@ -18,21 +18,24 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.console import Console
 
-from coopledger import clock, i18n
+from coopledger import i18n
 from coopledger.cli.lazy import lazy_module
 from coopledger.i18n import _
-from coopledger.messages import describe, error_text, problem_line
-from coopledger.money import format_amount
-from coopledger.problems import CoopError, Problem
+from coopledger.language.messages import describe, error_text, problem_line
+from coopledger.model import clock
+from coopledger.model.money import format_amount
+from coopledger.model.problems import CoopError, Problem
 
 if TYPE_CHECKING:
     from decimal import Decimal
 
-    from coopledger import gitrepo, store
-    from coopledger.journal import Trade
-    from coopledger.rules import Rules
+    from coopledger.git import gitrepo
+    from coopledger.model.journal import Trade
+    from coopledger.model.rules import Rules
+    from coopledger.storage import store
 else:
-    gitrepo, store = lazy_module("coopledger.gitrepo"), lazy_module("coopledger.store")
+    gitrepo = lazy_module("coopledger.git.gitrepo")
+    store = lazy_module("coopledger.storage.store")
 
 app = typer.Typer(
     name="coopledger",
@@ -208,7 +211,7 @@ def say_route(route: str, reason: str | None) -> None:
 
 
 def author_for(root: Path, coop: store.Cooperative, as_member: str | None) -> gitrepo.Identity:
-    from coopledger.changes import choose_author, usable
+    from coopledger.plans.changes import choose_author, usable
 
     rules, roster = usable(coop)
     email = gitrepo.configured_email(gitrepo.open_repo(root))
@@ -232,7 +235,7 @@ class Writing:
         """Write and commit `change` (`store.apply`), then show its warnings, and
         what the pull-request gate will refuse in it (`changes.gate_warnings_of`);
         returns the commit's sha."""
-        from coopledger.changes import gate_warnings_of
+        from coopledger.plans.changes import gate_warnings_of
 
         refusals = gate_warnings_of(self.coop, change)
         sha = store.apply(self.root, change)
@@ -258,8 +261,8 @@ def prepare_write(root: Path) -> str | None:
 
 def _say_recovered() -> None:
     """What taking the write lock finished of a killed command's write (`store.recover`)."""
-    if "coopledger.store" in sys.modules:
-        print_problems(sys.modules["coopledger.store"].take_recovered())
+    if "coopledger.storage.store" in sys.modules:
+        print_problems(sys.modules["coopledger.storage.store"].take_recovered())
 
 
 def print_problems(problems: Iterable[Problem], console: Console = err) -> None:
@@ -302,7 +305,7 @@ def money_text(value: Decimal, rules: Rules) -> str:
     """An amount with its unit, for people: `12.50 SEL` in English, and in French as
     the locale writes it with the unit's name, `1 234,50 grains de sel` (rules.yaml
     `currency_name`, `currency_plural`)."""
-    from coopledger.money import format_amount, rounded
+    from coopledger.model.money import format_amount, rounded
 
     if i18n.language() == i18n.DEFAULT:
         return f"{format_amount(value, rules.decimals)} {rules.currency}"

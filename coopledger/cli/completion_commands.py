@@ -8,7 +8,7 @@ import sys
 import typer
 
 from coopledger.cli.common import app
-from coopledger.problems import CoopError
+from coopledger.model.problems import CoopError
 
 SHELLS = ("bash", "zsh", "fish")
 COMPLETE_VAR = "_COOPLEDGER_COMPLETE"

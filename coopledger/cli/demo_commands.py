@@ -10,14 +10,14 @@ import typer
 
 from coopledger.cli.common import app, out, parse_day
 from coopledger.cli.lazy import lazy_module
-from coopledger.problems import CoopError
+from coopledger.model.problems import CoopError
 
 if TYPE_CHECKING:
-    from coopledger import gitrepo
+    from coopledger.git import gitrepo
 else:
-    gitrepo = lazy_module("coopledger.gitrepo")
+    gitrepo = lazy_module("coopledger.git.gitrepo")
 
-# coopledger.demo.DEFAULT_UNTIL, written out so that the command line does not import
+# coopledger.founding.demo.DEFAULT_UNTIL, written out so that the command line does not import
 # the demo (and beancount) to show it; tests/test_lazy_imports.py checks they agree
 DEFAULT_UNTIL = "2026-11-20"
 
@@ -40,7 +40,7 @@ def demo(
 ) -> None:
     """Create a synthetic cooperative (a git repository with one commit) to try things on;
     git in it is set up as its treasurer, so that its commands write as her."""
-    from coopledger.demo import TREASURER, DemoSpec, demo_files
+    from coopledger.founding.demo import TREASURER, DemoSpec, demo_files
 
     root = directory.resolve()
     if root.exists() and (not root.is_dir() or any(root.iterdir())):

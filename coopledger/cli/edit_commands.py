@@ -10,12 +10,14 @@ import typer
 from coopledger.cli.common import app, cooperative_root, out, print_problems, writing
 from coopledger.cli.lazy import lazy_module
 from coopledger.cli.member_commands import member_app
-from coopledger.problems import CoopError
+from coopledger.model.problems import CoopError
 
 if TYPE_CHECKING:
-    from coopledger import gitrepo, store
+    from coopledger.git import gitrepo
+    from coopledger.storage import store
 else:
-    gitrepo, store = lazy_module("coopledger.gitrepo"), lazy_module("coopledger.store")
+    gitrepo = lazy_module("coopledger.git.gitrepo")
+    store = lazy_module("coopledger.storage.store")
 
 rules_app = typer.Typer(help="Change rules.yaml by command.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
@@ -35,7 +37,7 @@ def edit(
     as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
 ) -> None:
     """Change a member's name, e-mail addresses or kind, and commit members.yaml."""
-    from coopledger.edits import plan_member_edit
+    from coopledger.plans.edits import plan_member_edit
 
     root = cooperative_root()
     with writing(root, as_member) as session:
@@ -61,7 +63,7 @@ def rules_set(
     as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
 ) -> None:
     """Set one value of rules.yaml (comments kept), check the books under it, commit."""
-    from coopledger.edits import plan_rules_set
+    from coopledger.plans.edits import plan_rules_set
 
     root = cooperative_root()
     with writing(root, as_member) as session:
@@ -75,7 +77,7 @@ def commit_command(
     message: str = typer.Option(..., "--message", "-m", help="What you changed, and why."),
 ) -> None:
     """Check what you edited by hand (as the pull-request gate would, as you), and commit it."""
-    from coopledger.gatekeeper import gate_history, gate_problems, gate_refuses_loading
+    from coopledger.review.gatekeeper import gate_history, gate_problems, gate_refuses_loading
 
     if not message.strip():
         raise CoopError("commit-no-message")

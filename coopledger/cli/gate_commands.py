@@ -1,4 +1,4 @@
-"""close, reverse, ci (the gate that `check --since/--rev` runs is coopledger.gatekeeper)."""
+"""close, reverse, ci (the gate that `check --since/--rev` runs is coopledger.review.gatekeeper)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from coopledger.ci_templates import PLATFORMS, pinned_source
 from coopledger.cli.common import (
     app,
     author_for,
@@ -17,14 +16,17 @@ from coopledger.cli.common import (
     print_problems,
 )
 from coopledger.cli.lazy import lazy_module
-from coopledger.money import format_amount
-from coopledger.problems import CoopError
-from coopledger.words import plural
+from coopledger.founding.ci_templates import PLATFORMS, pinned_source
+from coopledger.language.words import plural
+from coopledger.model.money import format_amount
+from coopledger.model.problems import CoopError
 
 if TYPE_CHECKING:
-    from coopledger import gitrepo, store
+    from coopledger.git import gitrepo
+    from coopledger.storage import store
 else:
-    gitrepo, store = lazy_module("coopledger.gitrepo"), lazy_module("coopledger.store")
+    gitrepo = lazy_module("coopledger.git.gitrepo")
+    store = lazy_module("coopledger.storage.store")
 
 # ---------------------------------------------------------------- close, reverse
 
@@ -43,8 +45,8 @@ def close(
 ) -> None:
     """Close a month (treasurer): record every balance and a fingerprint of its entries,
     and gather the month's files into one."""
-    from coopledger.closing import CLOSE_FILE_NAME, GATHERED_FILE_NAME
     from coopledger.ledger import Ledger
+    from coopledger.model.closing import CLOSE_FILE_NAME, GATHERED_FILE_NAME
 
     books = Ledger(cooperative_root())
     done = books.close(month, as_member, with_earlier=with_earlier, gather=not keep_files)

@@ -14,7 +14,7 @@ def help_command(
     topic: str = typer.Argument(None, metavar="[TOPIC]", help="A guide: rules, volunteers..."),
 ) -> None:
     """Read a guide (rules.yaml, the journal format, pull requests...); without TOPIC, list them."""
-    from coopledger.helptopics import topic_text, topics
+    from coopledger.language.helptopics import topic_text, topics
 
     if topic is None:
         out.print("Guides (coopledger help TOPIC):", markup=False)

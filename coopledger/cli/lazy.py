@@ -7,9 +7,11 @@ modules bind such modules with `lazy_module` (and the real module for the type
 checker) and import names from them inside the functions that use them:
 
     if TYPE_CHECKING:
-        from coopledger import gitrepo, store
+        from coopledger.git import gitrepo
+        from coopledger.storage import store
     else:
-        gitrepo, store = lazy_module("coopledger.gitrepo"), lazy_module("coopledger.store")
+        gitrepo = lazy_module("coopledger.git.gitrepo")
+        store = lazy_module("coopledger.storage.store")
 
 `tests/test_lazy_imports.py` fails when a cheap command imports beancount or git.
 """

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import typer
 
-from coopledger import clock, i18n
-from coopledger.ci_templates import PLATFORMS, pinned_source
+from coopledger import i18n
 from coopledger.cli.common import (
     EXIT_PROBLEMS,
     app,
@@ -25,10 +24,12 @@ from coopledger.cli.common import (
     state,
 )
 from coopledger.cli.tables import fitted_table
+from coopledger.founding.ci_templates import PLATFORMS, pinned_source
 from coopledger.i18n import LANGUAGES, N_, _
-from coopledger.money import format_amount, rounded
-from coopledger.problems import CoopError, Problem
-from coopledger.words import plural
+from coopledger.language.words import plural
+from coopledger.model import clock
+from coopledger.model.money import format_amount, rounded
+from coopledger.model.problems import CoopError, Problem
 
 
 @app.command()
@@ -156,8 +157,8 @@ def balances(
     no_cache: bool = typer.Option(False, "--no-cache", help="Read the whole journal again."),
 ) -> None:
     """Every member's balance, limits and headroom; the total is always zero."""
-    from coopledger.balances import balance_rows, coop_rows_of, total
     from coopledger.ledger import Ledger
+    from coopledger.reporting.balances import balance_rows, coop_rows_of, total
 
     root = cooperative_root()
     day = parse_day(at)

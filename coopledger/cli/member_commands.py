@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from coopledger import clock
 from coopledger.cli.common import (
     app,
     cooperative_root,
@@ -19,15 +18,16 @@ from coopledger.cli.common import (
 from coopledger.cli.lazy import lazy_module
 from coopledger.cli.tables import fitted_table
 from coopledger.i18n import _
-from coopledger.members import Member
-from coopledger.money import format_amount, parse_limit
-from coopledger.problems import CoopError
-from coopledger.timeline import Timeline
+from coopledger.model import clock
+from coopledger.model.members import Member
+from coopledger.model.money import format_amount, parse_limit
+from coopledger.model.problems import CoopError
+from coopledger.model.timeline import Timeline
 
 if TYPE_CHECKING:
-    from coopledger import store
+    from coopledger.storage import store
 else:
-    store = lazy_module("coopledger.store")
+    store = lazy_module("coopledger.storage.store")
 
 member_app = typer.Typer(help="Add members, list them, change their status.", no_args_is_help=True)
 app.add_typer(member_app, name="member")
@@ -50,7 +50,7 @@ def add(
     as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
 ) -> None:
     """Add a member and commit members.yaml."""
-    from coopledger.changes import first_treasurer_author, plan_member_add, usable
+    from coopledger.plans.changes import first_treasurer_author, plan_member_add, usable
 
     root = cooperative_root()
     with writing(root, as_member) as session:
@@ -86,8 +86,8 @@ def add(
 @member_app.command("list")
 def list_members(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List the members with their kind, status and balance."""
-    from coopledger.balances import balance_rows
-    from coopledger.changes import usable
+    from coopledger.plans.changes import usable
+    from coopledger.reporting.balances import balance_rows
 
     coop = store.load(cooperative_root())
     rules, roster = usable(coop)
@@ -137,8 +137,8 @@ def show(
 ) -> None:
     """Show one member: identity, limits, status and balance."""
 
-    from coopledger.balances import balance_rows
-    from coopledger.changes import known_member, usable
+    from coopledger.plans.changes import known_member, usable
+    from coopledger.reporting.balances import balance_rows
 
     coop = store.load(cooperative_root())
     rules, roster = usable(coop)
@@ -187,7 +187,7 @@ def show(
 
 
 def _status_command(member_id: str, status: str, date: str | None, as_member: str | None) -> None:
-    from coopledger.changes import plan_member_status
+    from coopledger.plans.changes import plan_member_status
 
     root = cooperative_root()
     with writing(root, as_member) as session:

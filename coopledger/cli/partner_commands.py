@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from coopledger import clock
 from coopledger.cli.common import (
     EXIT_PROBLEMS,
     app,
@@ -23,14 +22,22 @@ from coopledger.cli.common import (
 )
 from coopledger.cli.lazy import lazy_module
 from coopledger.cli.tables import fitted_table
-from coopledger.money import format_amount
-from coopledger.problems import CoopError
+from coopledger.model import clock
+from coopledger.model.money import format_amount
+from coopledger.model.problems import CoopError
 
 if TYPE_CHECKING:
-    from coopledger import federation, gitrepo, journal, store
+    from coopledger.git import gitrepo
+    from coopledger.intergroup import federation
+    from coopledger.model import journal
+    from coopledger.storage import store
 else:
-    federation, journal = lazy_module("coopledger.federation"), lazy_module("coopledger.journal")
-    gitrepo, store = lazy_module("coopledger.gitrepo"), lazy_module("coopledger.store")
+    federation, journal = (
+        lazy_module("coopledger.intergroup.federation"),
+        lazy_module("coopledger.model.journal"),
+    )
+    gitrepo = lazy_module("coopledger.git.gitrepo")
+    store = lazy_module("coopledger.storage.store")
 
 partner_app = typer.Typer(
     help="Partner groups: other cooperatives traded with on a trust line.", no_args_is_help=True

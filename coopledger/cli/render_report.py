@@ -1,5 +1,5 @@
 """Words and layout for the monthly report and statements: plain-text tables,
-Markdown, CSV and JSON. The figures come from `coopledger.reports`; nothing is
+Markdown, CSV and JSON. The figures come from `coopledger.reporting.reports`; nothing is
 computed here beyond formatting.
 
 Text output is laid out by `coopledger.cli.tables` at the console's width (or
@@ -25,12 +25,12 @@ from rich.text import Text
 from coopledger import i18n
 from coopledger.cli.tables import table_text
 from coopledger.i18n import N_, _
-from coopledger.members import Roster
-from coopledger.money import format_amount, rounded
-from coopledger.plaintext import visible
+from coopledger.model.members import Roster
+from coopledger.model.money import format_amount, rounded
+from coopledger.model.plaintext import visible
 
 if TYPE_CHECKING:  # the command line imports this module; reports (and beancount) when used
-    from coopledger.reports import MemberRow, MonthlyReport, Statement, Summary
+    from coopledger.reporting.reports import MemberRow, MonthlyReport, Statement, Summary
 
 TEXT_WIDTH = 100
 BAR_WIDTH = 24
@@ -308,7 +308,7 @@ def report_markdown(report: MonthlyReport) -> str:
 
 
 def _csv(rows: Sequence[Sequence[str]]) -> str:
-    from coopledger.csvio import write_csv  # the one writer: safe in a spreadsheet
+    from coopledger.plans.csvio import write_csv  # the one writer: safe in a spreadsheet
 
     return write_csv(rows)
 

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 import typer
 from rich.console import RenderableType
 
-from coopledger import clock
 from coopledger.cli.common import (
     app,
     cooperative_root,
@@ -37,18 +36,26 @@ from coopledger.cli.render_report import (
     statement_renderables,
     to_text,
 )
-from coopledger.members import Roster
-from coopledger.money import format_amount
-from coopledger.months import Month
-from coopledger.problems import CoopError
-from coopledger.rules import Rules
-from coopledger.words import plural
+from coopledger.language.words import plural
+from coopledger.model import clock
+from coopledger.model.members import Roster
+from coopledger.model.money import format_amount
+from coopledger.model.months import Month
+from coopledger.model.problems import CoopError
+from coopledger.model.rules import Rules
 
 if TYPE_CHECKING:
-    from coopledger import csvio, gitrepo, snapshot, store
+    from coopledger.cache import snapshot
+    from coopledger.git import gitrepo
+    from coopledger.plans import csvio
+    from coopledger.storage import store
 else:  # beancount and git only for the commands that need them
-    gitrepo, store = lazy_module("coopledger.gitrepo"), lazy_module("coopledger.store")
-    csvio, snapshot = lazy_module("coopledger.csvio"), lazy_module("coopledger.snapshot")
+    gitrepo = lazy_module("coopledger.git.gitrepo")
+    store = lazy_module("coopledger.storage.store")
+    csvio, snapshot = (
+        lazy_module("coopledger.plans.csvio"),
+        lazy_module("coopledger.cache.snapshot"),
+    )
 
 REPORT_FORMATS = ("table", "markdown", "csv", "json")
 STATEMENT_FORMATS = ("table", "csv", "json")
@@ -232,7 +239,7 @@ def _undo_import(
     root: Path, rev: str, day: datetime.date, as_member: str | None, dry_run: bool
 ) -> None:
     """`import --undo COMMIT`: the counter-entry of every trade the commit added."""
-    from coopledger.corrections import plan_undo_import, trade_ids_added
+    from coopledger.plans.corrections import plan_undo_import, trade_ids_added
 
     with writing(root, as_member, dry_run=dry_run) as session:
         coop = session.coop
@@ -272,8 +279,8 @@ def export(
     as_json: bool = typer.Option(False, "--json", help="Print JSON (= --format json)."),
 ) -> None:
     """Trades, members or balances as CSV or JSON, for spreadsheets and other tools."""
-    from coopledger.balances import balance_rows
-    from coopledger.journal import trades_of
+    from coopledger.model.journal import trades_of
+    from coopledger.reporting.balances import balance_rows
 
     choice(what, EXPORTS, "export")
     output_format = "json" if as_json else output_format

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from coopledger import clock, journal_text
 from coopledger.cli.common import (
     app,
     cooperative_root,
@@ -19,15 +18,17 @@ from coopledger.cli.common import (
 )
 from coopledger.cli.lazy import lazy_module
 from coopledger.cli.member_commands import member_app
-from coopledger.members import MEMBERS_FILE, parse_members
-from coopledger.money import format_amount
-from coopledger.months import Month
-from coopledger.timeline import BEGINNING, Timeline
+from coopledger.model import clock
+from coopledger.model.members import MEMBERS_FILE, parse_members
+from coopledger.model.money import format_amount
+from coopledger.model.months import Month
+from coopledger.model.timeline import BEGINNING, Timeline
+from coopledger.storage import journal_text
 
 if TYPE_CHECKING:
-    from coopledger import store
+    from coopledger.storage import store
 else:
-    store = lazy_module("coopledger.store")
+    store = lazy_module("coopledger.storage.store")
 
 
 @app.command("apply-rules")
@@ -41,8 +42,8 @@ def apply_rules(
 
     Running it again for the same month writes nothing.
     """
-    from coopledger.changes import usable
-    from coopledger.fees import format_rule_entry, plan_apply_rules
+    from coopledger.plans.changes import usable
+    from coopledger.plans.fees import format_rule_entry, plan_apply_rules
 
     root = cooperative_root()
     month = Month.parse(period)
@@ -126,7 +127,7 @@ def limit(
     as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
 ) -> None:
     """Change a member's floor and/or ceiling from a date; earlier limits are kept."""
-    from coopledger.changes import known_member, plan_member_limit, usable
+    from coopledger.plans.changes import known_member, plan_member_limit, usable
 
     root = cooperative_root()
     day = parse_day(from_date)

@@ -29,7 +29,7 @@ from rich.cells import cell_len
 from rich.text import Text
 
 from coopledger.i18n import N_, _
-from coopledger.plaintext import visible
+from coopledger.model.plaintext import visible
 
 BORDER = 3  # a bar and one space of padding on each side, as rich's default box
 LEFT_OUT = N_("left out for lack of room ({width} columns): {columns}")

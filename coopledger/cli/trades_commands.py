@@ -9,13 +9,13 @@ import typer
 from coopledger.cli.common import app, cooperative_root, out, print_json, trade_record
 from coopledger.cli.lazy import lazy_module
 from coopledger.cli.tables import fitted_table
-from coopledger.money import format_amount
-from coopledger.words import plural
+from coopledger.language.words import plural
+from coopledger.model.money import format_amount
 
 if TYPE_CHECKING:
-    from coopledger import store
+    from coopledger.storage import store
 else:
-    store = lazy_module("coopledger.store")
+    store = lazy_module("coopledger.storage.store")
 
 
 @app.command("trades")
@@ -26,10 +26,10 @@ def trades_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List the trades with their ids (give the start of an id to 'reverse')."""
-    from coopledger.changes import known_member
     from coopledger.cli.report_commands import usable_parts, warn_if_problems
-    from coopledger.journal import trades_of
-    from coopledger.trade_list import select_trades
+    from coopledger.model.journal import trades_of
+    from coopledger.plans.changes import known_member
+    from coopledger.reporting.trade_list import select_trades
 
     coop = store.load(cooperative_root())
     rules, roster = usable_parts(coop)

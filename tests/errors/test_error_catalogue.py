@@ -1,7 +1,7 @@
 """The catalogue of messages: every code has a reproducer (or a reason why not
 here), French words, and the same placeholders in both languages.
 
-A code added to `coopledger.messages.MESSAGES` fails these tests until it gets a
+A code added to `coopledger.language.messages.MESSAGES` fails these tests until it gets a
 French text in coopledger/locale/fr/LC_MESSAGES/coopledger.po and a reproducer
 in test_error_reproducers.py (or a line below saying where it is reproduced).
 """
@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from coopledger import i18n, messages
-from coopledger.problems import Problem
+from coopledger import i18n
+from coopledger.language import messages
+from coopledger.model.problems import Problem
 
 HERE = Path(__file__).parent
 PO = HERE.parents[1] / "coopledger" / "locale" / "fr" / "LC_MESSAGES" / "coopledger.po"

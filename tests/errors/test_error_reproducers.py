@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from coopledger import messages
+from coopledger.language import messages
 from tests.conftest import Coop
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -1,0 +1,7 @@
+"""Trading between cooperatives: partners, trust lines, mirrored entries, clearing among groups.
+
+`partners` reads partners.yaml; `federation` records inter-group trades, syncs a
+partner's repository with git, compares both books and clears among groups.
+
+May import: model, validation, git, storage, plans, setoff.
+"""

@@ -1,0 +1,8 @@
+"""Files: reading a cooperative from disk and writing to it safely.
+
+`store` loads and writes under a
+lock, all or nothing; `journal_text` is the one insert primitive (the file's own
+newline kept, aligned as bean-format aligns); `folders` swaps a whole folder.
+
+May import: model, validation, git, cache (`carry`), and `coopledger.plugin`.
+"""
