@@ -144,7 +144,7 @@ def _as_error(problem: Problem, root: str) -> CoopledgerError:
     return CoopledgerError(data.new_metadata(filename, problem.line or 0), describe(problem), None)
 
 
-def _read(root: str) -> tuple[Rules | None, Roster | None, list[Problem]]:
+def read_setup(root: str) -> tuple[Rules | None, Roster | None, list[Problem]]:
     try:
         with open(os.path.join(root, RULES_FILE), encoding="utf-8") as handle:
             rules, problems = parse_rules(handle.read())
@@ -180,7 +180,7 @@ def coopledger(
         roster = roster_given() if callable(roster_given) else roster_given
         problems: list[Problem] = []
     else:
-        rules, roster, problems = _read(root)
+        rules, roster, problems = read_setup(root)
     if given is None:  # bean-check or fava: the rules on what the loader read
         problems.extend(
             loaded_file_problems(
