@@ -180,7 +180,10 @@ class JournalWatch(threading.Thread):
 
 
 def is_journal_path(folder: Path, path: str) -> bool:
-    """A visible `.beancount` file under `folder` (what the include glob may read)."""
-    relative = os.path.relpath(path, folder)
-    parts: Iterable[str] = relative.split(os.sep)
-    return path.endswith(".beancount") and not any(p.startswith(".") for p in parts)
+    """A visible `.beancount` file under `folder` (what the include glob may read),
+    or a visible folder (a file written at once in a new folder may come before
+    the watch on that folder: the folder's own event says it)."""
+    parts: Iterable[str] = os.path.relpath(path, folder).split(os.sep)
+    if any(p.startswith(".") for p in parts):
+        return False
+    return path.endswith(".beancount") or "." not in os.path.basename(path)
