@@ -40,6 +40,7 @@ from coopledger.days import DayBalance
 from coopledger.invoices import check_invoices
 from coopledger.journal import RULE_KEY, RULE_NAMES
 from coopledger.limits import ceiling_at, floor_at
+from coopledger.loader_inputs import fava_code_problems
 from coopledger.members import Roster
 from coopledger.money import (
     MAX_AMOUNT_TEXT,
@@ -483,6 +484,7 @@ def check_ledger(
         *check_closed_months(entries, root),
         *check_zero_sum(history, rules, main_file, coop_total),
         *check_invoices([*carried, *entries], root),
+        *fava_code_problems(entries, root),
     ]
     unique = {p.key(): p for p in reversed(problems)}  # one line per problem, e.g. one currency
     return sorted(unique.values(), key=Problem.sort_key)

@@ -138,8 +138,7 @@ def main_file_text(title: str, currency: str) -> str:
         f'option "title" {quote_string(title)}\n'
         f'option "operating_currency" "{currency}"\n'
         f'plugin "{PLUGIN_MODULE}"\n'
-        f'include "{INCLUDE_GLOB}"\n'
-        + FAVA_LINES
+        f'include "{INCLUDE_GLOB}"\n' + FAVA_LINES
     )
 
 

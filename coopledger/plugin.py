@@ -45,7 +45,7 @@ from beancount.core import amount, data
 from coopledger.accounts import member_account, payable_account, receivable_account
 from coopledger.checks import check_ledger
 from coopledger.closing import Opening
-from coopledger.loader_inputs import loaded_file_problems
+from coopledger.loader_inputs import fava_code_problems, loaded_file_problems, runs_code_in_fava
 from coopledger.members import MEMBERS_FILE, Roster, parse_members
 from coopledger.messages import describe
 from coopledger.problems import Problem
@@ -190,6 +190,9 @@ def coopledger(
                 options_map.get("pythonpath", []),
             )
         )
+    if given is None:  # fava must never see a directive that would have it run code
+        problems.extend(fava_code_problems(entries, root))
+        entries = [e for e in entries if runs_code_in_fava(e) is None]
     if rules is None or roster is None:
         return entries, [_as_error(p, root) for p in problems]
     opens = [*member_opens(roster, rules, root, entries), *coop_opens(roster, rules, root)]

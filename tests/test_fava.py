@@ -356,3 +356,33 @@ def test_an_error_in_main_beancount_is_told_there_in_the_open_period(coop: Coop)
     assert "read: open period" in result.err
     assert ".coopledger" not in result.out
     assert f"journal/main.beancount:{lines + 2}: error: bob's balance would be" in result.out
+
+
+# ---------------------------------------------------------------- fava runs no code of the journal
+
+
+@pytest.mark.parametrize(
+    "directive",
+    [
+        'custom "fava-extension" "planted"',
+        'custom "fava-option" "import-config" "planted.py"',
+    ],
+    ids=["extension", "import-config"],
+)
+def test_fava_runs_no_code_a_directive_names(coop: Coop, directive: str) -> None:
+    """Hostile: fava imports any module a `fava-extension` names (the journal's
+    folder first on Python's path) and runs the file of `import-config`. The
+    plugin leaves such a directive out of what fava gets, and says so."""
+    marker = coop.root / "ran"
+    planted = f"open({str(marker)!r}, 'w').close()\n"
+    coop.write("journal/planted.py", planted)
+    coop.write("journal/planted/__init__.py", planted)
+    coop.append(MAIN_FILE, f"2000-01-01 {directive}\n")
+
+    ledger = FavaLedger(str(coop.root / MAIN_FILE))
+    ledger.ingest.import_data()  # what fava's import page asks
+    check = coop.run("check")
+
+    assert not marker.exists()
+    assert any("would have fava run Python code" in str(e.message) for e in ledger.errors)
+    assert check.code == 1 and "would have fava run Python code" in check.out
