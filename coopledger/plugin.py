@@ -49,7 +49,11 @@ from coopledger.model.members import MEMBERS_FILE, Roster, parse_members
 from coopledger.model.problems import Problem
 from coopledger.model.rules import RULES_FILE, Rules, parse_rules
 from coopledger.validation.checks import check_ledger
-from coopledger.validation.loader_inputs import loaded_file_problems
+from coopledger.validation.loader_inputs import (
+    fava_code_problems,
+    loaded_file_problems,
+    runs_code_in_fava,
+)
 
 __plugins__ = ("coopledger",)
 
@@ -144,7 +148,7 @@ def _as_error(problem: Problem, root: str) -> CoopledgerError:
     return CoopledgerError(data.new_metadata(filename, problem.line or 0), describe(problem), None)
 
 
-def _read(root: str) -> tuple[Rules | None, Roster | None, list[Problem]]:
+def read_setup(root: str) -> tuple[Rules | None, Roster | None, list[Problem]]:
     try:
         with open(os.path.join(root, RULES_FILE), encoding="utf-8") as handle:
             rules, problems = parse_rules(handle.read())
@@ -180,7 +184,7 @@ def coopledger(
         roster = roster_given() if callable(roster_given) else roster_given
         problems: list[Problem] = []
     else:
-        rules, roster, problems = _read(root)
+        rules, roster, problems = read_setup(root)
     if given is None:  # bean-check or fava: the rules on what the loader read
         problems.extend(
             loaded_file_problems(
@@ -190,6 +194,9 @@ def coopledger(
                 options_map.get("pythonpath", []),
             )
         )
+    if given is None:  # fava must never see a directive that would have it run code
+        problems.extend(fava_code_problems(entries, root))
+        entries = [e for e in entries if runs_code_in_fava(e) is None]
     if rules is None or roster is None:
         return entries, [_as_error(p, root) for p in problems]
     opens = [*member_opens(roster, rules, root, entries), *coop_opens(roster, rules, root)]

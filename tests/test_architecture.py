@@ -37,6 +37,7 @@ RANKS = {
     "intergroup": 8,
     "ledger": 9,
     "cli": 10,
+    "fava_ext": 10,  # the members' window in fava: a face, like the command line
     "__main__": 11,
     "__init__": 11,  # the package's own docstring and version: imports nothing
 }

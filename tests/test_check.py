@@ -91,7 +91,7 @@ def test_check_lists_every_problem_at_once_with_file_and_line(coop: Coop) -> Non
     for start in expected:
         assert any(line.startswith(start) for line in lines), (start, result.out)
     assert len(lines) == len(expected) + 1, result.out  # each problem once, and the count
-    assert lines[-1] == f"{len(expected)} error(s), 0 warning(s)"
+    assert lines[-1] == f"{len(expected)} errors, 0 warnings"
 
 
 def test_every_problem_line_says_how_to_fix_it(coop: Coop) -> None:
@@ -153,7 +153,7 @@ def test_conflict_markers_in_a_journal_file(coop: Coop) -> None:
     assert f"{f}:9: error: an unresolved git merge left the marker '======='" in result.out
     assert f"{f}:14: error: an unresolved git merge left the marker '>>>>>>>'" in result.out
     assert "keep the lines you want, delete the markers, then commit" in result.out
-    assert "3 error(s)" in result.out  # no parse errors on top of the markers
+    assert "3 errors" in result.out  # no parse errors on top of the markers
 
 
 def test_conflict_markers_in_members_yaml(coop: Coop) -> None:
@@ -167,7 +167,7 @@ def test_conflict_markers_in_members_yaml(coop: Coop) -> None:
 
     assert result.code == 1
     assert f"members.yaml:{line}: error: an unresolved git merge left the marker" in result.out
-    assert "3 error(s)" in result.out
+    assert "3 errors" in result.out
 
 
 def test_conflict_markers_refuse_any_write(coop: Coop) -> None:

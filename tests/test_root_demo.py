@@ -21,7 +21,7 @@ def test_coopledger_check_passes_on_the_root_demo(capsys: pytest.CaptureFixture[
     output = capsys.readouterr()
     assert code == 0, output.out + output.err
     assert "ok: 25 members" in output.out
-    assert "balances sum to 0.00 SEL; 0 warning(s)" in output.out
+    assert "balances sum to 0.00 SEL; 0 warnings" in output.out
 
 
 def test_bean_check_passes_on_the_root_demo() -> None:

@@ -26,7 +26,12 @@ from coopledger.cli.common import (
 from coopledger.cli.tables import fitted_table
 from coopledger.founding.ci_templates import PLATFORMS, pinned_source
 from coopledger.i18n import LANGUAGES, N_, _
-from coopledger.language.words import plural
+from coopledger.language.words import (
+    member_count,
+    problem_counts,
+    trade_count,
+    warning_count,
+)
 from coopledger.model import clock
 from coopledger.model.money import format_amount, rounded
 from coopledger.model.problems import CoopError, Problem
@@ -284,12 +289,7 @@ def check(
                 markup=False,
             )
         if errors:
-            out.print(
-                _("{errors} error(s), {warnings} warning(s)").format(
-                    errors=len(errors), warnings=len(warnings)
-                ),
-                markup=False,
-            )
+            out.print(problem_counts(len(errors), len(warnings)), markup=False)
         else:  # no error, so no 'total-not-zero': the balances sum to zero
             members = len(view.roster) if view.roster else 0
             zero = (
@@ -299,19 +299,13 @@ def check(
             )
             currency = view.rules.currency if view.rules else ""
             out.print(
-                _(
-                    "ok: {members} members, {trades} trades, balances sum to "
-                    "{zero} {currency}; {warnings} warning(s)"
-                ).format(
-                    members=members,
-                    trades=view.trade_count(),
+                _("ok: {members}, {trades}, balances sum to {zero} {currency}; {warnings}").format(
+                    members=member_count(members),
+                    trades=trade_count(view.trade_count()),
                     zero=zero,
                     currency=currency,
-                    warnings=len(warnings),
-                )
-                if i18n.language() != i18n.DEFAULT
-                else f"ok: {plural(members, 'member')}, {plural(view.trade_count(), 'trade')}, "
-                f"balances sum to {zero} {currency}; {len(warnings)} warning(s)",
+                    warnings=warning_count(len(warnings)),
+                ),
                 markup=False,
             )
     if errors:
@@ -333,7 +327,7 @@ def _refused(problems: list[Problem], as_json: bool) -> None:
         )
     else:
         out.print(
-            f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s); the working "
+            f"{problem_counts(len(errors), len(problems) - len(errors))}; the working "
             "tree was not loaded: the change holds files beancount must not read",
             markup=False,
         )

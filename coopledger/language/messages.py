@@ -1340,6 +1340,19 @@ MESSAGES.update(
 )
 
 
+# fava as the members' window (coopledger.fava_ext, docs/fava.md)
+MESSAGES.update(
+    {
+        "fava-runs-code": (
+            "this fava directive would have fava run Python code ({what}) when it opens "
+            "the journal",
+            "remove it: the journal loads only coopledger's own fava extension "
+            "(coopledger.fava_ext); fava left it out",
+        ),
+    }
+)
+
+
 # ---------------------------------------------------------------- the catalogue (babel.cfg)
 
 

@@ -10,3 +10,33 @@ from __future__ import annotations
 def plural(count: int, word: str, words: str | None = None) -> str:
     """`count` and the word, singular for exactly one."""
     return f"{count} {word if count == 1 else (words or word + 's')}"
+
+
+def problem_counts(errors: int, warnings: int) -> str:
+    """'1 error, 2 warnings' in the reader's language (the summary line of `check`)."""
+    from coopledger.i18n import ngettext
+
+    return (
+        ngettext("{count} error", "{count} errors", errors).format(count=errors)
+        + ", "
+        + warning_count(warnings)
+    )
+
+
+def warning_count(warnings: int) -> str:
+    """'1 warning', '0 warnings' in the reader's language."""
+    from coopledger.i18n import ngettext
+
+    return ngettext("{count} warning", "{count} warnings", warnings).format(count=warnings)
+
+
+def member_count(members: int) -> str:
+    from coopledger.i18n import ngettext
+
+    return ngettext("{count} member", "{count} members", members).format(count=members)
+
+
+def trade_count(trades: int) -> str:
+    from coopledger.i18n import ngettext
+
+    return ngettext("{count} trade", "{count} trades", trades).format(count=trades)

@@ -151,10 +151,19 @@ def digest(entry: data.Directive) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:DIGEST_LENGTH]
 
 
+# fava's own directives set up the viewer (main.beancount's `fava-extension`, dated
+# 2000-01-01), not the books: never frozen by a close, never a reason to read closed months
+VIEWER_TYPES = ("fava-extension", "fava-option")
+
+
 def is_content(entry: data.Directive) -> bool:
     """What a close freezes: any entry but balance assertions, account openings
-    and closings, commodities and close directives."""
-    return not isinstance(entry, _NOT_CONTENT) and not is_close_directive(entry)
+    and closings, commodities, close directives and fava's own directives."""
+    return (
+        not isinstance(entry, _NOT_CONTENT)
+        and not is_close_directive(entry)
+        and not (isinstance(entry, data.Custom) and entry.type in VIEWER_TYPES)
+    )
 
 
 def month_entries(

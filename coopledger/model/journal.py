@@ -138,8 +138,17 @@ def main_file_text(title: str, currency: str) -> str:
         f'option "title" {quote_string(title)}\n'
         f'option "operating_currency" "{currency}"\n'
         f'plugin "{PLUGIN_MODULE}"\n'
-        f'include "{INCLUDE_GLOB}"\n'
+        f'include "{INCLUDE_GLOB}"\n' + FAVA_LINES
     )
+
+
+# fava (`pip install 'coopledger[fava]'`, docs/fava.md): coopledger's page, opened first
+FAVA_EXTENSION = "coopledger.fava_ext"
+FAVA_LINES = (
+    "; fava: coopledger's page (balances, limits, the monthly report), opened first\n"
+    f'2000-01-01 custom "fava-extension" "{FAVA_EXTENSION}"\n'
+    '2000-01-01 custom "fava-option" "default-page" "extension/Coopledger/"\n'
+)
 
 
 def currency_file_text(currency: str, currency_name: str, day: datetime.date) -> str:

@@ -19,7 +19,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -189,8 +189,10 @@ def _load_open_period(
         return None
     files = journal_files(root, frozenset(opening.folders))
     read = [p for p in files if p != root / MAIN_FILE]
-    top_text = main_text.replace(
-        f'include "{INCLUDE_GLOB}"', "\n".join(f'include "{_escaped(str(p))}"' for p in read)
+    # the include line left blank and the files' own includes put at the end, so that
+    # every line of main.beancount keeps its number in coopledger's top file
+    top_text = main_text.replace(f'include "{INCLUDE_GLOB}"', "", 1) + "".join(
+        f'\ninclude "{_escaped(str(p))}"' for p in read
     )
     cache = folders.private_folder(root)  # CoopError if a link: nothing written through it
     try:
@@ -209,6 +211,7 @@ def _load_open_period(
         return None  # members.yaml has problems: the full load lists them
     if any(balance and roster.get(m) is None for m, balance in opening.balances.items()):
         return None  # a member with a balance left members.yaml: the full load says where
+    _named_main(root / MAIN_FILE, top, loaded[0], loaded[1])
     entries = [e for e in loaded[0] if not is_carried(e)]
     if any((is_content(e) and e.date < opening.day) or _stray_close(e, opening) for e in entries):
         return None  # an entry dated in a closed month: the full check says where
@@ -217,6 +220,14 @@ def _load_open_period(
     options = {**loaded[2], "include": names}
     loaded = (entries, loaded[1], options)
     return _checked(root, rules, roster, frozenset(opening.folders), problems, loaded, opening)
+
+
+def _named_main(main: Path, top: str, entries: Sequence[Any], errors: Sequence[Any]) -> None:
+    """What coopledger's top file (gone once read) holds, named by main.beancount,
+    whose lines it keeps: an entry or an error there points at the file a person edits."""
+    for meta in [e.meta for e in entries] + [e.source for e in errors]:
+        if meta and meta.get("filename") == top:
+            meta["filename"] = str(main)
 
 
 RosterWhenRead = Callable[[], tuple[Roster | None, list[Problem]]]

@@ -51,6 +51,7 @@ from coopledger.model.paths import relative
 from coopledger.model.plaintext import control_character
 from coopledger.model.problems import Param, Problem, Severity
 from coopledger.model.rules import HORIZON_KEY, Rules, latest_date
+from coopledger.validation.loader_inputs import fava_code_problems
 
 CONFLICT_MARKERS = ("<<<<<<<", ">>>>>>>", "|||||||")
 
@@ -483,6 +484,7 @@ def check_ledger(
         *check_closed_months(entries, root),
         *check_zero_sum(history, rules, main_file, coop_total),
         *check_invoices([*carried, *entries], root),
+        *fava_code_problems(entries, root),
     ]
     unique = {p.key(): p for p in reversed(problems)}  # one line per problem, e.g. one currency
     return sorted(unique.values(), key=Problem.sort_key)

@@ -31,7 +31,10 @@ import re
 import stat
 from collections.abc import Iterable
 
-from coopledger.model.journal import JOURNAL_DIR, MAIN_FILE
+from beancount.core import data
+
+from coopledger.model.journal import FAVA_EXTENSION, JOURNAL_DIR, MAIN_FILE
+from coopledger.model.paths import relative
 from coopledger.model.problems import Problem
 
 LOADER_KEYWORDS = ("include", "option", "plugin")
@@ -224,3 +227,35 @@ def _not_regular(root: str, relative: str, folders: dict[str, bool]) -> str | No
     if stat.S_ISLNK(info.st_mode):
         return "a symbolic link"
     return None if stat.S_ISREG(info.st_mode) else "not a regular file"
+
+
+# ---------------------------------------------------------------- fava's directives
+
+FAVA_CODE_OPTIONS = ("import-config",)  # a Python file fava runs (its importers)
+
+
+def runs_code_in_fava(entry: data.Directive) -> str | None:
+    """What a fava directive would have fava run, or None: a `fava-extension`
+    other than coopledger's own (fava imports any module it names, from the
+    journal's folder first) or the option `import-config` (a Python file)."""
+    if not isinstance(entry, data.Custom) or not entry.values:
+        return None
+    first = entry.values[0].value
+    if entry.type == "fava-extension" and first != FAVA_EXTENSION:
+        return f'"{first}"'
+    if entry.type == "fava-option" and first in FAVA_CODE_OPTIONS:
+        return f'"{first}"'
+    return None
+
+
+def fava_code_problems(entries: Iterable[data.Directive], root: str) -> list[Problem]:
+    """A problem for each fava directive that would have fava run code."""
+    problems = []
+    for entry in entries:
+        what = runs_code_in_fava(entry)
+        if what is not None:
+            file = relative(entry.meta.get("filename"), root)
+            problems.append(
+                Problem("fava-runs-code", file, entry.meta.get("lineno"), {"what": what})
+            )
+    return problems

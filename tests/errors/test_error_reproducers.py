@@ -53,6 +53,11 @@ def _bad_language(coop: Coop) -> None:
     coop.commit_all()
 
 
+def _fava_extension_of_another_module(coop: Coop) -> None:
+    coop.append("journal/main.beancount", '2000-01-01 custom "fava-extension" "antigravity"\n')
+    coop.commit_all()
+
+
 @dataclass(frozen=True)
 class Case:
     code: str
@@ -91,6 +96,7 @@ CASES = [
     Case("zero-amount", ("check",), 1, _two_problems),
     Case("yaml-unknown-key", ("check",), 1, _unknown_rules_key),
     Case("yaml-bad-choice", ("check",), 1, _bad_language),
+    Case("fava-runs-code", ("check",), 1, _fava_extension_of_another_module),
 ]
 
 REPRODUCED = frozenset(case.code for case in CASES)
