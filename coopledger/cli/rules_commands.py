@@ -10,14 +10,12 @@ import typer
 from coopledger import clock, journal_text
 from coopledger.cli.common import (
     app,
-    cooperative_root,
+    open_ledger,
     out,
     parse_day,
     print_json,
     print_problems,
-    writing,
 )
-from coopledger.cli.lazy import lazy_module
 from coopledger.cli.member_commands import member_app
 from coopledger.members import MEMBERS_FILE, parse_members
 from coopledger.money import format_amount
@@ -25,9 +23,8 @@ from coopledger.months import Month
 from coopledger.timeline import BEGINNING, Timeline
 
 if TYPE_CHECKING:
-    from coopledger import store
-else:
-    store = lazy_module("coopledger.store")
+    from coopledger.fees import RulesRun
+    from coopledger.ledger import Change, Cooperative, Identity
 
 
 @app.command("apply-rules")
@@ -41,21 +38,20 @@ def apply_rules(
 
     Running it again for the same month writes nothing.
     """
-    from coopledger.changes import usable
     from coopledger.fees import format_rule_entry, plan_apply_rules
 
-    root = cooperative_root()
+    books = open_ledger()
     month = Month.parse(period)
-    sha = None
-    with writing(root, as_member, dry_run=dry_run) as session:
-        coop, author = session.coop, session.author
-        run = plan_apply_rules(coop, month, author, clock.today())
-        if run.change is not None and not dry_run:
-            sha = store.apply(root, run.change)
-    rules, _ = usable(coop)
+    today = clock.today()
+
+    def planned(coop: Cooperative, author: Identity) -> tuple[Change | None, RulesRun]:
+        run = plan_apply_rules(coop, month, author, today)
+        return run.change, run
+
+    done = books.write(planned, as_member, dry_run=dry_run)
+    run, rules, sha = done.value, done.rules, done.sha
     money = lambda v: f"{format_amount(v, rules.decimals)} {rules.currency}"  # noqa: E731
-    if run.change is not None:
-        print_problems(run.change.warnings)
+    print_problems(done.warnings)
     if as_json:
         amount = lambda v: format_amount(v, rules.decimals)  # noqa: E731
         entries = [
@@ -126,18 +122,23 @@ def limit(
     as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
 ) -> None:
     """Change a member's floor and/or ceiling from a date; earlier limits are kept."""
-    from coopledger.changes import known_member, plan_member_limit, usable
+    from coopledger.changes import known_member, plan_member_limit
 
-    root = cooperative_root()
+    books = open_ledger()
     day = parse_day(from_date)
-    with writing(root, as_member) as session:
-        coop, author = session.coop, session.author
-        change = plan_member_limit(
-            coop, member_id, floor=floor, ceiling=ceiling, day=day, author=author
-        )
-        sha = session.record(change)
+    done = books.write(
+        lambda coop, author: (
+            plan_member_limit(
+                coop, member_id, floor=floor, ceiling=ceiling, day=day, author=author
+            ),
+            None,
+        ),
+        as_member,
+    )
+    print_problems(done.warnings)
+    change, rules, sha = done.change, done.rules, done.sha or ""
+    assert change is not None
     out.print(f"{change.message.removeprefix('member: ')} (commit {sha[:8]})", markup=False)
-    rules, _ = usable(coop)
     roster, _ = parse_members(change.files[MEMBERS_FILE], rules)
     assert roster is not None
     member = known_member(roster, member_id)
