@@ -33,10 +33,11 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from coopledger.cache import snapshot
 from coopledger.git import gitrepo
+from coopledger.git.gitrepo import Identity  # who signs a commit: (name, e-mail)
 from coopledger.model.closing import Opening
 from coopledger.model.days import DayBalance
 from coopledger.model.journal import Trade, entry_path, trades_of
@@ -60,9 +61,21 @@ from coopledger.reporting.reports import (
 )
 from coopledger.review import gatekeeper
 from coopledger.storage import store
+from coopledger.storage.store import Change, Cooperative
 from coopledger.validation.checks import coop_account_balances
 
+if TYPE_CHECKING:
+    from coopledger.founding.demo import DemoSpec
+    from coopledger.intergroup.federation import PartnerBook
+    from coopledger.model.invoices import Invoice
+    from coopledger.model.members import Member
+    from coopledger.plans.csvio import Table
+    from coopledger.reporting.balances import BalanceRow
+    from coopledger.setoff.clearing import Clearing
+
 SNAPSHOT, OPEN_PERIOD, FULL = "snapshot", "open period", "full"
+# who signs a dry run: nothing is committed, so no identity is needed
+DRY_RUN_AUTHOR: Identity = ("dry run", "dry-run@coopledger.invalid")
 
 
 @dataclass(frozen=True)
@@ -173,7 +186,7 @@ class Written(Generic[T]):
     the plan returned with it, the commit, and the warnings: the change's own,
     then what the pull-request gate will refuse in it."""
 
-    change: store.Change
+    change: Change | None  # None: nothing to write (the plan found it done)
     value: T
     sha: str | None
     warnings: tuple[Problem, ...]
@@ -293,6 +306,47 @@ def write_ci(
     gitrepo.ensure_writable(repo, list(files))
     store.apply(root, store.Change(files, f"ci: check pull requests on {platform}", author))
     return list(files)
+
+
+@dataclass(frozen=True)
+class NewMember:
+    """What `member add` asks: the member's fields as typed (limits as text)."""
+
+    id: str
+    name: str
+    kind: str
+    joined: datetime.date
+    emails: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    floor: str | None = None
+    ceiling: str | None = None
+
+
+@dataclass(frozen=True)
+class Listing(Generic[T]):
+    """What a reading command shows: the items, the rules they are in, and how
+    many errors the files have (run `check`)."""
+
+    items: T
+    rules: Rules
+    error_count: int
+
+
+@dataclass(frozen=True)
+class UndoneImport:
+    """`import --undo`: the import's commit and the counter-entries of its trades."""
+
+    commit: str
+    reversals: tuple[Trade, ...]
+
+
+@dataclass(frozen=True)
+class Committed:
+    """Hand edits committed (`commit`): the commit, its files, the warnings."""
+
+    sha: str
+    paths: tuple[str, ...]
+    warnings: tuple[Problem, ...]
 
 
 @dataclass(frozen=True)
@@ -595,33 +649,45 @@ class Ledger:
 
     def write(
         self,
-        plan: Callable[[store.Cooperative, gitrepo.Identity], tuple[store.Change, T]],
+        plan: Callable[[Cooperative, Identity], tuple[Change | None, T]],
         as_member: str | None = None,
         *,
         dry_run: bool = False,
-        author: gitrepo.Identity | None = None,
-        after: Callable[[store.Cooperative], None] | None = None,
+        author: Identity | Callable[[Cooperative], Identity] | None = None,
+        after: Callable[[Cooperative], None] | None = None,
+        branch: str | None = None,
     ) -> Written[T]:
         """Under the write lock, with git in a state safe to write (unless
         `dry_run`): load the books, plan the change with `plan(coop, author)`
-        (a planner: it judges the change through `writes.check_write`), and
-        commit it (not with `dry_run`). `author` default: `as_member`, else the
-        member of git's identity. `after(coop)` runs once committed, still
-        under the lock (a cache to refresh)."""
+        (a planner: it judges the change through `writes.check_write`; None
+        when there is nothing to write), and commit it (not with `dry_run`),
+        on a new git branch `branch` if given. `author` default: `as_member`,
+        else the member of git's identity (a function of the books: who signs
+        them). `after(coop)` runs once committed, still under the lock (a cache
+        to refresh)."""
         from coopledger.plans.changes import gate_warnings_of
 
         with store.locked(self.root):
             if not dry_run:
-                gitrepo.ensure_writable(gitrepo.open_repo(self.root), store.WRITTEN_PATHS)
+                self.ensure_writable()
             coop = store.load(self.root)
-            signer = author if author is not None else self._author(coop, as_member)
+            if author is None:
+                signer = self.author_of(coop, as_member)
+            else:
+                signer = author(coop) if callable(author) else author
             change, value = plan(coop, signer)
-            refusals = () if dry_run else gate_warnings_of(coop, change)
-            sha = None if dry_run else store.apply(self.root, change)
+            sha: str | None = None
+            refusals: tuple[Problem, ...] = ()
+            if change is not None and not dry_run:
+                refusals = gate_warnings_of(coop, change)
+                if branch is not None:
+                    gitrepo.create_branch(gitrepo.open_repo(self.root), branch)
+                sha = store.apply(self.root, change)
             if after is not None and sha is not None:
                 after(coop)
             assert coop.rules is not None  # a plan refuses books it cannot read
-            return Written(change, value, sha, (*change.warnings, *refusals), coop.rules)
+            warnings = (*change.warnings, *refusals) if change is not None else ()
+            return Written(change, value, sha, warnings, coop.rules)
 
     def close(
         self,
@@ -768,13 +834,21 @@ class Ledger:
         before = {m: current_balance(coop, m) for m in members}
         return planned, fresh, coop.rules, before, key, FULL, reason
 
-    def _author(self, coop: store.Cooperative, as_member: str | None) -> gitrepo.Identity:
+    def _author(self, coop: Cooperative, as_member: str | None) -> Identity:
+        return self.author_of(coop, as_member)
+
+    def author_of(self, coop: Cooperative, as_member: str | None) -> Identity:
         """Who signs a write: `as_member`, else the member of git's identity."""
         from coopledger.plans.changes import usable
 
         rules, roster = usable(coop)
         email = gitrepo.configured_email(gitrepo.open_repo(self.root))
         return choose_author(roster, as_member, email, rules.role("treasurer"))
+
+    def ensure_writable(self) -> str | None:
+        """Refuse early (CoopError) when git would make a write unsafe: a tree with
+        changes, a detached HEAD...; the content key of the files coopledger writes."""
+        return gitrepo.ensure_writable(gitrepo.open_repo(self.root), store.WRITTEN_PATHS)
 
     def _plan_on_open_months(
         self,
@@ -809,3 +883,239 @@ class Ledger:
             return f"the open period cannot judge this trade: {why}"
         before = {m: fresh.balance(m) for m in (asked.payer, asked.payee)}
         return planned, fresh, fresh.rules, before, key
+
+    # ------------------------------------------------------------ for the commands
+
+    def load(self) -> Cooperative:
+        """Every file read and checked, with no cache: the books whole, for the
+        commands that need every entry (partners, clearing)."""
+        return store.load(self.root)
+
+    def members(
+        self, day: datetime.date, member: str | None = None
+    ) -> Listing[tuple[Roster, list[BalanceRow]]]:
+        """The members (CoopError if `member` is not one of them) and their balance
+        rows at the end of `day`, from the books read whole and sound to write to."""
+        from coopledger.plans.changes import known_member, usable
+        from coopledger.reporting.balances import balance_rows
+
+        coop = store.load(self.root)
+        rules, roster = usable(coop)
+        if member is not None:
+            known_member(roster, member)
+        rows = balance_rows(coop.history, roster, rules, day)
+        return Listing((roster, rows), rules, len(coop.errors))
+
+    def add_member(self, asked: NewMember, as_member: str | None = None) -> Written[Member]:
+        """Add a member to members.yaml; the first treasurer may sign their own entry."""
+        from coopledger.model.members import Member
+        from coopledger.model.money import parse_limit
+        from coopledger.model.timeline import Timeline
+        from coopledger.plans.changes import first_treasurer_author, plan_member_add, usable
+
+        def built(coop: Cooperative) -> Member:
+            rules, _ = usable(coop)
+
+            def limit(text: str | None) -> Timeline[Decimal] | None:
+                return (
+                    None if text is None else Timeline.constant(parse_limit(text, rules.decimals))
+                )
+
+            return Member(
+                id=asked.id,
+                name=asked.name,
+                kind=asked.kind,
+                joined=asked.joined,
+                emails=asked.emails,
+                roles=asked.roles,
+                floor=limit(asked.floor),
+                ceiling=limit(asked.ceiling),
+            )
+
+        def signer(coop: Cooperative) -> Identity:
+            rules, roster = usable(coop)
+            member = built(coop)
+            try:
+                return self.author_of(coop, as_member)
+            except CoopError as error:  # the first treasurer signs their own entry
+                first = first_treasurer_author(roster, member, rules.role("treasurer"))
+                if error.code not in ("no-author", "git-identity-not-member") or first is None:
+                    raise
+                return first
+
+        def planned(coop: Cooperative, author: Identity) -> tuple[Change, Member]:
+            member = built(coop)
+            return plan_member_add(coop, member, author), member
+
+        return self.write(planned, as_member, author=signer)
+
+    def undo_import(
+        self, rev: str, day: datetime.date, as_member: str | None, *, dry_run: bool = False
+    ) -> Written[UndoneImport]:
+        """Record the counter-entry of every trade the import commit `rev` added."""
+        from coopledger.plans.corrections import plan_undo_import, trade_ids_added
+
+        def planned(coop: Cooperative, author: Identity) -> tuple[Change, UndoneImport]:
+            repo = gitrepo.open_repo(self.root)
+            sha, versions = gitrepo.commit_files(repo, rev, "journal")
+            ids = trade_ids_added([(v.before, v.after) for v in versions])
+            change, reversals = plan_undo_import(coop, sha, ids, day=day, author=author)
+            return change, UndoneImport(sha, tuple(reversals))
+
+        signer = DRY_RUN_AUTHOR if dry_run else None
+        return self.write(planned, as_member, dry_run=dry_run, author=signer)
+
+    def export(
+        self, what: str, first: datetime.date | None, last: datetime.date | None
+    ) -> Listing[Table]:
+        """`what` (trades, members or balances) as a table for CSV or JSON: the
+        trades from `first` to `last`, the members and balances at `last` (today)."""
+        from coopledger.model import clock
+        from coopledger.plans.csvio import balances_table, members_table, trades_table
+        from coopledger.reporting.balances import balance_rows
+
+        if first is not None and last is not None and first > last:
+            raise CoopError("period-reversed", start=first, end=last)
+        coop = store.load(self.root)
+        rules, roster = usable_parts(coop)
+        at = last or clock.today()
+        if what == "trades":
+            table = trades_table(list(trades_of(coop.entries)), rules.decimals, first, end=last)
+        elif what == "members":
+            table = members_table(roster, rules, at)
+        else:
+            rows = balance_rows(coop.history, roster, rules, at)
+            table = balances_table(rows, rules.decimals, at)
+        return Listing(table, rules, len(coop.errors))
+
+    def trades(
+        self, member: str | None, month: str | None, text: str | None
+    ) -> Listing[list[Trade]]:
+        """The trades of the journal, of `member`, in `month`, with `text` in the memo."""
+        from coopledger.plans.changes import known_member
+        from coopledger.reporting.trade_list import select_trades
+
+        coop = store.load(self.root)
+        rules, roster = usable_parts(coop)
+        if member is not None:
+            known_member(roster, member)
+        chosen = select_trades(trades_of(coop.entries), member=member, month=month, text=text)
+        return Listing(list(chosen), rules, len(coop.errors))
+
+    def invoices(self, member: str | None, only_open: bool) -> Listing[list[Invoice]]:
+        """The invoices (of `member`; `only_open`: with something left), by date and ref."""
+        from coopledger.model.invoices import read_invoices
+        from coopledger.plans.changes import known_member
+
+        coop = store.load(self.root)
+        rules, roster = usable_parts(coop)
+        if member is not None:
+            known_member(roster, member)
+        found = read_invoices(coop.entries, str(coop.root)).invoices.values()
+        rows = sorted(
+            (
+                i
+                for i in found
+                if (not only_open or i.is_open)
+                and (member is None or member in (i.debtor, i.creditor))
+            ),
+            key=lambda i: (i.date, i.ref),
+        )
+        return Listing(rows, rules, len(coop.errors))
+
+    def clearing(self, at: datetime.date, with_credit: bool) -> Listing[Clearing]:
+        """The best set-off of the invoices open at `at` (`with_credit`: what is
+        left paid too through the members' headroom), planned, not written."""
+        from coopledger.plans.changes import usable
+        from coopledger.plans.invoice_plans import journal_obligations, solve_clearing
+
+        coop = store.load(self.root)
+        rules, _ = usable(coop)
+        obligations, _, places = journal_obligations(coop, at)
+        result = solve_clearing(coop, obligations, with_credit, at, places)
+        return Listing(result, rules, len(coop.errors))
+
+    def partner_book(self, coop: Cooperative, partner_id: str) -> PartnerBook:
+        """Fetch the partner's repository and read its book (docs/federation.md)."""
+        from coopledger.intergroup import federation
+
+        partner = federation.known_partner(federation.read_partners(coop), partner_id)
+        repo = gitrepo.open_repo(self.root)
+        sha = gitrepo.fetch_partner(repo, partner.repo, partner.id)
+        texts = gitrepo.texts_at(repo, sha, federation.PARTNER_BOOK_PATHS)
+        return federation.read_partner_book(sha, texts)
+
+    def partner_check(self, partner_id: str) -> tuple[list[Problem], PartnerBook]:
+        """Where our inter-group entries and the partner's disagree, and its book read."""
+        from coopledger.intergroup import federation
+
+        with store.locked(self.root):
+            coop = store.load(self.root)
+            book = self.partner_book(coop, partner_id)
+        partner = federation.known_partner(federation.read_partners(coop), partner_id)
+        return federation.check_pair(coop, partner, book), book
+
+    def commit_edits(self, message: str) -> Committed:
+        """Check what was edited by hand, as the pull-request gate would (as its
+        author), and commit it; CoopError when nothing changed or it is refused."""
+        from coopledger.review.gatekeeper import gate_history, gate_problems, gate_refuses_loading
+
+        root = self.root
+        if not message.strip():
+            raise CoopError("commit-no-message")
+        with store.locked(root):
+            history = gate_history(root, "HEAD", None, False)
+            if history is None or not history.commits:
+                raise CoopError("nothing-to-commit")
+            if gate_refuses_loading(history):
+                problems = gate_problems(root, "HEAD", None, False, history=history)
+            else:
+                coop = store.load(root)
+                read = (coop.rules, coop.roster)
+                problems = [
+                    *coop.problems,
+                    *gate_problems(root, "HEAD", None, False, read, history),
+                ]
+            errors = [p for p in problems if p.is_error]
+            if errors:
+                raise CoopError("commit-refused", problems=tuple(errors))
+            pending = history.commits[-1]
+            repo = gitrepo.open_repo(root)
+            author = (pending.author_name, pending.author_email)
+            paths = sorted(version.path for version in pending.files)
+            sha = gitrepo.commit(repo, paths, message.strip(), author)
+        return Committed(sha, tuple(paths), tuple(p for p in problems if not p.is_error))
+
+    def write_ci(
+        self, platform: str, force: bool, source: str, as_member: str | None = None
+    ) -> list[str]:
+        """Write and commit the CI files for `platform` (see `write_ci`); their paths."""
+        with store.locked(self.root):
+            author = self.author_of(store.load(self.root), as_member)
+            return write_ci(self.root, platform, author, force, source)
+
+    @classmethod
+    def create_demo(cls, root: Path, spec: DemoSpec) -> tuple[Ledger, str, int]:
+        """A synthetic cooperative in the new or empty folder `root` (see
+        `coopledger.founding.demo`), committed by its treasurer, whom git in it is set up
+        as (a playground); the books, the commit and the number of files."""
+        from coopledger.founding.demo import TREASURER, demo_files
+
+        if root.exists() and (not root.is_dir() or any(root.iterdir())):
+            raise CoopError("demo-not-empty", path=str(root))
+        root.mkdir(parents=True, exist_ok=True)
+        files = 0
+        for name, text in demo_files(spec):
+            path = root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8", newline="\n")
+            files += 1
+        _, treasurer_name, treasurer_email = TREASURER
+        message = (
+            f"demo: {spec.name}, {spec.members} members, {spec.trades} trades, "
+            f"{spec.invoices} invoices from {spec.start.isoformat()} to "
+            f"{spec.until.isoformat()} (seed {spec.seed})"
+        )
+        sha = gitrepo.commit_new_tree(root, message, (treasurer_name, treasurer_email))
+        gitrepo.set_identity(root, (treasurer_name, treasurer_email))
+        return cls(root), sha, files

@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -185,6 +186,41 @@ def _copy(template: Path, root: Path, capsys: pytest.CaptureFixture[str]) -> Coo
     shutil.copytree(template, root, symlinks=True, ignore=shutil.ignore_patterns(".coopledger"))
     capsys.readouterr()
     return Coop(root, capsys)
+
+
+class Builds:
+    """Cooperatives a module's tests share: built once per session (per worker
+    under pytest-xdist: each has its own session and base folder) with the real
+    commands, in the first test that asks, then copied into each test's folder.
+
+    Every test gets a copy, the first one too, so that none depends on the order
+    they run in: the same files and commits, no cache (like the templates).
+
+        @pytest.fixture
+        def known(builds, coop):
+            return builds.copy("known", coop, build_known)
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.built: dict[str, Path] = {}
+
+    def copy(self, name: str, start: Coop, build: Callable[[Coop], object]) -> Coop:
+        """`build` run once on a copy of `start` (a fresh fixture cooperative),
+        then a copy of what it made, in place of `start`."""
+        if name not in self.built:
+            staging = Coop(self.folder / name / "sel", start.capsys)
+            shutil.copytree(start.root, staging.root, symlinks=True)
+            build(staging)
+            self.built[name] = staging.root
+        shutil.rmtree(start.root)
+        return _copy(self.built[name], start.root, start.capsys)
+
+
+@pytest.fixture(scope="session")
+def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
+    """Cooperatives built once and copied (see `Builds`)."""
+    return Builds(tmp_path_factory.mktemp("builds"))
 
 
 @pytest.fixture

@@ -264,6 +264,7 @@ def test_a_month_with_no_one_to_charge(coop: Coop) -> None:
 # ---------------------------------------------------------------- the docs
 
 
+@pytest.mark.slow
 def test_the_worked_month_of_docs_rules_md_runs(tmp_path: Path) -> None:
     markdown = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
     found = blocks(section(markdown, "## A worked month"))

@@ -42,6 +42,9 @@ RANKS = {
     "__init__": 11,  # the package's own docstring and version: imports nothing
 }
 TERMINAL = {"rich", "typer", "click"}
+# what only the ledger drives: loading and writing the files, the caches, git and
+# the gate's reading of history; the command line goes through `coopledger.ledger`
+BEHIND_THE_LEDGER = ("storage", "cache", "git", "review.gatekeeper")
 
 
 def module_name(path: Path) -> str:
@@ -51,7 +54,8 @@ def module_name(path: Path) -> str:
 
 def imports_of(path: Path) -> set[str]:
     """Every module `path` imports, anywhere in it, as dotted names (`from a
-    import b` counts as both `a` and `a.b`: b may be a module)."""
+    import b` counts as both `a` and `a.b`: b may be a module; the command
+    line's `lazy_module("a.b")` counts as an import of `a.b`)."""
     name = module_name(path)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
@@ -66,7 +70,21 @@ def imports_of(path: Path) -> set[str]:
                 module = node.module or ""
             found.add(module)
             found.update(f"{module}.{alias.name}" for alias in node.names)
-    return found
+    return found | lazy_imports_of(path)
+
+
+def lazy_imports_of(path: Path) -> set[str]:
+    """The modules a file binds with the command line's `lazy_module("a.b")`."""
+    return {
+        node.args[0].value
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "lazy_module"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+        and isinstance(node.args[0].value, str)
+    }
 
 
 def graph() -> dict[str, set[str]]:
@@ -220,3 +238,40 @@ def test_nothing_below_the_cli_speaks_to_the_terminal():
             continue
         terminal = {m.split(".")[0] for m in imports_of(path)} & TERMINAL
         assert not terminal, f"{short(name)} imports {', '.join(sorted(terminal))}"
+
+
+def cli_modules() -> list[Path]:
+    return sorted((PACKAGE / "cli").rglob("*.py"))
+
+
+def reaches_behind_the_ledger(path: Path) -> set[str]:
+    """The modules behind the ledger that `path` imports (anywhere, lazily too)."""
+    return {
+        short(m)
+        for m in imports_of(path)
+        if m.startswith("coopledger.")
+        and any(short(m) == b or short(m).startswith(b + ".") for b in BEHIND_THE_LEDGER)
+    }
+
+
+def test_the_command_line_goes_through_the_ledger():
+    """A command parses, makes one call to `coopledger.ledger`, renders: it never
+    loads or writes the files, reads a cache or runs git itself (CONTRIBUTING.md)."""
+    assert cli_modules()
+    for path in cli_modules():
+        found = reaches_behind_the_ledger(path)
+        assert not found, f"{short(module_name(path))} imports {', '.join(sorted(found))}"
+
+
+def test_a_lazy_or_type_only_import_behind_the_ledger_counts(tmp_path):
+    module = tmp_path / "cli" / "x.py"
+    module.parent.mkdir()
+    module.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from coopledger.storage import store\n"
+        "else:\n    gitrepo = lazy_module('coopledger.git.gitrepo')\n"
+        "def f():\n    from coopledger.cache.snapshot import load_saved\n",
+        encoding="utf-8",
+    )
+    found = {short(m) for m in imports_of_outside(module) | lazy_imports_of(module)}
+    assert {"storage.store", "git.gitrepo", "cache.snapshot.load_saved"} <= found

@@ -224,6 +224,7 @@ def _project_clone(tmp_path: Path) -> tuple[Path, str]:
     return clone, head.stdout.strip()
 
 
+@pytest.mark.slow
 def test_the_install_step_of_the_written_ci_installs_a_coopledger_that_runs(
     coop: Coop, tmp_path: Path
 ) -> None:

@@ -138,6 +138,7 @@ def net_changes(result: Clearing) -> dict[str, int]:
     return change
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(invoice_lists)
 def test_the_set_off_is_optimal_bounded_and_keeps_net_positions(
@@ -170,6 +171,7 @@ def test_the_same_invoices_in_any_order_clear_the_same_way(
     assert cleared_by_ref(reordered) == cleared_by_ref(once)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(
     invoice_lists,
@@ -657,6 +659,7 @@ def test_the_command_line_imports_no_solver_until_it_clears() -> None:
 odd_texts = st.sampled_from(["a", "b", "é", 'q"uote', "back\\slash", "tab\there", "", "x" * 25])
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(
     dated_invoice_lists,

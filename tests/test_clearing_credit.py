@@ -134,6 +134,7 @@ def assert_a_sound_plan(result: Clearing, headroom: dict[str, Headroom]) -> None
         assert room.can_receive is None or change <= room.can_receive
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(invoice_lists, headrooms)
 def test_with_credit_matches_the_lexicographic_linear_program(
@@ -232,6 +233,7 @@ def balance_on(series: list[DayBalance], day: datetime.date) -> Decimal:
     return balance
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(invoice_lists, ledgers())
 def test_with_credit_keeps_every_limit_on_its_date_and_every_later_day(

@@ -207,6 +207,7 @@ def write_by_hand(coop: Coop, entries: list[tuple[str, str, object, int, str]]) 
     coop.commit_all()
 
 
+@pytest.mark.slow
 @settings(
     max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -421,6 +422,7 @@ def test_a_limit_broken_across_the_closed_boundary_is_refused_from_the_open_mont
     assert accepted.code == 0, accepted.text
 
 
+@pytest.mark.slow
 @settings(
     max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

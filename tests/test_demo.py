@@ -9,6 +9,7 @@ from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from beancount.core import data
 from beancount.parser import parser
 from hypothesis import given, settings
@@ -46,6 +47,7 @@ def test_the_same_seed_gives_the_same_cooperative_and_another_seed_another() -> 
     assert first["members.yaml"] != other["members.yaml"]
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None)
 @given(
     members=st.integers(2, 40),

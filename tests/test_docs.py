@@ -170,6 +170,7 @@ def test_the_french_treasurers_guide_runs(tmp_path: Path) -> None:
     run_blocks(found, tmp_path)
 
 
+@pytest.mark.slow
 def test_federation_month_runs(tmp_path: Path) -> None:
     markdown = (REPO / "docs" / "federation.md").read_text(encoding="utf-8")
     found = blocks(section(markdown, "## A month among three SELs"))

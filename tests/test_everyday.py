@@ -11,6 +11,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Coop
 
 
@@ -321,6 +323,7 @@ def test_no_message_sends_a_member_to_a_docs_folder() -> None:
     assert "docs/" not in render_rules("SEL du Canal", "SEL", "grain", 2)
 
 
+@pytest.mark.slow
 def test_a_wheel_holds_the_guides(tmp_path: Path) -> None:
     root = Path(__file__).parent.parent
     subprocess.run(

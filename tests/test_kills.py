@@ -135,6 +135,7 @@ def slips(tmp_path: Path, i: int, rows: int = 400) -> str:
     return str(path)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1])
 def test_import_killed_at_random_lands_whole_or_not_at_all(
     coop: Coop, tmp_path: Path, seed: int
@@ -145,6 +146,7 @@ def test_import_killed_at_random_lands_whole_or_not_at_all(
     run_killed(coop, seed, lambda i: ["import", slips(tmp_path, i)], added_all)
 
 
+@pytest.mark.slow
 def test_trade_killed_at_random_lands_whole_or_not_at_all(coop: Coop) -> None:
     def added_one(i: int, before: Counter[str], after: Counter[str]) -> None:
         assert sum(after.values()) == sum(before.values()) + 1
@@ -158,6 +160,7 @@ def test_trade_killed_at_random_lands_whole_or_not_at_all(coop: Coop) -> None:
     )
 
 
+@pytest.mark.slow
 def test_close_killed_at_random_closes_whole_or_not_at_all(coop: Coop, tmp_path: Path) -> None:
     result = coop.run("import", slips(tmp_path, 99, rows=200))
     assert result.code == 0, result.text
@@ -169,6 +172,7 @@ def test_close_killed_at_random_closes_whole_or_not_at_all(coop: Coop, tmp_path:
     run_killed(coop, 4, lambda i: ["close", f"2026-{1 + i:02d}", "--with-earlier"], same_trades)
 
 
+@pytest.mark.slow
 def test_clear_apply_killed_at_random_clears_whole_or_not_at_all(coop: Coop) -> None:
     def triangle(i: int) -> None:
         for payer, payee, amount in (("alice", "bob", "10"), ("bob", "fournil", "7"),

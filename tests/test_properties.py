@@ -154,6 +154,7 @@ def assert_sound(coop: store.Cooperative) -> None:
             assert floor <= point.closing <= ceiling, (member_id, point)
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(st.lists(attempts, min_size=1, max_size=14))
 def test_accepted_trades_keep_the_ledger_sound_and_refusals_are_exact(
@@ -191,6 +192,7 @@ def test_accepted_trades_keep_the_ledger_sound_and_refusals_are_exact(
 # ---------------------------------------------------------------- the real command line
 
 
+@pytest.mark.slow
 @settings(
     max_examples=6,
     deadline=None,

@@ -26,7 +26,7 @@ from coopledger.model.members import Roster, parse_members
 from coopledger.model.rules import Rules, parse_rules, render_rules
 from coopledger.plans.csvio import read_trade_rows, to_csv, trades_table
 from coopledger.reporting.reports import Month, monthly_report, statement
-from tests.conftest import Coop
+from tests.conftest import Builds, Coop
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -85,8 +85,8 @@ def build_known(coop: Coop) -> Coop:
 
 
 @pytest.fixture
-def known(coop: Coop) -> Coop:
-    return build_known(coop)
+def known(builds: Builds, coop: Coop) -> Coop:
+    return builds.copy("known", coop, build_known)
 
 
 def expected_balances(until: str, since: str = "0000") -> dict[str, Decimal]:
@@ -197,6 +197,7 @@ def inventory_number(rows: list[tuple]) -> Decimal:  # type: ignore[type-arg]
     return Decimal(position.number)
 
 
+@pytest.mark.slow
 def test_figures_agree_with_bean_query(known: Coop) -> None:
     report = report_json(known, "2026-11")
 
@@ -416,6 +417,7 @@ trade_lists = st.lists(
 )  # fmt: skip
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(trade_lists, st.integers(1, 12))
 def test_report_figures_always_add_up(
@@ -446,6 +448,7 @@ def test_report_figures_always_add_up(
         )
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(trade_lists)
 def test_exported_trades_read_back_as_the_same_trades(

@@ -91,6 +91,7 @@ def full_reports(coop: Coop, months: list[str]) -> dict[str, dict[str, str]]:
     return {month: reports(coop, month, "--no-cache") for month in months}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["demo", "cleared"])
 def test_the_warm_report_is_the_full_report_in_every_format(
     name: str, request: pytest.FixtureRequest
@@ -106,6 +107,7 @@ def test_the_warm_report_is_the_full_report_in_every_format(
         assert '"cleared": "0.00"' not in november.split('"previous"')[0]
 
 
+@pytest.mark.slow
 def test_after_trades_through_the_snapshot_the_report_stays_warm_and_equal(
     cleared: Coop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -250,6 +252,7 @@ def write(path: Path, payload: bytes) -> None:
     path.write_bytes(payload)
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None)
 @given(
     texts=st.lists(journal_entries(), max_size=25),
@@ -295,6 +298,7 @@ notes = st.sampled_from(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(
     rows=st.lists(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+import pytest
 from beancount.core import data
 from beancount.parser import parser
 from hypothesis import HealthCheck, given, settings
@@ -76,6 +77,7 @@ trades = st.tuples(
 runs = st.integers(min_value=1, max_value=6).map(lambda month: ("rules", month))
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(trades, runs), min_size=1, max_size=25))
 def test_zero_sum_and_limits_hold_after_any_mix_of_trades_and_rule_runs(
@@ -130,6 +132,7 @@ def test_zero_sum_and_limits_hold_after_any_mix_of_trades_and_rule_runs(
         assert applied_rules(entries, Month(2025, month)) == written.get(month, set())
 
 
+@pytest.mark.slow
 @given(
     amount=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("100000"), places=2),
     percent=st.decimals(min_value=Decimal(0), max_value=Decimal(100), places=3),

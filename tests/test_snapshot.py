@@ -53,6 +53,7 @@ levy: {percent: 2.5, fixed: 0.10, paid_by: both, into: treasury}
 """
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(
     history=st.lists(attempts, max_size=10),

@@ -8,13 +8,13 @@ from decimal import Decimal
 
 import pytest
 
-from tests.conftest import Coop
+from tests.conftest import Builds, Coop
 from tests.test_report import TRADES, build_known, expected_balances
 
 
 @pytest.fixture
-def known(coop: Coop) -> Coop:
-    return build_known(coop)
+def known(builds: Builds, coop: Coop) -> Coop:
+    return builds.copy("known", coop, build_known)
 
 
 def statement_json(coop: Coop, *args: str) -> dict:  # type: ignore[type-arg]

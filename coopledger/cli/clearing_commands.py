@@ -15,14 +15,12 @@ import typer
 
 from coopledger.cli.common import (
     app,
-    cooperative_root,
+    open_ledger,
     out,
     parse_day,
     print_json,
     print_problems,
-    writing,
 )
-from coopledger.cli.lazy import lazy_module
 from coopledger.cli.tables import fitted_table
 from coopledger.model.money import format_amount
 from coopledger.model.problems import CoopError
@@ -44,18 +42,8 @@ from coopledger.setoff.clearing import (
 if TYPE_CHECKING:  # numpy is imported when clearing, not with the command line
     import numpy as np
 
-    from coopledger.git import gitrepo
+    from coopledger.ledger import Change, Cooperative, Identity
     from coopledger.model.invoices import Invoice
-    from coopledger.storage import store
-else:  # beancount and git only for the commands that read the journal
-    gitrepo = lazy_module("coopledger.git.gitrepo")
-    store = lazy_module("coopledger.storage.store")
-
-
-def _usable(coop: store.Cooperative) -> None:
-    from coopledger.plans.changes import usable
-
-    usable(coop)
 
 
 @app.command()
@@ -70,10 +58,9 @@ def invoice(
     as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
 ) -> None:
     """Record that DEBTOR owes CREDITOR an AMOUNT (an invoice), and commit it."""
-    from coopledger.ledger import Ledger
     from coopledger.plans.invoice_plans import plan_invoice
 
-    books = Ledger(cooperative_root())
+    books = open_ledger()
     day = parse_day(date)
     due_day = parse_day(due) if due else None
     done = books.write(
@@ -107,25 +94,8 @@ def invoices_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Every invoice, with what was settled, cleared and is left to pay."""
-    from coopledger.model.invoices import read_invoices
-
-    coop = store.load(cooperative_root())
-    _usable(coop)
-    assert coop.rules is not None and coop.roster is not None
-    if member is not None:
-        from coopledger.plans.changes import known_member
-
-        known_member(coop.roster, member)
-    rules = coop.rules
-    found = read_invoices(coop.entries, str(coop.root)).invoices.values()
-    rows = sorted(
-        (
-            i
-            for i in found
-            if (not only_open or i.is_open) and (member is None or member in (i.debtor, i.creditor))
-        ),
-        key=lambda i: (i.date, i.ref),
-    )
+    found = open_ledger().invoices(member, only_open)
+    rows, rules = found.items, found.rules
     amount = lambda value: format_amount(value, rules.decimals)  # noqa: E731
     if as_json:
         print_json(
@@ -185,15 +155,12 @@ def settle(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Pay (part of) invoice REF in the currency: the debtor pays the creditor."""
-    from coopledger.ledger import Ledger
     from coopledger.plans.invoice_plans import plan_settle
 
-    books = Ledger(cooperative_root())
+    books = open_ledger()
     day = parse_day(date)
 
-    def planned(
-        coop: store.Cooperative, author: gitrepo.Identity
-    ) -> tuple[store.Change, tuple[Invoice, Decimal]]:
+    def planned(coop: Cooperative, author: Identity) -> tuple[Change, tuple[Invoice, Decimal]]:
         change, invoice, value = plan_settle(
             coop, ref=ref, amount=amount, day=day, memo=memo, author=author
         )
@@ -497,43 +464,41 @@ def clear(
         else:
             write_report_text(setoff, decimals, "", stdout_writer())
         return
-    from coopledger.plans.invoice_plans import journal_obligations, solve_clearing
-
-    root = cooperative_root()
+    books = open_ledger()
+    at = parse_day(date)
     if not apply:
-        coop = store.load(root)
-        _usable(coop)
-        obligations, _, places = journal_obligations(coop, parse_day(date))
-        result = solve_clearing(coop, obligations, with_credit, parse_day(date), places)
-        assert coop.rules is not None
+        found = books.clearing(at, with_credit)
+        places, currency = found.rules.decimals, found.rules.currency
         sys.stdout.write(
-            report_json(result, places)
+            report_json(found.items, places)
             if as_json
-            else report_text(result, places, coop.rules.currency)
+            else report_text(found.items, places, currency)
             + "\nNothing was written (a dry run): add --apply to write and commit it.\n"
         )
         return
-    from coopledger.plans.invoice_plans import plan_clearing
+    from coopledger.plans.invoice_plans import journal_obligations, plan_clearing, solve_clearing
 
-    with writing(root, as_member) as session:
-        coop, author = session.coop, session.author
-        obligations, found, places = journal_obligations(coop, parse_day(date))
-        result = solve_clearing(coop, obligations, with_credit, parse_day(date), places)
-        planned = plan_clearing(coop, result, found, day=parse_day(date), author=author)
-        sha = None
-        clearing_id = None
-        if planned is not None:
-            change, clearing_id = planned
-            if branch is not None:
-                gitrepo.create_branch(gitrepo.open_repo(root), branch)
-            sha = session.record(change)
-    assert coop.rules is not None
+    def planned(
+        coop: Cooperative, author: Identity
+    ) -> tuple[Change | None, tuple[Clearing, str | None]]:
+        obligations, found, places = journal_obligations(coop, at)
+        result = solve_clearing(coop, obligations, with_credit, at, places)
+        found_plan = plan_clearing(coop, result, found, day=at, author=author)
+        if found_plan is None:
+            return None, (result, None)
+        change, clearing_id = found_plan
+        return change, (result, clearing_id)
+
+    done = books.write(planned, as_member, branch=branch)
+    print_problems(done.warnings)
+    (result, clearing_id), sha, rules = done.value, done.sha, done.rules
+    places = rules.decimals
     if as_json:
         values = json.loads(report_json(result, places))
         values["applied"] = {"clearing": clearing_id, "commit": sha, "branch": branch}
         print_json(values)
         return
-    sys.stdout.write(report_text(result, places, coop.rules.currency))
+    sys.stdout.write(report_text(result, places, rules.currency))
     if sha is None:
         out.print("\nNothing to clear: nothing was written.", markup=False)
     else:

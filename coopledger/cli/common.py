@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import functools
 import json
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
 from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +16,6 @@ import typer
 from rich.console import Console
 
 from coopledger import i18n
-from coopledger.cli.lazy import lazy_module
 from coopledger.i18n import _
 from coopledger.language.messages import describe, error_text, problem_line
 from coopledger.model import clock
@@ -29,13 +25,9 @@ from coopledger.model.problems import CoopError, Problem
 if TYPE_CHECKING:
     from decimal import Decimal
 
-    from coopledger.git import gitrepo
+    from coopledger.ledger import Ledger
     from coopledger.model.journal import Trade
     from coopledger.model.rules import Rules
-    from coopledger.storage import store
-else:
-    gitrepo = lazy_module("coopledger.git.gitrepo")
-    store = lazy_module("coopledger.storage.store")
 
 app = typer.Typer(
     name="coopledger",
@@ -163,12 +155,15 @@ def _iso_day(value: str) -> datetime.date:
         raise CoopError("bad-date", value=value) from None
 
 
-def cooperative_root() -> Path:
-    """The cooperative's folder, once a write a killed command left is finished
-    (rolled back, or completed if its commit landed), which is said on stderr."""
-    root = store.find_root(state.directory or Path.cwd())
-    print_problems(store.recover(root))
-    return root
+def open_ledger(cache: bool = True) -> Ledger:
+    """The cooperative of --dir (or here, or a folder above), opened, once a write a
+    killed command left is finished (rolled back, or completed if its commit
+    landed), which is said on stderr; `cache=False` reads and checks every file."""
+    from coopledger.ledger import Ledger
+
+    books = Ledger.open(state.directory or Path.cwd(), cache)
+    print_problems(books.recovered)
+    return books
 
 
 def parse_day(value: str | None, *, default: datetime.date | None = None) -> datetime.date:
@@ -208,55 +203,6 @@ def say_route(route: str, reason: str | None) -> None:
     if state.verbose:
         why = f" ({reason})" if reason else ""
         err.print(f"read: {route}{why}", markup=False)
-
-
-def author_for(root: Path, coop: store.Cooperative, as_member: str | None) -> gitrepo.Identity:
-    from coopledger.plans.changes import choose_author, usable
-
-    rules, roster = usable(coop)
-    email = gitrepo.configured_email(gitrepo.open_repo(root))
-    return choose_author(roster, as_member, email, rules.role("treasurer"))
-
-
-@dataclass
-class Writing:
-    """A write in progress: the cooperative loaded under the write lock."""
-
-    root: Path
-    coop: store.Cooperative
-    as_member: str | None
-
-    @functools.cached_property
-    def author(self) -> gitrepo.Identity:
-        """The member who signs the commit (see `changes.choose_author`)."""
-        return author_for(self.root, self.coop, self.as_member)
-
-    def record(self, change: store.Change) -> str:
-        """Write and commit `change` (`store.apply`), then show its warnings, and
-        what the pull-request gate will refuse in it (`changes.gate_warnings_of`);
-        returns the commit's sha."""
-        from coopledger.plans.changes import gate_warnings_of
-
-        refusals = gate_warnings_of(self.coop, change)
-        sha = store.apply(self.root, change)
-        print_problems((*change.warnings, *refusals))
-        return sha
-
-
-@contextlib.contextmanager
-def writing(root: Path, as_member: str | None, *, dry_run: bool = False) -> Iterator[Writing]:
-    """Lock the cooperative, refuse an unsafe git state (unless `dry_run`), load it."""
-    with store.locked(root):
-        if not dry_run:
-            prepare_write(root)
-        yield Writing(root, store.load(root), as_member)
-
-
-def prepare_write(root: Path) -> str | None:
-    """Refuse early when git would make the write unsafe; return the content key
-    of the files coopledger writes (`gitrepo.ensure_writable`)."""
-    repo = gitrepo.open_repo(root)
-    return gitrepo.ensure_writable(repo, store.WRITTEN_PATHS)
 
 
 def _say_recovered() -> None:

@@ -4,18 +4,10 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
 from coopledger.cli.common import app, out, parse_day
-from coopledger.cli.lazy import lazy_module
-from coopledger.model.problems import CoopError
-
-if TYPE_CHECKING:
-    from coopledger.git import gitrepo
-else:
-    gitrepo = lazy_module("coopledger.git.gitrepo")
 
 # coopledger.founding.demo.DEFAULT_UNTIL, written out so that the command line does not import
 # the demo (and beancount) to show it; tests/test_lazy_imports.py checks they agree
@@ -40,29 +32,15 @@ def demo(
 ) -> None:
     """Create a synthetic cooperative (a git repository with one commit) to try things on;
     git in it is set up as its treasurer, so that its commands write as her."""
-    from coopledger.founding.demo import TREASURER, DemoSpec, demo_files
+    from coopledger.founding.demo import DemoSpec
+    from coopledger.ledger import Ledger
 
-    root = directory.resolve()
-    if root.exists() and (not root.is_dir() or any(root.iterdir())):
-        raise CoopError("demo-not-empty", path=str(root))
     day: datetime.date = parse_day(until)
     spec = DemoSpec(
         members=members, months=months, trades=trades, invoices=invoices, seed=seed, until=day
     )
-    root.mkdir(parents=True, exist_ok=True)
-    files = 0
-    for name, text in demo_files(spec):
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8", newline="\n")
-        files += 1
-    _, treasurer_name, treasurer_email = TREASURER
-    message = (
-        f"demo: {spec.name}, {members} members, {trades} trades, {invoices} invoices "
-        f"from {spec.start.isoformat()} to {day.isoformat()} (seed {seed})"
-    )
-    sha = gitrepo.commit_new_tree(root, message, (treasurer_name, treasurer_email))
-    gitrepo.set_identity(root, (treasurer_name, treasurer_email))  # a playground: you are claire
+    _, sha, files = Ledger.create_demo(directory.resolve(), spec)
+    root = directory.resolve()
     out.print(
         f"Created the demo cooperative {spec.name} in {root} (commit {sha[:8]})", markup=False
     )

@@ -3,21 +3,10 @@ commit what was edited by hand, each checked like every other write."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import typer
 
-from coopledger.cli.common import app, cooperative_root, out, print_problems, writing
-from coopledger.cli.lazy import lazy_module
+from coopledger.cli.common import app, open_ledger, out, print_problems
 from coopledger.cli.member_commands import member_app
-from coopledger.model.problems import CoopError
-
-if TYPE_CHECKING:
-    from coopledger.git import gitrepo
-    from coopledger.storage import store
-else:
-    gitrepo = lazy_module("coopledger.git.gitrepo")
-    store = lazy_module("coopledger.storage.store")
 
 rules_app = typer.Typer(help="Change rules.yaml by command.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
@@ -39,18 +28,24 @@ def edit(
     """Change a member's name, e-mail addresses or kind, and commit members.yaml."""
     from coopledger.plans.edits import plan_member_edit
 
-    root = cooperative_root()
-    with writing(root, as_member) as session:
-        change = plan_member_edit(
-            session.coop,
-            member_id,
-            name=name,
-            emails=email or None,
-            add_emails=add_email,
-            kind=kind,
-            author=session.author,
-        )
-        sha = session.record(change)
+    done = open_ledger().write(
+        lambda coop, author: (
+            plan_member_edit(
+                coop,
+                member_id,
+                name=name,
+                emails=email or None,
+                add_emails=add_email,
+                kind=kind,
+                author=author,
+            ),
+            None,
+        ),
+        as_member,
+    )
+    print_problems(done.warnings)
+    change, sha = done.change, done.sha or ""
+    assert change is not None
     out.print(f"{change.message.removeprefix('member: ')} (commit {sha[:8]})", markup=False)
 
 
@@ -65,10 +60,12 @@ def rules_set(
     """Set one value of rules.yaml (comments kept), check the books under it, commit."""
     from coopledger.plans.edits import plan_rules_set
 
-    root = cooperative_root()
-    with writing(root, as_member) as session:
-        change = plan_rules_set(session.coop, key, value, session.author)
-        sha = session.record(change)
+    done = open_ledger().write(
+        lambda coop, author: (plan_rules_set(coop, key, value, author), None), as_member
+    )
+    print_problems(done.warnings)
+    change, sha = done.change, done.sha or ""
+    assert change is not None
     out.print(f"{change.message.removeprefix('rules: ')} (commit {sha[:8]})", markup=False)
 
 
@@ -77,29 +74,8 @@ def commit_command(
     message: str = typer.Option(..., "--message", "-m", help="What you changed, and why."),
 ) -> None:
     """Check what you edited by hand (as the pull-request gate would, as you), and commit it."""
-    from coopledger.review.gatekeeper import gate_history, gate_problems, gate_refuses_loading
-
-    if not message.strip():
-        raise CoopError("commit-no-message")
-    root = cooperative_root()
-    with store.locked(root):
-        history = gate_history(root, "HEAD", None, False)
-        if history is None or not history.commits:
-            raise CoopError("nothing-to-commit")
-        if gate_refuses_loading(history):
-            problems = gate_problems(root, "HEAD", None, False, history=history)
-        else:
-            coop = store.load(root)
-            read = (coop.rules, coop.roster)
-            problems = [*coop.problems, *gate_problems(root, "HEAD", None, False, read, history)]
-        errors = [p for p in problems if p.is_error]
-        if errors:
-            raise CoopError("commit-refused", problems=tuple(errors))
-        pending = history.commits[-1]
-        repo = gitrepo.open_repo(root)
-        author = (pending.author_name, pending.author_email)
-        paths = sorted(version.path for version in pending.files)
-        sha = gitrepo.commit(repo, paths, message.strip(), author)
-    print_problems(p for p in problems if not p.is_error)
+    done = open_ledger().commit_edits(message)
+    print_problems(done.warnings)
+    paths = done.paths
     files = f"{len(paths)} file{'s' if len(paths) != 1 else ''}"
-    out.print(f"Committed {files} (commit {sha[:8]}): {', '.join(paths)}", markup=False)
+    out.print(f"Committed {files} (commit {done.sha[:8]}): {', '.join(paths)}", markup=False)

@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import typer
 
 from coopledger.cli.common import (
     app,
-    author_for,
-    cooperative_root,
+    open_ledger,
     out,
     parse_day,
     print_json,
     print_problems,
 )
-from coopledger.cli.lazy import lazy_module
 from coopledger.founding.ci_templates import PLATFORMS, pinned_source
 from coopledger.language.words import plural
 from coopledger.model.money import format_amount
 from coopledger.model.problems import CoopError
-
-if TYPE_CHECKING:
-    from coopledger.git import gitrepo
-    from coopledger.storage import store
-else:
-    gitrepo = lazy_module("coopledger.git.gitrepo")
-    store = lazy_module("coopledger.storage.store")
 
 # ---------------------------------------------------------------- close, reverse
 
@@ -45,13 +34,13 @@ def close(
 ) -> None:
     """Close a month (treasurer): record every balance and a fingerprint of its entries,
     and gather the month's files into one."""
-    from coopledger.ledger import Ledger
     from coopledger.model.closing import CLOSE_FILE_NAME, GATHERED_FILE_NAME
 
-    books = Ledger(cooperative_root())
+    books = open_ledger()
     done = books.close(month, as_member, with_earlier=with_earlier, gather=not keep_files)
     print_problems(done.warnings)
     change, count, sha = done.change, done.value, done.sha or ""
+    assert change is not None  # a close always writes
     closes = [*change.files, *(f"{new.path}/{CLOSE_FILE_NAME}" for new in change.folders)]
     closes.sort()
     months = ", ".join(f"{path.split('/')[1]}-{path.split('/')[2]}" for path in closes)
@@ -86,9 +75,7 @@ def reverse(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Record the exact counter-entry of a trade, linked to it by `reverses:`."""
-    from coopledger.ledger import Ledger
-
-    done = Ledger(cooperative_root()).reverse(trade_id, parse_day(date), memo, as_member)
+    done = open_ledger().reverse(trade_id, parse_day(date), memo, as_member)
     print_problems(done.warnings)
     recorded, rules, sha = done.value.trade, done.rules, done.sha or ""
     trade_id = done.value.reversed_id  # in full, when the start of an id was given
@@ -127,13 +114,7 @@ def ci(
     if platform not in PLATFORMS:
         raise CoopError("bad-ci-platform", value=platform, choices=", ".join(PLATFORMS))
     pinned = pinned_source(source, "--source")
-    root = cooperative_root()
-    from coopledger.ledger import write_ci
-
-    with store.locked(root):
-        coop = store.load(root)
-        author = author_for(root, coop, as_member)
-        written = write_ci(root, platform, author, force, pinned)
+    written = open_ledger().write_ci(platform, force, pinned, as_member)
     for name in written:
         out.print(f"Wrote {name}", markup=False)
     if not written:

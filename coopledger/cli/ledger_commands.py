@@ -12,9 +12,9 @@ from coopledger import i18n
 from coopledger.cli.common import (
     EXIT_PROBLEMS,
     app,
-    cooperative_root,
     err,
     money_text,
+    open_ledger,
     out,
     parse_day,
     print_json,
@@ -26,12 +26,7 @@ from coopledger.cli.common import (
 from coopledger.cli.tables import fitted_table
 from coopledger.founding.ci_templates import PLATFORMS, pinned_source
 from coopledger.i18n import LANGUAGES, N_, _
-from coopledger.language.words import (
-    member_count,
-    problem_counts,
-    trade_count,
-    warning_count,
-)
+from coopledger.language.words import member_count, problem_counts, trade_count, warning_count
 from coopledger.model import clock
 from coopledger.model.money import format_amount, rounded
 from coopledger.model.problems import CoopError, Problem
@@ -111,9 +106,9 @@ def trade(
         from coopledger.cli.partner_commands import group_trade
 
         return group_trade(payer, payee, amount, memo, parse_day(date), as_member)
-    from coopledger.ledger import Ledger, TradeRequest
+    from coopledger.ledger import TradeRequest
 
-    books = Ledger(cooperative_root(), cache=not no_cache)
+    books = open_ledger(cache=not no_cache)
     asked = TradeRequest(payer, payee, amount, parse_day(date), memo, category)
     done = books.record(asked, as_member)
     say_route(done.route, done.reason)
@@ -162,12 +157,10 @@ def balances(
     no_cache: bool = typer.Option(False, "--no-cache", help="Read the whole journal again."),
 ) -> None:
     """Every member's balance, limits and headroom; the total is always zero."""
-    from coopledger.ledger import Ledger
     from coopledger.reporting.balances import balance_rows, coop_rows_of, total
 
-    root = cooperative_root()
     day = parse_day(at)
-    view = Ledger(root, cache=not no_cache).view(day)
+    view = open_ledger(cache=not no_cache).view(day)
     say_route(view.route, view.reason)
     if view.rules is None or view.roster is None:
         print_problems(view.errors)
@@ -252,10 +245,7 @@ def check(
     """Validate the whole cooperative; list every problem with file and line.
 
     With --since or --rev, also check who made each change (docs/pull-requests.md)."""
-    from coopledger.ledger import Ledger
-
-    root = cooperative_root()
-    found = Ledger(root, cache=not no_cache).check(
+    found = open_ledger(cache=not no_cache).check(
         since, rev, staged=staged, require_signed=require_signed
     )
     problems, view = found.problems, found.view

@@ -2,39 +2,23 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import TYPE_CHECKING
-
 import typer
 
 from coopledger.cli.common import (
     app,
-    cooperative_root,
+    open_ledger,
     out,
     parse_day,
     print_json,
-    writing,
+    print_problems,
 )
-from coopledger.cli.lazy import lazy_module
 from coopledger.cli.tables import fitted_table
 from coopledger.i18n import _
 from coopledger.model import clock
-from coopledger.model.members import Member
-from coopledger.model.money import format_amount, parse_limit
-from coopledger.model.problems import CoopError
-from coopledger.model.timeline import Timeline
-
-if TYPE_CHECKING:
-    from coopledger.storage import store
-else:
-    store = lazy_module("coopledger.storage.store")
+from coopledger.model.money import format_amount
 
 member_app = typer.Typer(help="Add members, list them, change their status.", no_args_is_help=True)
 app.add_typer(member_app, name="member")
-
-
-def _limit(text: str | None, decimals: int) -> Timeline[Decimal] | None:
-    return None if text is None else Timeline.constant(parse_limit(text, decimals))
 
 
 @member_app.command("add")
@@ -50,31 +34,21 @@ def add(
     as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
 ) -> None:
     """Add a member and commit members.yaml."""
-    from coopledger.plans.changes import first_treasurer_author, plan_member_add, usable
+    from coopledger.ledger import NewMember
 
-    root = cooperative_root()
-    with writing(root, as_member) as session:
-        coop = session.coop
-        rules, roster = usable(coop)
-        member = Member(
-            id=member_id,
-            name=name.strip(),
-            kind=kind,
-            joined=parse_day(joined),
-            emails=tuple(email),
-            roles=tuple(role),
-            floor=_limit(floor, rules.decimals),
-            ceiling=_limit(ceiling, rules.decimals),
-        )
-        try:
-            author = session.author
-        except CoopError as error:  # the first treasurer signs their own entry
-            first = first_treasurer_author(roster, member, rules.role("treasurer"))
-            if error.code not in ("no-author", "git-identity-not-member") or first is None:
-                raise
-            author = first
-        change = plan_member_add(coop, member, author)
-        sha = session.record(change)
+    asked = NewMember(
+        id=member_id,
+        name=name.strip(),
+        kind=kind,
+        joined=parse_day(joined),
+        emails=tuple(email),
+        roles=tuple(role),
+        floor=floor,
+        ceiling=ceiling,
+    )
+    done = open_ledger().add_member(asked, as_member)
+    print_problems(done.warnings)
+    member, sha = done.value, done.sha or ""
     out.print(
         _("Added {member} ({name}, {kind}) (commit {commit})").format(
             member=member_id, name=member.name, kind=kind, commit=sha[:8]
@@ -86,14 +60,10 @@ def add(
 @member_app.command("list")
 def list_members(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List the members with their kind, status and balance."""
-    from coopledger.plans.changes import usable
-    from coopledger.reporting.balances import balance_rows
-
-    coop = store.load(cooperative_root())
-    rules, roster = usable(coop)
-
     today = clock.today()
-    rows = {r.member: r for r in balance_rows(coop.history, roster, rules, today)}
+    found = open_ledger().members(today)
+    rules, (roster, balances) = found.rules, found.items
+    rows = {r.member: r for r in balances}
     if as_json:
         print_json(
             [
@@ -137,16 +107,12 @@ def show(
 ) -> None:
     """Show one member: identity, limits, status and balance."""
 
-    from coopledger.plans.changes import known_member, usable
-    from coopledger.reporting.balances import balance_rows
-
-    coop = store.load(cooperative_root())
-    rules, roster = usable(coop)
-    member = known_member(roster, member_id)
     today = clock.today()
-    row = next(
-        (r for r in balance_rows(coop.history, roster, rules, today) if r.member == member_id), None
-    )
+    found = open_ledger().members(today, member_id)
+    rules, (roster, rows) = found.rules, found.items
+    member = roster.get(member_id)
+    assert member is not None  # `members` refuses an unknown one
+    row = next((r for r in rows if r.member == member_id), None)
     if as_json:
         amount = lambda v: None if v is None else format_amount(v, rules.decimals)  # noqa: E731
         print_json(
@@ -189,12 +155,13 @@ def show(
 def _status_command(member_id: str, status: str, date: str | None, as_member: str | None) -> None:
     from coopledger.plans.changes import plan_member_status
 
-    root = cooperative_root()
-    with writing(root, as_member) as session:
-        coop, author = session.coop, session.author
-        day = parse_day(date)
-        change = plan_member_status(coop, member_id, status, day, author)
-        sha = session.record(change)
+    day = parse_day(date)
+    done = open_ledger().write(
+        lambda coop, author: (plan_member_status(coop, member_id, status, day, author), None),
+        as_member,
+    )
+    print_problems(done.warnings)
+    sha = done.sha or ""
     said = {"left": "leaves on", "active": "is active again from"}.get(status, f"is {status} from")
     out.print(f"{member_id} {said} {day.isoformat()} (commit {sha[:8]})", markup=False)
 

@@ -11,14 +11,11 @@ import typer
 from coopledger.cli.common import (
     EXIT_PROBLEMS,
     app,
-    author_for,
-    cooperative_root,
+    open_ledger,
     out,
-    prepare_write,
     print_json,
     print_problems,
     problem_json,
-    writing,
 )
 from coopledger.cli.lazy import lazy_module
 from coopledger.cli.tables import fitted_table
@@ -27,17 +24,12 @@ from coopledger.model.money import format_amount
 from coopledger.model.problems import CoopError
 
 if TYPE_CHECKING:
-    from coopledger.git import gitrepo
     from coopledger.intergroup import federation
+    from coopledger.ledger import Change, Cooperative, Identity
     from coopledger.model import journal
-    from coopledger.storage import store
 else:
-    federation, journal = (
-        lazy_module("coopledger.intergroup.federation"),
-        lazy_module("coopledger.model.journal"),
-    )
-    gitrepo = lazy_module("coopledger.git.gitrepo")
-    store = lazy_module("coopledger.storage.store")
+    federation = lazy_module("coopledger.intergroup.federation")
+    journal = lazy_module("coopledger.model.journal")
 
 partner_app = typer.Typer(
     help="Partner groups: other cooperatives traded with on a trust line.", no_args_is_help=True
@@ -59,11 +51,11 @@ def add(
     as_member: str = typer.Option(None, "--as", help="Treasurer who signs the commit."),
 ) -> None:
     """Add a partner group and its trust line (partners.yaml, rules.yaml accounts)."""
-    root = cooperative_root()
-    with writing(root, as_member) as session:
-        federation.require_treasurer(session.coop, session.author, "partner add")
+
+    def planned(coop: Cooperative, author: Identity) -> tuple[Change, None]:
+        federation.require_treasurer(coop, author, "partner add")
         change = federation.plan_partner_add(
-            session.coop,
+            coop,
             partner_id=partner_id,
             name=name.strip(),
             repo=repo,
@@ -71,17 +63,20 @@ def add(
             ceiling=ceiling,
             rate=rate,
             known_as=known_as,
-            author=session.author,
+            author=author,
         )
-        sha = session.record(change)
+        return change, None
+
+    done = open_ledger().write(planned, as_member)
+    print_problems(done.warnings)
+    sha = done.sha or ""
     out.print(f"Added the partner {partner_id} (commit {sha[:8]})", markup=False)
 
 
 @partner_app.command("list")
 def list_partners(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Each partner's position against its trust line."""
-    root = cooperative_root()
-    coop = store.load(root)
+    coop = open_ledger().load()
     partners = federation.read_partners(coop)
     rows = federation.partner_rows(coop, partners)
     assert coop.rules is not None
@@ -132,29 +127,25 @@ def list_partners(as_json: bool = typer.Option(False, "--json", help="Print JSON
     out.print(table)
 
 
-def _fetched(root: Path, partner_id: str, coop: store.Cooperative) -> federation.PartnerBook:
-    partner = federation.known_partner(federation.read_partners(coop), partner_id)
-    repo = gitrepo.open_repo(root)
-    sha = gitrepo.fetch_partner(repo, partner.repo, partner.id)
-    return federation.read_partner_book(
-        sha, gitrepo.texts_at(repo, sha, federation.PARTNER_BOOK_PATHS)
-    )
-
-
 @partner_app.command("sync")
 def sync(
     partner_id: str = typer.Argument(..., metavar="ID", help="The partner to read trades from."),
     as_member: str = typer.Option(None, "--as", help="Treasurer who signs the commit."),
 ) -> None:
     """Fetch the partner's repository and record the mirrors of its trades with our members."""
-    root = cooperative_root()
-    with writing(root, as_member) as session:
-        federation.require_treasurer(session.coop, session.author, "partner sync")
-        book = _fetched(root, partner_id, session.coop)
-        plan = federation.plan_sync(session.coop, partner_id, book, session.author)
-        sha = session.record(plan.change) if plan.change is not None else None
-    rules = session.coop.rules
-    assert rules is not None
+    books = open_ledger()
+
+    def planned(
+        coop: Cooperative, author: Identity
+    ) -> tuple[Change | None, tuple[federation.SyncPlan, federation.PartnerBook]]:
+        federation.require_treasurer(coop, author, "partner sync")
+        book = books.partner_book(coop, partner_id)
+        plan = federation.plan_sync(coop, partner_id, book, author)
+        return plan.change, (plan, book)
+
+    done = books.write(planned, as_member)
+    print_problems(done.warnings)
+    (plan, book), sha, rules = done.value, done.sha, done.rules
     for mirror in plan.accepted:
         out.print(
             f"  recorded {mirror.trade_id}: {partner_id}/{mirror.partner_member} → "
@@ -168,10 +159,10 @@ def sync(
             markup=False,
         )
         print_problems([refusal.problem], out)
-    done = f"commit {sha[:8]}" if sha else "nothing to commit"
+    said = f"commit {sha[:8]}" if sha else "nothing to commit"
     out.print(
         f"Synced {partner_id} at {book.commit[:12]}: {len(plan.accepted)} recorded, "
-        f"{len(plan.refused)} refused, {plan.already} already recorded ({done})",
+        f"{len(plan.refused)} refused, {plan.already} already recorded ({said})",
         markup=False,
     )
     if plan.refused:
@@ -184,12 +175,7 @@ def check(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Compare our inter-group entries with the partner's; exit 1 on any disagreement."""
-    root = cooperative_root()
-    with store.locked(root):
-        coop = store.load(root)
-        book = _fetched(root, partner_id, coop)
-    partner = federation.known_partner(federation.read_partners(coop), partner_id)
-    problems = federation.check_pair(coop, partner, book)
+    problems, book = open_ledger().partner_check(partner_id)
     if as_json:
         print_json({"commit": book.commit, "problems": [problem_json(p) for p in problems]})
     else:
@@ -207,8 +193,12 @@ def clear(
     as_json: bool = typer.Option(False, "--json", help="Print the plan as JSON."),
 ) -> None:
     """Cancel the debts that run in cycles among groups; a plan, or --write the entries."""
-    roots = [store.find_root(path) for path in repos]
-    coops = [store.load(root) for root in roots]
+    from coopledger.ledger import Ledger
+
+    books = [Ledger.open(path) for path in repos]
+    for opened in books:
+        print_problems(opened.recovered)
+    coops = [opened.load() for opened in books]
     groups = [federation.group_of(coop) for coop in coops]
     day = clock.today()
     plan = federation.plan_clearing(groups, day)
@@ -231,19 +221,23 @@ def clear(
             out.print(f"  {debtor} owes {creditor} {amount}: {gone} cleared", markup=False)
     if not write or not plan.cleared:
         return
-    for root, coop in zip(roots, coops, strict=True):  # every group may be written, or none
-        author = author_for(root, coop, None)
-        federation.require_treasurer(coop, author, "federation clear")
-        prepare_write(root)  # a tree with changes, a detached HEAD: refused before any write
-    for root, group in zip(roots, groups, strict=True):
-        with writing(root, None) as session:
-            path = root / journal.entry_path(day, federation.PARTNER_FILE_NAME)
+    for opened, coop in zip(books, coops, strict=True):  # every group may be written, or none
+        federation.require_treasurer(coop, opened.author_of(coop, None), "federation clear")
+        opened.ensure_writable()  # a tree with changes, a detached HEAD: refused before any write
+    for opened, group in zip(books, groups, strict=True):
+
+        def planned(
+            coop: Cooperative, author: Identity, group: federation.Group = group
+        ) -> tuple[Change | None, str | None]:
+            path = coop.root / journal.entry_path(day, federation.PARTNER_FILE_NAME)
             old = path.read_text(encoding="utf-8") if path.exists() else ""
-            planned = federation.clearing_change(group, plan, day, session.author, old)
-            if planned is None:
-                continue
-            sha = session.record(planned[1])
-        out.print(f"  {group.name}: wrote {planned[0]} (commit {sha[:8]})", markup=False)
+            found = federation.clearing_change(group, plan, day, author, old)
+            return (None, None) if found is None else (found[1], found[0])
+
+        done = opened.write(planned)
+        print_problems(done.warnings)
+        if done.sha is not None:
+            out.print(f"  {group.name}: wrote {done.value} (commit {done.sha[:8]})", markup=False)
 
 
 def group_trade(
@@ -254,21 +248,23 @@ def group_trade(
         raise CoopError("partner-pays-there", payer=payer)
     split = federation.split_partner_member(payee)
     assert split is not None
-    root = cooperative_root()
-    with writing(root, as_member) as session:
-        planned = federation.plan_group_trade(
-            session.coop,
+
+    def plan(coop: Cooperative, author: Identity) -> tuple[Change, federation.PlannedGroupTrade]:
+        found = federation.plan_group_trade(
+            coop,
             payer=payer,
             partner_id=split[0],
             partner_member=split[1],
             amount=amount,
             day=day,
             memo=memo,
-            author=session.author,
+            author=author,
         )
-        sha = session.record(planned.change)
-    rules = session.coop.rules
-    assert rules is not None
+        return found.change, found
+
+    done = open_ledger().write(plan, as_member)
+    print_problems(done.warnings)
+    planned, rules, sha = done.value, done.rules, done.sha or ""
     out.print(
         f"Recorded {planned.trade_id}: {payer} → {payee} "
         f"{format_amount(planned.amount, rules.decimals)} {rules.currency} "

@@ -14,14 +14,13 @@ from rich.console import RenderableType
 
 from coopledger.cli.common import (
     app,
-    cooperative_root,
     err,
+    open_ledger,
     out,
     parse_day,
     print_json,
     print_problems,
     say_route,
-    writing,
 )
 from coopledger.cli.lazy import lazy_module
 from coopledger.cli.render_report import (
@@ -38,30 +37,20 @@ from coopledger.cli.render_report import (
 )
 from coopledger.language.words import plural
 from coopledger.model import clock
-from coopledger.model.members import Roster
 from coopledger.model.money import format_amount
 from coopledger.model.months import Month
 from coopledger.model.problems import CoopError
-from coopledger.model.rules import Rules
 
 if TYPE_CHECKING:
-    from coopledger.cache import snapshot
-    from coopledger.git import gitrepo
+    from coopledger.ledger import Change, Cooperative, Identity, Ledger
     from coopledger.plans import csvio
-    from coopledger.storage import store
-else:  # beancount and git only for the commands that need them
-    gitrepo = lazy_module("coopledger.git.gitrepo")
-    store = lazy_module("coopledger.storage.store")
-    csvio, snapshot = (
-        lazy_module("coopledger.plans.csvio"),
-        lazy_module("coopledger.cache.snapshot"),
-    )
+else:  # beancount only for the commands that need it
+    csvio = lazy_module("coopledger.plans.csvio")
 
 REPORT_FORMATS = ("table", "markdown", "csv", "json")
 STATEMENT_FORMATS = ("table", "csv", "json")
 EXPORT_FORMATS = ("csv", "json")
 EXPORTS = ("trades", "members", "balances")
-DRY_RUN_AUTHOR: gitrepo.Identity = ("dry run", "dry-run@coopledger.invalid")
 
 
 def choice(value: str, choices: Sequence[str], option: str) -> str:
@@ -85,17 +74,9 @@ def text_width() -> int:
     return int(columns) if columns.isdigit() and int(columns) > 0 else TEXT_WIDTH
 
 
-def usable_parts(coop: store.Cooperative) -> tuple[Rules, Roster]:
-    from coopledger.ledger import usable_parts
-
-    return usable_parts(coop)
-
-
-def warn_if_problems(coop: store.Cooperative) -> None:
-    if coop.errors:
-        err.print(
-            f"{len(coop.errors)} problem(s) in the files: run 'coopledger check'", markup=False
-        )
+def warn_if_problems(error_count: int) -> None:
+    if error_count:
+        err.print(f"{error_count} problem(s) in the files: run 'coopledger check'", markup=False)
 
 
 @app.command()
@@ -112,9 +93,7 @@ def report(
     output_format = "json" if as_json else output_format
     choice(output_format, REPORT_FORMATS, "--format")
     chosen = Month.parse(month) if month else Month.last_complete(clock.today())
-    from coopledger.ledger import Ledger
-
-    done = Ledger(cooperative_root(), cache=not no_cache).report(chosen, rev)
+    done = open_ledger(cache=not no_cache).report(chosen, rev)
     say_route(done.route, done.reason)
     result, errors = done.report, done.has_errors
     if output_format == "json":
@@ -140,11 +119,9 @@ def statement_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON (= --format json)."),
 ) -> None:
     """Every movement of a member with running balance, opening and closing lines."""
-    from coopledger.ledger import Ledger
-
     output_format = "json" if as_json else output_format
     choice(output_format, STATEMENT_FORMATS, "--format")
-    books = Ledger(cooperative_root())
+    books = open_ledger()
     first_day: datetime.date | None
     if start is None and end is None:
         last_month = Month.last_complete(clock.today())
@@ -183,9 +160,9 @@ def import_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON (not with --undo)."),
 ) -> None:
     """Record every trade of a CSV file in one commit, or none if any row is wrong."""
-    root = cooperative_root()
+    books = open_ledger()
     if undo is not None:
-        _undo_import(root, undo, parse_day(date), as_member, dry_run)
+        _undo_import(books, undo, parse_day(date), as_member, dry_run)
         return
     if file is None:
         raise CoopError("import-no-file")
@@ -194,14 +171,18 @@ def import_command(
     except (FileNotFoundError, IsADirectoryError):
         raise CoopError("file-not-found", path=str(file)) from None
     text = csvio.decode(raw, str(file))
-    with writing(root, as_member, dry_run=dry_run) as session:
-        coop = session.coop
-        author = DRY_RUN_AUTHOR if dry_run else session.author
+
+    def planned(coop: Cooperative, author: Identity) -> tuple[Change, csvio.ImportPlan]:
         plan = csvio.plan_import(coop, text, str(file), author, allow_duplicates=allow_duplicates)
-        sha = None if dry_run else store.apply(root, plan.change)
-    assert coop.rules is not None
-    decimals, currency = coop.rules.decimals, coop.rules.currency
-    print_problems(plan.change.warnings)
+        return plan.change, plan
+
+    from coopledger.ledger import DRY_RUN_AUTHOR
+
+    dry_author = DRY_RUN_AUTHOR if dry_run else None
+    done = books.write(planned, as_member, dry_run=dry_run, author=dry_author)
+    plan, sha = done.value, done.sha
+    decimals, currency = done.rules.decimals, done.rules.currency
+    print_problems(done.warnings)
     if as_json:
         from coopledger.cli.common import trade_record
 
@@ -236,36 +217,27 @@ def import_command(
 
 
 def _undo_import(
-    root: Path, rev: str, day: datetime.date, as_member: str | None, dry_run: bool
+    books: Ledger, rev: str, day: datetime.date, as_member: str | None, dry_run: bool
 ) -> None:
     """`import --undo COMMIT`: the counter-entry of every trade the commit added."""
-    from coopledger.plans.corrections import plan_undo_import, trade_ids_added
-
-    with writing(root, as_member, dry_run=dry_run) as session:
-        coop = session.coop
-        repo = gitrepo.open_repo(root)
-        sha, versions = gitrepo.commit_files(repo, rev, "journal")
-        ids = trade_ids_added([(v.before, v.after) for v in versions])
-        author = DRY_RUN_AUTHOR if dry_run else session.author
-        change, reversals = plan_undo_import(coop, sha, ids, day=day, author=author)
-        done = None if dry_run else store.apply(root, change)
-    assert coop.rules is not None
-    decimals, currency = coop.rules.decimals, coop.rules.currency
-    print_problems(change.warnings)
+    done = books.undo_import(rev, day, as_member, dry_run=dry_run)
+    decimals, currency = done.rules.decimals, done.rules.currency
+    sha, reversals = done.value.commit, done.value.reversals
+    print_problems(done.warnings)
     for trade in reversals:
         out.print(
             f"  {trade.date.isoformat()}  {trade.payer} → {trade.payee} "
             f"{format_amount(trade.amount, decimals)} {currency}  {trade.memo}",
             markup=False,
         )
-    if done is None:
+    if done.sha is None:
         out.print(
             f"Dry run: {len(reversals)} trade(s) of {sha[:8]} would be reversed; nothing written.",
             markup=False,
         )
     else:
         out.print(
-            f"Reversed {len(reversals)} trade(s) of the import {sha[:8]} (commit {done[:8]})",
+            f"Reversed {len(reversals)} trade(s) of the import {sha[:8]} (commit {done.sha[:8]})",
             markup=False,
         )
 
@@ -279,28 +251,12 @@ def export(
     as_json: bool = typer.Option(False, "--json", help="Print JSON (= --format json)."),
 ) -> None:
     """Trades, members or balances as CSV or JSON, for spreadsheets and other tools."""
-    from coopledger.model.journal import trades_of
-    from coopledger.reporting.balances import balance_rows
-
     choice(what, EXPORTS, "export")
     output_format = "json" if as_json else output_format
     choice(output_format, EXPORT_FORMATS, "--format")
     first_day = parse_day(start) if start else None
     last_day = parse_day(end) if end else None
-    if first_day is not None and last_day is not None and first_day > last_day:
-        raise CoopError("period-reversed", start=first_day, end=last_day)
-    root = cooperative_root()
-    coop = store.load(root)
-    rules, roster = usable_parts(coop)
-    at = last_day or clock.today()
-    if what == "trades":
-        table = csvio.trades_table(
-            list(trades_of(coop.entries)), rules.decimals, first_day, end=last_day
-        )
-    elif what == "members":
-        table = csvio.members_table(roster, rules, at)
-    else:
-        rows = balance_rows(coop.history, roster, rules, at)
-        table = csvio.balances_table(rows, rules.decimals, at)
+    found = open_ledger().export(what, first_day, last_day)
+    table = found.items
     sys.stdout.write(csvio.to_csv(table) if output_format == "csv" else csvio.to_json(table))
-    warn_if_problems(coop)
+    warn_if_problems(found.error_count)

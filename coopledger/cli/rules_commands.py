@@ -9,26 +9,23 @@ import typer
 
 from coopledger.cli.common import (
     app,
-    cooperative_root,
+    open_ledger,
     out,
     parse_day,
     print_json,
     print_problems,
-    writing,
 )
-from coopledger.cli.lazy import lazy_module
 from coopledger.cli.member_commands import member_app
 from coopledger.model import clock
 from coopledger.model.members import MEMBERS_FILE, parse_members
 from coopledger.model.money import format_amount
 from coopledger.model.months import Month
 from coopledger.model.timeline import BEGINNING, Timeline
-from coopledger.storage import journal_text
+from coopledger.plans.writes import entries_as_text
 
 if TYPE_CHECKING:
-    from coopledger.storage import store
-else:
-    store = lazy_module("coopledger.storage.store")
+    from coopledger.ledger import Change, Cooperative, Identity
+    from coopledger.plans.fees import RulesRun
 
 
 @app.command("apply-rules")
@@ -42,21 +39,20 @@ def apply_rules(
 
     Running it again for the same month writes nothing.
     """
-    from coopledger.plans.changes import usable
     from coopledger.plans.fees import format_rule_entry, plan_apply_rules
 
-    root = cooperative_root()
+    books = open_ledger()
     month = Month.parse(period)
-    sha = None
-    with writing(root, as_member, dry_run=dry_run) as session:
-        coop, author = session.coop, session.author
-        run = plan_apply_rules(coop, month, author, clock.today())
-        if run.change is not None and not dry_run:
-            sha = store.apply(root, run.change)
-    rules, _ = usable(coop)
+    today = clock.today()
+
+    def planned(coop: Cooperative, author: Identity) -> tuple[Change | None, RulesRun]:
+        run = plan_apply_rules(coop, month, author, today)
+        return run.change, run
+
+    done = books.write(planned, as_member, dry_run=dry_run)
+    run, rules, sha = done.value, done.rules, done.sha
     money = lambda v: f"{format_amount(v, rules.decimals)} {rules.currency}"  # noqa: E731
-    if run.change is not None:
-        print_problems(run.change.warnings)
+    print_problems(done.warnings)
     if as_json:
         amount = lambda v: format_amount(v, rules.decimals)  # noqa: E731
         entries = [
@@ -97,7 +93,7 @@ def apply_rules(
     elif dry_run:
         out.print(f"Dry run: nothing written. {run.path} would get:\n", markup=False)
         texts = [format_rule_entry(entry, rules.currency, rules.decimals) for entry in run.written]
-        out.print(journal_text.insert_entries("", texts).text, markup=False)  # as it would be
+        out.print(entries_as_text(texts), markup=False)  # as it would be
     else:
         assert sha is not None
         out.print(
@@ -127,18 +123,23 @@ def limit(
     as_member: str = typer.Option(None, "--as", help="Member who signs the commit."),
 ) -> None:
     """Change a member's floor and/or ceiling from a date; earlier limits are kept."""
-    from coopledger.plans.changes import known_member, plan_member_limit, usable
+    from coopledger.plans.changes import known_member, plan_member_limit
 
-    root = cooperative_root()
+    books = open_ledger()
     day = parse_day(from_date)
-    with writing(root, as_member) as session:
-        coop, author = session.coop, session.author
-        change = plan_member_limit(
-            coop, member_id, floor=floor, ceiling=ceiling, day=day, author=author
-        )
-        sha = session.record(change)
+    done = books.write(
+        lambda coop, author: (
+            plan_member_limit(
+                coop, member_id, floor=floor, ceiling=ceiling, day=day, author=author
+            ),
+            None,
+        ),
+        as_member,
+    )
+    print_problems(done.warnings)
+    change, rules, sha = done.change, done.rules, done.sha or ""
+    assert change is not None
     out.print(f"{change.message.removeprefix('member: ')} (commit {sha[:8]})", markup=False)
-    rules, _ = usable(coop)
     roster, _ = parse_members(change.files[MEMBERS_FILE], rules)
     assert roster is not None
     member = known_member(roster, member_id)

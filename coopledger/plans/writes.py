@@ -127,3 +127,9 @@ def check_write(
     if errors:
         raise CoopError(refusal, problems=tuple(errors), **params)  # type: ignore[arg-type]
     return tuple(warnings)
+
+
+def entries_as_text(entry_texts: list[str]) -> str:
+    """Entries as a new journal file would hold them, aligned as bean-format aligns
+    (what `apply-rules --dry-run` shows)."""
+    return journal_text.insert_entries("", entry_texts).text
