@@ -256,6 +256,14 @@ def prepare_write(root: Path) -> str | None:
     return gitrepo.ensure_writable(repo, store.WRITTEN_PATHS)
 
 
+def _say_reads() -> None:
+    """With --verbose: each time the journal was read, the whole of it (`store.load`)
+    or the open period only, so that a command which says no route still shows it."""
+    if state.verbose and "coopledger.store" in sys.modules:
+        for how in sys.modules["coopledger.store"].take_reads():
+            err.print(f"loaded: {how}", markup=False)
+
+
 def _say_recovered() -> None:
     """What taking the write lock finished of a killed command's write (`store.recover`)."""
     if "coopledger.store" in sys.modules:
@@ -360,12 +368,15 @@ def run(application: typer.Typer, argv: list[str] | None = None) -> int:
         # without standalone mode, click returns the code of a typer.Exit instead of raising
         code = application(args=argv, prog_name="coopledger", standalone_mode=False)
         _say_recovered()
+        _say_reads()
     except CoopError as error:
         _say_recovered()
+        _say_reads()
         err.print(error_line(error), markup=False)
         print_problems(error.problems)
         return exit_status(error)
     except typer.Exit as done:
+        _say_reads()
         return int(done.exit_code or 0)
     except typer.Abort:
         err.print("aborted", markup=False)

@@ -1,0 +1,299 @@
+"""Benchmark of the treasurer's monthly calendar: no command may read the whole history.
+
+Run on demand (not a test):
+
+    python benchmarks/bench_calendar.py                 # 1k and 100k trades
+    python benchmarks/bench_calendar.py --sizes 1k,100k,1M --write
+
+For each size it builds a demo cooperative (`coopledger demo --months 12 --seed 1`,
+members = trades / 50 as in benchmarks/run.py, one open invoice per 250 trades),
+its trades from 2025-12-01 to 2026-11-20, and closes the months up to October
+(`close 2026-10 --with-earlier`, dated 2026-11-21: the setup, timed but not judged).
+Then the calendar, each command a new process with `COOPLEDGER_TODAY` set to the
+day and `COOPLEDGER_VERBOSE=1`:
+
+- on 2026-12-01, `close 2026-11` (last month; timed, its route shown, not judged:
+  a close checks the month it closes);
+- then `--rounds` rounds, on 2026-12-01 (the 1st, the day after the close) and
+  again on 2026-12-15, each round running once, in this order: `trade`, `report`,
+  `balances --json`, `statement` (the busiest member, last month by default),
+  `export trades` (every trade, CSV), `import` (a CSV of two rows), `invoice`,
+  `settle` (the invoice just recorded), `clear --apply`.
+
+Each command's load route is read from what it says on standard error with
+`--verbose`: `read: ROUTE (why)` (the ledger's choice) and `loaded: full` /
+`loaded: open period` (each time the journal was read; `coopledger.store`). A
+command that read the whole journal (`loaded: full`, or `read: full`) in the
+calendar is a failure: the script prints the command, the day and the reason the
+ledger gave, and exits with status 1 once every size is measured. A command that
+fails (non-zero exit) fails the benchmark the same way.
+
+It reports, per command and day, the median wall time of the rounds (the first
+round apart too: on the 1st it is the first command after the close), the route,
+and the ratio of the largest size to the smallest; with `--write`, the part of
+docs/performance.md between `calendar:start` and `calendar:end`, and the raw
+figures in benchmarks/results.json under "calendar".
+
+Building the demos: about 1 s at 1k, 16 s at 100k and 50 s at 1M (demo alone);
+the setup close reads everything once: under 1 s at 1k, about 30 s at 100k, 4.5
+minutes and 4 GB of memory at 1M. `--sizes ...,1M` is therefore behind its own
+flag in practice: allow 10 minutes and 5 GB for it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime
+import io
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import COOPLEDGER, REPO, SIZES, members_for, publish
+
+SETUP_DAY = "2026-11-21"
+DAYS = ("2026-12-01", "2026-12-15")
+COMMANDS = (
+    "trade",
+    "report",
+    "balances",
+    "statement",
+    "export",
+    "import",
+    "invoice",
+    "settle",
+    "clear",
+)
+
+
+@dataclass
+class Run:
+    """One command run: its wall time, exit code and the routes it said."""
+
+    seconds: float
+    code: int
+    routes: list[str]
+    loads: list[str]
+
+    @property
+    def full(self) -> bool:
+        return "full" in self.loads or any(r.startswith("full") for r in self.routes)
+
+    @property
+    def route(self) -> str:
+        """The route the command took: the ledger's word if it said one, else what it read."""
+        if self.full:
+            said = [r for r in self.routes if r.startswith("full")]
+            return said[0] if said else "full (store.load: every journal file)"
+        if self.routes:
+            return self.routes[0]
+        if self.loads:
+            return self.loads[0]
+        return "no journal read"
+
+
+@dataclass
+class Size:
+    label: str
+    trades: int
+    members: int
+    setup_seconds: float = 0.0
+    close_seconds: float = 0.0
+    close_route: str = ""
+    runs: dict[str, list[Run]] = field(default_factory=dict)  # "day command" -> runs
+
+    def median(self, day: str, command: str) -> float:
+        return statistics.median(r.seconds for r in self.runs[f"{day} {command}"])
+
+
+def execute(argv: list[str], coop: Path, day: str, timeout: float) -> tuple[Run, str]:
+    """Run coopledger with `argv` in `coop` on `day`; (the run, its standard output)."""
+    env = dict(os.environ, COOPLEDGER_TODAY=day, COOPLEDGER_VERBOSE="1", COLUMNS="120")
+    started = time.perf_counter()
+    done = subprocess.run(
+        [COOPLEDGER, *argv], cwd=coop, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    seconds = time.perf_counter() - started
+    routes = [line[6:] for line in done.stderr.splitlines() if line.startswith("read: ")]
+    loads = [line[8:] for line in done.stderr.splitlines() if line.startswith("loaded: ")]
+    if done.returncode != 0:
+        print(
+            f"  FAILED ({done.returncode}): coopledger {' '.join(argv)}\n{done.stderr}", flush=True
+        )
+    return Run(seconds, done.returncode, routes, loads), done.stdout
+
+
+def build(label: str, workdir: Path) -> tuple[Path, Size]:
+    trades = SIZES[label]
+    members = members_for(trades)
+    root = workdir / f"calendar-{label}"
+    if root.exists():
+        shutil.rmtree(root)
+    command = ["demo", str(root), "--members", str(members), "--months", "12",
+               "--trades", str(trades), "--invoices", str(max(20, trades // 250)),
+               "--seed", "1"]  # fmt: skip
+    started = time.perf_counter()
+    subprocess.run([COOPLEDGER, *command], cwd=workdir, check=True, capture_output=True)
+    size = Size(label, trades, members)
+    close, _ = execute(["close", "2026-10", "--with-earlier"], root, SETUP_DAY, 7200)
+    if close.code != 0:
+        raise SystemExit(f"the setup close failed in {root}")
+    size.setup_seconds = time.perf_counter() - started
+    return root, size
+
+
+def busiest(coop: Path, day: str) -> tuple[str, str, str]:
+    """The member with the most trades (for `statement`), and a payer and a payee:
+    the highest balance pays the lowest (a unit moves both towards zero)."""
+    _, text = execute(["export", "trades", "--from", "2026-11-01"], coop, day, 7200)
+    counts: dict[str, int] = {}
+    for row in csv.DictReader(io.StringIO(text)):
+        for member in (row["payer"], row["payee"]):
+            counts[member] = counts.get(member, 0) + 1
+    balances = json.loads(execute(["balances", "--json"], coop, day, 7200)[1])["balances"]
+    ordered = sorted(balances, key=lambda m: float(balances[m]))
+    return max(sorted(counts), key=lambda m: counts[m]), ordered[-1], ordered[0]
+
+
+def calendar_round(
+    coop: Path, size: Size, day: str, number: int, members: tuple[str, str, str], work: Path
+) -> None:
+    """Every command of the calendar once, on `day`."""
+    top, payer, payee = members
+    tag = f"{day[-2:]}{number:02d}"
+    sheet = work / f"import-{size.label}-{tag}.csv"
+    sheet.write_text(
+        "date,payer,payee,amount,memo\n"
+        f"{day},{payer},{payee},1.00,bench import {tag} a\n"
+        f"{day},{payee},{payer},1.00,bench import {tag} b\n",
+        encoding="utf-8",
+    )
+    ref = f"BENCH-{size.label}-{tag}"
+    commands = {
+        "trade": ["trade", payer, payee, "1", "-m", f"bench {tag}"],
+        "report": ["report"],
+        "balances": ["balances", "--json"],
+        "statement": ["statement", top],
+        "export": ["export", "trades"],
+        "import": ["import", str(sheet)],
+        "invoice": ["invoice", payee, payer, "2", "--ref", ref],
+        "settle": ["settle", ref],
+        "clear": ["clear", "--apply"],
+    }
+    for name in COMMANDS:
+        run, _ = execute(commands[name], coop, day, 7200)
+        size.runs.setdefault(f"{day} {name}", []).append(run)
+        print(f"  {size.label} {day} {name}: {run.seconds:.2f} s, {run.route}", flush=True)
+
+
+def measure(label: str, workdir: Path, rounds: int) -> Size:
+    print(f"{label}: building and closing up to 2026-10", flush=True)
+    coop, size = build(label, workdir)
+    print(f"{label}: ready in {size.setup_seconds:.1f} s", flush=True)
+    close, _ = execute(["close", "2026-11"], coop, DAYS[0], 7200)
+    if close.code != 0:
+        raise SystemExit(f"close 2026-11 failed in {coop}")
+    size.close_seconds, size.close_route = close.seconds, close.route
+    members = busiest(coop, DAYS[0])
+    for day in DAYS:
+        for number in range(rounds):
+            calendar_round(coop, size, day, number, members, workdir)
+    return size
+
+
+def failures(sizes: list[Size]) -> list[str]:
+    """Each command (size, day) that failed or read the whole history, with how often and why."""
+    found = []
+    for size in sizes:
+        for key, runs in size.runs.items():
+            bad = [run for run in runs if run.code != 0 or run.full]
+            if bad:
+                why = bad[0].route if bad[0].code == 0 else f"exit status {bad[0].code}"
+                found.append(f"{size.label} {key}: {len(bad)} of {len(runs)} rounds: {why}")
+    return found
+
+
+def lines_of(sizes: list[Size], rounds: int) -> list[str]:
+    small, large = sizes[0], sizes[-1]
+    lines = [
+        f"Each cell: median wall time of {rounds} rounds (the first round in brackets) and "
+        "the route the command took (from `--verbose`). Demo cooperatives: "
+        + "; ".join(
+            f"{s.label}: {s.trades:,} trades, {s.members:,} members, built and closed up to "
+            f"2026-10 in {s.setup_seconds:.0f} s; `close 2026-11` "
+            f"on the 1st {s.close_seconds:.1f} s "
+            f"({s.close_route})"
+            for s in sizes
+        )
+        + ".",
+        "",
+    ]
+    heads = [f"{s.label}" for s in sizes]
+    ratio_head = f"{large.label} / {small.label}" if len(sizes) > 1 else "ratio"
+    lines.append("| day | command | " + " | ".join(heads) + f" | {ratio_head} | route |")
+    lines.append("|---|---|" + "---:|" * (len(sizes) + 1) + "---|")
+    for day in DAYS:
+        for command in COMMANDS:
+            key = f"{day} {command}"
+            cells = []
+            for size in sizes:
+                first = size.runs[key][0].seconds
+                cells.append(f"{size.median(day, command):.2f} s ({first:.2f})")
+            ratio = large.median(day, command) / small.median(day, command)
+            routes = sorted({run.route.split(" (")[0] for s in sizes for run in s.runs[key]})
+            lines.append(f"| {day} | `{command}` | " + " | ".join(cells) + f" | {ratio:.2f}× | "
+                         + ", ".join(routes) + " |")  # fmt: skip
+    found = failures(sizes)
+    lines.append("")
+    if found:
+        lines.append("**Fell back to the whole history** (the benchmark fails):")
+        lines.extend(f"- {line}" for line in found)
+    else:
+        lines.append("No command of the calendar read the whole history.")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1k,100k", help="from " + ",".join(SIZES))
+    parser.add_argument("--with-1M", action="store_true", help="add the 1M-trade cooperative")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of the calendar per day")
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/coopledger-bench"))
+    parser.add_argument("--write", action="store_true", help="update docs/performance.md")
+    args = parser.parse_args()
+    labels = args.sizes.split(",") + (["1M"] if args.with_1M and "1M" not in args.sizes else [])
+    for label in labels:
+        if label not in SIZES:
+            raise SystemExit(f"unknown size {label}; use {', '.join(SIZES)}")
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # bytecode cached, as after pip install
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    load_before = os.getloadavg()[0]
+    sizes = [measure(label, args.workdir, args.rounds) for label in labels]
+    lines = lines_of(sizes, args.rounds)
+    publish("bench_calendar.py", "calendar", lines, load_before, args.write)
+    raw_path = REPO / "benchmarks" / "results.json"
+    raw = json.loads(raw_path.read_text()) if raw_path.exists() else {}
+    raw["calendar"] = {
+        "date": datetime.date.today().isoformat(),
+        "sizes": [asdict(s) for s in sizes],
+    }
+    if args.write:
+        raw_path.write_text(json.dumps(raw, indent=1) + "\n", encoding="utf-8")
+    found = failures(sizes)
+    if found:
+        print("\nFAILED: the calendar fell back to reading the whole history:", file=sys.stderr)
+        for line in found:
+            print(f"  {line}", file=sys.stderr)
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
