@@ -35,7 +35,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from coopledger import gatekeeper, gitrepo, snapshot, store
+from beancount.core import data
+
+from coopledger import closed_index, gatekeeper, gitrepo, snapshot, store
 from coopledger.changes import (
     PlannedTrade,
     choose_author,
@@ -203,6 +205,21 @@ class Stated:
     rules: Rules
     roster: Roster
     error_count: int  # errors in the files (run `check`)
+    route: str = FULL
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Traded:
+    """The trades of a period (every one whose day may fall in it: the caller
+    filters and orders), with the rules and members read."""
+
+    trades: list[Trade]
+    rules: Rules
+    roster: Roster
+    error_count: int  # errors in the files (run `check`)
+    route: str = FULL
+    reason: str | None = None
 
 
 @dataclass
@@ -517,16 +534,90 @@ class Ledger:
     def statement(self, member: str, first: datetime.date | None, last: datetime.date) -> Stated:
         """Every movement of `member` from `first` (None: from the start) to
         `last`, with its running balance; CoopError for an unknown member or a
-        period that ends before it starts."""
+        period that ends before it starts.
+
+        From the open period and the closed months the period needs
+        (`coopledger.closed_index`) when the months are closed; else from everything."""
         from coopledger.changes import known_member
 
+        reason = "no cache asked"
+        if self.cache:
+            quick = self._closed_and_open(first, last, member)
+            if not isinstance(quick, str):
+                partial, months, before = quick
+                rules, roster = usable_parts(partial)
+                entries = closed_index.member_entries(months, member)
+                opening = partial.opening
+                if opening is not None and last >= opening.day:
+                    entries.extend(e for e in partial.entries if isinstance(e, data.Transaction))
+                found = statement(entries, member, first, last, str(self.root), before)
+                return Stated(found, rules, roster, len(partial.errors), OPEN_PERIOD)
+            reason = quick
         coop = store.load(self.root)
         rules, roster = usable_parts(coop)
         known_member(roster, member)
         if first is not None and first > last:
             raise CoopError("period-reversed", start=first.isoformat(), end=last.isoformat())
         found = statement(coop.entries, member, first, last, str(self.root))
-        return Stated(found, rules, roster, len(coop.errors))
+        return Stated(found, rules, roster, len(coop.errors), FULL, reason)
+
+    def trades(self, first: datetime.date | None, last: datetime.date | None) -> Traded:
+        """The trades from `first` to `last` (None: no bound), and maybe others
+        (the caller filters): from the open period and the closed months asked
+        for (`coopledger.closed_index`) when the months are closed; else from everything."""
+        reason = "no cache asked"
+        if self.cache:
+            quick = self._closed_and_open(first, last or datetime.date.max, None)
+            if not isinstance(quick, str):
+                partial, months, _ = quick
+                rules, roster = usable_parts(partial)
+                found: list[Trade] = []
+                for month in months:
+                    if last is None or month.month.first <= last:
+                        found.extend(trades_of(month.entries()))
+                opening = partial.opening
+                if opening is not None and (last is None or last >= opening.day):
+                    found.extend(trades_of(partial.entries))
+                return Traded(found, rules, roster, len(partial.errors), OPEN_PERIOD)
+            reason = quick
+        coop = store.load(self.root)
+        rules, roster = usable_parts(coop)
+        return Traded(list(trades_of(coop.entries)), rules, roster, len(coop.errors), FULL, reason)
+
+    def _closed_and_open(
+        self, first: datetime.date | None, last: datetime.date, member: str | None
+    ) -> tuple[store.Cooperative, list[closed_index.MonthEntries], Decimal] | str:
+        """The open period, the closed months from `first`'s to the last closed one,
+        and `member`'s balance before the first of them (else before the open
+        period); or why they cannot answer. CoopError for an unknown `member` or
+        a period that ends before it starts."""
+        from coopledger.changes import known_member
+
+        root = self.root
+        with store.locked(root):
+            key = gitrepo.committed_content_key(root, store.WRITTEN_PATHS)
+            partial = store.load_open_period(root, key is not None)
+        if partial is None or partial.opening is None:
+            return "the open period cannot be read alone"
+        opening = partial.opening
+        _, roster = usable_parts(partial)
+        if member is not None:
+            known_member(roster, member)
+        if first is not None and first > last:
+            raise CoopError("period-reversed", start=first.isoformat(), end=last.isoformat())
+        cache = snapshot.cache_of(root)
+        asked = closed_index.months_asked(opening, first, datetime.date.max)
+        try:
+            months = [
+                closed_index.month_entries(root, cache, folder, folder_print)
+                for folder, folder_print in asked
+            ]
+            before = opening.balances.get(member or "", Decimal(0))
+            if member is not None and months:
+                before = closed_index.balance_before(opening, months, member)
+        except closed_index.NotIndexed as why:
+            return f"a closed month cannot be read alone: {why}"
+        return partial, months, before
 
     # ------------------------------------------------------------ judging
 

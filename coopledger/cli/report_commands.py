@@ -146,6 +146,7 @@ def statement_command(
         first_day = parse_day(start) if start else None
         last_day = parse_day(end)
     stated = books.statement(member, first_day, last_day)
+    say_route(stated.route, stated.reason)
     result, rules, roster = stated.statement, stated.rules, stated.roster
     if output_format == "json":
         print_json(statement_json(result, rules.currency, rules.decimals))
@@ -273,7 +274,6 @@ def export(
 ) -> None:
     """Trades, members or balances as CSV or JSON, for spreadsheets and other tools."""
     from coopledger.balances import balance_rows
-    from coopledger.journal import trades_of
 
     choice(what, EXPORTS, "export")
     output_format = "json" if as_json else output_format
@@ -283,14 +283,23 @@ def export(
     if first_day is not None and last_day is not None and first_day > last_day:
         raise CoopError("period-reversed", start=first_day, end=last_day)
     root = cooperative_root()
+    if what == "trades":
+        from coopledger.ledger import Ledger
+
+        traded = Ledger(root).trades(first_day, last_day)
+        say_route(traded.route, traded.reason)
+        table = csvio.trades_table(traded.trades, traded.rules.decimals, first_day, end=last_day)
+        sys.stdout.write(csvio.to_csv(table) if output_format == "csv" else csvio.to_json(table))
+        if traded.error_count:
+            err.print(
+                f"{traded.error_count} problem(s) in the files: run 'coopledger check'",
+                markup=False,
+            )
+        return
     coop = store.load(root)
     rules, roster = usable_parts(coop)
     at = last_day or clock.today()
-    if what == "trades":
-        table = csvio.trades_table(
-            list(trades_of(coop.entries)), rules.decimals, first_day, end=last_day
-        )
-    elif what == "members":
+    if what == "members":
         table = csvio.members_table(roster, rules, at)
     else:
         rows = balance_rows(coop.history, roster, rules, at)
