@@ -117,7 +117,7 @@ def _row(entry: data.Transaction) -> list[Any]:
     for posting in entry.postings:
         units = posting.units
         if (
-            units is None
+            not isinstance(units, amount.Amount)
             or not isinstance(units.number, Decimal)
             or not isinstance(units.currency, str)
             or posting.cost is not None

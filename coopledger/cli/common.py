@@ -259,9 +259,10 @@ def prepare_write(root: Path) -> str | None:
 def _say_reads() -> None:
     """With --verbose: each time the journal was read, the whole of it (`store.load`)
     or the open period only, so that a command which says no route still shows it."""
-    if state.verbose and "coopledger.store" in sys.modules:
-        for how in sys.modules["coopledger.store"].take_reads():
-            err.print(f"loaded: {how}", markup=False)
+    if "coopledger.store" in sys.modules:
+        for how in sys.modules["coopledger.store"].take_reads():  # taken, said or not
+            if state.verbose:
+                err.print(f"loaded: {how}", markup=False)
 
 
 def _say_recovered() -> None:
