@@ -109,6 +109,7 @@ class Size:
     close_seconds: float = 0.0
     close_route: str = ""
     runs: dict[str, list[Run]] = field(default_factory=dict)  # "day command" -> runs
+    full: dict[str, list[float]] = field(default_factory=dict)  # the full read, same question
 
     def median(self, day: str, command: str) -> float:
         return statistics.median(r.seconds for r in self.runs[f"{day} {command}"])
@@ -184,7 +185,7 @@ def calendar_round(
         "statement": ["statement", top],
         "export": ["export", "trades"],
         "import": ["import", str(sheet)],
-        "invoice": ["invoice", payee, payer, "2", "--ref", ref],
+        "invoice": ["invoice", payer, payee, "2", "--ref", ref],  # settling moves both to 0
         "settle": ["settle", ref],
         "clear": ["clear", "--apply"],
     }
@@ -194,7 +195,7 @@ def calendar_round(
         print(f"  {size.label} {day} {name}: {run.seconds:.2f} s, {run.route}", flush=True)
 
 
-def measure(label: str, workdir: Path, rounds: int) -> Size:
+def measure(label: str, workdir: Path, rounds: int, full_runs: int) -> Size:
     print(f"{label}: building and closing up to 2026-10", flush=True)
     coop, size = build(label, workdir)
     print(f"{label}: ready in {size.setup_seconds:.1f} s", flush=True)
@@ -206,7 +207,46 @@ def measure(label: str, workdir: Path, rounds: int) -> Size:
     for day in DAYS:
         for number in range(rounds):
             calendar_round(coop, size, day, number, members, workdir)
+    full_reference(coop, size, DAYS[-1], members[0], full_runs)
     return size
+
+
+REFERENCE = """
+import sys, time
+from pathlib import Path
+from coopledger import csvio
+from coopledger.ledger import Ledger
+from coopledger.months import Month
+import datetime
+what, root, member = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+books = Ledger(root, cache=False)  # the full read: every file parsed and checked
+if what == "statement":
+    month = Month.last_complete(datetime.date.fromisoformat(sys.argv[4]))
+    found = books.statement(member, month.first, month.last)
+    print(len(found.statement.lines))
+else:
+    traded = books.trades(None, None)
+    table = csvio.trades_table(traded.trades, traded.rules.decimals)
+    sys.stdout.write(csvio.to_csv(table)[:0])
+"""
+
+
+def full_reference(coop: Path, size: Size, day: str, member: str, runs: int) -> None:
+    """The same statement and export by the full read (`Ledger(cache=False)`), each a
+    new process: what the calendar's commands cost when they fall back."""
+    for what in ("statement", "export"):
+        for _ in range(runs):
+            started = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-c", REFERENCE, what, str(coop), member, day],
+                check=True,
+                capture_output=True,
+                env=dict(os.environ, COOPLEDGER_TODAY=day),
+            )
+            size.full.setdefault(what, []).append(time.perf_counter() - started)
+            print(
+                f"  {size.label} {what} by the full read: {size.full[what][-1]:.2f} s", flush=True
+            )
 
 
 def failures(sizes: list[Size]) -> list[str]:
@@ -251,6 +291,21 @@ def lines_of(sizes: list[Size], rounds: int) -> list[str]:
             routes = sorted({run.route.split(" (")[0] for s in sizes for run in s.runs[key]})
             lines.append(f"| {day} | `{command}` | " + " | ".join(cells) + f" | {ratio:.2f}× | "
                          + ", ".join(routes) + " |")  # fmt: skip
+    lines += [
+        "",
+        "The same questions by the full read (`Ledger(cache=False)`, a new process), "
+        f"on {DAYS[-1]}:",
+        "",
+    ]
+    lines.append("| command | " + " | ".join(heads) + " |")
+    lines.append("|---|" + "---:|" * len(sizes))
+    for what in ("statement", "export"):
+        cells = []
+        for size in sizes:
+            full = statistics.median(size.full[what])
+            quick = size.median(DAYS[-1], what)
+            cells.append(f"{full:.2f} s ({full / quick:.1f}× the calendar's {quick:.2f} s)")
+        lines.append(f"| `{what}` | " + " | ".join(cells) + " |")
     found = failures(sizes)
     lines.append("")
     if found:
@@ -276,7 +331,10 @@ def main() -> None:
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # bytecode cached, as after pip install
     args.workdir.mkdir(parents=True, exist_ok=True)
     load_before = os.getloadavg()[0]
-    sizes = [measure(label, args.workdir, args.rounds) for label in labels]
+    sizes = [
+        measure(label, args.workdir, args.rounds, 1 if SIZES[label] >= 100_000 else 3)
+        for label in labels
+    ]
     lines = lines_of(sizes, args.rounds)
     publish("bench_calendar.py", "calendar", lines, load_before, args.write)
     raw_path = REPO / "benchmarks" / "results.json"
