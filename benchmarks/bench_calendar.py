@@ -316,6 +316,88 @@ def lines_of(sizes: list[Size], rounds: int) -> list[str]:
     return lines
 
 
+def hledger_journal(coop: Path, day: str, path: Path) -> int:
+    """The cooperative's trades (from `export trades`) as an hledger journal: the same
+    trades, postings and amounts (invoices, which move no balance, left out)."""
+    from coopledger.accounts import member_account
+
+    _, text = execute(["export", "trades"], coop, day, 7200)
+    count = 0
+    with path.open("w", encoding="utf-8") as out:
+        for row in csv.DictReader(io.StringIO(text)):
+            memo = row["memo"].replace(";", ",")
+            out.write(
+                f"{row['date']} * {memo}\n"
+                f"    {member_account(row['payer'])}  -{row['amount']} SEL\n"
+                f"    {member_account(row['payee'])}  {row['amount']} SEL\n\n"
+            )
+            count += 1
+    return count
+
+
+def peers(coops: list[Path], runs: int, write: bool) -> None:
+    """`statement` and `export trades` against `hledger reg` and `hledger print -O csv`
+    on the same trades, interleaved, on the calendar's later day."""
+    from coopledger.accounts import member_account
+
+    day = DAYS[-1]
+    load_before = os.getloadavg()[0]
+    lines = [
+        f"`statement` (the busiest member, last month) and `export trades` (everything, "
+        f"CSV) against hledger {shutil.which('hledger') and _hledger_version()} on the same "
+        f"trades (an hledger journal written from `export trades`), on {day}, interleaved, "
+        f"medians of {runs}:",
+        "",
+        "| cooperative | trades | `statement` | `hledger reg` | `export trades` | "
+        "`hledger print -O csv` |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for coop in coops:
+        journal = coop.parent / f"{coop.name}.journal"
+        count = hledger_journal(coop, day, journal)
+        top = busiest(coop, day)[0]
+        month = f"{day[:4]}-{int(day[5:7]) - 1:02d}"
+        asks = {
+            "statement": [COOPLEDGER, "statement", top],
+            "reg": [
+                "hledger",
+                "-f",
+                str(journal),
+                "reg",
+                member_account(top),
+                "-b",
+                f"{month}-01",
+                "-e",
+                f"{day[:7]}-01",
+            ],
+            "export": [COOPLEDGER, "export", "trades"],
+            "print": ["hledger", "-f", str(journal), "print", "-O", "csv"],
+        }
+        times: dict[str, list[float]] = {name: [] for name in asks}
+        for _ in range(runs):
+            for name, argv in asks.items():
+                started = time.perf_counter()
+                subprocess.run(
+                    argv, cwd=coop, check=True, capture_output=True,
+                    env=dict(os.environ, COOPLEDGER_TODAY=day),
+                )  # fmt: skip
+                times[name].append(time.perf_counter() - started)
+        med = {name: statistics.median(values) for name, values in times.items()}
+        lines.append(
+            f"| {coop.name} | {count:,} | {med['statement']:.2f} s | {med['reg']:.2f} s "
+            f"({med['statement'] / med['reg']:.2f}×) | {med['export']:.2f} s | "
+            f"{med['print']:.2f} s ({med['export'] / med['print']:.2f}×) |"
+        )
+        print(lines[-1], flush=True)
+    lines += ["", "(×: coopledger's time over hledger's, in the same run.)"]
+    publish("bench_calendar.py --peers", "calendar-peers", lines, load_before, write)
+
+
+def _hledger_version() -> str:
+    done = subprocess.run(["hledger", "--version"], capture_output=True, text=True)
+    return done.stdout.split(",")[0].replace("hledger ", "")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1k,100k", help="from " + ",".join(SIZES))
@@ -323,7 +405,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="rounds of the calendar per day")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/coopledger-bench"))
     parser.add_argument("--write", action="store_true", help="update docs/performance.md")
+    parser.add_argument(
+        "--peers", type=Path, nargs="+", help="only compare these calendar cooperatives to hledger"
+    )
     args = parser.parse_args()
+    if args.peers:
+        peers([p.resolve() for p in args.peers], args.rounds, args.write)
+        return
     labels = args.sizes.split(",") + (["1M"] if args.with_1M and "1M" not in args.sizes else [])
     for label in labels:
         if label not in SIZES:
