@@ -243,3 +243,28 @@ def test_a_closed_month_a_plain_parse_cannot_complete_is_read_in_full(coop: Coop
     assert found.route == FULL
     assert found.reason is not None and "cannot be read alone" in found.reason
     assert found.statement == full_statement(coop.root, "alice", None, LAST_DAY)
+
+
+@pytest.mark.parametrize("what", ["members", "balances"])
+@pytest.mark.parametrize("day", [None, "2026-10-31", "2026-11-23"])
+def test_exported_members_and_balances_come_from_the_snapshot_as_from_a_full_read(
+    calendar: Coop, monkeypatch: pytest.MonkeyPatch, what: str, day: str | None
+) -> None:
+    from coopledger.balances import balance_rows
+
+    full = store.load(calendar.root)
+    assert full.rules is not None and full.roster is not None
+    at = datetime.date.fromisoformat(day) if day else datetime.date(2026, 11, 25)
+    if what == "members":
+        expected = csvio.members_table(full.roster, full.rules, at)
+    else:
+        rows = balance_rows(full.history, full.roster, full.rules, at)
+        expected = csvio.balances_table(rows, full.rules.decimals, at)
+    asked = ("export", what, *(("--to", day) if day else ()))
+    calendar.run(*asked)  # a first run may build the snapshot
+    with monkeypatch.context() as patched:
+        refuse_full_reads(patched)
+        exported = calendar.run(*asked)
+
+    assert exported.code == 0, exported.text
+    assert exported.out == csvio.to_csv(expected)

@@ -282,10 +282,10 @@ def export(
     last_day = parse_day(end) if end else None
     if first_day is not None and last_day is not None and first_day > last_day:
         raise CoopError("period-reversed", start=first_day, end=last_day)
+    from coopledger.ledger import Ledger
+
     root = cooperative_root()
     if what == "trades":
-        from coopledger.ledger import Ledger
-
         traded = Ledger(root).trades(first_day, last_day)
         say_route(traded.route, traded.reason)
         table = csvio.trades_table(traded.trades, traded.rules.decimals, first_day, end=last_day)
@@ -296,13 +296,19 @@ def export(
                 markup=False,
             )
         return
-    coop = store.load(root)
-    rules, roster = usable_parts(coop)
     at = last_day or clock.today()
+    view = Ledger(root).view(at)  # the snapshot, else the open period, else everything
+    say_route(view.route, view.reason)
+    if view.rules is None or view.roster is None:
+        raise CoopError("ledger-has-problems", problems=tuple(view.errors))
+    rules, roster = view.rules, view.roster
     if what == "members":
         table = csvio.members_table(roster, rules, at)
     else:
-        rows = balance_rows(coop.history, roster, rules, at)
+        rows = balance_rows(view.history(at), roster, rules, at)
         table = csvio.balances_table(rows, rules.decimals, at)
     sys.stdout.write(csvio.to_csv(table) if output_format == "csv" else csvio.to_json(table))
-    warn_if_problems(coop)
+    if view.errors:
+        err.print(
+            f"{len(view.errors)} problem(s) in the files: run 'coopledger check'", markup=False
+        )
