@@ -210,6 +210,22 @@ class Stated:
 
 
 @dataclass(frozen=True)
+class Period:
+    """What a statement or an export of a period reads when months are closed: the
+    closed months from the period's first to the last closed one, the open
+    period's transactions when the period reaches it (else none), and a member's
+    balance before the first of those months."""
+
+    rules: Rules
+    roster: Roster
+    errors: int
+    route: str
+    months: list[closed_index.MonthEntries]
+    entries: list[data.Transaction]
+    before: Decimal
+
+
+@dataclass(frozen=True)
 class Traded:
     """The trades of a period (every one whose day may fall in it: the caller
     filters and orders), with the rules and members read."""
@@ -536,22 +552,18 @@ class Ledger:
         `last`, with its running balance; CoopError for an unknown member or a
         period that ends before it starts.
 
-        From the open period and the closed months the period needs
-        (`coopledger.closed_index`) when the months are closed; else from everything."""
+        From the closed months the period needs (`coopledger.closed_index`) and,
+        when it reaches past them, the open period; else from everything."""
         from coopledger.changes import known_member
 
         reason = "no cache asked"
         if self.cache:
             quick = self._closed_and_open(first, last, member)
             if not isinstance(quick, str):
-                partial, months, before = quick
-                rules, roster = usable_parts(partial)
-                entries = closed_index.member_entries(months, member)
-                opening = partial.opening
-                if opening is not None and last >= opening.day:
-                    entries.extend(e for e in partial.entries if isinstance(e, data.Transaction))
-                found = statement(entries, member, first, last, str(self.root), before)
-                return Stated(found, rules, roster, len(partial.errors), OPEN_PERIOD)
+                entries = closed_index.member_entries(quick.months, member)
+                entries.extend(quick.entries)
+                found = statement(entries, member, first, last, str(self.root), quick.before)
+                return Stated(found, quick.rules, quick.roster, quick.errors, quick.route)
             reason = quick
         coop = store.load(self.root)
         rules, roster = usable_parts(coop)
@@ -563,22 +575,19 @@ class Ledger:
 
     def trades(self, first: datetime.date | None, last: datetime.date | None) -> Traded:
         """The trades from `first` to `last` (None: no bound), and maybe others
-        (the caller filters): from the open period and the closed months asked
-        for (`coopledger.closed_index`) when the months are closed; else from everything."""
+        (the caller filters): from the closed months asked for
+        (`coopledger.closed_index`) and, when the period reaches past them, the
+        open period; else from everything."""
         reason = "no cache asked"
         if self.cache:
             quick = self._closed_and_open(first, last or datetime.date.max, None)
             if not isinstance(quick, str):
-                partial, months, _ = quick
-                rules, roster = usable_parts(partial)
                 found: list[Trade] = []
-                for month in months:
+                for month in quick.months:
                     if last is None or month.month.first <= last:
                         found.extend(trades_of(month.entries()))
-                opening = partial.opening
-                if opening is not None and (last is None or last >= opening.day):
-                    found.extend(trades_of(partial.entries))
-                return Traded(found, rules, roster, len(partial.errors), OPEN_PERIOD)
+                found.extend(trades_of(quick.entries))
+                return Traded(found, quick.rules, quick.roster, quick.errors, quick.route)
             reason = quick
         coop = store.load(self.root)
         rules, roster = usable_parts(coop)
@@ -586,21 +595,36 @@ class Ledger:
 
     def _closed_and_open(
         self, first: datetime.date | None, last: datetime.date, member: str | None
-    ) -> tuple[store.Cooperative, list[closed_index.MonthEntries], Decimal] | str:
-        """The open period, the closed months from `first`'s to the last closed one,
-        and `member`'s balance before the first of them (else before the open
-        period); or why they cannot answer. CoopError for an unknown `member` or
-        a period that ends before it starts."""
+    ) -> Period | str:
+        """The closed months from `first`'s to the last closed one and, when `last`
+        is after them, the open period's transactions; or why they cannot answer.
+        A period within the closed months takes the rules, members and problems
+        from a valid snapshot and reads no open file. CoopError for an unknown
+        `member` or a period that ends before it starts."""
+        from coopledger.carry import read_opening
         from coopledger.changes import known_member
 
         root = self.root
+        entries: list[data.Transaction] = []
         with store.locked(root):
             key = gitrepo.committed_content_key(root, store.WRITTEN_PATHS)
-            partial = store.load_open_period(root, key is not None)
-        if partial is None or partial.opening is None:
-            return "the open period cannot be read alone"
-        opening = partial.opening
-        _, roster = usable_parts(partial)
+            state = snapshot.load_valid(root, key)
+            opening = None
+            if state is not None and state.carried_month is not None:
+                opening = read_opening(root, state.rules, key is not None)
+            if opening is not None and state is not None and last < opening.day:
+                errors = sum(1 for p in state.problems if p.is_error)
+                rules, roster = state.rules, state.roster
+                route = SNAPSHOT
+            else:
+                partial = store.load_open_period(root, key is not None)
+                if partial is None or partial.opening is None:
+                    return "the open period cannot be read alone"
+                opening, route = partial.opening, OPEN_PERIOD
+                rules, roster = usable_parts(partial)
+                errors = len(partial.errors)
+                if last >= opening.day:
+                    entries = [e for e in partial.entries if isinstance(e, data.Transaction)]
         if member is not None:
             known_member(roster, member)
         if first is not None and first > last:
@@ -617,7 +641,7 @@ class Ledger:
                 before = closed_index.balance_before(opening, months, member)
         except closed_index.NotIndexed as why:
             return f"a closed month cannot be read alone: {why}"
-        return partial, months, before
+        return Period(rules, roster, errors, route, months, entries, before)
 
     # ------------------------------------------------------------ judging
 

@@ -19,12 +19,13 @@ from hypothesis import strategies as st
 
 from coopledger import closed_index, csvio, store
 from coopledger.journal import trades_of
-from coopledger.ledger import FULL, OPEN_PERIOD, Ledger
+from coopledger.ledger import FULL, OPEN_PERIOD, SNAPSHOT, Ledger
 from coopledger.reports import statement
 from tests.conftest import Coop, cache_folder
 
 FIRST_DAY = datetime.date(2026, 5, 1)  # the demo's first month
 LAST_DAY = datetime.date(2026, 11, 30)
+QUICK = (SNAPSHOT, OPEN_PERIOD)  # the routes that read no closed month whole
 
 
 def refuse_full_reads(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -86,7 +87,7 @@ def test_a_statement_from_the_index_is_the_full_reads(calendar: Coop, data: st.D
 
     found = Ledger(root).statement(member, first, last)
 
-    assert found.route == OPEN_PERIOD, found.reason
+    assert found.route in QUICK, found.reason
     assert found.statement == statement(entries, member, first, last, str(root))
 
 
@@ -103,7 +104,7 @@ def test_every_members_statement_over_every_month_is_the_full_reads(calendar: Co
             found = Ledger(root).statement(member, first, last)
             expected = statement(entries, member, first, last, str(root))
             assert found.statement == expected, (member, first, last)
-            assert found.route == OPEN_PERIOD
+            assert found.route in QUICK
 
 
 @settings(
@@ -119,7 +120,7 @@ def test_exported_trades_from_the_index_are_the_full_reads(
 
     traded = Ledger(root).trades(first, last)
 
-    assert traded.route == OPEN_PERIOD, traded.reason
+    assert traded.route in QUICK, traded.reason
     expected = csvio.trades_table(everything, 2, first, end=last)
     assert csvio.trades_table(traded.trades, 2, first, end=last) == expected
 
@@ -143,6 +144,21 @@ def test_statement_and_export_after_a_close_never_read_the_closed_months_whole(
     assert set(october.out.splitlines()[1:]) <= set(full_export.splitlines())
 
 
+def test_a_statement_of_a_closed_month_with_a_valid_snapshot_reads_no_open_file(
+    calendar: Coop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    member = member_ids(calendar)[1]
+    october = (datetime.date(2026, 10, 1), datetime.date(2026, 10, 31))
+    expected = full_statement(calendar.root, member, *october)
+    assert calendar.run("balances").code == 0  # a valid snapshot
+    with monkeypatch.context() as patched:
+        patched.setattr(store, "load_open_period", lambda *a, **k: pytest.fail("read"))
+        found = Ledger(calendar.root).statement(member, *october)
+
+    assert found.route == SNAPSHOT
+    assert found.statement == expected
+
+
 def test_the_verbose_route_names_the_open_period(
     calendar: Coop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -151,7 +167,8 @@ def test_the_verbose_route_names_the_open_period(
     shown = calendar.run("statement", member_ids(calendar)[1])
 
     assert shown.code == 0, shown.text
-    assert "read: open period" in shown.err and "loaded: full" not in shown.err
+    assert "read: snapshot" in shown.err or "read: open period" in shown.err
+    assert "loaded: full" not in shown.err
 
 
 def test_a_statement_asked_for_last_month_reads_only_last_month(
@@ -205,7 +222,7 @@ def test_a_kept_month_that_is_not_exactly_ours_is_parsed_again(calendar: Coop, s
 
     found = Ledger(calendar.root).statement(member, *october)
 
-    assert found.route == OPEN_PERIOD
+    assert found.route in QUICK
     assert found.statement == full_statement(calendar.root, member, *october)
 
 
