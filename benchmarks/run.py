@@ -40,6 +40,11 @@ Medians over the runs: `--runs` (default 5) for the warm commands at every size,
 replace the part of docs/performance.md between the `benchmarks:start` and
 `benchmarks:end` markers; the rest of the file (for example the clearing
 benchmarks) is left as it is. Raw results also go to benchmarks/results.json.
+
+The other benchmarks import this script's helpers (`timed`, `publish`, the sizes)
+and write their own sections: bench_trade.py (`trade` after closes), bench_gate.py
+(the gate on a fresh clone), bench_clearing.py, and bench_calendar.py (the
+treasurer's monthly calendar: fails when a command reads the whole history).
 """
 
 from __future__ import annotations

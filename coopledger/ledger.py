@@ -35,7 +35,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from coopledger.cache import snapshot
+from beancount.core import data
+
+from coopledger.cache import closed_index, snapshot
 from coopledger.git import gitrepo
 from coopledger.git.gitrepo import Identity  # who signs a commit: (name, e-mail)
 from coopledger.model.closing import Opening
@@ -219,6 +221,37 @@ class Stated:
     rules: Rules
     roster: Roster
     error_count: int  # errors in the files (run `check`)
+    route: str = FULL
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Period:
+    """What a statement or an export of a period reads when months are closed: the
+    closed months from the period's first to the last closed one, the open
+    period's transactions when the period reaches it (else none), and a member's
+    balance before the first of those months."""
+
+    rules: Rules
+    roster: Roster
+    errors: int
+    route: str
+    months: list[closed_index.MonthEntries]
+    entries: list[data.Transaction]
+    before: Decimal
+
+
+@dataclass(frozen=True)
+class Traded:
+    """The trades of a period (every one whose day may fall in it: the caller
+    filters and orders), with the rules and members read."""
+
+    trades: list[Trade]
+    rules: Rules
+    roster: Roster
+    error_count: int  # errors in the files (run `check`)
+    route: str = FULL
+    reason: str | None = None
 
 
 @dataclass
@@ -330,6 +363,8 @@ class Listing(Generic[T]):
     items: T
     rules: Rules
     error_count: int
+    route: str = FULL  # how the books were read (`--verbose` says it)
+    reason: str | None = None  # why a faster route was skipped
 
 
 @dataclass(frozen=True)
@@ -574,16 +609,98 @@ class Ledger:
     def statement(self, member: str, first: datetime.date | None, last: datetime.date) -> Stated:
         """Every movement of `member` from `first` (None: from the start) to
         `last`, with its running balance; CoopError for an unknown member or a
-        period that ends before it starts."""
+        period that ends before it starts.
+
+        From the closed months the period needs (`coopledger.cache.closed_index`) and,
+        when it reaches past them, the open period; else from everything."""
         from coopledger.plans.changes import known_member
 
+        reason = "no cache asked"
+        if self.cache:
+            quick = self._closed_and_open(first, last, member)
+            if not isinstance(quick, str):
+                entries = closed_index.member_entries(quick.months, member)
+                entries.extend(quick.entries)
+                found = statement(entries, member, first, last, str(self.root), quick.before)
+                return Stated(found, quick.rules, quick.roster, quick.errors, quick.route)
+            reason = quick
         coop = store.load(self.root)
         rules, roster = usable_parts(coop)
         known_member(roster, member)
         if first is not None and first > last:
             raise CoopError("period-reversed", start=first.isoformat(), end=last.isoformat())
         found = statement(coop.entries, member, first, last, str(self.root))
-        return Stated(found, rules, roster, len(coop.errors))
+        return Stated(found, rules, roster, len(coop.errors), FULL, reason)
+
+    def trades_between(self, first: datetime.date | None, last: datetime.date | None) -> Traded:
+        """The trades from `first` to `last` (None: no bound), and maybe others
+        (the caller filters): from the closed months asked for
+        (`coopledger.cache.closed_index`) and, when the period reaches past them, the
+        open period; else from everything."""
+        reason = "no cache asked"
+        if self.cache:
+            quick = self._closed_and_open(first, last or datetime.date.max, None)
+            if not isinstance(quick, str):
+                found: list[Trade] = []
+                for month in quick.months:
+                    if last is None or month.month.first <= last:
+                        found.extend(trades_of(month.entries()))
+                found.extend(trades_of(quick.entries))
+                return Traded(found, quick.rules, quick.roster, quick.errors, quick.route)
+            reason = quick
+        coop = store.load(self.root)
+        rules, roster = usable_parts(coop)
+        return Traded(list(trades_of(coop.entries)), rules, roster, len(coop.errors), FULL, reason)
+
+    def _closed_and_open(
+        self, first: datetime.date | None, last: datetime.date, member: str | None
+    ) -> Period | str:
+        """The closed months from `first`'s to the last closed one and, when `last`
+        is after them, the open period's transactions; or why they cannot answer.
+        A period within the closed months takes the rules, members and problems
+        from a valid snapshot and reads no open file. CoopError for an unknown
+        `member` or a period that ends before it starts."""
+        from coopledger.cache.carry import read_opening
+        from coopledger.plans.changes import known_member
+
+        root = self.root
+        entries: list[data.Transaction] = []
+        with store.locked(root):
+            key = gitrepo.committed_content_key(root, store.WRITTEN_PATHS)
+            state = snapshot.load_valid(root, key)
+            opening = None
+            if state is not None and state.carried_month is not None:
+                opening = read_opening(root, state.rules, key is not None)
+            if opening is not None and state is not None and last < opening.day:
+                errors = sum(1 for p in state.problems if p.is_error)
+                rules, roster = state.rules, state.roster
+                route = SNAPSHOT
+            else:
+                partial = store.load_open_period(root, key is not None)
+                if partial is None or partial.opening is None:
+                    return "the open period cannot be read alone"
+                opening, route = partial.opening, OPEN_PERIOD
+                rules, roster = usable_parts(partial)
+                errors = len(partial.errors)
+                if last >= opening.day:
+                    entries = [e for e in partial.entries if isinstance(e, data.Transaction)]
+        if member is not None:
+            known_member(roster, member)
+        if first is not None and first > last:
+            raise CoopError("period-reversed", start=first.isoformat(), end=last.isoformat())
+        cache = snapshot.cache_of(root)
+        asked = closed_index.months_asked(opening, first, datetime.date.max)
+        try:
+            months = [
+                closed_index.month_entries(root, cache, folder, folder_print)
+                for folder, folder_print in asked
+            ]
+            before = opening.balances.get(member or "", Decimal(0))
+            if member is not None and months:
+                before = closed_index.balance_before(opening, months, member)
+        except closed_index.NotIndexed as why:
+            return f"a closed month cannot be read alone: {why}"
+        return Period(rules, roster, errors, route, months, entries, before)
 
     # ------------------------------------------------------------ judging
 
@@ -976,17 +1093,20 @@ class Ledger:
 
         if first is not None and last is not None and first > last:
             raise CoopError("period-reversed", start=first, end=last)
-        coop = store.load(self.root)
-        rules, roster = usable_parts(coop)
-        at = last or clock.today()
         if what == "trades":
-            table = trades_table(list(trades_of(coop.entries)), rules.decimals, first, end=last)
-        elif what == "members":
-            table = members_table(roster, rules, at)
+            traded = self.trades_between(first, last)
+            table = trades_table(traded.trades, traded.rules.decimals, first, end=last)
+            return Listing(table, traded.rules, traded.error_count, traded.route, traded.reason)
+        at = last or clock.today()
+        view = self.view(at)  # the snapshot, else the open period, else everything
+        if view.rules is None or view.roster is None:
+            raise CoopError("ledger-has-problems", problems=tuple(view.errors))
+        if what == "members":
+            table = members_table(view.roster, view.rules, at)
         else:
-            rows = balance_rows(coop.history, roster, rules, at)
-            table = balances_table(rows, rules.decimals, at)
-        return Listing(table, rules, len(coop.errors))
+            rows = balance_rows(view.history(at), view.roster, view.rules, at)
+            table = balances_table(rows, view.rules.decimals, at)
+        return Listing(table, view.rules, len(view.errors), view.route, view.reason)
 
     def trades(
         self, member: str | None, month: str | None, text: str | None
@@ -995,12 +1115,14 @@ class Ledger:
         from coopledger.plans.changes import known_member
         from coopledger.reporting.trade_list import select_trades
 
-        coop = store.load(self.root)
-        rules, roster = usable_parts(coop)
+        period = Month.parse(month) if month is not None else None
+        traded = self.trades_between(
+            period.first if period else None, period.last if period else None
+        )
         if member is not None:
-            known_member(roster, member)
-        chosen = select_trades(trades_of(coop.entries), member=member, month=month, text=text)
-        return Listing(list(chosen), rules, len(coop.errors))
+            known_member(traded.roster, member)
+        chosen = select_trades(traded.trades, member=member, month=month, text=text)
+        return Listing(chosen, traded.rules, traded.error_count, traded.route, traded.reason)
 
     def invoices(self, member: str | None, only_open: bool) -> Listing[list[Invoice]]:
         """The invoices (of `member`; `only_open`: with something left), by date and ref."""
@@ -1119,3 +1241,9 @@ class Ledger:
         sha = gitrepo.commit_new_tree(root, message, (treasurer_name, treasurer_email))
         gitrepo.set_identity(root, (treasurer_name, treasurer_email))
         return cls(root), sha, files
+
+
+def take_reads() -> list[str]:
+    """How the journal was read since the last call: the whole of it or the open
+    period only, each time (what `coopledger --verbose` says)."""
+    return store.take_reads()

@@ -205,6 +205,17 @@ def say_route(route: str, reason: str | None) -> None:
         err.print(f"read: {route}{why}", markup=False)
 
 
+def _say_reads() -> None:
+    """With --verbose: each time the journal was read, the whole of it or the open
+    period only (`coopledger.ledger.take_reads`), so that a command which says no
+    route still shows it."""
+    ledger = sys.modules.get("coopledger.ledger")
+    if ledger is not None:
+        for how in ledger.take_reads():  # taken, said or not
+            if state.verbose:
+                err.print(f"loaded: {how}", markup=False)
+
+
 def _say_recovered() -> None:
     """What taking the write lock finished of a killed command's write (`store.recover`)."""
     if "coopledger.storage.store" in sys.modules:
@@ -309,12 +320,15 @@ def run(application: typer.Typer, argv: list[str] | None = None) -> int:
         # without standalone mode, click returns the code of a typer.Exit instead of raising
         code = application(args=argv, prog_name="coopledger", standalone_mode=False)
         _say_recovered()
+        _say_reads()
     except CoopError as error:
         _say_recovered()
+        _say_reads()
         err.print(error_line(error), markup=False)
         print_problems(error.problems)
         return exit_status(error)
     except typer.Exit as done:
+        _say_reads()
         return int(done.exit_code or 0)
     except typer.Abort:
         err.print("aborted", markup=False)

@@ -130,6 +130,7 @@ def statement_command(
         first_day = parse_day(start) if start else None
         last_day = parse_day(end)
     stated = books.statement(member, first_day, last_day)
+    say_route(stated.route, stated.reason)
     result, rules, roster = stated.statement, stated.rules, stated.roster
     if output_format == "json":
         print_json(statement_json(result, rules.currency, rules.decimals))
@@ -257,6 +258,7 @@ def export(
     first_day = parse_day(start) if start else None
     last_day = parse_day(end) if end else None
     found = open_ledger().export(what, first_day, last_day)
+    say_route(found.route, found.reason)
     table = found.items
     sys.stdout.write(csvio.to_csv(table) if output_format == "csv" else csvio.to_json(table))
     warn_if_problems(found.error_count)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from coopledger.cli.common import app, open_ledger, out, print_json, trade_record
+from coopledger.cli.common import app, open_ledger, out, print_json, say_route, trade_record
 from coopledger.cli.tables import fitted_table
 from coopledger.language.words import plural
 from coopledger.model.money import format_amount
@@ -21,6 +21,7 @@ def trades_command(
     from coopledger.cli.report_commands import warn_if_problems
 
     found = open_ledger().trades(member, month, text)
+    say_route(found.route, found.reason)
     chosen, rules = found.items, found.rules
     if as_json:
         print_json([trade_record(t, rules.decimals, rules.currency) for t in chosen])

@@ -382,14 +382,16 @@ def statement(
     start: datetime.date | None = None,
     end: datetime.date | None = None,
     root: str = "",
+    balance_before: Decimal = Decimal(0),
 ) -> Statement:
     """Every movement of `member_id` from `start` to `end` (inclusive), with running balance.
 
     Entries within a day come in file and line order, so the running balance is
-    the same on every machine.
+    the same on every machine. `entries` may begin later than the books: then
+    `balance_before` is the member's balance before the first of them.
     """
     transactions = sorted((e for e in entries if isinstance(e, data.Transaction)), key=_entry_order)
-    balance = opening = Decimal(0)
+    balance = opening = balance_before
     lines: list[StatementLine] = []
     paid = received = Decimal(0)
     for entry in transactions:

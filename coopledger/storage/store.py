@@ -150,8 +150,21 @@ def _marked_files(root: Path, files: Iterable[Path], problems: list[Problem]) ->
     return marked_files
 
 
+FULL_READ, OPEN_PERIOD_READ = "full", "open period"
+reads: list[str] = []  # how this process read journals (FULL_READ...), for --verbose
+
+
+def take_reads() -> list[str]:
+    """How the journal was read since last asked: FULL_READ for each `load`,
+    OPEN_PERIOD_READ for each `load_open_period` that served."""
+    done = list(reads)
+    reads.clear()
+    return done
+
+
 def load(root: Path) -> Cooperative:
     """Read everything and find every problem."""
+    reads.append(FULL_READ)
     problems: list[Problem] = []
     rules, roster = _read_setup(root, problems)
     with preloaded(rules, roster):
@@ -170,7 +183,10 @@ def load_open_period(root: Path, tree_is_clean: bool = False) -> Cooperative | N
     if rules is None or members_text is None or problems or found:
         return None
     with members_read_aside(members_text, rules) as roster_when_read:
-        return _load_open_period(root, rules, roster_when_read, tree_is_clean)
+        opened = _load_open_period(root, rules, roster_when_read, tree_is_clean)
+    if opened is not None:
+        reads.append(OPEN_PERIOD_READ)
+    return opened
 
 
 def _load_open_period(

@@ -1,0 +1,286 @@
+"""The closed months' entries, kept per month, so that a statement or an export
+reads only the months it is asked about.
+
+A closed month's folder is vouched for, byte for byte, by the `folder`
+fingerprint its close records (`coopledger.cache.carry.read_opening` checks it before
+the open period is read alone). What is in it therefore never changes while
+that fingerprint holds: `month_entries` parses the folder once (beancount's
+parser only: the month was checked as a whole when it was closed) and keeps its
+transactions in this user's cache (`coopledger.cache.cachefiles`: outside the working
+tree), as plain JSON rows keyed by the fingerprint and the code's version, with
+the index of the transactions each member takes part in and each member's net
+movement in the month. A kept file that is not exactly what this code writes,
+or was written for another fingerprint, is parsed again: a cache can make a
+command slower, never change what it prints.
+
+`statement` and `trades` then answer from the open period (`store.load_open_period`)
+and the months asked for:
+
+- a member's balance at the start of a closed month is the last close's balance
+  less the member's net movements from that month to the last closed one, so
+  the months before the period asked need not be read;
+- only the transactions of the member are rebuilt, and the very functions of a
+  full read (`reports.statement`, `journal.trades_of`) run on them.
+
+A month whose files hold what a plain parse cannot stand for alone (an amount left
+for beancount to fill in, a cost or a price, metadata other than text, numbers,
+dates and booleans) is not kept: the caller reads everything, and says why.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import beancount
+from beancount.core import amount, data
+from beancount.parser import parser
+
+import coopledger
+from coopledger.cache import cachefiles
+from coopledger.cache.carry import folder_files
+from coopledger.model.accounts import member_of_account, obligation_of_account
+from coopledger.model.closing import Opening
+from coopledger.model.months import Month
+
+FORMAT = "closed-index 1"
+KEY = f"coopledger {coopledger.__version__} beancount {beancount.__version__}"
+INDEX_DIR = "closed-index"
+
+
+class NotIndexed(Exception):
+    """A closed month the index cannot stand for: read everything."""
+
+
+@dataclass(frozen=True)
+class MonthEntries:
+    """A closed month's transactions, as a full read would hold them (but the
+    postings' own metadata), with who takes part in which."""
+
+    month: Month
+    rows: list[Any]  # one JSON row per transaction, rebuilt on demand (`entry`)
+    members: dict[str, list[int]]  # member -> the rows it takes part in, in order
+    net: dict[str, Decimal]  # member -> its balance's movement over the month
+    folder: str  # the month's folder, absolute
+
+    def entry(self, number: int) -> data.Transaction:
+        try:
+            return _entry(self.rows[number])
+        except (TypeError, ValueError, InvalidOperation, KeyError, IndexError) as error:
+            raise NotIndexed(f"the kept entries of {self.month} are not valid") from error
+
+    def entries(self, member: str | None = None) -> list[data.Transaction]:
+        """Every transaction of the month, or (`member`) those `member` takes part in."""
+        numbers = range(len(self.rows)) if member is None else self.members.get(member, [])
+        return [self.entry(n) for n in numbers]
+
+
+# ---------------------------------------------------------------- rows
+
+
+def _meta_value(value: object) -> list[Any]:
+    if isinstance(value, bool):
+        return ["b", value]
+    if isinstance(value, str):
+        return ["s", value]
+    if isinstance(value, Decimal):
+        return ["d", str(value)]
+    if isinstance(value, int):
+        return ["i", value]
+    if isinstance(value, datetime.date):
+        return ["D", value.isoformat()]
+    raise NotIndexed(f"metadata of type {type(value).__name__}")
+
+
+def _value_of(tagged: Any) -> object:
+    tag, value = tagged
+    if tag == "b" and isinstance(value, bool):
+        return value
+    if tag == "s" and isinstance(value, str):
+        return value
+    if tag == "d" and isinstance(value, str):
+        return Decimal(value)
+    if tag == "i" and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if tag == "D" and isinstance(value, str):
+        return datetime.date.fromisoformat(value)
+    raise cachefiles.CacheInvalid(f"tag {tag!r}")
+
+
+def _row(entry: data.Transaction) -> list[Any]:
+    postings = []
+    for posting in entry.postings:
+        units = posting.units
+        if (
+            not isinstance(units, amount.Amount)
+            or not isinstance(units.number, Decimal)
+            or not isinstance(units.currency, str)
+            or posting.cost is not None
+            or posting.price is not None
+            or posting.flag is not None
+        ):
+            raise NotIndexed("a posting a plain parse does not complete")
+        postings.append([posting.account, str(units.number), units.currency])
+    meta = [[key, _meta_value(value)] for key, value in (entry.meta or {}).items()]
+    return [
+        entry.date.isoformat(),
+        entry.flag,
+        entry.payee,
+        entry.narration,
+        sorted(entry.tags or ()),
+        sorted(entry.links or ()),
+        meta,
+        postings,
+    ]
+
+
+def _entry(row: list[Any]) -> data.Transaction:
+    day, flag, payee, narration, tags, links, meta, postings = row
+    return data.Transaction(
+        {key: _value_of(value) for key, value in meta},
+        datetime.date.fromisoformat(day),
+        flag,
+        payee,
+        narration,
+        frozenset(tags),
+        frozenset(links),
+        [
+            data.Posting(account, amount.Amount(Decimal(number), currency), None, None, None, None)
+            for account, number, currency in postings
+        ],
+    )
+
+
+def _members_of(entry: data.Transaction) -> tuple[set[str], dict[str, Decimal]]:
+    """Who takes part in `entry` (as `reports.statement` sees it) and how each moves."""
+    taking: set[str] = set()
+    moves: dict[str, Decimal] = {}
+    for posting in entry.postings:
+        who = member_of_account(posting.account)
+        if who is not None:
+            taking.add(who)
+            number = posting.units.number if posting.units is not None else None
+            moves[who] = moves.get(who, Decimal(0)) + (number or Decimal(0))
+            continue
+        obligation = obligation_of_account(posting.account)
+        if obligation is not None:
+            taking.add(obligation[1])
+    return taking, moves
+
+
+# ---------------------------------------------------------------- parsing and keeping
+
+
+def _parsed(folder: Path, month: Month) -> tuple[list[Any], dict[str, list[int]], dict[str, str]]:
+    entries: list[data.Transaction] = []
+    for path in folder_files(folder):
+        found, errors, _ = parser.parse_file(str(path))
+        if errors:
+            raise NotIndexed(f"{path.name} does not parse alone")
+        for entry in found:
+            if isinstance(entry, data.Transaction):
+                if not month.first <= entry.date <= month.last:
+                    raise NotIndexed(f"an entry of {path.name} is dated outside {month}")
+                entries.append(entry)
+    entries.sort(key=data.entry_sortkey)  # as beancount's loader orders them (a stable sort)
+    rows: list[Any] = []
+    members: dict[str, list[int]] = {}
+    net: dict[str, Decimal] = {}
+    for number, entry in enumerate(entries):
+        rows.append(_row(entry))
+        taking, moves = _members_of(entry)
+        for member in sorted(taking):
+            members.setdefault(member, []).append(number)
+        for member, move in moves.items():
+            net[member] = net.get(member, Decimal(0)) + move
+    return rows, members, {m: str(v) for m, v in net.items()}
+
+
+def _file(cache: Path, month: Month) -> Path:
+    return cache / INDEX_DIR / f"{month}.json"
+
+
+def _kept(payload: bytes, key: str, folder_print: str) -> Any:
+    """The kept rows, members and nets; CacheInvalid for anything else."""
+    try:
+        kept = json.loads(payload)
+    except ValueError as error:
+        raise cachefiles.CacheInvalid("not JSON") from error
+    if not isinstance(kept, dict) or kept.get("format") != FORMAT:
+        raise cachefiles.CacheInvalid("another format")
+    if kept.get("key") != key or kept.get("print") != folder_print:
+        raise cachefiles.CacheInvalid("another folder or code")
+    rows, members, net = kept.get("rows"), kept.get("members"), kept.get("net")
+    if not isinstance(rows, list) or not isinstance(members, dict) or not isinstance(net, dict):
+        raise cachefiles.CacheInvalid("parts missing")
+    for numbers in members.values():
+        if not isinstance(numbers, list) or not all(
+            isinstance(n, int) and 0 <= n < len(rows) for n in numbers
+        ):
+            raise cachefiles.CacheInvalid("a member's rows")
+    if not all(isinstance(v, str) for v in net.values()):
+        raise cachefiles.CacheInvalid("a net movement")
+    return rows, members, net
+
+
+def month_entries(
+    root: Path, cache: Path | None, folder: str, folder_print: str, key: str = KEY
+) -> MonthEntries:
+    """The transactions of the closed month in `folder` (journal/YYYY/MM), whose
+    close records `folder_print` (verified by the caller): kept ones when the
+    cache holds them for that fingerprint, else parsed and kept. NotIndexed when
+    the month's files cannot be read alone."""
+    month = Month(int(folder[-7:-3]), int(folder[-2:]))
+    where = root / folder
+    if cache is not None:
+        payload = cachefiles.read_file(_file(cache, month))
+        if payload is not None:
+            try:
+                rows, members, net = _kept(payload, key, folder_print)
+                nets = {m: Decimal(v) for m, v in net.items()}
+                return MonthEntries(month, rows, members, nets, str(where))
+            except (cachefiles.CacheInvalid, InvalidOperation):
+                pass  # parsed again below
+    rows, members, net = _parsed(where, month)
+    if cache is not None and cachefiles.usable(cache):
+        kept = {"format": FORMAT, "key": key, "print": folder_print}
+        text = json.dumps({**kept, "rows": rows, "members": members, "net": net})
+        try:
+            (cache / INDEX_DIR).mkdir(mode=0o700, exist_ok=True)
+            cachefiles.write_file(_file(cache, month), text.encode("utf-8"))
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+    return MonthEntries(month, rows, members, {m: Decimal(v) for m, v in net.items()}, str(where))
+
+
+# ---------------------------------------------------------------- answers
+
+
+def months_asked(
+    opening: Opening, first: datetime.date | None, last: datetime.date
+) -> list[tuple[str, str]]:
+    """The closed months' (folder, fingerprint) that hold a day from `first` to
+    `last` (None: from the start), oldest first."""
+    chosen = []
+    for folder, folder_print in zip(opening.folders, opening.prints, strict=True):
+        month = Month(int(folder[-7:-3]), int(folder[-2:]))
+        if month.first <= last and (first is None or month.last >= first):
+            chosen.append((folder, folder_print))
+    return chosen
+
+
+def balance_before(opening: Opening, months: Sequence[MonthEntries], member: str) -> Decimal:
+    """`member`'s balance at the start of the first of `months`, which must be
+    every closed month from it to the last one: the last close's balance less
+    the member's movements in them."""
+    moved = sum((m.net.get(member, Decimal(0)) for m in months), Decimal(0))
+    return opening.balances.get(member, Decimal(0)) - moved
+
+
+def member_entries(months: Iterable[MonthEntries], member: str) -> list[data.Transaction]:
+    return [entry for month in months for entry in month.entries(member)]
