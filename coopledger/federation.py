@@ -768,11 +768,18 @@ class FederationPlan:
 def group_of(coop: Cooperative) -> Group:
     rules, _ = usable(coop)
     partners = read_partners(coop)
+    return group_from(rules, partners, {p.account: -position(coop.entries, p) for p in partners})
+
+
+def group_from(rules: Rules, partners: Partners, balances: Mapping[str, Decimal]) -> Group:
+    """A group of a clearing from its rules, partners and the balances of its own
+    accounts (`balances`: account -> balance, as `Ledger.view` reads them)."""
     names = {p.known_as for p in partners}
     if len(names) > 1:
         raise CoopError("federation-names-differ", names=", ".join(sorted(names)))
     name = names.pop() if names else slug(rules.name)
-    return Group(name, rules, partners, {p.id: position(coop.entries, p) for p in partners})
+    positions = {p.id: -balances.get(p.account, Decimal(0)) for p in partners}
+    return Group(name, rules, partners, positions)
 
 
 def _values(groups: Sequence[Group]) -> dict[str, Decimal]:
@@ -909,6 +916,10 @@ def iter_partner_ids(groups: Iterable[Group]) -> list[str]:
 def require_treasurer(coop: Cooperative, author: Identity, what: str) -> None:
     """Partner lines, syncs and clearings among groups are a treasurer's writes."""
     rules, roster = usable(coop)
+    require_treasurer_in(rules, roster, author, what)
+
+
+def require_treasurer_in(rules: Rules, roster: Roster, author: Identity, what: str) -> None:
     member = roster.by_email(author[1])
     role = rules.role("treasurer")
     if member is None or not member.has_role(role):

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from coopledger import gitrepo, store
     from coopledger.journal import Trade
+    from coopledger.members import Roster
     from coopledger.rules import Rules
 else:
     gitrepo, store = lazy_module("coopledger.gitrepo"), lazy_module("coopledger.store")
@@ -208,9 +209,18 @@ def say_route(route: str, reason: str | None) -> None:
 
 
 def author_for(root: Path, coop: store.Cooperative, as_member: str | None) -> gitrepo.Identity:
-    from coopledger.changes import choose_author, usable
+    from coopledger.changes import usable
 
     rules, roster = usable(coop)
+    return author_in(root, roster, rules, as_member)
+
+
+def author_in(
+    root: Path, roster: Roster, rules: Rules, as_member: str | None = None
+) -> gitrepo.Identity:
+    """Who signs a commit in `root` (see `changes.choose_author`)."""
+    from coopledger.changes import choose_author
+
     email = gitrepo.configured_email(gitrepo.open_repo(root))
     return choose_author(roster, as_member, email, rules.role("treasurer"))
 

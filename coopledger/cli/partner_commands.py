@@ -12,7 +12,7 @@ from coopledger import clock
 from coopledger.cli.common import (
     EXIT_PROBLEMS,
     app,
-    author_for,
+    author_in,
     cooperative_root,
     out,
     prepare_write,
@@ -27,9 +27,10 @@ from coopledger.money import format_amount
 from coopledger.problems import CoopError
 
 if TYPE_CHECKING:
-    from coopledger import federation, gitrepo, journal, store
+    from coopledger import federation, federation_books, gitrepo, journal, store
 else:
     federation, journal = lazy_module("coopledger.federation"), lazy_module("coopledger.journal")
+    federation_books = lazy_module("coopledger.federation_books")
     gitrepo, store = lazy_module("coopledger.gitrepo"), lazy_module("coopledger.store")
 
 partner_app = typer.Typer(
@@ -201,8 +202,8 @@ def clear(
 ) -> None:
     """Cancel the debts that run in cycles among groups; a plan, or --write the entries."""
     roots = [store.find_root(path) for path in repos]
-    coops = [store.load(root) for root in roots]
-    groups = [federation.group_of(coop) for coop in coops]
+    books = [federation_books.read_group(root) for root in roots]
+    groups = [b.group for b in books]
     day = clock.today()
     plan = federation.plan_clearing(groups, day)
     if as_json:
@@ -224,10 +225,9 @@ def clear(
             out.print(f"  {debtor} owes {creditor} {amount}: {gone} cleared", markup=False)
     if not write or not plan.cleared:
         return
-    for root, coop in zip(roots, coops, strict=True):  # every group may be written, or none
-        author = author_for(root, coop, None)
-        federation.require_treasurer(coop, author, "federation clear")
-        prepare_write(root)  # a tree with changes, a detached HEAD: refused before any write
+    for book in books:  # every group may be written, or none
+        book.require_treasurer(author_in(book.root, book.roster, book.group.rules))
+        prepare_write(book.root)  # a tree with changes, a detached HEAD: refused before any write
     for root, group in zip(roots, groups, strict=True):
         with writing(root, None) as session:
             path = root / journal.entry_path(day, federation.PARTNER_FILE_NAME)
