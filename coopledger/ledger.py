@@ -68,7 +68,7 @@ from coopledger.validation.checks import coop_account_balances
 
 if TYPE_CHECKING:
     from coopledger.founding.demo import DemoSpec
-    from coopledger.intergroup.federation import PartnerBook
+    from coopledger.intergroup.federation import GroupBooks, PartnerBook
     from coopledger.model.invoices import Invoice
     from coopledger.model.members import Member
     from coopledger.plans.csvio import Table
@@ -959,8 +959,35 @@ class Ledger:
         from coopledger.plans.changes import usable
 
         rules, roster = usable(coop)
+        return self.signer(roster, rules, as_member)
+
+    def signer(self, roster: Roster, rules: Rules, as_member: str | None = None) -> Identity:
+        """Who signs a write among `roster`: `as_member`, else git's identity's member."""
         email = gitrepo.configured_email(gitrepo.open_repo(self.root))
         return choose_author(roster, as_member, email, rules.role("treasurer"))
+
+    def federation_group(self) -> GroupBooks:
+        """This cooperative as a group of a clearing among groups: its rules, members,
+        partners and position against each, from the snapshot while it holds, else
+        from one read (nothing of the books is kept: a clearing among many groups
+        holds one book in memory at a time). CoopError when the books cannot be
+        trusted or partners.yaml has problems."""
+        from coopledger.intergroup.federation import GroupBooks, group_from, partners_text
+        from coopledger.intergroup.partners import parse_partners
+        from coopledger.plans.writes import UNTRUSTED_CODES
+
+        view = self.view()
+        rules, roster = view.rules, view.roster
+        blocking = [
+            p for p in view.problems if p.code in UNTRUSTED_CODES or p.code.startswith("yaml")
+        ]
+        if rules is None or roster is None or blocking:
+            raise CoopError("ledger-has-problems", problems=tuple(blocking or view.errors))
+        partners, problems = parse_partners(partners_text(self.root), rules)
+        if problems:
+            raise CoopError("ledger-has-problems", problems=tuple(problems))
+        balances = view.coop_balances(datetime.date.max)
+        return GroupBooks(self.root, group_from(rules, partners, balances), roster)
 
     def ensure_writable(self) -> str | None:
         """Refuse early (CoopError) when git would make a write unsafe: a tree with

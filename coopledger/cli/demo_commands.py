@@ -21,7 +21,13 @@ def demo(
     ),
     members: int = typer.Option(25, "--members", min=2, help="How many members."),
     months: int = typer.Option(6, "--months", min=1, help="How many months of trades."),
-    trades: int = typer.Option(360, "--trades", min=0, help="How many trades in all."),
+    trades: int | None = typer.Option(
+        None,
+        "--trades",
+        min=0,
+        help="How many trades in all (default 360); with --groups, paid in each group "
+        "(default members × months).",
+    ),
     invoices: int = typer.Option(
         0, "--invoices", min=0, help="How many open invoices between members."
     ),
@@ -29,18 +35,31 @@ def demo(
     until: str = typer.Option(
         DEFAULT_UNTIL, "--until", help="Date of the last trades (YYYY-MM-DD)."
     ),
+    groups: int = typer.Option(
+        0, "--groups", min=0, help="Make a federation: this many cooperatives, one folder each."
+    ),
+    partners: int = typer.Option(6, "--partners", min=1, help="With --groups: partners of each."),
+    between: int = typer.Option(
+        10, "--between", min=0, max=100, help="With --groups: % of trades with partner groups."
+    ),
 ) -> None:
     """Create a synthetic cooperative (a git repository with one commit) to try things on;
-    git in it is set up as its treasurer, so that its commands write as her."""
+    git in it is set up as its treasurer, so that its commands write as her. With
+    --groups, a federation of cooperatives trading with each other (docs/federation.md)."""
     from coopledger.founding.demo import DemoSpec
     from coopledger.ledger import Ledger
 
+    root = directory.resolve()
+
     day: datetime.date = parse_day(until)
+    if groups:
+        _federation(root, groups, members, months, trades or 0, between, partners, seed, day)
+        return
+    trades = 360 if trades is None else trades
     spec = DemoSpec(
         members=members, months=months, trades=trades, invoices=invoices, seed=seed, until=day
     )
     _, sha, files = Ledger.create_demo(directory.resolve(), spec)
-    root = directory.resolve()
     out.print(
         f"Created the demo cooperative {spec.name} in {root} (commit {sha[:8]})", markup=False
     )
@@ -48,5 +67,36 @@ def demo(
         f"  {members} members, {trades} trades, {invoices} invoices from "
         f"{spec.start.isoformat()} to {day.isoformat()}, {files} files; "
         f"try: coopledger -C {directory} balances",
+        markup=False,
+    )
+
+
+def _federation(
+    root: Path,
+    groups: int,
+    members: int,
+    months: int,
+    trades: int,
+    between: int,
+    partners: int,
+    seed: int,
+    day: datetime.date,
+) -> None:
+    from coopledger.intergroup.federation_demo import FederationSpec, create
+
+    if groups < 2:
+        raise typer.BadParameter("a federation needs 2 groups at least", param_hint="--groups")
+    spec = FederationSpec(groups, members, months, trades, between, partners, seed, day)
+    root.mkdir(parents=True, exist_ok=True)
+    made = create(root, spec)
+    out.print(
+        f"Created a federation of {groups} cooperatives in {root}: {made.trades} trades "
+        f"within groups, {made.between} between them, {made.files} files "
+        f"(seed {seed})",
+        markup=False,
+    )
+    first = next(iter(made.roots))
+    out.print(
+        f"  try: coopledger -C {root / first} partner list; coopledger federation clear {root}/*",
         markup=False,
     )

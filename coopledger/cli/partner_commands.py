@@ -198,8 +198,8 @@ def clear(
     books = [Ledger.open(path) for path in repos]
     for opened in books:
         print_problems(opened.recovered)
-    coops = [opened.load() for opened in books]
-    groups = [federation.group_of(coop) for coop in coops]
+    read = [opened.federation_group() for opened in books]  # one book in memory at a time
+    groups = [found.group for found in read]
     day = clock.today()
     plan = federation.plan_clearing(groups, day)
     if as_json:
@@ -221,8 +221,8 @@ def clear(
             out.print(f"  {debtor} owes {creditor} {amount}: {gone} cleared", markup=False)
     if not write or not plan.cleared:
         return
-    for opened, coop in zip(books, coops, strict=True):  # every group may be written, or none
-        federation.require_treasurer(coop, opened.author_of(coop, None), "federation clear")
+    for opened, found in zip(books, read, strict=True):  # every group may be written, or none
+        found.require_treasurer(opened.signer(found.roster, found.group.rules))
         opened.ensure_writable()  # a tree with changes, a detached HEAD: refused before any write
     for opened, group in zip(books, groups, strict=True):
 

@@ -21,7 +21,6 @@ from coopledger.model.members import MEMBERS_FILE, parse_members
 from coopledger.model.money import format_amount
 from coopledger.model.months import Month
 from coopledger.model.timeline import BEGINNING, Timeline
-from coopledger.plans.writes import entries_as_text
 
 if TYPE_CHECKING:
     from coopledger.ledger import Change, Cooperative, Identity
@@ -93,6 +92,8 @@ def apply_rules(
     elif dry_run:
         out.print(f"Dry run: nothing written. {run.path} would get:\n", markup=False)
         texts = [format_rule_entry(entry, rules.currency, rules.decimals) for entry in run.written]
+        from coopledger.plans.writes import entries_as_text
+
         out.print(entries_as_text(texts), markup=False)  # as it would be
     else:
         assert sha is not None

@@ -593,14 +593,17 @@ def set_identity(root: Path, identity: Identity) -> None:
     repo.run("config", "--local", "user.email", identity[1])
 
 
-def commit_new_tree(root: Path, message: str, author: Identity) -> str:
-    """Create a repository at `root` and commit every file in it as `author`.
+def commit_new_tree(root: Path, message: str, author: Identity, date: str | None = None) -> str:
+    """Create a repository at `root` (or take the one there) and commit every
+    file in it as `author`, dated `date` (ISO 8601) if given, else now.
 
     For `coopledger demo`: staging is left to git itself, which takes seconds
     for a hundred thousand files where gitpython's index takes minutes.
     """
     repo = init_repo(root)
     env = _identity(author)
+    if date is not None:
+        env |= {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
     repo.run("add", "--all", env=env)
     repo.run("commit", "--quiet", "--no-verify", "--no-gpg-sign", "-m", message, env=env)
     return repo.run("rev-parse", "HEAD").strip()

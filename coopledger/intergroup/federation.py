@@ -641,7 +641,89 @@ def check_pair(coop: Cooperative, partner: Partner, book: PartnerBook) -> list[P
                     {"trade_id": mirror.trade_id, "partner": partner.id},
                 )
             )
+    problems += _clearing_problems(coop, partner, book, rules.decimals, theirs_decimals)
     return sorted(problems, key=Problem.sort_key)
+
+
+@dataclass(frozen=True)
+class ClearingLeg:
+    """What one book's entry of a clearing among groups (`federation` key) moves
+    one partner's account by, in that book's units."""
+
+    clearing_id: str
+    amount: Decimal
+    file: str
+    line: int | None
+
+
+def clearing_legs(
+    entries: Iterable[data.Directive], account: str, where: str, root: str
+) -> tuple[dict[str, ClearingLeg], list[ClearingLeg]]:
+    """The legs on `account` of every clearing entry, by clearing id, and the
+    legs of an id met a second time. `where` prefixes each file (the partner's
+    id and a colon for the partner's book)."""
+    found: dict[str, ClearingLeg] = {}
+    twice: list[ClearingLeg] = []
+    for entry in entries:
+        if not isinstance(entry, data.Transaction) or FEDERATION_KEY not in (entry.meta or {}):
+            continue
+        amount = sum(
+            (
+                p.units.number or Decimal(0)
+                for p in entry.postings
+                if p.account == account and p.units is not None
+            ),
+            Decimal(0),
+        )
+        if not amount:
+            continue
+        file = where + _relative(entry.meta.get("filename"), root)
+        leg = ClearingLeg(str(entry.meta[FEDERATION_KEY]), amount, file, entry.meta.get("lineno"))
+        if leg.clearing_id in found:
+            twice.append(leg)
+        else:
+            found[leg.clearing_id] = leg
+    return found, twice
+
+
+def _clearing_problems(
+    coop: Cooperative, partner: Partner, book: PartnerBook, decimals: int, theirs_decimals: int
+) -> list[Problem]:
+    """The clearings among groups the two books do not agree on: an id on one
+    side only or twice on one side, or legs that are not each other's opposite
+    after the rate (either way round: the clearing converts from whichever side)."""
+    root = str(coop.root)
+    ours, ours_twice = clearing_legs(coop.entries, partner.account, "", root)
+    account_there = _as_seen_there(partner).partners[0].account
+    theirs, theirs_twice = clearing_legs(book.entries, account_there, f"{partner.id}:", root)
+    problems: list[Problem] = []
+    for legs, side in ((ours_twice, "this book"), (theirs_twice, "the partner's book")):
+        for copy in legs:
+            twice = {"clearing_id": copy.clearing_id, "side": side}
+            problems.append(Problem("partner-clearing-twice", copy.file, copy.line, twice))
+    for clearing_id in sorted(ours.keys() | theirs.keys()):
+        here, there = ours.get(clearing_id), theirs.get(clearing_id)
+        params: dict[str, Param] = {"clearing_id": clearing_id, "partner": partner.id}
+        if here is None or there is None:
+            alone = here or there
+            assert alone is not None
+            side = "the partner's book" if there is None else "this book"
+            problems.append(
+                Problem(
+                    "partner-clearing-missing", alone.file, alone.line, {**params, "side": side}
+                )
+            )
+            continue
+        if there.amount == convert(-here.amount, partner.rate, theirs_decimals) or (
+            here.amount == convert(-there.amount, 1 / partner.rate, decimals)
+        ):
+            continue
+        params |= {
+            "ours": format_amount(here.amount, decimals),
+            "theirs": format_amount(there.amount, theirs_decimals),
+        }
+        problems.append(Problem("partner-clearing-differs", there.file, there.line, params))
+    return problems
 
 
 def _relative(path: str | None, root: str) -> str:
@@ -686,11 +768,18 @@ class FederationPlan:
 def group_of(coop: Cooperative) -> Group:
     rules, _ = usable(coop)
     partners = read_partners(coop)
+    return group_from(rules, partners, {p.account: -position(coop.entries, p) for p in partners})
+
+
+def group_from(rules: Rules, partners: Partners, balances: Mapping[str, Decimal]) -> Group:
+    """A group of a clearing from its rules, partners and the balances of its own
+    accounts (`balances`: account -> balance, as `Ledger.view` reads them)."""
     names = {p.known_as for p in partners}
     if len(names) > 1:
         raise CoopError("federation-names-differ", names=", ".join(sorted(names)))
     name = names.pop() if names else slug(rules.name)
-    return Group(name, rules, partners, {p.id: position(coop.entries, p) for p in partners})
+    positions = {p.id: -balances.get(p.account, Decimal(0)) for p in partners}
+    return Group(name, rules, partners, positions)
 
 
 def _values(groups: Sequence[Group]) -> dict[str, Decimal]:
@@ -827,7 +916,24 @@ def iter_partner_ids(groups: Iterable[Group]) -> list[str]:
 def require_treasurer(coop: Cooperative, author: Identity, what: str) -> None:
     """Partner lines, syncs and clearings among groups are a treasurer's writes."""
     rules, roster = usable(coop)
+    require_treasurer_in(rules, roster, author, what)
+
+
+def require_treasurer_in(rules: Rules, roster: Roster, author: Identity, what: str) -> None:
     member = roster.by_email(author[1])
     role = rules.role("treasurer")
     if member is None or not member.has_role(role):
         raise CoopError("partner-treasurer-only", what=what, role=role)
+
+
+@dataclass(frozen=True)
+class GroupBooks:
+    """A group of a clearing among groups and its members, as read from its root
+    (`coopledger.ledger.Ledger.federation_group`)."""
+
+    root: Path
+    group: Group
+    roster: Roster
+
+    def require_treasurer(self, author: Identity) -> None:
+        require_treasurer_in(self.group.rules, self.roster, author, "federation clear")

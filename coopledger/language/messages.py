@@ -1336,6 +1336,23 @@ MESSAGES.update(
             "the books of {group} and {partner} do not agree on what one owes the other",
             "run coopledger partner sync and partner check in both first",
         ),
+        # partner check of the clearings among groups (issue 18)
+        "partner-clearing-missing": (
+            "clearing {clearing_id} with {partner} is not in {side}",
+            "a clearing among groups is written in every group's book at once by "
+            "coopledger federation clear --write: put back the entry that was removed, "
+            "or reverse the one that has no counterpart",
+        ),
+        "partner-clearing-differs": (
+            "clearing {clearing_id} with {partner}: this book moves the partner's account "
+            "by {ours}, the partner's book moves ours by {theirs}, which is not its "
+            "opposite after the rate",
+            "one of the entries was edited: put back the amounts federation clear wrote",
+        ),
+        "partner-clearing-twice": (
+            "clearing {clearing_id} is written twice in {side}",
+            "remove the copy: a clearing among groups is written once in each book",
+        ),
     }
 )
 

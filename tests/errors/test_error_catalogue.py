@@ -174,6 +174,10 @@ COMMANDS = (
     "partner-treasurer-only",
     "partner-twice",
     "unknown-partner",
+    # partner check of the clearings among groups: tests/test_federation_clearing_check.py
+    "partner-clearing-differs",
+    "partner-clearing-missing",
+    "partner-clearing-twice",
     # everyday use: tests/test_everyday.py
     "ambiguous-trade",
     "branch-needs-apply",
