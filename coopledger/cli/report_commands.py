@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.console import RenderableType
 
-from coopledger import clock
+from coopledger import clock, i18n
 from coopledger.cli.common import (
     app,
     cooperative_root,
@@ -37,6 +37,7 @@ from coopledger.cli.render_report import (
     statement_renderables,
     to_text,
 )
+from coopledger.i18n import _
 from coopledger.members import Roster
 from coopledger.money import format_amount
 from coopledger.months import Month
@@ -45,14 +46,16 @@ from coopledger.rules import Rules
 from coopledger.words import plural
 
 if TYPE_CHECKING:
-    from coopledger import csvio, gitrepo, snapshot, store
+    from coopledger import csvio, excel, gitrepo, snapshot, spreadsheet, store
 else:  # beancount and git only for the commands that need them
     gitrepo, store = lazy_module("coopledger.gitrepo"), lazy_module("coopledger.store")
     csvio, snapshot = lazy_module("coopledger.csvio"), lazy_module("coopledger.snapshot")
+    excel, spreadsheet = lazy_module("coopledger.excel"), lazy_module("coopledger.spreadsheet")
 
 REPORT_FORMATS = ("table", "markdown", "csv", "json")
 STATEMENT_FORMATS = ("table", "csv", "json")
-EXPORT_FORMATS = ("csv", "json")
+EXPORT_FORMATS = ("csv", "json", "xlsx")
+EXPORT_TARGETS = ("excel",)
 EXPORTS = ("trades", "members", "balances")
 DRY_RUN_AUTHOR: gitrepo.Identity = ("dry run", "dry-run@coopledger.invalid")
 
@@ -186,11 +189,13 @@ def import_command(
         raw = file.read_bytes()
     except (FileNotFoundError, IsADirectoryError):
         raise CoopError("file-not-found", path=str(file)) from None
-    text = csvio.decode(raw, str(file))
+    decoded = spreadsheet.decode_sheet(raw, str(file))
     with writing(root, as_member, dry_run=dry_run) as session:
         coop = session.coop
         author = DRY_RUN_AUTHOR if dry_run else session.author
-        plan = csvio.plan_import(coop, text, str(file), author, allow_duplicates=allow_duplicates)
+        plan = csvio.plan_import(
+            coop, decoded.text, str(file), author, allow_duplicates=allow_duplicates
+        )
         sha = None if dry_run else store.apply(root, plan.change)
     assert coop.rules is not None
     decimals, currency = coop.rules.decimals, coop.rules.currency
@@ -204,9 +209,19 @@ def import_command(
                 "files": sorted(plan.change.files),
                 "commit": sha,
                 "dry_run": dry_run,
+                "encoding": decoded.encoding,
+                "separator": plan.separator,
             }
         )
         return
+    out.print(
+        _("Read {file} as {encoding}, fields separated by {separator}").format(
+            file=file.name,
+            encoding=_(spreadsheet.ENCODINGS[decoded.encoding]),
+            separator=_(spreadsheet.SEPARATOR_NAMES[plan.separator]),
+        ),
+        markup=False,
+    )
     for trade in plan.trades:
         out.print(
             f"  {trade.date.isoformat()}  {trade.payer} → {trade.payee} "
@@ -266,18 +281,31 @@ def _undo_import(
 @app.command()
 def export(
     what: str = typer.Argument(..., help="trades, members or balances."),
-    output_format: str = typer.Option("csv", "--format", "-f", help="csv or json."),
+    output_format: str = typer.Option(
+        None, "--format", "-f", help="csv, json or xlsx (default: csv, or xlsx for a .xlsx file)."
+    ),
+    target: str = typer.Option(
+        None, "--for", help="excel: a CSV for Excel and LibreOffice in your language."
+    ),
+    output: Path = typer.Option(None, "--output", "-o", help="Write to this file."),
     start: str = typer.Option(None, "--from", help="trades: first day."),
     end: str = typer.Option(None, "--to", help="trades: last day; members, balances: the day."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON (= --format json)."),
 ) -> None:
-    """Trades, members or balances as CSV or JSON, for spreadsheets and other tools."""
+    """Trades, members or balances as CSV, JSON or xlsx, for spreadsheets and other tools."""
     from coopledger.balances import balance_rows
     from coopledger.journal import trades_of
 
     choice(what, EXPORTS, "export")
     output_format = "json" if as_json else output_format
+    if output_format is None:
+        output_format = "xlsx" if output and output.suffix.lower() == ".xlsx" else "csv"
     choice(output_format, EXPORT_FORMATS, "--format")
+    if target is not None:
+        choice(target, EXPORT_TARGETS, "--for")
+        choice(output_format, ("csv", "xlsx"), "--format with --for excel")
+    if output_format == "xlsx" and output is None:
+        raise CoopError("export-xlsx-needs-file")
     first_day = parse_day(start) if start else None
     last_day = parse_day(end) if end else None
     if first_day is not None and last_day is not None and first_day > last_day:
@@ -295,5 +323,13 @@ def export(
     else:
         rows = balance_rows(coop.history, roster, rules, at)
         table = csvio.balances_table(rows, rules.decimals, at)
-    sys.stdout.write(csvio.to_csv(table) if output_format == "csv" else csvio.to_json(table))
+    data = excel.rendered(table, what, output_format, target, rules.decimals, i18n.language())
+    if output is None:
+        sys.stdout.flush()  # bytes as they are: the BOM and CR LF of --for excel too
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        excel.save(output, data)
+        written = _("Wrote {file}: {count} row(s)").format(file=output, count=len(table.rows))
+        out.print(written, markup=False)
     warn_if_problems(coop)

@@ -1,0 +1,307 @@
+"""French spreadsheets in and out: `import` reads what French Excel and LibreOffice
+save (French column names, `;`, Windows-1252, 1 234,50 and 1.234,50, 31/10/2026)
+and refuses, with the file, line and column, what could be read two ways;
+`export --for excel` and `--format xlsx` write what they open as they should.
+(tests/test_libreoffice.py opens the exports in LibreOffice itself.)"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from coopledger import spreadsheet
+from tests.conftest import Coop
+from tests.test_import_export import balances
+
+FRENCH_HEADER = "Date;Payeur;Bénéficiaire;Montant;Libellé;Catégorie\n"
+
+
+def slips(tmp_path: Path, text: str, encoding: str = "utf-8", name: str = "slips.csv") -> str:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return str(path)
+
+
+def refused_and_nothing_written(coop: Coop, args: tuple[str, ...]) -> str:
+    """Run a refused import; the error output, after checking nothing changed."""
+    before = coop.log()
+    result = coop.run(*args)
+    assert result.code == 1, result.text
+    assert coop.log() == before and coop.status() == ""  # no commit, no file left
+    return result.err
+
+
+def wide_limits(coop: Coop) -> None:
+    rules = coop.read("rules.yaml").replace("floor: -500\n", "floor: -5000000\n")
+    coop.write("rules.yaml", rules.replace("ceiling: 1000\n", "ceiling: 5000000\n"))
+    coop.commit_all("wide limits")
+
+
+# ---------------------------------------------------------------- import
+
+
+def test_a_french_excel_file_in_windows_1252(coop: Coop, tmp_path: Path) -> None:
+    # French Excel's plain "CSV (point-virgule)": Windows-1252, a no-break space
+    # (0xA0 in Windows-1252) between thousands, 1.234,50, dates day first
+    wide_limits(coop)
+    assert coop.run("member", "add", "carol", "--name", "Carol", "--joined", "2024-01-01").code == 0
+    path = slips(
+        tmp_path,
+        FRENCH_HEADER + "31/10/2026;carol;alice;1\u00a0030,25;pain, brioche;\n"
+        "30/10/2026;carol;bob;1.234,50;œuvre « café »;\n",
+        encoding="cp1252",
+    )
+
+    result = coop.run("import", path)
+
+    assert result.code == 0, result.text
+    assert "Read slips.csv as Windows-1252, fields separated by ';'" in result.out
+    assert balances(coop)["alice"] == "1030.25" and balances(coop)["bob"] == "1234.50"
+    journal = coop.read("journal/2026/10/carol.beancount")
+    assert '"pain, brioche"' in journal and "œuvre « café »" in journal
+
+
+def test_import_says_the_encoding_and_separator_in_french_and_json(
+    coop: Coop, tmp_path: Path
+) -> None:
+    path = slips(tmp_path, "\ufeff" + FRENCH_HEADER + "31/10/2026;alice;bob;12,50;pain;\n")
+
+    french = coop.run("--lang", "fr", "import", path, "--dry-run")
+    as_json = json.loads(coop.run("import", path, "--dry-run", "--json").out)
+
+    assert french.code == 0, french.text
+    assert "slips.csv lu en UTF-8 avec indicateur d'ordre des octets (BOM), " in french.out
+    assert "champs séparés par ';'" in french.out
+    assert as_json["encoding"] == "utf-8-bom" and as_json["separator"] == ";"
+    assert as_json["trades"][0]["amount"] == "12.50"
+    plain = slips(
+        tmp_path, "date,payer,payee,amount,memo\n2026-10-31,alice,bob,1,x\n", name="p.csv"
+    )
+    assert json.loads(coop.run("import", plain, "--dry-run", "--json").out)["encoding"] == "utf-8"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Date;Payeur;Bénéficiaire;Montant;Libellé",
+        "DATE;PAYEUR;BENEFICIAIRE;MONTANT;LIBELLE",
+        " date ; payeur ; bénéficiaire ; montant ; libellé ",
+        "Jour;Demandeur;Offreur;Somme;Objet",
+        "Date;De;À;Montant;Description",
+        "Date,Payer,Payee,Amount,Memo",
+        "date\tpayer\tpayee\tamount\tmemo",
+        "Libellé;Montant;Bénéficiaire;Payeur;Date",
+    ],
+)
+def test_column_names_in_french_and_english(coop: Coop, tmp_path: Path, header: str) -> None:
+    separator = ";" if ";" in header else "," if "," in header else "\t"
+    names = [spreadsheet.column_of(name) for name in header.split(separator)]
+    cells = {"date": "31/10/2026", "payer": "alice", "payee": "bob", "amount": "7", "memo": "x"}
+    row = separator.join(cells[str(name)] for name in names)
+
+    result = coop.run("import", slips(tmp_path, f"{header}\n{row}\n"))
+
+    assert result.code == 0, result.text
+    assert balances(coop)["alice"] == "-7.00" and balances(coop)["bob"] == "7.00"
+
+
+@pytest.mark.parametrize(
+    ("cell", "amount"),
+    [
+        ("1 234,50", "1234.50"),
+        ("1\u00a0234,50", "1234.50"),
+        ("1\u202f234,50", "1234.50"),
+        ("1.234,50", "1234.50"),
+        ("1.234.567,5", "1234567.50"),
+        ('"1,234.50"', "1234.50"),
+        ("12,5", "12.50"),
+        ("12.5", "12.50"),
+        ("1234", "1234.00"),
+    ],
+)
+def test_amounts_as_spreadsheets_write_them(
+    coop: Coop, tmp_path: Path, cell: str, amount: str
+) -> None:
+    wide_limits(coop)
+    row = f"31/10/2026;alice;bob;{cell};x;\n"
+
+    result = coop.run("import", slips(tmp_path, FRENCH_HEADER + row))
+
+    assert result.code == 0, result.text
+    assert balances(coop)["bob"] == amount
+
+
+@pytest.mark.parametrize(
+    "cell",
+    ["31/10/2026", "2026-10-31", "31/10/2026 00:00", "31/10/2026 14:30:00", "2026-10-31T00:00"],
+)
+def test_dates_as_spreadsheets_write_them(coop: Coop, tmp_path: Path, cell: str) -> None:
+    result = coop.run("import", slips(tmp_path, f"{FRENCH_HEADER}{cell};alice;bob;1;x;\n"))
+
+    assert result.code == 0, result.text
+    assert '2026-10-31 * "x"' in coop.read("journal/2026/10/alice.beancount")
+
+
+def test_excels_sep_line_is_understood(coop: Coop, tmp_path: Path) -> None:
+    path = slips(
+        tmp_path,
+        "sep=;\n" + FRENCH_HEADER + "31/10/2026;alice;bob;1;x;\n31/10/2026;alcie;bob;1;y;\n",
+    )
+
+    err = refused_and_nothing_written(coop, ("import", path))
+
+    assert f"{path}:4: error: 'alcie' is not a member" in err  # lines as the file has them
+    good = slips(
+        tmp_path, "sep=,\ndate,payer,payee,amount,memo\n2026-10-31,alice,bob,1,x\n", name="g.csv"
+    )
+    assert coop.run("import", good).code == 0
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (
+            "31/10/2026;alice;bob;1.234;x;",
+            ":2: error: '1.234' is ambiguous (column 'Montant'): it could be 1234 (with a "
+            "thousands separator) or 1.234 (with a decimal mark); if it is 1234, write it "
+            "without a separator or with a space; if not, give it the currency's 2 decimal places",
+        ),
+        ("31/10/2026;alice;bob;2,500;x;", "'2,500' is ambiguous (column 'Montant')"),
+        ("31/10/2026;alice;bob;-1.000;x;", "'-1.000' is ambiguous (column 'Montant')"),
+        (
+            "10/31/2026;alice;bob;1;x;",
+            ":2: error: '10/31/2026' puts the month first (column 'Date'): coopledger reads "
+            "dates day first, as 31/10/2026; write the dates day first or as 2026-10-31, and "
+            "check the other dates of the file: their day and month may be swapped",
+        ),
+        (
+            "31/10/26;alice;bob;1;x;",
+            ":2: error: '31/10/26' has a two-digit year (column 'Date'); write the year in full",
+        ),
+        (
+            "31.10.2026;alice;bob;1;x;",
+            ":2: error: '31.10.2026' is not a date (column 'Date'); write it day first, "
+            "31/10/2026, or as 2026-10-31",
+        ),
+        ("31/13/2026;alice;bob;1;x;", "'31/13/2026' is not a date (column 'Date')"),
+        ("31/10/2026;alice;bob;1.234.50;x;", "'1.234.50' is not an amount"),
+        ("31/10/2026;alice;bob;1 234.567,50;x;", "'1 234.567,50' is not an amount"),
+    ],
+)
+def test_ambiguous_or_unreadable_cells_are_refused(
+    coop: Coop, tmp_path: Path, row: str, expected: str
+) -> None:
+    path = slips(tmp_path, FRENCH_HEADER + row + "\n")
+
+    err = refused_and_nothing_written(coop, ("import", path))
+
+    assert expected.replace(":2:", f"{path}:2:") in err
+
+
+def test_a_refusal_in_french_names_the_column_as_the_file_does(coop: Coop, tmp_path: Path) -> None:
+    path = slips(tmp_path, "Date;Payeur;Bénéficiaire;Somme;Objet\n31/10/2026;alice;bob;1,000;x\n")
+
+    err = refused_and_nothing_written(coop, ("--lang", "fr", "import", path))
+
+    assert (
+        f"{path}:2: erreur : '1,000' est ambigu (colonne 'Somme') : cela peut être 1\u202f000 "
+        "(avec un séparateur de milliers) ou 1,000 (avec une virgule décimale)"
+    ) in err
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (
+            "\ufeffdate;payer;payee;amount;memo\n".encode("utf-16"),
+            ": the file is UTF-16 text (Excel's 'Unicode text')\n  → save it from the "
+            "spreadsheet as 'CSV UTF-8' or 'CSV (semicolon separated)'",
+        ),
+        (
+            b"PK\x03\x04\x14\x00\x06\x00",
+            ": the file is a workbook (.xlsx or .ods), not CSV\n  → open it in the "
+            "spreadsheet and save it as 'CSV UTF-8' (Excel) or 'Text CSV' (LibreOffice)",
+        ),
+        (
+            # lines pasted from a UTF-8 file into a Windows-1252 one
+            b"date;payer;payee;amount;memo\n"
+            + "2026-10-30;alice;bob;1;café\n".encode()
+            + "2026-10-31;alice;bob;1;thé\n".encode("cp1252"),
+            ":2: the file mixes two encodings: this line is UTF-8, line 3 is not\n  → "
+            "save the whole file again from the spreadsheet as 'CSV UTF-8'",
+        ),
+        (
+            b"\xef\xbb\xbfdate;payer;payee;amount;memo\n2026-10-31;alice;bob;1;th\xe9\n",
+            ":2: the file is neither UTF-8 nor Windows-1252 text",  # a BOM says UTF-8
+        ),
+    ],
+)
+def test_files_in_other_encodings_are_refused(
+    coop: Coop, tmp_path: Path, content: bytes, expected: str
+) -> None:
+    path = tmp_path / "slips.csv"
+    path.write_bytes(content)
+
+    err = refused_and_nothing_written(coop, ("import", str(path)))
+
+    assert f"error: {path}{expected}" in err
+
+
+def test_two_columns_for_one_thing_are_refused(coop: Coop, tmp_path: Path) -> None:
+    path = slips(
+        tmp_path,
+        "Date;Payeur;Bénéficiaire;Montant;Libellé;Description\n31/10/2026;alice;bob;1;x;y\n",
+    )
+
+    err = refused_and_nothing_written(coop, ("import", path))
+
+    assert (
+        f"{path}:1: error: the columns 'Libellé' and 'Description' are the same column for "
+        "coopledger; keep one of them, or rename the other"
+    ) in err
+
+
+def test_an_unknown_french_column_is_refused_with_the_french_names(
+    coop: Coop, tmp_path: Path
+) -> None:
+    path = slips(
+        tmp_path,
+        "Date;Payeur;Bénéficiaire;Montant;Libellé;Couleur\n31/10/2026;alice;bob;1;x;rouge\n",
+    )
+
+    err = refused_and_nothing_written(coop, ("--lang", "fr", "import", path))
+
+    assert "en-tête" in err or "Couleur" in err
+    assert "Date, Payeur, Bénéficiaire, Montant, Libellé, Catégorie, Échange" in err
+
+
+def test_the_strictness_stays_for_french_files(coop: Coop, tmp_path: Path) -> None:
+    formula = slips(
+        tmp_path,
+        FRENCH_HEADER + '31/10/2026;alice;bob;1;"\'=HYPERLINK(""http://x"";""y"")";\n',
+        encoding="cp1252",
+        name="formula.csv",
+    )
+    assert coop.run("import", formula).code == 0  # the quote of an export is taken off
+    assert '=HYPERLINK(\\"http://x\\";\\"y\\")' in coop.read("journal/2026/10/alice.beancount")
+
+    again = refused_and_nothing_written(coop, ("import", formula))
+    assert f"{formula}:2: error: a trade alice → bob on 2026-10-31" in again  # a duplicate
+
+    open_quote = slips(
+        tmp_path, FRENCH_HEADER + '30/10/2026;alice;bob;1;"pain;\n', "cp1252", "q.csv"
+    )
+    assert "a double quote opened on this line is never closed" in refused_and_nothing_written(
+        coop, ("import", open_quote)
+    )
+    huge = slips(
+        tmp_path,
+        FRENCH_HEADER + "30/10/2026;alice;bob;1;" + "é" * 140_000 + ";\n",
+        "cp1252",
+        "h.csv",
+    )
+    assert "a field is longer than 131,072 characters" in refused_and_nothing_written(
+        coop, ("import", huge)
+    )
