@@ -6,14 +6,19 @@ and refuses, with the file, line and column, what could be read two ways;
 
 from __future__ import annotations
 
+import datetime
+import io
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from coopledger import spreadsheet
+from coopledger import excel, spreadsheet
+from coopledger.csvio import Table
 from tests.conftest import Coop
 from tests.test_import_export import balances
+from tests.test_report import build_known
 
 FRENCH_HEADER = "Date;Payeur;Bénéficiaire;Montant;Libellé;Catégorie\n"
 
@@ -305,3 +310,188 @@ def test_the_strictness_stays_for_french_files(coop: Coop, tmp_path: Path) -> No
     assert "a field is longer than 131,072 characters" in refused_and_nothing_written(
         coop, ("import", huge)
     )
+
+
+# ---------------------------------------------------------------- export
+
+
+EVIL = '=HYPERLINK("http://evil.example";"facture")'
+
+
+def known_with_a_formula(coop: Coop) -> Coop:
+    known = build_known(coop)
+    trade = ("trade", "carol", "alice", "7", "--date", "2026-11-29", "--memo", EVIL)
+    assert known.run(*trade).code == 0
+    return known
+
+
+def test_export_for_french_excel(coop: Coop, tmp_path: Path) -> None:
+    known = known_with_a_formula(coop)
+    target = tmp_path / "échanges.csv"
+    period = ("--from", "01/11/2026", "--to", "30/11/2026")
+
+    export = ("--lang", "fr", "export", "trades", "--for", "excel", *period)
+
+    shown = known.run(*export)
+    written = known.run(*export, "-o", str(target))
+
+    assert shown.code == 0 and written.code == 0, shown.text + written.text
+    assert f"{target} écrit : 5 ligne(s)" in written.out
+    data = target.read_bytes()
+    assert data.decode("utf-8") == shown.out  # the same bytes on the terminal and in the file
+    assert data.startswith(b"\xef\xbb\xbf")  # the mark that tells Excel it is UTF-8
+    lines = data.decode("utf-8").removeprefix("\ufeff").split("\r\n")
+    assert lines[0] == "Date;Payeur;Bénéficiaire;Montant;Libellé;Catégorie;Échange"
+    assert lines[1:5] == [
+        "02/11/2026;alice;fournil;60,00;pain, novembre;alimentation;",
+        "03/11/2026;fournil;bob;100,00;livraisons;;",
+        "15/11/2026;alice;bob;380,50;déménagement;services;",
+        "28/11/2026;bob;fournil;20,00;brioches;alimentation;",
+    ]
+    # the formula is text for the spreadsheet: a quote before it, as in every export
+    assert lines[5].startswith('29/11/2026;carol;alice;7,00;"\'=HYPERLINK(""http://evil')
+    assert lines[6] == ""  # CR LF after the last line too
+
+
+def test_export_for_english_excel_and_members_with_negative_floors(coop: Coop) -> None:
+    known = known_with_a_formula(coop)
+
+    trades = known.run("export", "trades", "--for", "excel", "--to", "2026-11-03").out
+    members = known.run("--lang", "fr", "export", "members", "--for", "excel", "--to", "2026-11-30")
+
+    assert trades.startswith("\ufeffDate,Payer,Payee,Amount,Memo,Category,Trade\r\n")
+    assert '2026-11-02,alice,fournil,60.00,"pain, novembre",alimentation,\r\n' in trades
+    lines = members.out.removeprefix("\ufeff").split("\r\n")
+    assert lines[0] == "Identifiant;Nom;Type;Adhésion;Statut;Plancher;Plafond;Rôles"
+    assert "dan;Dan;person;01/01/2024;left;-500,00;1000,00;" in lines  # a number, no quote
+
+
+def test_export_xlsx_has_typed_cells(coop: Coop, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    known = known_with_a_formula(coop)
+    path = tmp_path / "echanges.xlsx"
+
+    result = known.run("--lang", "fr", "export", "trades", "-o", str(path))  # .xlsx: the format
+
+    assert result.code == 0, result.text
+    sheet = load_workbook(path).active
+    assert sheet.title == "Échanges" and sheet.freeze_panes == "A2"
+    rows = list(sheet.iter_rows())
+    assert [c.value for c in rows[0]] == [
+        *("Date", "Payeur", "Bénéficiaire", "Montant", "Libellé", "Catégorie", "Échange")
+    ]
+    date, payer, payee, amount, memo, category, trade = rows[1]
+    assert date.is_date and date.value == datetime.datetime(2026, 8, 12)
+    assert date.number_format == "dd/mm/yyyy"
+    assert amount.data_type == "n" and amount.value == 10 and amount.number_format == "#,##0.00"
+    texts = ("alice", "bob", "couture", "services")
+    assert (payer.value, payee.value, memo.value, category.value) == texts
+    assert trade.value is None  # written by hand without an id: an empty cell
+    assert [r[3].value for r in rows[1:]] == [10, 40, 25, 60, 100, 380.5, 20, 7]
+    evil = rows[-1][4]
+    assert evil.data_type == "s" and evil.value == EVIL  # text, never a formula
+    assert rows[-1][6].data_type == "s" and rows[-1][6].value.startswith("2026-11-29-")
+
+
+def test_export_xlsx_of_members_and_balances(coop: Coop, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    known = known_with_a_formula(coop)
+    members, balances_file = tmp_path / "membres.xlsx", tmp_path / "soldes.xlsx"
+
+    assert known.run("export", "members", "-o", str(members), "--to", "2026-11-30").code == 0
+    assert known.run("export", "balances", "--format", "xlsx", "-o", str(balances_file)).code == 0
+
+    header, *rows = load_workbook(members).active.iter_rows(values_only=True)
+    assert header == ("Id", "Name", "Kind", "Joined", "Status", "Floor", "Ceiling", "Roles")
+    dan = next(row for row in rows if row[0] == "dan")
+    assert dan == ("dan", "Dan", "person", datetime.datetime(2024, 1, 1), "left", -500, 1000, None)
+    sheet = load_workbook(balances_file).active
+    assert sheet.title == "Balances" and sheet["B2"].number_format == "yyyy-mm-dd"
+    by_member = {row[0]: row[2] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert by_member["alice"] == Decimal("-465.50") and by_member["bob"] == 465.5  # on the 25th
+
+
+def test_xlsx_cells_hold_any_text(coop: Coop) -> None:
+    from openpyxl import load_workbook
+
+    table = Table(("memo",), (("a\x07b\x1b[31m",), ("é" * 40_000,)), kinds=("text",))
+
+    data = excel.to_xlsx(table, 2, "en")
+
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert sheet["A2"].value == "a\ufffdb\ufffd[31m"  # control characters are not XML
+    assert len(sheet["A3"].value) == excel.XLSX_TEXT_MOST  # the most a cell of Excel holds
+
+
+def fresh_like(known: Coop, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Coop:
+    """A new cooperative with the members and rules of `known`, and no trade."""
+    fresh = Coop(tmp_path / "fresh", capsys)
+    init = fresh.run(
+        "init", str(fresh.root), "--name", "Copie", "--currency", "SEL", "--treasurer", "tresa",
+        "--treasurer-name", "Trésorière", "--email", "tresa@example.org", "--joined", "2024-01-01",
+    )  # fmt: skip
+    assert init.code == 0, init.text
+    fresh.git("config", "user.email", "tresa@example.org")
+    for args in (
+        ("alice", "--name", "Alice Martin"),
+        ("bob", "--name", "Bob Durand"),
+        ("fournil", "--name", "Le Fournil", "--kind", "business", "--floor", "-2000"),
+        ("dan", "--name", "Dan"),
+    ):
+        assert fresh.run("member", "add", *args, "--joined", "2024-01-01").code == 0
+    assert fresh.run("member", "leave", "dan", "--date", "2026-11-20").code == 0
+    carol = ("member", "add", "carol", "--name", "Carol", "--joined", "2026-11-10")
+    assert fresh.run(*carol).code == 0
+    fresh.write("rules.yaml", known.read("rules.yaml"))
+    fresh.commit_all("same rules")
+    return fresh
+
+
+def test_round_trip_a_french_excel_export_into_a_fresh_cooperative(
+    coop: Coop, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    known = known_with_a_formula(coop)
+    exported = tmp_path / "export.csv"
+    export = ("--lang", "fr", "export", "trades", "--for", "excel", "-o", str(exported))
+    assert known.run(*export).code == 0
+    fresh = fresh_like(known, tmp_path, capsys)
+
+    result = fresh.run("--lang", "fr", "import", str(exported))
+
+    assert result.code == 0, result.text
+    assert "export.csv lu en UTF-8 avec indicateur d'ordre des octets (BOM)" in result.out
+    assert balances(fresh) == balances(known)
+    before = json.loads(known.run("export", "trades", "--format", "json").out)
+    after = json.loads(fresh.run("export", "trades", "--format", "json").out)
+    for old, new in zip(before, after, strict=True):  # ids only where the journal had none
+        assert new == old or (old["trade"] is None and new == {**old, "trade": new["trade"]})
+    assert after[-1]["memo"] == EVIL
+    assert fresh.run("check").code == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ("export", "trades", "--format", "xlsx"),
+            "error: an .xlsx workbook is written to a file, not to the terminal\n"
+            "  → give the file to write: --output FILE.xlsx",
+        ),
+        (("export", "trades", "--for", "word"), "error: 'word' is not a choice for --for"),
+        (
+            ("export", "trades", "--for", "excel", "--json"),
+            "error: 'json' is not a choice for --format with --for excel\n"
+            "  → use one of: csv, xlsx",
+        ),
+    ],
+)
+def test_export_refusals(coop: Coop, args: tuple[str, ...], expected: str) -> None:
+    before = coop.log()
+
+    result = coop.run(*args)
+
+    assert result.code == 1 and result.out == ""
+    assert expected in result.err
+    assert coop.log() == before and coop.status() == ""
