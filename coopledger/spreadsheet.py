@@ -103,7 +103,7 @@ def decode_sheet(raw: bytes, filename: str) -> Decoded:
 
 SEPARATORS = (";", ",", "\t")
 SEPARATOR_NAMES = {";": "';'", ",": "','", "\t": N_("tabs")}
-_EXCEL_SEP_LINE = re.compile(r"sep=([;,\t|])\r?\n?")  # Excel's hint on the first line
+_EXCEL_SEP_LINE = re.compile(r"sep=([;,\t])\r?\n?")  # Excel's hint on the first line
 
 
 def separator_hint(text: str) -> tuple[str | None, str]:

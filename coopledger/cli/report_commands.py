@@ -324,10 +324,13 @@ def export(
         rows = balance_rows(coop.history, roster, rules, at)
         table = csvio.balances_table(rows, rules.decimals, at)
     data = excel.rendered(table, what, output_format, target, rules.decimals, i18n.language())
-    if output is None:
+    binary = getattr(sys.stdout, "buffer", None)
+    if output is None and binary is not None:
         sys.stdout.flush()  # bytes as they are: the BOM and CR LF of --for excel too
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        binary.write(data)
+        binary.flush()
+    elif output is None:
+        sys.stdout.write(data.decode("utf-8"))
     else:
         excel.save(output, data)
         written = _("Wrote {file}: {count} row(s)").format(file=output, count=len(table.rows))
