@@ -13,9 +13,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from coopledger import excel, spreadsheet
-from coopledger.csvio import Table
+from coopledger import excel, i18n, spreadsheet
+from coopledger.csvio import TRADE_COLUMNS, Table
+from coopledger.money import format_amount, parse_amount
 from tests.conftest import Coop
 from tests.test_import_export import balances
 from tests.test_report import build_known
@@ -495,3 +498,36 @@ def test_export_refusals(coop: Coop, args: tuple[str, ...], expected: str) -> No
     assert result.code == 1 and result.out == ""
     assert expected in result.err
     assert coop.log() == before and coop.status() == ""
+
+
+# ---------------------------------------------------------------- round trips
+
+
+@given(st.decimals(min_value=Decimal("0.01"), max_value=Decimal("999999999999.99"), places=2))
+def test_amounts_as_french_spreadsheets_write_them_read_back(value: Decimal) -> None:
+    table = Table(("amount",), ((format_amount(value, 2),),), kinds=("amount",))
+    for_excel = excel.to_excel_csv(table, "fr").split("\r\n")[1]  # 1234,50
+    dotted = f"{value:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")  # 1.234,50
+    spaced = f"{value:,.2f}".replace(",", "\u202f").replace(".", ",")  # 1 234,50
+    english = f"{value:,.2f}"  # 1,234.50
+
+    for cell in (for_excel, dotted, spaced, english):
+        assert parse_amount(spreadsheet.sheet_amount(cell, 2, "Montant"), 2) == value, cell
+
+
+@given(st.dates(min_value=datetime.date(1900, 1, 1), max_value=datetime.date(9999, 12, 31)))
+def test_dates_written_for_french_excel_read_back(day: datetime.date) -> None:
+    table = Table(("date",), ((day.isoformat(),),), kinds=("date",))
+
+    cell = excel.to_excel_csv(table, "fr").split("\r\n")[1]
+
+    assert spreadsheet.sheet_date(cell, "Date") == day
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_headings_of_an_export_are_read_back_by_import(language: str) -> None:
+    i18n.set_language(language)
+
+    names = excel.headings(TRADE_COLUMNS)
+
+    assert [spreadsheet.column_of(name) for name in names] == list(TRADE_COLUMNS)
