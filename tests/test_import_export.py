@@ -82,7 +82,7 @@ def test_a_bad_row_in_the_middle_writes_nothing(coop: Coop, tmp_path: Path) -> N
         "2026-11-05,alice,bob,douze,graines\n"
         "2026-11-06,alice,alice,3,miroir\n"
         "2026-11-07,alice,bob,0,rien\n"
-        "2026-11-08,alice,bob,1.234,trop\n"
+        "2026-11-08,alice,bob,1.2345,trop\n"
         "2026-11-09,alice,fournil,10,pain\n",
     )
     before = coop.log()
@@ -96,7 +96,7 @@ def test_a_bad_row_in_the_middle_writes_nothing(coop: Coop, tmp_path: Path) -> N
     assert f"{slips}:5: error: 'douze' is not an amount" in result.err
     assert f"{slips}:6: error: 'alice' cannot pay itself" in result.err
     assert f"{slips}:7: error: the amount must be more than zero" in result.err
-    assert f"{slips}:8: error: 1.234 has more than 2 decimal places" in result.err
+    assert f"{slips}:8: error: 1.2345 has more than 2 decimal places" in result.err
     assert ":2:" not in result.err and ":9:" not in result.err
     assert coop.log() == before
     assert coop.status() == ""
@@ -217,15 +217,17 @@ def test_malformed_files_are_refused(
     assert coop.log() == before
 
 
-def test_a_file_that_is_not_utf8_is_refused(coop: Coop, tmp_path: Path) -> None:
-    slips = write_csv(
-        tmp_path, "date;payer;payee;amount;memo\n03/11/2026;alice;bob;1;café\n", encoding="cp1252"
-    )
+def test_a_file_neither_utf8_nor_windows_1252_is_refused(coop: Coop, tmp_path: Path) -> None:
+    # 0x81 is in no character of Windows-1252 and starts no UTF-8 one
+    slips = tmp_path / "slips.csv"
+    slips.write_bytes(b"date;payer;payee;amount;memo\n03/11/2026;alice;bob;1;caf\x81\n")
+    before = coop.log()
 
-    result = coop.run("import", slips)
+    result = coop.run("import", str(slips))
 
     assert result.code == 1
-    assert "not UTF-8" in result.err and "CSV UTF-8" in result.err
+    assert "neither UTF-8 nor Windows-1252" in result.err and "CSV UTF-8" in result.err
+    assert coop.log() == before and coop.status() == ""
 
 
 def test_a_missing_file_is_an_error(coop: Coop, tmp_path: Path) -> None:
@@ -289,7 +291,7 @@ def test_export_members_and_balances(coop: Coop) -> None:
     ("args", "expected"),
     [
         (("export", "invoices"), "'invoices' is not a choice for export"),
-        (("export", "trades", "--format", "xlsx"), "'xlsx' is not a choice for --format"),
+        (("export", "trades", "--format", "ods"), "'ods' is not a choice for --format"),
         (("export", "trades", "--from", "2026-12-01", "--to", "2026-11-01"), "after its end"),
     ],
 )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.console import RenderableType
 
+from coopledger import i18n
 from coopledger.cli.common import (
     app,
     err,
@@ -35,6 +36,7 @@ from coopledger.cli.render_report import (
     statement_renderables,
     to_text,
 )
+from coopledger.i18n import _
 from coopledger.language.words import plural
 from coopledger.model import clock
 from coopledger.model.money import format_amount
@@ -43,13 +45,17 @@ from coopledger.model.problems import CoopError
 
 if TYPE_CHECKING:
     from coopledger.ledger import Change, Cooperative, Identity, Ledger
-    from coopledger.plans import csvio
+    from coopledger.plans import csvio, spreadsheet
+    from coopledger.reporting import excel
 else:  # beancount only for the commands that need it
     csvio = lazy_module("coopledger.plans.csvio")
+    excel = lazy_module("coopledger.reporting.excel")
+    spreadsheet = lazy_module("coopledger.plans.spreadsheet")
 
 REPORT_FORMATS = ("table", "markdown", "csv", "json")
 STATEMENT_FORMATS = ("table", "csv", "json")
-EXPORT_FORMATS = ("csv", "json")
+EXPORT_FORMATS = ("csv", "json", "xlsx")
+EXPORT_TARGETS = ("excel",)
 EXPORTS = ("trades", "members", "balances")
 
 
@@ -171,7 +177,8 @@ def import_command(
         raw = file.read_bytes()
     except (FileNotFoundError, IsADirectoryError):
         raise CoopError("file-not-found", path=str(file)) from None
-    text = csvio.decode(raw, str(file))
+    decoded = spreadsheet.decode_sheet(raw, str(file))
+    text = decoded.text
 
     def planned(coop: Cooperative, author: Identity) -> tuple[Change, csvio.ImportPlan]:
         plan = csvio.plan_import(coop, text, str(file), author, allow_duplicates=allow_duplicates)
@@ -193,9 +200,19 @@ def import_command(
                 "files": sorted(plan.change.files),
                 "commit": sha,
                 "dry_run": dry_run,
+                "encoding": decoded.encoding,
+                "separator": plan.separator,
             }
         )
         return
+    out.print(
+        _("Read {file} as {encoding}, fields separated by {separator}").format(
+            file=file.name,
+            encoding=_(spreadsheet.ENCODINGS[decoded.encoding]),
+            separator=_(spreadsheet.SEPARATOR_NAMES[plan.separator]),
+        ),
+        markup=False,
+    )
     for trade in plan.trades:
         out.print(
             f"  {trade.date.isoformat()}  {trade.payer} → {trade.payee} "
@@ -246,19 +263,43 @@ def _undo_import(
 @app.command()
 def export(
     what: str = typer.Argument(..., help="trades, members or balances."),
-    output_format: str = typer.Option("csv", "--format", "-f", help="csv or json."),
+    output_format: str = typer.Option(
+        None, "--format", "-f", help="csv, json or xlsx (default: csv, or xlsx for a .xlsx file)."
+    ),
+    target: str = typer.Option(
+        None, "--for", help="excel: a CSV for Excel and LibreOffice in your language."
+    ),
+    output: Path = typer.Option(None, "--output", "-o", help="Write to this file."),
     start: str = typer.Option(None, "--from", help="trades: first day."),
     end: str = typer.Option(None, "--to", help="trades: last day; members, balances: the day."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON (= --format json)."),
 ) -> None:
-    """Trades, members or balances as CSV or JSON, for spreadsheets and other tools."""
+    """Trades, members or balances as CSV, JSON or xlsx, for spreadsheets and other tools."""
     choice(what, EXPORTS, "export")
     output_format = "json" if as_json else output_format
+    if output_format is None:
+        output_format = "xlsx" if output and output.suffix.lower() == ".xlsx" else "csv"
     choice(output_format, EXPORT_FORMATS, "--format")
+    if target is not None:
+        choice(target, EXPORT_TARGETS, "--for")
+        choice(output_format, ("csv", "xlsx"), "--format with --for excel")
+    if output_format == "xlsx" and output is None:
+        raise CoopError("export-xlsx-needs-file")
     first_day = parse_day(start) if start else None
     last_day = parse_day(end) if end else None
     found = open_ledger().export(what, first_day, last_day)
     say_route(found.route, found.reason)
     table = found.items
-    sys.stdout.write(csvio.to_csv(table) if output_format == "csv" else csvio.to_json(table))
+    data = excel.rendered(table, what, output_format, target, found.rules.decimals, i18n.language())
+    binary = getattr(sys.stdout, "buffer", None)
+    if output is None and binary is not None:
+        sys.stdout.flush()  # bytes as they are: the BOM and CR LF of --for excel too
+        binary.write(data)
+        binary.flush()
+    elif output is None:
+        sys.stdout.write(data.decode("utf-8"))
+    else:
+        excel.save(output, data)
+        written = _("Wrote {file}: {count} row(s)").format(file=output, count=len(table.rows))
+        out.print(written, markup=False)
     warn_if_problems(found.error_count)

@@ -425,7 +425,7 @@ MESSAGES.update(
         ),
         "file-not-found": ("cannot read {path}: no such file", "check the file's name and folder"),
         "csv-not-utf8": (
-            "the file is not UTF-8 text",
+            "the file is neither UTF-8 nor Windows-1252 text",
             "save it from the spreadsheet as 'CSV UTF-8' (comma or semicolon separated)",
         ),
         "csv-empty": (
@@ -435,11 +435,13 @@ MESSAGES.update(
         "csv-no-rows": ("the file has a header but no trades", "add one line per trade"),
         "csv-missing-column": (
             "the header lacks the column(s) {columns}",
-            "the first line must name the columns: {expected}",
+            "the first line must name the columns: {expected} "
+            "(or in French: Date;Payeur;Bénéficiaire;Montant;Libellé)",
         ),
         "csv-unknown-column": (
             "the header has unknown column(s) {columns}",
-            "use only: {allowed}",
+            "use only: {allowed} (or their French names: Date, Payeur, Bénéficiaire, "
+            "Montant, Libellé, Catégorie, Échange)",
         ),
         "csv-wrong-field-count": (
             "this line has {found} field(s) where the header has {expected}",
@@ -1335,6 +1337,49 @@ MESSAGES.update(
         "federation-books-differ": (
             "the books of {group} and {partner} do not agree on what one owes the other",
             "run coopledger partner sync and partner check in both first",
+        ),
+        # French spreadsheets in and out (coopledger.plans.spreadsheet, coopledger.reporting.excel)
+        "csv-utf16": (
+            "the file is UTF-16 text (Excel's 'Unicode text')",
+            "save it from the spreadsheet as 'CSV UTF-8' or 'CSV (semicolon separated)'",
+        ),
+        "csv-is-a-workbook": (
+            "the file is a workbook (.xlsx or .ods), not CSV",
+            "open it in the spreadsheet and save it as 'CSV UTF-8' (Excel) or 'Text CSV' "
+            "(LibreOffice)",
+        ),
+        "csv-mixed-encodings": (
+            "the file mixes two encodings: this line is UTF-8, line {other} is not",
+            "save the whole file again from the spreadsheet as 'CSV UTF-8'",
+        ),
+        "csv-duplicate-column": (
+            "the columns '{first}' and '{second}' are the same column for coopledger",
+            "keep one of them, or rename the other",
+        ),
+        "csv-amount-ambiguous": (
+            "'{amount}' is ambiguous (column '{column}'): it could be {thousands} (with a "
+            "thousands separator) or {decimal} (with a decimal mark)",
+            "if it is {thousands}, write it without a separator or with a space; if not, "
+            "give it the currency's {decimals} decimal places",
+        ),
+        "csv-bad-date": (
+            "'{value}' is not a date (column '{column}')",
+            "write it day first, 31/10/2026, or as 2026-10-31",
+        ),
+        "csv-date-short-year": (
+            "'{value}' has a two-digit year (column '{column}')",
+            "write the year in full, 31/10/2026 (in the spreadsheet, format the column "
+            "as dates with four-digit years)",
+        ),
+        "csv-date-month-first": (
+            "'{value}' puts the month first (column '{column}'): coopledger reads dates "
+            "day first, as 31/10/2026",
+            "write the dates day first or as 2026-10-31, and check the other dates of the "
+            "file: their day and month may be swapped",
+        ),
+        "export-xlsx-needs-file": (
+            "an .xlsx workbook is written to a file, not to the terminal",
+            "give the file to write: --output FILE.xlsx",
         ),
         # partner check of the clearings among groups (issue 18)
         "partner-clearing-missing": (

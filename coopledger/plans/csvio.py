@@ -7,14 +7,15 @@ The import file has a header row and one trade per row:
     2026-11-04,bob,alice,30,"jardinage, 2 h"
 
 Columns `category` and `trade` (an id, as exported) are optional; the order of
-columns is free. Spreadsheets set to French write `;` between fields and a
-decimal comma, and coopledger reads that too (the separator is the one the
-header uses):
+columns is free. The columns may have their French names, and a file saved by a
+French spreadsheet is read as it is: `;` between fields, a decimal comma,
+thousands grouped by spaces or dots, dates written day first, Windows-1252
+text (coopledger.plans.spreadsheet says what is understood, and what is refused):
 
-    date;payer;payee;amount;memo
-    03/11/2026;alice;fournil;12,50;pain
+    Date;Payeur;Bénéficiaire;Montant;Libellé
+    03/11/2026;alice;fournil;1 234,50;pain
 
-Dates are YYYY-MM-DD or DD/MM/YYYY. The file is read strictly: a double
+The file is read strictly: a double
 quote left open (which would swallow the next lines into a memo), a field of
 more than 131,072 characters or a stray quote stops the reading with the line
 where the row begins. `read_trade_rows` returns the rows and
@@ -39,7 +40,7 @@ import io
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -54,6 +55,7 @@ from coopledger.model.money import format_amount
 from coopledger.model.paths import relative
 from coopledger.model.problems import CoopError, Problem, Severity
 from coopledger.model.rules import Rules
+from coopledger.plans import spreadsheet
 from coopledger.plans.changes import checked_trade
 from coopledger.plans.writes import problems_after, usable
 from coopledger.reporting.balances import BalanceRow
@@ -71,22 +73,26 @@ class CsvRow:
     """One data row of an import file, as text, with its line number."""
 
     line: int
-    values: Mapping[str, str]
+    values: Mapping[str, str]  # by column: date, payer...
+    headings: Mapping[str, str] = field(default_factory=dict)  # each column as the file names it
 
     def get(self, column: str) -> str:
         return (self.values.get(column) or "").strip()
 
+    def heading(self, column: str) -> str:
+        return self.headings.get(column, column)
+
 
 def decode(raw: bytes, filename: str) -> str:
-    """The file's text (UTF-8, with or without a byte-order mark), or CoopError."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise CoopError("csv-not-utf8", file=filename) from None
+    """The file's text (UTF-8, with or without a byte-order mark, or Windows-1252),
+    or CoopError; `spreadsheet.decode_sheet` also says which encoding it was."""
+    return spreadsheet.decode_sheet(raw, filename).text
 
 
-def separator_of(header: str) -> str:
-    return ";" if header.count(";") > header.count(",") else ","
+def separator_of(text: str) -> str:
+    """The separator of an import file: Excel's `sep=` line, or the header's."""
+    hint, body = spreadsheet.separator_hint(text)
+    return hint or spreadsheet.choose_separator(body.partition("\n")[0])
 
 
 def _unneutralised(value: str) -> str:
@@ -119,17 +125,28 @@ def _strict_rows(
         start = reader.line_num + 1
 
 
-def read_rows(text: str, filename: str) -> tuple[list[CsvRow], list[Problem]]:
-    """Split an import file into rows; problems with the header or the shape of rows."""
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
-        return [], [Problem("csv-empty", filename, 1, {})]
-    records, problems = _strict_rows(text, separator_of(lines[0]), filename)
-    if not records:
-        return [], problems
-    header = [h.strip().lower() for h in records[0][1]]
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    unknown = [h for h in header if h not in TRADE_COLUMNS]
+def _header(names: Sequence[str], filename: str) -> tuple[dict[str, int], list[Problem]]:
+    """Where each column is (`Bénéficiaire` is the payee) and the header's problems."""
+    places: dict[str, int] = {}
+    unknown: list[str] = []
+    problems: list[Problem] = []
+    for place, name in enumerate(names):
+        column = spreadsheet.column_of(name)
+        if column is None:
+            unknown.append(name.strip())
+        elif column in places:
+            first = names[places[column]].strip()
+            problems.append(
+                Problem(
+                    "csv-duplicate-column",
+                    filename,
+                    1,
+                    {"first": first, "second": name.strip(), "column": column},
+                )
+            )
+        else:
+            places[column] = place
+    missing = [c for c in REQUIRED_COLUMNS if c not in places]
     if missing:
         problems.append(
             Problem(
@@ -148,42 +165,48 @@ def read_rows(text: str, filename: str) -> tuple[list[CsvRow], list[Problem]]:
                 {"columns": ", ".join(unknown), "allowed": ", ".join(TRADE_COLUMNS)},
             )
         )
-    if problems:
+    return places, problems
+
+
+def read_rows(text: str, filename: str) -> tuple[list[CsvRow], list[Problem]]:
+    """Split an import file into rows; problems with the header or the shape of rows."""
+    hint, body = spreadsheet.separator_hint(text)
+    skipped = 1 if hint else 0  # Excel's `sep=;` line: the header is the second line
+    lines = body.splitlines()
+    if not lines or not lines[0].strip():
+        return [], [Problem("csv-empty", filename, 1 + skipped, {})]
+    separator = hint or spreadsheet.choose_separator(lines[0])
+    records, problems = _strict_rows(body, separator, filename)
+    if skipped:
+        records = [(line + skipped, values) for line, values in records]
+        problems = [replace(p, line=(p.line or 0) + skipped) for p in problems]
+    if not records:
         return [], problems
+    names = records[0][1]
+    places, header_problems = _header(names, filename)
+    problems = [*header_problems, *problems]
+    if header_problems:
+        return [], problems
+    headings = {column: names[place].strip() for column, place in places.items()}
     rows: list[CsvRow] = []
     for line, values in records[1:]:
         if not any(v.strip() for v in values):
             continue  # blank lines between slips are fine
-        if len(values) != len(header):
+        if len(values) != len(names):
             problems.append(
                 Problem(
                     "csv-wrong-field-count",
                     filename,
                     line,
-                    {"found": str(len(values)), "expected": str(len(header))},
+                    {"found": str(len(values)), "expected": str(len(names))},
                 )
             )
             continue
-        rows.append(CsvRow(line, dict(zip(header, values, strict=True))))
+        by_column = {column: values[place] for column, place in places.items()}
+        rows.append(CsvRow(line, by_column, headings))
     if not rows and not problems:
-        problems.append(Problem("csv-no-rows", filename, 1, {}))
+        problems.append(Problem("csv-no-rows", filename, 1 + skipped, {}))
     return rows, problems
-
-
-def parse_csv_date(text: str) -> datetime.date:
-    """YYYY-MM-DD, or DD/MM/YYYY as French spreadsheets write it; else CoopError."""
-    value = text.strip()
-    try:
-        if not value.isascii():  # int() and fromisoformat() read other digits (٢٠٢٦)
-            raise ValueError(value)
-        if "/" in value:
-            day, month, year = value.split("/")
-            if len(year) != 4:
-                raise ValueError(value)
-            return datetime.date(int(year), int(month), int(day))
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise CoopError("bad-date", value=text) from None
 
 
 def read_trade_rows(
@@ -198,13 +221,16 @@ def read_trade_rows(
     trades: list[tuple[int, Trade]] = []
     for row in rows:
         try:
-            day = parse_csv_date(row.get("date"))
+            day = spreadsheet.sheet_date(row.get("date"), row.heading("date"))
+            amount = spreadsheet.sheet_amount(
+                row.get("amount"), rules.decimals, row.heading("amount")
+            )
             trade = checked_trade(
                 rules,
                 roster,
                 payer=row.get("payer"),
                 payee=row.get("payee"),
-                amount=row.get("amount"),
+                amount=amount,
                 day=day,
                 memo=row.get("memo"),
                 category=row.get("category") or None,
@@ -261,6 +287,7 @@ def _duplicates(
 class ImportPlan:
     change: Change
     trades: tuple[Trade, ...]  # in date order, with the journal file each goes to
+    separator: str = ","  # the one the file uses: `;`, `,` or a tab
 
 
 def plan_import(
@@ -313,7 +340,7 @@ def plan_import(
         f"{rules.currency}, from {filename.rsplit('/', 1)[-1]}"
     )
     change = Change(texts, message, author, tuple(sorted(warnings, key=Problem.sort_key)))
-    return ImportPlan(change, tuple(placed))
+    return ImportPlan(change, tuple(placed), separator_of(text))
 
 
 # ---------------------------------------------------------------- exports
@@ -321,10 +348,13 @@ def plan_import(
 
 @dataclass(frozen=True)
 class Table:
-    """Rows of text under named columns: what an export writes."""
+    """Rows of text under named columns: what an export writes. `kinds` says what
+    each column holds (`text`, `amount`, `date`), for the spreadsheets that type
+    their cells (coopledger.reporting.excel); amounts are dotted, dates ISO."""
 
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
+    kinds: tuple[str, ...] = ()  # empty: every column is text
 
 
 def _in_range(day: datetime.date, start: datetime.date | None, end: datetime.date | None) -> bool:
@@ -344,7 +374,8 @@ def trades_table(
     )
     return Table(
         TRADE_COLUMNS,
-        tuple(
+        kinds=("date", "text", "text", "amount", "text", "text", "text"),
+        rows=tuple(
             (
                 t.date.isoformat(),
                 t.payer,
@@ -361,13 +392,13 @@ def trades_table(
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run
 _NEUTRALISED = tuple("'" + start for start in FORMULA_STARTS)
-_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?", re.ASCII)
+_NUMBER = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?", re.ASCII)  # -12.50, or -12,50 in French
 
 
 def spreadsheet_safe(cell: str) -> str:
     """`cell`, with a single quote before it when it is text a spreadsheet would
-    take for a formula (OWASP's "CSV injection"); numbers such as -12.50 and
-    text already quoted so stay as they are."""
+    take for a formula (OWASP's "CSV injection"); numbers such as -12.50 (or -12,50)
+    stay as they are."""
     if cell.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(cell):
         return "'" + cell
     if cell.startswith(_NEUTRALISED):  # so that reading it back takes one quote off
@@ -375,10 +406,12 @@ def spreadsheet_safe(cell: str) -> str:
     return cell
 
 
-def write_csv(rows: Iterable[Sequence[str]]) -> str:
+def write_csv(
+    rows: Iterable[Sequence[str]], *, delimiter: str = ",", lineterminator: str = "\n"
+) -> str:
     """The one CSV writer: rows (the header first) with every cell `spreadsheet_safe`."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator=lineterminator)
     writer.writerows([spreadsheet_safe(str(cell)) for cell in row] for row in rows)
     return buffer.getvalue()
 
@@ -401,7 +434,8 @@ def members_table(roster: Roster, rules: Rules, at: datetime.date) -> Table:
     amount = lambda v: "" if v is None else format_amount(v, rules.decimals)  # noqa: E731
     return Table(
         ("id", "name", "kind", "joined", "status", "floor", "ceiling", "roles"),
-        tuple(
+        kinds=("text", "text", "text", "date", "text", "amount", "amount", "text"),
+        rows=tuple(
             (
                 m.id,
                 m.name,
@@ -421,7 +455,8 @@ def balances_table(rows: Sequence[BalanceRow], decimals: int, at: datetime.date)
     amount = lambda v: "" if v is None else format_amount(v, decimals)  # noqa: E731
     return Table(
         ("member", "date", "balance", "floor", "ceiling", "status"),
-        tuple(
+        kinds=("text", "date", "amount", "amount", "amount", "text"),
+        rows=tuple(
             (
                 r.member,
                 at.isoformat(),

@@ -261,6 +261,16 @@ CSV = (
     "undo-not-an-import",
     "undo-already-reversed",
     "undo-refused",
+    # French spreadsheets: tests/test_french_spreadsheets.py
+    "csv-utf16",
+    "csv-is-a-workbook",
+    "csv-mixed-encodings",
+    "csv-duplicate-column",
+    "csv-amount-ambiguous",
+    "csv-bad-date",
+    "csv-date-short-year",
+    "csv-date-month-first",
+    "export-xlsx-needs-file",
 )
 # the pull-request gate needs commits by several authors, signatures, merges:
 # tests/test_gate.py, test_gate_attacks.py, test_ci_safety.py, test_closed_periods.py
