@@ -24,8 +24,7 @@ from beancount.parser import parser
 from fava.application import create_app
 from fava.core import FavaLedger
 
-from coopledger.fava_ext import owner_of
-from coopledger.journal import MAIN_FILE
+from coopledger.journal import MAIN_FILE, owner_of
 from tests.conftest import Coop, cache_folder
 
 TRADES = (
@@ -386,3 +385,22 @@ def test_fava_runs_no_code_a_directive_names(coop: Coop, directive: str) -> None
     assert not marker.exists()
     assert any("would have fava run Python code" in str(e.message) for e in ledger.errors)
     assert check.code == 1 and "would have fava run Python code" in check.out
+
+
+def test_the_gate_says_where_an_entry_written_in_main_beancount_belongs(coop: Coop) -> None:
+    """fava without coopledger's extension appends to main.beancount: the gate
+    refuses a member's entry there and names the file it belongs in."""
+    base = coop.git("rev-parse", "HEAD").strip()
+    coop.append(
+        MAIN_FILE,
+        '\n2026-11-21 * "légumes"\n  Assets:Members:Alice  -15 SEL\n  Assets:Members:Bob  15 SEL\n',
+    )
+    coop.commit_all("légumes", email="alice@example.org")
+
+    gate = coop.run("check", "--since", base)
+
+    assert gate.code == 1
+    assert (
+        "adds an entry to journal/main.beancount, which only a treasurer may change; move the "
+        "entry to journal/2026/11/alice.beancount, the file of its owner's month"
+    ) in gate.out

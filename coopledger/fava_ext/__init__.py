@@ -33,15 +33,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from beancount.core import data
 from fava.beans.str import to_string
 from fava.ext import FavaExtensionBase
 from fava.helpers import FavaAPIError
 
 from coopledger import clock
-from coopledger.accounts import member_of_account
 from coopledger.fava_ext.page import Page, page_of
-from coopledger.journal import JOURNAL_DIR, MAIN_FILE, as_trade, entry_path
+from coopledger.journal import JOURNAL_DIR, MAIN_FILE, entry_path, owner_of
 from coopledger.journal_text import insert_entries, newline_of
 from coopledger.messages import describe
 from coopledger.plugin import read_setup
@@ -99,26 +97,6 @@ class Coopledger(FavaExtensionBase):
         if moved:
             self.ledger.watcher.notify(target)
             self.ledger.watcher.notify(main)
-
-
-def owner_of(entry: data.Directive) -> str | None:
-    """The member whose file holds `entry`: a trade's payer; else the first member
-    who pays in a transaction (or the first member it names); the member of a
-    balance assertion or a note. None when no member's account is named."""
-    if isinstance(entry, data.Transaction):
-        trade = as_trade(entry)
-        if trade is not None:
-            return trade.payer
-        members = [
-            (member_of_account(p.account), p.units.number if p.units else None)
-            for p in entry.postings
-        ]
-        paying = [m for m, n in members if m and n is not None and n < 0]
-        named = [m for m, _ in members if m]
-        return next(iter(paying or named), None)
-    if isinstance(entry, data.Balance | data.Note):
-        return member_of_account(entry.account)
-    return None
 
 
 def move_entry(root: Path, main: Path, target: Path, text: str) -> bool:
