@@ -404,3 +404,10 @@ def test_the_gate_says_where_an_entry_written_in_main_beancount_belongs(coop: Co
         "adds an entry to journal/main.beancount, which only a treasurer may change; move the "
         "entry to journal/2026/11/alice.beancount, the file of its owner's month"
     ) in gate.out
+
+
+def test_fava_knows_each_members_account_by_name(coop: Coop) -> None:
+    ledger = FavaLedger(str(coop.root / MAIN_FILE))
+
+    assert ledger.accounts["Assets:Members:Alice"].meta["name"] == "Alice Martin"
+    assert ledger.accounts["Assets:Members:Fournil"].meta["name"] == "Le Fournil"
