@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +27,18 @@ from fava.core import FavaLedger
 
 from coopledger.journal import MAIN_FILE, owner_of
 from tests.conftest import Coop, cache_folder
+
+
+@pytest.fixture(autouse=True)
+def no_watch_left() -> Iterator[None]:
+    """The file watches a test's fava started (fava's and the extension's) end with it."""
+    before = set(threading.enumerate())
+    yield
+    for thread in set(threading.enumerate()) - before:
+        stop = getattr(thread, "stop", None)
+        if callable(stop):
+            stop()
+
 
 TRADES = (
     ("alice", "bob", "40", "--date", "2026-10-05", "--memo", "pain"),

@@ -58,17 +58,24 @@ class Coopledger(FavaExtensionBase):
         self.root = Path(ledger.beancount_file_path).resolve().parent.parent
         self._watch = JournalWatch(self.root / JOURNAL_DIR, ledger.watcher.notify)
         self._watch.start()
+        self._pages: dict[tuple[str | None, object], Page | None] = {}
+
+    def after_load_file(self) -> None:
+        self._pages.clear()  # the figures of the files fava read before
 
     # ------------------------------------------------------------ the page
 
     def page(self, asked_month: str | None = None) -> Page | None:
         """The page's figures (None when members.yaml or rules.yaml cannot be read:
         fava's error list, fed by the plugin, says why)."""
-        rules, roster, problems = read_setup(str(self.root))
-        if rules is None or roster is None or any(p.is_error for p in problems):
-            return None
-        entries: Any = self.ledger.all_entries  # fava's Directive protocol: beancount's entries
-        return page_of(entries, roster, rules, clock.today(), asked_month)
+        key = (asked_month, clock.today())
+        if key not in self._pages:
+            rules, roster, problems = read_setup(str(self.root))
+            if rules is None or roster is None or any(p.is_error for p in problems):
+                return None
+            entries: Any = self.ledger.all_entries  # fava's Directive: beancount's entries
+            self._pages[key] = page_of(entries, roster, rules, clock.today(), asked_month)
+        return self._pages[key]
 
     def error_count(self) -> int:
         return len(self.ledger.errors)
@@ -146,15 +153,18 @@ class JournalWatch(threading.Thread):
     def run(self) -> None:
         from watchfiles import watch  # fava's own dependency
 
-        for changes in watch(
-            self.folder,
-            recursive=True,
-            stop_event=self._stop_event,
-            ignore_permission_denied=True,
-            watch_filter=lambda _change, path: is_journal_path(self.folder, path),
-        ):
-            for path in sorted({path for _, path in changes}):
-                self.notify(Path(path))
+        try:
+            for changes in watch(
+                self.folder,
+                recursive=True,
+                stop_event=self._stop_event,
+                ignore_permission_denied=True,
+                watch_filter=lambda _change, path: is_journal_path(self.folder, path),
+            ):
+                for path in sorted({path for _, path in changes}):
+                    self.notify(Path(path))
+        except (OSError, RuntimeError):  # journal/ gone, or no watch to be had:
+            return  # fava's own watcher still follows the files it read
 
 
 def is_journal_path(folder: Path, path: str) -> bool:
