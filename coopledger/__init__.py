@@ -28,6 +28,7 @@ Caches, files and the store:
 - `store`      loading from disk, locking, atomic writes
 - `gitrepo`    the only module that talks to git
 - `plugin`     the same checks inside bean-check and fava
+- `fava_ext`   fava's *Cooperative* page, its journal watch and add-entry placing ([fava] extra)
 
 Planning writes:
 
