@@ -20,6 +20,8 @@ it may import):
 - `intergroup/`  partners, trust lines, trading between cooperatives
 - `ledger`       `Ledger`: the one door to open, view, check, gate and write
 - `cli/`         the command line: parse, one call to the core, render, exit
+- `fava_ext/`    fava's *Cooperative* page, its journal watch and add-entry
+                 placing (the [fava] extra): a face, like the command line
 """
 
 __version__ = "0.1.0"

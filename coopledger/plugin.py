@@ -121,7 +121,7 @@ def member_opens(
     filename = os.path.join(root, MEMBERS_FILE)
     return [
         data.Open(
-            data.new_metadata(filename, member.line),
+            data.new_metadata(filename, member.line, {"name": member.name}),  # fava shows it
             member.joined,
             account,
             [rules.currency],

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,9 +25,20 @@ from beancount.parser import parser
 from fava.application import create_app
 from fava.core import FavaLedger
 
-from coopledger.fava_ext import owner_of
-from coopledger.model.journal import MAIN_FILE
+from coopledger.model.journal import MAIN_FILE, owner_of
 from tests.conftest import Coop, cache_folder
+
+
+@pytest.fixture(autouse=True)
+def no_watch_left() -> Iterator[None]:
+    """The file watches a test's fava started (fava's and the extension's) end with it."""
+    before = set(threading.enumerate())
+    yield
+    for thread in set(threading.enumerate()) - before:
+        stop = getattr(thread, "stop", None)
+        if callable(stop):
+            stop()
+
 
 TRADES = (
     ("alice", "bob", "40", "--date", "2026-10-05", "--memo", "pain"),
@@ -386,3 +398,29 @@ def test_fava_runs_no_code_a_directive_names(coop: Coop, directive: str) -> None
     assert not marker.exists()
     assert any("would have fava run Python code" in str(e.message) for e in ledger.errors)
     assert check.code == 1 and "would have fava run Python code" in check.out
+
+
+def test_the_gate_says_where_an_entry_written_in_main_beancount_belongs(coop: Coop) -> None:
+    """fava without coopledger's extension appends to main.beancount: the gate
+    refuses a member's entry there and names the file it belongs in."""
+    base = coop.git("rev-parse", "HEAD").strip()
+    coop.append(
+        MAIN_FILE,
+        '\n2026-11-21 * "légumes"\n  Assets:Members:Alice  -15 SEL\n  Assets:Members:Bob  15 SEL\n',
+    )
+    coop.commit_all("légumes", email="alice@example.org")
+
+    gate = coop.run("check", "--since", base)
+
+    assert gate.code == 1
+    assert (
+        "adds an entry to journal/main.beancount, which only a treasurer may change; move the "
+        "entry to journal/2026/11/alice.beancount, the file of its owner's month"
+    ) in gate.out
+
+
+def test_fava_knows_each_members_account_by_name(coop: Coop) -> None:
+    ledger = FavaLedger(str(coop.root / MAIN_FILE))
+
+    assert ledger.accounts["Assets:Members:Alice"].meta["name"] == "Alice Martin"
+    assert ledger.accounts["Assets:Members:Fournil"].meta["name"] == "Le Fournil"

@@ -37,7 +37,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from beancount.core import data
 from fava.beans.str import to_string
 from fava.ext import FavaExtensionBase
 from fava.helpers import FavaAPIError
@@ -45,8 +44,7 @@ from fava.helpers import FavaAPIError
 from coopledger.fava_ext.page import Page, page_of
 from coopledger.language.messages import describe
 from coopledger.model import clock
-from coopledger.model.accounts import member_of_account
-from coopledger.model.journal import JOURNAL_DIR, MAIN_FILE, as_trade, entry_path
+from coopledger.model.journal import JOURNAL_DIR, MAIN_FILE, entry_path, owner_of
 from coopledger.model.problems import CoopError, Problem
 from coopledger.plugin import read_setup
 from coopledger.storage.journal_text import insert_entries, newline_of
@@ -64,17 +62,24 @@ class Coopledger(FavaExtensionBase):
         self.root = Path(ledger.beancount_file_path).resolve().parent.parent
         self._watch = JournalWatch(self.root / JOURNAL_DIR, ledger.watcher.notify)
         self._watch.start()
+        self._pages: dict[tuple[str | None, object], Page | None] = {}
+
+    def after_load_file(self) -> None:
+        self._pages.clear()  # the figures of the files fava read before
 
     # ------------------------------------------------------------ the page
 
     def page(self, asked_month: str | None = None) -> Page | None:
         """The page's figures (None when members.yaml or rules.yaml cannot be read:
         fava's error list, fed by the plugin, says why)."""
-        rules, roster, problems = read_setup(str(self.root))
-        if rules is None or roster is None or any(p.is_error for p in problems):
-            return None
-        entries: Any = self.ledger.all_entries  # fava's Directive protocol: beancount's entries
-        return page_of(entries, roster, rules, clock.today(), asked_month)
+        key = (asked_month, clock.today())
+        if key not in self._pages:
+            rules, roster, problems = read_setup(str(self.root))
+            if rules is None or roster is None or any(p.is_error for p in problems):
+                return None
+            entries: Any = self.ledger.all_entries  # fava's Directive: beancount's entries
+            self._pages[key] = page_of(entries, roster, rules, clock.today(), asked_month)
+        return self._pages[key]
 
     def error_count(self) -> int:
         return len(self.ledger.errors)
@@ -103,26 +108,6 @@ class Coopledger(FavaExtensionBase):
         if moved:
             self.ledger.watcher.notify(target)
             self.ledger.watcher.notify(main)
-
-
-def owner_of(entry: data.Directive) -> str | None:
-    """The member whose file holds `entry`: a trade's payer; else the first member
-    who pays in a transaction (or the first member it names); the member of a
-    balance assertion or a note. None when no member's account is named."""
-    if isinstance(entry, data.Transaction):
-        trade = as_trade(entry)
-        if trade is not None:
-            return trade.payer
-        members = [
-            (member_of_account(p.account), p.units.number if p.units else None)
-            for p in entry.postings
-        ]
-        paying = [m for m, n in members if m and n is not None and n < 0]
-        named = [m for m, _ in members if m]
-        return next(iter(paying or named), None)
-    if isinstance(entry, data.Balance | data.Note):
-        return member_of_account(entry.account)
-    return None
 
 
 def move_entry(root: Path, main: Path, target: Path, text: str) -> bool:
@@ -172,15 +157,18 @@ class JournalWatch(threading.Thread):
     def run(self) -> None:
         from watchfiles import watch  # fava's own dependency
 
-        for changes in watch(
-            self.folder,
-            recursive=True,
-            stop_event=self._stop_event,
-            ignore_permission_denied=True,
-            watch_filter=lambda _change, path: is_journal_path(self.folder, path),
-        ):
-            for path in sorted({path for _, path in changes}):
-                self.notify(Path(path))
+        try:
+            for changes in watch(
+                self.folder,
+                recursive=True,
+                stop_event=self._stop_event,
+                ignore_permission_denied=True,
+                watch_filter=lambda _change, path: is_journal_path(self.folder, path),
+            ):
+                for path in sorted({path for _, path in changes}):
+                    self.notify(Path(path))
+        except (OSError, RuntimeError):  # journal/ gone, or no watch to be had:
+            return  # fava's own watcher still follows the files it read
 
 
 def is_journal_path(folder: Path, path: str) -> bool:

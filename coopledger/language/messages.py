@@ -1411,6 +1411,12 @@ MESSAGES.update(
             "remove it: the journal loads only coopledger's own fava extension "
             "(coopledger.fava_ext); fava left it out",
         ),
+        "gate-entry-in-main": (
+            "commit {commit} by {author} adds an entry to journal/main.beancount, which only "
+            "a {role} may change",
+            "move the entry to {target}, the file of its owner's month, and commit that "
+            "(coopledger commit -m ...); fava with coopledger's extension puts it there",
+        ),
     }
 )
 

@@ -232,3 +232,23 @@ def trades_of(entries: Iterable[data.Directive]) -> Iterator[Trade]:
         trade = as_trade(entry)
         if trade is not None:
             yield trade
+
+
+def owner_of(entry: data.Directive) -> str | None:
+    """The member whose file holds `entry`: a trade's payer; else the first member
+    who pays in a transaction (or the first member it names); the member of a
+    balance assertion or a note. None when no member's account is named."""
+    if isinstance(entry, data.Transaction):
+        trade = as_trade(entry)
+        if trade is not None:
+            return trade.payer
+        members = [
+            (member_of_account(p.account), p.units.number if p.units else None)
+            for p in entry.postings
+        ]
+        paying = [m for m, n in members if m and n is not None and n < 0]
+        named = [m for m, _ in members if m]
+        return next(iter(paying or named), None)
+    if isinstance(entry, data.Balance | data.Note):
+        return member_of_account(entry.account)
+    return None

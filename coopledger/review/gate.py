@@ -60,7 +60,7 @@ from beancount.parser import parser
 from coopledger.git.gitrepo import CommitRecord, FileVersion
 from coopledger.model.accounts import member_of_account, obligation_of_account
 from coopledger.model.closing import CLOSE_FILE_NAME, canonical_text, month_key
-from coopledger.model.journal import JOURNAL_DIR, MAIN_FILE
+from coopledger.model.journal import JOURNAL_DIR, MAIN_FILE, entry_path, owner_of
 from coopledger.model.members import MEMBERS_FILE, Member, Roster, allowed_signers
 from coopledger.model.problems import Param, Problem
 from coopledger.model.rules import RULES_FILE, Rules
@@ -645,6 +645,7 @@ def _file_problems(
     path = change.path
     if is_protected(path):
         if not commit.is_treasurer:
+            problems.extend(_entries_in_main(commit, path, added))
             line = first_changed_line(change.before, change.after)
             problems.append(
                 commit.problem("gate-protected-file", path, line, role=commit.policy.treasurer_role)
@@ -683,6 +684,23 @@ def _file_problems(
         for item in added:
             problems.extend(_authorship(commit, path, item))
     return problems
+
+
+def _entries_in_main(commit: _Commit, path: str, added: list[FileEntry]) -> list[Problem]:
+    """Where each member's entry added to main.beancount belongs (fava's form writes
+    there when the coopledger extension does not move it)."""
+    if path != MAIN_FILE:
+        return []
+    found = []
+    for item in added:
+        owner = owner_of(item.entry)
+        if owner is not None:
+            target = entry_path(item.entry.date, owner)
+            role = commit.policy.treasurer_role
+            found.append(
+                commit.problem("gate-entry-in-main", path, item.line, target=target, role=role)
+            )
+    return found
 
 
 def _authorship(commit: _Commit, path: str, item: FileEntry) -> list[Problem]:

@@ -277,6 +277,7 @@ CSV = (
 GATE = (
     "gate-unknown-author",
     "gate-protected-file",
+    "gate-entry-in-main",  # tests/test_fava.py
     "gate-not-payer",
     "gate-not-creditor",
     "gate-treasurer-only",
