@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from coopledger import i18n
 from coopledger.cli.common import app, out, parse_day
 from coopledger.cli.lazy import lazy_module
+from coopledger.i18n import _
 from coopledger.problems import CoopError
 
 if TYPE_CHECKING:
@@ -56,7 +58,7 @@ def demo(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8", newline="\n")
         files += 1
-    _, treasurer_name, treasurer_email = TREASURER
+    _treasurer, treasurer_name, treasurer_email = TREASURER
     message = (
         f"demo: {spec.name}, {members} members, {trades} trades, {invoices} invoices "
         f"from {spec.start.isoformat()} to {day.isoformat()} (seed {seed})"
@@ -64,11 +66,21 @@ def demo(
     sha = gitrepo.commit_new_tree(root, message, (treasurer_name, treasurer_email))
     gitrepo.set_identity(root, (treasurer_name, treasurer_email))  # a playground: you are claire
     out.print(
-        f"Created the demo cooperative {spec.name} in {root} (commit {sha[:8]})", markup=False
-    )
-    out.print(
-        f"  {members} members, {trades} trades, {invoices} invoices from "
-        f"{spec.start.isoformat()} to {day.isoformat()}, {files} files; "
-        f"try: coopledger -C {directory} balances",
+        _("Created the demo cooperative {name} in {folder} (commit {commit})").format(
+            name=spec.name, folder=root, commit=sha[:8]
+        ),
         markup=False,
     )
+    said = _(
+        "{members} members, {trades} trades, {invoices} invoices from {first} to {last}, "
+        "{files} files; try: coopledger -C {folder} balances"
+    ).format(
+        members=members,
+        trades=trades,
+        invoices=invoices,
+        first=i18n.date_text(spec.start),
+        last=i18n.date_text(day),
+        files=files,
+        folder=directory,
+    )
+    out.print(f"  {said}", markup=False)

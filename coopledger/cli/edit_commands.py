@@ -10,7 +10,9 @@ import typer
 from coopledger.cli.common import app, cooperative_root, out, print_problems, writing
 from coopledger.cli.lazy import lazy_module
 from coopledger.cli.member_commands import member_app
+from coopledger.i18n import N_, _
 from coopledger.problems import CoopError
+from coopledger.words import counted
 
 if TYPE_CHECKING:
     from coopledger import gitrepo, store
@@ -99,5 +101,6 @@ def commit_command(
         paths = sorted(version.path for version in pending.files)
         sha = gitrepo.commit(repo, paths, message.strip(), author)
     print_problems(p for p in problems if not p.is_error)
-    files = f"{len(paths)} file{'s' if len(paths) != 1 else ''}"
-    out.print(f"Committed {files} (commit {sha[:8]}): {', '.join(paths)}", markup=False)
+    files = counted(len(paths), N_("{count} file"), N_("{count} files"))
+    said = _("Committed {files} (commit {commit}): {paths}")
+    out.print(said.format(files=files, commit=sha[:8], paths=", ".join(paths)), markup=False)

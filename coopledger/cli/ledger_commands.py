@@ -77,7 +77,7 @@ def init(
         markup=False,
     )
     for written in created.ci_files:
-        out.print(f"  wrote {written}", markup=False)
+        out.print("  " + _("wrote {file}").format(file=written), markup=False)
     out.print(
         _("  currency {currency}; next: coopledger member add ID --name NAME --kind person").format(
             currency=currency
@@ -139,8 +139,10 @@ def trade(
         markup=False,
     )
     for levy in recorded.levies:
-        levied = format_amount(levy.amount, decimals)
-        out.print(f"  levy: {levy.member} pays {levied} {currency} to {levy.account}", markup=False)
+        said = _("levy: {member} pays {amount} to {account}").format(
+            member=levy.member, amount=money_text(levy.amount, rules), account=levy.account
+        )
+        out.print(f"  {said}", markup=False)
     for member in (payer, payee):
         if i18n.language() == i18n.DEFAULT:
             balance = format_amount(done.balances[member], decimals)
@@ -277,9 +279,10 @@ def check(
         print_problems(problems, out)
         if view.carried_through:
             out.print(
-                f"Months up to {view.carried_through} are closed and unchanged (their "
-                "fingerprints match): their balances were carried, not read again "
-                "(check --full reads them).",
+                _(
+                    "Months up to {month} are closed and unchanged (their fingerprints match): "
+                    "their balances were carried, not read again (check --full reads them)."
+                ).format(month=view.carried_through),
                 markup=False,
             )
         if errors:
@@ -332,8 +335,10 @@ def _refused(problems: list[Problem], as_json: bool) -> None:
         )
     else:
         out.print(
-            f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s); the working "
-            "tree was not loaded: the change holds files beancount must not read",
+            _(
+                "{errors} error(s), {warnings} warning(s); the working tree was not loaded: "
+                "the change holds files beancount must not read"
+            ).format(errors=len(errors), warnings=len(problems) - len(errors)),
             markup=False,
         )
     raise typer.Exit(EXIT_PROBLEMS)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from coopledger import clock
+from coopledger import clock, i18n
 from coopledger.cli.common import (
     app,
     cooperative_root,
@@ -18,7 +18,7 @@ from coopledger.cli.common import (
 )
 from coopledger.cli.lazy import lazy_module
 from coopledger.cli.tables import fitted_table
-from coopledger.i18n import _
+from coopledger.i18n import N_, _
 from coopledger.members import Member
 from coopledger.money import format_amount, parse_limit
 from coopledger.problems import CoopError
@@ -195,8 +195,13 @@ def _status_command(member_id: str, status: str, date: str | None, as_member: st
         day = parse_day(date)
         change = plan_member_status(coop, member_id, status, day, author)
         sha = session.record(change)
-    said = {"left": "leaves on", "active": "is active again from"}.get(status, f"is {status} from")
-    out.print(f"{member_id} {said} {day.isoformat()} (commit {sha[:8]})", markup=False)
+    said = {
+        "left": N_("{member} leaves on {date} (commit {commit})"),
+        "active": N_("{member} is active again from {date} (commit {commit})"),
+        "suspended": N_("{member} is suspended from {date} (commit {commit})"),
+    }[status]
+    done = _(said).format(member=member_id, date=i18n.date_text(day), commit=sha[:8])
+    out.print(done, markup=False)
 
 
 @member_app.command("suspend")

@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING
 import typer
 from rich.console import RenderableType
 
-from coopledger import clock
+from coopledger import clock, i18n
 from coopledger.cli.common import (
     app,
     cooperative_root,
     err,
+    money_text,
     out,
     parse_day,
     print_json,
@@ -37,12 +38,12 @@ from coopledger.cli.render_report import (
     statement_renderables,
     to_text,
 )
+from coopledger.i18n import N_, _
 from coopledger.members import Roster
-from coopledger.money import format_amount
 from coopledger.months import Month
 from coopledger.problems import CoopError
 from coopledger.rules import Rules
-from coopledger.words import plural
+from coopledger.words import counted
 
 if TYPE_CHECKING:
     from coopledger import csvio, gitrepo, snapshot, store
@@ -87,7 +88,10 @@ def usable_parts(coop: store.Cooperative) -> tuple[Rules, Roster]:
 def warn_if_problems(coop: store.Cooperative) -> None:
     if coop.errors:
         err.print(
-            f"{len(coop.errors)} problem(s) in the files: run 'coopledger check'", markup=False
+            _("{count} problem(s) in the files: run 'coopledger check'").format(
+                count=len(coop.errors)
+            ),
+            markup=False,
         )
 
 
@@ -121,7 +125,7 @@ def report(
     else:  # 100 columns in a pipe, unless COLUMNS says otherwise
         sys.stdout.write(report_text(result, text_width()))
     if errors:
-        err.print("the files have problems: run 'coopledger check'", markup=False)
+        err.print(_("the files have problems: run 'coopledger check'"), markup=False)
 
 
 @app.command(name="statement")
@@ -155,7 +159,10 @@ def statement_command(
         emit(statement_renderables(result, roster, rules.currency, rules.decimals))
     if stated.error_count:
         err.print(
-            f"{stated.error_count} problem(s) in the files: run 'coopledger check'", markup=False
+            _("{count} problem(s) in the files: run 'coopledger check'").format(
+                count=stated.error_count
+            ),
+            markup=False,
         )
 
 
@@ -209,23 +216,21 @@ def import_command(
         return
     for trade in plan.trades:
         out.print(
-            f"  {trade.date.isoformat()}  {trade.payer} → {trade.payee} "
-            f"{format_amount(trade.amount, decimals)} {currency}"
+            f"  {i18n.date_text(trade.date, short=True)}  {trade.payer} → {trade.payee} "
+            f"{money_text(trade.amount, coop.rules)}"
             + (f"  {trade.memo}" if trade.memo else "")
             + f"  ({trade.file})",
             markup=False,
         )
-    count = len(plan.trades)
+    trades = counted(len(plan.trades), N_("{count} trade"), N_("{count} trades"))
     if sha is None:
-        out.print(
-            f"Dry run: {plural(count, 'trade')} would be recorded; nothing written.", markup=False
-        )
+        said = _("Dry run: {trades} would be recorded; nothing written.").format(trades=trades)
     else:
-        out.print(
-            f"Recorded {plural(count, 'trade')} in {plural(len(plan.change.files), 'file')} "
-            f"(commit {sha[:8]})",
-            markup=False,
+        files = counted(len(plan.change.files), N_("{count} file"), N_("{count} files"))
+        said = _("Recorded {trades} in {files} (commit {commit})").format(
+            trades=trades, files=files, commit=sha[:8]
         )
+    out.print(said, markup=False)
 
 
 def _undo_import(
@@ -243,22 +248,25 @@ def _undo_import(
         change, reversals = plan_undo_import(coop, sha, ids, day=day, author=author)
         done = None if dry_run else store.apply(root, change)
     assert coop.rules is not None
-    decimals, currency = coop.rules.decimals, coop.rules.currency
     print_problems(change.warnings)
     for trade in reversals:
         out.print(
-            f"  {trade.date.isoformat()}  {trade.payer} → {trade.payee} "
-            f"{format_amount(trade.amount, decimals)} {currency}  {trade.memo}",
+            f"  {i18n.date_text(trade.date, short=True)}  {trade.payer} → {trade.payee} "
+            f"{money_text(trade.amount, coop.rules)}  {trade.memo}",
             markup=False,
         )
     if done is None:
         out.print(
-            f"Dry run: {len(reversals)} trade(s) of {sha[:8]} would be reversed; nothing written.",
+            _(
+                "Dry run: {count} trade(s) of {import_commit} would be reversed; nothing written."
+            ).format(count=len(reversals), import_commit=sha[:8]),
             markup=False,
         )
     else:
         out.print(
-            f"Reversed {len(reversals)} trade(s) of the import {sha[:8]} (commit {done[:8]})",
+            _("Reversed {count} trade(s) of the import {import_commit} (commit {commit})").format(
+                count=len(reversals), import_commit=sha[:8], commit=done[:8]
+            ),
             markup=False,
         )
 

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from coopledger import clock, journal_text
+from coopledger import clock, i18n, journal_text
 from coopledger.cli.common import (
     app,
     cooperative_root,
+    money_text,
     out,
     parse_day,
     print_json,
@@ -19,10 +20,12 @@ from coopledger.cli.common import (
 )
 from coopledger.cli.lazy import lazy_module
 from coopledger.cli.member_commands import member_app
+from coopledger.i18n import N_, _
 from coopledger.members import MEMBERS_FILE, parse_members
-from coopledger.money import format_amount
+from coopledger.money import format_amount, rounded
 from coopledger.months import Month
 from coopledger.timeline import BEGINNING, Timeline
+from coopledger.words import counted
 
 if TYPE_CHECKING:
     from coopledger import store
@@ -52,8 +55,8 @@ def apply_rules(
         run = plan_apply_rules(coop, month, author, clock.today())
         if run.change is not None and not dry_run:
             sha = store.apply(root, run.change)
-    rules, _ = usable(coop)
-    money = lambda v: f"{format_amount(v, rules.decimals)} {rules.currency}"  # noqa: E731
+    rules, _roster = usable(coop)
+    money = lambda v: money_text(v, rules)  # noqa: E731
     if run.change is not None:
         print_problems(run.change.warnings)
     if as_json:
@@ -84,24 +87,34 @@ def apply_rules(
         )
         return
     for rule in run.already:
-        out.print(f"{rule} {month}: already applied, nothing written again", markup=False)
+        said = _("{rule} {month}: already applied, nothing written again")
+        out.print(said.format(rule=rule, month=month), markup=False)
     for rule in run.idle:
-        out.print(f"{rule} {month}: no one to charge", markup=False)
+        out.print(
+            _("{rule} {month}: no one to charge").format(rule=rule, month=month), markup=False
+        )
     for entry in run.written:
-        out.print(f"{entry.rule} {month}: {money(entry.total)} into {entry.into}", markup=False)
+        said = _("{rule} {month}: {amount} into {account}").format(
+            rule=entry.rule, month=month, amount=money(entry.total), account=entry.into
+        )
+        out.print(said, markup=False)
         for charge in entry.charges:
             out.print(f"  {charge.member:<20} {'-' + money(charge.amount):>16}", markup=False)
     if not run.written:
-        out.print(f"Nothing to write for {month}.", markup=False)
+        out.print(_("Nothing to write for {month}.").format(month=month), markup=False)
     elif dry_run:
-        out.print(f"Dry run: nothing written. {run.path} would get:\n", markup=False)
+        said = _("Dry run: nothing written. {file} would get:").format(file=run.path)
+        out.print(said + "\n", markup=False)
         texts = [format_rule_entry(entry, rules.currency, rules.decimals) for entry in run.written]
         out.print(journal_text.insert_entries("", texts).text, markup=False)  # as it would be
     else:
         assert sha is not None
         out.print(
-            f"Wrote {len(run.written)} entr{'y' if len(run.written) == 1 else 'ies'} "
-            f"to {run.path} (commit {sha[:8]})",
+            _("Wrote {entries} to {file} (commit {commit})").format(
+                entries=counted(len(run.written), N_("{count} entry"), N_("{count} entries")),
+                file=run.path,
+                commit=sha[:8],
+            ),
             markup=False,
         )
 
@@ -109,11 +122,12 @@ def apply_rules(
 def _history(timeline: Timeline[Decimal] | None, decimals: int) -> str:
     """`-500.00, -600.00 from 2026-12-01`: a limit and its dated changes."""
     if timeline is None:
-        return "the kind's default"
-    parts = [] if timeline.changes[0][0] == BEGINNING else ["the kind's default"]
+        return _("the kind's default")
+    parts = [] if timeline.changes[0][0] == BEGINNING else [_("the kind's default")]
     for day, value in timeline.changes:
-        amount = format_amount(value, decimals)
-        parts.append(amount if day == BEGINNING else f"{amount} from {day.isoformat()}")
+        amount = i18n.amount_text(rounded(value, decimals))
+        from_day = _("{amount} from {date}").format(amount=amount, date=i18n.date_text(day))
+        parts.append(amount if day == BEGINNING else from_day)
     return ", ".join(parts)
 
 
@@ -137,9 +151,13 @@ def limit(
         )
         sha = session.record(change)
     out.print(f"{change.message.removeprefix('member: ')} (commit {sha[:8]})", markup=False)
-    rules, _ = usable(coop)
-    roster, _ = parse_members(change.files[MEMBERS_FILE], rules)
+    rules, _roster = usable(coop)
+    roster, _problems = parse_members(change.files[MEMBERS_FILE], rules)
     assert roster is not None
     member = known_member(roster, member_id)
-    out.print(f"  floor    {_history(member.floor, rules.decimals)}", markup=False)
-    out.print(f"  ceiling  {_history(member.ceiling, rules.decimals)}", markup=False)
+    floor_word, ceiling_word = _("floor"), _("ceiling")
+    width = max(len(floor_word), len(ceiling_word))
+    out.print(f"  {floor_word:<{width}}  {_history(member.floor, rules.decimals)}", markup=False)
+    out.print(
+        f"  {ceiling_word:<{width}}  {_history(member.ceiling, rules.decimals)}", markup=False
+    )

@@ -6,11 +6,13 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from coopledger import i18n
 from coopledger.cli.common import app, cooperative_root, out, print_json, trade_record
 from coopledger.cli.lazy import lazy_module
 from coopledger.cli.tables import fitted_table
-from coopledger.money import format_amount
-from coopledger.words import plural
+from coopledger.i18n import N_, _
+from coopledger.money import rounded
+from coopledger.words import counted
 
 if TYPE_CHECKING:
     from coopledger import store
@@ -43,15 +45,16 @@ def trades_command(
     cells = [
         [
             t.trade_id or "",
-            t.date.isoformat(),
+            i18n.date_text(t.date, short=True),
             t.payer,
             t.payee,
-            format_amount(t.amount, rules.decimals),
+            i18n.amount_text(rounded(t.amount, rules.decimals)),
             t.memo,
         ]
         for t in chosen
     ]
-    title = f"{rules.name}: {plural(len(chosen), 'trade')}"
-    headings = ["id", "date", "payer", "payee", rules.currency, "memo"]
+    trades = counted(len(chosen), N_("{count} trade"), N_("{count} trades"))
+    title = _("{name}: {trades}").format(name=rules.name, trades=trades)
+    headings = [_("id"), _("date"), _("payer"), _("payee"), rules.currency, _("memo")]
     out.print(fitted_table(title, headings, cells, right={4}, optional=[5], width=out.width))
     warn_if_problems(coop)
