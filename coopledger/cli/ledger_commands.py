@@ -28,7 +28,7 @@ from coopledger.cli.tables import fitted_table
 from coopledger.i18n import LANGUAGES, N_, _
 from coopledger.money import format_amount, rounded
 from coopledger.problems import CoopError, Problem
-from coopledger.words import plural
+from coopledger.words import counted
 
 
 @app.command()
@@ -300,20 +300,15 @@ def check(
                 else "0"
             )
             currency = view.rules.currency if view.rules else ""
+            said = _("ok: {members}, {trades}, balances sum to {zero} {currency}; {warnings}")
             out.print(
-                _(
-                    "ok: {members} members, {trades} trades, balances sum to "
-                    "{zero} {currency}; {warnings} warning(s)"
-                ).format(
-                    members=members,
-                    trades=view.trade_count(),
+                said.format(
+                    members=counted(members, N_("{count} member"), N_("{count} members")),
+                    trades=counted(view.trade_count(), N_("{count} trade"), N_("{count} trades")),
                     zero=zero,
                     currency=currency,
-                    warnings=len(warnings),
-                )
-                if i18n.language() != i18n.DEFAULT
-                else f"ok: {plural(members, 'member')}, {plural(view.trade_count(), 'trade')}, "
-                f"balances sum to {zero} {currency}; {len(warnings)} warning(s)",
+                    warnings=_("{count} warning(s)").format(count=len(warnings)),
+                ),
                 markup=False,
             )
     if errors:
