@@ -15,7 +15,10 @@ from coopledger import i18n
 from coopledger.cli import main
 from coopledger.cli.common import app
 from coopledger.cli.helptexts import (
+    CLICK_ERRORS,
     CLICK_WORDS,
+    HINT,
+    click_message,
     command_tree,
     commands,
     early_language,
@@ -159,3 +162,63 @@ def test_early_language_reads_the_rules_of_dir(tmp_path: Path) -> None:
     assert early_language([f"--dir={tmp_path}"], {}) == "fr"
     assert early_language([], {"COOPLEDGER_DIR": str(tmp_path)}) == "fr"
     assert early_language(["--lang", "en", "-C", str(tmp_path)], {}) == "en"
+
+
+def test_a_usage_error_in_french(coop: Coop, capsys: pytest.CaptureFixture[str]) -> None:
+    def run(*argv: str) -> tuple[int, str, str]:
+        capsys.readouterr()  # not coop.run: the usage's {payer} is not an unfilled placeholder
+        code = main(["--dir", str(coop.root), *argv])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    code, out, err = run("--lang", "fr", "trade", "alice")
+
+    assert code == 2 and out == ""
+    assert err == (
+        "Utilisation : coopledger trade [OPTIONS] {payer} {payee} {amount}\n"
+        "Essayez 'coopledger trade -h' pour l'aide.\n"
+        "\n"
+        "erreur : argument manquant : 'payee'.\n"
+    )
+    code, _out, english = run("trade", "alice")
+    assert code == 2
+    assert english.startswith("Usage: coopledger trade [OPTIONS]")
+    assert english.endswith("Error: Missing argument 'payee'.\n")
+
+
+@pytest.mark.parametrize(
+    ("message", "french"),
+    [
+        ("Missing option '--name'.", "option manquante : '--name'."),
+        ("No such option: --bogus", "option inconnue : --bogus"),
+        (
+            "No such option: --memo (Possible options: --member, --month)",
+            "option inconnue : --memo (options possibles : --member, --month)",
+        ),
+        (
+            "No such command 'trad'. Did you mean 'trade', 'trades'?",
+            "commande inconnue : 'trad'. Vouliez-vous dire 'trade', 'trades' ?",
+        ),
+        ("Got unexpected extra argument(s) (d e)", "argument(s) en trop : (d e)"),
+        ("Option '--memo' requires an argument.", "l'option '--memo' demande une valeur."),
+        ("Option '--json' does not take a value.", "l'option '--json' ne prend pas de valeur."),
+        (
+            "Invalid value for '--members': 'abc' is not a valid int range.",
+            "valeur invalide pour '--members' : 'abc' n'est pas un nombre entier.",
+        ),
+        ("Something click says that we never saw", "Something click says that we never saw"),
+    ],
+)
+def test_click_messages_in_french(message: str, french: str) -> None:
+    i18n.set_language("fr")
+    try:
+        assert click_message(message) == french
+    finally:
+        i18n.set_language("en")
+
+
+def test_every_click_message_has_french() -> None:
+    catalogue = french()
+    for _pattern, text in CLICK_ERRORS:
+        assert catalogue.get(text) and placeholders(catalogue[text]) == placeholders(text), text
+    assert catalogue.get(HINT)

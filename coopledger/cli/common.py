@@ -388,7 +388,12 @@ def run(application: typer.Typer, argv: list[str] | None = None) -> int:
         if isinstance(error, (click.ClickException, typer.TyperException)) and hasattr(
             error, "show"
         ):
-            error.show()
+            if i18n.language() == i18n.DEFAULT:
+                error.show()
+            else:
+                from coopledger.cli.helptexts import usage_error_text
+
+                sys.stderr.write(usage_error_text(error))
             return int(getattr(error, "exit_code", ExitStatus.USAGE))
         if state.traceback:
             raise

@@ -19,6 +19,7 @@ order as the global options' callback, which settles it again afterwards.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -173,3 +174,70 @@ def _translated_context(base: type[Context]) -> type[Context]:
         formatter = type("TranslatedFormatter", (_Words, base.formatter_class), {})
         _CONTEXTS[base] = type("TranslatedContext", (base,), {"formatter_class": formatter})
     return _CONTEXTS[base]
+
+
+# click's usage errors (typer vendors click: its messages are English f-strings),
+# read back into a catalogue text and its values
+CLICK_ERRORS = (
+    (r"Missing argument '(?P<name>.+)'\.", N_("Missing argument '{name}'.")),
+    (r"Missing option '(?P<name>.+)'\.", N_("Missing option '{name}'.")),
+    (r"No such option: (?P<name>\S+)", N_("No such option: {name}")),
+    (
+        r"No such option: (?P<name>\S+) \(Possible options: (?P<choices>.+)\)",
+        N_("No such option: {name} (Possible options: {choices})"),
+    ),
+    (
+        r"No such option: (?P<name>\S+) Did you mean (?P<suggestion>.+)\?",
+        N_("No such option: {name} Did you mean {suggestion}?"),
+    ),
+    (r"No such command '(?P<name>.+)'\.", N_("No such command '{name}'.")),
+    (
+        r"No such command '(?P<name>.+)'\. Did you mean (?P<suggestion>.+)\?",
+        N_("No such command '{name}'. Did you mean {suggestion}?"),
+    ),
+    (
+        r"Got unexpected extra argument(?:s|\(s\))? \((?P<values>.*)\)",
+        N_("Got unexpected extra argument(s) ({values})"),
+    ),
+    (r"Option '(?P<name>.+)' requires an argument\.", N_("Option '{name}' requires an argument.")),
+    (
+        r"Option '(?P<name>.+)' does not take a value\.",
+        N_("Option '{name}' does not take a value."),
+    ),
+    (
+        r"'(?P<value>.*)' is not a valid (?:int range|integer)\.",
+        N_("'{value}' is not a whole number."),
+    ),
+    (
+        r"Invalid value for '(?P<name>.+?)': (?P<detail>.*)",
+        N_("Invalid value for '{name}': {detail}"),
+    ),
+)
+HINT = N_("Try '{command} {option}' for help.")
+
+
+def click_message(message: str) -> str:
+    """One of click's usage messages in the reader's language (as it is when unknown)."""
+    for pattern, text in reversed(CLICK_ERRORS):  # the longer forms first
+        found = re.fullmatch(pattern, message, flags=re.DOTALL)
+        if found:
+            values = found.groupdict()
+            if "detail" in values:  # the value's own complaint
+                values["detail"] = click_message(values["detail"])
+            return _(text).format(**values)
+    return message
+
+
+def usage_error_text(error: Any) -> str:
+    """What click's `UsageError.show` writes (the usage, a hint, the error), in the
+    reader's language; `error` is one of typer's click exceptions."""
+    said = _("{severity}: {text}").format(
+        severity=_("error"), text=click_message(error.format_message())
+    )
+    ctx = getattr(error, "ctx", None)
+    if ctx is None:
+        return said + "\n"
+    hint = ""
+    if ctx.command.get_help_option(ctx) is not None:
+        hint = _(HINT).format(command=ctx.command_path, option=ctx.help_option_names[0]) + "\n"
+    return f"{ctx.get_usage()}\n{hint}\n{said}\n"
