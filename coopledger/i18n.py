@@ -216,3 +216,15 @@ def language_in_rules(folder: Path) -> str | None:
 def from_environment() -> str:
     """The language of the locale alone (before any option or rules.yaml is read)."""
     return choose(None, None, os.environ)
+
+
+def status_word(status: str) -> str:
+    """A member's status (`members.Member.status_at`) as tables note it, in the reader's
+    language (the calls below are what Babel extracts: a status in a variable is not)."""
+    words = {
+        "active": pgettext("member status", "active"),
+        "suspended": pgettext("member status", "suspended"),
+        "left": pgettext("member status", "left"),
+        "not-joined": pgettext("member status", "not-joined"),
+    }
+    return words.get(status, status)

@@ -118,3 +118,12 @@ def test_commit_and_help_in_french(coop: Coop) -> None:
     assert committed.startswith("Commit ") and "de 1 fichier : members.yaml" in committed
     assert guides.startswith("Guides (coopledger help SUJET) :")
     assert "Les options de chaque commande : coopledger COMMANDE --help" in guides
+
+
+def test_member_statuses_in_french_tables(coop: Coop) -> None:
+    fr(coop, "member", "suspend", "bob", "--date", "2026-11-20")
+
+    balances = fr(coop, "balances")
+
+    assert "Bob Durand (suspendu)" in balances
+    assert "Bob Durand (suspended)" in coop.run("balances").out

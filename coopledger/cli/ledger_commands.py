@@ -190,10 +190,7 @@ def balances(
     cells: list[list[str]] = [
         [
             row.member,
-            row.name
-            + (
-                "" if row.status == "active" else f" ({i18n.pgettext('member status', row.status)})"
-            ),
+            row.name + ("" if row.status == "active" else f" ({i18n.status_word(row.status)})"),
             amount(row.balance) or "",
             amount(row.floor) or "",
             amount(row.ceiling) or "",
