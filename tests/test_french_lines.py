@@ -127,3 +127,21 @@ def test_member_statuses_in_french_tables(coop: Coop) -> None:
 
     assert "Bob Durand (suspendu)" in balances
     assert "Bob Durand (suspended)" in coop.run("balances").out
+
+
+def test_member_list_and_show_in_french(coop: Coop) -> None:
+    fr(coop, "trade", "alice", "fournil", "12,50", "--date", "02/11/2026")
+
+    listed = fr(coop, "member", "list")
+    shown = fr(coop, "member", "show", "alice")
+
+    assert "SEL du Canal : 4 membres" in listed
+    assert "adhésion" in listed and "statut" in listed and "01/01/2024" in listed
+    assert "-12,50" in listed and "actif" in listed
+    assert shown.splitlines()[:4] == [
+        "alice: Alice Martin",
+        "  catégorie  person",
+        "  adhésion   1 janvier 2024",
+        "  statut     actif",
+    ]
+    assert "  solde      -12,50 SEL" in shown and "  plancher   -500,00 SEL" in shown

@@ -11,6 +11,7 @@ from coopledger import clock, i18n
 from coopledger.cli.common import (
     app,
     cooperative_root,
+    money_text,
     out,
     parse_day,
     print_json,
@@ -18,11 +19,12 @@ from coopledger.cli.common import (
 )
 from coopledger.cli.lazy import lazy_module
 from coopledger.cli.tables import fitted_table
-from coopledger.i18n import N_, _
+from coopledger.i18n import N_, _, pgettext
 from coopledger.members import Member
-from coopledger.money import format_amount, parse_limit
+from coopledger.money import format_amount, parse_limit, rounded
 from coopledger.problems import CoopError
 from coopledger.timeline import Timeline
+from coopledger.words import counted
 
 if TYPE_CHECKING:
     from coopledger import store
@@ -117,15 +119,17 @@ def list_members(as_json: bool = typer.Option(False, "--json", help="Print JSON.
             m.id,
             m.name,
             m.kind,
-            m.status_at(today),
-            m.joined.isoformat(),
+            i18n.status_word(m.status_at(today)),
+            i18n.date_text(m.joined, short=True),
             ", ".join(m.roles),
-            format_amount(rows[m.id].balance, rules.decimals) if m.id in rows else "",
+            i18n.amount_text(rounded(rows[m.id].balance, rules.decimals)) if m.id in rows else "",
         ]
         for m in roster
     ]
-    headings = ["id", "name", "kind", "status", "joined", "roles", "balance"]
-    title = f"{rules.name}: {len(roster)} members"
+    words = (_("id"), _("name"), _("kind"), _("status"), pgettext("member", "joined"))
+    headings = [*words, _("roles"), _("balance")]
+    members = counted(len(roster), N_("{count} member"), N_("{count} members"))
+    title = _("{name}: {members}").format(name=rules.name, members=members)
     table = fitted_table(title, headings, cells, right={6}, optional=[5, 2, 3, 4], width=out.width)
     out.print(table)
 
@@ -166,24 +170,25 @@ def show(
             }
         )
         return
-    lines = [
-        f"{member.id}: {member.name}",
-        f"  kind      {member.kind}",
-        f"  joined    {member.joined.isoformat()}",
-        f"  status    {member.status_at(today)}",
-        f"  emails    {', '.join(member.emails) or '-'}",
-        f"  roles     {', '.join(member.roles) or '-'}",
-        f"  account   {member.account}",
+    facts = [
+        (_("kind"), member.kind),
+        (pgettext("member", "joined"), i18n.date_text(member.joined)),
+        (_("status"), i18n.status_word(member.status_at(today))),
+        (_("emails"), ", ".join(member.emails) or "-"),
+        (_("roles"), ", ".join(member.roles) or "-"),
+        (_("account"), member.account),
     ]
     if row is not None:
-        fmt = lambda v: "-" if v is None else f"{format_amount(v, rules.decimals)} {rules.currency}"  # noqa: E731
-        lines += [
-            f"  balance   {fmt(row.balance)}",
-            f"  floor     {fmt(row.floor)}",
-            f"  ceiling   {fmt(row.ceiling)}",
+        fmt = lambda v: "-" if v is None else money_text(v, rules)  # noqa: E731
+        facts += [
+            (_("balance"), fmt(row.balance)),
+            (_("floor"), fmt(row.floor)),
+            (_("ceiling"), fmt(row.ceiling)),
         ]
-    for line in lines:
-        out.print(line, markup=False)
+    width = max(10, *(len(label) + 2 for label, _value in facts))
+    out.print(f"{member.id}: {member.name}", markup=False)
+    for label, value in facts:
+        out.print(f"  {label:<{width}}{value}", markup=False)
 
 
 def _status_command(member_id: str, status: str, date: str | None, as_member: str | None) -> None:
