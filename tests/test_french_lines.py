@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Coop
 
 
@@ -145,3 +147,25 @@ def test_member_list_and_show_in_french(coop: Coop) -> None:
         "  statut     actif",
     ]
     assert "  solde      -12,50 SEL" in shown and "  plancher   -500,00 SEL" in shown
+
+
+def test_trading_with_a_partner_group_in_french(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.test_federation import link, make_group
+
+    a, b = make_group(tmp_path, capsys, "sel-a"), make_group(tmp_path, capsys, "sel-b")
+    link(a, b, floor="-100", ceiling="100", rate="2")
+    link(b, a, floor="-200", ceiling="200", rate="0.5")
+
+    traded = fr(a, "trade", "alice", "sel-b/zoe", "40", "--as", "alice")
+    synced = fr(b, "partner", "sync", "sel-a")
+    checked = fr(a, "partner", "check", "sel-b")
+    listed = fr(a, "partner", "list")
+
+    assert "alice → sel-b/zoe 40,00 GRAIN (80,00 en unités de sel-b) (commit " in traded
+    assert "position face à sel-b : -40,00" in traded
+    assert "sel-a/alice → zoe 80,00 PIGNE" in synced
+    assert "1 enregistré(s), 0 refusé(s), 0 déjà enregistré(s) (commit " in synced
+    assert "les comptes concordent" in checked
+    assert "groupes partenaires (GRAIN ; position" in listed and "taux" in listed
