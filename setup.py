@@ -1,5 +1,6 @@
 """Build steps: compile the gettext catalogues (.po -> .mo) with Babel, and ship
-docs/*.md inside the package (coopledger/docs) for `coopledger help TOPIC`.
+docs/*.md and the guides in other languages (docs/fr/*.md) inside the package
+(coopledger/docs) for `coopledger help TOPIC`.
 
 Everything else about the package is in pyproject.toml. The `.mo` files are not
 committed; they are written next to their `.po` both in the source tree (so an
@@ -47,6 +48,9 @@ class BuildWithCataloguesAndDocs(build_py):
         target.mkdir(parents=True, exist_ok=True)
         for page in sorted(HERE.joinpath("docs").glob("*.md")):
             shutil.copyfile(page, target / page.name)
+        for page in sorted(HERE.joinpath("docs").glob("[a-z][a-z]/*.md")):  # docs/fr/...
+            (target / page.parent.name).mkdir(exist_ok=True)
+            shutil.copyfile(page, target / page.parent.name / page.name)
 
     def get_outputs(self, include_bytecode: bool = True) -> list[str]:  # type: ignore[override]
         outputs = super().get_outputs(include_bytecode)

@@ -160,10 +160,14 @@ def pgettext(context: str, text: str) -> str:
 
 
 def ngettext(singular: str, plural: str, count: int | Decimal) -> str:
-    n = 1 if abs(count) == 1 else 2  # gettext wants an int; a fraction reads as plural
     if _state.language == DEFAULT:
-        return singular if n == 1 else plural
-    return catalogue(_state.language).ngettext(singular, plural, n)
+        return singular if abs(count) == 1 else plural
+    from babel import Locale
+
+    # the language's own rule, from CLDR (French: '0 avertissement', '1,5 grain');
+    # gettext wants an int: 1 stands for the singular, 2 for the plural
+    one = Locale.parse(_state.language).plural_form(abs(Decimal(count))) == "one"
+    return catalogue(_state.language).ngettext(singular, plural, 1 if one else 2)
 
 
 def _decimals(value: Decimal) -> int:
@@ -229,3 +233,15 @@ def language_in_rules(folder: Path) -> str | None:
 def from_environment() -> str:
     """The language of the locale alone (before any option or rules.yaml is read)."""
     return choose(None, None, os.environ)
+
+
+def status_word(status: str) -> str:
+    """A member's status (`members.Member.status_at`) as tables note it, in the reader's
+    language (the calls below are what Babel extracts: a status in a variable is not)."""
+    words = {
+        "active": pgettext("member status", "active"),
+        "suspended": pgettext("member status", "suspended"),
+        "left": pgettext("member status", "left"),
+        "not-joined": pgettext("member status", "not-joined"),
+    }
+    return words.get(status, status)

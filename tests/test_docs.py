@@ -170,6 +170,33 @@ def test_the_french_treasurers_guide_runs(tmp_path: Path) -> None:
     run_blocks(found, tmp_path)
 
 
+def test_the_french_volunteers_guide_runs(tmp_path: Path) -> None:
+    """docs/fr/benevoles.md: every block, in order, outputs compared (a refusal in
+    French, then the books accepted, on the volunteer's and the treasurer's side)."""
+    found = blocks((REPO / "docs" / "fr" / "benevoles.md").read_text(encoding="utf-8"))
+
+    assert [kind for kind, _ in found].count("console") >= 3
+    run_blocks(found, tmp_path)
+    log = subprocess.run(
+        ["git", "log", "--format=%ae %s", "main"],
+        cwd=tmp_path / "work" / "sel-du-canal",
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "alice@example.org la confiture du 3 novembre, oubliée" in log  # merged
+
+
+def test_the_french_guides_are_linked_and_are_help_topics() -> None:
+    readme = section((REPO / "README.md").read_text(encoding="utf-8"), "## En français")
+    from coopledger.language.helptopics import topic_text, topics
+
+    for guide in ("tresorier", "benevoles"):
+        assert f"(docs/fr/{guide}.md)" in readme
+        page = (REPO / "docs" / "fr" / f"{guide}.md").read_text(encoding="utf-8")
+        assert guide in topics() and topic_text(guide) == page
+
+
 @pytest.mark.slow
 def test_federation_month_runs(tmp_path: Path) -> None:
     markdown = (REPO / "docs" / "federation.md").read_text(encoding="utf-8")

@@ -335,6 +335,10 @@ def test_a_wheel_holds_the_guides(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     for page in (root / "docs").glob("*.md"):
         assert f"coopledger/docs/{page.name}" in names
+    guides = list((root / "docs").glob("[a-z][a-z]/*.md"))  # docs/fr/benevoles.md...
+    assert guides
+    for page in guides:
+        assert f"coopledger/docs/{page.parent.name}/{page.name}" in names
 
 
 def test_an_import_into_a_closed_month_is_not_told_to_remove_a_line(coop: Coop) -> None:

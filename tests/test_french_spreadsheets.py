@@ -18,9 +18,8 @@ from hypothesis import strategies as st
 
 from coopledger import i18n
 from coopledger.model.money import format_amount, parse_amount
-from coopledger.plans import spreadsheet
+from coopledger.plans import excel, spreadsheet
 from coopledger.plans.csvio import TRADE_COLUMNS, Table
-from coopledger.reporting import excel
 from tests.conftest import Coop
 from tests.test_import_export import balances
 from tests.test_report import build_known

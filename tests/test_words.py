@@ -29,6 +29,6 @@ def test_the_summary_of_check_counts_in_english() -> None:
 
 
 def test_the_summary_of_check_counts_in_french(french: None) -> None:
-    assert problem_counts(1, 0) == "1 erreur, 0 avertissements"
+    assert problem_counts(1, 0) == "1 erreur, 0 avertissement"
     assert problem_counts(2, 1) == "2 erreurs, 1 avertissement"
     assert (member_count(1), trade_count(2)) == ("1 membre", "2 échanges")

@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from coopledger import i18n
 from coopledger.cli.common import (
     app,
+    money_text,
     open_ledger,
     out,
     parse_day,
@@ -22,7 +24,8 @@ from coopledger.cli.common import (
     print_problems,
 )
 from coopledger.cli.tables import fitted_table
-from coopledger.model.money import format_amount
+from coopledger.i18n import N_, _, pgettext
+from coopledger.model.money import format_amount, rounded
 from coopledger.model.problems import CoopError
 from coopledger.setoff.clearing import (
     WITHOUT_DUE,
@@ -79,10 +82,14 @@ def invoice(
     )
     print_problems(done.warnings)
     recorded, rules, sha = done.value, done.rules, done.sha or ""
-    text = format_amount(recorded.amount, rules.decimals)
     out.print(
-        f"Recorded invoice {recorded.ref}: {debtor} owes {creditor} {text} "
-        f"{rules.currency} (commit {sha[:8]})",
+        _("Recorded invoice {ref}: {debtor} owes {creditor} {amount} (commit {commit})").format(
+            ref=recorded.ref,
+            debtor=debtor,
+            creditor=creditor,
+            amount=money_text(recorded.amount, rules),
+            commit=sha[:8],
+        ),
         markup=False,
     )
 
@@ -116,11 +123,14 @@ def invoices_command(
             ]
         )
         return
+    if i18n.language() != i18n.DEFAULT:  # for people: 1 234,50 (the JSON above stays 1234.50)
+        amount = lambda value: i18n.amount_text(rounded(value, rules.decimals))  # noqa: E731
+    day = lambda value: i18n.date_text(value, short=True)  # noqa: E731
     cells = [
         [
             i.ref,
-            i.date.isoformat(),
-            i.due.isoformat() if i.due else "",
+            day(i.date),
+            day(i.due) if i.due else "",
             i.debtor,
             i.creditor,
             amount(i.amount),
@@ -131,10 +141,12 @@ def invoices_command(
         for i in rows
     ]
     left = sum((i.remaining for i in rows), Decimal(0))
-    cells.append(["total left", "", "", "", "", "", "", "", amount(left)])
-    headings = ["ref", "date", "due", "debtor", "creditor", "amount", "settled", "cleared", "left"]
+    cells.append([_("total left"), "", "", "", "", "", "", "", amount(left)])
+    words = (N_("ref"), N_("date"), N_("due"), N_("debtor"), N_("creditor"), N_("amount"))
+    headings = [_(word) for word in (*words, N_("settled"), N_("cleared"))]
+    headings.append(pgettext("invoice", "left"))
     table = fitted_table(
-        f"{rules.name}: invoices ({rules.currency})",
+        _("{name}: invoices ({currency})").format(name=rules.name, currency=rules.currency),
         headings,
         cells,
         right={5, 6, 7, 8},
@@ -184,10 +196,17 @@ def settle(
         )
         return
     out.print(
-        f"Settled {format_amount(value, decimals)} {currency} of invoice {ref}: "
-        f"{settled.debtor} → {settled.creditor}; "
-        f"{format_amount(settled.remaining - value, decimals)} {currency} left "
-        f"(commit {sha[:8]})",
+        _(
+            "Settled {amount} of invoice {ref}: {debtor} → {creditor}; "
+            "{left} left (commit {commit})"
+        ).format(
+            amount=money_text(value, done.rules),
+            ref=ref,
+            debtor=settled.debtor,
+            creditor=settled.creditor,
+            left=money_text(settled.remaining - value, done.rules),
+            commit=sha[:8],
+        ),
         markup=False,
     )
 
@@ -338,31 +357,61 @@ def write_report_json(result: Setoff, decimals: int, write: Write) -> None:
     write("\n  ]\n}\n" if len(result.invoices) else "  ]\n}\n")
 
 
+# the clearing report's column headings (write_report_text)
+_MEMBER_HEADINGS = (
+    N_("member"),
+    N_("owed by"),
+    N_("owed to"),
+    N_("net position"),
+    N_("cleared as debtor"),
+    N_("cleared as creditor"),
+    N_("paid"),
+    N_("received"),
+)
+_INVOICE_HEADINGS = (
+    N_("ref"),
+    N_("debtor"),
+    N_("creditor"),
+    N_("amount"),
+    N_("cleared"),
+    N_("remaining"),
+)
+
+
 def write_report_text(result: Setoff, decimals: int, currency: str, write: Write) -> None:
     """The report for people: totals, the member table, then every invoice."""
     text = minor_formatter(decimals)
     before = result.total_before
+    open_before, set_off, open_after, upper_bound = (
+        f"  {_(words):<13} "
+        for words in (N_("open before"), N_("set off"), N_("open after"), N_("upper bound"))
+    )
+    member, owed_by, owed_to, net, as_debtor, as_creditor, paid, received = (
+        _(word) for word in _MEMBER_HEADINGS
+    )
+    ref, debtor, creditor, amount, cleared, remaining = (_(word) for word in _INVOICE_HEADINGS)
     lines = [
-        f"Clearing of {len(result.invoices)} open invoice(s), {currency}, "
-        f"solved by {result.solver}",
-        f"  open before   {text(before):>16}",
-        f"  set off       {text(result.total_cleared):>16}  "
-        f"({percent(result.total_cleared, before)} %)",
+        _("Clearing of {count} open invoice(s), {currency}, solved by {solver}").format(
+            count=len(result.invoices), currency=currency, solver=result.solver
+        ),
+        f"{open_before}{text(before):>16}",
+        f"{set_off}{text(result.total_cleared):>16}  ({percent(result.total_cleared, before)} %)",
     ]
     if result.with_credit:
+        paid_in = _("paid in {currency}").format(currency=f"{currency:<5}")
         lines.append(
-            f"  paid in {currency:<5} {text(result.total_paid):>16}  "
+            f"  {paid_in:<13} {text(result.total_paid):>16}  "
             f"({percent(result.total_paid, before)} %)"
         )
     lines += [
-        f"  open after    {text(result.total_after):>16}",
-        f"  upper bound   {text(result.upper_bound):>16}  "
-        "(open before minus the sum of net debts: no set-off can clear more)",
+        f"{open_after}{text(result.total_after):>16}",
+        f"{upper_bound}{text(result.upper_bound):>16}  "
+        + _("(open before minus the sum of net debts: no set-off can clear more)"),
         "",
-        "Members: each cancels as much of what it owes as of what it is owed.",
-        f"  {'member':<20} {'owed by':>14} {'owed to':>14} {'net position':>14} "
-        f"{'cleared as debtor':>18} {'cleared as creditor':>20}"
-        + (f" {'paid':>12} {'received':>12}" if result.with_credit else ""),
+        _("Members: each cancels as much of what it owes as of what it is owed."),
+        f"  {member:<20} {owed_by:>14} {owed_to:>14} {net:>14} "
+        f"{as_debtor:>18} {as_creditor:>20}"
+        + (f" {paid:>12} {received:>12}" if result.with_credit else ""),
     ]
     if result.invoices.names:
         totals = result.member_totals()
@@ -376,10 +425,10 @@ def write_report_text(result: Setoff, decimals: int, currency: str, write: Write
         )
     lines += [
         "",
-        "Invoices (each pair's share spread oldest due date first, then by reference):",
-        f"  {'ref':<20} {'debtor':<16} {'creditor':<16} {'amount':>12} {'cleared':>12}"
-        + (f" {'paid':>12}" if result.with_credit else "")
-        + f" {'remaining':>12}",
+        _("Invoices (each pair's share spread oldest due date first, then by reference):"),
+        f"  {ref:<20} {debtor:<16} {creditor:<16} {amount:>12} {cleared:>12}"
+        + (f" {paid:>12}" if result.with_credit else "")
+        + f" {remaining:>12}",
     ]
     write("\n".join(lines) + "\n")
     line = "  %-20s %-16s %-16s %12s %12s" + (" %12s" if result.with_credit else "") + " %12s"
@@ -420,7 +469,7 @@ def _read_csv(path: Path, decimals: int) -> InvoiceColumns:
         except UnicodeDecodeError:
             # read line by line, as the CSV reader would, for the same error
             with path.open(encoding="utf-8", newline="") as handle:
-                for _ in handle:
+                for _line in handle:
                     pass
             raise
     except (OSError, UnicodeDecodeError) as error:
@@ -473,7 +522,9 @@ def clear(
             report_json(found.items, places)
             if as_json
             else report_text(found.items, places, currency)
-            + "\nNothing was written (a dry run): add --apply to write and commit it.\n"
+            + "\n"
+            + _("Nothing was written (a dry run): add --apply to write and commit it.")
+            + "\n"
         )
         return
     from coopledger.plans.invoice_plans import journal_obligations, plan_clearing, solve_clearing
@@ -500,7 +551,20 @@ def clear(
         return
     sys.stdout.write(report_text(result, places, rules.currency))
     if sha is None:
-        out.print("\nNothing to clear: nothing was written.", markup=False)
+        out.print("\n" + _("Nothing to clear: nothing was written."), markup=False)
+    elif branch:
+        out.print(
+            "\n"
+            + _("Applied clearing {clearing} on the new branch {branch} (commit {commit}).").format(
+                clearing=clearing_id, branch=branch, commit=sha[:8]
+            ),
+            markup=False,
+        )
     else:
-        where = f" on the new branch {branch}" if branch else ""
-        out.print(f"\nApplied clearing {clearing_id}{where} (commit {sha[:8]}).", markup=False)
+        out.print(
+            "\n"
+            + _("Applied clearing {clearing} (commit {commit}).").format(
+                clearing=clearing_id, commit=sha[:8]
+            ),
+            markup=False,
+        )

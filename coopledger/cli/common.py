@@ -273,7 +273,7 @@ def exit_status(error: CoopError) -> ExitStatus:
     return ExitStatus.ENVIRONMENT if error.code in ENVIRONMENT_ERRORS else ExitStatus.PROBLEMS
 
 
-GLOBAL_WITH_VALUE = ("--dir", "-C", "--today")
+GLOBAL_WITH_VALUE = ("--dir", "-C", "--today", "--lang")
 GLOBAL_FLAGS = ("--traceback",)
 
 
@@ -286,7 +286,7 @@ def global_options_first(argv: list[str]) -> list[str]:
         word = argv[index]
         if word in GLOBAL_WITH_VALUE:
             index += 2
-        elif word in GLOBAL_FLAGS or word.startswith(("--dir=", "--today=")):
+        elif word in GLOBAL_FLAGS or word.startswith(("--dir=", "--today=", "--lang=")):
             index += 1
         else:
             break
@@ -302,7 +302,7 @@ def global_options_first(argv: list[str]) -> list[str]:
             moved += rest[position : position + 2]
             position += 2
             continue
-        if kept and (word in GLOBAL_FLAGS or word.startswith(("--dir=", "--today="))):
+        if kept and (word in GLOBAL_FLAGS or word.startswith(("--dir=", "--today=", "--lang="))):
             moved.append(word)
         else:
             kept.append(word)
@@ -314,11 +314,15 @@ def run(application: typer.Typer, argv: list[str] | None = None) -> int:
     """Run the app; the one place where failures become messages and exit codes."""
     state.traceback = False
     state.lang = None
-    i18n.set_language(i18n.from_environment())
     argv = global_options_first(sys.argv[1:] if argv is None else argv)
     try:
+        from coopledger.cli.helptexts import early_language, in_language
+
+        # the help is built in the language of the run: known before click reads argv
+        i18n.set_language(early_language(argv, os.environ))
+        command = in_language(application)
         # without standalone mode, click returns the code of a typer.Exit instead of raising
-        code = application(args=argv, prog_name="coopledger", standalone_mode=False)
+        code = command.main(args=argv, prog_name="coopledger", standalone_mode=False)
         _say_recovered()
         _say_reads()
     except CoopError as error:
@@ -347,7 +351,12 @@ def run(application: typer.Typer, argv: list[str] | None = None) -> int:
         if isinstance(error, (click.ClickException, typer.TyperException)) and hasattr(
             error, "show"
         ):
-            error.show()
+            if i18n.language() == i18n.DEFAULT:
+                error.show()
+            else:
+                from coopledger.cli.helptexts import usage_error_text
+
+                sys.stderr.write(usage_error_text(error))
             return int(getattr(error, "exit_code", ExitStatus.USAGE))
         if state.traceback:
             raise

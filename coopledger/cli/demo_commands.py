@@ -7,7 +7,9 @@ from pathlib import Path
 
 import typer
 
+from coopledger import i18n
 from coopledger.cli.common import app, out, parse_day
+from coopledger.i18n import _
 
 # coopledger.founding.demo.DEFAULT_UNTIL, written out so that the command line does not import
 # the demo (and beancount) to show it; tests/test_lazy_imports.py checks they agree
@@ -59,16 +61,26 @@ def demo(
     spec = DemoSpec(
         members=members, months=months, trades=trades, invoices=invoices, seed=seed, until=day
     )
-    _, sha, files = Ledger.create_demo(directory.resolve(), spec)
+    _books, sha, files = Ledger.create_demo(root, spec)
     out.print(
-        f"Created the demo cooperative {spec.name} in {root} (commit {sha[:8]})", markup=False
-    )
-    out.print(
-        f"  {members} members, {trades} trades, {invoices} invoices from "
-        f"{spec.start.isoformat()} to {day.isoformat()}, {files} files; "
-        f"try: coopledger -C {directory} balances",
+        _("Created the demo cooperative {name} in {folder} (commit {commit})").format(
+            name=spec.name, folder=root, commit=sha[:8]
+        ),
         markup=False,
     )
+    said = _(
+        "{members} members, {trades} trades, {invoices} invoices from {first} to {last}, "
+        "{files} files; try: coopledger -C {folder} balances"
+    ).format(
+        members=members,
+        trades=trades,
+        invoices=invoices,
+        first=i18n.date_text(spec.start),
+        last=i18n.date_text(day),
+        files=files,
+        folder=directory,
+    )
+    out.print(f"  {said}", markup=False)
 
 
 def _federation(

@@ -7,6 +7,8 @@ import typer
 
 from coopledger.cli.common import app, open_ledger, out, print_problems
 from coopledger.cli.member_commands import member_app
+from coopledger.i18n import N_, _
+from coopledger.language.words import counted
 
 rules_app = typer.Typer(help="Change rules.yaml by command.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
@@ -77,5 +79,6 @@ def commit_command(
     done = open_ledger().commit_edits(message)
     print_problems(done.warnings)
     paths = done.paths
-    files = f"{len(paths)} file{'s' if len(paths) != 1 else ''}"
-    out.print(f"Committed {files} (commit {done.sha[:8]}): {', '.join(paths)}", markup=False)
+    files = counted(len(paths), N_("{count} file"), N_("{count} files"))
+    said = _("Committed {files} (commit {commit}): {paths}")
+    out.print(said.format(files=files, commit=done.sha[:8], paths=", ".join(paths)), markup=False)

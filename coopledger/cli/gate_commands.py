@@ -6,6 +6,7 @@ import typer
 
 from coopledger.cli.common import (
     app,
+    money_text,
     open_ledger,
     out,
     parse_day,
@@ -13,8 +14,8 @@ from coopledger.cli.common import (
     print_problems,
 )
 from coopledger.founding.ci_templates import PLATFORMS, pinned_source
-from coopledger.language.words import plural
-from coopledger.model.money import format_amount
+from coopledger.i18n import N_, _
+from coopledger.language.words import counted
 from coopledger.model.problems import CoopError
 
 # ---------------------------------------------------------------- close, reverse
@@ -57,13 +58,19 @@ def close(
         )
         return
     out.print(
-        f"Closed {months}: {plural(count, 'entry', 'entries')} fingerprinted in "
-        f"{', '.join(closes)} (commit {sha[:8]})",
+        _("Closed {months}: {entries} fingerprinted in {files} (commit {commit})").format(
+            months=months,
+            entries=counted(count, N_("{count} entry"), N_("{count} entries")),
+            files=", ".join(closes),
+            commit=sha[:8],
+        ),
         markup=False,
     )
     for new in change.folders:
-        gathered = f"  {new.path}: the month's files gathered into {GATHERED_FILE_NAME}"
-        out.print(gathered, markup=False)
+        gathered = _("{folder}: the month's files gathered into {file}").format(
+            folder=new.path, file=GATHERED_FILE_NAME
+        )
+        out.print(f"  {gathered}", markup=False)
 
 
 @app.command()
@@ -79,7 +86,6 @@ def reverse(
     print_problems(done.warnings)
     recorded, rules, sha = done.value.trade, done.rules, done.sha or ""
     trade_id = done.value.reversed_id  # in full, when the start of an id was given
-    amount = format_amount(recorded.amount, rules.decimals)
     if as_json:
         from coopledger.cli.common import trade_record
 
@@ -87,8 +93,16 @@ def reverse(
         print_json({"reversed": trade_id, "reversal": reversal, "commit": sha})
         return
     out.print(
-        f"Reversed {trade_id} with {recorded.trade_id}: {recorded.payer} → {recorded.payee} "
-        f"{amount} {rules.currency} (commit {sha[:8]})",
+        _(
+            "Reversed {trade_id} with {reversal}: {payer} → {payee} {amount} (commit {commit})"
+        ).format(
+            trade_id=trade_id,
+            reversal=recorded.trade_id,
+            payer=recorded.payer,
+            payee=recorded.payee,
+            amount=money_text(recorded.amount, rules),
+            commit=sha[:8],
+        ),
         markup=False,
     )
 
@@ -116,6 +130,9 @@ def ci(
     pinned = pinned_source(source, "--source")
     written = open_ledger().write_ci(platform, force, pinned, as_member)
     for name in written:
-        out.print(f"Wrote {name}", markup=False)
+        out.print(_("Wrote {file}").format(file=name), markup=False)
     if not written:
-        out.print(f"The {platform} CI files are already up to date", markup=False)
+        out.print(
+            _("The {platform} CI files are already up to date").format(platform=platform),
+            markup=False,
+        )

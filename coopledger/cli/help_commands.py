@@ -7,6 +7,7 @@ import sys
 import typer
 
 from coopledger.cli.common import app, out
+from coopledger.i18n import _
 
 
 @app.command("help")
@@ -17,11 +18,11 @@ def help_command(
     from coopledger.language.helptopics import topic_text, topics
 
     if topic is None:
-        out.print("Guides (coopledger help TOPIC):", markup=False)
+        out.print(_("Guides (coopledger help TOPIC):"), markup=False)
         names = topics()
         width = max(len(name) for name in names)
         for name, title in names.items():
             out.print(f"  {name:<{width}}  {title}", markup=False)
-        out.print("Each command's options: coopledger COMMAND --help", markup=False)
+        out.print(_("Each command's options: coopledger COMMAND --help"), markup=False)
         return
     sys.stdout.write(topic_text(topic))

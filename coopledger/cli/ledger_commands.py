@@ -26,7 +26,12 @@ from coopledger.cli.common import (
 from coopledger.cli.tables import fitted_table
 from coopledger.founding.ci_templates import PLATFORMS, pinned_source
 from coopledger.i18n import LANGUAGES, N_, _
-from coopledger.language.words import member_count, problem_counts, trade_count, warning_count
+from coopledger.language.words import (
+    member_count,
+    problem_counts,
+    trade_count,
+    warning_count,
+)
 from coopledger.model import clock
 from coopledger.model.money import format_amount, rounded
 from coopledger.model.problems import CoopError, Problem
@@ -78,7 +83,7 @@ def init(
         markup=False,
     )
     for written in created.ci_files:
-        out.print(f"  wrote {written}", markup=False)
+        out.print("  " + _("wrote {file}").format(file=written), markup=False)
     out.print(
         _("  currency {currency}; next: coopledger member add ID --name NAME --kind person").format(
             currency=currency
@@ -140,8 +145,10 @@ def trade(
         markup=False,
     )
     for levy in recorded.levies:
-        levied = format_amount(levy.amount, decimals)
-        out.print(f"  levy: {levy.member} pays {levied} {currency} to {levy.account}", markup=False)
+        said = _("levy: {member} pays {amount} to {account}").format(
+            member=levy.member, amount=money_text(levy.amount, rules), account=levy.account
+        )
+        out.print(f"  {said}", markup=False)
     for member in (payer, payee):
         if i18n.language() == i18n.DEFAULT:
             balance = format_amount(done.balances[member], decimals)
@@ -187,10 +194,7 @@ def balances(
     cells: list[list[str]] = [
         [
             row.member,
-            row.name
-            + (
-                "" if row.status == "active" else f" ({i18n.pgettext('member status', row.status)})"
-            ),
+            row.name + ("" if row.status == "active" else f" ({i18n.status_word(row.status)})"),
             amount(row.balance) or "",
             amount(row.floor) or "",
             amount(row.ceiling) or "",
@@ -273,9 +277,10 @@ def check(
         print_problems(problems, out)
         if view.carried_through:
             out.print(
-                f"Months up to {view.carried_through} are closed and unchanged (their "
-                "fingerprints match): their balances were carried, not read again "
-                "(check --full reads them).",
+                _(
+                    "Months up to {month} are closed and unchanged (their fingerprints match): "
+                    "their balances were carried, not read again (check --full reads them)."
+                ).format(month=view.carried_through),
                 markup=False,
             )
         if errors:

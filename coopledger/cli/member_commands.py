@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import typer
 
+from coopledger import i18n
 from coopledger.cli.common import (
     app,
+    money_text,
     open_ledger,
     out,
     parse_day,
@@ -13,9 +15,10 @@ from coopledger.cli.common import (
     print_problems,
 )
 from coopledger.cli.tables import fitted_table
-from coopledger.i18n import _
+from coopledger.i18n import N_, _, pgettext
+from coopledger.language.words import counted
 from coopledger.model import clock
-from coopledger.model.money import format_amount
+from coopledger.model.money import format_amount, rounded
 
 member_app = typer.Typer(help="Add members, list them, change their status.", no_args_is_help=True)
 app.add_typer(member_app, name="member")
@@ -87,15 +90,17 @@ def list_members(as_json: bool = typer.Option(False, "--json", help="Print JSON.
             m.id,
             m.name,
             m.kind,
-            m.status_at(today),
-            m.joined.isoformat(),
+            i18n.status_word(m.status_at(today)),
+            i18n.date_text(m.joined, short=True),
             ", ".join(m.roles),
-            format_amount(rows[m.id].balance, rules.decimals) if m.id in rows else "",
+            i18n.amount_text(rounded(rows[m.id].balance, rules.decimals)) if m.id in rows else "",
         ]
         for m in roster
     ]
-    headings = ["id", "name", "kind", "status", "joined", "roles", "balance"]
-    title = f"{rules.name}: {len(roster)} members"
+    words = (_("id"), _("name"), _("kind"), _("status"), pgettext("member", "joined"))
+    headings = [*words, _("roles"), _("balance")]
+    members = counted(len(roster), N_("{count} member"), N_("{count} members"))
+    title = _("{name}: {members}").format(name=rules.name, members=members)
     table = fitted_table(title, headings, cells, right={6}, optional=[5, 2, 3, 4], width=out.width)
     out.print(table)
 
@@ -132,24 +137,25 @@ def show(
             }
         )
         return
-    lines = [
-        f"{member.id}: {member.name}",
-        f"  kind      {member.kind}",
-        f"  joined    {member.joined.isoformat()}",
-        f"  status    {member.status_at(today)}",
-        f"  emails    {', '.join(member.emails) or '-'}",
-        f"  roles     {', '.join(member.roles) or '-'}",
-        f"  account   {member.account}",
+    facts = [
+        (_("kind"), member.kind),
+        (pgettext("member", "joined"), i18n.date_text(member.joined)),
+        (_("status"), i18n.status_word(member.status_at(today))),
+        (_("emails"), ", ".join(member.emails) or "-"),
+        (_("roles"), ", ".join(member.roles) or "-"),
+        (_("account"), member.account),
     ]
     if row is not None:
-        fmt = lambda v: "-" if v is None else f"{format_amount(v, rules.decimals)} {rules.currency}"  # noqa: E731
-        lines += [
-            f"  balance   {fmt(row.balance)}",
-            f"  floor     {fmt(row.floor)}",
-            f"  ceiling   {fmt(row.ceiling)}",
+        fmt = lambda v: "-" if v is None else money_text(v, rules)  # noqa: E731
+        facts += [
+            (_("balance"), fmt(row.balance)),
+            (_("floor"), fmt(row.floor)),
+            (_("ceiling"), fmt(row.ceiling)),
         ]
-    for line in lines:
-        out.print(line, markup=False)
+    width = max(10, *(len(label) + 2 for label, _value in facts))
+    out.print(f"{member.id}: {member.name}", markup=False)
+    for label, value in facts:
+        out.print(f"  {label:<{width}}{value}", markup=False)
 
 
 def _status_command(member_id: str, status: str, date: str | None, as_member: str | None) -> None:
@@ -162,8 +168,14 @@ def _status_command(member_id: str, status: str, date: str | None, as_member: st
     )
     print_problems(done.warnings)
     sha = done.sha or ""
-    said = {"left": "leaves on", "active": "is active again from"}.get(status, f"is {status} from")
-    out.print(f"{member_id} {said} {day.isoformat()} (commit {sha[:8]})", markup=False)
+    said = {
+        "left": N_("{member} leaves on {date} (commit {commit})"),
+        "active": N_("{member} is active again from {date} (commit {commit})"),
+        "suspended": N_("{member} is suspended from {date} (commit {commit})"),
+    }[status]
+    out.print(
+        _(said).format(member=member_id, date=i18n.date_text(day), commit=sha[:8]), markup=False
+    )
 
 
 @member_app.command("suspend")

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
+from coopledger import i18n
 from coopledger.cli.common import (
     EXIT_PROBLEMS,
     app,
+    money_text,
     open_ledger,
     out,
     print_json,
@@ -19,8 +22,9 @@ from coopledger.cli.common import (
 )
 from coopledger.cli.lazy import lazy_module
 from coopledger.cli.tables import fitted_table
+from coopledger.i18n import N_, _
 from coopledger.model import clock
-from coopledger.model.money import format_amount
+from coopledger.model.money import format_amount, rounded
 from coopledger.model.problems import CoopError
 
 if TYPE_CHECKING:
@@ -70,7 +74,20 @@ def add(
     done = open_ledger().write(planned, as_member)
     print_problems(done.warnings)
     sha = done.sha or ""
-    out.print(f"Added the partner {partner_id} (commit {sha[:8]})", markup=False)
+    said = _("Added the partner {partner} (commit {commit})")
+    out.print(said.format(partner=partner_id, commit=sha[:8]), markup=False)
+
+
+_PARTNER_HEADINGS = (
+    N_("partner"),
+    N_("name"),
+    N_("position"),
+    N_("floor"),
+    N_("ceiling"),
+    N_("we may owe"),
+    N_("it may owe"),
+    N_("rate"),
+)
 
 
 @partner_app.command("list")
@@ -105,8 +122,10 @@ def list_partners(as_json: bool = typer.Option(False, "--json", help="Print JSON
         )
         return
     table = fitted_table(
-        f"{coop.rules.name}: partner groups ({currency}; position: what the partner owes us)",
-        ("partner", "name", "position", "floor", "ceiling", "we may owe", "it may owe", "rate"),
+        _("{name}: partner groups ({currency}; position: what the partner owes us)").format(
+            name=coop.rules.name, currency=currency
+        ),
+        [_(word) for word in _PARTNER_HEADINGS],
         [
             [
                 r.partner.id,
@@ -147,22 +166,35 @@ def sync(
     print_problems(done.warnings)
     (plan, book), sha, rules = done.value, done.sha, done.rules
     for mirror in plan.accepted:
-        out.print(
-            f"  recorded {mirror.trade_id}: {partner_id}/{mirror.partner_member} → "
-            f"{mirror.member} {format_amount(mirror.amount, rules.decimals)} {rules.currency}",
-            markup=False,
+        said = _("recorded {trade_id}: {payer} → {payee} {amount}").format(
+            trade_id=mirror.trade_id,
+            payer=f"{partner_id}/{mirror.partner_member}",
+            payee=mirror.member,
+            amount=money_text(mirror.amount, rules),
         )
+        out.print(f"  {said}", markup=False)
     for refusal in plan.refused:
-        out.print(
-            f"  refused {refusal.trade_id}: {partner_id} → {refusal.member} "
-            f"{format_amount(refusal.amount, rules.decimals)} {rules.currency}",
-            markup=False,
+        said = _("refused {trade_id}: {payer} → {payee} {amount}").format(
+            trade_id=refusal.trade_id,
+            payer=partner_id,
+            payee=refusal.member,
+            amount=money_text(refusal.amount, rules),
         )
+        out.print(f"  {said}", markup=False)
         print_problems([refusal.problem], out)
-    said = f"commit {sha[:8]}" if sha else "nothing to commit"
+    committed = _("commit {commit}").format(commit=sha[:8]) if sha else _("nothing to commit")
     out.print(
-        f"Synced {partner_id} at {book.commit[:12]}: {len(plan.accepted)} recorded, "
-        f"{len(plan.refused)} refused, {plan.already} already recorded ({said})",
+        _(
+            "Synced {partner} at {at}: {recorded} recorded, {refused} refused, "
+            "{already} already recorded ({done})"
+        ).format(
+            partner=partner_id,
+            at=book.commit[:12],
+            recorded=len(plan.accepted),
+            refused=len(plan.refused),
+            already=plan.already,
+            done=committed,
+        ),
         markup=False,
     )
     if plan.refused:
@@ -180,8 +212,15 @@ def check(
         print_json({"commit": book.commit, "problems": [problem_json(p) for p in problems]})
     else:
         print_problems(problems, out)
-        state = "agree" if not problems else f"disagree ({len(problems)} problem(s))"
-        out.print(f"{partner_id} at {book.commit[:12]}: the books {state}", markup=False)
+        said = (
+            _("{partner} at {at}: the books agree")
+            if not problems
+            else _("{partner} at {at}: the books disagree ({count} problem(s))")
+        )
+        out.print(
+            said.format(partner=partner_id, at=book.commit[:12], count=len(problems)),
+            markup=False,
+        )
     if problems:
         raise typer.Exit(EXIT_PROBLEMS)
 
@@ -213,12 +252,18 @@ def clear(
             }
         )
     else:
-        out.print(
-            f"Clearing {plan.clearing_id} (amounts in {plan.reference}'s unit):", markup=False
-        )
+        said = _("Clearing {clearing} (amounts in {reference}'s unit):")
+        out.print(said.format(clearing=plan.clearing_id, reference=plan.reference), markup=False)
+        number = str if i18n.language() == i18n.DEFAULT else i18n.amount_text
         for debtor, creditor, amount in plan.debts:
             gone = next((a for d, c, a in plan.cleared if (d, c) == (debtor, creditor)), 0)
-            out.print(f"  {debtor} owes {creditor} {amount}: {gone} cleared", markup=False)
+            said = _("{debtor} owes {creditor} {amount}: {cleared} cleared").format(
+                debtor=debtor,
+                creditor=creditor,
+                amount=number(amount),
+                cleared=number(Decimal(gone)),
+            )
+            out.print(f"  {said}", markup=False)
     if not write or not plan.cleared:
         return
     for opened, found in zip(books, read, strict=True):  # every group may be written, or none
@@ -237,7 +282,9 @@ def clear(
         done = opened.write(planned)
         print_problems(done.warnings)
         if done.sha is not None:
-            out.print(f"  {group.name}: wrote {done.value} (commit {done.sha[:8]})", markup=False)
+            said = _("{group}: wrote {file} (commit {commit})")
+            wrote = said.format(group=group.name, file=done.value, commit=done.sha[:8])
+            out.print("  " + wrote, markup=False)
 
 
 def group_trade(
@@ -266,13 +313,29 @@ def group_trade(
     print_problems(done.warnings)
     planned, rules, sha = done.value, done.rules, done.sha or ""
     out.print(
-        f"Recorded {planned.trade_id}: {payer} → {payee} "
-        f"{format_amount(planned.amount, rules.decimals)} {rules.currency} "
-        f"({planned.partner_amount} in {split[0]}'s units) (commit {sha[:8]})",
+        _(
+            "Recorded {trade_id}: {payer} → {payee} {amount} ({partner_amount} in "
+            "{partner}'s units) (commit {commit})"
+        ).format(
+            trade_id=planned.trade_id,
+            payer=payer,
+            payee=payee,
+            amount=money_text(planned.amount, rules),
+            partner_amount=planned.partner_amount
+            if i18n.language() == i18n.DEFAULT
+            else i18n.amount_text(planned.partner_amount),
+            partner=split[0],
+            commit=sha[:8],
+        ),
         markup=False,
     )
-    out.print(
-        f"  {split[0]} will record it with: coopledger partner sync <our id>; "
-        f"position against {split[0]}: {format_amount(planned.position, rules.decimals)}",
-        markup=False,
+    said = _(
+        "{partner} will record it with: coopledger partner sync <our id>; "
+        "position against {partner}: {position}"
+    ).format(
+        partner=split[0],
+        position=format_amount(planned.position, rules.decimals)
+        if i18n.language() == i18n.DEFAULT
+        else i18n.amount_text(rounded(planned.position, rules.decimals)),
     )
+    out.print(f"  {said}", markup=False)

@@ -123,7 +123,7 @@ class _Figures:
 def member_note(row: MemberRow) -> str:
     notes = []
     if row.status != "active":
-        notes.append(i18n.pgettext("member status", row.status))
+        notes.append(i18n.status_word(row.status))
     if row.near_limit == "floor":
         notes.append(_("near floor"))
     elif row.near_limit == "ceiling":

@@ -16,6 +16,7 @@ from coopledger import i18n
 from coopledger.cli.common import (
     app,
     err,
+    money_text,
     open_ledger,
     out,
     parse_day,
@@ -36,20 +37,18 @@ from coopledger.cli.render_report import (
     statement_renderables,
     to_text,
 )
-from coopledger.i18n import _
-from coopledger.language.words import plural
+from coopledger.i18n import N_, _
+from coopledger.language.words import counted
 from coopledger.model import clock
-from coopledger.model.money import format_amount
 from coopledger.model.months import Month
 from coopledger.model.problems import CoopError
 
 if TYPE_CHECKING:
     from coopledger.ledger import Change, Cooperative, Identity, Ledger
-    from coopledger.plans import csvio, spreadsheet
-    from coopledger.reporting import excel
+    from coopledger.plans import csvio, excel, spreadsheet
 else:  # beancount only for the commands that need it
     csvio = lazy_module("coopledger.plans.csvio")
-    excel = lazy_module("coopledger.reporting.excel")
+    excel = lazy_module("coopledger.plans.excel")
     spreadsheet = lazy_module("coopledger.plans.spreadsheet")
 
 REPORT_FORMATS = ("table", "markdown", "csv", "json")
@@ -82,7 +81,8 @@ def text_width() -> int:
 
 def warn_if_problems(error_count: int) -> None:
     if error_count:
-        err.print(f"{error_count} problem(s) in the files: run 'coopledger check'", markup=False)
+        said = _("{count} problem(s) in the files: run 'coopledger check'")
+        err.print(said.format(count=error_count), markup=False)
 
 
 @app.command()
@@ -113,7 +113,7 @@ def report(
     else:  # 100 columns in a pipe, unless COLUMNS says otherwise
         sys.stdout.write(report_text(result, text_width()))
     if errors:
-        err.print("the files have problems: run 'coopledger check'", markup=False)
+        err.print(_("the files have problems: run 'coopledger check'"), markup=False)
 
 
 @app.command(name="statement")
@@ -146,7 +146,10 @@ def statement_command(
         emit(statement_renderables(result, roster, rules.currency, rules.decimals))
     if stated.error_count:
         err.print(
-            f"{stated.error_count} problem(s) in the files: run 'coopledger check'", markup=False
+            _("{count} problem(s) in the files: run 'coopledger check'").format(
+                count=stated.error_count
+            ),
+            markup=False,
         )
 
 
@@ -215,23 +218,21 @@ def import_command(
     )
     for trade in plan.trades:
         out.print(
-            f"  {trade.date.isoformat()}  {trade.payer} → {trade.payee} "
-            f"{format_amount(trade.amount, decimals)} {currency}"
+            f"  {i18n.date_text(trade.date, short=True)}  {trade.payer} → {trade.payee} "
+            f"{money_text(trade.amount, done.rules)}"
             + (f"  {trade.memo}" if trade.memo else "")
             + f"  ({trade.file})",
             markup=False,
         )
-    count = len(plan.trades)
+    trades = counted(len(plan.trades), N_("{count} trade"), N_("{count} trades"))
     if sha is None:
-        out.print(
-            f"Dry run: {plural(count, 'trade')} would be recorded; nothing written.", markup=False
-        )
+        said = _("Dry run: {trades} would be recorded; nothing written.").format(trades=trades)
     else:
-        out.print(
-            f"Recorded {plural(count, 'trade')} in {plural(len(plan.change.files), 'file')} "
-            f"(commit {sha[:8]})",
-            markup=False,
+        files = counted(len(plan.change.files), N_("{count} file"), N_("{count} files"))
+        said = _("Recorded {trades} in {files} (commit {commit})").format(
+            trades=trades, files=files, commit=sha[:8]
         )
+    out.print(said, markup=False)
 
 
 def _undo_import(
@@ -239,23 +240,26 @@ def _undo_import(
 ) -> None:
     """`import --undo COMMIT`: the counter-entry of every trade the commit added."""
     done = books.undo_import(rev, day, as_member, dry_run=dry_run)
-    decimals, currency = done.rules.decimals, done.rules.currency
     sha, reversals = done.value.commit, done.value.reversals
     print_problems(done.warnings)
     for trade in reversals:
         out.print(
-            f"  {trade.date.isoformat()}  {trade.payer} → {trade.payee} "
-            f"{format_amount(trade.amount, decimals)} {currency}  {trade.memo}",
+            f"  {i18n.date_text(trade.date, short=True)}  {trade.payer} → {trade.payee} "
+            f"{money_text(trade.amount, done.rules)}  {trade.memo}",
             markup=False,
         )
     if done.sha is None:
         out.print(
-            f"Dry run: {len(reversals)} trade(s) of {sha[:8]} would be reversed; nothing written.",
+            _(
+                "Dry run: {count} trade(s) of {import_commit} would be reversed; nothing written."
+            ).format(count=len(reversals), import_commit=sha[:8]),
             markup=False,
         )
     else:
         out.print(
-            f"Reversed {len(reversals)} trade(s) of the import {sha[:8]} (commit {done.sha[:8]})",
+            _("Reversed {count} trade(s) of the import {import_commit} (commit {commit})").format(
+                count=len(reversals), import_commit=sha[:8], commit=done.sha[:8]
+            ),
             markup=False,
         )
 

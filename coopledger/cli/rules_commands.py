@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from coopledger import i18n
 from coopledger.cli.common import (
     app,
+    money_text,
     open_ledger,
     out,
     parse_day,
@@ -16,9 +18,11 @@ from coopledger.cli.common import (
     print_problems,
 )
 from coopledger.cli.member_commands import member_app
+from coopledger.i18n import N_, _
+from coopledger.language.words import counted
 from coopledger.model import clock
 from coopledger.model.members import MEMBERS_FILE, parse_members
-from coopledger.model.money import format_amount
+from coopledger.model.money import format_amount, rounded
 from coopledger.model.months import Month
 from coopledger.model.timeline import BEGINNING, Timeline
 
@@ -50,7 +54,7 @@ def apply_rules(
 
     done = books.write(planned, as_member, dry_run=dry_run)
     run, rules, sha = done.value, done.rules, done.sha
-    money = lambda v: f"{format_amount(v, rules.decimals)} {rules.currency}"  # noqa: E731
+    money = lambda v: money_text(v, rules)  # noqa: E731
     print_problems(done.warnings)
     if as_json:
         amount = lambda v: format_amount(v, rules.decimals)  # noqa: E731
@@ -80,17 +84,24 @@ def apply_rules(
         )
         return
     for rule in run.already:
-        out.print(f"{rule} {month}: already applied, nothing written again", markup=False)
+        said = _("{rule} {month}: already applied, nothing written again")
+        out.print(said.format(rule=rule, month=month), markup=False)
     for rule in run.idle:
-        out.print(f"{rule} {month}: no one to charge", markup=False)
+        out.print(
+            _("{rule} {month}: no one to charge").format(rule=rule, month=month), markup=False
+        )
     for entry in run.written:
-        out.print(f"{entry.rule} {month}: {money(entry.total)} into {entry.into}", markup=False)
+        said = _("{rule} {month}: {amount} into {account}").format(
+            rule=entry.rule, month=month, amount=money(entry.total), account=entry.into
+        )
+        out.print(said, markup=False)
         for charge in entry.charges:
             out.print(f"  {charge.member:<20} {'-' + money(charge.amount):>16}", markup=False)
     if not run.written:
-        out.print(f"Nothing to write for {month}.", markup=False)
+        out.print(_("Nothing to write for {month}.").format(month=month), markup=False)
     elif dry_run:
-        out.print(f"Dry run: nothing written. {run.path} would get:\n", markup=False)
+        said = _("Dry run: nothing written. {file} would get:").format(file=run.path)
+        out.print(said + "\n", markup=False)
         texts = [format_rule_entry(entry, rules.currency, rules.decimals) for entry in run.written]
         from coopledger.plans.writes import entries_as_text
 
@@ -98,8 +109,11 @@ def apply_rules(
     else:
         assert sha is not None
         out.print(
-            f"Wrote {len(run.written)} entr{'y' if len(run.written) == 1 else 'ies'} "
-            f"to {run.path} (commit {sha[:8]})",
+            _("Wrote {entries} to {file} (commit {commit})").format(
+                entries=counted(len(run.written), N_("{count} entry"), N_("{count} entries")),
+                file=run.path,
+                commit=sha[:8],
+            ),
             markup=False,
         )
 
@@ -107,11 +121,12 @@ def apply_rules(
 def _history(timeline: Timeline[Decimal] | None, decimals: int) -> str:
     """`-500.00, -600.00 from 2026-12-01`: a limit and its dated changes."""
     if timeline is None:
-        return "the kind's default"
-    parts = [] if timeline.changes[0][0] == BEGINNING else ["the kind's default"]
+        return _("the kind's default")
+    parts = [] if timeline.changes[0][0] == BEGINNING else [_("the kind's default")]
     for day, value in timeline.changes:
-        amount = format_amount(value, decimals)
-        parts.append(amount if day == BEGINNING else f"{amount} from {day.isoformat()}")
+        amount = i18n.amount_text(rounded(value, decimals))
+        from_day = _("{amount} from {date}").format(amount=amount, date=i18n.date_text(day))
+        parts.append(amount if day == BEGINNING else from_day)
     return ", ".join(parts)
 
 
@@ -141,8 +156,12 @@ def limit(
     change, rules, sha = done.change, done.rules, done.sha or ""
     assert change is not None
     out.print(f"{change.message.removeprefix('member: ')} (commit {sha[:8]})", markup=False)
-    roster, _ = parse_members(change.files[MEMBERS_FILE], rules)
+    roster, _problems = parse_members(change.files[MEMBERS_FILE], rules)
     assert roster is not None
     member = known_member(roster, member_id)
-    out.print(f"  floor    {_history(member.floor, rules.decimals)}", markup=False)
-    out.print(f"  ceiling  {_history(member.ceiling, rules.decimals)}", markup=False)
+    floor_word, ceiling_word = _("floor"), _("ceiling")
+    width = max(len(floor_word), len(ceiling_word))
+    out.print(f"  {floor_word:<{width}}  {_history(member.floor, rules.decimals)}", markup=False)
+    out.print(
+        f"  {ceiling_word:<{width}}  {_history(member.ceiling, rules.decimals)}", markup=False
+    )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import typer
 
+from coopledger import i18n
 from coopledger.cli.common import app, open_ledger, out, print_json, say_route, trade_record
 from coopledger.cli.tables import fitted_table
-from coopledger.language.words import plural
-from coopledger.model.money import format_amount
+from coopledger.i18n import N_, _
+from coopledger.language.words import counted
+from coopledger.model.money import rounded
 
 
 @app.command("trades")
@@ -30,15 +32,16 @@ def trades_command(
     cells = [
         [
             t.trade_id or "",
-            t.date.isoformat(),
+            i18n.date_text(t.date, short=True),
             t.payer,
             t.payee,
-            format_amount(t.amount, rules.decimals),
+            i18n.amount_text(rounded(t.amount, rules.decimals)),
             t.memo,
         ]
         for t in chosen
     ]
-    title = f"{rules.name}: {plural(len(chosen), 'trade')}"
-    headings = ["id", "date", "payer", "payee", rules.currency, "memo"]
+    trades = counted(len(chosen), N_("{count} trade"), N_("{count} trades"))
+    title = _("{name}: {trades}").format(name=rules.name, trades=trades)
+    headings = [_("id"), _("date"), _("payer"), _("payee"), rules.currency, _("memo")]
     out.print(fitted_table(title, headings, cells, right={4}, optional=[5], width=out.width))
     warn_if_problems(found.error_count)

@@ -1,9 +1,11 @@
 """The pages of docs/, shipped in the package, as `coopledger help TOPIC` shows them.
 
 A wheel holds them in coopledger/docs (setup.py copies them at build); an
-editable install reads the repository's docs/ folder.
+editable install reads the repository's docs/ folder. The guides written in
+another language live in a folder named after it (docs/fr/benevoles.md) and are
+topics like the others, by their file's name:
 
-    >>> "rules" in topics()
+    >>> "rules" in topics() and "benevoles" in topics()
     True
 """
 
@@ -24,12 +26,22 @@ def _folder() -> Path:
     return _PACKAGED if _PACKAGED.is_dir() else _SOURCE
 
 
+def _pages() -> dict[str, Path]:
+    """Each topic's page, by name: docs/*.md, then the guides of docs/LANGUAGE/*.md."""
+    folder = _folder()
+    pages = sorted(folder.glob("*.md")) + sorted(folder.glob("[a-z][a-z]/*.md"))
+    found: dict[str, Path] = {}
+    for page in pages:
+        found.setdefault(page.stem, page)  # an English page keeps its name
+    return found
+
+
 def topics() -> dict[str, str]:
     """Each topic's name and its title (the page's first heading), by name."""
     found = {}
-    for page in sorted(_folder().glob("*.md")):
+    for name, page in _pages().items():
         first = page.read_text(encoding="utf-8").split("\n", 1)[0]
-        found[page.stem] = first.lstrip("# ").strip()
+        found[name] = first.lstrip("# ").strip()
     return found
 
 
@@ -53,4 +65,4 @@ def topic_name(asked: str) -> str:
 
 def topic_text(asked: str) -> str:
     """The text of the page `asked` names (`topic_name`)."""
-    return (_folder() / f"{topic_name(asked)}.md").read_text(encoding="utf-8")
+    return _pages()[topic_name(asked)].read_text(encoding="utf-8")

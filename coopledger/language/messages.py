@@ -1338,7 +1338,7 @@ MESSAGES.update(
             "the books of {group} and {partner} do not agree on what one owes the other",
             "run coopledger partner sync and partner check in both first",
         ),
-        # French spreadsheets in and out (coopledger.plans.spreadsheet, coopledger.reporting.excel)
+        # French spreadsheets in and out (coopledger.plans.spreadsheet, coopledger.plans.excel)
         "csv-utf16": (
             "the file is UTF-16 text (Excel's 'Unicode text')",
             "save it from the spreadsheet as 'CSV UTF-8' or 'CSV (semicolon separated)'",

@@ -40,3 +40,21 @@ def trade_count(trades: int) -> str:
     from coopledger.i18n import ngettext
 
     return ngettext("{count} trade", "{count} trades", trades).format(count=trades)
+
+
+def counted(count: int, one: str, other: str) -> str:
+    """`one` or `other` (texts marked with N_, `{count}` in them) in the reader's
+    language, chosen by the language's plural rule (French says '0 échange', English
+    '0 trades'), `{count}` filled:
+
+    >>> counted(2, "{count} trade", "{count} trades")
+    '2 trades'
+    """
+    from coopledger import i18n
+
+    singular = count == 1
+    if i18n.language() != i18n.DEFAULT:
+        from babel import Locale
+
+        singular = Locale.parse(i18n.language()).plural_form(count) == "one"
+    return i18n._(one if singular else other).format(count=count)

@@ -6,5 +6,6 @@ once, sorted once); `changes` (trades, members), `invoice_plans`, `corrections`
 (members.yaml and rules.yaml by command) each return a validated change that
 `coopledger.ledger` applies.
 
-May import: model, validation, git, cache, storage, review, setoff, reporting.
+May import: `coopledger.i18n`, model, validation, git, cache, storage, review,
+setoff, reporting.
 """

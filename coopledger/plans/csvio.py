@@ -350,7 +350,7 @@ def plan_import(
 class Table:
     """Rows of text under named columns: what an export writes. `kinds` says what
     each column holds (`text`, `amount`, `date`), for the spreadsheets that type
-    their cells (coopledger.reporting.excel); amounts are dotted, dates ISO."""
+    their cells (coopledger.plans.excel); amounts are dotted, dates ISO."""
 
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]

@@ -1,4 +1,4 @@
 """Reports as figures (no words): the monthly report, statements, balances, trade lists.
 
-May import: model, validation, cache (`aggregates`).
+May import: `coopledger.i18n`, model, validation, cache (`aggregates`).
 """
