@@ -162,6 +162,10 @@ def test_excels_sep_line_is_understood(coop: Coop, tmp_path: Path) -> None:
     err = refused_and_nothing_written(coop, ("import", path))
 
     assert f"{path}:4: error: 'alcie' is not a member" in err  # lines as the file has them
+    header = slips(tmp_path, "sep=;\nDate;Payeur;Bénéficiaire;Montant;Couleur\n", name="c.csv")
+    assert f"{header}:2: error: the header has unknown column(s) Couleur" in (
+        refused_and_nothing_written(coop, ("import", header))
+    )
     good = slips(
         tmp_path, "sep=,\ndate,payer,payee,amount,memo\n2026-10-31,alice,bob,1,x\n", name="g.csv"
     )

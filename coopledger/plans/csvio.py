@@ -125,7 +125,7 @@ def _strict_rows(
         start = reader.line_num + 1
 
 
-def _header(names: Sequence[str], filename: str) -> tuple[dict[str, int], list[Problem]]:
+def _header(names: Sequence[str], filename: str, line: int) -> tuple[dict[str, int], list[Problem]]:
     """Where each column is (`Bénéficiaire` is the payee) and the header's problems."""
     places: dict[str, int] = {}
     unknown: list[str] = []
@@ -140,7 +140,7 @@ def _header(names: Sequence[str], filename: str) -> tuple[dict[str, int], list[P
                 Problem(
                     "csv-duplicate-column",
                     filename,
-                    1,
+                    line,
                     {"first": first, "second": name.strip(), "column": column},
                 )
             )
@@ -152,7 +152,7 @@ def _header(names: Sequence[str], filename: str) -> tuple[dict[str, int], list[P
             Problem(
                 "csv-missing-column",
                 filename,
-                1,
+                line,
                 {"columns": ", ".join(missing), "expected": ",".join(REQUIRED_COLUMNS)},
             )
         )
@@ -161,7 +161,7 @@ def _header(names: Sequence[str], filename: str) -> tuple[dict[str, int], list[P
             Problem(
                 "csv-unknown-column",
                 filename,
-                1,
+                line,
                 {"columns": ", ".join(unknown), "allowed": ", ".join(TRADE_COLUMNS)},
             )
         )
@@ -182,8 +182,8 @@ def read_rows(text: str, filename: str) -> tuple[list[CsvRow], list[Problem]]:
         problems = [replace(p, line=(p.line or 0) + skipped) for p in problems]
     if not records:
         return [], problems
-    names = records[0][1]
-    places, header_problems = _header(names, filename)
+    header_line, names = records[0]
+    places, header_problems = _header(names, filename, header_line)
     problems = [*header_problems, *problems]
     if header_problems:
         return [], problems
