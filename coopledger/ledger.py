@@ -10,6 +10,12 @@ Like sqlite-utils' `Database`, usable from Python without the command line:
     done = books.record(TradeRequest("alice", "bob", "12.50", day, "pain"))
     done.sha, done.balances, done.warnings       # the commit and what it left
     books.gate(since="origin/main")              # the pull-request gate's problems
+    books.export("trades", None, day).items      # a table for CSV or JSON
+    books.write(lambda coop, author: (plan_member_status(coop, "bob", "left", day,
+                author), None))              # any planner's write, checked and committed
+
+Every command of `coopledger.cli` is one call here (`tests/test_architecture.py`
+keeps the store, the caches and git out of the command line).
 
 The ledger alone decides how the books are read, fastest first:
 
@@ -1154,10 +1160,10 @@ class Ledger:
     def invoices(self, member: str | None, only_open: bool) -> Listing[list[Invoice]]:
         """The invoices (of `member`; `only_open`: with something left), by date and ref."""
         from coopledger.model.invoices import read_invoices
-        from coopledger.plans.changes import known_member
+        from coopledger.plans.changes import known_member, usable
 
         coop = store.load(self.root)
-        rules, roster = usable_parts(coop)
+        rules, roster = usable(coop)  # sound enough to write to, as `settle` needs
         if member is not None:
             known_member(roster, member)
         found = read_invoices(coop.entries, str(coop.root)).invoices.values()

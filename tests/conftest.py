@@ -25,6 +25,13 @@ import pytest
 from hypothesis import settings
 
 from coopledger import i18n
+
+# rich fixes a console's width for good when COLUMNS is set as the console is made
+# (coopledger.cli.common.out, on the first import of coopledger.cli), and
+# pytest-xdist's workers start with COLUMNS set: unset before any test module
+# imports the command line, the width is read at each print (COLUMNS per test, below)
+os.environ.pop("COLUMNS", None)
+
 from coopledger.cli import main
 
 # Time is an input: every test runs on this date unless it sets another one

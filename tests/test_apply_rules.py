@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Coop, bean_check
+from tests.conftest import Builds, Coop, bean_check
 from tests.test_docs import REPO, blocks, run_blocks, section
 
 RULES = """\
@@ -37,15 +37,18 @@ OCTOBER_ENTRIES = """\
 """
 
 
-@pytest.fixture
-def ruled(coop: Coop) -> Coop:
-    """The fixture's cooperative with RULES and two October trades:
-    at the end of October alice is at -400, bob at -150, fournil at +550."""
+def build_ruled(coop: Coop) -> None:
     coop.append("rules.yaml", RULES)
     coop.commit_all("rules: demurrage and contributions")
     for payer, amount, day in (("alice", "400", "2025-10-10"), ("bob", "150", "2025-10-12")):
         assert coop.run("trade", payer, "fournil", amount, "--date", day).code == 0
-    return coop
+
+
+@pytest.fixture
+def ruled(builds: Builds, coop: Coop) -> Coop:
+    """The fixture's cooperative with RULES and two October trades:
+    at the end of October alice is at -400, bob at -150, fournil at +550."""
+    return builds.copy("ruled", coop, build_ruled)
 
 
 def balances(coop: Coop, at: str) -> dict[str, object]:

@@ -12,6 +12,7 @@ to the terminal (rich, typer).
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -87,8 +88,10 @@ def lazy_imports_of(path: Path) -> set[str]:
     }
 
 
+@functools.cache
 def graph() -> dict[str, set[str]]:
-    """coopledger module -> the coopledger modules it imports (not the package itself)."""
+    """coopledger module -> the coopledger modules it imports (not the package itself);
+    read once per session (every parametrised test below asks for it)."""
     files = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
     return {
         name: {m for m in imports_of(path) if m in files and m not in (name, "coopledger")}

@@ -11,7 +11,7 @@ import pytest
 
 from coopledger.cli import common
 from coopledger.cli.tables import table_text
-from tests.conftest import Coop
+from tests.conftest import Builds, Coop
 
 WIDTHS = (40, 60, 80, 120)
 FIGURE = re.compile(r"^-?\d+\.\d+$")
@@ -33,9 +33,7 @@ def assert_whole(figure: str, text: str) -> None:
     assert re.search(rf"(?<![\d.\-]){re.escape(figure)}(?![\d.])", text), (figure, text)
 
 
-@pytest.fixture
-def busy(coop: Coop) -> Coop:
-    """The fixture's cooperative with trades, a long name and an invoice."""
+def build_busy(coop: Coop) -> None:
     coop.run("member", "add", "atelier-velo-solidaire-du-canal", "--name",
              "Atelier vélo solidaire du canal Saint-Martin", "--joined", "2026-01-01")  # fmt: skip
     coop.run("trade", "alice", "fournil", "412.35", "--date", "2026-11-02", "--memo", "pain")
@@ -43,7 +41,12 @@ def busy(coop: Coop) -> Coop:
     coop.run("trade", "fournil", "bob", "0.05", "--date", "2026-11-04")
     coop.run("invoice", "alice", "fournil", "120", "--ref", "F-031", "--date", "2026-11-05")
     coop.run("settle", "F-031", "50", "--date", "2026-11-20")
-    return coop
+
+
+@pytest.fixture
+def busy(builds: Builds, coop: Coop) -> Coop:
+    """The fixture's cooperative with trades, a long name and an invoice."""
+    return builds.copy("busy", coop, build_busy)
 
 
 COMMANDS = {
