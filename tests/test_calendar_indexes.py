@@ -285,3 +285,27 @@ def test_exported_members_and_balances_come_from_the_snapshot_as_from_a_full_rea
 
     assert exported.code == 0, exported.text
     assert exported.out == csvio.to_csv(expected)
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda kept: b"[",
+        lambda kept: json.dumps({**json.loads(kept), "print": "1" * 64}).encode(),
+        lambda kept: json.dumps({**json.loads(kept), "trades": [[1, 2, 3]]}).encode(),
+        lambda kept: kept.replace(b'"2026-10-', b'"2026-13-', 1),
+    ],
+    ids=["garbage", "another folder", "a short row", "a wrong date"],
+)
+def test_kept_trades_that_are_not_exactly_ours_are_parsed_again(calendar: Coop, spoil) -> None:  # type: ignore[no-untyped-def]
+    october = (datetime.date(2026, 10, 1), datetime.date(2026, 10, 31))
+    everything = list(trades_of(store.load(calendar.root).entries))
+    expected = csvio.trades_table(everything, 2, *october)
+    Ledger(calendar.root).trades(*october)
+    kept = cache_folder(calendar) / closed_index.INDEX_DIR / "2026-10.trades.json"
+    kept.write_bytes(spoil(kept.read_bytes()))
+
+    traded = Ledger(calendar.root).trades(*october)
+
+    assert traded.route in QUICK
+    assert csvio.trades_table(traded.trades, 2, *october) == expected
