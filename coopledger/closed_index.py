@@ -246,6 +246,7 @@ def month_entries(
     the month's files cannot be read alone."""
     month = Month(int(folder[-7:-3]), int(folder[-2:]))
     where = root / folder
+    cache = cache if cache is not None and cachefiles.usable(cache) else None  # ours alone
     if cache is not None:
         payload = cachefiles.read_file(_file(cache, month))
         if payload is not None:
@@ -256,7 +257,7 @@ def month_entries(
             except (cachefiles.CacheInvalid, InvalidOperation):
                 pass  # parsed again below
     rows, members, net = _parsed(where, month)
-    if cache is not None and cachefiles.usable(cache):
+    if cache is not None:
         kept = {"format": FORMAT, "key": key, "print": folder_print}
         text = json.dumps({**kept, "rows": rows, "members": members, "net": net})
         try:
@@ -307,6 +308,7 @@ def month_trades(
     the caller): kept ones, else parsed and kept (a file of their own, so that an
     export reads no statement rows). NotIndexed when the month cannot be read alone."""
     month = Month(int(folder[-7:-3]), int(folder[-2:]))
+    cache = cache if cache is not None and cachefiles.usable(cache) else None  # ours alone
     path = cache / INDEX_DIR / f"{month}.trades.json" if cache is not None else None
     payload = cachefiles.read_file(path) if path is not None else None
     if payload is not None:
@@ -323,7 +325,7 @@ def month_trades(
         except (ValueError, TypeError, InvalidOperation, cachefiles.CacheInvalid):
             pass  # parsed again below
     found = list(trades_of(_parsed_entries(root / folder, month)))
-    if path is not None and cache is not None and cachefiles.usable(cache):
+    if path is not None:
         kept = {"format": FORMAT, "key": key, "print": folder_print}
         text = json.dumps({**kept, "trades": [_trade_row(t) for t in found]})
         with contextlib.suppress(OSError):  # a cache that cannot be written only costs time

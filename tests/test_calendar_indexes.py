@@ -309,3 +309,20 @@ def test_kept_trades_that_are_not_exactly_ours_are_parsed_again(calendar: Coop, 
 
     assert traded.route in QUICK
     assert csvio.trades_table(traded.trades, 2, *october) == expected
+
+
+def test_a_cache_folder_others_may_write_is_neither_read_nor_written(calendar: Coop) -> None:
+    """A kept month in a folder other users may write could be anyone's: it is parsed again."""
+    member = member_ids(calendar)[1]
+    october = (datetime.date(2026, 10, 1), datetime.date(2026, 10, 31))
+    Ledger(calendar.root).statement(member, *october)
+    kept = kept_file(calendar, "2026-10")
+    saved = json.loads(kept.read_bytes())
+    row = saved["rows"][saved["members"][member][0]]
+    row[7][0][1] = "-999999.00"  # forged, with the right fingerprint
+    kept.write_text(json.dumps(saved), encoding="utf-8")
+    cache_folder(calendar).chmod(0o777)
+
+    found = Ledger(calendar.root).statement(member, *october)
+
+    assert found.statement == full_statement(calendar.root, member, *october)
