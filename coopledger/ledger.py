@@ -242,7 +242,8 @@ class Period:
     roster: Roster
     errors: int
     route: str
-    months: list[closed_index.MonthEntries]
+    asked: list[tuple[str, str]]  # the closed months' folders and fingerprints, from the first
+    months: list[closed_index.MonthEntries]  # ... read (for a member's statement)
     entries: list[data.Transaction]
     before: Decimal
 
@@ -647,10 +648,13 @@ class Ledger:
         if self.cache:
             quick = self._closed_and_open(first, last or datetime.date.max, None)
             if not isinstance(quick, str):
-                found: list[Trade] = []
-                for month in quick.months:
-                    if last is None or month.month.first <= last:
-                        found.extend(trades_of(month.entries()))
+                try:
+                    found = closed_index.trades_until(
+                        self.root, snapshot.cache_of(self.root), quick.asked, last
+                    )
+                except closed_index.NotIndexed as why:
+                    quick = f"a closed month cannot be read alone: {why}"
+            if not isinstance(quick, str):
                 found.extend(trades_of(quick.entries))
                 return Traded(found, quick.rules, quick.roster, quick.errors, quick.route)
             reason = quick
@@ -675,9 +679,12 @@ class Ledger:
             key = gitrepo.committed_content_key(root, store.WRITTEN_PATHS)
             state = snapshot.load_valid(root, key)
             opening = None
-            if state is not None and state.carried_month is not None:
-                opening = read_opening(root, state.rules, key is not None)
-            if opening is not None and state is not None and last < opening.day:
+            if state is not None and state.starts is not None and last < state.starts:
+                # within the closed months: no open entry, so no closed invoice, is read
+                opening = read_opening(root, state.rules, key is not None, with_invoices=False)
+                if opening is not None and opening.month != state.carried_month:
+                    opening = None
+            if opening is not None and state is not None:
                 errors = sum(1 for p in state.problems if p.is_error)
                 rules, roster = state.rules, state.roster
                 route = SNAPSHOT
@@ -697,16 +704,16 @@ class Ledger:
         cache = snapshot.cache_of(root)
         asked = closed_index.months_asked(opening, first, datetime.date.max)
         try:
-            months = [
+            months = [  # a member's statement reads them; the trades have their own files
                 closed_index.month_entries(root, cache, folder, folder_print)
-                for folder, folder_print in asked
+                for folder, folder_print in (asked if member is not None else ())
             ]
             before = opening.balances.get(member or "", Decimal(0))
             if member is not None and months:
                 before = closed_index.balance_before(opening, months, member)
         except closed_index.NotIndexed as why:
             return f"a closed month cannot be read alone: {why}"
-        return Period(rules, roster, errors, route, months, entries, before)
+        return Period(rules, roster, errors, route, asked, months, entries, before)
 
     # ------------------------------------------------------------ judging
 

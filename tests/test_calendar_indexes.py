@@ -287,3 +287,44 @@ def test_exported_members_and_balances_come_from_the_snapshot_as_from_a_full_rea
 
     assert exported.code == 0, exported.text
     assert exported.out == csvio.to_csv(expected)
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda kept: b"[",
+        lambda kept: json.dumps({**json.loads(kept), "print": "1" * 64}).encode(),
+        lambda kept: json.dumps({**json.loads(kept), "trades": [[1, 2, 3]]}).encode(),
+        lambda kept: kept.replace(b'"2026-10-', b'"2026-13-', 1),
+    ],
+    ids=["garbage", "another folder", "a short row", "a wrong date"],
+)
+def test_kept_trades_that_are_not_exactly_ours_are_parsed_again(calendar: Coop, spoil) -> None:  # type: ignore[no-untyped-def]
+    october = (datetime.date(2026, 10, 1), datetime.date(2026, 10, 31))
+    everything = list(trades_of(store.load(calendar.root).entries))
+    expected = csvio.trades_table(everything, 2, *october)
+    Ledger(calendar.root).trades(*october)
+    kept = cache_folder(calendar) / closed_index.INDEX_DIR / "2026-10.trades.json"
+    kept.write_bytes(spoil(kept.read_bytes()))
+
+    traded = Ledger(calendar.root).trades(*october)
+
+    assert traded.route in QUICK
+    assert csvio.trades_table(traded.trades, 2, *october) == expected
+
+
+def test_a_cache_folder_others_may_write_is_neither_read_nor_written(calendar: Coop) -> None:
+    """A kept month in a folder other users may write could be anyone's: it is parsed again."""
+    member = member_ids(calendar)[1]
+    october = (datetime.date(2026, 10, 1), datetime.date(2026, 10, 31))
+    Ledger(calendar.root).statement(member, *october)
+    kept = kept_file(calendar, "2026-10")
+    saved = json.loads(kept.read_bytes())
+    row = saved["rows"][saved["members"][member][0]]
+    row[7][0][1] = "-999999.00"  # forged, with the right fingerprint
+    kept.write_text(json.dumps(saved), encoding="utf-8")
+    cache_folder(calendar).chmod(0o777)
+
+    found = Ledger(calendar.root).statement(member, *october)
+
+    assert found.statement == full_statement(calendar.root, member, *october)

@@ -263,13 +263,17 @@ def _carried_invoices(folder: Path, names: Sequence[str]) -> list[data.Directive
     return carried
 
 
-def read_opening(root: Path, rules: Rules, tree_is_clean: bool = False) -> Opening | None:
+def read_opening(
+    root: Path, rules: Rules, tree_is_clean: bool = False, with_invoices: bool = True
+) -> Opening | None:
     """The opening of the open period, or None when the closed months cannot be
     carried (none closed, a close without fingerprints, a closed folder or a
     close file changed since): then read everything.
 
     `tree_is_clean`: git found nothing modified or untracked, so its index's blob
-    ids stand for the files' bytes, which then need not be read."""
+    ids stand for the files' bytes, which then need not be read. Without
+    `with_invoices`, the closed months' invoices are not parsed (`carried` is empty):
+    for a caller that reads no open entry."""
     last: tuple[str, str, data.Custom] | None = None  # (month, text above, directive)
     folders: list[str] = []
     prints: list[str] = []
@@ -294,7 +298,8 @@ def read_opening(root: Path, rules: Rules, tree_is_clean: bool = False) -> Openi
             not in_git or recorded != fingerprint_of_folder(folder)  # git's ids may not be
         ):  # the bytes' (an eol conversion): then the bytes decide
             return None
-        invoices = _carried_invoices(folder, str(meta.get(INVOICE_FILES_KEY, "")).split())
+        names = str(meta.get(INVOICE_FILES_KEY, "")).split() if with_invoices else []
+        invoices = _carried_invoices(folder, names)
         if invoices is None:
             return None
         carried.extend(invoices)

@@ -29,6 +29,7 @@ dates and booleans) is not kept: the caller reads everything, and says why.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 from collections.abc import Iterable, Sequence
@@ -46,9 +47,10 @@ from coopledger.cache import cachefiles
 from coopledger.cache.carry import folder_files
 from coopledger.model.accounts import member_of_account, obligation_of_account
 from coopledger.model.closing import Opening
+from coopledger.model.journal import Levy, Trade, trades_of
 from coopledger.model.months import Month
 
-FORMAT = "closed-index 1"
+FORMAT = "closed-index 2"
 KEY = f"coopledger {coopledger.__version__} beancount {beancount.__version__}"
 INDEX_DIR = "closed-index"
 
@@ -176,7 +178,9 @@ def _members_of(entry: data.Transaction) -> tuple[set[str], dict[str, Decimal]]:
 # ---------------------------------------------------------------- parsing and keeping
 
 
-def _parsed(folder: Path, month: Month) -> tuple[list[Any], dict[str, list[int]], dict[str, str]]:
+def _parsed_entries(folder: Path, month: Month) -> list[data.Transaction]:
+    """The month's transactions, parsed from its folder's files (not close.beancount)
+    in beancount's order; NotIndexed when a file does not parse alone."""
     entries: list[data.Transaction] = []
     for path in folder_files(folder):
         found, errors, _ = parser.parse_file(str(path))
@@ -188,6 +192,11 @@ def _parsed(folder: Path, month: Month) -> tuple[list[Any], dict[str, list[int]]
                     raise NotIndexed(f"an entry of {path.name} is dated outside {month}")
                 entries.append(entry)
     entries.sort(key=data.entry_sortkey)  # as beancount's loader orders them (a stable sort)
+    return entries
+
+
+def _parsed(folder: Path, month: Month) -> tuple[list[Any], dict[str, list[int]], dict[str, str]]:
+    entries = _parsed_entries(folder, month)
     rows: list[Any] = []
     members: dict[str, list[int]] = {}
     net: dict[str, Decimal] = {}
@@ -237,6 +246,7 @@ def month_entries(
     the month's files cannot be read alone."""
     month = Month(int(folder[-7:-3]), int(folder[-2:]))
     where = root / folder
+    cache = cache if cache is not None and cachefiles.usable(cache) else None  # ours alone
     if cache is not None:
         payload = cachefiles.read_file(_file(cache, month))
         if payload is not None:
@@ -247,7 +257,7 @@ def month_entries(
             except (cachefiles.CacheInvalid, InvalidOperation):
                 pass  # parsed again below
     rows, members, net = _parsed(where, month)
-    if cache is not None and cachefiles.usable(cache):
+    if cache is not None:
         kept = {"format": FORMAT, "key": key, "print": folder_print}
         text = json.dumps({**kept, "rows": rows, "members": members, "net": net})
         try:
@@ -256,6 +266,83 @@ def month_entries(
         except OSError:
             pass  # a cache that cannot be written only costs time
     return MonthEntries(month, rows, members, {m: Decimal(v) for m, v in net.items()}, str(where))
+
+
+def _trade_row(trade: Trade) -> list[Any]:
+    levies = [[levy.member, levy.account, str(levy.amount)] for levy in trade.levies]
+    return [
+        trade.date.isoformat(), trade.payer, trade.payee, str(trade.amount), trade.memo,
+        trade.trade_id, trade.category, trade.file, trade.line, levies,
+    ]  # fmt: skip
+
+
+def _trade(row: list[Any]) -> Trade:
+    day, payer, payee, number, memo, trade_id, category, file, line, levies = row
+    for text in (payer, payee, number, memo):
+        if not isinstance(text, str):
+            raise cachefiles.CacheInvalid("a trade's field")
+    for maybe in (trade_id, category, file):
+        if maybe is not None and not isinstance(maybe, str):
+            raise cachefiles.CacheInvalid("a trade's field")
+    if line is not None and (not isinstance(line, int) or isinstance(line, bool)):
+        raise cachefiles.CacheInvalid("a trade's line")
+    return Trade(
+        date=datetime.date.fromisoformat(day),
+        payer=payer,
+        payee=payee,
+        amount=Decimal(number),
+        memo=memo,
+        trade_id=trade_id,
+        category=category,
+        file=file,
+        line=line,
+        levies=tuple(Levy(str(m), str(a), Decimal(v)) for m, a, v in levies),
+    )
+
+
+def month_trades(
+    root: Path, cache: Path | None, folder: str, folder_print: str, key: str = KEY
+) -> list[Trade]:
+    """The trades of the closed month in `folder` (`journal.trades_of` of its
+    transactions, in their order), whose close records `folder_print` (verified by
+    the caller): kept ones, else parsed and kept (a file of their own, so that an
+    export reads no statement rows). NotIndexed when the month cannot be read alone."""
+    month = Month(int(folder[-7:-3]), int(folder[-2:]))
+    cache = cache if cache is not None and cachefiles.usable(cache) else None  # ours alone
+    path = cache / INDEX_DIR / f"{month}.trades.json" if cache is not None else None
+    payload = cachefiles.read_file(path) if path is not None else None
+    if payload is not None:
+        try:
+            kept = json.loads(payload)
+            if (
+                isinstance(kept, dict)
+                and kept.get("format") == FORMAT
+                and kept.get("key") == key
+                and kept.get("print") == folder_print
+                and isinstance(kept.get("trades"), list)
+            ):
+                return [_trade(row) for row in kept["trades"]]
+        except (ValueError, TypeError, InvalidOperation, cachefiles.CacheInvalid):
+            pass  # parsed again below
+    found = list(trades_of(_parsed_entries(root / folder, month)))
+    if path is not None:
+        kept = {"format": FORMAT, "key": key, "print": folder_print}
+        text = json.dumps({**kept, "trades": [_trade_row(t) for t in found]})
+        with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
+            cachefiles.write_file(path, text.encode("utf-8"))
+    return found
+
+
+def trades_until(
+    root: Path, cache: Path | None, asked: Sequence[tuple[str, str]], last: datetime.date | None
+) -> list[Trade]:
+    """The trades of the closed months `asked` ((folder, fingerprint), oldest first)
+    that begin by `last` (None: all)."""
+    found: list[Trade] = []
+    for folder, folder_print in asked:
+        if last is None or Month(int(folder[-7:-3]), int(folder[-2:])).first <= last:
+            found.extend(month_trades(root, cache, folder, folder_print))
+    return found
 
 
 # ---------------------------------------------------------------- answers
