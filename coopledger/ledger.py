@@ -598,19 +598,21 @@ class Ledger:
         dry_run: bool = False,
         author: gitrepo.Identity | None = None,
         after: Callable[[store.Cooperative], None] | None = None,
+        load: Callable[[Path], store.Cooperative] = store.load,
     ) -> Written[T]:
         """Under the write lock, with git in a state safe to write (unless
         `dry_run`): load the books, plan the change with `plan(coop, author)`
         (a planner: it judges the change through `writes.check_write`), and
         commit it (not with `dry_run`). `author` default: `as_member`, else the
         member of git's identity. `after(coop)` runs once committed, still
-        under the lock (a cache to refresh)."""
+        under the lock (a cache to refresh). `load` reads the books (default:
+        everything)."""
         from coopledger.changes import gate_warnings_of
 
         with store.locked(self.root):
             if not dry_run:
                 gitrepo.ensure_writable(gitrepo.open_repo(self.root), store.WRITTEN_PATHS)
-            coop = store.load(self.root)
+            coop = load(self.root)
             signer = author if author is not None else self._author(coop, as_member)
             change, value = plan(coop, signer)
             refusals = () if dry_run else gate_warnings_of(coop, change)
@@ -643,10 +645,21 @@ class Ledger:
             return plan_close(coop, month, author, clock.today(), with_earlier, gathering)
 
         def keep_figures(coop: store.Cooperative) -> None:
+            prints = closed_folder_prints(root)
+            if coop.opening is not None:  # the months carried were not read: kept already
+                prints = {m: p for m, p in prints.items() if m > coop.opening.month}
             with contextlib.suppress(OSError):  # for `report` after the close: a cache only
-                snapshot.keep_closed_figures(root, coop.entries, closed_folder_prints(root))
+                snapshot.keep_closed_figures(root, coop.entries, prints)
 
-        return self.write(planned, as_member, after=keep_figures)
+        def open_months(root: Path) -> store.Cooperative:
+            """Only the months after the last close, when the closes carry them (a
+            monthly close then reads one or two months, not the years before)."""
+            coop = store.load_open_period(root)
+            if coop is None or coop.opening is None or month <= coop.opening.month:
+                return store.load(root)  # e.g. a month closed already: the full read says so
+            return coop
+
+        return self.write(planned, as_member, after=keep_figures, load=open_months)
 
     def reverse(
         self,
