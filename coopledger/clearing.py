@@ -439,17 +439,11 @@ def _chains_contracted_flow(
     inner_list, out_list = inner.tolist(), out_arc.tolist()
     supply_list = supplies.tolist()
     new_supplies = list(supply_list)
-    kept: list[int] = []  # arcs solved as they are
+    from_outer, to_inner = ~inner[tails], inner[heads]
+    kept = np.flatnonzero(from_outer & ~to_inner).tolist()  # arcs solved as they are
     chains: list[tuple[list[int], int, list[int]]] = []  # (arcs, L, prefix supplies S_j)
-    starts_chain = [not inner_list[tail] and inner_list[head] for tail, head in
-                    zip(tail_list, head_list, strict=True)]  # fmt: skip
     seen = [False] * nodes
-    for arc in range(arcs):
-        if inner_list[tail_list[arc]]:
-            continue  # inside a chain: walked from the chain's first arc
-        if not starts_chain[arc]:
-            kept.append(arc)
-            continue
+    for arc in np.flatnonzero(from_outer & to_inner).tolist():  # each chain's first arc
         chains.append(_walk(arc, head_list, out_list, inner_list, supply_list, cap_list, seen))
     for node in range(nodes):  # cycles of inner nodes only: the first one is their end
         if inner_list[node] and not seen[node]:
