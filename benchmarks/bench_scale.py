@@ -255,8 +255,9 @@ def close_lines(results: dict[str, dict[str, object]]) -> list[str]:
 def import_files(root: Path, sizes: list[int], workdir: Path) -> dict[int, Path]:
     """CSV files of `sizes` rows between active members of `root`, tiny amounts
     (so that no limit is reached), dated after the demo's last trades."""
-    balances = json.loads(subprocess.run(Code("current").command("balances", "--json"), cwd=root,
-                          check=True, capture_output=True, text=True).stdout)["balances"]  # fmt: skip
+    listed = subprocess.run(Code("current").command("balances", "--json"), cwd=root,
+                            check=True, capture_output=True, text=True)  # fmt: skip
+    balances = json.loads(listed.stdout)["balances"]
     import yaml
 
     roster = yaml.safe_load((root / "members.yaml").read_text(encoding="utf-8"))["members"]
@@ -325,6 +326,196 @@ def import_lines(results: dict[str, object]) -> list[str]:
     return lines
 
 
+# ---------------------------------------------------------------- clearing
+
+# each prints "seconds cleared": the solve alone, timed inside its process, on the
+# invoices aggregated per pair (bench_clearing.write_pairs)
+OURS = r"""
+import sys, time
+import numpy as np
+from ortools.graph.python import min_cost_flow  # imported before the clock, as BARE_SOLVE
+from coopledger.clearing import _chains_contracted_flow
+data = np.load(sys.argv[1])
+tails, heads, caps, supplies = data["tails"], data["heads"], data["caps"], data["supplies"]
+start = time.perf_counter()
+flows = _chains_contracted_flow(tails, heads, caps, supplies)
+print(time.perf_counter() - start, int(caps.sum()) - int(flows.sum()))
+"""
+PEER_NETWORKX = r"""
+import sys, time
+import networkx as nx
+import numpy as np
+data = np.load(sys.argv[1])
+tails, heads, caps, supplies = data["tails"], data["heads"], data["caps"], data["supplies"]
+graph = nx.DiGraph()
+for node, supply in enumerate(supplies.tolist()):
+    graph.add_node(node, demand=-supply)
+for tail, head, cap in zip(tails.tolist(), heads.tolist(), caps.tolist()):
+    graph.add_edge(tail, head, capacity=cap, weight=1)
+start = time.perf_counter()
+cost, _ = nx.network_simplex(graph)
+print(time.perf_counter() - start, int(caps.sum()) - cost)
+"""
+PEER_LP = r"""
+import sys, time
+import numpy as np
+from scipy.optimize import linprog
+from scipy.sparse import csr_matrix
+data = np.load(sys.argv[1])
+tails, heads, caps, supplies = data["tails"], data["heads"], data["caps"], data["supplies"]
+start = time.perf_counter()
+arcs, nodes = len(caps), len(supplies)
+matrix = csr_matrix(
+    (np.r_[np.ones(arcs), -np.ones(arcs)],
+     (np.r_[tails, heads], np.r_[np.arange(arcs), np.arange(arcs)])),
+    shape=(nodes, arcs),
+)
+bounds = np.column_stack([np.zeros(arcs), caps.astype(np.float64)])
+found = linprog(np.ones(arcs), A_eq=matrix, b_eq=supplies.astype(np.float64), bounds=bounds,
+                method="highs")
+assert found.status == 0, found.message
+print(time.perf_counter() - start, int(caps.sum()) - round(found.fun))
+"""
+
+
+def bench_clearing(args: argparse.Namespace) -> dict[str, object]:
+    import numpy as np
+    from bench_clearing import (
+        BARE_PROCESS,
+        BARE_SOLVE,
+        generate,
+        run_measured,
+        write_csv,
+        write_pairs,
+    )
+
+    folder = args.workdir / "clearing"
+    folder.mkdir(exist_ok=True)
+    sets: list[tuple[str, tuple[np.ndarray, np.ndarray, np.ndarray]]] = []
+    for size in filter(None, args.cycles.split(",")):
+        members = int(size)
+        draw = np.random.default_rng(members)
+        ring = np.arange(members, dtype=np.int64)
+        sets.append((f"cycle of {members:,}", (ring, (ring + 1) % members,
+                     draw.integers(100, 100_000, members))))  # fmt: skip
+    for label in filter(None, args.invoices.split(",")):
+        sets.append((f"random {label} invoices", generate(SIZES[label])))
+    versions = codes(args.baseline, args.workdir)
+    results: dict[str, object] = {"load": [load_note()]}
+    for name, (debtors, creditors, amounts) in sets:
+        tag = name.replace(" ", "-").replace(",", "")
+        csv_path, pairs = folder / f"{tag}.csv", folder / f"{tag}.npz"
+        if name.startswith("cycle"):  # names in the cycle's order, as coopledger numbers them
+            _write_cycle(csv_path, pairs, amounts)
+        else:
+            write_csv(csv_path, debtors, creditors, amounts)
+            write_pairs(pairs, debtors, creditors, amounts)
+        big = len(amounts) > 100_000
+        long_cycle = name.startswith("cycle") and len(amounts) > 10_000
+        row: dict[str, object] = {
+            "invoices": len(amounts),
+            "pairs": int(np.load(pairs)["caps"].size),
+        }
+        cleared: dict[str, int] = {}
+        for code in versions:
+            if code.pythonpath and long_cycle:
+                continue  # the baseline's solver: minutes (docs/performance.md)
+            times = []
+            for _ in range(args.runs if not big else 1):
+                command = code.command("clear", "--invoices", str(csv_path), "--json")
+                env = {**os.environ, **code.env}
+                seconds, memory, text = _measured(run_measured, command, env)
+                times.append(seconds)
+                total = text.split('"cleared": "', 1)[1].split('"', 1)[0]
+                cleared[f"clear [{code.name}]"] = int(total.replace(".", ""))
+            row[f"clear --invoices [{code.name}]"] = statistics.median(times)
+            row[f"clear --invoices [{code.name}] MiB"] = memory
+        peers = [("coopledger solve", OURS), ("OR-tools bare solve", BARE_SOLVE),
+                 ("networkx network simplex", PEER_NETWORKX), ("LP (HiGHS)", PEER_LP)]  # fmt: skip
+        for peer, script in peers:
+            if peer == "OR-tools bare solve" and long_cycle:
+                continue  # its square time: minutes at 40,000 (the issue: 310 s)
+            if (peer.startswith("networkx") or peer.startswith("LP")) and big:
+                continue  # minutes at 1M invoices (the LP: 185 s at 100k already)
+            times = []
+            for _ in range(args.runs if not big else 1):
+                _, _, text = run_measured([PYTHON, "-c", script, str(pairs)])
+                seconds, total = text.split()
+                times.append(float(seconds))
+                cleared[peer] = int(total)
+            row[peer] = statistics.median(times)
+        times = []
+        for _ in range(0 if long_cycle else args.runs if not big else 1):  # OR-tools alone
+            seconds, _, text = run_measured([PYTHON, "-c", BARE_PROCESS, str(csv_path)])
+            times.append(seconds)
+            cleared["bare process"] = int(text)
+        if times:
+            row["bare process"] = statistics.median(times)
+        assert len(set(cleared.values())) == 1, cleared
+        row["cleared"] = next(iter(cleared.values()))
+        print(f"  {name}: {row}", flush=True)
+        results[name] = row
+    results["load"] = [*results["load"], load_note()]  # type: ignore[list-item]
+    return results
+
+
+def _write_cycle(csv_path: Path, pairs: Path, amounts: object) -> None:
+    """A cycle m000000 → m000001 → … → m000000: coopledger numbers members in
+    the order of their names, so here along the cycle (bench_clearing's m0, m1,
+    m10… would scatter it)."""
+    import numpy as np
+
+    cents = np.asarray(amounts, dtype=np.int64)
+    members = len(cents)
+    with csv_path.open("w", encoding="utf-8") as handle:
+        handle.write("debtor,creditor,amount,ref\n")
+        handle.writelines(
+            f"m{i:06d},m{(i + 1) % members:06d},{a // 100}.{a % 100:02d},I{i}\n"
+            for i, a in enumerate(cents.tolist())
+        )
+    ring = np.arange(members, dtype=np.int64)
+    supplies = cents - np.roll(cents, 1)  # owes the next one, is owed by the one before
+    order = np.argsort(ring * members + (ring + 1) % members)  # pairs in coopledger's order
+    np.savez(pairs, tails=ring[order], heads=((ring + 1) % members)[order], caps=cents[order],
+             supplies=supplies)  # fmt: skip
+
+
+def _measured(run_measured, command, env):  # type: ignore[no-untyped-def]
+    """bench_clearing.run_measured with `env` for the child (a baseline's PYTHONPATH)."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        return run_measured(command)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def clearing_lines(results: dict[str, object]) -> list[str]:
+    columns: list[str] = []
+    for name, row in results.items():
+        if name != "load" and isinstance(row, dict):
+            columns += [
+                c for c in row if c not in columns and c not in ("invoices", "pairs", "cleared")
+            ]
+    lines = ["| set | invoices | pairs | " + " | ".join(f"{c} s" if "MiB" not in c else c
+             for c in columns) + " | coopledger solve / best peer |",
+             "|---|---:|---:|" + "---:|" * len(columns) + "---:|"]  # fmt: skip
+    for name, row in results.items():
+        if name == "load" or not isinstance(row, dict):
+            continue
+        peers = [row[p] for p in ("networkx network simplex", "LP (HiGHS)") if p in row]
+        ratio = f"{row['coopledger solve'] / min(peers):.2f}×" if peers else ""
+        cells = [
+            ("" if c not in row else f"{row[c]:.0f}" if "MiB" in c else f"{row[c]:.3f}")
+            for c in columns
+        ]
+        lines.append(f"| {name} | {row['invoices']:,} | {row['pairs']:,} | "
+                     + " | ".join(cells) + f" | {ratio} |")  # fmt: skip
+    return lines
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -373,6 +564,10 @@ def main(argv: list[str] | None = None) -> None:
             results = bench_import(args)
             save(what, results)
             publish("scale-import", import_lines(results), load_before, args.write)
+        elif what == "clearing":
+            results = bench_clearing(args)
+            save(what, results)
+            publish("scale-clearing", clearing_lines(results), load_before, args.write)
         else:
             raise SystemExit(f"unknown benchmark {what}")
 
