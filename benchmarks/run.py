@@ -5,6 +5,7 @@ Run on demand (not part of the test suite):
     python benchmarks/run.py                       # 1k, 10k and 100k trades
     python benchmarks/run.py --sizes 1k,10k,100k,1M --write
     python benchmarks/run.py --federation 10,30,100 --write   # bench_federation.py
+    python benchmarks/run.py --scale close,import,clearing -- --baseline REV
 
 For every size it builds a cooperative with `coopledger demo` (members = trades
 / 50, between 25 and 20,000; 12 months; seed 1), then measures, each command
@@ -537,13 +538,26 @@ def main() -> None:
         metavar="GROUPS",
         help="only benchmarks/bench_federation.py, for these numbers of groups (e.g. 10,30,100)",
     )
-    args = parser.parse_args()
+    parser.add_argument(
+        "--scale",
+        metavar="WHAT",
+        help="run benchmarks/bench_scale.py instead (close, import, clearing, comma-separated);"
+        " the arguments after -- go to it",
+    )
+    args, rest = parser.parse_known_args()
     if args.federation:
         from bench_federation import run as run_federation
 
         sizes = [int(n) for n in args.federation.split(",")]
         run_federation(sizes, 250, 12, args.runs, 30, args.workdir / "federation", args.write)
         return
+    if args.scale:
+        from bench_scale import main as scale_main
+
+        scale_main([args.scale, *(a for a in rest if a != "--"), *(["--write"] * args.write)])
+        return
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     args.workdir.mkdir(parents=True, exist_ok=True)
     raw_path = REPO / "benchmarks" / "results.json"
     previous = json.loads(raw_path.read_text()) if raw_path.exists() else {}

@@ -786,6 +786,7 @@ class Ledger:
         author: Identity | Callable[[Cooperative], Identity] | None = None,
         after: Callable[[Cooperative], None] | None = None,
         branch: str | None = None,
+        load: Callable[[Path], Cooperative] = store.load,
     ) -> Written[T]:
         """Under the write lock, with git in a state safe to write (unless
         `dry_run`): load the books, plan the change with `plan(coop, author)`
@@ -794,13 +795,13 @@ class Ledger:
         on a new git branch `branch` if given. `author` default: `as_member`,
         else the member of git's identity (a function of the books: who signs
         them). `after(coop)` runs once committed, still under the lock (a cache
-        to refresh)."""
+        to refresh). `load` reads the books (default: everything)."""
         from coopledger.plans.changes import gate_warnings_of
 
         with store.locked(self.root):
             if not dry_run:
                 self.ensure_writable()
-            coop = store.load(self.root)
+            coop = load(self.root)
             if author is None:
                 signer = self.author_of(coop, as_member)
             else:
@@ -842,10 +843,21 @@ class Ledger:
             return plan_close(coop, month, author, clock.today(), with_earlier, gathering)
 
         def keep_figures(coop: store.Cooperative) -> None:
+            prints = closed_folder_prints(root)
+            if coop.opening is not None:  # the months carried were not read: kept already
+                prints = {m: p for m, p in prints.items() if m > coop.opening.month}
             with contextlib.suppress(OSError):  # for `report` after the close: a cache only
-                snapshot.keep_closed_figures(root, coop.entries, closed_folder_prints(root))
+                snapshot.keep_closed_figures(root, coop.entries, prints)
 
-        return self.write(planned, as_member, after=keep_figures)
+        def open_months(root: Path) -> store.Cooperative:
+            """Only the months after the last close, when the closes carry them (a
+            monthly close then reads one or two months, not the years before)."""
+            coop = store.load_open_period(root)
+            if coop is None or coop.opening is None or month <= coop.opening.month:
+                return store.load(root)  # e.g. a month closed already: the full read says so
+            return coop
+
+        return self.write(planned, as_member, after=keep_figures, load=open_months)
 
     def reverse(
         self,

@@ -303,11 +303,11 @@ def test_kept_trades_that_are_not_exactly_ours_are_parsed_again(calendar: Coop, 
     october = (datetime.date(2026, 10, 1), datetime.date(2026, 10, 31))
     everything = list(trades_of(store.load(calendar.root).entries))
     expected = csvio.trades_table(everything, 2, *october)
-    Ledger(calendar.root).trades(*october)
+    Ledger(calendar.root).trades_between(*october)
     kept = cache_folder(calendar) / closed_index.INDEX_DIR / "2026-10.trades.json"
     kept.write_bytes(spoil(kept.read_bytes()))
 
-    traded = Ledger(calendar.root).trades(*october)
+    traded = Ledger(calendar.root).trades_between(*october)
 
     assert traded.route in QUICK
     assert csvio.trades_table(traded.trades, 2, *october) == expected

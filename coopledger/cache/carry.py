@@ -57,7 +57,6 @@ from coopledger.model.closing import (
 from coopledger.model.invoices import CLEARS_KEY, INVOICE_KEY, SETTLES_KEY
 from coopledger.model.journal import JOURNAL_DIR, trades_of
 from coopledger.model.rules import Rules
-from coopledger.validation.checks import coop_account_balances
 
 _MONTH_FOLDER = re.compile(r"(?:^|/)journal/(\d{4})/(\d{2})(?:/|$)")
 _CLOSE_LINE = re.compile(rf'^\d{{4}}-\d{{2}}-\d{{2}} custom "{CLOSE_TYPE}"', re.MULTILINE)
@@ -120,16 +119,67 @@ def is_invoice_entry(entry: data.Directive) -> bool:
 # ---------------------------------------------------------------- at close time
 
 
+@dataclasses.dataclass(frozen=True)
+class MonthIndex:
+    """The entries of a ledger grouped once for closing its months, so that
+    closing N months costs N times one, not N times the whole ledger."""
+
+    dated: dict[str, list[data.Directive]]  # month YYYY-MM -> entries dated in it
+    filed: dict[str, list[data.Directive]]  # folder (as the entries name it) -> its entries
+    coop_moves: dict[str, dict[str, Decimal]]  # month -> what moved the coop's own accounts
+
+
+def index_months(entries: Sequence[data.Directive], coop_accounts: Sequence[str]) -> MonthIndex:
+    dated: dict[str, list[data.Directive]] = {}
+    filed: dict[str, list[data.Directive]] = {}
+    moves: dict[str, dict[str, Decimal]] = {}
+    accounts = set(coop_accounts)
+    folders: dict[str, str] = {}  # file name -> its folder, worked out once per file
+    for entry in entries:
+        month = f"{entry.date.year:04d}-{entry.date.month:02d}"
+        dated.setdefault(month, []).append(entry)
+        filename = str((entry.meta or {}).get("filename", ""))
+        folder = folders.get(filename)
+        if folder is None:
+            folder = folders[filename] = os.path.dirname(filename)
+        filed.setdefault(folder, []).append(entry)
+        if isinstance(entry, data.Transaction):
+            for posting in entry.postings:
+                units = posting.units
+                if posting.account in accounts and units and units.number is not None:
+                    moved = moves.setdefault(month, {})
+                    moved[posting.account] = moved.get(posting.account, Decimal(0)) + units.number
+    return MonthIndex(dated, filed, moves)
+
+
+def coop_balances_at(
+    index: MonthIndex, accounts: Sequence[str], month: str, opening: Opening | None = None
+) -> dict[str, Decimal]:
+    """The cooperative's own accounts at the end of `month`: what the opening
+    carries (if any) and what moved in the months up to `month`."""
+    balances = {account: Decimal(0) for account in accounts}
+    if opening is not None:
+        for account, balance in opening.coop_balances.items():
+            if account in balances:
+                balances[account] += balance
+    for moved_month, moved in index.coop_moves.items():
+        if moved_month <= month:
+            for account, amount in moved.items():
+                balances[account] += amount
+    return balances
+
+
 def carry_facts(
     root: Path,
-    entries: Sequence[data.Directive],
-    rules: Rules,
+    index: MonthIndex,
     month: str,
     trades: int,
+    coop_balances: dict[str, Decimal],
     gather: bool = False,
 ) -> CarryFacts:
     """What the close of `month` records for later checks to skip it; `trades`
-    is the number of trades up to its end (see `trades_before`).
+    is the number of trades up to its end (see `trades_before`), `coop_balances`
+    the cooperative's own accounts then (`coop_balances_at`).
 
     The folder is fingerprinted only when it is self-contained: every entry in
     its files is dated in the month and every entry of the month lies in it.
@@ -137,21 +187,17 @@ def carry_facts(
     fingerprint is that of the folder once its files are gathered
     (`plan_gathering`), when they can be."""
     first, after = month_of(month)
-    last_day = after - datetime.timedelta(days=1)
-    coop_balances = coop_account_balances(entries, rules.coop_accounts, last_day)
     folder = folder_of(root, month)
     inside = {str(p) for p in folder_files(folder)}
+    for entry in index.dated.get(month, ()):
+        if str((entry.meta or {}).get("filename", "")) not in inside and is_content(entry):
+            return CarryFacts(trades, coop_balances)  # an entry of the month elsewhere
     invoice_files: set[str] = set()
-    for entry in entries:
+    for entry in index.filed.get(str(folder), ()):
         filename = str((entry.meta or {}).get("filename", ""))
-        dated_in_month = first <= entry.date < after
-        if filename not in inside:
-            if dated_in_month and is_content(entry):
-                return CarryFacts(trades, coop_balances)  # an entry of the month elsewhere
+        if filename not in inside or is_close_directive(entry):
             continue
-        if is_close_directive(entry):
-            continue
-        if not dated_in_month:
+        if not first <= entry.date < after:
             return CarryFacts(trades, coop_balances)  # the folder holds another month's entry
         if is_invoice_entry(entry):
             invoice_files.add(Path(filename).name)

@@ -173,6 +173,16 @@ def month_entries(
     return [e for e in entries if first <= e.date < after and is_content(e)]
 
 
+def content_by_month(entries: Iterable[data.Directive]) -> dict[str, list[data.Directive]]:
+    """The entries a close freezes, grouped by their month `YYYY-MM`, in one pass:
+    `month_entries` for every month at once."""
+    found: dict[str, list[data.Directive]] = {}
+    for entry in entries:
+        if is_content(entry):
+            found.setdefault(month_key(entry.date), []).append(entry)
+    return found
+
+
 def fingerprint(entries: Iterable[data.Directive]) -> tuple[str, list[str]]:
     """The month's fingerprint and the sorted digests of its entries."""
     texts = sorted(canonical_text(e) for e in entries)
@@ -231,9 +241,10 @@ def check_closed_months(entries: Sequence[data.Directive], root: str) -> list[Pr
     if not closes:
         return problems
     seen: dict[str, ClosedMonth] = {}
+    by_month = content_by_month(entries)  # one pass, whatever the number of closed months
     for close in closes:
         try:
-            first, after = month_of(close.month)
+            first, _ = month_of(close.month)
         except CoopError:
             problems.append(
                 Problem("close-bad-month", close.file, close.line, {"value": close.month})
@@ -256,7 +267,7 @@ def check_closed_months(entries: Sequence[data.Directive], root: str) -> list[Pr
             )
             continue
         seen[close.month] = close
-        problems.extend(_month_problems(close, month_entries(entries, first, after), root))
+        problems.extend(_month_problems(close, by_month.get(month_key(first), []), root))
     return problems
 
 
@@ -408,7 +419,8 @@ def close_text(
 
 def plan_close_text(
     month: str,
-    entries: Sequence[data.Directive],
+    content: list[data.Directive],
+    closed: Iterable[str],
     roster: Roster,
     rules: Rules,
     history_balance: dict[str, Decimal],
@@ -417,15 +429,15 @@ def plan_close_text(
 ) -> tuple[str, str]:
     """(path, text) of the close of `month`, or CoopError when it cannot be closed.
 
-    `history_balance` maps each member to its balance at the end of the month.
+    `content` is the month's entries (`month_entries`), `closed` the months
+    closed already, `history_balance` maps each member to its balance at the
+    end of the month.
     """
-    first, after = month_of(month)
+    _, after = month_of(month)
     if after > today:
         raise CoopError("month-not-over", month=month, date=after)
-    for close in closed_months(entries):
-        if close.month == month:
-            raise CoopError("month-already-closed", month=month, path=close_path(month))
+    if month in set(closed):
+        raise CoopError("month-already-closed", month=month, path=close_path(month))
     accounts = {m.id: m.account for m in roster if m.joined < after}
-    content = month_entries(entries, first, after)
     text = close_text(month, history_balance, accounts, rules, content, carry)
     return close_path(month), text

@@ -15,6 +15,7 @@ same checks as a trade before anything is written.
 
 from __future__ import annotations
 
+import bisect
 import datetime
 from collections.abc import Sequence
 from decimal import Decimal
@@ -22,18 +23,21 @@ from decimal import Decimal
 from beancount.core import data
 from beancount.parser import parser
 
-from coopledger.cache.carry import carry_facts, trades_before
+from coopledger.cache.carry import carry_facts, coop_balances_at, index_months, trades_before
 from coopledger.git.gitrepo import Identity
 from coopledger.model import clock
 from coopledger.model.closing import (
     CLOSE_FILE_NAME,
     GATHERED_FILE_NAME,
+    Opening,
     closed_months,
+    is_content,
     month_key,
     month_of,
     plan_close_text,
     relative,
 )
+from coopledger.model.days import DayBalance
 from coopledger.model.journal import (
     TRADE_ID_KEY,
     Trade,
@@ -56,7 +60,7 @@ from coopledger.plans.writes import (
     usable,
 )
 from coopledger.storage.store import Change, Cooperative, NewFolder
-from coopledger.validation.checks import balance_at, check_ledger
+from coopledger.validation.checks import check_ledger
 
 REVERSES_KEY = "reverses"
 TREASURER = "treasurer"
@@ -96,7 +100,9 @@ def plan_close(
     require_treasurer(roster, rules, author, "close")
     if coop.errors:
         raise CoopError("ledger-has-problems", problems=tuple(coop.errors))
-    months = months_to_close(coop.entries, month)
+    opening = coop.opening  # set when only the months after the last close were read
+    closed = closed_month_names(coop.entries, opening)
+    months = months_to_close(coop.entries, month, opening)
     if not with_earlier:
         if month in months and months != [month]:  # closed means closed before it too
             earlier = ", ".join(m for m in months if m != month)
@@ -105,14 +111,21 @@ def plan_close(
     files: dict[str, str] = {}
     folders: list[NewFolder] = []
     new: list[data.Directive] = []
+    # everything a month's close needs, grouped once: N months cost N times one
+    index = index_months(coop.entries, rules.coop_accounts)
     count_trades = trades_before(coop.entries)
+    trades_carried = opening.trades if opening is not None else 0
     for closing in months:
         _, after = month_of(closing)
         last_day = after - datetime.timedelta(days=1)
-        balances = {m.id: balance_at(coop.history.get(m.id, ()), last_day) for m in roster}
-        trades = count_trades(after)
-        facts = carry_facts(coop.root, coop.entries, rules, closing, trades, gather)
-        path, text = plan_close_text(closing, coop.entries, roster, rules, balances, today, facts)
+        balances = {m.id: balance_on(coop.history.get(m.id, ()), last_day) for m in roster}
+        trades = trades_carried + count_trades(after)
+        coop_balances = coop_balances_at(index, rules.coop_accounts, closing, opening)
+        facts = carry_facts(coop.root, index, closing, trades, coop_balances, gather)
+        content = [e for e in index.dated.get(closing, ()) if is_content(e)]
+        path, text = plan_close_text(
+            closing, content, closed, roster, rules, balances, today, facts
+        )
         gathering = facts.gathering
         if gathering is None:
             files[path] = text
@@ -120,7 +133,11 @@ def plan_close(
             written = {GATHERED_FILE_NAME: gathering.text, CLOSE_FILE_NAME: text}
             folders.append(NewFolder(gathering.folder, written, gathering.kept))
         new.extend(parse_appended(text, text, str(coop.root / path)))
-    found = check_ledger([*coop.entries, *new], roster, rules, str(coop.root))
+    # the close adds no posting: the members' daily balances are the ones just read
+    everything = [*coop.entries, *new]
+    found = check_ledger(
+        everything, roster, rules, str(coop.root), history=coop.history, opening=opening
+    )
     errors, _ = new_problems(coop, found)
     if errors:  # pragma: no cover - the close is computed from the ledger itself
         raise CoopError("change-refused", problems=tuple(errors))
@@ -130,12 +147,31 @@ def plan_close(
     return Change(files, message, author, folders=tuple(folders)), entries
 
 
-def months_to_close(entries: Sequence[data.Directive], month: str) -> list[str]:
-    """`month` and every earlier month with entries that is not closed yet."""
-    month_of(month)
+def balance_on(series: Sequence[DayBalance], day: datetime.date) -> Decimal:
+    """`checks.balance_at` for a series in date order, by bisection."""
+    at = bisect.bisect_right(series, day, key=lambda point: point.date)
+    return series[at - 1].closing if at else Decimal(0)
+
+
+def closed_month_names(entries: Sequence[data.Directive], opening: Opening | None) -> set[str]:
+    """The months closed already: by a close among `entries`, or carried by `opening`
+    (every month up to its last closed month)."""
     closed = {c.month for c in closed_months(entries)}
+    if opening is not None:
+        closed.add(opening.month)
+    return closed
+
+
+def months_to_close(
+    entries: Sequence[data.Directive], month: str, opening: Opening | None = None
+) -> list[str]:
+    """`month` and every earlier month with entries that is not closed yet (with
+    an `opening`, the months up to its last closed month are all closed)."""
+    month_of(month)
+    closed = closed_month_names(entries, opening)
+    carried = opening.month if opening is not None else ""
     dated = {month_key(e.date) for e in entries if isinstance(e, data.Transaction)}
-    return sorted(m for m in {*dated, month} if m <= month and m not in closed) or [month]
+    return sorted(m for m in {*dated, month} if carried < m <= month and m not in closed) or [month]
 
 
 # ---------------------------------------------------------------- reverse

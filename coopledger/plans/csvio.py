@@ -243,14 +243,27 @@ def read_trade_rows(
     return trades, problems
 
 
-def _entry(trade: Trade, rules: Rules, filename: str, line: int) -> data.Transaction:
-    """The entry as beancount will read it, located at its CSV line for problems."""
-    text = format_trade(trade, rules.currency, rules.decimals)
-    entries, errors, _ = parser.parse_string(text, report_filename=filename)
-    assert not errors and len(entries) == 1, errors
-    entry = entries[0]
-    assert isinstance(entry, data.Transaction)
-    return entry._replace(meta={**entry.meta, "filename": filename, "lineno": line})
+def _entries(texts: Sequence[str], lines: Sequence[int], filename: str) -> list[data.Transaction]:
+    """The entries of `texts` (one formatted trade each) as beancount will read
+    them, each located at its CSV line in `lines` for problems. One parse for
+    all: beancount sets up its parser and options anew for every text it is
+    given, which cost more than the trade itself, row after row."""
+    starts: dict[int, int] = {}  # first line of each trade in the joined text -> its index
+    line = 1
+    for index, text in enumerate(texts):
+        starts[line] = index
+        line += text.count("\n") + 1  # each text ends with a newline; one blank line between
+    entries, errors, _ = parser.parse_string("\n".join(texts), report_filename=filename)
+    assert not errors and len(entries) == len(texts), errors
+    placed: list[data.Transaction | None] = [None] * len(texts)
+    for entry in entries:
+        assert isinstance(entry, data.Transaction)
+        index = starts[entry.meta["lineno"]]
+        placed[index] = entry._replace(
+            meta={**entry.meta, "filename": filename, "lineno": lines[index]}
+        )
+    assert all(entry is not None for entry in placed)
+    return placed  # type: ignore[return-value]
 
 
 def _slip(trade: Trade) -> tuple[object, ...]:
@@ -314,7 +327,8 @@ def plan_import(
     if problems and not rows:
         raise CoopError("import-refused", file=filename, problems=tuple(problems))
     rows.sort(key=lambda r: (r[1].date, r[0]))
-    new_entries = [_entry(trade, rules, IMPORT_SOURCE, line) for line, trade in rows]
+    formatted = [format_trade(trade, rules.currency, rules.decimals) for _, trade in rows]
+    new_entries = _entries(formatted, [line for line, _ in rows], IMPORT_SOURCE)
     new_errors, new_warnings = problems_after(coop, new_entries)
     named = lambda p: replace(p, file=filename) if p.file == IMPORT_SOURCE else p  # noqa: E731
     errors = [*problems, *map(named, new_errors)]  # rows in error, then the limits
@@ -326,9 +340,9 @@ def plan_import(
         warnings.extend(duplicates)
     entry_texts: dict[str, list[str]] = {}
     placed: list[Trade] = []
-    for _, trade in rows:
+    for (_, trade), text in zip(rows, formatted, strict=True):
         path = entry_path(trade.date, trade.payer)
-        entry_texts.setdefault(path, []).append(format_trade(trade, rules.currency, rules.decimals))
+        entry_texts.setdefault(path, []).append(text)
         placed.append(replace(trade, file=path))
     texts = {  # each file's new entries inserted at once, at one column
         path: journal_text.insert_entries(journal_text.read_journal(coop.root / path), added).text
