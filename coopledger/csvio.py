@@ -46,11 +46,11 @@ from typing import Any
 from beancount.core import data
 from beancount.parser import parser
 
-from coopledger import journal_text
+from coopledger import clock, journal_text
 from coopledger.balances import BalanceRow
 from coopledger.changes import checked_trade
 from coopledger.gitrepo import Identity
-from coopledger.journal import Trade, entry_path, format_trade, trades_of
+from coopledger.journal import Trade, entry_file, format_trade, new_trade_id, trades_of
 from coopledger.limits import ceiling_at, floor_at
 from coopledger.members import Roster
 from coopledger.money import format_amount
@@ -299,8 +299,9 @@ def plan_import(
         warnings.extend(duplicates)
     entry_texts: dict[str, list[str]] = {}
     placed: list[Trade] = []
+    key = "import-" + new_trade_id(clock.today())  # the import's own files: one per payer and month
     for _, trade in rows:
-        path = entry_path(trade.date, trade.payer)
+        path = entry_file(trade.date, trade.payer, key)
         entry_texts.setdefault(path, []).append(format_trade(trade, rules.currency, rules.decimals))
         placed.append(replace(trade, file=path))
     texts = {  # each file's new entries inserted at once, at one column

@@ -32,7 +32,7 @@ from coopledger.accounts import is_member_id, member_account
 from coopledger.changes import appended, known_member, usable
 from coopledger.checks import check_ledger
 from coopledger.gitrepo import Identity
-from coopledger.journal import entry_path, new_trade_id, quote_string
+from coopledger.journal import entry_file, entry_path, new_trade_id, quote_string
 from coopledger.members import MEMBERS_FILE, Roster, parse_members
 from coopledger.money import format_amount, parse_amount, parse_limit
 from coopledger.partners import (
@@ -294,7 +294,7 @@ def plan_group_trade(
     ]
     postings = [(member_account(payer), -value), (partner.account, value)]
     text = _entry_text(day, memo.strip(), meta, postings, rules)
-    path = entry_path(day, payer)
+    path = entry_file(day, payer, trade_id)
     old = (coop.root / path).read_text(encoding="utf-8") if (coop.root / path).exists() else ""
     new_text, entry = _appended_entry(old, text, str(coop.root / path))
     errors = _new_errors(coop, [entry], roster, rules)
