@@ -17,7 +17,7 @@ books monthly would have; November stays open. Then two copies:
   without it, by the code under test, and then only the open month's
   existing files differ;
 - *one file per entry*: the same cooperative whose open month has every trade
-  in a file of its own (`journal/2026/11/alice.2026-11-02-5f557203.beancount`),
+  in a file of its own (`journal/2026/11/02/alice.2026-11-02-5f557203.beancount`),
   as it would be had every trade been recorded by this version.
 
 In each, `report` builds the snapshot, one trade warms up, then `--runs`
@@ -66,8 +66,9 @@ def treasurer(coop: Path) -> tuple[str, str]:
 
 
 def explode_open_month(coop: Path) -> int:
-    """Put every trade of the open month in a file of its own, `<payer>.<id>.beancount`,
-    and commit as the treasurer; returns the number of files written."""
+    """Put every trade of the open month in a file of its own in its day's folder,
+    `DD/<payer>.<id>.beancount`, and commit as the treasurer; returns the number
+    of files written."""
     folder = coop / "journal" / OPEN_MONTH[0] / OPEN_MONTH[1]
     written = 0
     for path in sorted(folder.glob("*.beancount")):
@@ -82,7 +83,9 @@ def explode_open_month(coop: Path) -> int:
             if found is None:
                 kept.append(block)
                 continue
-            own = folder / f"{owner}.{found.group(1)}.beancount"
+            day = found.group(1)[8:10]  # the trade's id begins with its date
+            own = folder / day / f"{owner}.{found.group(1)}.beancount"
+            own.parent.mkdir(exist_ok=True)
             own.write_text(journal_text.insert_entries("", [block + "\n"]).text, encoding="utf-8")
             written += 1
         if kept:
