@@ -30,7 +30,9 @@ set size from wait4), in this order:
   `coopledger trade` invalidates the snapshot, so this is a cold check that
   rebuilds it;
 - git itself: size of .git, `git gc`, a clone over file://, `git status`, and
-  a commit of one appended entry.
+  a commit of one appended entry;
+- with `--layout FIRST_COOPLEDGER`, then `benchmarks/bench_layout.py` on the same
+  sizes: `trade` and the gate with one file per entry against the first layout.
 
 The machine is shared: before each size the script waits (up to `--wait`
 seconds) for the 1-minute load average to fall under `--max-load`, and records
@@ -531,6 +533,11 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="update docs/performance.md")
     parser.add_argument("--notes", default="", help="a paragraph to add under the tables")
     parser.add_argument(
+        "--layout",
+        metavar="FIRST_COOPLEDGER",
+        help="then bench_layout.py on the same sizes, the first layout run by this coopledger",
+    )
+    parser.add_argument(
         "--render", action="store_true", help="measure nothing: write the doc from results.json"
     )
     parser.add_argument(
@@ -592,6 +599,11 @@ def main() -> None:
     print(section)
     if args.write:
         write_doc(section, REPO / "docs" / "performance.md")
+    if args.layout:  # one file per entry against the first layout (docs/performance.md)
+        script = str(REPO / "benchmarks" / "bench_layout.py")
+        layout = [sys.executable, script, "--sizes", args.sizes, "--runs", str(args.runs)]
+        layout += ["--first-coopledger", args.layout, *(["--write"] if args.write else [])]
+        subprocess.run(layout, check=True)
 
 
 if __name__ == "__main__":

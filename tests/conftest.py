@@ -120,6 +120,13 @@ class Coop:
         with path.open("a", encoding="utf-8") as handle:
             handle.write(text)
 
+    def last_written(self) -> str:
+        """The journal file the last commit wrote (a trade's own file,
+        journal/YYYY/MM/DD/<payer>.<id>.beancount: docs/journal-format.md)."""
+        changed = self.git("show", "--name-only", "--format=", "HEAD", "--", "journal")
+        (path,) = changed.split()
+        return path
+
     def commit_all(self, message: str = "by hand", email: str = "tresa@example.org") -> None:
         self.git("add", "-A")
         self.git("-c", "user.name=Test", "-c", f"user.email={email}", "commit", "-qm", message)

@@ -32,11 +32,9 @@ def test_everyday_commands_on_any_day(
 
     assert traded.code == 0, traded.text
     year, month = day[:4], day[5:7]
-    assert (
-        (coop.root / "journal" / year / month / "alice.beancount")
-        .read_text(encoding="utf-8")
-        .startswith(day)
-    )
+    written = coop.last_written()  # a file of its own, in the folder of its day
+    assert written.startswith(f"journal/{year}/{month}/{day[8:]}/alice.{day}-")
+    assert coop.read(written).startswith(day)
     assert balances.code == 0 and report.code == 0 and checked.code == 0, checked.text
     shown = json.loads(balances.out)
     assert shown["at"] == day
@@ -48,7 +46,7 @@ def test_the_global_option_wins_over_the_environment(coop: Coop) -> None:
     result = coop.run("--today", "2027-01-01", "trade", "alice", "bob", "5")
 
     assert result.code == 0, result.text
-    assert (coop.root / "journal/2027/01/alice.beancount").is_file()
+    assert coop.last_written().startswith("journal/2027/01/01/alice.2027-01-01-")
 
 
 def test_a_today_that_is_not_a_date_is_refused(coop: Coop, monkeypatch: pytest.MonkeyPatch) -> None:

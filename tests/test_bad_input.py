@@ -52,9 +52,13 @@ def committed(coop: Coop, name: str, text: str) -> None:
 
 
 def with_trade(coop: Coop) -> Path:
-    """One recorded trade alice → bob 5.00; returns its journal file."""
+    """One recorded trade alice → bob 5.00, moved to alice's month file (as the first
+    layout kept it, and as a hand edit then finds it); returns that file."""
     assert coop.run("trade", "alice", "bob", "5", "--memo", "pain").code == 0
-    return coop.root / "journal/2026/11/alice.beancount"
+    month_file = "journal/2026/11/alice.beancount"
+    coop.git("mv", coop.last_written(), month_file)
+    coop.commit_all("alice's month file")
+    return coop.root / month_file
 
 
 # ---------------------------------------------------------------- amounts
@@ -741,7 +745,7 @@ def test_a_full_disk_during_the_rollback_of_a_failed_write(
     result = coop.run("trade", "alice", "bob", "1")
 
     assert result.code == 3, result.text  # the environment, not the input
-    assert "journal/2026/11/alice.beancount" in result.err
+    assert "journal/2026/11/25/alice.2026-11-25-" in result.err
     assert "No space left on device" in result.err
     assert "Traceback" not in result.text
     assert coop.git("rev-parse", "HEAD") == head

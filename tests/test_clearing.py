@@ -352,7 +352,8 @@ def test_clear_apply_writes_one_commit_that_check_and_bean_check_accept(coop: Co
     assert len(coop.log()) == len(before) + 1
     assert coop.log()[0].startswith("clearing 2026-11-30-")
     assert coop.log()[0].endswith(": 120.00 SEL set off over 3 invoice(s)")
-    journal = coop.read("journal/2026/11/clearing.beancount")
+    assert coop.last_written().startswith("journal/2026/11/30/clearing.2026-11-30-")
+    journal = coop.read(coop.last_written())
     assert journal.count("clears:") == 3 and 'solver: "ortools ' in journal
     assert coop.run("check").code == 0
     rows = json.loads(coop.run("invoices", "--json").out)

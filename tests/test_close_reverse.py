@@ -88,7 +88,7 @@ def test_check_names_the_month_and_the_entry_edited_or_removed(coop: Coop) -> No
         result.out
     )
 
-    alice_part = re.compile(r"; ---- alice.beancount\n.*?(?=; ---- )", re.DOTALL)
+    alice_part = re.compile(r"; ---- 02/alice\.[^\n]*\.beancount\n.*?(?=; ---- )", re.DOTALL)
     coop.write(path, alice_part.sub("", coop.read(path)))  # her entry removed, bob's kept
     removed = coop.run("check")
     assert f"{CLOSE}:8: error: the month 2026-09 is closed, but 1 of its entries" in removed.out
@@ -156,15 +156,16 @@ def test_reverse_writes_the_exact_counter_entry_linked_to_the_trade(coop: Coop) 
     assert (
         coop.run("trade", "alice", "fournil", "40", "--date", "2026-11-02", "-m", "pain").code == 0
     )
-    original = trade_id(coop, "journal/2026/11/alice.beancount")
+    original = trade_id(coop, coop.last_written())
 
     result = coop.run("reverse", original, "--date", "2026-11-05")
 
     assert result.code == 0, result.text
     assert f"Reversed {original} with 2026-11-05-" in result.out
     assert coop.log()[0] == f"reverse: {original} (fournil → alice 40.00 SEL)"
-    text = coop.read("journal/2026/11/fournil.beancount")
-    new_id = trade_id(coop, "journal/2026/11/fournil.beancount")
+    text = coop.read(coop.last_written())
+    new_id = trade_id(coop, coop.last_written())
+    assert coop.last_written() == f"journal/2026/11/05/fournil.{new_id}.beancount"
     assert text == (
         f'2026-11-05 * "reversal of {original}: pain"\n'
         f'  trade: "{new_id}"\n'
@@ -178,23 +179,24 @@ def test_reverse_writes_the_exact_counter_entry_linked_to_the_trade(coop: Coop) 
 
 def test_reversing_twice_is_refused(coop: Coop) -> None:
     assert coop.run("trade", "alice", "bob", "40", "--date", "2026-11-02").code == 0
-    original = trade_id(coop, "journal/2026/11/alice.beancount")
+    original = trade_id(coop, coop.last_written())
     assert coop.run("reverse", original, "--memo", "mistake", "--date", "2026-11-03").code == 0
-    assert '"mistake"' in coop.read("journal/2026/11/bob.beancount")
+    reversal = coop.last_written()
+    assert '"mistake"' in coop.read(reversal)
     before = coop.log()
 
     result = coop.run("reverse", original)
 
     assert result.code == 1
     assert result.err.startswith(f"error: the trade {original} is already reversed by 2026-11-03-")
-    assert "(journal/2026/11/bob.beancount:1)" in result.err
+    assert f"({reversal}:1)" in result.err
     assert coop.log() == before
 
 
 def test_reverse_refusals(coop: Coop) -> None:
     assert coop.run("trade", "alice", "bob", "400", "--date", "2026-11-02").code == 0
+    original = trade_id(coop, coop.last_written())
     assert coop.run("trade", "bob", "fournil", "600", "--date", "2026-11-03").code == 0
-    original = trade_id(coop, "journal/2026/11/alice.beancount")
 
     unknown = coop.run("reverse", original[:-1] + "x")
     assert unknown.code == 1

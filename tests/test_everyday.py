@@ -83,7 +83,7 @@ def test_reverse_takes_the_start_of_an_id(coop: Coop) -> None:
     assert result.code == 0, result.text
     assert f"Reversed {first} with 2026-11-10-" in result.out
     assert coop.log()[0].startswith(f"reverse: {first} ")
-    assert f'reverses: "{first}"' in coop.read("journal/2026/11/bob.beancount")
+    assert f'reverses: "{first}"' in coop.read(coop.last_written())
 
 
 def test_an_ambiguous_start_of_an_id_is_refused_with_the_candidates(coop: Coop) -> None:
@@ -405,8 +405,8 @@ HAND_MISTAKES = [
 
 def test_hand_written_mistakes_are_told_in_the_writer_s_terms(coop: Coop) -> None:
     some_trades(coop)
-    path = "journal/2026/11/alice.beancount"
-    original = coop.read(path)
+    path = "journal/2026/11/alice.jam.beancount"  # a file of one's own, as docs tell
+    original = ""
     for postings, words in HAND_MISTAKES:
         coop.write(path, original + '2026-11-12 * "jam"\n' + postings)
         result = coop.run("check")

@@ -143,7 +143,7 @@ def test_a_trade_carries_its_levy_in_the_same_entry_and_commit(coop: Coop) -> No
     assert "levy: alice pays 0.80 SEL to Assets:Coop:Treasury" in result.out
     assert "alice                      -40.80 SEL" in result.out
     assert coop.log()[0] == "trade: alice → fournil 40.00 SEL — pain (levy 0.80 SEL)"
-    entry = coop.read("journal/2025/03/alice.beancount")
+    entry = coop.read(coop.last_written())
     assert entry.endswith(
         "  Assets:Members:Alice    -40.00 SEL\n"
         "  Assets:Members:Fournil   40.00 SEL\n"

@@ -121,7 +121,7 @@ def test_the_same_content_authored_by_the_treasurer_is_accepted(coop: Coop) -> N
 def test_an_edit_of_an_old_entry_is_rejected_even_from_the_treasurer(coop: Coop) -> None:
     assert coop.run("trade", "alice", "bob", "40", "--date", "2026-11-02").code == 0
     base = branch(coop)
-    path = "journal/2026/11/alice.beancount"
+    path = coop.last_written()
     coop.write(path, coop.read(path).replace("40.00 SEL", "4.00 SEL"))
     alice_sha = commit_as(coop, ALICE, "fix amount")
 
@@ -140,10 +140,15 @@ def test_an_edit_of_an_old_entry_is_rejected_even_from_the_treasurer(coop: Coop)
 
 def test_a_removed_entry_is_rejected_with_its_line_before_the_change(coop: Coop) -> None:
     assert coop.run("trade", "alice", "bob", "40", "--date", "2026-11-02").code == 0
+    first = coop.last_written()
     assert coop.run("trade", "alice", "bob", "2", "--date", "2026-11-03").code == 0
     base = branch(coop)
-    path = "journal/2026/11/alice.beancount"
-    text = coop.read(path)
+    path = "journal/2026/11/alice.beancount"  # both entries in one file (the first layout)
+    text = coop.read(first) + "\n" + coop.read(coop.last_written())
+    coop.git("rm", "-q", first, coop.last_written())
+    coop.write(path, text)
+    commit_as(coop, TRESA, "the first layout: one file for both")
+    base = coop.git("rev-parse", "HEAD").strip()
     coop.write(path, text[: text.index("\n\n") + 1])
     sha = commit_as(coop, ALICE, "drop the second")
 
@@ -158,7 +163,7 @@ def test_a_removed_entry_is_rejected_with_its_line_before_the_change(coop: Coop)
 def test_reformatting_an_entry_is_no_edit(coop: Coop) -> None:
     assert coop.run("trade", "alice", "bob", "40", "--date", "2026-11-02").code == 0
     base = branch(coop)
-    path = "journal/2026/11/alice.beancount"
+    path = coop.last_written()
     coop.write(path, "; alice's trades\n\n" + coop.read(path).replace("    ", "  "))
     commit_as(coop, ALICE, "comment")
 

@@ -38,7 +38,17 @@ def trades_through_october(coop: Coop) -> None:
 
 
 def listing(coop: Coop, folder: str) -> list[str]:
-    return sorted(os.listdir(coop.root / folder))
+    """The files under `folder`, its days' folders included (`10/alice.<id>.beancount`)."""
+    top = coop.root / folder
+    return sorted(
+        str(Path(here, name).relative_to(top)) for here, _, names in os.walk(top) for name in names
+    )
+
+
+def written(coop: Coop, folder: str, payer: str) -> str:
+    """The one file of `folder` a trade of `payer` was written to."""
+    (name,) = [n for n in listing(coop, folder) if n.split("/")[-1].startswith(f"{payer}.")]
+    return f"{folder}/{name}"
 
 
 def balances(coop: Coop) -> dict[str, str]:
@@ -50,6 +60,8 @@ def balances(coop: Coop) -> dict[str, str]:
 def test_close_gathers_the_months_files_into_one_file_in_the_same_commit(coop: Coop) -> None:
     trades_through_october(coop)
     before = {name: coop.read(f"{SEPTEMBER}/{name}") for name in listing(coop, SEPTEMBER)}
+    alice = written(coop, SEPTEMBER, "alice")
+    bob_october = written(coop, "journal/2026/10", "bob")
     balances_before = balances(coop)
 
     result = coop.run("close", "2026-09", "--with-earlier")
@@ -63,8 +75,8 @@ def test_close_gathers_the_months_files_into_one_file_in_the_same_commit(coop: C
         assert f"; ---- {name}\n{text}" in gathered
     assert coop.log()[0] == "close: 2026-08 to 2026-09" and coop.status() == ""
     changed = coop.git("show", "--name-status", "--format=", "HEAD").splitlines()
-    assert f"D\t{SEPTEMBER}/alice.beancount" in changed and f"A\t{GATHERED}" in changed
-    assert "journal/2026/10/bob.beancount" in coop.git("ls-files")  # the open month as it was
+    assert f"D\t{alice}" in changed and f"A\t{GATHERED}" in changed
+    assert bob_october in coop.git("ls-files")  # the open month as it was
     _, errors, _ = loader.load_file(str(coop.root / "journal/main.beancount"))
     assert errors == []  # bean-check agrees: the closing balances hold
     assert balances(coop) == balances_before
@@ -89,15 +101,16 @@ def test_the_files_holding_invoices_stay_as_they_are(coop: Coop) -> None:
     trades_through_october(coop)
     invoiced = coop.run("invoice", "bob", "alice", "80", "--ref", "F-9", "--date", "2026-09-03")
     assert invoiced.code == 0, invoiced.text
-    invoice_file = f"{SEPTEMBER}/alice.beancount"  # the debtor's file holds the invoice
+    name = "03/alice.invoice-f-9.beancount"  # the creditor's file of the invoice
+    invoice_file = f"{SEPTEMBER}/{name}"
     text = coop.read(invoice_file)
 
     assert coop.run("close", "2026-09", "--with-earlier").code == 0
 
-    assert listing(coop, SEPTEMBER) == ["_month.beancount", "alice.beancount", "close.beancount"]
+    assert listing(coop, SEPTEMBER) == [name, "_month.beancount", "close.beancount"]
     assert coop.read(invoice_file) == text
-    assert 'invoices: "alice.beancount"' in coop.read(f"{SEPTEMBER}/close.beancount")
-    assert "; ---- alice.beancount" not in coop.read(GATHERED)
+    assert f'invoices: "{name}"' in coop.read(f"{SEPTEMBER}/close.beancount")
+    assert f"; ---- {name}" not in coop.read(GATHERED)
     assert coop.run("check").code == 0
 
 
@@ -137,6 +150,7 @@ def test_the_gate_accepts_a_treasurers_close_that_gathers(coop: Coop, tmp_path: 
 
 def test_the_gate_refuses_a_close_that_changes_an_entry_while_gathering(coop: Coop) -> None:
     trades_through_october(coop)
+    alice = written(coop, SEPTEMBER, "alice")
     base = coop.git("rev-parse", "HEAD").strip()
     assert coop.run("close", "2026-09", "--with-earlier").code == 0
     coop.write(GATHERED, coop.read(GATHERED).replace("150.00 SEL", "140.00 SEL"))
@@ -149,7 +163,7 @@ def test_the_gate_refuses_a_close_that_changes_an_entry_while_gathering(coop: Co
     result = coop.run("check", "--since", base)
 
     assert result.code == 1
-    assert f"{SEPTEMBER}/alice.beancount:1: error: commit " in result.out
+    assert f"{alice}:1: error: commit " in result.out
     assert "removes the entry of 2026-09-10" in result.out
 
 
@@ -157,7 +171,7 @@ def test_moving_entries_between_files_is_no_close(coop: Coop) -> None:
     """Only a close gathers: moving an entry to another file is a removal."""
     trades_through_october(coop)
     base = coop.git("rev-parse", "HEAD").strip()
-    october = "journal/2026/10/bob.beancount"
+    october = written(coop, "journal/2026/10", "bob")
     coop.write("journal/2026/10/bob-moved.beancount", coop.read(october))
     (coop.root / october).unlink()
     commit_as(coop, TRESA, "tidy")
@@ -201,6 +215,7 @@ def test_after_a_close_gits_index_no_longer_holds_the_gathered_files(coop: Coop)
     and then: the close has it rewritten, or every later git command would
     still read the thousands of files it removed."""
     trades_through_october(coop)
+    alice, bob_october = written(coop, SEPTEMBER, "alice"), written(coop, "journal/2026/10", "bob")
     # as in a big journal, where what a close adds is little against what git's index holds
     coop.git("config", "splitIndex.maxPercentChange", "100")
 
@@ -208,9 +223,9 @@ def test_after_a_close_gits_index_no_longer_holds_the_gathered_files(coop: Coop)
 
     shared = coop.root / coop.git("rev-parse", "--shared-index-path").strip()
     index = shared.read_bytes() + (coop.root / ".git/index").read_bytes()
-    assert f"{SEPTEMBER}/alice.beancount".encode() not in index
+    assert alice.encode() not in index
     assert GATHERED.encode() in index
-    assert "journal/2026/10/bob.beancount" in coop.git("ls-files")
+    assert bob_october in coop.git("ls-files")
 
 
 def test_a_disk_that_fills_up_while_the_month_is_built_aside_changes_nothing(

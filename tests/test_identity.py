@@ -217,7 +217,7 @@ def test_a_member_recording_a_trade_paid_by_another_is_warned_and_the_trade_is_w
 
     assert result.code == 0, result.text
     assert (
-        "journal/2026/11/bob.beancount:1: warning: alice records an entry that takes units "
+        f"{coop.last_written()}:1: warning: alice records an entry that takes units "
         "from bob's account: the pull-request gate (check --since) will refuse this commit; "
         "only bob or a treasurer may add it; ask them to record it"
     ) in result.err

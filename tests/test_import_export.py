@@ -40,10 +40,14 @@ def test_import_records_every_row_in_one_commit(coop: Coop, tmp_path: Path) -> N
     assert len(coop.log()) == before + 1
     assert coop.log()[0] == "import: 3 trade(s), 47.50 SEL, from slips.csv"
     assert coop.status() == ""
-    november = coop.read("journal/2026/11/alice.beancount")
+    written = coop.git("show", "--name-only", "--format=", "HEAD").split()
+    assert len(written) == 3 and len({name.split(".")[1] for name in written}) == 1  # one import
+    (november,) = [coop.read(p) for p in written if p.startswith("journal/2026/11/03/alice.")]
     assert '2026-11-03 * "pain"' in november and "-12.50 SEL" in november
-    assert '"jardinage, 2 h"' in coop.read("journal/2026/11/bob.beancount")
-    assert "graines" in coop.read("journal/2026/12/alice.beancount")
+    (bob,) = [coop.read(p) for p in written if "/bob.import-" in p]
+    assert '"jardinage, 2 h"' in bob
+    (december,) = [coop.read(p) for p in written if p.startswith("journal/2026/12/")]
+    assert "graines" in december
     assert balances(coop) == {
         "tresa": "0.00",
         "alice": "12.50",
@@ -69,7 +73,8 @@ def test_semicolons_decimal_commas_french_dates_and_a_bom(coop: Coop, tmp_path: 
     assert balances(coop)["alice"] == "-12.50"
     assert balances(coop)["zed"] == "-1030.25"
     assert balances(coop)["fournil"] == "1042.75"
-    assert '"pain, brioche"' in coop.read("journal/2026/11/alice.beancount")
+    written = coop.git("show", "--name-only", "--format=", "HEAD").split()
+    assert any('"pain, brioche"' in coop.read(p) for p in written if "/alice.import-" in p)
 
 
 def test_a_bad_row_in_the_middle_writes_nothing(coop: Coop, tmp_path: Path) -> None:
@@ -136,12 +141,13 @@ def test_limits_are_checked_in_date_order_across_rows(coop: Coop, tmp_path: Path
 
 def test_a_row_that_breaks_a_later_recorded_trade_is_refused(coop: Coop, tmp_path: Path) -> None:
     assert coop.run("trade", "alice", "bob", "450", "--date", "2026-11-20").code == 0
+    later = coop.last_written()
     slips = write_csv(tmp_path, "date,payer,payee,amount,memo\n2026-11-01,alice,bob,100,early\n")
 
     result = coop.run("import", slips)
 
     assert result.code == 1
-    assert "journal/2026/11/alice.beancount" in result.err  # the later trade now breaks
+    assert later in result.err  # the later trade now breaks
     assert "below its floor" in result.err
 
 
@@ -154,7 +160,7 @@ def test_dry_run_shows_the_trades_and_writes_nothing(coop: Coop, tmp_path: Path)
     result = coop.run("import", slips, "--dry-run")
 
     assert result.code == 0, result.text
-    assert "2026-11-03  alice → fournil 12.50 SEL  pain  (journal/2026/11/alice.beancount)" in (
+    assert "2026-11-03  alice → fournil 12.50 SEL  pain  (journal/2026/11/03/alice.import-" in (
         result.out
     )
     assert "Dry run: 1 trade would be recorded; nothing written." in result.out

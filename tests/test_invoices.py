@@ -43,7 +43,8 @@ def test_an_invoice_is_written_in_the_creditors_file_and_moves_no_balance(coop: 
     assert "alice owes fournil 120.00 SEL" in result.out
     assert coop.log()[0] == "invoice F-031: alice owes fournil 120.00 SEL — pain, novembre"
     assert coop.status() == ""
-    assert coop.read(INVOICE_FILE) == (
+    assert coop.last_written() == "journal/2026/11/03/fournil.invoice-f-031.beancount"
+    assert coop.read(coop.last_written()) == (
         '2026-11-03 * "pain, novembre"\n'
         '  invoice: "F-031"\n'
         "  due: 2026-12-31\n"
@@ -70,7 +71,8 @@ def test_settle_pays_part_then_the_rest_of_an_invoice(coop: Coop) -> None:
         "settle F-031: alice → fournil 70.00 SEL",
         "settle F-031: alice → fournil 50.00 SEL",
     ]
-    assert 'settles: "F-031"' in coop.read("journal/2026/11/alice.beancount")
+    assert coop.last_written().startswith("journal/2026/11/21/alice.2026-11-21-")
+    assert 'settles: "F-031"' in coop.read(coop.last_written())
     assert balances(coop)["alice"] == "-120.00"
     assert balances(coop)["fournil"] == "120.00"
     assert invoices(coop, "--open") == []
@@ -112,7 +114,10 @@ def test_a_duplicate_reference_is_refused(coop: Coop) -> None:
     result = coop.run("invoice", "bob", "fournil", "5", "--ref", "F-031", "--date", "2026-11-04")
 
     assert result.code == 1
-    assert "the invoice 'F-031' already exists (journal/2026/11/fournil.beancount:1)" in result.err
+    assert (
+        "the invoice 'F-031' already exists (journal/2026/11/03/fournil.invoice-f-031.beancount:1)"
+        in result.err
+    )
     assert coop.log() == before and coop.status() == ""
 
 

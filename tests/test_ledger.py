@@ -26,7 +26,9 @@ def test_record_a_trade_then_read_the_balances(coop: Coop) -> None:
     done = books.record(TradeRequest("alice", "fournil", "40", DAY, "pain, novembre"))
 
     assert done.trade.payer == "alice" and done.trade.amount == Decimal("40.00")
-    assert done.trade.file == "journal/2026/11/alice.beancount" and done.trade.line
+    assert done.trade.file == f"journal/2026/11/{DAY.day:02d}/alice.{done.trade.trade_id}.beancount"
+    assert done.trade.line == 1
+    assert done.trade.file == coop.last_written()
     assert done.balances == {"alice": Decimal("-40.00"), "fournil": Decimal("40.00")}
     assert done.warnings == ()
     assert coop.git("rev-parse", "HEAD").strip() == done.sha

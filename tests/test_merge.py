@@ -1,9 +1,10 @@
 """Two branches that add trades in the same month merge with a plain `git merge`.
 
-Each entry lives in its owner's file for its month (journal/YYYY/MM/<payer>.beancount),
-so different payers touch different files; two entries of the same payer are both
-appended to the end of one file, which the `merge=union` attribute that init
-writes lets a local `git merge` keep, both of them.
+Each trade coopledger writes has a file of its own
+(journal/YYYY/MM/DD/<payer>.<id>.beancount), so two branches touch different
+files; two entries appended by hand to one month file of the first layout
+(journal/YYYY/MM/<payer>.beancount) are both kept by the `merge=union`
+attribute that init writes. tests/test_layout_merge.py merges without it.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def test_branches_adding_trades_in_the_same_month_merge_cleanly(
     merge(coop, "by-hand")
 
     assert coop.status() == ""
-    for name in ("journal/2025/01/alice.beancount", path):
+    for name in coop.git("ls-files", "journal/2025/01").splitlines():
         assert "<<<<<<<" not in coop.read(name)
     check = coop.run("check")
     assert check.code == 0, check.text
@@ -78,7 +79,8 @@ def test_two_coopledger_trades_on_two_branches_by_the_same_payer(coop: Coop) -> 
     assert coop.status() == ""
     assert coop.run("check").code == 0
     assert balances(coop)["alice"] == "-24.00"
-    assert coop.read("journal/2025/01/alice.beancount").count("trade:") == 3
+    written = coop.git("ls-files", "journal/2025/01").splitlines()
+    assert [name.split("/")[-1].split(".")[0] for name in written] == ["alice"] * 3
 
 
 def test_a_merge_that_together_breaks_a_limit_is_caught_by_check(coop: Coop) -> None:
@@ -93,5 +95,27 @@ def test_a_merge_that_together_breaks_a_limit_is_caught_by_check(coop: Coop) -> 
 
     check = coop.run("check")
     assert check.code == 1
-    assert "journal/2025/01/alice.beancount:" in check.out
+    assert "journal/2025/01/16/alice.2025-01-16-" in check.out
     assert "alice's balance would be -600.00 SEL at the end of 2025-01-16" in check.out
+
+
+def test_two_hand_written_entries_appended_to_one_month_file_merge_by_union(coop: Coop) -> None:
+    """The first layout: both branches append to alice's month file; `merge=union`
+    (from init's .gitattributes) keeps both sides' lines in a local merge."""
+    coop.append("journal/2025/01/alice.beancount", BY_HAND.format(payer="Alice"))
+    coop.commit_all("alice pays tresa 30")
+    coop.git("branch", "other")
+    coop.append("journal/2025/01/alice.beancount", BY_HAND.format(payer="Alice"))
+    coop.commit_all("again on main")
+    coop.git("switch", "-q", "other")
+    other = BY_HAND.format(payer="Alice").replace("30", "31").replace("-20", "-21")
+    coop.append("journal/2025/01/alice.beancount", other.replace("guitare", "piano"))
+    coop.commit_all("another on the branch")
+    coop.git("switch", "-q", "main")
+
+    merge(coop, "other")
+
+    assert coop.status() == ""
+    assert coop.read("journal/2025/01/alice.beancount").count("cours de") == 3
+    assert coop.run("check").code == 0
+    assert balances(coop)["alice"] == "-91.00"

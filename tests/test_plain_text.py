@@ -11,6 +11,8 @@ import pytest
 from beancount.parser import parser
 
 from coopledger.git import gitrepo
+from coopledger.model import journal
+from coopledger.plans import changes, corrections
 from coopledger.storage import journal_text
 from tests.conftest import Coop, bean_check
 
@@ -51,7 +53,20 @@ def journal_files(root: Path) -> list[Path]:
     return sorted((root / "journal").rglob("*.beancount"))
 
 
-def test_a_trade_keeps_the_crlf_of_a_hand_written_file(coop: Coop) -> None:
+@pytest.fixture
+def into_month_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trades and reversals appended to their payer's month file, as the first
+    layout did (`journal.entry_path`): how one insertion into an existing file
+    (a hand-written one, `_rules.beancount`...) keeps its lines and newline."""
+
+    def month_file(day: object, owner: str, key: str) -> str:
+        return journal.entry_path(day, owner)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(changes, "entry_file", month_file)
+    monkeypatch.setattr(corrections, "entry_file", month_file)
+
+
+def test_a_trade_keeps_the_crlf_of_a_hand_written_file(coop: Coop, into_month_files: None) -> None:
     (coop.root / ALICE).parent.mkdir(parents=True, exist_ok=True)
     (coop.root / ALICE).write_bytes(HAND_WRITTEN_CRLF.encode())
     coop.commit_all("a hand-written CRLF file")
@@ -86,7 +101,9 @@ def test_every_writer_keeps_crlf(coop: Coop, tmp_path: Path) -> None:
     assert bean_format_changes(journal_files(coop.root)) == []
 
 
-def test_entries_take_the_column_of_the_file_as_bean_format_does(coop: Coop) -> None:
+def test_entries_take_the_column_of_the_file_as_bean_format_does(
+    coop: Coop, into_month_files: None
+) -> None:
     assert coop.run("trade", "alice", "fournil", "400", "--date", "2026-11-02").code == 0
     assert coop.run("trade", "alice", "bob", "4", "--date", "2026-11-03").code == 0
     assert coop.run("trade", "alice", "tresa", "0.5", "--date", "2026-11-04").code == 0
@@ -99,7 +116,7 @@ def test_entries_take_the_column_of_the_file_as_bean_format_does(coop: Coop) -> 
     assert bean_check(coop.root).returncode == 0
 
 
-def test_a_wider_entry_never_moves_the_lines_before_it(coop: Coop) -> None:
+def test_a_wider_entry_never_moves_the_lines_before_it(coop: Coop, into_month_files: None) -> None:
     """Two branches appending to one file merge (merge=union) only if neither
     rewrites the other's lines: a wider entry takes its own column."""
     assert coop.run("trade", "alice", "bob", "4", "--date", "2026-11-02").code == 0
@@ -126,7 +143,7 @@ def test_a_demo_is_left_unchanged_by_bean_format(coop: Coop, tmp_path: Path) -> 
 
 
 def test_a_file_changed_under_us_is_not_overwritten(
-    coop: Coop, monkeypatch: pytest.MonkeyPatch
+    coop: Coop, monkeypatch: pytest.MonkeyPatch, into_month_files: None
 ) -> None:
     assert coop.run("trade", "alice", "bob", "4", "--date", "2026-11-02").code == 0
     before = coop.log()
@@ -145,6 +162,31 @@ def test_a_file_changed_under_us_is_not_overwritten(
     assert "changed on disk while coopledger was writing to it" in result.err
     assert "run the command again" in result.err
     assert coop.read(ALICE) == meanwhile
+    assert coop.log() == before
+
+
+def test_a_new_file_made_under_us_is_not_overwritten(
+    coop: Coop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A trade's own file did not exist when it was planned: one that appears
+    before the write (another program, a sync) is left as it is."""
+    before = coop.log()
+    ensure_visible = gitrepo.ensure_visible
+    made: list[str] = []
+
+    def someone_writes(repo: gitrepo.Repo, paths: list[str]) -> None:
+        ensure_visible(repo, paths)
+        made.extend(paths)
+        coop.write(paths[0], "; someone else's\n")
+
+    monkeypatch.setattr(gitrepo, "ensure_visible", someone_writes)
+
+    result = coop.run("trade", "alice", "fournil", "5", "--date", "2026-11-20")
+
+    assert result.code == 1
+    assert "changed on disk while coopledger was writing to it" in result.err
+    assert made[0].startswith("journal/2026/11/20/alice.")
+    assert coop.read(made[0]) == "; someone else's\n"
     assert coop.log() == before
 
 

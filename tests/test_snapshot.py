@@ -157,7 +157,7 @@ def test_a_new_hand_written_file_that_breaks_a_limit_is_seen(coop: Coop) -> None
 def test_an_edited_file_is_seen_even_with_the_same_size_and_time(coop: Coop) -> None:
     assert coop.run("trade", "alice", "bob", "40", "--date", "2026-11-20").code == 0
     assert coop.run("check").code == 0
-    path = coop.root / "journal/2026/11/alice.beancount"
+    path = coop.root / coop.last_written()
     info = os.stat(path)
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("40.00 SEL", "90.00 SEL").replace("-90.00", "-40.00"), "utf-8")
@@ -171,9 +171,8 @@ def test_an_edited_file_is_seen_even_with_the_same_size_and_time(coop: Coop) -> 
 def test_a_renamed_file_is_seen(coop: Coop) -> None:
     assert coop.run("trade", "alice", "bob", "40", "--date", "2026-11-20").code == 0
     assert coop.run("check").code == 0
-    (coop.root / "journal/2026/11/alice.beancount").rename(
-        coop.root / "journal/2026/11/.alice.beancount"  # hidden: no longer read
-    )
+    path = coop.root / coop.last_written()
+    path.rename(path.with_name("." + path.name))  # hidden: no longer read
 
     result = coop.run("balances", "--json")
 
@@ -183,7 +182,7 @@ def test_a_renamed_file_is_seen(coop: Coop) -> None:
 def test_a_deleted_file_is_seen(coop: Coop) -> None:
     assert coop.run("trade", "alice", "bob", "40", "--date", "2026-11-20").code == 0
     assert coop.run("check").code == 0
-    (coop.root / "journal/2026/11/alice.beancount").unlink()
+    (coop.root / coop.last_written()).unlink()
 
     result = coop.run("balances", "--json")
 
@@ -262,7 +261,7 @@ def test_files_rewritten_with_the_same_bytes_keep_the_snapshot_by_git_content(
     shutil.rmtree(cache_folder(coop))
     assert coop.run("check").code == 0  # a full read: the snapshot has every file's stamp
     assert snapshot.load_valid(coop.root, None) is not None
-    journal_file = coop.root / "journal/2026/11/alice.beancount"
+    journal_file = coop.root / coop.last_written()
     journal_file.write_bytes(journal_file.read_bytes())  # new mtime and ctime, same bytes
     key = gitrepo.committed_content_key(coop.root, store.WRITTEN_PATHS)
 
@@ -332,7 +331,7 @@ def test_a_folder_whose_stamp_holds_is_not_read_and_a_new_name_is_seen(
     coop: Coop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert coop.run("trade", "alice", "bob", "40", "--date", "2026-11-20").code == 0
-    for folder in ("journal", "journal/2026", "journal/2026/11"):
+    for folder in ("journal", "journal/2026", "journal/2026/11", "journal/2026/11/20"):
         os.utime(coop.root / folder, ns=(10**18, 10**18))  # long ago: not racy
     monkeypatch.setattr(snapshot, "RACY_NS", -(10**19))  # nor is the change of ctime
     shutil.rmtree(cache_folder(coop))
@@ -351,7 +350,7 @@ def test_a_folder_whose_stamp_holds_is_not_read_and_a_new_name_is_seen(
     (coop.root / "journal/2026/11/.cache").mkdir()  # a hidden name: beancount never reads it
     assert snapshot.vouch(state, key), "the folder is read again, and holds the same names"
     coop.write("journal/2026/11/brouillon.beancount", BREACH)
-    coop.git("update-index", "--assume-unchanged", "journal/2026/11/alice.beancount")
+    coop.git("update-index", "--assume-unchanged", coop.last_written())
     assert state.content_key == key
     assert not snapshot.dirs_hold(coop.root, state.dirs), "a new name in a folder"
 

@@ -90,7 +90,7 @@ def test_a_trade_recorded_by_the_cli_appears_with_its_id(known: Coop) -> None:
     (line,) = statement["lines"]
     assert line["amount"] == "-12.50" and line["balance"] == "-12.50"
     assert line["trade"].startswith("2026-11-29-")
-    assert line["file"] == "journal/2026/11/carol.beancount"
+    assert line["file"] == f"journal/2026/11/29/carol.{line['trade']}.beancount"
 
 
 def test_statement_of_an_unknown_member_is_an_error(known: Coop) -> None:

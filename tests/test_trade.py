@@ -25,7 +25,8 @@ def test_a_trade_is_written_committed_and_moves_both_balances(coop: Coop) -> Non
     assert "alice → fournil 40.00 SEL" in result.out
     assert coop.log()[0] == "trade: alice → fournil 40.00 SEL — pain, novembre"
     assert coop.status() == ""
-    entry = coop.read("journal/2026/11/alice.beancount")
+    entry = coop.read(coop.last_written())  # a file of its own: journal/2026/11/20/alice.<id>
+    assert coop.last_written().startswith("journal/2026/11/20/alice.2026-11-20-")
     assert '2026-11-20 * "pain, novembre"' in entry
     assert "Assets:Members:Alice" in entry and "-40.00 SEL" in entry
     assert balances(coop) == {"tresa": "0.00", "alice": "-40.00", "bob": "0.00", "fournil": "40.00"}
@@ -40,7 +41,7 @@ def test_a_trade_below_the_floor_is_refused_and_changes_nothing(coop: Coop) -> N
     assert "below its floor of -500.00 SEL" in result.err
     assert coop.log() == before
     assert coop.status() == ""
-    assert not (coop.root / "journal/2026/11/alice.beancount").exists()
+    assert not (coop.root / "journal/2026/11").exists()
 
 
 def test_a_trade_commits_only_its_own_file_and_leaves_the_tree_clean(coop: Coop) -> None:
@@ -49,9 +50,8 @@ def test_a_trade_commits_only_its_own_file_and_leaves_the_tree_clean(coop: Coop)
     assert coop.run("trade", "alice", "bob", "12", "--date", "2026-11-20").code == 0
 
     assert coop.git("rev-parse", "HEAD~1").strip() == before
-    assert coop.git("show", "--name-only", "--format=", "HEAD").split() == [
-        "journal/2026/11/alice.beancount"
-    ]
+    (written,) = coop.git("show", "--name-only", "--format=", "HEAD").split()
+    assert written.startswith("journal/2026/11/20/alice.2026-11-20-")
     assert coop.status() == ""
     assert "commit: trade: alice → bob 12.00 SEL" in coop.git("reflog", "-1")
 
@@ -62,9 +62,8 @@ def test_a_trade_leaves_what_someone_staged_elsewhere_staged_and_uncommitted(coo
 
     assert coop.run("trade", "alice", "bob", "12", "--date", "2026-11-20").code == 0
 
-    assert coop.git("show", "--name-only", "--format=", "HEAD").split() == [
-        "journal/2026/11/alice.beancount"
-    ]
+    (written,) = coop.git("show", "--name-only", "--format=", "HEAD").split()
+    assert written.startswith("journal/2026/11/20/alice.")
     assert coop.status() == "A  notes.txt\n"
 
 

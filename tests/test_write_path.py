@@ -99,9 +99,10 @@ def test_an_import_with_a_row_before_the_last_closed_month_is_refused(
     result = coop.run(*AFTER_NOVEMBER, "import", str(slips))
 
     assert result.code == 1
-    assert result.err.startswith(
-        "error: journal/2026/10/bob.beancount: this write is dated in 2026-10, but the books "
-        "are closed up to 2026-11\n"
+    assert result.err.startswith("error: journal/2026/10/20/bob.import-")
+    assert (
+        ".beancount: this write is dated in 2026-10, but the books are closed up to 2026-11\n"
+        in result.err
     )
     unchanged(coop, log, tree)
 
@@ -219,10 +220,11 @@ def test_a_sparse_checkout_is_refused(coop: Coop) -> None:
         "  → write from a full checkout ('git sparse-checkout disable'), then retry\n"
     )
     assert coop.log() == log and coop.status() == ""
-    assert not (coop.root / "journal/2026/11/alice.beancount").exists()  # nothing written
+    assert not (coop.root / "journal/2026/11/03").exists()  # nothing written
     coop.git("sparse-checkout", "disable")
     assert coop.run("trade", "alice", "bob", "1", "--date", "2026-11-03").code == 0
-    assert coop.read("journal/2026/11/alice.beancount").count("Assets:Members:Alice") == 2
+    assert coop.read(coop.last_written()).count("Assets:Members:Alice") == 1
+    assert len(coop.git("ls-files", "journal/2026/11").split()) == 2
 
 
 @pytest.mark.parametrize(
@@ -230,25 +232,25 @@ def test_a_sparse_checkout_is_refused(coop: Coop) -> None:
     [
         (
             "--skip-worktree",
-            "error: git is told not to look at journal/2026/11/alice.beancount (1 file(s), "
-            "skip-worktree)\n"
+            "error: git is told not to look at members.yaml (1 file(s), skip-worktree)\n"
             "  → run 'git update-index --no-skip-worktree FILE' (or 'git sparse-checkout "
             "disable'), then retry\n",
         ),
         (
             "--assume-unchanged",
-            "error: git is told to assume journal/2026/11/alice.beancount unchanged (1 file(s)), "
+            "error: git is told to assume members.yaml unchanged (1 file(s)), "
             "so it would not commit what coopledger writes there\n"
             "  → run 'git update-index --no-assume-unchanged FILE', then retry\n",
         ),
     ],
 )
 def test_a_file_git_is_told_not_to_look_at_is_refused(coop: Coop, flag: str, words: str) -> None:
-    assert coop.run("trade", "alice", "bob", "1", "--date", "2026-11-02").code == 0
-    coop.git("update-index", flag, "journal/2026/11/alice.beancount")
+    """A trade writes a new file of its own (no flag on it yet); a write to a file
+    git already holds (members.yaml, a month's folder for a close) is judged."""
+    coop.git("update-index", flag, "members.yaml")
     log, tree = coop.log(), files(coop)
 
-    result = coop.run("trade", "alice", "bob", "1", "--date", "2026-11-03")
+    result = coop.run("member", "add", "dora", "--name", "Dora", "--email", "dora@example.org")
 
     assert result.code == 3  # the place it runs in, as a dirty tree
     assert result.err == words
@@ -268,6 +270,7 @@ def test_importing_the_same_slips_twice_is_refused(coop: Coop, tmp_path: Path) -
     slips = tmp_path / "slips.csv"
     slips.write_text(SLIPS)
     assert coop.run("import", str(slips)).code == 0
+    (alice_file,) = [p for p in coop.git("ls-files", "journal").split() if "/alice." in p]
     log, tree = coop.log(), files(coop)
 
     result = coop.run("import", str(slips))
@@ -275,7 +278,7 @@ def test_importing_the_same_slips_twice_is_refused(coop: Coop, tmp_path: Path) -
     assert result.code == 1
     assert (
         f"{slips}:2: error: a trade alice → fournil on 2026-11-03 with the same amount and memo "
-        "is already in the journal (journal/2026/11/alice.beancount:1); if the file was "
+        f"is already in the journal ({alice_file}:1); if the file was "
         "imported before, nothing is to be done; if these trades really happened twice, "
         "import again with --allow-duplicates"
     ) in result.err
@@ -300,8 +303,9 @@ def test_an_import_is_undone_by_counter_entries_the_gate_accepts(
     assert result.code == 0, result.text
     assert f"Reversed 2 trade(s) of the import {imported[:8]}" in result.out
     assert json.loads(coop.run("balances", "--json").out)["balances"] == before
-    alice = coop.read("journal/2026/11/alice.beancount")
-    fournil = coop.read("journal/2026/11/fournil.beancount")
+    written = coop.git("ls-files", "journal/2026/11").split()
+    (alice,) = [coop.read(p) for p in written if "/alice.import-" in p]
+    (fournil,) = [coop.read(p) for p in written if "/fournil.undo-" in p]
     trade_ids = [line.split('"')[1] for line in alice.splitlines() if line.startswith("  trade:")]
     assert f'  reverses: "{trade_ids[0]}"' in fournil  # each counter-entry names its original
     assert coop.run("check").code == 0

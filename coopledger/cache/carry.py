@@ -76,20 +76,36 @@ def folder_of(root: Path, month: str) -> Path:
 
 def folder_files(folder: Path) -> list[Path]:
     """The files a close's `folder` fingerprint covers: the journal files that
-    beancount reads there (`*.beancount`, not hidden), but close.beancount."""
+    beancount reads there and in its subfolders, the days' folders of one file
+    per entry (`*.beancount`, not hidden, nor in a hidden folder; a link to a
+    folder is not followed), but the month's own close.beancount."""
+    found: list[Path] = []
+    _collect(folder, folder, found)
+    return sorted(found, key=lambda p: name_in(folder, p))
+
+
+def _collect(top: Path, folder: Path, found: list[Path]) -> None:
     try:
-        with os.scandir(folder) as found:
-            names = sorted(
-                e.name
-                for e in found
-                if e.name.endswith(".beancount")
-                and not e.name.startswith(".")
-                and e.name != CLOSE_FILE_NAME
-                and e.is_file()
-            )
+        with os.scandir(folder) as items:
+            listing = list(items)
     except (FileNotFoundError, NotADirectoryError):
-        return []
-    return [folder / name for name in names]
+        return
+    for item in listing:
+        if item.name.startswith("."):
+            continue
+        if item.is_dir(follow_symlinks=False):
+            _collect(top, folder / item.name, found)
+        elif (
+            item.name.endswith(".beancount")
+            and not (folder == top and item.name == CLOSE_FILE_NAME)
+            and item.is_file()
+        ):
+            found.append(folder / item.name)
+
+
+def name_in(folder: Path, path: Path) -> str:
+    """The name of `path` in a month's `folder`: `alice.beancount`, `22/alice.x.beancount`."""
+    return path.relative_to(folder).as_posix()
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -102,7 +118,9 @@ def fingerprint_of_folder(folder: Path, known: dict[str, str] | None = None) -> 
     names to git's blob ids, when git saw them unchanged: only the others are read."""
     known = known or {}
     return folder_fingerprint(
-        (p.name, known.get(p.name) or blob_id(_read_bytes(p))) for p in folder_files(folder)
+        (name, known.get(name) or blob_id(_read_bytes(p)))
+        for p in folder_files(folder)
+        for name in [name_in(folder, p)]
     )
 
 
@@ -200,12 +218,12 @@ def carry_facts(
         if not first <= entry.date < after:
             return CarryFacts(trades, coop_balances)  # the folder holds another month's entry
         if is_invoice_entry(entry):
-            invoice_files.add(Path(filename).name)
+            invoice_files.add(name_in(folder, Path(filename)))
     invoices = tuple(sorted(invoice_files))
     gathering = plan_gathering(root, month, invoices) if gather else None
     if gathering is None:
         return CarryFacts(trades, coop_balances, fingerprint_of_folder(folder), invoices)
-    kept = {p.name for p in folder_files(folder)} & set(gathering.kept)
+    kept = {name_in(folder, p) for p in folder_files(folder)} & set(gathering.kept)
     files = [(name, blob_id(_read_bytes(folder / name))) for name in sorted(kept)]
     files.append((GATHERED_FILE_NAME, blob_id(gathering.text.encode("utf-8"))))
     return CarryFacts(trades, coop_balances, folder_fingerprint(files), invoices, gathering)
@@ -220,16 +238,19 @@ def plan_gathering(root: Path, month: str, invoice_files: Sequence[str]) -> Gath
     years of history (docs/scaling.md). The files that hold invoices stay as
     they are, so that carrying them reads only them.
 
-    None when there is nothing to gather, when the folder holds a folder, or
-    when a file holds a directive whose effect stops at the end of its file
+    The files of the days' folders (one file per entry, `journal.entry_file`)
+    are gathered too, and the folders go with them. None when there is nothing
+    to gather, when a subfolder holds anything but visible journal files and
+    folders of them (the folder is replaced whole: nothing else may be lost),
+    or when a file holds a directive whose effect stops at the end of its file
     (pushtag, option...): gathered, it would reach the files after it."""
     folder = folder_of(root, month)
-    names = [p.name for p in folder_files(folder) if p.name not in invoice_files]
+    names = [n for p in folder_files(folder) if (n := name_in(folder, p)) not in invoice_files]
     if not names or GATHERED_FILE_NAME in invoice_files:
         return None
     with os.scandir(folder) as found:
         listing = [(item.name, item.is_dir(follow_symlinks=False)) for item in found]
-    if any(is_folder for _, is_folder in listing):
+    if any(is_folder and not _only_journal_files(folder / name) for name, is_folder in listing):
         return None
     parts = [
         f"; The entries of {month}, gathered from the month's files by `coopledger close`.\n"
@@ -248,8 +269,30 @@ def plan_gathering(root: Path, month: str, invoice_files: Sequence[str]) -> Gath
         parts.append(f"\n; ---- {name}\n{text}{ending}")
     relative_folder = f"{JOURNAL_DIR}/{month[:4]}/{month[5:7]}"
     gathered = set(names)
-    kept = tuple(sorted(n for n, _ in listing if n not in gathered and n != CLOSE_FILE_NAME))
-    return Gathering(relative_folder, "".join(parts), tuple(names), kept)
+    kept = {n for n, is_folder in listing if not is_folder and n not in gathered}
+    kept |= {n for n in invoice_files if "/" in n}  # invoices of a day's folder stay there
+    kept.discard(CLOSE_FILE_NAME)
+    return Gathering(relative_folder, "".join(parts), tuple(names), tuple(sorted(kept)))
+
+
+def _only_journal_files(folder: Path) -> bool:
+    """Whether `folder` holds nothing but visible `.beancount` regular files and
+    folders that hold only such files: what `folder_files` covers, and so
+    what a gathering can account for."""
+    if folder.name.startswith("."):
+        return False
+    with os.scandir(folder) as found:
+        for item in found:
+            if item.is_dir(follow_symlinks=False):
+                if not _only_journal_files(folder / item.name):
+                    return False
+            elif (
+                item.name.startswith(".")
+                or not item.name.endswith(".beancount")
+                or not item.is_file(follow_symlinks=False)
+            ):
+                return False
+    return True
 
 
 def trades_before(entries: Sequence[data.Directive]) -> Callable[[datetime.date], int]:

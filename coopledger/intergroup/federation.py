@@ -52,7 +52,7 @@ from coopledger.intergroup.partners import (
 )
 from coopledger.model import clock
 from coopledger.model.accounts import is_member_id, member_account
-from coopledger.model.journal import entry_path, new_trade_id, quote_string
+from coopledger.model.journal import entry_file, entry_path, new_trade_id, quote_string
 from coopledger.model.members import MEMBERS_FILE, Roster, parse_members
 from coopledger.model.money import format_amount, parse_amount, parse_limit
 from coopledger.model.plaintext import checked_text
@@ -294,7 +294,7 @@ def plan_group_trade(
     ]
     postings = [(member_account(payer), -value), (partner.account, value)]
     text = _entry_text(day, memo.strip(), meta, postings, rules)
-    path = entry_path(day, payer)
+    path = entry_file(day, payer, trade_id)
     old = (coop.root / path).read_text(encoding="utf-8") if (coop.root / path).exists() else ""
     new_text, entry = _appended_entry(old, text, str(coop.root / path))
     errors = _new_errors(coop, [entry], roster, rules)

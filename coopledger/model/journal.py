@@ -1,15 +1,20 @@
 """The journal: where entries live and what they look like.
 
-Layout (chosen so that pull requests from different members touch different
-files, and so merge without conflicts even on a hosting platform's button):
+Layout (chosen so that two pull requests touch the same file only when they
+change the same entry, and so merge without conflicts even on a hosting
+platform's button, which ignores `merge=union`):
 
     journal/main.beancount            options, the coopledger plugin, one include
     journal/coop/currency.beancount   the currency's commodity declaration
-    journal/2026/11/alice.beancount   entries of November 2026 owned by alice
+    journal/2026/11/22/alice.2026-11-22-3fa9c1d2.beancount   one write of 2026-11-22
+    journal/2026/11/alice.beancount   alice's month file, as earlier versions wrote it
 
-An entry is owned by the member who initiates it: a trade by its payer. A new
-entry is appended to its owner's file for the entry's month; the include glob
-of main.beancount picks up new files without any change to main.beancount.
+An entry is owned by the member who initiates it: a trade by its payer. Every
+write has a file of its own in the folder of its day, within its month's,
+named after the owner and the write's id (`entry_file`), until `close`
+gathers the month's files into one; files of the first layout, one per owner
+and month (`entry_path`), are read as they always were. The include glob of
+main.beancount picks up new files without any change to main.beancount.
 
 A trade, as coopledger writes it and as a volunteer may write it by hand:
 
@@ -62,8 +67,25 @@ PLUGIN_MODULE = "coopledger.plugin"
 
 
 def entry_path(day: datetime.date, owner: str) -> str:
-    """The journal file, relative to the cooperative's root, for an entry."""
+    """The owner's month file, relative to the cooperative's root: where entries
+    of the first layout live, and the month folder of `entry_file`."""
     return f"{JOURNAL_DIR}/{day.year:04d}/{day.month:02d}/{owner}.beancount"
+
+
+def entry_file(day: datetime.date, owner: str, key: str) -> str:
+    """The file of one write in the open period, its own so that two writes never
+    touch the same file: journal/YYYY/MM/DD/<owner>.<key>.beancount, `key` being
+    the write's id (a trade's id). No member id holds a dot, so this is never a
+    member's month file (`entry_path`); `close` gathers it with its month. The
+    day's folder keeps each git tree small: a commit writes again the trees on
+    the way to the file it adds, so a month's folder lists days, not entries.
+
+    >>> entry_file(datetime.date(2026, 11, 22), "alice", "2026-11-22-3fa9c1d2")
+    'journal/2026/11/22/alice.2026-11-22-3fa9c1d2.beancount'
+    """
+    safe = "".join(c if c.isascii() and (c.isalnum() or c == "-") else "-" for c in key)
+    month = f"{JOURNAL_DIR}/{day.year:04d}/{day.month:02d}"
+    return f"{month}/{day.day:02d}/{owner}.{safe.lower()}.beancount"
 
 
 def new_trade_id(day: datetime.date) -> str:

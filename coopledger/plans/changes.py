@@ -24,7 +24,7 @@ from coopledger.cache.snapshot import NeedsFullCheck, Snapshot, new_problems
 from coopledger.git.gitrepo import Identity
 from coopledger.model import clock
 from coopledger.model.accounts import is_member_id, is_reserved_id
-from coopledger.model.journal import Trade, as_trade, entry_path, format_trade, new_trade_id
+from coopledger.model.journal import Trade, as_trade, entry_file, format_trade, new_trade_id
 from coopledger.model.limits import ceiling_at, floor_at
 from coopledger.model.members import (
     MEMBERS_FILE,
@@ -251,7 +251,7 @@ def _trade_entry(
     rules: Rules, roster: Roster, root: Path, trade: Trade
 ) -> tuple[str, str, data.Transaction, Trade]:
     """The file, its new text and the parsed entry (with its future line) for `trade`."""
-    path = entry_path(trade.date, trade.payer)
+    path = entry_file(trade.date, trade.payer, trade.trade_id or new_trade_id(trade.date))
     entry_text = format_trade(trade, rules.currency, rules.decimals)
     new_text, entries = append_entries(root, path, entry_text)
     entry = entries[0]

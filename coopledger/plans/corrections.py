@@ -41,7 +41,7 @@ from coopledger.model.days import DayBalance
 from coopledger.model.journal import (
     TRADE_ID_KEY,
     Trade,
-    entry_path,
+    entry_file,
     format_trade,
     new_trade_id,
     quote_string,
@@ -249,7 +249,7 @@ def plan_reverse(
         else f"reversal of {trade_id}" + (f": {original.memo}" if original.memo else "")
     )
     reversal = counter_trade(original, roster, day, words)
-    path = entry_path(day, reversal.payer)
+    path = entry_file(day, reversal.payer, reversal.trade_id or new_trade_id(day))
     entry_text = reversal_text(original, reversal, rules.currency, rules.decimals)
     new_text, new = append_entries(coop.root, path, entry_text)
     warnings = check_write(coop, new, "reverse-refused", trade_id=trade_id)
@@ -320,7 +320,7 @@ def plan_undo_import(
             raise CoopError("undo-already-reversed", trade_id=trade_id, by=reversed_by[trade_id])
         words = f"undo of import {commit[:8]}: reversal of {trade_id}"
         reversal = counter_trade(original, roster, day, words)
-        path = entry_path(day, reversal.payer)
+        path = entry_file(day, reversal.payer, f"undo-{commit[:8]}")
         entry_text = reversal_text(original, reversal, rules.currency, rules.decimals)
         texts[path], parsed = append_entries(coop.root, path, entry_text, texts.get(path))
         new.extend(parsed)

@@ -48,7 +48,8 @@ from beancount.core import data
 from beancount.parser import parser
 
 from coopledger.git.gitrepo import Identity
-from coopledger.model.journal import Trade, entry_path, format_trade, trades_of
+from coopledger.model import clock
+from coopledger.model.journal import Trade, entry_file, format_trade, new_trade_id, trades_of
 from coopledger.model.limits import ceiling_at, floor_at
 from coopledger.model.members import Roster
 from coopledger.model.money import format_amount
@@ -340,8 +341,9 @@ def plan_import(
         warnings.extend(duplicates)
     entry_texts: dict[str, list[str]] = {}
     placed: list[Trade] = []
+    key = "import-" + new_trade_id(clock.today())  # the import's own files: one per payer and month
     for (_, trade), text in zip(rows, formatted, strict=True):
-        path = entry_path(trade.date, trade.payer)
+        path = entry_file(trade.date, trade.payer, key)
         entry_texts.setdefault(path, []).append(text)
         placed.append(replace(trade, file=path))
     texts = {  # each file's new entries inserted at once, at one column

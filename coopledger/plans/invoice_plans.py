@@ -27,7 +27,7 @@ from coopledger.model.invoices import (
     open_invoices,
     read_invoices,
 )
-from coopledger.model.journal import JOURNAL_DIR, entry_path
+from coopledger.model.journal import JOURNAL_DIR, entry_file, new_trade_id
 from coopledger.model.money import format_amount, parse_amount, quantum
 from coopledger.model.plaintext import checked_text
 from coopledger.model.problems import CoopError
@@ -80,7 +80,7 @@ def plan_invoice(
     if due is not None and due < day:
         raise CoopError("due-before-date", due=due.isoformat(), date=day.isoformat())
     invoice = Invoice(ref, debtor, creditor, value, day, due, memo.strip())
-    path = entry_path(day, creditor)
+    path = entry_file(day, creditor, f"invoice-{ref}")
     new_text, entries = append_entries(
         coop.root, path, format_invoice(invoice, rules.currency, rules.decimals)
     )
@@ -127,7 +127,7 @@ def plan_settle(
             raise CoopError(
                 "member-not-active-on", member=member_id, status=status, date=day.isoformat()
             )
-    path = entry_path(day, invoice.debtor)
+    path = entry_file(day, invoice.debtor, new_trade_id(day))
     entry_text = format_settlement(invoice, value, day, rules.currency, rules.decimals, memo)
     new_text, entries = append_entries(coop.root, path, entry_text)
     warnings = check_write(coop, entries, "trade-refused")
@@ -192,7 +192,7 @@ def plan_clearing(
                     clearing_id,
                 )
             )
-    path = entry_path(day, CLEARING_OWNER)
+    path = entry_file(day, CLEARING_OWNER, clearing_id)
     assert path.startswith(JOURNAL_DIR)
     new_text, entries = append_entries(coop.root, path, "\n".join(parts))
     warnings = check_write(coop, entries, "change-refused")

@@ -144,6 +144,29 @@ def is_journal_file(path: str) -> bool:
     return path.startswith(JOURNAL_DIR + "/") and path.endswith(".beancount")
 
 
+def month_folder(path: str) -> str:
+    """The folder of the month `path` lies in (journal/YYYY/MM, whatever the
+    subfolder: a day's folder of one file per entry), else the folder of `path`:
+    where a close moves entries from file to file.
+
+    >>> month_folder("journal/2026/10/22/alice.x.beancount"), month_folder("journal/coop/a")
+    ('journal/2026/10', 'journal/coop')
+    """
+    parts = path.split("/")
+    if (
+        len(parts) >= 4
+        and parts[0] == JOURNAL_DIR
+        and _digits(parts[1], 4)
+        and _digits(parts[2], 2)
+    ):
+        return "/".join(parts[:3])
+    return posixpath.dirname(path)
+
+
+def _digits(text: str, width: int) -> bool:
+    return len(text) == width and text.isascii() and text.isdigit()
+
+
 def is_gated(path: str) -> bool:
     """Whether a change to `path` is judged by the gate (other files are free)."""
     return is_protected(path) or is_journal_file(path)
@@ -381,7 +404,7 @@ def check_commits(
         for change in gated:
             added, removed = compared[change.path]
             if moved:
-                folder = posixpath.dirname(change.path)
+                folder = month_folder(change.path)
                 added = _without(added, folder, moved["in"])
                 removed = _without(removed, folder, moved["out"])
             problems.extend(_file_problems(commit, change, closed, added, removed))
@@ -562,7 +585,7 @@ def _count_entries(
     removed: Counter[tuple[str, str]] = Counter()
     for change in changes:
         new, old = _compared(change)
-        folder = posixpath.dirname(change.path)
+        folder = month_folder(change.path)
         added.update((folder, e.text) for e in new)
         removed.update((folder, e.text) for e in old)
     counts["added"].update(added - removed)
@@ -576,7 +599,7 @@ def _places(
     places = {}
     for change in changes:
         new, old = _compared(change)
-        folder = posixpath.dirname(change.path)
+        folder = month_folder(change.path)
         for what, items in (("added", new), ("removed", old)):
             for item in items:
                 places[(what, (folder, item.text))] = (
@@ -610,7 +633,7 @@ def _gathered(
     into: Counter[tuple[str, str]] = Counter()
     out_of: Counter[tuple[str, str]] = Counter()
     for change in gated:
-        folder = posixpath.dirname(change.path)
+        folder = month_folder(change.path)
         if folder in closing and posixpath.basename(change.path) != CLOSE_FILE_NAME:
             added, removed = compared[change.path]
             into.update((folder, item.text) for item in added)

@@ -143,7 +143,8 @@ def build_aside(root: Path, files: dict[str, str], kept_from: Path, kept: tuple[
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(folder / name, _plain_mode())
-    for name in kept:
+    for name in kept:  # a name may lie in a subfolder: `22/alice.invoice-f-1.beancount`
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(kept_from / name, folder / name)
         with open(folder / name, "rb") as handle:
             os.fsync(handle.fileno())

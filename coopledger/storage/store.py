@@ -91,11 +91,14 @@ def find_root(start: Path) -> Path:
 
 def journal_file_names(root: Path, skip: frozenset[str] = frozenset()) -> Iterator[str]:
     """Every .beancount file under journal/ (full paths, folder by folder), but
-    those of the folders in `skip` (relative to the root, e.g. journal/2026/10).
-    Hidden files and folders are left out, as beancount's include glob does."""
+    those of the folders in `skip` (relative to the root, e.g. journal/2026/10)
+    and of their subfolders (a day's folder: the close's fingerprint covers it,
+    `carry.folder_files`). Hidden files and folders are left out, as beancount's
+    include glob does."""
     for folder, subfolders, names in os.walk(root / "journal"):
         subfolders[:] = [s for s in subfolders if not s.startswith(".")]
         if os.path.relpath(folder, root) in skip:
+            subfolders[:] = []
             continue
         for name in names:
             if name.endswith(".beancount") and not name.startswith("."):
