@@ -211,7 +211,13 @@ def carry_facts(
         if str((entry.meta or {}).get("filename", "")) not in inside and is_content(entry):
             return CarryFacts(trades, coop_balances)  # an entry of the month elsewhere
     invoice_files: set[str] = set()
-    for entry in index.filed.get(str(folder), ()):
+    in_folder = (  # the month's folder and its day folders (one file per entry)
+        entry
+        for name, filed in index.filed.items()
+        if name == str(folder) or name.startswith(str(folder) + os.sep)
+        for entry in filed
+    )
+    for entry in in_folder:
         filename = str((entry.meta or {}).get("filename", ""))
         if filename not in inside or is_close_directive(entry):
             continue
