@@ -342,9 +342,9 @@ def plan_import(
     entry_texts: dict[str, list[str]] = {}
     placed: list[Trade] = []
     key = "import-" + new_trade_id(clock.today())  # the import's own files: one per payer and month
-    for (_, trade), text in zip(rows, formatted, strict=True):
+    for (_, trade), entry_text in zip(rows, formatted, strict=True):
         path = entry_file(trade.date, trade.payer, key)
-        entry_texts.setdefault(path, []).append(text)
+        entry_texts.setdefault(path, []).append(entry_text)
         placed.append(replace(trade, file=path))
     texts = {  # each file's new entries inserted at once, at one column
         path: journal_text.insert_entries(journal_text.read_journal(coop.root / path), added).text
