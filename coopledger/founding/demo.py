@@ -422,6 +422,25 @@ def _pair(chooser: _Chooser, people: list[_Person], count: int) -> tuple[int, in
     return a, b
 
 
+def paid(
+    payer: _Person,
+    payee: _Person,
+    cents: int,
+    day: datetime.date,
+    memo: str,
+    category: str | None,
+    trade_id: str,
+    currency: str,
+) -> tuple[str, str]:
+    """`payer` pays `payee` `cents` in the demo's running balances: the payer's
+    month file and the trade's entry text, as `coopledger trade` writes it."""
+    payer.balance -= cents
+    payee.balance += cents
+    amount = Decimal(cents).scaleb(-DECIMALS)
+    trade = Trade(day, payer.member.id, payee.member.id, amount, memo, trade_id, category)
+    return entry_path(day, payer.member.id), format_trade(trade, currency, DECIMALS)
+
+
 def _room(payer: _Person, payee: _Person) -> int:
     """The most the payer can pay the payee, in whole units, within both limits."""
     room = min(payer.balance - payer.floor, payee.ceiling - payee.balance)
@@ -471,20 +490,10 @@ def demo_files(spec: DemoSpec) -> Iterator[tuple[str, str]]:
         while trade_id in ids_today:
             trade_id = f"{day.isoformat()}-{rng.getrandbits(32):08x}"
         ids_today.add(trade_id)
-        payer, payee = people[a], people[b]
-        payer.balance -= amount
-        payee.balance += amount
-        trade = Trade(
-            day,
-            payer.member.id,
-            payee.member.id,
-            Decimal(amount).scaleb(-DECIMALS),
-            memo,
-            trade_id,
-            category,
+        path, text = paid(
+            people[a], people[b], amount, day, memo, category, trade_id, spec.currency
         )
-        path = entry_path(day, payer.member.id)
-        month_files.setdefault(path, []).append(format_trade(trade, spec.currency, DECIMALS))
+        month_files.setdefault(path, []).append(text)
     yield from _month_texts(month_files)
 
 

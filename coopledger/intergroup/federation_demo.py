@@ -59,6 +59,7 @@ from coopledger.founding.demo import (
     _rules,
     _what,
     members_text,
+    paid,
 )
 from coopledger.founding.scaffold import cooperative_files
 from coopledger.intergroup.federation import _entry_text
@@ -76,7 +77,7 @@ from coopledger.intergroup.partners import (
     rules_with_account,
 )
 from coopledger.model.accounts import member_account
-from coopledger.model.journal import Trade, entry_path, format_trade
+from coopledger.model.journal import entry_path
 from coopledger.model.members import MEMBERS_FILE
 from coopledger.model.problems import CoopError
 from coopledger.model.rules import RULES_FILE, Rules
@@ -313,20 +314,9 @@ class FederationDemo:
         memo, category, price = _what(rng, people[a], people[b], MONTHS_FR[day.month - 1])
         amount = max(min(price, _room(people[a], people[b])), CENTS)
         trade_id = self._new_id(day, rng, group)
-        payer, payee = people[a], people[b]
-        payer.balance -= amount
-        payee.balance += amount
-        trade = Trade(
-            day,
-            payer.member.id,
-            payee.member.id,
-            Decimal(amount).scaleb(-DECIMALS),
-            memo,
-            trade_id,
-            category,
-        )
-        path = entry_path(day, payer.member.id)
-        files[group.id][path].append(format_trade(trade, group.spec.currency, DECIMALS))
+        currency = group.spec.currency
+        path, text = paid(people[a], people[b], amount, day, memo, category, trade_id, currency)
+        files[group.id][path].append(text)
         group.trades += 1
 
     def _between(
