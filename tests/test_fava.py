@@ -270,7 +270,8 @@ def test_an_entry_added_in_fava_lands_in_its_owners_month_file(coop: Coop) -> No
     )
 
     assert coop.read(MAIN_FILE) == main_before
-    written = coop.read("journal/2026/11/alice.beancount")
+    (moved,) = (coop.root / "journal/2026/11/20").glob("alice.fava-*.beancount")  # its own file
+    written = moved.read_text(encoding="utf-8")
     assert '2026-11-20 * "confiture"' in written
     assert "Assets:Members:Alice  -8.00 SEL" in written
     assert wait_for_reload(ledger)
@@ -298,9 +299,8 @@ def test_an_entry_added_in_fava_by_a_member_passes_the_gate(coop: Coop) -> None:
 
     assert committed.code == 0, committed.text
     assert gate.code == 0, gate.text
-    assert coop.git("show", "--name-only", "--format=", "HEAD").split() == [
-        "journal/2026/11/alice.beancount"
-    ]
+    (committed_file,) = coop.git("show", "--name-only", "--format=", "HEAD").split()
+    assert committed_file.startswith("journal/2026/11/21/alice.fava-")
 
 
 def test_an_entry_in_a_closed_month_stays_where_fava_put_it_and_says_why(coop: Coop) -> None:

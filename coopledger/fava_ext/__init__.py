@@ -16,9 +16,10 @@ It gives fava three things (docs/fava.md):
   goes, so fava reloads without a restart;
 - entries added with fava's form land where coopledger writes them: fava
   appends a new entry to main.beancount (its default file), which only a
-  treasurer may change; `after_insert_entry` moves it to the file of its owner's
-  month, `journal/YYYY/MM/<member>.beancount` (the payer of a trade, the member
-  of a balance or a note), the one `coopledger trade` would append to. Then
+  treasurer may change; `after_insert_entry` moves it to a file of its own in
+  its owner's month, `journal/YYYY/MM/DD/<member>.fava-<hash>.beancount` (the
+  payer of a trade, the member of a balance or a note), as `coopledger trade`
+  writes its own. Then
   `coopledger commit -m ...` checks it as the pull-request gate would and commits it.
 
 fava is an optional dependency: `pip install 'coopledger[fava]'`.
@@ -31,6 +32,7 @@ May import: fava, model, validation, language, plugin, storage, reporting, and
 from __future__ import annotations
 
 import atexit
+import hashlib
 import os
 import threading
 from collections.abc import Iterable
@@ -44,7 +46,7 @@ from fava.helpers import FavaAPIError
 from coopledger.fava_ext.page import Page, page_of
 from coopledger.language.messages import describe
 from coopledger.model import clock
-from coopledger.model.journal import JOURNAL_DIR, MAIN_FILE, entry_path, owner_of
+from coopledger.model.journal import JOURNAL_DIR, MAIN_FILE, entry_file, owner_of
 from coopledger.model.problems import CoopError, Problem
 from coopledger.plugin import read_setup
 from coopledger.storage.journal_text import insert_entries, newline_of
@@ -87,7 +89,8 @@ class Coopledger(FavaExtensionBase):
     # ------------------------------------------------------------ new entries
 
     def after_insert_entry(self, entry: Any) -> None:  # fava's Directive: beancount's
-        """Move an entry fava appended to main.beancount into its owner's month file."""
+        """Move an entry fava appended to main.beancount into a file of its own in its
+        owner's month (journal/YYYY/MM/DD/<owner>.fava-<hash>.beancount)."""
         main = Path(self.ledger.beancount_file_path)
         default = self.ledger.fava_options.default_file
         if default and Path(default).resolve() != main.resolve():
@@ -97,7 +100,10 @@ class Coopledger(FavaExtensionBase):
             return  # no member's entry: it stays in main.beancount (a treasurer's file)
         options = self.ledger.fava_options
         text = to_string(entry, options.currency_column, options.indent)
-        target = self.root / entry_path(entry.date, owner)
+        # a file of its own, as every write of the open period: two entries added
+        # in fava on two branches never touch the same file (docs/journal-format.md)
+        key = "fava-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+        target = self.root / entry_file(entry.date, owner, key)
         try:
             moved = move_entry(self.root, main, target, text)
         except CoopError as error:
