@@ -155,6 +155,20 @@ def test_the_page_shows_the_figures_of_report_json_with_names(coop: Coop) -> Non
     assert figures[("coopledger-members", "alice", "name")] == "Alice Martin"
 
 
+def test_the_page_speaks_the_cooperatives_language_and_keeps_its_figures(coop: Coop) -> None:
+    traded(coop)
+    report = json.loads(coop.run("report", "--json").out)
+    english = page_html(coop.root)
+    coop.append("rules.yaml", "language: fr\n")  # the cooperative's choice, as `init --language fr`
+
+    french = page_html(coop.root)
+
+    assert "Monthly report:" in english and "Rapport mensuel :" not in english
+    assert "Rapport mensuel :" in french and "Monthly report:" not in french
+    assert "peut payer" in french and "Catégories en" in french
+    assert_page_matches_report(figures_of(french), report)  # the figures, as report --json
+
+
 def test_the_page_shows_the_month_asked_for(coop: Coop) -> None:
     traded(coop)
     report = json.loads(coop.run("report", "2026-11", "--json").out)
@@ -185,7 +199,7 @@ def test_a_month_that_is_no_month_shows_the_last_complete_one(coop: Coop) -> Non
     html = page_html(coop.root, "?month=2026-13")
 
     assert figures_of(html)[("", "", "month")] == "2026-10"
-    assert "'2026-13' is no month" in html
+    assert "&#39;2026-13&#39; is no month" in html  # the whole sentence escaped, quotes too
     hostile = page_html(coop.root, "?month=<b>x</b>")
     assert "<b>x</b>" not in hostile and "&lt;b&gt;x&lt;/b&gt;" in hostile
 

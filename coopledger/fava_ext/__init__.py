@@ -24,7 +24,8 @@ It gives fava three things (docs/fava.md):
 
 fava is an optional dependency: `pip install 'coopledger[fava]'`.
 
-May import: fava, model, validation, language, plugin, storage, reporting, and
+May import: fava, `coopledger.i18n`, model, validation, language, plugin, storage,
+reporting, and
 `ledger`: it is a face, like the command line (journals name it
 `coopledger.fava_ext`, so it stays at the top of the package).
 """
@@ -35,7 +36,7 @@ import atexit
 import hashlib
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,7 @@ from fava.beans.str import to_string
 from fava.ext import FavaExtensionBase
 from fava.helpers import FavaAPIError
 
+from coopledger import i18n
 from coopledger.fava_ext.page import Page, page_of
 from coopledger.language.messages import describe
 from coopledger.model import clock
@@ -85,6 +87,15 @@ class Coopledger(FavaExtensionBase):
 
     def error_count(self) -> int:
         return len(self.ledger.errors)
+
+    def words(self) -> Callable[[str], str]:
+        """The page's words in the cooperative's language: rules.yaml `language`,
+        else the locale fava runs in (`coopledger.i18n.choose`), from the same
+        catalogue as the command line's; figures stay as `report --json` writes them."""
+        code = i18n.choose(None, i18n.language_in_rules(self.root), os.environ)
+        if code == i18n.DEFAULT:
+            return lambda text: text
+        return i18n.catalogue(code).gettext
 
     # ------------------------------------------------------------ new entries
 
