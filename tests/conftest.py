@@ -256,3 +256,26 @@ def coop(templates: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixtu
     """tresa (treasurer), alice and bob (persons: floor -500, ceiling 1000) and
     fournil (a business with its own floor -2000 and ceiling 5000), all joined 2024-01-01."""
     return _copy(templates["members"], tmp_path / "sel", capsys)
+
+
+# ---------------------------------------------------------------- golden files
+
+TRADE_ID = re.compile(r"\b(\d{4}-\d{2}-\d{2})-[0-9a-f]{8}\b")  # its random part varies
+
+
+def blurred(text: str) -> str:
+    """`text` with the random part of each trade id left out (a refused trade names
+    the file of its own it would have had, journal/YYYY/MM/DD/<payer>.<id>)."""
+    return TRADE_ID.sub(r"\1-<id>", text)
+
+
+def assert_golden(path: Path, text: str) -> None:
+    """`text` (trade ids blurred) equals the golden file at `path`; with
+    UPDATE_GOLDEN=1 it is written there first (goldens change with the flag, never
+    by hand)."""
+    text = blurred(text)
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"no golden file {path.name}: run with UPDATE_GOLDEN=1"
+    assert text == path.read_text(encoding="utf-8")

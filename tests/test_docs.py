@@ -24,6 +24,7 @@ import typer.main
 from coopledger.cli.common import app
 from coopledger.model.members import MEMBER_KEYS, STATUSES
 from coopledger.model.rules import ENFORCEMENTS, LIMIT_KEYS, TOP_KEYS
+from tests.conftest import blurred
 
 REPO = Path(__file__).resolve().parent.parent
 BLOCK = re.compile(r"^```(sh|console)\n(.*?)^```$", re.DOTALL | re.MULTILINE)
@@ -80,16 +81,12 @@ def run_blocks(markdown_blocks: list[tuple[str, str]], folder: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     for number, (command, shown) in enumerate(expected):
         got = (outputs / f"{number}.out").read_text(encoding="utf-8").rstrip("\n").split("\n")
-        assert blurred(got) == blurred(shown), f"$ {command}"
+        assert blurred_lines(got) == blurred_lines(shown), f"$ {command}"
 
 
-TRADE_ID = re.compile(r"\b(\d{4}-\d{2}-\d{2})-[0-9a-f]{8}\b")
-
-
-def blurred(lines: list[str]) -> list[str]:
-    """The lines with the random part of each trade id left out: a refused trade
-    names the file of its own it would have had (journal/YYYY/MM/DD/<payer>.<id>)."""
-    return [TRADE_ID.sub(r"\1-<id>", line) for line in lines]
+def blurred_lines(lines: list[str]) -> list[str]:
+    """The lines with the random part of each trade id left out (`blurred`)."""
+    return [blurred(line) for line in lines]
 
 
 def test_journal_format_examples_run(tmp_path: Path) -> None:

@@ -5,35 +5,18 @@ them, never by hand); the locale's forms of amounts and dates on the command lin
 
 from __future__ import annotations
 
-import os
-import re
 from pathlib import Path
 
 import pytest
 
 from coopledger.cli import main
-from tests.conftest import Coop
+from tests.conftest import Coop, assert_golden
 
 GOLDEN = Path(__file__).parent / "golden" / "french"
 
 
-TRADE_ID = re.compile(r"\b(\d{4}-\d{2}-\d{2})-[0-9a-f]{8}\b")  # its random part varies
-
-
-def blurred(text: str) -> str:
-    """`text` with the random part of each trade id left out (a refused trade names
-    the file of its own it would have had, journal/YYYY/MM/DD/<payer>.<id>)."""
-    return TRADE_ID.sub(r"\1-<id>", text)
-
-
 def golden(name: str, text: str) -> None:
-    text = blurred(text)
-    path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"no golden file {name}: run with UPDATE_GOLDEN=1"
-    assert text == path.read_text(encoding="utf-8")
+    assert_golden(GOLDEN / name, text)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ table and Markdown output (regenerate with UPDATE_GOLDEN=1, never by hand)."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
 import subprocess
@@ -26,7 +25,7 @@ from coopledger.model.members import Roster, parse_members
 from coopledger.model.rules import Rules, parse_rules, render_rules
 from coopledger.plans.csvio import read_trade_rows, to_csv, trades_table
 from coopledger.reporting.reports import Month, monthly_report, statement
-from tests.conftest import Builds, Coop
+from tests.conftest import Builds, Coop, assert_golden
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -229,12 +228,7 @@ def test_figures_agree_with_bean_query(known: Coop) -> None:
 
 
 def golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"no golden file {name}: run with UPDATE_GOLDEN=1"
-    assert text == path.read_text(encoding="utf-8")
+    assert_golden(GOLDEN / name, text)
 
 
 def test_table_output_matches_the_golden_file(known: Coop) -> None:

@@ -11,8 +11,6 @@ message does not show, fails the case. Nothing may be written or committed.
 from __future__ import annotations
 
 import functools
-import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from coopledger.language import messages
-from tests.conftest import Coop
+from tests.conftest import Coop, assert_golden
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -124,23 +122,8 @@ def transcript(coop: Coop, case: Case, language: str) -> str:
     return f"$ coopledger {shown}\n{result.out}{result.err}exit {result.code}\n"
 
 
-TRADE_ID = re.compile(r"\b(\d{4}-\d{2}-\d{2})-[0-9a-f]{8}\b")  # its random part varies
-
-
-def blurred(text: str) -> str:
-    """`text` with the random part of each trade id left out (a refused trade names
-    the file of its own it would have had, journal/YYYY/MM/DD/<payer>.<id>)."""
-    return TRADE_ID.sub(r"\1-<id>", text)
-
-
 def golden(name: str, text: str) -> None:
-    text = blurred(text)
-    path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"no golden file {name}: run with UPDATE_GOLDEN=1"
-    assert text == path.read_text(encoding="utf-8")
+    assert_golden(GOLDEN / name, text)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.code for case in CASES])
