@@ -49,12 +49,11 @@ import shutil
 import statistics
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import machine, replace_marked, revision
+from run import machine, replace_marked, revision, waited
 
 REPO = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
@@ -96,26 +95,7 @@ class Series:
 def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None,
           timeout: float = 3600, stdout: int | None = None) -> Sample:  # fmt: skip
     """Run `command`; wall time, CPU time and peak resident memory, from wait4."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        command,
-        cwd=cwd,
-        env={**os.environ, "COLUMNS": "120", **(env or {})},
-        stdout=stdout if stdout is not None else subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = started + timeout
-    while True:
-        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.perf_counter() > deadline:
-            process.kill()
-            pid, status, usage = os.wait4(process.pid, 0)
-            break
-        time.sleep(0.005)
-    elapsed = time.perf_counter() - started
-    code = os.waitstatus_to_exitcode(status)
+    elapsed, usage, code = waited(command, cwd, timeout, stdout, env)
     return Sample(elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, code)
 
 

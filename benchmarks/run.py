@@ -141,14 +141,20 @@ class SizeResult:
     revision: list[str] = field(default_factory=list)  # coopledger's commit, before and after
 
 
-def timed(command: list[str], cwd: Path, timeout: float, stdout: int | None = None) -> Sample:
-    """Run `command`; its wall time and peak resident memory, from wait4."""
-    env = dict(os.environ, COLUMNS="120")
+def waited(
+    command: list[str],
+    cwd: Path,
+    timeout: float,
+    stdout: int | None = None,
+    env: dict[str, str] | None = None,
+) -> tuple[float, os.struct_rusage, int]:
+    """Run `command` (COLUMNS=120, `env` added); its wall time, the resources of
+    it and its children (wait4) and its exit code; killed past `timeout`."""
     started = time.perf_counter()
     process = subprocess.Popen(
         command,
         cwd=cwd,
-        env=env,
+        env={**os.environ, "COLUMNS": "120", **(env or {})},
         stdout=stdout if stdout is not None else subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -162,9 +168,13 @@ def timed(command: list[str], cwd: Path, timeout: float, stdout: int | None = No
             pid, status, usage = os.wait4(process.pid, 0)
             break
         time.sleep(0.005)
-    elapsed = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return Sample(elapsed, usage.ru_maxrss / 1024, process.returncode)
+    return time.perf_counter() - started, usage, os.waitstatus_to_exitcode(status)
+
+
+def timed(command: list[str], cwd: Path, timeout: float, stdout: int | None = None) -> Sample:
+    """Run `command`; its wall time and peak resident memory, from wait4."""
+    elapsed, usage, code = waited(command, cwd, timeout, stdout)
+    return Sample(elapsed, usage.ru_maxrss / 1024, code)
 
 
 def run_quiet(command: list[str], cwd: Path) -> str:
