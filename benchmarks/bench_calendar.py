@@ -214,7 +214,7 @@ def measure(label: str, workdir: Path, rounds: int, full_runs: int) -> Size:
 REFERENCE = """
 import sys, time
 from pathlib import Path
-from coopledger import csvio
+from coopledger.plans import csvio
 from coopledger.ledger import Ledger
 from coopledger.model.months import Month
 import datetime

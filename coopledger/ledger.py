@@ -199,6 +199,8 @@ class Written(Generic[T]):
     sha: str | None
     warnings: tuple[Problem, ...]
     rules: Rules
+    route: str = FULL  # how the books were read to plan it (`--verbose` says it)
+    reason: str | None = None  # why a faster route was skipped
 
 
 @dataclass(frozen=True)
@@ -787,6 +789,7 @@ class Ledger:
         after: Callable[[Cooperative], None] | None = None,
         branch: str | None = None,
         load: Callable[[Path], Cooperative] = store.load,
+        open_period: bool = False,
     ) -> Written[T]:
         """Under the write lock, with git in a state safe to write (unless
         `dry_run`): load the books, plan the change with `plan(coop, author)`
@@ -795,18 +798,39 @@ class Ledger:
         on a new git branch `branch` if given. `author` default: `as_member`,
         else the member of git's identity (a function of the books: who signs
         them). `after(coop)` runs once committed, still under the lock (a cache
-        to refresh). `load` reads the books (default: everything)."""
+        to refresh). `load` reads the books (default: everything).
+
+        `open_period`: the planner judges its change on the months after the
+        last close alone (`Cooperative.opening`: the balances and invoices the
+        closes carry, `writes.problems_after`), as the monthly calendar needs;
+        the ledger reads everything when the open period cannot be read alone
+        or the planner finds a day before it (`writes.NeedsHistory`)."""
         from coopledger.plans.changes import gate_warnings_of
+        from coopledger.plans.writes import NeedsHistory
+
+        def signed(coop: Cooperative) -> Identity:
+            if author is None:
+                return self.author_of(coop, as_member)
+            return author(coop) if callable(author) else author
 
         with store.locked(self.root):
-            if not dry_run:
-                self.ensure_writable()
-            coop = load(self.root)
-            if author is None:
-                signer = self.author_of(coop, as_member)
+            key = None if dry_run else self.ensure_writable()
+            route, reason = FULL, None
+            opened = store.load_open_period(self.root, key is not None) if open_period else None
+            planned: tuple[Change | None, T] | None = None
+            if opened is not None:
+                try:
+                    planned, route = plan(opened, signed(opened)), OPEN_PERIOD
+                except NeedsHistory as why:
+                    reason = f"the open period cannot judge this write: {why}"
+            elif open_period:
+                reason = "the open period cannot be read alone"
+            if planned is None or opened is None:
+                coop = load(self.root)
+                planned = plan(coop, signed(coop))
             else:
-                signer = author(coop) if callable(author) else author
-            change, value = plan(coop, signer)
+                coop = opened
+            change, value = planned
             sha: str | None = None
             refusals: tuple[Problem, ...] = ()
             if change is not None and not dry_run:
@@ -818,7 +842,7 @@ class Ledger:
                 after(coop)
             assert coop.rules is not None  # a plan refuses books it cannot read
             warnings = (*change.warnings, *refusals) if change is not None else ()
-            return Written(change, value, sha, warnings, coop.rules)
+            return Written(change, value, sha, warnings, coop.rules, route, reason)
 
     def close(
         self,
@@ -1181,11 +1205,11 @@ class Ledger:
         from coopledger.model.invoices import read_invoices
         from coopledger.plans.changes import known_member, usable
 
-        coop = store.load(self.root)
+        coop, route, reason = self._invoice_books(None)
         rules, roster = usable(coop)  # sound enough to write to, as `settle` needs
         if member is not None:
             known_member(roster, member)
-        found = read_invoices(coop.entries, str(coop.root)).invoices.values()
+        found = read_invoices(coop.invoice_entries, str(coop.root)).invoices.values()
         rows = sorted(
             (
                 i
@@ -1195,7 +1219,7 @@ class Ledger:
             ),
             key=lambda i: (i.date, i.ref),
         )
-        return Listing(rows, rules, len(coop.errors))
+        return Listing(rows, rules, len(coop.errors), route, reason)
 
     def clearing(self, at: datetime.date, with_credit: bool) -> Listing[Clearing]:
         """The best set-off of the invoices open at `at` (`with_credit`: what is
@@ -1203,11 +1227,25 @@ class Ledger:
         from coopledger.plans.changes import usable
         from coopledger.plans.invoice_plans import journal_obligations, solve_clearing
 
-        coop = store.load(self.root)
+        coop, route, reason = self._invoice_books(at)
         rules, _ = usable(coop)
         obligations, _, places = journal_obligations(coop, at)
         result = solve_clearing(coop, obligations, with_credit, at, places)
-        return Listing(result, rules, len(coop.errors))
+        return Listing(result, rules, len(coop.errors), route, reason)
+
+    def _invoice_books(self, at: datetime.date | None) -> tuple[Cooperative, str, str | None]:
+        """The books for the invoices (and balances at `at`): the open period with
+        the invoices the closes carry, when it can answer, else everything."""
+        if not self.cache:
+            return store.load(self.root), FULL, "no cache asked"
+        coop = store.load_open_period(self.root)
+        if coop is None:
+            return store.load(self.root), FULL, "the open period cannot be read alone"
+        assert coop.opening is not None
+        if at is not None and at < coop.opening.day:
+            reason = f"{at.isoformat()} is before the open period"
+            return store.load(self.root), FULL, reason
+        return coop, OPEN_PERIOD, None
 
     def partner_book(self, coop: Cooperative, partner_id: str) -> PartnerBook:
         """Fetch the partner's repository and read its book (docs/federation.md)."""

@@ -22,6 +22,7 @@ from coopledger.cli.common import (
     parse_day,
     print_json,
     print_problems,
+    say_route,
 )
 from coopledger.cli.tables import fitted_table
 from coopledger.i18n import N_, _, pgettext
@@ -79,7 +80,9 @@ def invoice(
             author=author,
         ),
         as_member,
+        open_period=True,
     )
+    say_route(done.route, done.reason)
     print_problems(done.warnings)
     recorded, rules, sha = done.value, done.rules, done.sha or ""
     out.print(
@@ -102,6 +105,7 @@ def invoices_command(
 ) -> None:
     """Every invoice, with what was settled, cleared and is left to pay."""
     found = open_ledger().invoices(member, only_open)
+    say_route(found.route, found.reason)
     rows, rules = found.items, found.rules
     amount = lambda value: format_amount(value, rules.decimals)  # noqa: E731
     if as_json:
@@ -178,7 +182,8 @@ def settle(
         )
         return change, (invoice, value)
 
-    done = books.write(planned, as_member)
+    done = books.write(planned, as_member, open_period=True)
+    say_route(done.route, done.reason)
     print_problems(done.warnings)
     (settled, value), sha = done.value, done.sha or ""
     decimals, currency = done.rules.decimals, done.rules.currency
@@ -517,6 +522,7 @@ def clear(
     at = parse_day(date)
     if not apply:
         found = books.clearing(at, with_credit)
+        say_route(found.route, found.reason)
         places, currency = found.rules.decimals, found.rules.currency
         sys.stdout.write(
             report_json(found.items, places)
@@ -540,7 +546,8 @@ def clear(
         change, clearing_id = found_plan
         return change, (result, clearing_id)
 
-    done = books.write(planned, as_member, branch=branch)
+    done = books.write(planned, as_member, branch=branch, open_period=True)
+    say_route(done.route, done.reason)
     print_problems(done.warnings)
     (result, clearing_id), sha, rules = done.value, done.sha, done.rules
     places = rules.decimals

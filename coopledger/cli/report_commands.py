@@ -190,7 +190,8 @@ def import_command(
     from coopledger.ledger import DRY_RUN_AUTHOR
 
     dry_author = DRY_RUN_AUTHOR if dry_run else None
-    done = books.write(planned, as_member, dry_run=dry_run, author=dry_author)
+    done = books.write(planned, as_member, dry_run=dry_run, author=dry_author, open_period=True)
+    say_route(done.route, done.reason)
     plan, sha = done.value, done.sha
     decimals, currency = done.rules.decimals, done.rules.currency
     print_problems(done.warnings)
