@@ -14,6 +14,7 @@ from a full read (the property at the end plans the same writes both ways).
 from __future__ import annotations
 
 import datetime
+import json
 import shutil
 from collections.abc import Callable
 from decimal import Decimal
@@ -23,6 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from coopledger.cache import carry
 from coopledger.ledger import DRY_RUN_AUTHOR, FULL, OPEN_PERIOD, Ledger, take_reads
 from coopledger.model import journal
 from coopledger.model.invoices import Invoice
@@ -37,7 +39,7 @@ from coopledger.plans.invoice_plans import (
 )
 from coopledger.storage import store
 from coopledger.storage.store import Cooperative
-from tests.conftest import Builds, Coop
+from tests.conftest import Builds, Coop, cache_folder
 
 CLOSE_DAY = datetime.date(2026, 11, 1)  # the first day of the open period
 
@@ -277,3 +279,92 @@ def test_each_route_is_the_one_said(closed: Coop) -> None:
     assert (fast.route, whole.route) == (OPEN_PERIOD, FULL)
     assert fast.value == whole.value == owed.remaining
     assert isinstance(fast.value, Decimal)
+
+
+# ------------------------------------------------ the closed months' invoices, kept
+
+
+def carried_files(coop: Coop) -> list[Path]:
+    return sorted((cache_folder(coop) / carry.CARRIED_DIR).glob("*.json"))
+
+
+def invoice_listing(root: Path) -> list[Invoice]:
+    return Ledger(root).invoices(None, False).items
+
+
+def test_the_closed_months_invoices_are_parsed_once_then_kept(
+    closed: Coop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = invoices_of(closed.root)  # the full read
+    first = invoice_listing(closed.root)  # parses the invoice files, keeps their entries
+    assert carried_files(closed)
+    monkeypatch.setattr(carry, "_parsed_invoices", lambda *a: pytest.fail("parsed again"))
+
+    again = invoice_listing(closed.root)
+
+    assert first == again == expected
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda kept: b"{",
+        lambda kept: json.dumps({**json.loads(kept), "print": "0" * 64}).encode(),
+        lambda kept: json.dumps({**json.loads(kept), "names": ["other.beancount"]}).encode(),
+        lambda kept: json.dumps({**json.loads(kept), "rows": [[1, 2]]}).encode(),
+        lambda kept: json.dumps({**json.loads(kept), "rows": 7}).encode(),
+        lambda kept: kept.replace(b'["s", "', b'["i", "', 1),
+    ],
+    ids=["garbage", "another folder", "other files", "a short row", "no rows", "a wrong tag"],
+)
+def test_kept_invoices_that_are_not_exactly_ours_are_parsed_again(
+    closed: Coop, spoil: Callable[[bytes], bytes]
+) -> None:
+    expected = invoices_of(closed.root)
+    invoice_listing(closed.root)
+    for kept in carried_files(closed):
+        kept.write_bytes(spoil(kept.read_bytes()))
+
+    assert invoice_listing(closed.root) == expected
+
+
+def test_a_kept_row_that_is_not_an_invoice_is_not_carried(closed: Coop) -> None:
+    """A trade slipped into the kept rows would carry a balance the close never
+    asserted: the rows must all be invoices, settlements or clearings."""
+    expected = invoices_of(closed.root)
+    invoice_listing(closed.root)
+    for kept in carried_files(closed):
+        saved = json.loads(kept.read_bytes())
+        row = saved["rows"][0]
+        row[6] = [m for m in row[6] if m[0] not in ("invoice", "settles", "clears")]
+        row[7] = [["Assets:Members:Alice", "-5", "SEL"], ["Assets:Members:Bob", "5", "SEL"]]
+        kept.write_text(json.dumps(saved), encoding="utf-8")
+
+    assert invoice_listing(closed.root) == expected
+
+
+def test_kept_invoices_in_a_folder_others_may_write_are_neither_read_nor_written(
+    closed: Coop,
+) -> None:
+    expected = invoices_of(closed.root)
+    invoice_listing(closed.root)
+    for kept in carried_files(closed):
+        saved = json.loads(kept.read_bytes())
+        saved["rows"] = saved["rows"][1:]  # an invoice forgotten, fingerprint right
+        kept.write_text(json.dumps(saved), encoding="utf-8")
+    cache_folder(closed).chmod(0o777)
+
+    assert invoice_listing(closed.root) == expected
+
+
+def test_a_forged_kept_invoice_would_show_so_the_comparisons_can_fail(closed: Coop) -> None:
+    """The oracle bites: an invoice left out of the kept rows (same fingerprint, our
+    own folder) changes the listing, so the tests above would catch a wrong cache."""
+    expected = invoices_of(closed.root)
+    invoice_listing(closed.root)
+    for kept in carried_files(closed):
+        saved = json.loads(kept.read_bytes())
+        saved["rows"] = [r for r in saved["rows"] if not any(m[0] == "invoice" for m in r[6])]
+        kept.write_text(json.dumps(saved), encoding="utf-8")
+
+    assert invoice_listing(closed.root) != expected
