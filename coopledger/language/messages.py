@@ -408,8 +408,14 @@ def problem_line(problem: Problem) -> str:
 
 
 def error_text(error: CoopError) -> str:
-    message, fix = _words(error.code, error.params)
-    where = location(error.file, error.line)
+    params: dict[str, object] = dict(error.params)
+    file = error.file
+    if file and error.line is None and "file" not in params:
+        template, remedy = MESSAGES.get(error.code, ("", ""))
+        if "file" in placeholders(template) | placeholders(remedy):
+            params["file"], file = file, None  # named in the message: not also before it
+    message, fix = _words(error.code, params)
+    where = location(file, error.line)
     prefix = f"{where}: " if where else ""
     return f"{prefix}{message}" + (f"\n  → {fix}" if fix else "")
 
