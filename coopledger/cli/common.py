@@ -273,6 +273,14 @@ def money_text(value: Decimal, rules: Rules) -> str:
     return f"{i18n.amount_text(rounded(value, rules.decimals))} {rules.unit_name(value)}"
 
 
+def commit_line(message: str, sha: str) -> str:
+    """What a write did, as its commit subject says it, in the reader's language, and
+    the commit: `set name to X (commit 1a2b3c4d)`."""
+    from coopledger.language.commits import subject_text
+
+    return _("{subject} (commit {commit})").format(subject=subject_text(message), commit=sha[:8])
+
+
 def exit_status(error: CoopError) -> ExitStatus:
     return ExitStatus.ENVIRONMENT if error.code in ENVIRONMENT_ERRORS else ExitStatus.PROBLEMS
 
