@@ -4,6 +4,7 @@ English (unchanged) and in French, through the real command line."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -239,3 +240,61 @@ def test_an_unknown_subject_is_shown_as_it_is() -> None:
         )
     finally:
         i18n.set_language("en")
+
+
+def test_every_subject_a_command_writes_is_known_and_said_in_french(
+    coop: Coop, tmp_path: Path
+) -> None:
+    """Each writing command once; each subject it commits is read back in French
+    (a plan writing a new kind of subject makes this test fail until
+    language/commits.py knows it)."""
+    from coopledger.language.commits import known
+
+    before = len(coop.log())
+    coop.append(
+        "rules.yaml",
+        "accounts:\n  treasury: Assets:Coop:Treasury\n"
+        "levy: {percent: 2, paid_by: payer}\ndemurrage: {percent: 1, above: 100}\n",
+    )
+    coop.commit_all("rules: a levy and demurrage")  # a hand-made commit: not a plan's
+    slips = tmp_path / "slips.csv"
+    slips.write_text("date,payer,payee,amount,memo\n2026-11-03,bob,alice,30,jardinage\n")
+    steps = [
+        ("trade", "alice", "fournil", "40", "--memo", "pain", "--date", "2026-10-02"),
+        ("trade", "fournil", "bob", "140", "--date", "2026-10-03"),
+        ("apply-rules", "2026-10"),
+        ("close", "2026-10"),
+        ("invoice", "alice", "fournil", "1200", "--ref", "F-1", "--memo", "four"),
+        ("invoice", "fournil", "alice", "1000", "--ref", "F-2"),
+        ("settle", "F-1", "100"),
+        ("clear", "--apply"),
+        ("import", str(slips)),
+        ("member", "add", "zoe", "--name", "Zoé Z"),
+        ("member", "suspend", "zoe"),
+        ("member", "reactivate", "zoe"),
+        ("member", "edit", "zoe", "--name", "Zoé Y"),
+        ("member", "limit", "zoe", "--floor", "-100", "--from", "2026-12-01"),
+        ("member", "leave", "zoe"),
+        ("rules", "set", "name", "SEL des Quais"),
+    ]
+    for step in steps:
+        assert coop.run(*step).code == 0, (step, coop.run(*step).text)
+    imported = coop.git("log", "--format=%H", "--grep=^import: ", "-1").strip()
+    assert coop.run("import", "--undo", imported).code == 0
+    traded = coop.run("trade", "bob", "alice", "5", "--json")
+    assert coop.run("reverse", json.loads(traded.out)["trade"]["id"]).code == 0
+
+    subjects = coop.log()[: len(coop.log()) - before]
+    subjects += [s for s in coop.log()[-2:] if s.startswith("init: ")]  # the template's
+    made = [s for s in subjects if s != "rules: a levy and demurrage"]
+    assert [s for s in made if known(s) is None] == []
+    i18n.set_language("fr")
+    try:
+        said = {subject: subject_text(subject) for subject in made}
+    finally:
+        i18n.set_language("en")
+    for english in (" owes ", "set off", " trade(s)", "levy", " from ", "reversed", "(seed"):
+        assert [s for s in said.values() if english in s] == []
+    assert said["trade: alice → fournil 40.00 SEL — pain (levy 0.80 SEL)"] == (
+        "échange : alice → fournil 40,00 SEL — pain (prélèvement 0,80 SEL)"
+    )

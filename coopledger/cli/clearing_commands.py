@@ -418,7 +418,11 @@ def write_report_text(result: Setoff, decimals: int, currency: str, write: Write
     )
     ref, debtor, creditor, amount, cleared, remaining = (_(word) for word in _INVOICE_HEADINGS)
     lines = [
-        _("Clearing of {count} open invoice(s), {currency}, solved by {solver}").format(
+        (
+            _("Clearing of {count} open invoice(s), {currency}, solved by {solver}")
+            if currency  # a CSV file of invoices (--invoices) names no currency
+            else _("Clearing of {count} open invoice(s), solved by {solver}")
+        ).format(
             count=i18n.amount_text(Decimal(len(result.invoices))),
             currency=currency,
             solver=result.solver,

@@ -367,6 +367,10 @@ def _words(code: str, params: Mapping[str, object], *, strict: bool = False) -> 
     values["kind_words"] = _(KIND_WORDS[kind]) if kind in KIND_WORDS else kind
     what = shown.get("what", "")
     values["what_words"] = _(WHAT_WORDS[what]) if what in WHAT_WORDS else what
+    if code in ("write-completed", "write-rolled-back") and "message" in shown:
+        from coopledger.language.commits import subject_text
+
+        values["message"] = subject_text(shown["message"])  # a commit subject
     if strict:
         used = placeholders(message) | placeholders(fix)
         for fact, derived in DERIVED.items():
