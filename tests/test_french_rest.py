@@ -298,3 +298,46 @@ def test_every_subject_a_command_writes_is_known_and_said_in_french(
     assert said["trade: alice → fournil 40.00 SEL — pain (levy 0.80 SEL)"] == (
         "échange : alice → fournil 40,00 SEL — pain (prélèvement 0,80 SEL)"
     )
+
+
+def test_the_warning_about_a_killed_write_names_its_commit_in_french() -> None:
+    from coopledger.language.messages import describe
+    from coopledger.model.problems import Problem, Severity
+
+    left = Problem("write-completed", None, None, {"message": "trade: alice → bob 5.00 SEL"})
+    warning = Problem(left.code, None, None, left.params, Severity.WARNING)
+    i18n.set_language("fr")
+    try:
+        said = describe(warning)
+    finally:
+        i18n.set_language("en")
+    assert "(échange : alice → bob 5,00 SEL)" in said
+    assert "(trade: alice → bob 5.00 SEL)" in describe(warning)
+
+
+# ---------------------------------------------------------------- the sweep
+
+
+def test_partner_list_writes_its_amounts_in_french(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.test_federation import link, make_group
+
+    a, b = make_group(tmp_path, capsys, "sel-a"), make_group(tmp_path, capsys, "sel-b")
+    link(a, b, floor="-1500", ceiling="1500", rate="2.5")
+    assert a.run("trade", "alice", "sel-b/zoe", "40", "--as", "alice").code == 0
+
+    listed = a.run("--lang", "fr", "partner", "list").out
+    english = a.run("partner", "list").out
+
+    assert f"-1{NNBSP}500,00" in listed and "-40,00" in listed and "2,5" in listed
+    assert "-1500.00" in english and "-40.00" in english and "2.5" in english
+
+
+def test_a_federation_demo_refused_in_french(tmp_path: Path) -> None:
+    code, out, err = said("--lang", "fr", "demo", str(tmp_path / "x"), "--groups", "1")
+
+    assert code == 2 and out == ""
+    assert err.endswith(
+        "erreur : valeur invalide pour '--groups' : une fédération demande au moins 2 groupes\n"
+    )

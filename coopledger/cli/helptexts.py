@@ -238,7 +238,7 @@ CLICK_ERRORS = (
     (r"Missing command\.", N_("Missing command.")),
     (r"Invalid value: (?P<detail>.*)", N_("Invalid value: {detail}")),
     (
-        r"Invalid value for '(?P<name>.+?)': (?P<detail>.*)",
+        r"Invalid value for '?(?P<name>.+?)'?: (?P<detail>.*)",
         N_("Invalid value for '{name}': {detail}"),
     ),
 )
