@@ -1,11 +1,12 @@
 """Commit subjects as the reader reads them.
 
-A write's commit subject is written by its plan (`member: edit alice (name)`,
-`rules: set name to X`) and stored in git as it is (docs/rules.md, `language`).
-Where a command shows it to say what it did, it is said in the reader's
-language: the subject is read back into a catalogue text and its values, as
-click's usage errors are (`coopledger.cli.helptexts.click_message`); a subject
-not known here is shown as it is.
+A write's commit subject is written by its plan in one fixed form (`member: edit
+alice (name)`, `rules: set name to X`), whatever the reader's or the
+cooperative's language: stored so, it can be told to every reader in their own
+language (docs/rules.md, "Commit subjects"). Where a command shows it, it is read
+back into a catalogue text and its values, as click's usage errors are
+(`coopledger.cli.helptexts.click_message`); a subject not known here (one a
+member wrote) is shown as it is.
 
     >>> subject_text("rules: set name to SEL du Canal")
     'set name to SEL du Canal'
