@@ -163,6 +163,11 @@ MEMBER_HEADINGS = (
 )
 
 
+def percent_text(value: Decimal) -> str:
+    """A percentage for people: `12.5%` in English, `12,5 %` in French."""
+    return _("{percent}%").format(percent=i18n.amount_text(value))
+
+
 def _member_cells(row: MemberRow, decimals: int) -> tuple[str, ...]:
     figures = _Figures(decimals, localized=True)
     return (
@@ -174,7 +179,7 @@ def _member_cells(row: MemberRow, decimals: int) -> tuple[str, ...]:
         figures.amount(row.closing),
         figures.amount(row.floor),
         figures.amount(row.ceiling),
-        f"{row.limit_use}%",
+        percent_text(row.limit_use),
         member_note(row),
     )
 
@@ -186,7 +191,7 @@ def _category_cells(report: MonthlyReport) -> list[tuple[str, str, str, str]]:
             row.category if row.category is not None else _("(none)"),
             str(row.trades),
             figures.amount(row.volume),
-            f"{row.share}%",
+            percent_text(row.share),
         )
         for row in report.categories
     ]

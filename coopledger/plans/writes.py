@@ -110,9 +110,13 @@ def new_problems(
 
 
 class NeedsHistory(Exception):
-    """A write the open period alone cannot judge (an entry dated in or before a
-    closed month): the ledger plans it again on the whole history, which says
-    what is wrong with it in the very words of a full read."""
+    """A write the open period alone cannot judge (an entry dated `day`, in or
+    before a closed month): the ledger plans it again on the whole history, which
+    says what is wrong with it in the very words of a full read."""
+
+    def __init__(self, day: datetime.date) -> None:
+        super().__init__(day.isoformat())
+        self.day = day
 
 
 def within_open_period(coop: Cooperative, days: Iterable[datetime.date]) -> None:
@@ -122,7 +126,7 @@ def within_open_period(coop: Cooperative, days: Iterable[datetime.date]) -> None
         return
     early = [day for day in days if day < coop.opening.day]
     if early:
-        raise NeedsHistory(f"an entry dated {min(early).isoformat()}, before the open period")
+        raise NeedsHistory(min(early))
 
 
 def problems_after(
