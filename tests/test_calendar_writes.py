@@ -17,6 +17,7 @@ import datetime
 import json
 import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,11 +25,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coopledger.cache import carry
+from coopledger.cache import carry, snapshot
 from coopledger.ledger import DRY_RUN_AUTHOR, FULL, OPEN_PERIOD, Ledger, take_reads
 from coopledger.model import journal
 from coopledger.model.invoices import Invoice
+from coopledger.model.members import Roster, parse_members
 from coopledger.model.problems import CoopError
+from coopledger.model.rules import parse_rules
 from coopledger.plans import csvio
 from coopledger.plans.invoice_plans import (
     journal_obligations,
@@ -83,6 +86,16 @@ def refuse_full_reads(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(store, "load", refuse)
     take_reads()  # the reads of the set-up are not the command's
+
+
+def slip(folder: Path, payer: str, payee: str, amount: str) -> Path:
+    """A CSV slip of one trade in the open month."""
+    path = folder / "slip.csv"
+    path.write_text(
+        f"date,payer,payee,amount,memo\n2026-11-21,{payer},{payee},{amount},slip\n",
+        encoding="utf-8",
+    )
+    return path
 
 
 def invoices_of(root: Path) -> list[Invoice]:
@@ -368,3 +381,92 @@ def test_a_forged_kept_invoice_would_show_so_the_comparisons_can_fail(closed: Co
         kept.write_text(json.dumps(saved), encoding="utf-8")
 
     assert invoice_listing(closed.root) != expected
+
+
+# ------------------------------------------------ members.yaml, parsed once
+
+
+def kept_roster_file(coop: Coop) -> Path:
+    return cache_folder(coop) / snapshot.ROSTER_FILE
+
+
+def test_members_yaml_is_parsed_once_for_the_open_period(
+    closed: Coop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    payer, payee = member_ids(closed)[:2]
+    expected = invoice_listing(closed.root)  # parses members.yaml, keeps the roster
+    assert kept_roster_file(closed).is_file()
+    monkeypatch.setattr(store, "parse_members", lambda *a: pytest.fail("parsed again"))
+
+    assert invoice_listing(closed.root) == expected
+    assert closed.run("invoice", payer, payee, "2", "--ref", "K-1").code == 0
+
+
+def test_a_member_added_by_hand_is_seen_at_once(closed: Coop) -> None:
+    """The kept roster stands for one members.yaml, byte for byte: an edit is parsed."""
+    invoice_listing(closed.root)
+    closed.append(
+        "members.yaml",
+        "  - id: zoe\n    name: Zoé Nouvelle\n    kind: person\n    joined: 2026-11-01\n",
+    )
+    closed.commit_all("zoe joins")
+
+    done = closed.run("invoice", member_ids(closed)[0], "zoe", "2", "--ref", "Z-1")
+
+    assert done.code == 0, done.text
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda kept: b"[",
+        lambda kept: kept.replace(b"generation", b"generatiox", 1),
+        lambda kept: kept[: len(kept) // 2],
+    ],
+    ids=["garbage", "another members.yaml", "cut short"],
+)
+def test_a_kept_roster_that_is_not_exactly_ours_is_parsed_again(
+    closed: Coop, spoil: Callable[[bytes], bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = invoice_listing(closed.root)
+    kept = kept_roster_file(closed)
+    kept.write_bytes(spoil(kept.read_bytes()))
+    parsed: list[int] = []
+    real = store.parse_members
+    monkeypatch.setattr(store, "parse_members", lambda *a: parsed.append(1) or real(*a))
+
+    assert invoice_listing(closed.root) == expected
+    assert parsed
+
+
+def forge_roster(coop: Coop, poorest: str) -> None:
+    """A kept roster in the right form for today's members.yaml, in which the
+    poorest member is a business (a floor of -2,000 instead of -500)."""
+    rules_text, members_text = coop.read("rules.yaml"), coop.read("members.yaml")
+    rules, _ = parse_rules(rules_text)
+    roster, _ = parse_members(members_text, rules)  # type: ignore[arg-type]
+    assert rules is not None and roster is not None
+    forged = Roster.of(
+        [replace(m, kind="business") if m.id == poorest else m for m in roster.members]
+    )
+    snapshot.keep_roster(coop.root, rules_text, members_text, rules, forged)
+
+
+@pytest.mark.parametrize("others_may_write", [False, True])
+def test_a_kept_roster_is_trusted_only_in_a_folder_of_ones_own(
+    closed: Coop, others_may_write: bool
+) -> None:
+    """In this user's own cache folder a kept roster stands for members.yaml (so a
+    forged one shows: the test can fail); in a folder anyone may write, it is
+    parsed from members.yaml again and the forged kind is ignored."""
+    poorest, richest = member_ids(closed)[-1], member_ids(closed)[0]
+    forge_roster(closed, poorest)
+    if others_may_write:
+        cache_folder(closed).chmod(0o777)
+
+    done = closed.run("import", str(slip(closed.root.parent, poorest, richest, "900.00")))
+
+    if others_may_write:
+        assert done.code == 1 and "floor" in done.err
+    else:
+        assert done.code == 0, done.text

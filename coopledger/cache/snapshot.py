@@ -758,10 +758,12 @@ def _setup_file(generation: str, rules: Rules, roster: Roster) -> bytes:
     return cachefiles.dumps(head) + b"\n" + saved._body
 
 
-def _read_setup(cache: Path, generation: str | None) -> tuple[Rules, SavedRoster] | None:
-    """The rules and roster of setup.json if it is the one of `generation`; each
-    member is read (and checked) when it is first asked for."""
-    payload = cachefiles.read_file(cache / "setup.json") if generation is not None else None
+def _read_setup(
+    cache: Path, generation: str | None, name: str = "setup.json"
+) -> tuple[Rules, SavedRoster] | None:
+    """The rules and roster of setup.json (or `name`) if it is the one of
+    `generation`; each member is read (and checked) when it is first asked for."""
+    payload = cachefiles.read_file(cache / name) if generation is not None else None
     if payload is None:
         return None
     end = payload.find(b"\n")
@@ -782,6 +784,47 @@ def _read_setup(cache: Path, generation: str | None) -> tuple[Rules, SavedRoster
     ):
         raise CacheInvalid("setup.json: an index names an unknown member")
     return rules, SavedRoster(table, payload[end + 1 :], emails, roles)
+
+
+ROSTER_FILE = "roster.json"  # members.yaml as last parsed, for the reads without a snapshot
+
+
+def _texts_key(rules_text: str, members_text: str) -> str:
+    """What a kept roster stands for: these two texts, read by this code."""
+    versions = f"coopledger {coopledger.__version__} beancount {beancount.__version__}"
+    whole = "\0".join((versions, rules_text, members_text)).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(whole).hexdigest()
+
+
+def kept_roster(root: Path, rules_text: str, members_text: str) -> Roster | None:
+    """The members parsed before from exactly `members_text` (with `rules_text`)
+    and found without a problem, from this user's own cache folder: a read of
+    the open period then need not parse a members.yaml of thousands again. None
+    when not kept, or when anything kept is not exactly what `keep_roster` writes."""
+    cache = cache_of(root)
+    if cache is None or not cachefiles.usable(cache):
+        return None
+    try:
+        found = _read_setup(cache, _texts_key(rules_text, members_text), ROSTER_FILE)
+        if found is None:
+            return None
+        found[1].members  # noqa: B018 - each member read and checked now, not in the middle of a check
+    except (CacheInvalid, ValueError, TypeError, KeyError):
+        return None
+    return found[1]
+
+
+def keep_roster(
+    root: Path, rules_text: str, members_text: str, rules: Rules, roster: Roster
+) -> None:
+    """Keep `roster`, parsed from `members_text` without a problem (`kept_roster`)."""
+    cache = _writable_cache(root)
+    if cache is None:
+        return
+    with contextlib.suppress(OSError):  # a cache only saves time
+        _write(
+            cache / ROSTER_FILE, _setup_file(_texts_key(rules_text, members_text), rules, roster)
+        )
 
 
 class _ById(dict[str, Member]):

@@ -28,7 +28,7 @@ from typing import IO, Any
 from beancount import loader
 from beancount.core import data
 
-from coopledger.cache import carry
+from coopledger.cache import carry, snapshot
 from coopledger.git import gitrepo
 from coopledger.model.closing import (
     CLOSE_FILE_NAME,
@@ -193,10 +193,17 @@ def load_open_period(root: Path, tree_is_clean: bool = False) -> Cooperative | N
     rules_text = _read_text(root, RULES_FILE, problems)
     rules, found = parse_rules(rules_text) if rules_text is not None else (None, [])
     members_text = _read_text(root, MEMBERS_FILE, problems)
-    if rules is None or members_text is None or problems or found:
+    if rules is None or rules_text is None or members_text is None or problems or found:
         return None
-    with members_read_aside(members_text, rules) as roster_when_read:
-        opened = _load_open_period(root, rules, roster_when_read, tree_is_clean)
+    kept = snapshot.kept_roster(root, rules_text, members_text)  # parsed before, no problem
+    if kept is not None:
+        opened = _load_open_period(root, rules, lambda: (kept, []), tree_is_clean)
+    else:
+        with members_read_aside(members_text, rules) as roster_when_read:
+            opened = _load_open_period(root, rules, roster_when_read, tree_is_clean)
+            roster, member_problems = roster_when_read()
+        if roster is not None and not member_problems:
+            snapshot.keep_roster(root, rules_text, members_text, rules, roster)
     if opened is not None:
         reads.append(OPEN_PERIOD_READ)
     return opened
