@@ -45,7 +45,7 @@ from coopledger.model.paths import relative
 from coopledger.model.problems import CoopError, Problem, Severity
 from coopledger.model.rules import RULES_FILE, Rules, parse_rules
 from coopledger.plugin import is_carried, preloaded
-from coopledger.storage import folders, journal_text
+from coopledger.storage import folders, journal_load, journal_text
 from coopledger.validation.checks import check_ledger, conflict_markers, daily_balances
 from coopledger.validation.journal_mistakes import explained
 from coopledger.validation.loader_inputs import loaded_file_problems
@@ -154,6 +154,7 @@ def _marked_files(root: Path, files: Iterable[Path], problems: list[Problem]) ->
 
 
 FULL_READ, OPEN_PERIOD_READ = "full", "open period"
+LOADER_READ = "open period, by beancount's loader"  # a file needed it (journal_load)
 reads: list[str] = []  # how this process read journals (FULL_READ...), for --verbose
 
 
@@ -208,11 +209,9 @@ def _load_open_period(
         return None
     files = journal_files(root, frozenset(opening.folders))
     read = [p for p in files if p != root / MAIN_FILE]
-    # the include line left blank and the files' own includes put at the end, so that
-    # every line of main.beancount keeps its number in coopledger's top file
-    top_text = main_text.replace(f'include "{INCLUDE_GLOB}"', "", 1) + "".join(
-        f'\ninclude "{_escaped(str(p))}"' for p in read
-    )
+    # the include line left blank, so that every line of main.beancount keeps its
+    # number in coopledger's top file
+    top_text = main_text.replace(f'include "{INCLUDE_GLOB}"', "", 1)
     cache = folders.private_folder(root)  # CoopError if a link: nothing written through it
     try:
         fd, top = tempfile.mkstemp(dir=cache, prefix="open-period.", suffix=".beancount")
@@ -222,7 +221,7 @@ def _load_open_period(
         return None
     try:
         with preloaded(rules, lambda: roster_when_read()[0], opening):
-            loaded = loader.load_file(top)
+            loaded = _load_journal(top, [str(p) for p in read])
     finally:
         os.unlink(top)
     roster, member_problems = roster_when_read()
@@ -239,6 +238,20 @@ def _load_open_period(
     options = {**loaded[2], "include": names}
     loaded = (entries, loaded[1], options)
     return _checked(root, rules, roster, frozenset(opening.folders), problems, loaded, opening)
+
+
+def _load_journal(top: str, files: list[str]) -> tuple[Any, Any, Any]:
+    """What beancount's loader gives for `top` followed by an include line for
+    each of `files`: one parser for them all (`journal_load.load`), else, when
+    a file needs it (a pushtag, a link...), beancount's loader itself, the
+    include lines added to `top` (at its end: its lines keep their numbers)."""
+    loaded = journal_load.load(top, files)
+    if loaded is not None:
+        return loaded
+    reads.append(LOADER_READ)
+    with open(top, "a", encoding="utf-8") as handle:
+        handle.write("".join(f'\ninclude "{_escaped(name)}"' for name in files))
+    return loader.load_file(top)
 
 
 def _named_main(main: Path, top: str, entries: Sequence[Any], errors: Sequence[Any]) -> None:
