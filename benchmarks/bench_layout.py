@@ -214,11 +214,12 @@ def measure_size(label: str, workdir: Path, runs: int, gate_runs: int) -> list[s
         RESULTS.setdefault(layout, {})[label] = (median, gated)
     if before:
         then = statistics.median(s.seconds for s in before)
+        listed = ", ".join(f"{seconds:.2f}" for seconds in sorted(s.seconds for s in before))
         now = RESULTS["own"][label][1]
         lines.append(
             f"  - one file per entry, the gate by the code from before, alternated: "
             f"**{then:.2f} s**, {statistics.median(s.peak_mb for s in before):.0f} MB (median "
-            f"of {len(before)}: {', '.join(f'{s.seconds:.2f}' for s in sorted(before))}; exit "
+            f"of {len(before)}: {listed}; exit "
             f"{sorted({s.code for s in before})}); now / before: **{now / then:.2f}×**"
         )
     return lines
