@@ -79,8 +79,11 @@ TOPS = [
 NAMES = ["01/a.beancount", "01/b.beancount", "02/a.x.beancount", "c.beancount", "z.beancount"]
 
 
-def loaded_both_ways(folder: Path, top_text: str, files: dict[str, bytes]) -> tuple[Any, Any]:
-    """(beancount's loader, `journal_load.load`) on the same files and top file."""
+def loaded_both_ways(
+    folder: Path, top_text: str, files: dict[str, bytes], glob: str | None = None
+) -> tuple[Any, Any]:
+    """(beancount's loader, `journal_load.load_file`) on the same top file, which
+    includes `files` one by one, or with the one include line `glob`."""
     names = []
     for name, content in sorted(files.items()):
         path = folder / name
@@ -88,11 +91,9 @@ def loaded_both_ways(folder: Path, top_text: str, files: dict[str, bytes]) -> tu
         path.write_bytes(content)
         names.append(os.path.normpath(path))
     top = folder / "top.beancount"
-    includes = "".join(f'\ninclude "{name}"' for name in names)
-    top.write_text(top_text + includes, encoding="utf-8")
-    expected = loader.load_file(str(top))
-    top.write_text(top_text, encoding="utf-8")  # the same lines, without the includes
-    return expected, journal_load.load(str(top), names)
+    includes = [f'include "{glob}"'] if glob else [f'include "{name}"' for name in names]
+    top.write_text(top_text + "\n" + "\n".join(includes) + "\n", encoding="utf-8")
+    return loader.load_file(str(top)), journal_load.load_file(str(top))
 
 
 def comparable(loaded: Any) -> tuple[Any, ...]:
@@ -141,13 +142,22 @@ journals = st.dictionaries(
 @settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(top=st.sampled_from(TOPS), files=journals)
+@given(
+    top=st.sampled_from(TOPS),
+    files=journals,
+    glob=st.sampled_from([None, "*/**/*.beancount", "*/*.beancount", "[0-9]*/a*.beancount"]),
+)
 def test_one_parser_gives_what_beancounts_loader_gives(
-    tmp_path_factory: pytest.TempPathFactory, top: str, files: dict[str, bytes]
+    tmp_path_factory: pytest.TempPathFactory, top: str, files: dict[str, bytes], glob: str | None
 ) -> None:
+    """Files included one by one (the open period's top file) or by a glob
+    (main.beancount's `include "*/**/*.beancount"`)."""
     folder = tmp_path_factory.mktemp("journal")
-    expected, found = loaded_both_ways(folder, top, files)
+    expected, found = loaded_both_ways(folder, top, files, glob)
 
+    if any((e.source or {}).get("filename") == "<load>" for e in expected[1]):
+        assert found is None  # a glob matching nothing, a file twice: the loader says it
+        return
     if any(BOUND.search(content) for content in files.values()):
         if found is not None:  # a word in a narration: the grammar says it is no directive
             assert_same(expected, found)
@@ -230,7 +240,10 @@ def test_an_include_in_a_journal_file_is_left_to_beancounts_loader(tmp_path: Pat
     secret.write_text("2026-01-01 open Assets:Secret\n", encoding="utf-8")
     files = {"journal/a.beancount": f'include "{secret}"\n'.encode() + PIECES[2]}
 
-    assert loaded_both_ways(tmp_path, TOPS[0], files)[1] is None
+    expected, found = loaded_both_ways(tmp_path, TOPS[0], files)
+
+    assert found is None
+    assert str(secret) in expected[2]["include"]  # what beancount's loader does with it
 
 
 @pytest.mark.parametrize("kind", ["link", "folder", "fifo"])
@@ -247,24 +260,44 @@ def test_a_file_that_is_not_a_plain_file_is_left_to_beancounts_loader(
     else:
         os.mkfifo(odd)  # read by a parser that waited for a writer, the check would hang
     top = tmp_path / "top.beancount"
-    top.write_text(TOPS[0], encoding="utf-8")
+    top.write_text(f'{TOPS[0]}include "{target}"\ninclude "{odd}"\n', encoding="utf-8")
 
-    assert journal_load.load(str(top), [str(target), str(odd)]) is None
+    assert journal_load.load_file(str(top)) is None
 
 
 @pytest.mark.parametrize(
-    "name", ["a[1].beancount", "a*.beancount", "x/../a.beancount", "a.beancount.gpg", "a.asc"]
+    "include",
+    ["nothing-*.beancount", "missing.beancount", "a.beancount\ninclude a.beancount", "a.gpg"],
+    ids=["a-glob-matching-nothing", "a-missing-file", "a-file-twice", "an-encrypted-file"],
 )
-def test_a_name_the_loader_would_read_otherwise_is_left_to_it(tmp_path: Path, name: str) -> None:
-    """A glob character (the loader reads the name as a pattern), a name not
-    normalised, an encrypted file's suffix (the loader decrypts it)."""
-    (tmp_path / "x").mkdir()
+def test_includes_the_loader_would_complain_about_are_left_to_it(
+    tmp_path: Path, include: str
+) -> None:
     (tmp_path / "a.beancount").write_bytes(PIECES[0])
+    (tmp_path / "a.gpg").write_bytes(PIECES[0])
     top = tmp_path / "top.beancount"
-    top.write_text(TOPS[0], encoding="utf-8")
+    lines = "".join(f'include "{name}"\n' for name in include.split("\ninclude "))
+    top.write_text(TOPS[0] + lines, encoding="utf-8")
 
-    assert journal_load.load(str(top), [str(tmp_path / name)]) is None
-    assert journal_load.load(str(top), [str(tmp_path / "a.beancount")]) is not None
+    assert journal_load.load_file(str(top)) is None
+    top.write_text(TOPS[0] + 'include "a.beancount"\n', encoding="utf-8")
+    assert journal_load.load_file(str(top)) is not None
+
+
+def test_a_name_with_glob_characters_is_read_as_a_pattern_as_the_loader_does(
+    tmp_path: Path,
+) -> None:
+    """`include "a[1].beancount"` names a.1... not itself, for beancount: the same here."""
+    (tmp_path / "a[1].beancount").write_bytes(PIECES[0])
+    (tmp_path / "a1.beancount").write_bytes(PIECES[1])
+    top = tmp_path / "top.beancount"
+    top.write_text(TOPS[0] + 'include "a[1].beancount"\n', encoding="utf-8")
+
+    expected, found = loader.load_file(str(top)), journal_load.load_file(str(top))
+
+    assert found is not None
+    assert_same(expected, found)
+    assert [Path(e.meta["filename"]).name for e in found[0]] == ["a1.beancount"]
 
 
 # ------------------------------------------------------------ paths as problems show them

@@ -45,7 +45,7 @@ def read_both_ways(
     shared = store.load_open_period(coop.root)
     reads = store.take_reads()
     with monkeypatch.context() as patched:
-        patched.setattr(journal_load, "load", lambda top, files: None)
+        patched.setattr(journal_load, "load_file", lambda top: None)
         alone = store.load_open_period(coop.root)
     assert shared is not None and alone is not None
     return shared, alone, reads

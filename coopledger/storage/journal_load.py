@@ -6,23 +6,22 @@ more than parsing a one-entry file takes. With one file per entry, the open
 month holds one file per trade, and that copy was most of the gate's time
 (docs/performance.md, "One file per entry").
 
-`load(top, files)` gives what `loader.load_file` gives for a file holding
-`top`'s text followed by one `include` line for each of `files`, in order:
-the same entries (each with its own file name and line number), the same
-errors, the same options. `top` is parsed by beancount as it is; the journal
-files are parsed one by one by beancount's own C parser (each file a run of
-its own: nothing of one file's text can reach the next, an unfinished entry
-or string stops at the end of its file), into one builder instead of one
-each, and then booked, transformed by the plugins and validated as the
-loader does.
+`load_file(top)` gives what `loader.load_file(top)` gives: the same entries
+(each with its own file name and line number), the same errors, the same
+options. `top` is parsed by beancount as it is, its `include` lines expanded
+as the loader expands them; the files they name are parsed one by one by
+beancount's own C parser (each file a run of its own: nothing of one file's
+text can reach the next, an unfinished entry or string stops at the end of
+its file), into one builder instead of one each, and then booked,
+transformed by the plugins and validated as the loader does.
 
 A builder is shared only while no file uses a directive whose effect depends
 on the file it is in (`pushtag`, `poptag`, `pushmeta`, `popmeta`, `option`,
 `include`, `plugin`): the builder itself says when the grammar met one, so a
 word in a narration does not count. Then, or when a file is not a plain
-regular file (a link, a folder, a fifo), or a name would be read as a glob,
-`load` returns None and the caller uses beancount's loader: what it reads is
-exactly what beancount reads, only faster.
+regular file (a link, a folder, a fifo), is named twice or by a glob that
+matches nothing, `load_file` returns None and the caller uses beancount's
+loader: what it reads is exactly what beancount reads, only faster.
 
 The proof is in tests/test_journal_load.py: random files (broken lines,
 unfinished strings, postings without their transaction, files without a last
@@ -31,6 +30,7 @@ newline, directives) loaded both ways give the same entries, lines, errors.
 
 from __future__ import annotations
 
+import glob
 import os
 import stat
 import sys
@@ -83,15 +83,16 @@ class _SharedBuilder(grammar.Builder):
         super().plugin(filename, lineno, plugin_name, plugin_config)
 
 
-def load(top: str, files: Sequence[str]) -> Loaded | None:
-    """What `loader.load_file` gives for `top` (which must include nothing)
-    followed by `include` lines naming `files` (absolute, normalised paths);
-    None when only beancount's loader can say (see the module's docstring)."""
-    top = os.path.normpath(top)
-    if not _plain_names(top, files):
+def load_file(filename: str) -> Loaded | None:
+    """What `loader.load_file(filename)` gives (`filename` absolute and
+    normalised), or None when only beancount's loader can say (see above)."""
+    if not os.path.isabs(filename) or os.path.normpath(filename) != filename:
         return None
-    entries, errors, options_map = parser.parse_file(top)
-    if options_map["include"]:
+    if filename.endswith(_ENCRYPTED_SUFFIXES):
+        return None
+    entries, errors, options_map = parser.parse_file(filename)
+    files = _included(filename, options_map["include"])
+    if files is None:
         return None
     builder = _SharedBuilder()
     reader = _parser.Parser(builder)
@@ -102,28 +103,34 @@ def load(top: str, files: Sequence[str]) -> Loaded | None:
         builder.entries = []
     _, more_errors, file_options = builder.finalize()
     errors.extend(more_errors)
-    options_map["include"] = sorted({top, *files})
+    options_map["include"] = sorted({filename, *files})
     options_map = loader.aggregate_options_map(options_map, [file_options])
     return _booked_and_checked(entries, errors, options_map)
 
 
-def _plain_names(top: str, files: Sequence[str]) -> bool:
-    """Absolute, normalised, distinct names, none a glob pattern nor an encrypted
-    file, none the top file."""
-    if top.endswith(_ENCRYPTED_SUFFIXES):
-        return False
+def _included(top: str, includes: Sequence[str]) -> list[str] | None:
+    """The files `top`'s include lines name, in the loader's order: each line's
+    glob, expanded as the loader expands it (a name with no glob character
+    needs no listing: it is the file). None when a line matches nothing, a
+    file comes twice, or one is an encrypted file: the loader says so itself."""
+    folder = os.path.dirname(top)
     seen = {top}
-    for name in files:
-        if (
-            name in seen
-            or not os.path.isabs(name)
-            or os.path.normpath(name) != name
-            or any(c in name for c in _GLOB_CHARACTERS)
-            or name.endswith(_ENCRYPTED_SUFFIXES)
-        ):
-            return False
-        seen.add(name)
-    return True
+    files = []
+    for include in includes:
+        pattern = include if os.path.isabs(include) else os.path.join(folder, include)
+        if any(c in pattern for c in _GLOB_CHARACTERS):
+            matched = glob.glob(pattern, recursive=True)
+        else:
+            matched = [pattern] if os.path.lexists(pattern) else []
+        if not matched:
+            return None
+        for name in matched:
+            name = os.path.normpath(os.path.join(folder, name))
+            if name in seen or name.endswith(_ENCRYPTED_SUFFIXES):
+                return None
+            seen.add(name)
+            files.append(name)
+    return files
 
 
 def _parse_into(reader: Any, builder: _SharedBuilder, name: str) -> bool:

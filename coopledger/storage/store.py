@@ -154,7 +154,7 @@ def _marked_files(root: Path, files: Iterable[Path], problems: list[Problem]) ->
 
 
 FULL_READ, OPEN_PERIOD_READ = "full", "open period"
-LOADER_READ = "open period, by beancount's loader"  # a file needed it (journal_load)
+LOADER_READ = "by beancount's loader, file by file"  # a file needed it (journal_load)
 reads: list[str] = []  # how this process read journals (FULL_READ...), for --verbose
 
 
@@ -172,7 +172,7 @@ def load(root: Path) -> Cooperative:
     problems: list[Problem] = []
     rules, roster = _read_setup(root, problems)
     with preloaded(rules, roster):
-        loaded = loader.load_file(str(root / MAIN_FILE))
+        loaded = _load_journal(str(root / MAIN_FILE))
     return _checked(root, rules, roster, frozenset(), problems, loaded, None)
 
 
@@ -209,9 +209,11 @@ def _load_open_period(
         return None
     files = journal_files(root, frozenset(opening.folders))
     read = [p for p in files if p != root / MAIN_FILE]
-    # the include line left blank, so that every line of main.beancount keeps its
-    # number in coopledger's top file
-    top_text = main_text.replace(f'include "{INCLUDE_GLOB}"', "", 1)
+    # the include line left blank and the files' own includes put at the end, so that
+    # every line of main.beancount keeps its number in coopledger's top file
+    top_text = main_text.replace(f'include "{INCLUDE_GLOB}"', "", 1) + "".join(
+        f'\ninclude "{_escaped(str(p))}"' for p in read
+    )
     cache = folders.private_folder(root)  # CoopError if a link: nothing written through it
     try:
         fd, top = tempfile.mkstemp(dir=cache, prefix="open-period.", suffix=".beancount")
@@ -221,7 +223,7 @@ def _load_open_period(
         return None
     try:
         with preloaded(rules, lambda: roster_when_read()[0], opening):
-            loaded = _load_journal(top, [str(p) for p in read])
+            loaded = _load_journal(top)
     finally:
         os.unlink(top)
     roster, member_problems = roster_when_read()
@@ -240,18 +242,15 @@ def _load_open_period(
     return _checked(root, rules, roster, frozenset(opening.folders), problems, loaded, opening)
 
 
-def _load_journal(top: str, files: list[str]) -> tuple[Any, Any, Any]:
-    """What beancount's loader gives for `top` followed by an include line for
-    each of `files`: one parser for them all (`journal_load.load`), else, when
-    a file needs it (a pushtag, a link...), beancount's loader itself, the
-    include lines added to `top` (at its end: its lines keep their numbers)."""
-    loaded = journal_load.load(top, files)
-    if loaded is not None:
-        return loaded
-    reads.append(LOADER_READ)
-    with open(top, "a", encoding="utf-8") as handle:
-        handle.write("".join(f'\ninclude "{_escaped(name)}"' for name in files))
-    return loader.load_file(top)
+def _load_journal(top: str) -> tuple[Any, Any, Any]:
+    """What beancount's loader gives for `top`: with one parser for all the files
+    it includes (`journal_load.load_file`), else, when a file needs it (a
+    pushtag, a link...), from beancount's loader itself."""
+    loaded = journal_load.load_file(top)
+    if loaded is None:
+        reads.append(LOADER_READ)
+        loaded = loader.load_file(top)
+    return loaded
 
 
 def _named_main(main: Path, top: str, entries: Sequence[Any], errors: Sequence[Any]) -> None:
