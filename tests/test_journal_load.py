@@ -284,6 +284,18 @@ def test_includes_the_loader_would_complain_about_are_left_to_it(
     assert journal_load.load_file(str(top)) is not None
 
 
+@pytest.mark.parametrize("name", ["missing.beancount", "$HOME.beancount", "folder"])
+def test_a_top_file_the_loader_would_name_otherwise_is_left_to_it(
+    tmp_path: Path, name: str
+) -> None:
+    """A missing top file (the loader says so), a `$` (it expands variables), a folder."""
+    (tmp_path / "$HOME.beancount").write_bytes(PIECES[0])
+    (tmp_path / "folder").mkdir()
+
+    assert journal_load.load_file(str(tmp_path / name)) is None
+    assert journal_load.load_file(str(tmp_path / "x" / ".." / "$HOME.beancount")) is None
+
+
 def test_a_name_with_glob_characters_is_read_as_a_pattern_as_the_loader_does(
     tmp_path: Path,
 ) -> None:

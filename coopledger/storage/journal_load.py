@@ -86,9 +86,13 @@ class _SharedBuilder(grammar.Builder):
 def load_file(filename: str) -> Loaded | None:
     """What `loader.load_file(filename)` gives (`filename` absolute and
     normalised), or None when only beancount's loader can say (see above)."""
-    if not os.path.isabs(filename) or os.path.normpath(filename) != filename:
-        return None
-    if filename.endswith(_ENCRYPTED_SUFFIXES):
+    if (
+        not os.path.isabs(filename)
+        or os.path.normpath(filename) != filename
+        or "$" in filename  # the loader expands variables in the name first
+        or filename.endswith(_ENCRYPTED_SUFFIXES)
+        or not os.path.isfile(filename)  # the loader says it does not exist
+    ):
         return None
     entries, errors, options_map = parser.parse_file(filename)
     files = _included(filename, options_map["include"])
