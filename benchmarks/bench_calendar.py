@@ -120,7 +120,13 @@ def execute(argv: list[str], coop: Path, day: str, timeout: float) -> tuple[Run,
     env = dict(os.environ, COOPLEDGER_TODAY=day, COOPLEDGER_VERBOSE="1", COLUMNS="120")
     started = time.perf_counter()
     done = subprocess.run(
-        [COOPLEDGER, *argv], cwd=coop, env=env, capture_output=True, text=True, timeout=timeout
+        # --lang en: the routes are read from --verbose's English words, whatever the locale
+        [COOPLEDGER, "--lang", "en", *argv],
+        cwd=coop,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     seconds = time.perf_counter() - started
     routes = [line[6:] for line in done.stderr.splitlines() if line.startswith("read: ")]
@@ -214,7 +220,7 @@ def measure(label: str, workdir: Path, rounds: int, full_runs: int) -> Size:
 REFERENCE = """
 import sys, time
 from pathlib import Path
-from coopledger import csvio
+from coopledger.plans import csvio
 from coopledger.ledger import Ledger
 from coopledger.model.months import Month
 import datetime

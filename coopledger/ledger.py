@@ -82,6 +82,43 @@ if TYPE_CHECKING:
     from coopledger.setoff.clearing import Clearing
 
 SNAPSHOT, OPEN_PERIOD, FULL = "snapshot", "open period", "full"
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a faster route was skipped, as a value: one of the codes below and its
+    values; the command line says it in the reader's language
+    (`coopledger.language.routes`)."""
+
+    code: str
+    params: tuple[tuple[str, str], ...] = ()
+
+
+Why = tuple[Reason, ...]  # the reasons, in the order the routes were skipped
+
+
+def because(code: str, **params: object) -> Why:
+    return (Reason(code, tuple((name, str(value)) for name, value in params.items())),)
+
+
+# why a faster route was skipped (`Reason.code`), and the values each one has
+NO_CACHE = "no-cache"  # --no-cache, or a Ledger opened without its caches
+SNAPSHOT_LACKS_BALANCES = "snapshot-lacks-balances"  # since
+TREE_DIFFERS = "tree-differs"  # the working tree differs from the last commit
+NO_SNAPSHOT_OF_COMMIT = "no-snapshot-of-commit"
+NO_SNAPSHOT_OF_FILES = "no-snapshot-of-files"
+NO_SAVED_SNAPSHOT = "no-saved-snapshot"
+SNAPSHOT_STALE = "snapshot-stale"  # the saved snapshot no longer matches the files
+SNAPSHOT_LACKS_MONTH = "snapshot-lacks-month"  # month
+SNAPSHOT_CANNOT_JUDGE = "snapshot-cannot-judge"  # detail (the cache's own words)
+OPEN_PERIOD_NOT_ALONE = "open-period-not-alone"
+OPEN_PERIOD_CANNOT_ANSWER = "open-period-cannot-answer"
+OPEN_PERIOD_CANNOT_JUDGE = "open-period-cannot-judge"  # detail
+IN_CLOSED_MONTH = "in-closed-month"  # day
+CLOSED_MONTH_NOT_ALONE = "closed-month-not-alone"  # detail
+REVISION = "revision"  # rev
+OPEN_PERIOD_CANNOT_JUDGE_WRITE = "open-period-cannot-judge-write"  # day (before the period)
+BEFORE_OPEN_PERIOD = "before-open-period"  # day
 # who signs a dry run: nothing is committed, so no identity is needed
 DRY_RUN_AUTHOR: Identity = ("dry run", "dry-run@coopledger.invalid")
 
@@ -108,7 +145,7 @@ class View:
     state: snapshot.Snapshot | None
     coop: store.Cooperative | None
     route: str = FULL
-    reason: str | None = None
+    reason: Why | None = None
 
     @property
     def rules(self) -> Rules | None:
@@ -182,7 +219,7 @@ class Recorded:
     warnings: tuple[Problem, ...]
     rules: Rules
     route: str = FULL
-    reason: str | None = None
+    reason: Why | None = None
 
 
 T = TypeVar("T")
@@ -199,6 +236,8 @@ class Written(Generic[T]):
     sha: str | None
     warnings: tuple[Problem, ...]
     rules: Rules
+    route: str = FULL  # how the books were read to plan it (`--verbose` says it)
+    reason: Why | None = None  # why a faster route was skipped
 
 
 @dataclass(frozen=True)
@@ -216,7 +255,7 @@ class Reported:
     report: MonthlyReport
     has_errors: bool
     route: str = FULL
-    reason: str | None = None
+    reason: Why | None = None
 
 
 @dataclass(frozen=True)
@@ -228,7 +267,7 @@ class Stated:
     roster: Roster
     error_count: int  # errors in the files (run `check`)
     route: str = FULL
-    reason: str | None = None
+    reason: Why | None = None
 
 
 @dataclass(frozen=True)
@@ -258,7 +297,7 @@ class Traded:
     roster: Roster
     error_count: int  # errors in the files (run `check`)
     route: str = FULL
-    reason: str | None = None
+    reason: Why | None = None
 
 
 @dataclass
@@ -371,7 +410,7 @@ class Listing(Generic[T]):
     rules: Rules
     error_count: int
     route: str = FULL  # how the books were read (`--verbose` says it)
-    reason: str | None = None  # why a faster route was skipped
+    reason: Why | None = None  # why a faster route was skipped
 
 
 @dataclass(frozen=True)
@@ -530,13 +569,13 @@ class Ledger:
             if state is not None and state.answers_for(since):
                 return View(state, None, SNAPSHOT)
             if no_cache:
-                reason = "no cache asked"
+                reason = because(NO_CACHE)
             elif state is not None:
-                reason = f"the snapshot does not keep the balances at {since}"
+                reason = because(SNAPSHOT_LACKS_BALANCES, since=since)
             elif key is None:
-                reason = "no snapshot: the working tree differs from the last commit"
+                reason = because(TREE_DIFFERS)
             else:
-                reason = "no snapshot matching the last commit"
+                reason = because(NO_SNAPSHOT_OF_COMMIT)
             clean = key is not None  # git saw the working tree as committed
             saving = not no_cache and (save_open_period or not open_period)
             stamps = snapshot.input_stamps(root) if saving else None  # before reading the files
@@ -548,9 +587,9 @@ class Ledger:
                 return View(None, partial, OPEN_PERIOD, reason)
             if open_period and not no_cache:
                 reason += (
-                    "; the open period cannot be read alone"
+                    because(OPEN_PERIOD_NOT_ALONE)
                     if partial is None
-                    else f"; {since} is in a closed month"
+                    else because(IN_CLOSED_MONTH, day=since)
                 )
             if stamps is None and not no_cache:
                 stamps = snapshot.input_stamps(root)
@@ -568,7 +607,7 @@ class Ledger:
             with loaded(self.root, rev) as coop:
                 rules, roster = usable_parts(coop)
                 result = monthly_report(coop.entries, roster, rules, month)
-                why = f"the revision {rev}" if rev is not None else "no cache asked"
+                why = because(REVISION, rev=rev) if rev is not None else because(NO_CACHE)
                 return Reported(result, bool(coop.errors), FULL, why)
         root = self.root
         cache = snapshot.cache_of(root)
@@ -581,9 +620,9 @@ class Ledger:
                     result = report_of_figures(figures, state.roster, state.rules, month)
                     return Reported(result, any(p.is_error for p in state.problems), SNAPSHOT)
             reason = (
-                "no snapshot matching the files"
+                because(NO_SNAPSHOT_OF_FILES)
                 if state is None
-                else f"the snapshot keeps no figures for {month}"
+                else because(SNAPSHOT_LACKS_MONTH, month=month)
             )
             stamps = snapshot.input_stamps(root)
             partial = store.load_open_period(root, key is not None)
@@ -596,7 +635,7 @@ class Ledger:
                     result = report_of_figures(kept, opened.roster, opened.rules, month)
                     errors = any(p.is_error for p in opened.problems)
                     return Reported(result, errors, OPEN_PERIOD, reason)
-            reason += "; the open period cannot answer alone"
+            reason += because(OPEN_PERIOD_CANNOT_ANSWER)
             coop = store.load(root)
             rules, roster = usable_parts(coop)
             fresh = snapshot.from_cooperative(coop, stamps, key)
@@ -622,15 +661,15 @@ class Ledger:
         when it reaches past them, the open period; else from everything."""
         from coopledger.plans.changes import known_member
 
-        reason = "no cache asked"
+        reason = because(NO_CACHE)
         if self.cache:
             quick = self._closed_and_open(first, last, member)
-            if not isinstance(quick, str):
+            if not isinstance(quick, Reason):
                 entries = closed_index.member_entries(quick.months, member)
                 entries.extend(quick.entries)
                 found = statement(entries, member, first, last, str(self.root), quick.before)
                 return Stated(found, quick.rules, quick.roster, quick.errors, quick.route)
-            reason = quick
+            reason = (quick,)
         coop = store.load(self.root)
         rules, roster = usable_parts(coop)
         known_member(roster, member)
@@ -644,27 +683,27 @@ class Ledger:
         (the caller filters): from the closed months asked for
         (`coopledger.cache.closed_index`) and, when the period reaches past them, the
         open period; else from everything."""
-        reason = "no cache asked"
+        reason = because(NO_CACHE)
         if self.cache:
             quick = self._closed_and_open(first, last or datetime.date.max, None)
-            if not isinstance(quick, str):
+            if not isinstance(quick, Reason):
                 try:
                     found = closed_index.trades_until(
                         self.root, snapshot.cache_of(self.root), quick.asked, last
                     )
                 except closed_index.NotIndexed as why:
-                    quick = f"a closed month cannot be read alone: {why}"
-            if not isinstance(quick, str):
+                    quick = Reason(CLOSED_MONTH_NOT_ALONE, (("detail", str(why)),))
+            if not isinstance(quick, Reason):
                 found.extend(trades_of(quick.entries))
                 return Traded(found, quick.rules, quick.roster, quick.errors, quick.route)
-            reason = quick
+            reason = (quick,)
         coop = store.load(self.root)
         rules, roster = usable_parts(coop)
         return Traded(list(trades_of(coop.entries)), rules, roster, len(coop.errors), FULL, reason)
 
     def _closed_and_open(
         self, first: datetime.date | None, last: datetime.date, member: str | None
-    ) -> Period | str:
+    ) -> Period | Reason:
         """The closed months from `first`'s to the last closed one and, when `last`
         is after them, the open period's transactions; or why they cannot answer.
         A period within the closed months takes the rules, members and problems
@@ -691,7 +730,7 @@ class Ledger:
             else:
                 partial = store.load_open_period(root, key is not None)
                 if partial is None or partial.opening is None:
-                    return "the open period cannot be read alone"
+                    return Reason(OPEN_PERIOD_NOT_ALONE)
                 opening, route = partial.opening, OPEN_PERIOD
                 rules, roster = usable_parts(partial)
                 errors = len(partial.errors)
@@ -712,7 +751,7 @@ class Ledger:
             if member is not None and months:
                 before = closed_index.balance_before(opening, months, member)
         except closed_index.NotIndexed as why:
-            return f"a closed month cannot be read alone: {why}"
+            return Reason(CLOSED_MONTH_NOT_ALONE, (("detail", str(why)),))
         return Period(rules, roster, errors, route, asked, months, entries, before)
 
     # ------------------------------------------------------------ judging
@@ -787,6 +826,7 @@ class Ledger:
         after: Callable[[Cooperative], None] | None = None,
         branch: str | None = None,
         load: Callable[[Path], Cooperative] = store.load,
+        open_period: bool = False,
     ) -> Written[T]:
         """Under the write lock, with git in a state safe to write (unless
         `dry_run`): load the books, plan the change with `plan(coop, author)`
@@ -795,18 +835,40 @@ class Ledger:
         on a new git branch `branch` if given. `author` default: `as_member`,
         else the member of git's identity (a function of the books: who signs
         them). `after(coop)` runs once committed, still under the lock (a cache
-        to refresh). `load` reads the books (default: everything)."""
+        to refresh). `load` reads the books (default: everything).
+
+        `open_period`: the planner judges its change on the months after the
+        last close alone (`Cooperative.opening`: the balances and invoices the
+        closes carry, `writes.problems_after`), as the monthly calendar needs;
+        the ledger reads everything when the open period cannot be read alone
+        or the planner finds a day before it (`writes.NeedsHistory`)."""
         from coopledger.plans.changes import gate_warnings_of
+        from coopledger.plans.writes import NeedsHistory
+
+        def signed(coop: Cooperative) -> Identity:
+            if author is None:
+                return self.author_of(coop, as_member)
+            return author(coop) if callable(author) else author
 
         with store.locked(self.root):
-            if not dry_run:
-                self.ensure_writable()
-            coop = load(self.root)
-            if author is None:
-                signer = self.author_of(coop, as_member)
+            key = None if dry_run else self.ensure_writable()
+            route: str = FULL
+            reason: Why | None = None
+            opened = store.load_open_period(self.root, key is not None) if open_period else None
+            planned: tuple[Change | None, T] | None = None
+            if opened is not None:
+                try:
+                    planned, route = plan(opened, signed(opened)), OPEN_PERIOD
+                except NeedsHistory as why:
+                    reason = because(OPEN_PERIOD_CANNOT_JUDGE_WRITE, day=why.day)
+            elif open_period:
+                reason = because(OPEN_PERIOD_NOT_ALONE)
+            if planned is None or opened is None:
+                coop = load(self.root)
+                planned = plan(coop, signed(coop))
             else:
-                signer = author(coop) if callable(author) else author
-            change, value = plan(coop, signer)
+                coop = opened
+            change, value = planned
             sha: str | None = None
             refusals: tuple[Problem, ...] = ()
             if change is not None and not dry_run:
@@ -818,7 +880,7 @@ class Ledger:
                 after(coop)
             assert coop.rules is not None  # a plan refuses books it cannot read
             warnings = (*change.warnings, *refusals) if change is not None else ()
-            return Written(change, value, sha, warnings, coop.rules)
+            return Written(change, value, sha, warnings, coop.rules, route, reason)
 
     def close(
         self,
@@ -922,7 +984,7 @@ class Ledger:
         dict[str, Decimal],
         str | None,
         str,
-        str | None,
+        Why | None,
     ]:
         """Plan against the snapshot when it is valid and enough, else against everything.
 
@@ -940,7 +1002,7 @@ class Ledger:
         }
         members = (asked.payer, asked.payee)
         state = None if no_cache else snapshot.load_saved(root)
-        reason = "no cache asked" if no_cache else None if state else "no saved snapshot"
+        reason = because(NO_CACHE) if no_cache else None if state else because(NO_SAVED_SNAPSHOT)
         planned: PlannedTrade | CoopError | None = None
         if state is not None:
             try:
@@ -951,7 +1013,7 @@ class Ledger:
                 planned = plan_trade_fast(state, **fields, author=author)
                 before = {m: state.balance(m) for m in members}
             except snapshot.NeedsFullCheck as why:
-                state, reason = None, f"the snapshot cannot judge this trade: {why}"
+                state, reason = None, because(SNAPSHOT_CANNOT_JUDGE, detail=why)
             except CoopError as refusal:
                 planned = refusal
         key = writable.result()  # a dirty tree or a detached HEAD first, as without a snapshot
@@ -960,12 +1022,12 @@ class Ledger:
                 if isinstance(planned, CoopError):
                     raise planned
                 return planned, state, state.rules, before, key, SNAPSHOT, None
-            reason = "the saved snapshot no longer matches the files"
+            reason = because(SNAPSHOT_STALE)
         stamps = None if no_cache else snapshot.input_stamps(root)
         if stamps is not None:
             opened = self._plan_on_open_months(asked, as_member, writable, stamps, key)
-            if isinstance(opened, str):
-                reason = f"{reason}; {opened}"
+            if isinstance(opened, Reason):
+                reason = (*(reason or ()), opened)
             else:
                 return (*opened, OPEN_PERIOD, reason)
         coop = store.load(root)
@@ -1026,7 +1088,7 @@ class Ledger:
         writable: gitrepo.WriteCheck,
         stamps: dict[str, snapshot.Stamp],
         key: str | None,
-    ) -> tuple[PlannedTrade, snapshot.Snapshot, Rules, dict[str, Decimal], str | None] | str:
+    ) -> tuple[PlannedTrade, snapshot.Snapshot, Rules, dict[str, Decimal], str | None] | Reason:
         """With no snapshot (after a close, or any write but a trade), one built from
         the months after the last close (`store.load_open_period`), and the trade
         planned on it as on a saved one. Else why not: the open months cannot be
@@ -1034,7 +1096,7 @@ class Ledger:
         partial = store.load_open_period(self.root, key is not None)
         fresh = snapshot.from_cooperative(partial, stamps, key) if partial is not None else None
         if fresh is None:
-            return "the open period cannot be read alone"
+            return Reason(OPEN_PERIOD_NOT_ALONE)
         email = gitrepo.configured_email(writable.repo)
         author = choose_author(fresh.roster, as_member, email, fresh.rules.role("treasurer"))
         try:
@@ -1049,7 +1111,7 @@ class Ledger:
                 author=author,
             )
         except snapshot.NeedsFullCheck as why:
-            return f"the open period cannot judge this trade: {why}"
+            return Reason(OPEN_PERIOD_CANNOT_JUDGE, (("detail", str(why)),))
         before = {m: fresh.balance(m) for m in (asked.payer, asked.payee)}
         return planned, fresh, fresh.rules, before, key
 
@@ -1181,11 +1243,11 @@ class Ledger:
         from coopledger.model.invoices import read_invoices
         from coopledger.plans.changes import known_member, usable
 
-        coop = store.load(self.root)
+        coop, route, reason = self._invoice_books(None)
         rules, roster = usable(coop)  # sound enough to write to, as `settle` needs
         if member is not None:
             known_member(roster, member)
-        found = read_invoices(coop.entries, str(coop.root)).invoices.values()
+        found = read_invoices(coop.invoice_entries, str(coop.root)).invoices.values()
         rows = sorted(
             (
                 i
@@ -1195,7 +1257,7 @@ class Ledger:
             ),
             key=lambda i: (i.date, i.ref),
         )
-        return Listing(rows, rules, len(coop.errors))
+        return Listing(rows, rules, len(coop.errors), route, reason)
 
     def clearing(self, at: datetime.date, with_credit: bool) -> Listing[Clearing]:
         """The best set-off of the invoices open at `at` (`with_credit`: what is
@@ -1203,11 +1265,24 @@ class Ledger:
         from coopledger.plans.changes import usable
         from coopledger.plans.invoice_plans import journal_obligations, solve_clearing
 
-        coop = store.load(self.root)
+        coop, route, reason = self._invoice_books(at)
         rules, _ = usable(coop)
         obligations, _, places = journal_obligations(coop, at)
         result = solve_clearing(coop, obligations, with_credit, at, places)
-        return Listing(result, rules, len(coop.errors))
+        return Listing(result, rules, len(coop.errors), route, reason)
+
+    def _invoice_books(self, at: datetime.date | None) -> tuple[Cooperative, str, Why | None]:
+        """The books for the invoices (and balances at `at`): the open period with
+        the invoices the closes carry, when it can answer, else everything."""
+        if not self.cache:
+            return store.load(self.root), FULL, because(NO_CACHE)
+        coop = store.load_open_period(self.root)
+        if coop is None:
+            return store.load(self.root), FULL, because(OPEN_PERIOD_NOT_ALONE)
+        assert coop.opening is not None
+        if at is not None and at < coop.opening.day:
+            return store.load(self.root), FULL, because(BEFORE_OPEN_PERIOD, day=at)
+        return coop, OPEN_PERIOD, None
 
     def partner_book(self, coop: Cooperative, partner_id: str) -> PartnerBook:
         """Fetch the partner's repository and read its book (docs/federation.md)."""

@@ -192,3 +192,13 @@ def test_demo_needs_two_members(coop: Coop, tmp_path: Path) -> None:
     assert result.code == 2
     assert "--members" in result.err
     assert not (tmp_path / "alone").exists()
+
+
+def test_the_demos_unit_has_a_french_plural() -> None:
+    """French lines say "1 234,50 grains de sel": the demo's rules.yaml gives the plural."""
+    files = dict(demo_files(DemoSpec(members=4, months=1, trades=10)))
+    rules, problems = parse_rules(files["rules.yaml"])
+
+    assert not problems and rules is not None
+    assert (rules.currency_name, rules.currency_plural) == ("grain de sel", "grains de sel")
+    assert "currency_plural: grains de sel" in Path("rules.yaml").read_text(encoding="utf-8")

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pytest
 
-from coopledger.ledger import FULL, OPEN_PERIOD, SNAPSHOT, Ledger, TradeRequest
+from coopledger.ledger import FULL, NO_CACHE, OPEN_PERIOD, SNAPSHOT, Ledger, TradeRequest, because
 from coopledger.model.problems import CoopError
 from tests.conftest import Coop
 
@@ -68,7 +68,7 @@ def test_the_view_says_which_route_served_and_why_a_faster_was_skipped(coop: Coo
 
     assert (again.route, again.reason) == (SNAPSHOT, None)
     full = Ledger.open(coop.root, cache=False).view()
-    assert (full.route, full.reason) == (FULL, "no cache asked")
+    assert (full.route, full.reason) == (FULL, because(NO_CACHE))
 
 
 def test_gate_judges_a_change_by_its_author(coop: Coop) -> None:
@@ -113,7 +113,7 @@ def test_report_of_a_month_from_the_full_load_then_the_snapshot(coop: Coop) -> N
     cold = Ledger.open(coop.root, cache=False).report(november)
     warm = Ledger.open(coop.root).report(november)
 
-    assert (cold.route, cold.reason) == (FULL, "no cache asked")
+    assert (cold.route, cold.reason) == (FULL, because(NO_CACHE))
     assert warm.route == SNAPSHOT and not warm.has_errors
     assert warm.report == cold.report
 

@@ -24,15 +24,19 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import datetime
+import json
 import os
 import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
 
+import beancount
 from beancount.core import data
 from beancount.parser import parser
 
+import coopledger
+from coopledger.cache import cachefiles, entry_rows
 from coopledger.git import gitrepo
 from coopledger.model.accounts import member_of_account, obligation_of_account
 from coopledger.model.closing import (
@@ -341,7 +345,60 @@ def _close_directive(path: Path) -> tuple[str, data.Custom] | None:
     return above, directive._replace(meta={**directive.meta, "lineno": line})
 
 
-def _carried_invoices(folder: Path, names: Sequence[str]) -> list[data.Directive] | None:
+CARRIED_DIR = "carried-invoices"  # in the user's cache: a closed month's invoices, kept
+CARRIED_FORMAT = "carried-invoices 1"
+CARRIED_KEY = f"coopledger {coopledger.__version__} beancount {beancount.__version__}"
+
+
+def _carried_invoices(
+    root: Path, month: str, folder: Path, names: Sequence[str], folder_print: str
+) -> list[data.Directive] | None:
+    """The invoices, settlements and clearings of the closed month in `folder`
+    (in its files `names`), kept in the user's cache by the folder's fingerprint,
+    which the caller has verified: a month's invoice files are parsed once, not
+    at every read of the open period. None when they cannot be carried."""
+    if not names:
+        return []
+    cache = cachefiles.cache_dir(root)
+    if cache is None:
+        return _parsed_invoices(folder, names)
+    where = cache / CARRIED_DIR / f"{month}.json"
+    stamp: dict[str, object] = {"format": CARRIED_FORMAT, "key": CARRIED_KEY}
+    stamp.update(print=folder_print, names=list(names))
+    if cachefiles.usable(cache):  # this user's own folder, nobody else may write in it
+        kept = _kept_invoices(cachefiles.read_file(where), stamp)
+        if kept is not None:
+            return kept
+    carried = _parsed_invoices(folder, names)
+    if carried is None:
+        return None
+    try:
+        rows = [entry_rows.row_of(entry) for entry in carried]  # type: ignore[arg-type]
+        cache.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if cachefiles.usable(cache):
+            cachefiles.write_file(where, json.dumps({**stamp, "rows": rows}).encode("utf-8"))
+    except (entry_rows.NotKept, OSError):
+        pass  # read from the files the next time too: a cache only saves time
+    return carried
+
+
+def _kept_invoices(payload: bytes | None, stamp: dict[str, object]) -> list[data.Directive] | None:
+    """The entries kept in `payload` for exactly `stamp`, else None (parsed again)."""
+    if payload is None:
+        return None
+    try:
+        kept = json.loads(payload)
+        if not isinstance(kept, dict) or any(kept.get(k) != v for k, v in stamp.items()):
+            return None
+        entries = [entry_rows.entry_of(row) for row in kept["rows"]]
+    except (ValueError, TypeError, KeyError, ArithmeticError):  # CacheInvalid is a ValueError
+        return None
+    if not all(is_invoice_entry(entry) for entry in entries):
+        return None
+    return list(entries)
+
+
+def _parsed_invoices(folder: Path, names: Sequence[str]) -> list[data.Directive] | None:
     carried: list[data.Directive] = []
     for name in names:
         entries, errors, _ = parser.parse_file(str(folder / name))
@@ -394,7 +451,7 @@ def read_opening(
         ):  # the bytes' (an eol conversion): then the bytes decide
             return None
         names = str(meta.get(INVOICE_FILES_KEY, "")).split() if with_invoices else []
-        invoices = _carried_invoices(folder, names)
+        invoices = _carried_invoices(root, month, folder, names, recorded)
         if invoices is None:
             return None
         carried.extend(invoices)

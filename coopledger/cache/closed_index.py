@@ -39,12 +39,13 @@ from pathlib import Path
 from typing import Any
 
 import beancount
-from beancount.core import amount, data
+from beancount.core import data
 from beancount.parser import parser
 
 import coopledger
 from coopledger.cache import cachefiles
 from coopledger.cache.carry import folder_files
+from coopledger.cache.entry_rows import NotKept, entry_of, row_of
 from coopledger.model.accounts import member_of_account, obligation_of_account
 from coopledger.model.closing import Opening
 from coopledger.model.journal import Levy, Trade, trades_of
@@ -72,7 +73,7 @@ class MonthEntries:
 
     def entry(self, number: int) -> data.Transaction:
         try:
-            return _entry(self.rows[number])
+            return entry_of(self.rows[number])
         except (TypeError, ValueError, InvalidOperation, KeyError, IndexError) as error:
             raise NotIndexed(f"the kept entries of {self.month} are not valid") from error
 
@@ -82,80 +83,7 @@ class MonthEntries:
         return [self.entry(n) for n in numbers]
 
 
-# ---------------------------------------------------------------- rows
-
-
-def _meta_value(value: object) -> list[Any]:
-    if isinstance(value, bool):
-        return ["b", value]
-    if isinstance(value, str):
-        return ["s", value]
-    if isinstance(value, Decimal):
-        return ["d", str(value)]
-    if isinstance(value, int):
-        return ["i", value]
-    if isinstance(value, datetime.date):
-        return ["D", value.isoformat()]
-    raise NotIndexed(f"metadata of type {type(value).__name__}")
-
-
-def _value_of(tagged: Any) -> object:
-    tag, value = tagged
-    if tag == "b" and isinstance(value, bool):
-        return value
-    if tag == "s" and isinstance(value, str):
-        return value
-    if tag == "d" and isinstance(value, str):
-        return Decimal(value)
-    if tag == "i" and isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if tag == "D" and isinstance(value, str):
-        return datetime.date.fromisoformat(value)
-    raise cachefiles.CacheInvalid(f"tag {tag!r}")
-
-
-def _row(entry: data.Transaction) -> list[Any]:
-    postings = []
-    for posting in entry.postings:
-        units = posting.units
-        if (
-            not isinstance(units, amount.Amount)
-            or not isinstance(units.number, Decimal)
-            or not isinstance(units.currency, str)
-            or posting.cost is not None
-            or posting.price is not None
-            or posting.flag is not None
-        ):
-            raise NotIndexed("a posting a plain parse does not complete")
-        postings.append([posting.account, str(units.number), units.currency])
-    meta = [[key, _meta_value(value)] for key, value in (entry.meta or {}).items()]
-    return [
-        entry.date.isoformat(),
-        entry.flag,
-        entry.payee,
-        entry.narration,
-        sorted(entry.tags or ()),
-        sorted(entry.links or ()),
-        meta,
-        postings,
-    ]
-
-
-def _entry(row: list[Any]) -> data.Transaction:
-    day, flag, payee, narration, tags, links, meta, postings = row
-    return data.Transaction(
-        {key: _value_of(value) for key, value in meta},
-        datetime.date.fromisoformat(day),
-        flag,
-        payee,
-        narration,
-        frozenset(tags),
-        frozenset(links),
-        [
-            data.Posting(account, amount.Amount(Decimal(number), currency), None, None, None, None)
-            for account, number, currency in postings
-        ],
-    )
+# ---------------------------------------------------------------- who takes part
 
 
 def _members_of(entry: data.Transaction) -> tuple[set[str], dict[str, Decimal]]:
@@ -201,7 +129,10 @@ def _parsed(folder: Path, month: Month) -> tuple[list[Any], dict[str, list[int]]
     members: dict[str, list[int]] = {}
     net: dict[str, Decimal] = {}
     for number, entry in enumerate(entries):
-        rows.append(_row(entry))
+        try:
+            rows.append(row_of(entry))
+        except NotKept as why:
+            raise NotIndexed(str(why)) from why
         taking, moves = _members_of(entry)
         for member in sorted(taking):
             members.setdefault(member, []).append(number)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from itertools import repeat
 from pathlib import Path
@@ -22,6 +22,7 @@ from coopledger.cli.common import (
     parse_day,
     print_json,
     print_problems,
+    say_route,
 )
 from coopledger.cli.tables import fitted_table
 from coopledger.i18n import N_, _, pgettext
@@ -35,7 +36,6 @@ from coopledger.setoff.clearing import (
     check_amounts,
     minor_formatter,
     minor_texts,
-    minor_to_text,
     percent,
     read_invoice_bytes,
     read_invoice_text,
@@ -79,7 +79,9 @@ def invoice(
             author=author,
         ),
         as_member,
+        open_period=True,
     )
+    say_route(done.route, done.reason)
     print_problems(done.warnings)
     recorded, rules, sha = done.value, done.rules, done.sha or ""
     out.print(
@@ -102,6 +104,7 @@ def invoices_command(
 ) -> None:
     """Every invoice, with what was settled, cleared and is left to pay."""
     found = open_ledger().invoices(member, only_open)
+    say_route(found.route, found.reason)
     rows, rules = found.items, found.rules
     amount = lambda value: format_amount(value, rules.decimals)  # noqa: E731
     if as_json:
@@ -178,7 +181,8 @@ def settle(
         )
         return change, (invoice, value)
 
-    done = books.write(planned, as_member)
+    done = books.write(planned, as_member, open_period=True)
+    say_route(done.route, done.reason)
     print_problems(done.warnings)
     (settled, value), sha = done.value, done.sha or ""
     decimals, currency = done.rules.decimals, done.rules.currency
@@ -230,27 +234,45 @@ _MEMBER_KEYS = (
 )
 
 
+# minor units (int64) to the texts of a report: `minor_texts` (JSON, and text in English)
+Texts = Callable[["np.ndarray", int], Sequence[str]]
+
+
+def people_texts(values: np.ndarray, decimals: int) -> Sequence[str]:
+    """Amounts in minor units as the report for people writes them: `1234.50` in
+    English (`minor_texts`, vectorized), `1 234,50` in French (`i18n.amount_texts`,
+    as every table of the command line, each distinct amount formatted once)."""
+    if i18n.language() == i18n.DEFAULT:
+        return minor_texts(values, decimals)
+    return i18n.amount_texts(values.tolist(), decimals)
+
+
 def _texts_like(
-    values: np.ndarray, amounts: np.ndarray, amount_texts: np.ndarray, decimals: int
+    values: np.ndarray,
+    amounts: np.ndarray,
+    amount_texts: np.ndarray,
+    decimals: int,
+    texts_of: Texts = minor_texts,
 ) -> Iterable[str]:
     """The texts of `values`, reusing those of `amounts` where equal (most invoices)."""
     import numpy as np
 
-    zero = minor_to_text(0, decimals)
+    zero = texts_of(np.zeros(1, dtype=np.int64), decimals)[0]
     if not values.any():
         return repeat(zero, len(values))
     texts = np.where(values == amounts, amount_texts, zero)
     other = np.flatnonzero((values != amounts) & (values != 0))
     if len(other):
-        texts[other] = np.array(minor_texts(values[other], decimals), dtype=object)
+        texts[other] = np.array(texts_of(values[other], decimals), dtype=object)
     return texts
 
 
 def _invoice_pieces(
-    result: Setoff, decimals: int, line: str, json_values: bool
+    result: Setoff, decimals: int, line: str, json_values: bool, texts_of: Texts = minor_texts
 ) -> Iterator[str | bytes]:
     """The invoice lines `line % (ref, debtor, creditor, [due], amount, cleared,
-    [paid], remaining)`, joined by ",\\n" (JSON) or "\\n", a chunk at a time.
+    [paid], remaining)`, joined by ",\\n" (JSON) or "\\n", a chunk at a time, the
+    amounts written by `texts_of`.
 
     One `%` format per invoice (the numbers are turned into text a chunk at a time).
     """
@@ -271,7 +293,7 @@ def _invoice_pieces(
     for start in range(0, len(invoices), _CHUNK):
         part = slice(start, start + _CHUNK)
         amount, cleared, paid = invoices.amount[part], result.cleared[part], result.paid[part]
-        amount_texts = np.array(minor_texts(amount, decimals), dtype=object)
+        amount_texts = np.array(texts_of(amount, decimals), dtype=object)
         texts: list[Iterable[str]] = [
             map(quote, invoices.refs[part]),
             names[invoices.debtor[part]],
@@ -279,10 +301,11 @@ def _invoice_pieces(
         ]
         if json_values:
             texts.append(dues[due_of[part]])
-        texts += [amount_texts, _texts_like(cleared, amount, amount_texts, decimals)]
+        same = (amount, amount_texts, decimals, texts_of)
+        texts += [amount_texts, _texts_like(cleared, *same)]
         if json_values or result.with_credit:
-            texts.append(_texts_like(paid, amount, amount_texts, decimals))
-        texts.append(_texts_like(amount - cleared - paid, amount, amount_texts, decimals))
+            texts.append(_texts_like(paid, *same))
+        texts.append(_texts_like(amount - cleared - paid, *same))
         yield (separator if start else "") + separator.join(
             map(line.__mod__, zip(*texts, strict=True))
         )
@@ -379,8 +402,17 @@ _INVOICE_HEADINGS = (
 
 
 def write_report_text(result: Setoff, decimals: int, currency: str, write: Write) -> None:
-    """The report for people: totals, the member table, then every invoice."""
-    text = minor_formatter(decimals)
+    """The report for people: totals, the member table, then every invoice, its
+    numbers as the reader's language writes them (`people_texts`)."""
+    import numpy as np
+
+    def text(value: int) -> str:
+        return people_texts(np.array([value], dtype=np.int64), decimals)[0]
+
+    def share(part: int, whole: int) -> str:
+        tenths = percent(part, whole)
+        return tenths if i18n.language() == i18n.DEFAULT else i18n.amount_text(Decimal(tenths))
+
     before = result.total_before
     open_before, set_off, open_after, upper_bound = (
         f"  {_(words):<13} "
@@ -391,17 +423,22 @@ def write_report_text(result: Setoff, decimals: int, currency: str, write: Write
     )
     ref, debtor, creditor, amount, cleared, remaining = (_(word) for word in _INVOICE_HEADINGS)
     lines = [
-        _("Clearing of {count} open invoice(s), {currency}, solved by {solver}").format(
-            count=len(result.invoices), currency=currency, solver=result.solver
+        (
+            _("Clearing of {count} open invoice(s), {currency}, solved by {solver}")
+            if currency  # a CSV file of invoices (--invoices) names no currency
+            else _("Clearing of {count} open invoice(s), solved by {solver}")
+        ).format(
+            count=i18n.amount_text(Decimal(len(result.invoices))),
+            currency=currency,
+            solver=result.solver,
         ),
         f"{open_before}{text(before):>16}",
-        f"{set_off}{text(result.total_cleared):>16}  ({percent(result.total_cleared, before)} %)",
+        f"{set_off}{text(result.total_cleared):>16}  ({share(result.total_cleared, before)} %)",
     ]
     if result.with_credit:
         paid_in = _("paid in {currency}").format(currency=f"{currency:<5}")
         lines.append(
-            f"  {paid_in:<13} {text(result.total_paid):>16}  "
-            f"({percent(result.total_paid, before)} %)"
+            f"  {paid_in:<13} {text(result.total_paid):>16}  ({share(result.total_paid, before)} %)"
         )
     lines += [
         f"{open_after}{text(result.total_after):>16}",
@@ -419,7 +456,7 @@ def write_report_text(result: Setoff, decimals: int, currency: str, write: Write
         member_line = "  %-20s %14s %14s %14s %18s %20s" + (
             " %12s %12s" if result.with_credit else ""
         )
-        columns = [minor_texts(totals[key], decimals) for key in keys]
+        columns = [people_texts(totals[key], decimals) for key in keys]
         lines.append(
             "\n".join(map(member_line.__mod__, zip(result.invoices.names, *columns, strict=True)))
         )
@@ -432,7 +469,7 @@ def write_report_text(result: Setoff, decimals: int, currency: str, write: Write
     ]
     write("\n".join(lines) + "\n")
     line = "  %-20s %-16s %-16s %12s %12s" + (" %12s" if result.with_credit else "") + " %12s"
-    for piece in _invoice_pieces(result, decimals, line, json_values=False):
+    for piece in _invoice_pieces(result, decimals, line, json_values=False, texts_of=people_texts):
         write(piece)
     if len(result.invoices):
         write("\n")
@@ -517,6 +554,7 @@ def clear(
     at = parse_day(date)
     if not apply:
         found = books.clearing(at, with_credit)
+        say_route(found.route, found.reason)
         places, currency = found.rules.decimals, found.rules.currency
         sys.stdout.write(
             report_json(found.items, places)
@@ -540,7 +578,8 @@ def clear(
         change, clearing_id = found_plan
         return change, (result, clearing_id)
 
-    done = books.write(planned, as_member, branch=branch)
+    done = books.write(planned, as_member, branch=branch, open_period=True)
+    say_route(done.route, done.reason)
     print_problems(done.warnings)
     (result, clearing_id), sha, rules = done.value, done.sha, done.rules
     places = rules.decimals

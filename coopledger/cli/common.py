@@ -25,7 +25,7 @@ from coopledger.model.problems import CoopError, Problem
 if TYPE_CHECKING:
     from decimal import Decimal
 
-    from coopledger.ledger import Ledger
+    from coopledger.ledger import Ledger, Why
     from coopledger.model.journal import Trade
     from coopledger.model.rules import Rules
 
@@ -198,11 +198,13 @@ def _slashed_day(value: str, first: str, second: str, year: str) -> datetime.dat
     raise CoopError("bad-date", value=value)
 
 
-def say_route(route: str, reason: str | None) -> None:
+def say_route(route: str, reason: Why | None) -> None:
     """With --verbose: how the ledger read the books, and why a faster way was skipped."""
     if state.verbose:
-        why = f" ({reason})" if reason else ""
-        err.print(f"read: {route}{why}", markup=False)
+        from coopledger.language.routes import route_line
+
+        said = [(why.code, why.params) for why in reason or ()]
+        err.print(route_line(route, said), markup=False)
 
 
 def _say_reads() -> None:
@@ -213,7 +215,9 @@ def _say_reads() -> None:
     if ledger is not None:
         for how in ledger.take_reads():  # taken, said or not
             if state.verbose:
-                err.print(f"loaded: {how}", markup=False)
+                from coopledger.language.routes import loaded_line
+
+                err.print(loaded_line(how), markup=False)
 
 
 def _say_recovered() -> None:
@@ -267,6 +271,14 @@ def money_text(value: Decimal, rules: Rules) -> str:
     if i18n.language() == i18n.DEFAULT:
         return f"{format_amount(value, rules.decimals)} {rules.currency}"
     return f"{i18n.amount_text(rounded(value, rules.decimals))} {rules.unit_name(value)}"
+
+
+def commit_line(message: str, sha: str) -> str:
+    """What a write did, as its commit subject says it, in the reader's language, and
+    the commit: `set name to X (commit 1a2b3c4d)`."""
+    from coopledger.language.commits import subject_text
+
+    return _("{subject} (commit {commit})").format(subject=subject_text(message), commit=sha[:8])
 
 
 def exit_status(error: CoopError) -> ExitStatus:
@@ -334,8 +346,8 @@ def run(application: typer.Typer, argv: list[str] | None = None) -> int:
     except typer.Exit as done:
         _say_reads()
         return int(done.exit_code or 0)
-    except typer.Abort:
-        err.print("aborted", markup=False)
+    except typer.Abort:  # Ctrl-C, or the end of the input at a question
+        err.print(_("aborted"), markup=False)
         return EXIT_PROBLEMS
     except SystemExit as done:
         return int(done.code or 0) if not isinstance(done.code, str) else EXIT_PROBLEMS

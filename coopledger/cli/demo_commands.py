@@ -97,18 +97,27 @@ def _federation(
     from coopledger.intergroup.federation_demo import FederationSpec, create
 
     if groups < 2:
-        raise typer.BadParameter("a federation needs 2 groups at least", param_hint="--groups")
+        raise typer.BadParameter(_("a federation needs 2 groups at least"), param_hint="--groups")
     spec = FederationSpec(groups, members, months, trades, between, partners, seed, day)
     root.mkdir(parents=True, exist_ok=True)
     made = create(root, spec)
+    said = _(
+        "Created a federation of {groups} cooperatives in {folder}: {trades} trades "
+        "within groups, {between} between them, {files} files (seed {seed})"
+    )
     out.print(
-        f"Created a federation of {groups} cooperatives in {root}: {made.trades} trades "
-        f"within groups, {made.between} between them, {made.files} files "
-        f"(seed {seed})",
+        said.format(
+            groups=groups,
+            folder=root,
+            trades=made.trades,
+            between=made.between,
+            files=made.files,
+            seed=seed,
+        ),
         markup=False,
     )
     first = next(iter(made.roots))
-    out.print(
-        f"  try: coopledger -C {root / first} partner list; coopledger federation clear {root}/*",
-        markup=False,
+    tried = _("try: {command}").format(
+        command=f"coopledger -C {root / first} partner list; coopledger federation clear {root}/*"
     )
+    out.print(f"  {tried}", markup=False)

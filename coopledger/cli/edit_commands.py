@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from coopledger.cli.common import app, open_ledger, out, print_problems
+from coopledger.cli.common import app, commit_line, open_ledger, out, print_problems
 from coopledger.cli.member_commands import member_app
 from coopledger.i18n import N_, _
 from coopledger.language.words import counted
@@ -48,7 +48,7 @@ def edit(
     print_problems(done.warnings)
     change, sha = done.change, done.sha or ""
     assert change is not None
-    out.print(f"{change.message.removeprefix('member: ')} (commit {sha[:8]})", markup=False)
+    out.print(commit_line(change.message, sha), markup=False)
 
 
 @rules_app.command("set", context_settings={"ignore_unknown_options": True})  # -600
@@ -68,7 +68,7 @@ def rules_set(
     print_problems(done.warnings)
     change, sha = done.change, done.sha or ""
     assert change is not None
-    out.print(f"{change.message.removeprefix('rules: ')} (commit {sha[:8]})", markup=False)
+    out.print(commit_line(change.message, sha), markup=False)
 
 
 @app.command("commit")

@@ -205,11 +205,40 @@ CLICK_ERRORS = (
         N_("Option '{name}' does not take a value."),
     ),
     (
-        r"'(?P<value>.*)' is not a valid (?:int range|integer)\.",
+        r"'(?P<value>.*)' is not a valid (?:int range|integer|int)\.",
         N_("'{value}' is not a whole number."),
     ),
     (
-        r"Invalid value for '(?P<name>.+?)': (?P<detail>.*)",
+        r"'(?P<value>.*)' is not a valid (?:float range|float)\.",
+        N_("'{value}' is not a number."),
+    ),
+    (
+        r"(?P<value>.+) is not in the range (?P<range>.+)\.",
+        N_("{value} is not in the range {range}."),
+    ),
+    (
+        r"'(?P<value>.*)' is not a valid boolean\. Recognized values: (?P<choices>.*)",
+        N_("'{value}' is neither yes nor no. Recognized values: {choices}"),
+    ),
+    (
+        r"'(?P<value>.*)' is not one of (?P<choices>.*)\.",
+        N_("'{value}' is not one of {choices}."),
+    ),
+    (
+        r"(?:File|Directory|Path) '(?P<path>.*)' does not exist\.",
+        N_("'{path}' does not exist."),
+    ),
+    (r"(?:File|Directory|Path) '(?P<path>.*)' is a directory\.", N_("'{path}' is a folder.")),
+    (r"(?:File|Directory|Path) '(?P<path>.*)' is a file\.", N_("'{path}' is a file.")),
+    (
+        r"(?:File|Directory|Path) '(?P<path>.*)' is not readable\.",
+        N_("'{path}' cannot be read."),
+    ),
+    (r"Missing parameter: (?P<name>.+)", N_("Missing parameter: {name}")),
+    (r"Missing command\.", N_("Missing command.")),
+    (r"Invalid value: (?P<detail>.*)", N_("Invalid value: {detail}")),
+    (
+        r"Invalid value for '?(?P<name>.+?)'?: (?P<detail>.*)",
         N_("Invalid value for '{name}': {detail}"),
     ),
 )

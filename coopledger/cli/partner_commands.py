@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -121,6 +122,10 @@ def list_partners(as_json: bool = typer.Option(False, "--json", help="Print JSON
             }
         )
         return
+    rate: Callable[[Decimal], str] = str
+    if i18n.language() != i18n.DEFAULT:  # for people: 1 234,50 (the JSON above stays 1234.50)
+        amount = lambda value: i18n.amount_text(rounded(value, decimals))  # noqa: E731
+        rate = i18n.amount_text
     table = fitted_table(
         _("{name}: partner groups ({currency}; position: what the partner owes us)").format(
             name=coop.rules.name, currency=currency
@@ -135,7 +140,7 @@ def list_partners(as_json: bool = typer.Option(False, "--json", help="Print JSON
                 amount(r.partner.ceiling),
                 amount(r.may_owe),
                 amount(r.may_be_owed),
-                str(r.partner.rate),
+                rate(r.partner.rate),
             ]
             for r in rows
         ],

@@ -17,9 +17,7 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any
 
-from rich import box
 from rich.console import Console, RenderableType
-from rich.table import Table
 from rich.text import Text
 
 from coopledger import i18n
@@ -27,7 +25,6 @@ from coopledger.cli.tables import table_text
 from coopledger.i18n import N_, _
 from coopledger.model.members import Roster
 from coopledger.model.money import format_amount, rounded
-from coopledger.model.plaintext import visible
 
 if TYPE_CHECKING:  # the command line imports this module; reports (and beancount) when used
     from coopledger.reporting.reports import MemberRow, MonthlyReport, Statement, Summary
@@ -166,6 +163,11 @@ MEMBER_HEADINGS = (
 )
 
 
+def percent_text(value: Decimal) -> str:
+    """A percentage for people: `12.5%` in English, `12,5 %` in French."""
+    return _("{percent}%").format(percent=i18n.amount_text(value))
+
+
 def _member_cells(row: MemberRow, decimals: int) -> tuple[str, ...]:
     figures = _Figures(decimals, localized=True)
     return (
@@ -177,7 +179,7 @@ def _member_cells(row: MemberRow, decimals: int) -> tuple[str, ...]:
         figures.amount(row.closing),
         figures.amount(row.floor),
         figures.amount(row.ceiling),
-        f"{row.limit_use}%",
+        percent_text(row.limit_use),
         member_note(row),
     )
 
@@ -189,7 +191,7 @@ def _category_cells(report: MonthlyReport) -> list[tuple[str, str, str, str]]:
             row.category if row.category is not None else _("(none)"),
             str(row.trades),
             figures.amount(row.volume),
-            f"{row.share}%",
+            percent_text(row.share),
         )
         for row in report.categories
     ]
@@ -199,18 +201,6 @@ def _title(report: MonthlyReport) -> str:
     return _("{name}: report for {month} ({currency})").format(
         name=report.name, month=report.summary.month, currency=report.currency
     )
-
-
-def _table(headings: Sequence[str], left: int = 1, wrap: Sequence[str] = ()) -> Table:
-    """A plain rich table (statements); only the columns named in `wrap` may wrap."""
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 0, 0, 1))
-    for index, heading in enumerate(headings):
-        table.add_column(
-            _(heading),
-            justify="left" if index < left else "right",
-            no_wrap=heading not in wrap,
-        )
-    return table
 
 
 def report_renderables(report: MonthlyReport, width: int = TEXT_WIDTH) -> list[RenderableType]:
@@ -431,24 +421,28 @@ def _period(statement: Statement) -> str:
 
 
 def statement_renderables(
-    statement: Statement, roster: Roster, currency: str, decimals: int
+    statement: Statement, roster: Roster, currency: str, decimals: int, width: int = TEXT_WIDTH
 ) -> list[RenderableType]:
+    """The statement at `width` columns, laid out by `cli.tables` as the monthly
+    report's tables: a join per line, so thousands of movements cost little to draw."""
     figures = _Figures(decimals, localized=True)
     member = roster.get(statement.member)
     name = f" ({member.name})" if member is not None else ""
-    headings = (N_("date"), N_("counterparty"), N_("memo"), N_("amount"), N_("balance"))
-    table = _table(headings, left=3, wrap=("memo",))
-    table.add_row("", _("opening balance"), "", "", figures.amount(statement.opening))
-    for line in statement.lines:
-        table.add_row(
+    headings = [_(h) for h in (N_("date"), N_("counterparty"), N_("memo"), N_("amount"))]
+    headings.append(_("balance"))
+    rows = [["", _("opening balance"), "", "", figures.amount(statement.opening)]]
+    rows += [
+        [
             i18n.date_text(line.date, short=True),
             line.counterparty,
-            visible(line.memo),  # a hand-written escape sequence is shown, not replayed
+            line.memo,  # shown escaped by the table: a hand-written escape is not replayed
             figures.amount(line.amount),
             figures.amount(line.balance),
-        )
-    table.add_section()
-    table.add_row("", _("closing balance"), "", "", figures.amount(statement.closing))
+        ]
+        for line in statement.lines
+    ]
+    rows.append(["", _("closing balance"), "", "", figures.amount(statement.closing)])
+    table = table_text(headings, rows, right={3, 4}, width=width, sections={len(rows) - 1})
     footer = _("{count} movement(s): paid {paid}, received {received} {currency}").format(
         count=len(statement.lines),
         paid=figures.amount(statement.paid),
@@ -460,7 +454,7 @@ def statement_renderables(
     )
     return [
         Text(title, "bold"),
-        table,
+        Text(table.rstrip("\n"), overflow="fold"),
         Text(footer),
     ]
 

@@ -70,7 +70,7 @@ def emit(renderables: Sequence[RenderableType]) -> None:
         for item in renderables:
             out.print(item)
     else:
-        sys.stdout.write(to_text(renderables))
+        sys.stdout.write(to_text(renderables, text_width()))
 
 
 def text_width() -> int:
@@ -143,7 +143,8 @@ def statement_command(
     elif output_format == "csv":
         sys.stdout.write(statement_csv(result, rules.decimals))
     else:
-        emit(statement_renderables(result, roster, rules.currency, rules.decimals))
+        width = out.width if out.is_terminal else text_width()
+        emit(statement_renderables(result, roster, rules.currency, rules.decimals, width))
     if stated.error_count:
         err.print(
             _("{count} problem(s) in the files: run 'coopledger check'").format(
@@ -190,7 +191,8 @@ def import_command(
     from coopledger.ledger import DRY_RUN_AUTHOR
 
     dry_author = DRY_RUN_AUTHOR if dry_run else None
-    done = books.write(planned, as_member, dry_run=dry_run, author=dry_author)
+    done = books.write(planned, as_member, dry_run=dry_run, author=dry_author, open_period=True)
+    say_route(done.route, done.reason)
     plan, sha = done.value, done.sha
     decimals, currency = done.rules.decimals, done.rules.currency
     print_problems(done.warnings)

@@ -10,6 +10,7 @@ import typer
 from coopledger import i18n
 from coopledger.cli.common import (
     app,
+    commit_line,
     money_text,
     open_ledger,
     out,
@@ -155,7 +156,7 @@ def limit(
     print_problems(done.warnings)
     change, rules, sha = done.change, done.rules, done.sha or ""
     assert change is not None
-    out.print(f"{change.message.removeprefix('member: ')} (commit {sha[:8]})", markup=False)
+    out.print(commit_line(change.message, sha), markup=False)
     roster, _problems = parse_members(change.files[MEMBERS_FILE], rules)
     assert roster is not None
     member = known_member(roster, member_id)

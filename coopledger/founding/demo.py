@@ -198,6 +198,7 @@ class DemoSpec:
     name: str = "SEL du Canal"
     currency: str = "SEL"
     currency_name: str = "grain de sel"
+    currency_plural: str = "grains de sel"
 
     @property
     def start(self) -> datetime.date:
@@ -245,7 +246,10 @@ def rules_text(spec: DemoSpec) -> str:
     text = files[RULES_FILE]
     listed = "".join(f"  - {quote(c)}\n" for c in CATEGORIES)
     assert "categories: []\n" in text, "scaffold's rules.yaml changed"
-    return text.replace("categories: []\n", "categories:\n" + listed)
+    named = f"currency_name: {quote(spec.currency_name)}\n"
+    assert named in text, "scaffold's rules.yaml changed"
+    plural = f"currency_plural: {quote(spec.currency_plural)}\n"
+    return text.replace(named, named + plural).replace("categories: []\n", "categories:\n" + listed)
 
 
 def _rules(spec: DemoSpec) -> tuple[str, Rules]:

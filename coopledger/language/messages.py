@@ -367,6 +367,10 @@ def _words(code: str, params: Mapping[str, object], *, strict: bool = False) -> 
     values["kind_words"] = _(KIND_WORDS[kind]) if kind in KIND_WORDS else kind
     what = shown.get("what", "")
     values["what_words"] = _(WHAT_WORDS[what]) if what in WHAT_WORDS else what
+    if code in ("write-completed", "write-rolled-back") and "message" in shown:
+        from coopledger.language.commits import subject_text
+
+        values["message"] = subject_text(shown["message"])  # a commit subject
     if strict:
         used = placeholders(message) | placeholders(fix)
         for fact, derived in DERIVED.items():
@@ -408,8 +412,14 @@ def problem_line(problem: Problem) -> str:
 
 
 def error_text(error: CoopError) -> str:
-    message, fix = _words(error.code, error.params)
-    where = location(error.file, error.line)
+    params: dict[str, object] = dict(error.params)
+    file = error.file
+    if file and error.line is None and "file" not in params:
+        template, remedy = MESSAGES.get(error.code, ("", ""))
+        if "file" in placeholders(template) | placeholders(remedy):
+            params["file"], file = file, None  # named in the message: not also before it
+    message, fix = _words(error.code, params)
+    where = location(file, error.line)
     prefix = f"{where}: " if where else ""
     return f"{prefix}{message}" + (f"\n  → {fix}" if fix else "")
 

@@ -58,7 +58,7 @@ from coopledger.model.problems import CoopError, Problem, Severity
 from coopledger.model.rules import Rules
 from coopledger.plans import spreadsheet
 from coopledger.plans.changes import checked_trade
-from coopledger.plans.writes import problems_after, usable
+from coopledger.plans.writes import problems_after, usable, within_open_period
 from coopledger.reporting.balances import BalanceRow
 from coopledger.storage import journal_text
 from coopledger.storage.store import Change, Cooperative
@@ -322,6 +322,7 @@ def plan_import(
     """
     rules, roster = usable(coop)
     rows, problems = read_trade_rows(text, filename, rules, roster)
+    within_open_period(coop, [trade.date for _, trade in rows])  # twins: same day, same period
     duplicates = _duplicates(coop, rows, filename, allow_duplicates)
     if not allow_duplicates:
         problems = sorted([*problems, *duplicates], key=Problem.sort_key)

@@ -33,7 +33,7 @@ from coopledger.model.plaintext import checked_text
 from coopledger.model.problems import CoopError
 from coopledger.model.rules import check_horizon
 from coopledger.plans.changes import known_member
-from coopledger.plans.writes import append_entries, check_write, usable
+from coopledger.plans.writes import append_entries, check_write, usable, within_open_period
 from coopledger.setoff.clearing import (
     Clearing,
     Obligation,
@@ -60,6 +60,7 @@ def plan_invoice(
     """`debtor` owes `creditor` `amount`: the invoice entry, in the creditor's file."""
 
     rules, roster = usable(coop)
+    within_open_period(coop, [day])
     check_horizon(day, rules, clock.today())
     checked_text(memo, "memo")
     for member_id in (debtor, creditor):
@@ -73,7 +74,7 @@ def plan_invoice(
         raise CoopError("self-invoice", member=debtor)
     if not is_ref(ref):
         raise CoopError("bad-invoice-ref", ref=ref)
-    existing = read_invoices(coop.entries, str(coop.root)).invoices.get(ref)
+    existing = read_invoices(coop.invoice_entries, str(coop.root)).invoices.get(ref)
     if existing is not None:
         raise CoopError("invoice-exists", ref=ref, where=f"{existing.file}:{existing.line}")
     value = parse_amount(amount, rules.decimals)
@@ -105,9 +106,10 @@ def plan_settle(
     """Pay (part of) invoice `ref` in the currency: one entry in the debtor's file."""
 
     rules, roster = usable(coop)
+    within_open_period(coop, [day])
     check_horizon(day, rules, clock.today())
     checked_text(memo, "memo")
-    invoice = read_invoices(coop.entries, str(coop.root)).invoices.get(ref)
+    invoice = read_invoices(coop.invoice_entries, str(coop.root)).invoices.get(ref)
     if invoice is None:
         raise CoopError("unknown-invoice", ref=ref)
     left = invoice.remaining
@@ -154,6 +156,7 @@ def plan_clearing(
     or None when it clears and pays nothing."""
 
     rules, _ = usable(coop)
+    within_open_period(coop, [day])
     unit = quantum(rules.decimals)
     rows = [
         (invoices[o.ref], cleared, paid)
@@ -213,7 +216,7 @@ def journal_obligations(
     by ref, and the currency's decimal places."""
     assert coop.rules is not None
     decimals = coop.rules.decimals
-    found = read_invoices(coop.entries, str(coop.root)).invoices
+    found = read_invoices(coop.invoice_entries, str(coop.root)).invoices
     scale = Decimal(10) ** decimals
     obligations = [
         Obligation(i.ref, i.debtor, i.creditor, int(i.remaining * scale), i.due)

@@ -109,12 +109,37 @@ def new_problems(
     return [p for p in new if p.is_error], [p for p in new if not p.is_error]
 
 
+class NeedsHistory(Exception):
+    """A write the open period alone cannot judge (an entry dated `day`, in or
+    before a closed month): the ledger plans it again on the whole history, which
+    says what is wrong with it in the very words of a full read."""
+
+    def __init__(self, day: datetime.date) -> None:
+        super().__init__(day.isoformat())
+        self.day = day
+
+
+def within_open_period(coop: Cooperative, days: Iterable[datetime.date]) -> None:
+    """NeedsHistory when only the open period was read (`coop.opening`) and a day
+    of the write comes before it: that write is judged on every month."""
+    if coop.opening is None:
+        return
+    early = [day for day in days if day < coop.opening.day]
+    if early:
+        raise NeedsHistory(min(early))
+
+
 def problems_after(
     coop: Cooperative, new_entries: Sequence[data.Directive]
 ) -> tuple[list[Problem], list[Problem]]:
-    """The new errors and warnings of the ledger with `new_entries` added."""
+    """The new errors and warnings of the ledger with `new_entries` added: the
+    checks of `coopledger check`, on the open period from the closes' balances
+    and invoices when only it was read (`coop.opening`)."""
     rules, roster = usable(coop)
-    after = check_ledger([*coop.entries, *new_entries], roster, rules, str(coop.root))
+    within_open_period(coop, [e.date for e in new_entries])
+    after = check_ledger(
+        [*coop.entries, *new_entries], roster, rules, str(coop.root), opening=coop.opening
+    )
     return new_problems(coop, after)
 
 

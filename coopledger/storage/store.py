@@ -79,6 +79,16 @@ class Cooperative:
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.is_error]
 
+    @property
+    def invoice_entries(self) -> list[data.Directive]:
+        """The entries invoices are read from: with only the open period read,
+        the closed months' invoices, settlements and clearings (carried by the
+        close) come first, so an invoice of any month is found with what was
+        paid of it."""
+        if self.opening is None:
+            return self.entries
+        return [*self.opening.carried, *self.entries]
+
 
 def find_root(start: Path) -> Path:
     """The nearest folder at or above `start` holding a cooperative."""
