@@ -157,3 +157,21 @@ def test_postings_in_a_file_of_their_own_are_not_added_to_anothers_transaction(
     assert shared.problems == alone.problems and shared.entries == alone.entries
     (gift,) = [e for e in shared.entries if getattr(e, "narration", "") == "gift"]
     assert gift.postings == []
+
+
+def test_verbose_says_when_beancounts_loader_read_the_files(open_month: Coop) -> None:
+    coop = open_month
+    coop.write(
+        f"{NOVEMBER}/01/alice.tagged.beancount",
+        'pushtag #pushed\n2026-11-01 * "tagged"\n  Assets:Members:Alice  -1.00 SEL\n'
+        "  Assets:Members:Bob  1.00 SEL\npoptag #pushed\n",
+    )
+
+    english = coop.run("--verbose", "check")
+    french = coop.run("--lang", "fr", "--verbose", "check")
+
+    assert "loaded: by beancount's loader, file by file" in english.err, english.text
+    assert "par le chargeur de beancount, fichier par fichier" in french.err, french.text
+    coop.git("rm", "-q", "--cached", "--ignore-unmatch", f"{NOVEMBER}/01/alice.tagged.beancount")
+    (coop.root / NOVEMBER / "01" / "alice.tagged.beancount").unlink()
+    assert "beancount's loader" not in coop.run("--verbose", "check").err
