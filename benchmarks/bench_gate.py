@@ -2,7 +2,8 @@
 
 Run on demand (not a test):
 
-    python benchmarks/bench_gate.py COOP [--close YYYY-MM] [--runs 3] [--baseline] [--write]
+    python benchmarks/bench_gate.py COOP [--close YYYY-MM] [--runs 3] [--baseline]
+        [--before PATH] [--write]
 
 COOP is a cooperative made by `coopledger demo` (benchmarks/run.py keeps them
 under /tmp/coopledger-bench). With `--close 2026-10`, the script first runs
@@ -15,8 +16,11 @@ fresh `git clone` of that branch (no snapshot, nothing cached but the operating
 system's file cache) runs `coopledger check --since HEAD~1`, the command CI
 runs; the script records its wall time, peak memory and whether it carried the
 closed months. `--baseline` also times `bean-check --no-cache` on the same
-clone (minutes at 1M trades). With `--write`, the results replace the part of
-docs/performance.md between the `gate:start` and `gate:end` markers.
+clone (minutes at 1M trades). `--before PATH` names the `coopledger` of a
+checkout from before a change: each run then runs the gate with both, on
+fresh clones, in alternating order, and the lines give both medians and their
+ratio. With `--write`, the results replace the part of docs/performance.md
+between the `gate:start` and `gate:end` markers.
 """
 
 from __future__ import annotations
@@ -98,15 +102,17 @@ def pick_from_last_close(coop: Path) -> tuple[str, str]:
     return ordered[-1][1], ordered[0][1]
 
 
-def gate_run(branch: Path, workdir: Path, number: int) -> tuple[Sample, float, bool]:
-    """One CI run: a fresh clone, then the gate. (gate sample, clone seconds, carried)."""
+def gate_run(
+    branch: Path, workdir: Path, number: int, coopledger: str | None = None
+) -> tuple[Sample, float, bool]:
+    """One CI run: a fresh clone, then the gate (by `coopledger`, else COOPLEDGER).
+    (gate sample, clone seconds, carried)."""
     clone = workdir / f"ci-{number}"
     cloned = timed(["git", "clone", "-q", str(branch), str(clone)], workdir, timeout=3600)
     out = clone / "gate.out"
+    command = [coopledger or COOPLEDGER, "check", "--since", "HEAD~1"]
     with out.open("w") as handle:
-        sample = timed(
-            [COOPLEDGER, "check", "--since", "HEAD~1"], clone, timeout=3600, stdout=handle.fileno()
-        )
+        sample = timed(command, clone, timeout=3600, stdout=handle.fileno())
     carried = CARRIED in out.read_text(encoding="utf-8")
     shutil.rmtree(clone)
     return sample, cloned.seconds, carried
@@ -118,6 +124,7 @@ def main() -> None:
     parser.add_argument("--close", metavar="YYYY-MM")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--baseline", action="store_true")
+    parser.add_argument("--before", help="coopledger of a checkout from before a change")
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
     coop = args.coop.resolve()
@@ -133,7 +140,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-gate-") as temp:
         workdir = Path(temp)
         branch = pull_request(coop, workdir)
-        runs = [gate_run(branch, workdir, n) for n in range(args.runs)]
+        runs = []
+        before: list[Sample] = []
+        for number in range(args.runs):
+            if args.before and number % 2 == 1:  # alternate which goes first
+                before.append(gate_run(branch, workdir, number, args.before)[0])
+            runs.append(gate_run(branch, workdir, number))
+            if args.before and number % 2 == 0:
+                before.append(gate_run(branch, workdir, number, args.before)[0])
         baseline = None
         if args.baseline:
             clone = workdir / "baseline"
@@ -156,6 +170,16 @@ def main() -> None:
         + ", ".join(f"{s.seconds:.1f}" for s in gate)
         + f" s; exit codes {codes}); closed months carried: {'yes' if carried else 'NO'}",
     ]
+    if before:
+        then = statistics.median(s.seconds for s in before)
+        lines.append(
+            f"- the same gate by the code from before ({version_of(args.before)}), "
+            f"alternated: **{then:.1f} s**, {statistics.median(s.peak_mb for s in before):.0f} "
+            f"MB (median of {len(before)}: "
+            + ", ".join(f"{s.seconds:.1f}" for s in before)
+            + f" s; exit codes {sorted({s.code for s in before})}); now / before: "
+            f"**{seconds / then:.2f}×**"
+        )
     if baseline is not None:
         lines.append(
             f"- `bean-check --no-cache` on the same clone: {baseline.seconds:.1f} s, "
@@ -165,6 +189,13 @@ def main() -> None:
         f"- target under 14 s: **{met(seconds < 14)}**; aim under 5 s: **{met(seconds < 5)}**"
     )
     publish("bench_gate.py", "gate", lines, load_before, args.write)
+
+
+def version_of(binary: str) -> str:
+    """The commit of the checkout a coopledger binary runs from."""
+    source = Path(binary).resolve().parents[2]  # <checkout>/.venv/bin/coopledger
+    sha = run_quiet(["git", "rev-parse", "--short", "HEAD"], source).strip()
+    return f"`{binary}`, the checkout at {sha}"
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 Run on demand (not a test):
 
     python benchmarks/bench_layout.py [--sizes 1k,100k] [--runs 7] [--gate-runs 3]
-        [--first-coopledger PATH] [--write]
+        [--first-coopledger PATH] [--before PATH] [--write]
 
 For every size it builds a cooperative with `coopledger demo` (members = trades
 / 50, 12 months to 2026-11-20, seed 1: `run.build`) and closes its months up to
@@ -28,8 +28,11 @@ a branch holding one hand-written trade committed by its payer, then `check
 COOPLEDGER_TODAY=2026-11-25, so trades land in the open month. The script
 reports medians, the journal files git tracks, the size of git's tree of the
 open month (what every commit writes again) and what the repository grew by
-per trade; with `--write`, it replaces the part of docs/performance.md between
-the `layout:start` and `layout:end` markers.
+per trade. `--before PATH` names the `coopledger` of a checkout from before a
+change: the gate of the one-file-per-entry copy is then run by it too, on the
+same branch, alternating with the code under test. With `--write`, it
+replaces the part of docs/performance.md between the `layout:start` and
+`layout:end` markers.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_gate import gate_run
+from bench_gate import gate_run, version_of
 from run import COOPLEDGER, SIZES, Sample, build, met, pick_pair, publish, run_quiet, timed
 
 from coopledger.model.accounts import member_account
@@ -126,6 +129,7 @@ def hand_written_branch(coop: Path, workdir: Path, layout: str) -> Path:
 
 
 BINARIES = {"first": COOPLEDGER, "own": COOPLEDGER}  # which coopledger runs on which copy
+BEFORE: str | None = None  # `--before`: the gate of the "own" copy by the code from before
 
 
 def trade(coop: Path, layout: str, payer: str, payee: str, memo: str) -> Sample:
@@ -178,10 +182,17 @@ def measure_size(label: str, workdir: Path, runs: int, gate_runs: int) -> list[s
         layout: (objects_kb(coop) - grown_before[layout]) / runs for layout, coop in coops.items()
     }
     gates: dict[str, list[Sample]] = {}
+    before: list[Sample] = []
     with tempfile.TemporaryDirectory(prefix="bench-layout-") as temp:
         for layout, coop in coops.items():
             branch = hand_written_branch(coop, Path(temp), layout)
-            gates[layout] = [gate(branch, Path(temp), n, layout) for n in range(gate_runs)]
+            gates[layout] = []
+            for number in range(gate_runs):
+                if BEFORE and layout == "own" and number % 2 == 1:  # alternate who goes first
+                    before.append(gate_run(branch, Path(temp), number, BEFORE)[0])
+                gates[layout].append(gate(branch, Path(temp), number, layout))
+                if BEFORE and layout == "own" and number % 2 == 0:
+                    before.append(gate_run(branch, Path(temp), number, BEFORE)[0])
     lines = [
         f"- {label}: `close 2026-10 --with-earlier` {closing.seconds:.0f} s; "
         f"{exploded:,} trades of the open month moved to files of their own"
@@ -201,6 +212,16 @@ def measure_size(label: str, workdir: Path, runs: int, gate_runs: int) -> list[s
             f"exit {codes})"
         )
         RESULTS.setdefault(layout, {})[label] = (median, gated)
+    if before:
+        then = statistics.median(s.seconds for s in before)
+        listed = ", ".join(f"{seconds:.2f}" for seconds in sorted(s.seconds for s in before))
+        now = RESULTS["own"][label][1]
+        lines.append(
+            f"  - one file per entry, the gate by the code from before, alternated: "
+            f"**{then:.2f} s**, {statistics.median(s.peak_mb for s in before):.0f} MB (median "
+            f"of {len(before)}: {listed}; exit "
+            f"{sorted({s.code for s in before})}); now / before: **{now / then:.2f}×**"
+        )
     return lines
 
 
@@ -218,13 +239,6 @@ def gate(branch: Path, workdir: Path, number: int, layout: str) -> Sample:
         bench_gate.COOPLEDGER = COOPLEDGER
 
 
-def _version_of(binary: str) -> str:
-    """The commit of the checkout a coopledger binary runs from."""
-    source = Path(binary).resolve().parents[2]  # <checkout>/.venv/bin/coopledger
-    sha = run_quiet(["git", "rev-parse", "--short", "HEAD"], source).strip()
-    return f"the checkout at {sha}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1k,100k")
@@ -232,8 +246,15 @@ def main() -> None:
     parser.add_argument("--gate-runs", type=int, default=3)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/coopledger-bench-layout"))
     parser.add_argument("--first-coopledger", help="coopledger from before one file per entry")
+    parser.add_argument("--before", help="coopledger from before the change under test")
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
+    global BEFORE
+    if args.before:
+        BEFORE = str(Path(args.before).resolve())
+        lines_before = [f"- gate of one file per entry also run by: {version_of(BEFORE)}"]
+    else:
+        lines_before = []
     if args.first_coopledger:
         BINARIES["first"] = str(Path(args.first_coopledger).resolve())
     os.environ["COOPLEDGER_TODAY"] = TODAY  # `timed` passes the environment on
@@ -243,9 +264,10 @@ def main() -> None:
     sizes = args.sizes.split(",")
     first = BINARIES["first"]
     lines: list[str] = [
-        f"- first layout run by: `{first}`, {_version_of(first)}"
+        f"- first layout run by: {version_of(first)}"
         if first != COOPLEDGER
-        else "- first layout run by the code under test (only the existing files differ)"
+        else "- first layout run by the code under test (only the existing files differ)",
+        *lines_before,
     ]
     for label in sizes:
         print(f"{label}: building and closing (load {os.getloadavg()[0]:.1f})", flush=True)

@@ -23,6 +23,9 @@ ROUTES = {
     "snapshot": N_("snapshot"),
     "open period": N_("open period"),
     "full": N_("full"),
+    # the open period or everything, read by beancount's loader because a file
+    # needed it (`coopledger.storage.journal_load`)
+    "by beancount's loader, file by file": N_("by beancount's loader, file by file"),
 }
 
 # why a faster route was skipped: `coopledger.ledger` names the codes

@@ -2,7 +2,9 @@
 
 `store` loads and writes under a
 lock, all or nothing; `journal_text` is the one insert primitive (the file's own
-newline kept, aligned as bean-format aligns); `folders` swaps a whole folder.
+newline kept, aligned as bean-format aligns); `folders` swaps a whole folder;
+`journal_load` reads the open period's many small files with one beancount
+parser, giving what beancount's loader gives.
 
 May import: model, validation, git, cache (`carry`), and `coopledger.plugin`.
 """

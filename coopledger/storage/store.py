@@ -45,7 +45,7 @@ from coopledger.model.paths import relative
 from coopledger.model.problems import CoopError, Problem, Severity
 from coopledger.model.rules import RULES_FILE, Rules, parse_rules
 from coopledger.plugin import is_carried, preloaded
-from coopledger.storage import folders, journal_text
+from coopledger.storage import folders, journal_load, journal_text
 from coopledger.validation.checks import check_ledger, conflict_markers, daily_balances
 from coopledger.validation.journal_mistakes import explained
 from coopledger.validation.loader_inputs import loaded_file_problems
@@ -164,6 +164,7 @@ def _marked_files(root: Path, files: Iterable[Path], problems: list[Problem]) ->
 
 
 FULL_READ, OPEN_PERIOD_READ = "full", "open period"
+LOADER_READ = "by beancount's loader, file by file"  # a file needed it (journal_load)
 reads: list[str] = []  # how this process read journals (FULL_READ...), for --verbose
 
 
@@ -181,7 +182,7 @@ def load(root: Path) -> Cooperative:
     problems: list[Problem] = []
     rules, roster = _read_setup(root, problems)
     with preloaded(rules, roster):
-        loaded = loader.load_file(str(root / MAIN_FILE))
+        loaded = _load_journal(str(root / MAIN_FILE))
     return _checked(root, rules, roster, frozenset(), problems, loaded, None)
 
 
@@ -239,7 +240,7 @@ def _load_open_period(
         return None
     try:
         with preloaded(rules, lambda: roster_when_read()[0], opening):
-            loaded = loader.load_file(top)
+            loaded = _load_journal(top)
     finally:
         os.unlink(top)
     roster, member_problems = roster_when_read()
@@ -256,6 +257,17 @@ def _load_open_period(
     options = {**loaded[2], "include": names}
     loaded = (entries, loaded[1], options)
     return _checked(root, rules, roster, frozenset(opening.folders), problems, loaded, opening)
+
+
+def _load_journal(top: str) -> tuple[Any, Any, Any]:
+    """What beancount's loader gives for `top`: with one parser for all the files
+    it includes (`journal_load.load_file`), else, when a file needs it (a
+    pushtag, a link...), from beancount's loader itself."""
+    loaded = journal_load.load_file(top)
+    if loaded is None:
+        reads.append(LOADER_READ)
+        loaded = loader.load_file(top)
+    return loaded
 
 
 def _named_main(main: Path, top: str, entries: Sequence[Any], errors: Sequence[Any]) -> None:

@@ -1,0 +1,173 @@
+"""beancount's loader for many small journal files, with one parser for them all.
+
+`loader.load_file` gives each file it parses a parser of its own, whose builder
+starts from a deep copy of beancount's default options: about 0.3 ms a file,
+more than parsing a one-entry file takes. With one file per entry, the open
+month holds one file per trade, and that copy was most of the gate's time
+(docs/performance.md, "One file per entry").
+
+`load_file(top)` gives what `loader.load_file(top)` gives: the same entries
+(each with its own file name and line number), the same errors, the same
+options. `top` is parsed by beancount as it is, its `include` lines expanded
+as the loader expands them; the files they name are parsed one by one by
+beancount's own C parser (each file a run of its own: nothing of one file's
+text can reach the next, an unfinished entry or string stops at the end of
+its file), into one builder instead of one each, and then booked,
+transformed by the plugins and validated as the loader does.
+
+A builder is shared only while no file uses a directive whose effect depends
+on the file it is in (`pushtag`, `poptag`, `pushmeta`, `popmeta`, `option`,
+`include`, `plugin`): the builder itself says when the grammar met one, so a
+word in a narration does not count. Then, or when a file is not a plain
+regular file (a link, a folder, a fifo), is named twice or by a glob that
+matches nothing, `load_file` returns None and the caller uses beancount's
+loader: what it reads is exactly what beancount reads, only faster.
+
+The proof is in tests/test_journal_load.py: random files (broken lines,
+unfinished strings, postings without their transaction, files without a last
+newline, directives) loaded both ways give the same entries, lines, errors.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import stat
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from beancount import loader
+from beancount.core import data
+from beancount.ops import validation
+from beancount.parser import _parser, booking, grammar, parser  # type: ignore[attr-defined]
+
+Loaded = tuple[list[data.Directive], list[Any], dict[str, Any]]
+_GLOB_CHARACTERS = ("*", "?", "[")  # the loader would read such a name as a pattern
+_ENCRYPTED_SUFFIXES = (".gpg", ".asc")  # the loader would decrypt such a file first
+
+
+class _SharedBuilder(grammar.Builder):
+    """beancount's builder, noting the directives whose effect is bound to their file."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.file_scoped = False
+
+    def pushtag(self, filename: str, lineno: int, tag: str) -> None:
+        self.file_scoped = True
+        super().pushtag(filename, lineno, tag)
+
+    def poptag(self, filename: str, lineno: int, tag: str) -> None:
+        self.file_scoped = True
+        super().poptag(filename, lineno, tag)
+
+    def pushmeta(self, filename: str, lineno: int, key_value: Any) -> None:
+        self.file_scoped = True
+        super().pushmeta(filename, lineno, key_value)
+
+    def popmeta(self, filename: str, lineno: int, key: str) -> None:
+        self.file_scoped = True
+        super().popmeta(filename, lineno, key)
+
+    def option(self, filename: str, lineno: int, key: str, value: Any) -> None:
+        self.file_scoped = True
+        super().option(filename, lineno, key, value)
+
+    def include(self, filename: str, lineno: int, include_filename: str) -> None:
+        self.file_scoped = True
+        super().include(filename, lineno, include_filename)
+
+    def plugin(self, filename: str, lineno: int, plugin_name: str, plugin_config: Any) -> None:
+        self.file_scoped = True
+        super().plugin(filename, lineno, plugin_name, plugin_config)
+
+
+def load_file(filename: str) -> Loaded | None:
+    """What `loader.load_file(filename)` gives (`filename` absolute and
+    normalised), or None when only beancount's loader can say (see above)."""
+    if (
+        not os.path.isabs(filename)
+        or os.path.normpath(filename) != filename
+        or "$" in filename  # the loader expands variables in the name first
+        or filename.endswith(_ENCRYPTED_SUFFIXES)
+        or not os.path.isfile(filename)  # the loader says it does not exist
+    ):
+        return None
+    entries, errors, options_map = parser.parse_file(filename)
+    files = _included(filename, options_map["include"])
+    if files is None:
+        return None
+    builder = _SharedBuilder()
+    reader = _parser.Parser(builder)
+    for name in files:
+        if not _parse_into(reader, builder, name):
+            return None
+        entries.extend(builder.entries)
+        builder.entries = []
+    _, more_errors, file_options = builder.finalize()
+    errors.extend(more_errors)
+    options_map["include"] = sorted({filename, *files})
+    options_map = loader.aggregate_options_map(options_map, [file_options])
+    return _booked_and_checked(entries, errors, options_map)
+
+
+def _included(top: str, includes: Sequence[str]) -> list[str] | None:
+    """The files `top`'s include lines name, in the loader's order: each line's
+    glob, expanded as the loader expands it (a name with no glob character
+    needs no listing: it is the file). None when a line matches nothing, a
+    file comes twice, or one is an encrypted file: the loader says so itself."""
+    folder = os.path.dirname(top)
+    seen = {top}
+    files = []
+    for include in includes:
+        pattern = include if os.path.isabs(include) else os.path.join(folder, include)
+        if any(c in pattern for c in _GLOB_CHARACTERS):
+            matched = glob.glob(pattern, recursive=True)
+        else:
+            matched = [pattern] if os.path.lexists(pattern) else []
+        if not matched:
+            return None
+        for name in matched:
+            name = os.path.normpath(os.path.join(folder, name))
+            if name in seen or name.endswith(_ENCRYPTED_SUFFIXES):
+                return None
+            seen.add(name)
+            files.append(name)
+    return files
+
+
+def _parse_into(reader: Any, builder: _SharedBuilder, name: str) -> bool:
+    """Parse the file `name` into `builder`; False when it is not a plain regular
+    file or holds a directive bound to its file (then nothing of it is kept)."""
+    try:  # a link is not followed, a fifo does not block; the loader will say
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return False
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return False
+    with open(fd, "rb") as handle:
+        reader.parse(handle, filename=name, lineno=1)
+    return not builder.file_scoped
+
+
+def _booked_and_checked(
+    entries: list[data.Directive], errors: list[Any], options_map: dict[str, Any]
+) -> Loaded:
+    """The loader's steps after parsing (`loader._load`): sort, book, run the
+    plugins (with `insert_pythonpath`'s folders first on Python's path, as the
+    loader does; coopledger refuses that option anyway), validate."""
+    entries.sort(key=data.entry_sortkey)
+    entries, balance_errors = booking.book(entries, options_map)
+    errors.extend(balance_errors)
+    saved_path = list(sys.path)
+    try:
+        if "pythonpath" in options_map:
+            sys.path[0:0] = options_map["pythonpath"]
+        entries, errors = loader.run_transformations(entries, errors, options_map, None)
+    finally:
+        sys.path[:] = saved_path
+    errors.extend(validation.validate(entries, options_map, None, None))
+    options_map["input_hash"] = loader.compute_input_hash(options_map["include"])
+    return entries, errors, options_map
