@@ -688,7 +688,7 @@ def apply(root: Path, change: Change) -> str:
             swapped.append((root / new.path, aside))
         for name, text in change.files.items():
             write_atomically(root / name, text)
-        sha = gitrepo.commit(repo, paths, change.message, change.author)
+        sha = gitrepo.commit(repo, paths, change.message, change.author, record.parent)
     except BaseException as error:
         if record is not None:
             _roll_back(root, repo, record)
