@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 from beancount.core import data
 
-from coopledger.cache import closed_index, snapshot
+from coopledger.cache import snapshot
 from coopledger.git import gitrepo
 from coopledger.git.gitrepo import Identity  # who signs a commit: (name, e-mail)
 from coopledger.model.closing import Opening
@@ -60,25 +60,20 @@ from coopledger.plans.changes import (
     plan_trade,
     plan_trade_fast,
 )
-from coopledger.reporting.reports import (
-    MonthlyReport,
-    Statement,
-    monthly_report,
-    report_of_figures,
-    statement,
-)
 from coopledger.review import gatekeeper
 from coopledger.storage import store
 from coopledger.storage.store import Change, Cooperative
 from coopledger.validation.checks import coop_account_balances
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used: a warm `check` or `trade` needs none of them
+    from coopledger.cache import closed_index
     from coopledger.founding.demo import DemoSpec
     from coopledger.intergroup.federation import GroupBooks, PartnerBook
     from coopledger.model.invoices import Invoice
     from coopledger.model.members import Member
     from coopledger.plans.csvio import Table
     from coopledger.reporting.balances import BalanceRow
+    from coopledger.reporting.reports import MonthlyReport, Statement
     from coopledger.setoff.clearing import Clearing
 
 SNAPSHOT, OPEN_PERIOD, FULL = "snapshot", "open period", "full"
@@ -564,6 +559,8 @@ class Ledger:
         From the month figures kept with a valid snapshot; else from the open
         months with the closed months' figures their close kept; else from a full
         load. Either load saves a new snapshot (so the next report is quick)."""
+        from coopledger.reporting.reports import monthly_report, report_of_figures
+
         if rev is not None or not self.cache:
             with loaded(self.root, rev) as coop:
                 rules, roster = usable_parts(coop)
@@ -620,7 +617,9 @@ class Ledger:
 
         From the closed months the period needs (`coopledger.cache.closed_index`) and,
         when it reaches past them, the open period; else from everything."""
+        from coopledger.cache import closed_index
         from coopledger.plans.changes import known_member
+        from coopledger.reporting.reports import statement
 
         reason = "no cache asked"
         if self.cache:
@@ -644,6 +643,8 @@ class Ledger:
         (the caller filters): from the closed months asked for
         (`coopledger.cache.closed_index`) and, when the period reaches past them, the
         open period; else from everything."""
+        from coopledger.cache import closed_index
+
         reason = "no cache asked"
         if self.cache:
             quick = self._closed_and_open(first, last or datetime.date.max, None)
@@ -670,6 +671,7 @@ class Ledger:
         A period within the closed months takes the rules, members and problems
         from a valid snapshot and reads no open file. CoopError for an unknown
         `member` or a period that ends before it starts."""
+        from coopledger.cache import closed_index
         from coopledger.cache.carry import read_opening
         from coopledger.plans.changes import known_member
 
