@@ -258,6 +258,22 @@ class Builds:
         shutil.rmtree(start.root)
         return _copy(self.built[name], start.root, start.capsys)
 
+    def made(self, name: str, start: Coop, make: Callable[[Coop, Path], object]) -> Coop:
+        """`make(start, folder)` run once, making a cooperative of its own at
+        `folder` (a demo, say), then a copy of it at `name` beside `start`, with
+        a copy of its cache folder (what `close` kept there: the snapshot is
+        vouched for by git's ids of the same content, the rest is keyed by month)."""
+        if name not in self.built:
+            made = self.folder / name / name
+            made.parent.mkdir(parents=True)
+            make(start, made)
+            shutil.copytree(cache_folder(made), self.folder / name / "cache", symlinks=True)
+            self.built[name] = made
+        target = start.root.parent / name
+        copy_tree(self.built[name], target)
+        shutil.copytree(self.folder / name / "cache", cache_folder(target), symlinks=True)
+        return Coop(target, start.capsys)
+
 
 @pytest.fixture(scope="session")
 def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
