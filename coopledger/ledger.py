@@ -53,13 +53,6 @@ from coopledger.model.members import Roster
 from coopledger.model.months import Month
 from coopledger.model.problems import CoopError, Problem
 from coopledger.model.rules import Rules
-from coopledger.plans.changes import (
-    PlannedTrade,
-    choose_author,
-    current_balance,
-    plan_trade,
-    plan_trade_fast,
-)
 from coopledger.review import gatekeeper
 from coopledger.storage import store
 from coopledger.storage.store import Change, Cooperative
@@ -71,6 +64,7 @@ if TYPE_CHECKING:  # imported where used: a warm `check` or `trade` needs none o
     from coopledger.intergroup.federation import GroupBooks, PartnerBook
     from coopledger.model.invoices import Invoice
     from coopledger.model.members import Member
+    from coopledger.plans.changes import PlannedTrade
     from coopledger.plans.csvio import Table
     from coopledger.reporting.balances import BalanceRow
     from coopledger.reporting.reports import MonthlyReport, Statement
@@ -931,6 +925,13 @@ class Ledger:
         The snapshot is read and the trade planned against it while git checks the
         working tree; the plan (or its refusal) counts only once the tree is found
         writable and the snapshot vouched for. Also returns the content key."""
+        from coopledger.plans.changes import (
+            choose_author,
+            current_balance,
+            plan_trade,
+            plan_trade_fast,
+        )
+
         root, no_cache = self.root, not self.cache
         fields = {
             "payer": asked.payer,
@@ -990,6 +991,8 @@ class Ledger:
 
     def signer(self, roster: Roster, rules: Rules, as_member: str | None = None) -> Identity:
         """Who signs a write among `roster`: `as_member`, else git's identity's member."""
+        from coopledger.plans.changes import choose_author
+
         email = gitrepo.configured_email(gitrepo.open_repo(self.root))
         return choose_author(roster, as_member, email, rules.role("treasurer"))
 
@@ -1033,6 +1036,8 @@ class Ledger:
         the months after the last close (`store.load_open_period`), and the trade
         planned on it as on a saved one. Else why not: the open months cannot be
         read alone or the trade needs the full check (dated in a closed month...)."""
+        from coopledger.plans.changes import choose_author, plan_trade_fast
+
         partial = store.load_open_period(self.root, key is not None)
         fresh = snapshot.from_cooperative(partial, stamps, key) if partial is not None else None
         if fresh is None:

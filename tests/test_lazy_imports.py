@@ -98,12 +98,13 @@ def test_a_journal_command_still_loads_the_store(tmp_path: Path) -> None:
 
 # what the everyday commands do not use when the snapshot answers: the gate's rules
 # (a change is judged only with --since/--rev/--staged), the parallel read of a big
-# members.yaml (a full load only), the report's and the closed months' modules
-NOT_WHEN_WARM = {
-    "check": {"coopledger.review.gate", "multiprocessing", "concurrent.futures"},
-    "balances": {"coopledger.review.gate", "multiprocessing", "concurrent.futures"},
-    "report": {"coopledger.review.gate", "multiprocessing", "concurrent.futures"},
+# members.yaml (a full load only), the planners of writes, the report's and the
+# closed months' modules
+NEVER_WHEN_WARM = {
+    *("coopledger.review.gate", "multiprocessing", "concurrent.futures"),
+    *("coopledger.plans.changes", "coopledger.plans.fees"),
 }
+NOT_WHEN_WARM = {command: set(NEVER_WHEN_WARM) for command in ("check", "balances", "report")}
 NOT_WHEN_WARM["check"] |= {"coopledger.reporting.reports", "coopledger.cache.closed_index"}
 NOT_WHEN_WARM["balances"] |= {"coopledger.reporting.reports", "coopledger.cache.closed_index"}
 
