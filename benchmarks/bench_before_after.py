@@ -26,7 +26,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from run import waited  # noqa: E402
+from run import waited
 
 COMMANDS = (
     ("check (warm)", ["check"]),
