@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 from beancount.core import data
 
-from coopledger.cache import closed_index, snapshot
+from coopledger.cache import snapshot
 from coopledger.git import gitrepo
 from coopledger.git.gitrepo import Identity  # who signs a commit: (name, e-mail)
 from coopledger.model.closing import Opening
@@ -53,32 +53,21 @@ from coopledger.model.members import Roster
 from coopledger.model.months import Month
 from coopledger.model.problems import CoopError, Problem
 from coopledger.model.rules import Rules
-from coopledger.plans.changes import (
-    PlannedTrade,
-    choose_author,
-    current_balance,
-    plan_trade,
-    plan_trade_fast,
-)
-from coopledger.reporting.reports import (
-    MonthlyReport,
-    Statement,
-    monthly_report,
-    report_of_figures,
-    statement,
-)
 from coopledger.review import gatekeeper
 from coopledger.storage import store
 from coopledger.storage.store import Change, Cooperative
 from coopledger.validation.checks import coop_account_balances
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used: a warm `check` or `trade` needs none of them
+    from coopledger.cache import closed_index
     from coopledger.founding.demo import DemoSpec
     from coopledger.intergroup.federation import GroupBooks, PartnerBook
     from coopledger.model.invoices import Invoice
     from coopledger.model.members import Member
+    from coopledger.plans.changes import PlannedTrade
     from coopledger.plans.csvio import Table
     from coopledger.reporting.balances import BalanceRow
+    from coopledger.reporting.reports import MonthlyReport, Statement
     from coopledger.setoff.clearing import Clearing
 
 SNAPSHOT, OPEN_PERIOD, FULL = "snapshot", "open period", "full"
@@ -603,6 +592,8 @@ class Ledger:
         From the month figures kept with a valid snapshot; else from the open
         months with the closed months' figures their close kept; else from a full
         load. Either load saves a new snapshot (so the next report is quick)."""
+        from coopledger.reporting.reports import monthly_report, report_of_figures
+
         if rev is not None or not self.cache:
             with loaded(self.root, rev) as coop:
                 rules, roster = usable_parts(coop)
@@ -659,7 +650,9 @@ class Ledger:
 
         From the closed months the period needs (`coopledger.cache.closed_index`) and,
         when it reaches past them, the open period; else from everything."""
+        from coopledger.cache import closed_index
         from coopledger.plans.changes import known_member
+        from coopledger.reporting.reports import statement
 
         reason = because(NO_CACHE)
         if self.cache:
@@ -683,6 +676,8 @@ class Ledger:
         (the caller filters): from the closed months asked for
         (`coopledger.cache.closed_index`) and, when the period reaches past them, the
         open period; else from everything."""
+        from coopledger.cache import closed_index
+
         reason = because(NO_CACHE)
         if self.cache:
             quick = self._closed_and_open(first, last or datetime.date.max, None)
@@ -709,6 +704,7 @@ class Ledger:
         A period within the closed months takes the rules, members and problems
         from a valid snapshot and reads no open file. CoopError for an unknown
         `member` or a period that ends before it starts."""
+        from coopledger.cache import closed_index
         from coopledger.cache.carry import read_opening
         from coopledger.plans.changes import known_member
 
@@ -991,6 +987,13 @@ class Ledger:
         The snapshot is read and the trade planned against it while git checks the
         working tree; the plan (or its refusal) counts only once the tree is found
         writable and the snapshot vouched for. Also returns the content key."""
+        from coopledger.plans.changes import (
+            choose_author,
+            current_balance,
+            plan_trade,
+            plan_trade_fast,
+        )
+
         root, no_cache = self.root, not self.cache
         fields = {
             "payer": asked.payer,
@@ -1050,6 +1053,8 @@ class Ledger:
 
     def signer(self, roster: Roster, rules: Rules, as_member: str | None = None) -> Identity:
         """Who signs a write among `roster`: `as_member`, else git's identity's member."""
+        from coopledger.plans.changes import choose_author
+
         email = gitrepo.configured_email(gitrepo.open_repo(self.root))
         return choose_author(roster, as_member, email, rules.role("treasurer"))
 
@@ -1093,6 +1098,8 @@ class Ledger:
         the months after the last close (`store.load_open_period`), and the trade
         planned on it as on a saved one. Else why not: the open months cannot be
         read alone or the trade needs the full check (dated in a closed month...)."""
+        from coopledger.plans.changes import choose_author, plan_trade_fast
+
         partial = store.load_open_period(self.root, key is not None)
         fresh = snapshot.from_cooperative(partial, stamps, key) if partial is not None else None
         if fresh is None:

@@ -196,8 +196,36 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return built
 
 
+def copy_tree(source: Path, target: Path, leave_out: tuple[str, ...] = ()) -> None:
+    """`source` copied to `target` like `shutil.copytree(symlinks=True)`, except that
+    the files of git's object store are hard-linked, as `git clone --local` does:
+    git never changes an object file (it writes a new one and renames it into
+    place, read-only), so copies can share them. The sample hooks `git init`
+    writes (never run) and the names in `leave_out` are not copied."""
+    for folder, subfolders, files in os.walk(source):
+        here = Path(folder)
+        relative = here.relative_to(source)
+        shared = relative.parts[:2] == (".git", "objects")
+        samples = relative.parts == (".git", "hooks")
+        there = target / relative
+        there.mkdir(parents=not relative.parts)
+        shutil.copystat(here, there)
+        linked = [name for name in subfolders if (here / name).is_symlink()]
+        subfolders[:] = [n for n in subfolders if n not in leave_out and n not in linked]
+        for name in [*files, *linked]:
+            path = here / name
+            if name in leave_out or (samples and name.endswith(".sample")):
+                continue
+            if path.is_symlink():
+                os.symlink(os.readlink(path), there / name)
+            elif shared:
+                os.link(path, there / name)
+            else:
+                shutil.copy2(path, there / name)
+
+
 def _copy(template: Path, root: Path, capsys: pytest.CaptureFixture[str]) -> Coop:
-    shutil.copytree(template, root, symlinks=True, ignore=shutil.ignore_patterns(".coopledger"))
+    copy_tree(template, root, leave_out=(".coopledger",))
     capsys.readouterr()
     return Coop(root, capsys)
 
@@ -224,11 +252,27 @@ class Builds:
         then a copy of what it made, in place of `start`."""
         if name not in self.built:
             staging = Coop(self.folder / name / "sel", start.capsys)
-            shutil.copytree(start.root, staging.root, symlinks=True)
+            copy_tree(start.root, staging.root)
             build(staging)
             self.built[name] = staging.root
         shutil.rmtree(start.root)
         return _copy(self.built[name], start.root, start.capsys)
+
+    def made(self, name: str, start: Coop, make: Callable[[Coop, Path], object]) -> Coop:
+        """`make(start, folder)` run once, making a cooperative of its own at
+        `folder` (a demo, say), then a copy of it at `name` beside `start`, with
+        a copy of its cache folder (what `close` kept there: the snapshot is
+        vouched for by git's ids of the same content, the rest is keyed by month)."""
+        if name not in self.built:
+            made = self.folder / name / name
+            made.parent.mkdir(parents=True)
+            make(start, made)
+            shutil.copytree(cache_folder(made), self.folder / name / "cache", symlinks=True)
+            self.built[name] = made
+        target = start.root.parent / name
+        copy_tree(self.built[name], target)
+        shutil.copytree(self.folder / name / "cache", cache_folder(target), symlinks=True)
+        return Coop(target, start.capsys)
 
 
 @pytest.fixture(scope="session")

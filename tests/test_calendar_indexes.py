@@ -30,7 +30,7 @@ from coopledger.model.journal import trades_of
 from coopledger.plans import csvio
 from coopledger.reporting.reports import statement
 from coopledger.storage import store
-from tests.conftest import Coop, cache_folder
+from tests.conftest import Builds, Coop, cache_folder
 
 FIRST_DAY = datetime.date(2026, 5, 1)  # the demo's first month
 LAST_DAY = datetime.date(2026, 11, 30)
@@ -52,10 +52,14 @@ def member_ids(coop: Coop) -> list[str]:
 
 
 @pytest.fixture
-def calendar(coop: Coop, tmp_path: Path) -> Coop:
+def calendar(builds: Builds, coop: Coop) -> Coop:
     """A demo cooperative (May to November 2026, invoices too) with May to October
-    closed, then trades, an invoice and its settlement in the open November."""
-    target = tmp_path / "calendar-demo"
+    closed, then trades, an invoice and its settlement in the open November (built
+    once, then copied with its cache folder: `Builds.made`)."""
+    return builds.made("calendar-demo", coop, make_calendar)
+
+
+def make_calendar(coop: Coop, target: Path) -> None:
     made = coop.run(
         "demo", str(target), "--members", "12", "--months", "7", "--trades", "400",
         "--invoices", "20", "--until", "2026-11-20",
@@ -73,7 +77,6 @@ def calendar(coop: Coop, tmp_path: Path) -> Coop:
     ):
         done = demo.run(*args)
         assert done.code == 0, done.text
-    return demo
 
 
 def full_statement(root: Path, member: str, first: datetime.date | None, last: datetime.date):  # type: ignore[no-untyped-def]

@@ -90,3 +90,43 @@ def test_the_content_key_names_each_path_and_follows_every_commit(coop: Coop) ->
     coop.commit_all("a note")
 
     assert gitrepo.ensure_writable(repo, store.WRITTEN_PATHS) not in (None, key)
+
+
+@pytest.mark.parametrize(
+    ("lines", "sparse", "signs"),
+    [
+        ([], False, False),
+        (["[core]", "\tsparseCheckout"], True, False),  # a key alone is true
+        (["[commit]", "\tgpgSign = yes", "[core]", "\tsparseCheckout = on"], True, True),
+        (["[commit]", "\tgpgsign = true", "\tgpgsign = false"], False, False),  # the last
+        (["[commit]", "\tgpgSign = 1"], False, True),
+        (["[commit]", "\tgpgSign = maybe", "[core]", "\tsparseCheckout = true"], True, False),
+    ],
+)
+def test_the_settings_a_write_heeds_are_read_as_git_reads_them(
+    coop: Coop, lines: list[str], sparse: bool, signs: bool
+) -> None:
+    # read together in one `git config`; a value that is no boolean is asked alone
+    with (coop.root / ".git" / "config").open("a", encoding="utf-8") as config_file:
+        config_file.write("".join(f"{line}\n" for line in lines))
+    repo = gitrepo.open_repo(coop.root)
+
+    assert repo.switch("core.sparseCheckout") is sparse
+    assert repo.switch("commit.gpgSign") is signs
+
+
+def test_a_commit_made_meanwhile_is_not_built_upon(coop: Coop) -> None:
+    # the write record names the commit HEAD pointed to; git moves HEAD only from there
+    repo = gitrepo.open_repo(coop.root)
+    read = gitrepo.head_commit(repo)
+    coop.git("commit", "--allow-empty", "-qm", "someone else's")
+    coop.write("journal/extra.beancount", "")
+    log = coop.log()
+
+    with pytest.raises(CoopError) as refused:
+        gitrepo.commit(
+            repo, ["journal/extra.beancount"], "ours", ("Tresa", "tresa@example.org"), read
+        )
+
+    assert refused.value.code == "git-failed"
+    assert coop.log() == log

@@ -17,6 +17,7 @@ import pytest
 
 from coopledger.cli import demo_commands
 from coopledger.founding.demo import DEFAULT_UNTIL
+from tests.conftest import Coop
 
 # runs the command in-process, then writes the exit code and every loaded module
 RUNNER = """
@@ -93,6 +94,28 @@ def test_a_journal_command_still_loads_the_store(tmp_path: Path) -> None:
     code, modules, _ = loaded_by(tmp_path, "check")
     assert code == 3  # ExitStatus.ENVIRONMENT
     assert "coopledger.storage.store" in modules
+
+
+# what the everyday commands do not use when the snapshot answers: the gate's rules
+# (a change is judged only with --since/--rev/--staged), the parallel read of a big
+# members.yaml (a full load only), the planners of writes, the report's and the
+# closed months' modules
+NEVER_WHEN_WARM = {
+    *("coopledger.review.gate", "multiprocessing", "concurrent.futures"),
+    *("coopledger.plans.changes", "coopledger.plans.fees"),
+}
+NOT_WHEN_WARM = {command: set(NEVER_WHEN_WARM) for command in ("check", "balances", "report")}
+NOT_WHEN_WARM["check"] |= {"coopledger.reporting.reports", "coopledger.cache.closed_index"}
+NOT_WHEN_WARM["balances"] |= {"coopledger.reporting.reports", "coopledger.cache.closed_index"}
+
+
+@pytest.mark.parametrize("command", sorted(NOT_WHEN_WARM))
+def test_a_warm_command_imports_only_what_it_uses(coop: Coop, command: str) -> None:
+    assert coop.run("trade", "alice", "bob", "5").code == 0  # the snapshot is saved
+    code, modules, _ = loaded_by(coop.root, "--dir", str(coop.root), command)
+    assert code == 0
+    assert "coopledger.cache.snapshot" in modules  # it did read the snapshot
+    assert NOT_WHEN_WARM[command] & modules == set()
 
 
 def test_demo_default_date_is_the_demos() -> None:

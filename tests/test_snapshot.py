@@ -488,3 +488,27 @@ def test_the_saved_roster_by_id_reads_only_what_is_looked_up(coop: Coop) -> None
     assert set(saved._members) == {"alice", "bob"}
     assert saved.by_id == roster.by_id and dict(saved.by_id) == roster.by_id
     assert list(saved.by_id) == list(roster.by_id) and len(saved.by_id) == len(roster.by_id)
+
+
+def test_only_the_buckets_that_hold_a_member_are_written_and_a_lost_one_is_seen(
+    coop: Coop,
+) -> None:
+    # a cooperative of a few members writes a few bucket files, not 1024; the meta
+    # file names them, and one it names that is gone means a full load again
+    assert coop.run("trade", "alice", "bob", "5", "--date", "2026-11-02").code == 0
+    assert coop.run("check").code == 0
+    written = sorted(path.name for path in (cache_folder(coop) / "buckets").iterdir())
+    state = snapshot.load_valid(coop.root)
+    assert state is not None
+    holding = sorted({snapshot.bucket_of(member) for member in ("alice", "bob")})
+    assert (
+        written
+        == [f"{number:04d}.json" for number in holding]
+        == [f"{number:04d}.json" for number in state.filled]
+    )
+    assert state.days_of("fournil") == {}  # in no bucket written: empty, nothing read
+    (cache_folder(coop) / "buckets" / written[0]).unlink()
+    again = snapshot.load_valid(coop.root)
+    assert again is not None
+    with pytest.raises(snapshot.NeedsFullCheck):
+        again.all_days()

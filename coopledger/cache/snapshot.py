@@ -10,7 +10,9 @@ cache), as JSON and one plain array of numbers, never as pickles:
   members.yaml and every journal file beancount read;
 - the rules and members as parsed, and every problem found;
 - for every member, its movements aggregated per day (`checks.DayMoves`),
-  sharded into 1024 buckets so that a trade reads two small files;
+  sharded into 1024 buckets so that a trade reads two small files (only the
+  buckets that hold a member are written: the meta file names them, so that a
+  cooperative of a few members writes a few files, not 1024);
 - a sorted array of 64-bit hashes of every trade id (`ids.bin`, read through
   mmap: a trade touches a few pages), and the hashes added since in the meta file;
 - every member's latest balance (the members a trade moved since in the meta);
@@ -95,7 +97,7 @@ RACY_NS = 2_000_000_000  # a folder changed this recently may change again unsee
 LIMIT_CODES = frozenset({"below-floor", "above-ceiling"})
 _KEY = (
     f"coopledger {coopledger.__version__} beancount {beancount.__version__} "
-    f"python {sys.version_info[:2]} format 7"
+    f"python {sys.version_info[:2]} format 8"
 )
 
 Stamp = tuple[int, int, int, int]
@@ -127,6 +129,7 @@ class Snapshot:
     latest_generation: str | None = None
     ids_extra: list[int] = field(default_factory=list)  # id hashes added since ids.bin
     ids_generation: str | None = None
+    filled: list[int] = field(default_factory=list)  # the buckets saved with members, sorted
     root: Path = field(default=Path("."), repr=False)
     cache: Path | None = field(default=None, repr=False)  # `cache_of(root)`
     fresh: bool = field(default=False, repr=False)  # built in memory, never saved
@@ -144,8 +147,12 @@ class Snapshot:
 
     def _bucket(self, number: int) -> dict[str, MemberDays]:
         """One bucket's members and their days, or NeedsFullCheck when its file
-        is missing or is not one this module writes (every bucket is written)."""
+        is missing or is not one this module writes (every bucket the meta file
+        names as `filled` is written; the others hold no member)."""
         if number not in self._buckets:
+            if number not in self._filled:
+                self._buckets[number] = {}
+                return self._buckets[number]
             payload = None
             if self.cache is not None:
                 payload = cachefiles.read_file(self.cache / "buckets" / f"{number:04d}.json")
@@ -157,9 +164,13 @@ class Snapshot:
                 raise NeedsFullCheck("a bucket of the snapshot is not valid") from None
         return self._buckets[number]
 
+    @functools.cached_property
+    def _filled(self) -> frozenset[int]:
+        return frozenset(self.filled)
+
     def all_days(self) -> dict[str, MemberDays]:
         result: dict[str, MemberDays] = {}
-        for number in range(BUCKETS):
+        for number in sorted({*self._filled, *self._buckets}):
             result.update(self._bucket(number))
         return result
 
@@ -586,7 +597,7 @@ def save(
     content_key: str | None = None,
     created: frozenset[str] | None = None,
 ) -> None:
-    """Write the snapshot (all buckets, or only `buckets`).
+    """Write the snapshot (every bucket that holds a member, or only `buckets`).
 
     The stamps are the ones the snapshot was checked or built against, except
     for the files in `restamp`, which the caller has just written itself (those
@@ -606,8 +617,14 @@ def save(
     with contextlib.suppress(FileNotFoundError):
         (cache / "meta.json").unlink()
     generation = secrets.token_hex(8)
+    filled = set() if buckets is None else set(snapshot.filled)
     for number in sorted(buckets if buckets is not None else range(BUCKETS)):
-        _write(cache / "buckets" / f"{number:04d}.json", _bucket_json(snapshot._bucket(number)))
+        members = snapshot._bucket(number)
+        if members or number in filled:  # an empty one is named by no meta file: not read
+            _write(cache / "buckets" / f"{number:04d}.json", _bucket_json(members))
+            filled.add(number)
+    snapshot.filled = sorted(filled)
+    snapshot.__dict__.pop("_filled", None)
     if (
         snapshot.fresh
         or snapshot.ids_generation is None
@@ -655,6 +672,7 @@ _META = (  # the fields of a Snapshot that meta.json holds (and `monthly`, `stam
     "latest_generation",
     "ids_extra",
     "ids_generation",
+    "filled",
     "last_date",
     "trade_count",
     "full_check_until",

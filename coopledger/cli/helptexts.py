@@ -104,8 +104,20 @@ def command_tree(application: typer.Typer) -> Command:
     return typer.main.get_command(application)
 
 
+_BUILT: dict[tuple[typer.Typer, str], Command] = {}  # (application, language) -> its tree
+
+
 def in_language(application: typer.Typer) -> Command:
-    """The click command of `application`, its help in the reader's language."""
+    """The click command of `application`, its help in the reader's language:
+    built once per language in a process (a click command keeps nothing of a
+    run; `main` called again, as the tests do, reuses it)."""
+    key = (application, i18n.language())
+    if key not in _BUILT:
+        _BUILT[key] = _translated_tree(application)
+    return _BUILT[key]
+
+
+def _translated_tree(application: typer.Typer) -> Command:
     root = command_tree(application)
     if i18n.language() == i18n.DEFAULT:
         return root

@@ -37,6 +37,10 @@ Identity = tuple[str, str]  # (name, email)
 SETTINGS = {"core.untrackedCache": "true", "core.splitIndex": "true"}
 _CONFIG_ARGS = [arg for key, value in SETTINGS.items() for arg in ("-c", f"{key}={value}")]
 
+# Settings of git's configuration a write heeds (a sparse checkout is refused; a
+# commit is signed), read together in one `git config` per write (`Repo.switch`)
+SWITCHES = ("core.sparseCheckout", "commit.gpgSign")
+
 # Told the id of every git process started, while a write holds the lock
 # (`watch_processes`): a killed write's git may outlive it (see `wait_for`).
 _started: Callable[[int], None] | None = None
@@ -49,6 +53,7 @@ class Repo:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.status_seen: tuple[object, bool] | None = None  # (index stamp, staged elsewhere)
+        self._switches: subprocess.Popen[bytes] | dict[str, bool] | None = None
 
     @cached_property
     def gp(self) -> git.Repo:
@@ -83,6 +88,32 @@ class Repo:
 
     def succeeds(self, *args: str) -> bool:
         return finish(self.start(*args))[0] == 0
+
+    def read_switches(self) -> None:
+        """Start reading every one of `SWITCHES` (`switch` waits for git)."""
+        if self._switches is None:
+            names = "|".join(re.escape(name.lower()) for name in SWITCHES)
+            self._switches = self.start("config", "--type=bool", "--get-regexp", f"^({names})$")
+
+    def switch(self, name: str) -> bool:
+        """Whether git's configuration sets `name` (one of `SWITCHES`) to true, as
+        `git config --type=bool --get NAME` reads it (its last value); read once
+        for all of them, in this `Repo`."""
+        self.read_switches()
+        if not isinstance(self._switches, dict):
+            assert self._switches is not None
+            code, out, _ = finish(self._switches)
+            found: dict[str, bool] = {}
+            if code in (0, 1):  # 1: none is set
+                for line in out.splitlines():
+                    key, _, value = line.partition(" ")
+                    found[key.lower()] = value == "true"
+            else:  # a value git cannot read as a boolean: ask for each alone
+                for each in SWITCHES:
+                    code, out, _ = finish(self.start("config", "--type=bool", "--get", each))
+                    found[each.lower()] = code == 0 and out.strip() == "true"
+            self._switches = found
+        return self._switches.get(name.lower(), False)
 
 
 def finish(process: subprocess.Popen[bytes]) -> tuple[int, str, str]:
@@ -276,10 +307,9 @@ def ensure_visible(repo: Repo, paths: Sequence[str]) -> None:
     (the journal on disk is not the whole journal), or files of `paths` (files,
     or folders) marked skip-worktree or assume-unchanged. Then a commit would
     hold a month file without its earlier trades, or nothing at all."""
-    sparse = repo.start("config", "--bool", "--get", "core.sparseCheckout")
+    repo.read_switches()
     listing = repo.start("ls-files", "-v", "-z", "--", *paths) if paths else None
-    code, out, _ = finish(sparse)
-    if code == 0 and out.strip() == "true":
+    if repo.switch("core.sparseCheckout"):
         if listing is not None:
             finish(listing)
         raise CoopError("sparse-checkout")
@@ -468,9 +498,13 @@ def tracked_files(root: Path, paths: Sequence[str]) -> set[str]:
     return set(paths) & set(listing.split("\0"))
 
 
-def commit(repo: Repo, paths: Sequence[str], message: str, author: Identity) -> str:
+def commit(
+    repo: Repo, paths: Sequence[str], message: str, author: Identity, parent: str | None = "HEAD"
+) -> str:
     """Stage `paths` (files, or folders staged whole) and commit only them as
-    `author`; return the new commit's sha.
+    `author`; return the new commit's sha. `parent` is the commit HEAD pointed
+    to when the caller read it (`head_commit`; None: no commit yet); HEAD then
+    moves only if it still points there. By default ("HEAD") it is read here.
 
     git itself stages and commits: gitpython's index rewrites the whole index in
     Python, which takes seconds once a journal has tens of thousands of files.
@@ -483,7 +517,7 @@ def commit(repo: Repo, paths: Sequence[str], message: str, author: Identity) -> 
     if not _tuned(repo):
         tune(repo)
     folders = [path for path in paths if (repo.root / path).is_dir()]
-    parent = _head_sha(repo)
+    parent = _head_sha(repo) if parent == "HEAD" else parent
     if parent is not None and not _staged(repo):
         sha = _commit_paths_only(repo, paths, folders, message, env, parent)
     else:
@@ -543,8 +577,7 @@ def _commit_paths_only(
 def _signs_commits(repo: Repo) -> bool:
     """Whether git's configuration asks for signed commits (`commit.gpgSign`):
     `git commit` reads it, `git commit-tree` does not."""
-    code, out, _ = finish(repo.start("config", "--type=bool", "--get", "commit.gpgsign"))
-    return code == 0 and out.strip() == "true"
+    return repo.switch("commit.gpgSign")
 
 
 def _commit_env(repo: Repo, author: Identity) -> dict[str, str]:

@@ -99,9 +99,11 @@ def _signers_of(roster: Roster, email: str) -> str:
 def gate_refuses_loading(history: GateHistory | None) -> bool:
     """Whether the change holds a file beancount's loader must not read (an
     include, a link, code...): then the working tree is not loaded at all."""
+    if history is None:
+        return False  # no change judged: the gate's rules are not even imported
     from coopledger.review.gate import loader_refusals
 
-    return history is not None and bool(loader_refusals(history.commits, history.whole))
+    return bool(loader_refusals(history.commits, history.whole))
 
 
 def _base_files(

@@ -14,13 +14,11 @@ import fcntl
 import functools
 import glob
 import json
-import multiprocessing
 import os
 import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -291,6 +289,9 @@ def members_read_aside(text: str, rules: Rules) -> Iterator[RosterWhenRead]:
         parsed = parse_members(text, rules)
         yield lambda: parsed
         return
+    import multiprocessing  # here: 10 ms of imports that the everyday commands never use
+    from concurrent.futures import ProcessPoolExecutor
+
     try:
         pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
         future = pool.submit(parse_members, text, rules)
@@ -717,7 +718,7 @@ def apply(root: Path, change: Change) -> str:
             swapped.append((root / new.path, aside))
         for name, text in change.files.items():
             write_atomically(root / name, text)
-        sha = gitrepo.commit(repo, paths, change.message, change.author)
+        sha = gitrepo.commit(repo, paths, change.message, change.author, record.parent)
     except BaseException as error:
         if record is not None:
             _roll_back(root, repo, record)
