@@ -18,11 +18,13 @@ import pytest
 from beancount.parser.parser import parse_string
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rich import box
+from rich.table import Table
 
 from coopledger.cache import aggregates, cachefiles
 from coopledger.cache.aggregates import MonthlyState, month_figures
 from coopledger.cli import main
-from coopledger.cli.render_report import _table, to_text
+from coopledger.cli.render_report import to_text
 from coopledger.cli.tables import table_text
 from coopledger.model.members import parse_members
 from coopledger.model.months import Month
@@ -298,6 +300,17 @@ notes = st.sampled_from(
 )
 
 
+def rich_table(headings: tuple[str, ...], wrap: tuple[str, ...]) -> Table:
+    """The oracle: the plain rich table the statements were drawn with before
+    `cli.tables` (first column left, the others right; only `wrap` may wrap)."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 0, 0, 1))
+    for index, heading in enumerate(headings):
+        table.add_column(
+            heading, justify="left" if index < 1 else "right", no_wrap=heading not in wrap
+        )
+    return table
+
+
 @pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(
@@ -319,7 +332,7 @@ def test_the_members_table_is_what_rich_lays_out_when_it_fits_and_never_cuts(
     mine = table_text(headings, rows, right=set(range(1, 8)), optional=[8], width=width)
     natural = [max(cell_len(c) for c in column) for column in zip(headings, *rows, strict=True)]
     if sum(natural) + 2 * (len(natural) - 1) <= width:
-        by_rich = _table(headings, wrap=("note",))
+        by_rich = rich_table(headings, wrap=("note",))
         by_rich.columns[-1].justify = "left"
         for row in rows:
             by_rich.add_row(*row)
