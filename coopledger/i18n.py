@@ -222,6 +222,19 @@ def date_text(value: datetime.date, *, short: bool = False) -> str:
     return str(format_date(value, format="short" if short else "long", locale=_state.language))
 
 
+def month_text(first_day: datetime.date, *, short: bool = False) -> str:
+    """The month of `first_day` as the language names it in a sentence ("novembre
+    2026"), or `short` in a table ("nov. 2026"); English keeps 2026-11, as written
+    in the journal's folders and on the command line."""
+    if _state.language == DEFAULT:
+        return f"{first_day.year:04d}-{first_day.month:02d}"
+    from babel.dates import format_date
+
+    return str(
+        format_date(first_day, format="LLL y" if short else "LLLL y", locale=_state.language)
+    )
+
+
 def list_text(items: Iterable[str]) -> str:
     """Items joined as the language joins a list; `none` when there are none."""
     values = list(items)

@@ -44,7 +44,7 @@ def test_close_in_french(coop: Coop) -> None:
 
     said = fr(coop, "close", "2026-09")
 
-    assert said.startswith("Clos : 2026-09 ; empreinte de 1 écriture dans journal/2026/09/")
+    assert said.startswith("Clos : septembre 2026 ; empreinte de 1 écriture dans journal/2026/09/")
     assert "les fichiers du mois rassemblés dans" in said
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
+
 import typer
 
+from coopledger import i18n
 from coopledger.cli.common import (
     app,
     money_text,
@@ -57,9 +60,13 @@ def close(
             }
         )
         return
+    named = [
+        i18n.month_text(datetime.date(int(path.split("/")[1]), int(path.split("/")[2]), 1))
+        for path in closes
+    ]
     out.print(
         _("Closed {months}: {entries} fingerprinted in {files} (commit {commit})").format(
-            months=months,
+            months=i18n.list_text(named),
             entries=counted(count, N_("{count} entry"), N_("{count} entries")),
             files=", ".join(closes),
             commit=sha[:8],

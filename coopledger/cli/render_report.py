@@ -199,7 +199,9 @@ def _category_cells(report: MonthlyReport) -> list[tuple[str, str, str, str]]:
 
 def _title(report: MonthlyReport) -> str:
     return _("{name}: report for {month} ({currency})").format(
-        name=report.name, month=report.summary.month, currency=report.currency
+        name=report.name,
+        month=i18n.month_text(report.summary.month.first),
+        currency=report.currency,
     )
 
 
@@ -211,7 +213,8 @@ def report_renderables(report: MonthlyReport, width: int = TEXT_WIDTH) -> list[R
 def report_text(report: MonthlyReport, width: int = TEXT_WIDTH) -> str:
     """The report as plain text, every table laid out at `width` by `cli.tables`."""
     figures = _Figures(report.decimals, localized=True)
-    month, previous = str(report.summary.month), str(report.previous.month)
+    month = i18n.month_text(report.summary.month.first, short=True)
+    previous = i18n.month_text(report.previous.month.first, short=True)
     parts = [
         _title(report) + "\n\n" + _("Summary") + "\n",
         table_text(("", month, previous, _("change")), _summary_rows(report), right={1, 2, 3},
@@ -231,7 +234,7 @@ def report_text(report: MonthlyReport, width: int = TEXT_WIDTH) -> str:
     largest_members = max((p.trading_members for p in report.trends), default=0)
     trends = [
         (
-            str(point.month),
+            i18n.month_text(point.month.first, short=True),
             str(point.trades),
             figures.amount(point.volume),
             bar(point.volume, largest_volume),
@@ -265,7 +268,8 @@ def _markdown_table(
 def report_markdown(report: MonthlyReport) -> str:
     """The report as Markdown tables, for a newsletter."""
     figures = _Figures(report.decimals, localized=True)
-    month, previous = str(report.summary.month), str(report.previous.month)
+    month = i18n.month_text(report.summary.month.first, short=True)
+    previous = i18n.month_text(report.previous.month.first, short=True)
     sections = [
         f"# {_title(report)}\n",
         f"## {_('Summary')}\n",
@@ -289,7 +293,12 @@ def report_markdown(report: MonthlyReport) -> str:
         _markdown_table(
             (N_("month"), N_("trades"), N_("volume"), N_("members who traded")),
             [
-                (str(p.month), str(p.trades), figures.amount(p.volume), str(p.trading_members))
+                (
+                    i18n.month_text(p.month.first, short=True),
+                    str(p.trades),
+                    figures.amount(p.volume),
+                    str(p.trading_members),
+                )
                 for p in report.trends
             ],
         ),
