@@ -339,3 +339,57 @@ def test_a_cache_folder_others_may_write_is_neither_read_nor_written(calendar: C
     found = Ledger(calendar.root).statement(member, *october)
 
     assert found.statement == full_statement(calendar.root, member, *october)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(first=st.none() | days, span=st.none() | st.integers(0, 250))
+def test_exported_csv_from_the_kept_records_is_the_full_reads(
+    calendar: Coop, first: datetime.date | None, span: int | None
+) -> None:
+    """`export trades` as CSV writes the closed months from the records kept for
+    them: byte for byte what the full read's table writes."""
+    root = calendar.root
+    last = None if span is None else (first or FIRST_DAY) + datetime.timedelta(days=span)
+    everything = list(trades_of(store.load(root).entries))
+    expected = csvio.to_csv(csvio.trades_table(everything, 2, first, end=last))
+
+    written = Ledger(root).export_csv("trades", first, last)
+
+    assert written.route in QUICK, written.reason
+    assert written.items.text == expected
+    assert written.items.rows == expected.count("\n") - 1
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda kept: b"]",
+        lambda kept: json.dumps({**json.loads(kept), "print": "2" * 64}).encode(),
+        lambda kept: json.dumps({**json.loads(kept), "form": "trades csv 3"}).encode(),
+        lambda kept: json.dumps({**json.loads(kept), "records": [["2026-09-01", "x\n"]]}).encode(),
+        lambda kept: json.dumps({**json.loads(kept), "records": [[1, 2]]}).encode(),
+    ],
+    ids=["garbage", "another folder", "other decimals", "another month", "not text"],
+)
+def test_kept_records_that_are_not_exactly_ours_are_written_again(calendar: Coop, spoil) -> None:  # type: ignore[no-untyped-def]
+    october = (datetime.date(2026, 10, 1), datetime.date(2026, 10, 31))
+    everything = list(trades_of(store.load(calendar.root).entries))
+    expected = csvio.to_csv(csvio.trades_table(everything, 2, *october))
+    Ledger(calendar.root).export_csv("trades", *october)
+    kept = cache_folder(calendar) / closed_index.INDEX_DIR / "2026-10.records.json"
+    kept.write_bytes(spoil(kept.read_bytes()))
+
+    assert Ledger(calendar.root).export_csv("trades", *october).items.text == expected
+
+
+def test_a_forged_kept_record_would_show_so_the_comparisons_can_fail(calendar: Coop) -> None:
+    october = (datetime.date(2026, 10, 1), datetime.date(2026, 10, 31))
+    honest = Ledger(calendar.root).export_csv("trades", *october).items.text
+    kept = cache_folder(calendar) / closed_index.INDEX_DIR / "2026-10.records.json"
+    saved = json.loads(kept.read_bytes())
+    saved["records"][0][1] = saved["records"][0][1].replace(",", ",X", 1)
+    kept.write_text(json.dumps(saved), encoding="utf-8")
+
+    assert Ledger(calendar.root).export_csv("trades", *october).items.text != honest

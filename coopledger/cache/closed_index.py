@@ -32,7 +32,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -259,6 +259,52 @@ def month_trades(
     if path is not None:
         kept = {"format": FORMAT, "key": key, "print": folder_print}
         text = json.dumps({**kept, "trades": [_trade_row(t) for t in found]})
+        with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
+            cachefiles.write_file(path, text.encode("utf-8"))
+    return found
+
+
+Records = list[tuple[str, str]]  # (the ISO date of a trade, its record as written out)
+
+
+def month_records(
+    root: Path,
+    cache: Path | None,
+    folder: str,
+    folder_print: str,
+    form: str,
+    records_of: Callable[[list[Trade]], Records],
+    key: str = KEY,
+) -> Records:
+    """The closed month's trades as `records_of` writes them out (for instance one
+    CSV record each, in export order), kept in the user's cache by the folder's
+    fingerprint and `form` (what the records depend on: the writer, the currency's
+    decimals): an export of a closed month then writes kept text, not a million
+    trades rebuilt. NotIndexed when the month cannot be read alone."""
+    month = Month(int(folder[-7:-3]), int(folder[-2:]))
+    usable = cache if cache is not None and cachefiles.usable(cache) else None  # ours alone
+    path = usable / INDEX_DIR / f"{month}.records.json" if usable is not None else None
+    stamp = {"format": FORMAT, "key": key, "print": folder_print, "form": form}
+    payload = cachefiles.read_file(path) if path is not None else None
+    if payload is not None:
+        try:
+            kept = json.loads(payload)
+            if isinstance(kept, dict) and all(kept.get(k) == v for k, v in stamp.items()):
+                records = kept["records"]
+                if type(records) is list and all(
+                    type(r) is list
+                    and len(r) == 2
+                    and type(r[0]) is str
+                    and type(r[1]) is str
+                    and r[0][:7] == str(month)
+                    for r in records
+                ):
+                    return [(day, text) for day, text in records]
+        except (ValueError, TypeError, KeyError):
+            pass  # written again below
+    found = records_of(month_trades(root, cache, folder, folder_print, key))
+    if path is not None:
+        text = json.dumps({**stamp, "records": found})
         with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
             cachefiles.write_file(path, text.encode("utf-8"))
     return found

@@ -293,10 +293,18 @@ def export(
         raise CoopError("export-xlsx-needs-file")
     first_day = parse_day(start) if start else None
     last_day = parse_day(end) if end else None
-    found = open_ledger().export(what, first_day, last_day)
-    say_route(found.route, found.reason)
-    table = found.items
-    data = excel.rendered(table, what, output_format, target, found.rules.decimals, i18n.language())
+    books = open_ledger()
+    if output_format == "csv" and target is None:  # written by the ledger from kept records
+        written_csv = books.export_csv(what, first_day, last_day)
+        say_route(written_csv.route, written_csv.reason)
+        data, rows = written_csv.items.text.encode("utf-8"), written_csv.items.rows
+        error_count = written_csv.error_count
+    else:
+        found = books.export(what, first_day, last_day)
+        say_route(found.route, found.reason)
+        table, decimals, error_count = found.items, found.rules.decimals, found.error_count
+        data = excel.rendered(table, what, output_format, target, decimals, i18n.language())
+        rows = len(table.rows)
     binary = getattr(sys.stdout, "buffer", None)
     if output is None and binary is not None:
         sys.stdout.flush()  # bytes as they are: the BOM and CR LF of --for excel too
@@ -306,6 +314,6 @@ def export(
         sys.stdout.write(data.decode("utf-8"))
     else:
         excel.save(output, data)
-        written = _("Wrote {file}: {count} row(s)").format(file=output, count=len(table.rows))
+        written = _("Wrote {file}: {count} row(s)").format(file=output, count=rows)
         out.print(written, markup=False)
-    warn_if_problems(found.error_count)
+    warn_if_problems(error_count)
