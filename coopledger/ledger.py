@@ -1264,15 +1264,16 @@ class Ledger:
                     for folder, folder_print in quick.asked:
                         if folder[-7:].replace("/", "-") > until[:7]:
                             continue  # a month after the period: nothing of it is written
-                        kept = closed_index.month_records(
+                        chosen = closed_index.month_records(
                             self.root,
                             snapshot.cache_of(self.root),
                             folder,
                             folder_print,
                             f"trades csv {decimals}",
                             records_of,
+                            since,
+                            until,
                         )
-                        chosen = [text for day, text in kept if since <= day <= until]
                         parts.extend(chosen)
                         count += len(chosen)
                 except closed_index.NotIndexed as why:

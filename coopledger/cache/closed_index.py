@@ -274,40 +274,49 @@ def month_records(
     folder_print: str,
     form: str,
     records_of: Callable[[list[Trade]], Records],
+    since: str = "",
+    until: str = "9999-12-31",
     key: str = KEY,
-) -> Records:
-    """The closed month's trades as `records_of` writes them out (for instance one
-    CSV record each, in export order), kept in the user's cache by the folder's
-    fingerprint and `form` (what the records depend on: the writer, the currency's
-    decimals): an export of a closed month then writes kept text, not a million
-    trades rebuilt. NotIndexed when the month cannot be read alone."""
+) -> list[str]:
+    """The records of the closed month's trades dated from `since` to `until` (ISO
+    dates), as `records_of` writes them out (for instance one CSV record each, in
+    export order), kept in the user's cache by the folder's fingerprint and `form`
+    (what the records depend on: the writer, the currency's decimals): an export
+    of a closed month then writes kept text, not a million trades rebuilt.
+    NotIndexed when the month cannot be read alone."""
     month = Month(int(folder[-7:-3]), int(folder[-2:]))
     usable = cache if cache is not None and cachefiles.usable(cache) else None  # ours alone
     path = usable / INDEX_DIR / f"{month}.records.json" if usable is not None else None
     stamp = {"format": FORMAT, "key": key, "print": folder_print, "form": form}
     payload = cachefiles.read_file(path) if path is not None else None
     if payload is not None:
-        try:
+        with contextlib.suppress(cachefiles.CacheInvalid, ValueError, TypeError, KeyError):
             kept = json.loads(payload)
             if isinstance(kept, dict) and all(kept.get(k) == v for k, v in stamp.items()):
-                records = kept["records"]
-                if type(records) is list and all(
-                    type(r) is list
-                    and len(r) == 2
-                    and type(r[0]) is str
-                    and type(r[1]) is str
-                    and r[0][:7] == str(month)
-                    for r in records
-                ):
-                    return [(day, text) for day, text in records]
-        except (ValueError, TypeError, KeyError):
-            pass  # written again below
+                return _records_within(kept["records"], str(month), since, until)
     found = records_of(month_trades(root, cache, folder, folder_print, key))
     if path is not None:
         text = json.dumps({**stamp, "records": found})
         with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
             cachefiles.write_file(path, text.encode("utf-8"))
-    return found
+    return [text for day, text in found if since <= day <= until]
+
+
+def _records_within(records: Any, month: str, since: str, until: str) -> list[str]:
+    """The texts of the kept `records` dated from `since` to `until`, each record
+    checked to be exactly what `month_records` keeps (CacheInvalid else), in one pass."""
+    if type(records) is not list:
+        raise cachefiles.CacheInvalid("records")
+    chosen: list[str] = []
+    for record in records:
+        if type(record) is not list or len(record) != 2:
+            raise cachefiles.CacheInvalid("a record")
+        day, text = record
+        if type(day) is not str or type(text) is not str or day[:7] != month:
+            raise cachefiles.CacheInvalid("a record")
+        if since <= day <= until:
+            chosen.append(text)
+    return chosen
 
 
 def trades_until(
