@@ -352,7 +352,7 @@ CARRIED_KEY = f"coopledger {coopledger.__version__} beancount {beancount.__versi
 
 def _carried_invoices(
     root: Path, month: str, folder: Path, names: Sequence[str], folder_print: str
-) -> list[data.Directive] | None:
+) -> list[data.Transaction] | None:
     """The invoices, settlements and clearings of the closed month in `folder`
     (in its files `names`), kept in the user's cache by the folder's fingerprint,
     which the caller has verified: a month's invoice files are parsed once, not
@@ -373,7 +373,7 @@ def _carried_invoices(
     if carried is None:
         return None
     try:
-        rows = [entry_rows.row_of(entry) for entry in carried]  # type: ignore[arg-type]
+        rows = [entry_rows.row_of(entry) for entry in carried]
         cache.mkdir(mode=0o700, parents=True, exist_ok=True)
         if cachefiles.usable(cache):
             cachefiles.write_file(where, json.dumps({**stamp, "rows": rows}).encode("utf-8"))
@@ -382,7 +382,9 @@ def _carried_invoices(
     return carried
 
 
-def _kept_invoices(payload: bytes | None, stamp: dict[str, object]) -> list[data.Directive] | None:
+def _kept_invoices(
+    payload: bytes | None, stamp: dict[str, object]
+) -> list[data.Transaction] | None:
     """The entries kept in `payload` for exactly `stamp`, else None (parsed again)."""
     if payload is None:
         return None
@@ -395,11 +397,11 @@ def _kept_invoices(payload: bytes | None, stamp: dict[str, object]) -> list[data
         return None
     if not all(is_invoice_entry(entry) for entry in entries):
         return None
-    return list(entries)
+    return entries
 
 
-def _parsed_invoices(folder: Path, names: Sequence[str]) -> list[data.Directive] | None:
-    carried: list[data.Directive] = []
+def _parsed_invoices(folder: Path, names: Sequence[str]) -> list[data.Transaction] | None:
+    carried: list[data.Transaction] = []
     for name in names:
         entries, errors, _ = parser.parse_file(str(folder / name))
         if errors:
