@@ -53,6 +53,11 @@ PIECES = [
     b"\xef\xbb\xbf2026-11-13 open Assets:D\n",  # a byte order mark
     b'2026-11-14 * "amounts"\n  Assets:A  -1.234 SEL\n  Assets:B  1,234.000 SEL\n',
     b'2026-11-15 txn "cost"\n  Assets:A  1 X {2 SEL}\n  Assets:B  -2 SEL\n',
+    # booked by beancount, not by the quicker path for plain transactions
+    b'2026-11-15 * "price"\n  Assets:A  1 X @ 2 SEL\n  Assets:B  -2 SEL\n',
+    b'2026-11-15 * "auto"\n  Assets:A  -1.50 SEL\n  Assets:B\n',
+    b'2026-11-15 * "two"\n  Assets:A  -1 SEL\n  Assets:B  1 EUR\n'
+    b"  Assets:A  2.5 EUR\n  Assets:B  -2.5 SEL\n",
     b"2026-11-16 close Assets:C\n",
     b'2026-11-17 note Assets:A "a note"\n',
     b'2026-11-18 event "place" "here"\n',
@@ -174,6 +179,9 @@ def test_quick_version_of_the_proof(tmp_path: Path) -> None:
         {"a.beancount": PIECES[2].rstrip(b"\n"), "b.beancount": PIECES[2]},
         {"a.beancount": PIECES[13] + PIECES[8], "b.beancount": PIECES[18] + PIECES[9]},
         {"a.beancount": b"", "b.beancount": PIECES[0] + PIECES[10]},
+        # plain transactions only (the quicker booking), then one beancount must book
+        {"a.beancount": PIECES[20] + PIECES[2], "b.beancount": PIECES[9] + PIECES[4]},
+        {"a.beancount": PIECES[20] + PIECES[2], "b.beancount": PIECES[24] + PIECES[23]},
     ]
     for number, files in enumerate(cases):
         folder = tmp_path / str(number)
@@ -331,3 +339,14 @@ def test_relative_cuts_only_what_relpath_would_give(root: str, path: str) -> Non
     assert relative("/coop/journal/2026/11/02/alice.x.beancount", "/coop") == (
         "journal/2026/11/02/alice.x.beancount"
     )
+
+
+def test_the_cycle_collector_is_on_again_after_a_read_even_a_failed_one() -> None:
+    import gc
+
+    with journal_load.collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), journal_load.collector_paused():
+        raise RuntimeError("the read failed")
+    assert gc.isenabled()

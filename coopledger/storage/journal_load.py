@@ -30,15 +30,18 @@ newline, directives) loaded both ways give the same entries, lines, errors.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import glob
 import os
 import stat
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
 from typing import Any
 
 from beancount import loader
-from beancount.core import data
+from beancount.core import amount, data, interpolate
 from beancount.ops import validation
 from beancount.parser import _parser, booking, grammar, parser  # type: ignore[attr-defined]
 
@@ -81,6 +84,25 @@ class _SharedBuilder(grammar.Builder):
     def plugin(self, filename: str, lineno: int, plugin_name: str, plugin_config: Any) -> None:
         self.file_scoped = True
         super().plugin(filename, lineno, plugin_name, plugin_config)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while a journal is read and checked.
+
+    Reading makes millions of objects that live on (entries, postings, amounts,
+    days), none in a cycle, and the collector would go over all of them again
+    and again as they pile up: a fifth of a cold check's time at 100,000 trades
+    (docs/performance.md, "A cold check"). What is freed is freed as before,
+    when its last reference goes; a cycle made meanwhile waits for the next
+    collection after the read."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 def load_file(filename: str) -> Loaded | None:
@@ -159,7 +181,7 @@ def _booked_and_checked(
     plugins (with `insert_pythonpath`'s folders first on Python's path, as the
     loader does; coopledger refuses that option anyway), validate."""
     entries.sort(key=data.entry_sortkey)
-    entries, balance_errors = booking.book(entries, options_map)
+    entries, balance_errors = _booked(entries, options_map)
     errors.extend(balance_errors)
     saved_path = list(sys.path)
     try:
@@ -171,3 +193,54 @@ def _booked_and_checked(
     errors.extend(validation.validate(entries, options_map, None, None))
     options_map["input_hash"] = loader.compute_input_hash(options_map["include"])
     return entries, errors, options_map
+
+
+def _booked(
+    entries: list[data.Directive], options_map: dict[str, Any]
+) -> tuple[list[data.Directive], list[Any]]:
+    """What `booking.book(entries, options_map)` gives, quicker when no transaction
+    has anything to book: every posting has its number and currency, one
+    currency for all, no cost, no price. Then booking keeps each transaction's
+    postings as they are and adds only its tolerances to its metadata, which
+    depend on each posting's currency and number of decimals alone: beancount
+    computes them once for each such shape. One transaction with anything to
+    book (a cost, a missing number...) and beancount books them all, since a
+    lot is booked against the balance of every posting before it. (about a
+    third of a cold check's time: docs/performance.md, "A cold check".)"""
+    transactions = [e for e in entries if isinstance(e, data.Transaction)]
+    if not all(_nothing_to_book(t) for t in transactions):
+        return booking.book(entries, options_map)
+    tolerances_of_shape: dict[tuple[tuple[str, Any], ...], dict[str, Any]] = {}
+    booked: list[data.Directive] = []
+    for entry in entries:
+        if isinstance(entry, data.Transaction):
+            shape = tuple(
+                (p.units.currency, p.units.number.as_tuple().exponent)  # type: ignore[union-attr]
+                for p in entry.postings
+            )
+            tolerances = tolerances_of_shape.get(shape)
+            if tolerances is None:
+                tolerances = interpolate.infer_tolerances(entry.postings, options_map, mode="max")
+                tolerances_of_shape[shape] = tolerances
+            meta = entry.meta.copy()
+            meta[interpolate.AUTOMATIC_TOLERANCES] = dict(tolerances)
+            entry = entry._replace(meta=meta)
+        booked.append(entry)
+    return booked, []
+
+
+def _nothing_to_book(transaction: data.Transaction) -> bool:
+    currencies = set()
+    for posting in transaction.postings:
+        units = posting.units
+        if (
+            posting.cost is not None
+            or posting.price is not None
+            or not isinstance(units, amount.Amount)
+            or not isinstance(units.number, Decimal)
+            or not isinstance(units.currency, str)
+            or (posting.meta and interpolate.AUTOMATIC_META in posting.meta)
+        ):
+            return False
+        currencies.add(units.currency)
+    return len(currencies) <= 1

@@ -178,10 +178,11 @@ def load(root: Path) -> Cooperative:
     """Read everything and find every problem."""
     reads.append(FULL_READ)
     problems: list[Problem] = []
-    rules, roster = _read_setup(root, problems)
-    with preloaded(rules, roster):
-        loaded = _load_journal(str(root / MAIN_FILE))
-    return _checked(root, rules, roster, frozenset(), problems, loaded, None)
+    with journal_load.collector_paused():
+        rules, roster = _read_setup(root, problems)
+        with preloaded(rules, roster):
+            loaded = _load_journal(str(root / MAIN_FILE))
+        return _checked(root, rules, roster, frozenset(), problems, loaded, None)
 
 
 def load_open_period(root: Path, tree_is_clean: bool = False) -> Cooperative | None:
@@ -194,6 +195,16 @@ def load_open_period(root: Path, tree_is_clean: bool = False) -> Cooperative | N
     members_text = _read_text(root, MEMBERS_FILE, problems)
     if rules is None or rules_text is None or members_text is None or problems or found:
         return None
+    with journal_load.collector_paused():
+        opened = _open_period(root, rules, rules_text, members_text, tree_is_clean)
+    if opened is not None:
+        reads.append(OPEN_PERIOD_READ)
+    return opened
+
+
+def _open_period(
+    root: Path, rules: Rules, rules_text: str, members_text: str, tree_is_clean: bool
+) -> Cooperative | None:
     kept = snapshot.kept_roster(root, rules_text, members_text)  # parsed before, no problem
     if kept is not None:
         opened = _load_open_period(root, rules, lambda: (kept, []), tree_is_clean)
@@ -203,8 +214,6 @@ def load_open_period(root: Path, tree_is_clean: bool = False) -> Cooperative | N
             roster, member_problems = roster_when_read()
         if roster is not None and not member_problems:
             snapshot.keep_roster(root, rules_text, members_text, rules, roster)
-    if opened is not None:
-        reads.append(OPEN_PERIOD_READ)
     return opened
 
 
