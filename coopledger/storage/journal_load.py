@@ -8,7 +8,10 @@ month holds one file per trade, and that copy was most of the gate's time
 
 `load_file(top)` gives what `loader.load_file(top)` gives: the same entries
 (each with its own file name and line number), the same errors, the same
-options. `top` is parsed by beancount as it is, its `include` lines expanded
+options but one: the display context (`options_map["dcontext"]`) knows only
+the numbers of `top` itself. It serves to print numbers back as they were
+written, which coopledger never does, and keeping it cost a tenth of a
+cold check. `top` is parsed by beancount as it is, its `include` lines expanded
 as the loader expands them; the files they name are parsed one by one by
 beancount's own C parser (each file a run of its own: nothing of one file's
 text can reach the next, an unfinished entry or string stops at the end of
@@ -56,6 +59,10 @@ class _SharedBuilder(grammar.Builder):
     def __init__(self) -> None:
         super().__init__()
         self.file_scoped = False
+
+    def _dcupdate(self, number: Any, currency: Any) -> None:
+        """The display context (how the numbers read were written, to print them
+        back alike) is not kept: coopledger prints nothing with it."""
 
     def pushtag(self, filename: str, lineno: int, tag: str) -> None:
         self.file_scoped = True
