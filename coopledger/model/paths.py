@@ -13,6 +13,7 @@ import functools
 import os
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a month's files at 1M trades: 20,000
 def relative(path: str | None, root: str) -> str | None:
     """`path` relative to the cooperative's root (asked once per posting).
 

@@ -136,8 +136,13 @@ def add_entry_moves(
         member = member_of_account(posting.account)
         if member is None or posting.units is None or posting.units.number is None:
             continue
-        days = days_by_member.setdefault(member, {})
-        days.setdefault(entry.date, DayMoves()).add(posting.units.number, file, line, ruled)
+        days = days_by_member.get(member)
+        if days is None:
+            days = days_by_member[member] = {}
+        moves = days.get(entry.date)
+        if moves is None:
+            moves = days[entry.date] = DayMoves()
+        moves.add(posting.units.number, file, line, ruled)
         touched.add(member)
     return touched
 
