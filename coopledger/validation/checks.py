@@ -303,13 +303,15 @@ def check_postings(
                     )
                 )
         signs: dict[str, set[bool]] = defaultdict(set)
+        only_members = True
         for posting in entry.postings:
-            problems.extend(_posting_problems(entry, posting, roster, rules, file, line))
             member_id = member_of_account(posting.account)
-            if member_id is not None and posting.units is not None and posting.units.number:
+            problems.extend(_posting_problems(entry, posting, member_id, roster, rules, file, line))
+            if member_id is None:
+                only_members = False
+            elif posting.units is not None and posting.units.number:
                 signs[member_id].add(posting.units.number > 0)
         members_in_entry = [m for m in signs if roster.get(m) is not None]
-        only_members = all(member_of_account(p.account) for p in entry.postings)
         if (
             len(entry.postings) == 2
             and only_members
@@ -348,13 +350,14 @@ def _text_problems(entry: data.Transaction, file: str | None, line: int | None) 
 def _posting_problems(
     entry: data.Transaction,
     posting: data.Posting,
+    member_id: str | None,
     roster: Roster,
     rules: Rules,
     file: str | None,
     line: int | None,
 ) -> list[Problem]:
+    """The problems of one posting; `member_id` is its account's member, if any."""
     problems: list[Problem] = []
-    member_id = member_of_account(posting.account)
     obligation = obligation_of_account(posting.account)  # invoices: see coopledger.model.invoices
     if member_id is None and posting.account in rules.coop_accounts:
         pass  # one of the cooperative's own accounts (rules.yaml `accounts:`)
