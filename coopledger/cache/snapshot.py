@@ -336,7 +336,12 @@ def _listing(path: str) -> tuple[int, int]:
 
 def dirs_hold(root: Path, dirs: dict[str, DirRecord] | None) -> bool:
     """Whether every folder under journal/ still holds the names it held when
-    `dirs` was recorded (a folder whose stamp is unchanged is not read)."""
+    `dirs` was recorded (a folder whose stamp is unchanged is not read).
+
+    A folder read and found to hold its names gets the stamp it had before it
+    was read, once that stamp is no longer racy (`_dir_stamp`): a snapshot built
+    right after a clone (every folder just made) is then not listed folder by
+    folder by every command for good, only until its next save (a trade)."""
     if not dirs:
         return False
     base = str(root)
@@ -347,8 +352,11 @@ def dirs_hold(root: Path, dirs: dict[str, DirRecord] | None) -> bool:
                 info = os.stat(path)
                 if stamp == (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino):
                     continue
+            now = _dir_stamp(path)  # before the names are read: a later change changes it
             if _listing(path) != (names, digest):
                 return False
+            if now is not None:
+                dirs[folder] = (now, names, digest)
     except OSError:
         return False
     return True
