@@ -35,7 +35,8 @@ def test_the_number_patterns_are_bean_formats() -> None:
 @pytest.mark.parametrize("text", TEXTS)
 @pytest.mark.parametrize("after", ["", "  Assets:Members:Somebody-Long-Name   -100000.00 SEL\n"])
 def test_aligned_is_bean_formats_alignment(text: str, after: str) -> None:
-    prefix, number = map(max, zip(journal_text._widths(after), journal_text._widths(text)))
+    widths = zip(journal_text._widths(after), journal_text._widths(text), strict=True)
+    prefix, number = map(max, widths)
     expected = bean_format.align_beancount(text, prefix or None, number or None)
 
     assert journal_text.aligned(text, after) == expected

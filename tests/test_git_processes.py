@@ -58,9 +58,7 @@ def test_a_warm_trade_starts_ten_git_processes_at_most(
 
 
 @pytest.mark.parametrize("key", ["committer.email", "author.email"])
-def test_a_committer_of_its_own_in_the_configuration_is_still_asked(
-    coop: Coop, key: str
-) -> None:
+def test_a_committer_of_its_own_in_the_configuration_is_still_asked(coop: Coop, key: str) -> None:
     coop.git("config", key, "alice@example.org")
     coop.git("config", key.replace("email", "name"), "Alice Martin")
     assert coop.run("check").code == 0

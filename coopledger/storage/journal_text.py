@@ -93,7 +93,7 @@ _ASCII_CLASSES = {r"\p{Lu}": "A-Z", r"\p{L}": "A-Za-z", r"\p{Nd}": "0-9"}
 def _patterns(ascii_only: bool = False) -> tuple[Any, Any]:
     """A line with an amount (prefix, number, rest), as bean-format finds it, and
     an indented account (indent, the rest), whose indent bean-format evens out.
-    For ASCII text, the same patterns in Python's own `re` (compiled in a tenth
+    For ASCII text, the same patterns in Python's own `re` (compiled in a fourth
     of the time the `regex` module takes: a trade writes one entry)."""
     from beancount.core import account, amount
 
