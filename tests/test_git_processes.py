@@ -10,10 +10,12 @@ write's check found it, and the new content key from the tree it wrote.
 from __future__ import annotations
 
 import subprocess
+import zlib
 from typing import Any
 
 import pytest
 
+from coopledger.git import gitrepo
 from tests.conftest import Coop
 
 
@@ -99,3 +101,22 @@ def test_signing_is_read_as_git_reads_a_boolean(
     commit_tree = [args for args in started if "commit-tree" in args]
     assert commit_tree, started
     assert ("-S" in commit_tree[0]) is signs
+
+
+def test_the_tree_written_is_read_only_when_its_object_hashes_to_its_id(coop: Coop) -> None:
+    coop.write("journal/2026/11/extra.beancount", "; a file\n")
+    coop.git("add", "-A")
+    tree = coop.git("write-tree").strip()  # loose, as a write leaves it
+    repo = gitrepo.open_repo(coop.root)
+    listed = coop.git("ls-tree", tree).splitlines()
+    expected = {line.split("\t")[1]: line.split()[2] for line in listed}
+
+    assert gitrepo._top_entries(repo, tree) == expected
+    loose = coop.root / ".git" / "objects" / tree[:2] / tree[2:]
+    loose.chmod(0o644)
+    raw = zlib.decompress(loose.read_bytes())
+    loose.write_bytes(zlib.compress(raw.replace(b"journal", b"journax")))  # not that tree
+    assert gitrepo._top_entries(repo, tree) is None
+    loose.write_bytes(b"not zlib")
+    assert gitrepo._top_entries(repo, tree) is None
+    assert gitrepo._top_entries(repo, "0" * 40) is None  # no such object file

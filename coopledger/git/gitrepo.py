@@ -544,6 +544,9 @@ def content_ids(repo: Repo, paths: Sequence[str]) -> str | None:
     return _object_ids(out.split(), paths) if code == 0 else None
 
 
+_TREE_READ_LIMIT = 1 << 20  # bytes of a root tree read without git (a few dozen names)
+
+
 def _top_entries(repo: Repo, tree: str) -> dict[str, str] | None:
     """The names and ids in the tree object `tree`, read from its loose object
     file (as `write-tree` just left it) and found to hash to `tree`; None when
@@ -557,8 +560,11 @@ def _top_entries(repo: Repo, tree: str) -> dict[str, str] | None:
             folder = folder / common.read_text(encoding="utf-8").strip()
     try:
         with open(folder / "objects" / tree[:2] / tree[2:], "rb") as handle:
-            raw = zlib.decompress(handle.read())
+            unpack = zlib.decompressobj()
+            raw = unpack.decompress(handle.read(_TREE_READ_LIMIT), _TREE_READ_LIMIT)
     except (OSError, zlib.error):
+        return None
+    if not unpack.eof:  # larger than a root tree of a cooperative: git reads it
         return None
     digest = hashlib.sha1 if len(tree) == 40 else hashlib.sha256
     if digest(raw).hexdigest() != tree or not raw.startswith(b"tree "):
