@@ -436,3 +436,37 @@ def test_a_cache_file_holds_only_plain_values_and_allowed_classes(payload: bytes
 
     with pytest.raises(cachefiles.CacheInvalid):
         cachefiles.loads(payload)
+
+
+def test_a_member_read_in_one_pass_is_the_member_the_general_reader_reads() -> None:
+    # `balances` reads every member of the snapshot: the common member (no limits
+    # or status of its own) is read without the general reader's tags, the same
+    import datetime
+    from decimal import Decimal
+
+    from coopledger.cache import cachefiles, snapshot
+    from coopledger.model.members import Member
+    from coopledger.model.timeline import Timeline
+
+    plain = Member("alice", "Alice", "person", datetime.date(2026, 1, 2), ("a@x.org",), ("t",))
+    limited = Member(
+        "bob",
+        "Bob",
+        "person",
+        datetime.date(2026, 1, 2),
+        floor=Timeline(((plain.joined, Decimal("-5")),)),
+    )
+    for member in (plain, limited):
+        blob = cachefiles.dumps(member)
+        assert snapshot._member_of(blob) == cachefiles.loads(blob) == member
+    assert snapshot._plain_member(cachefiles.loads(b"1")) is None
+    for bad in (
+        b'{"$o":"Member","f":[["id","a"],["name","A"],["kind","p"],["joined",{"$date":"2026-13-01"}]]}',
+        b'{"$o":"Member","f":[["id","a"],["name","A"],["kind","p"],["joined",{"$date":"2026-01-01"}],["line",true]]}',
+        b'{"$o":"Member","f":[["id","a"],["name","A"],["kind","p"],["joined",{"$date":"2026-01-01"}],["emails",{"$t":[1]}]]}',
+        b'{"$o":"Member","f":[["id","a"],["name","A"],["kind","p"],["joined",{"$date":"2026-01-01"}],["line",1.5]]}',
+        b'{"$o":"Member","f":[["id","a"],["name","A"],["kind","p"]]}',
+        b'{"$o":"Member","f":[["id","a"],["name","A"],["kind","p"],["joined",{"$date":"2026-01-01"}],["evil",1]]}',
+    ):
+        with pytest.raises(cachefiles.CacheInvalid):
+            snapshot._member_of(bad)

@@ -120,3 +120,13 @@ def test_a_warm_command_imports_only_what_it_uses(coop: Coop, command: str) -> N
 
 def test_demo_default_date_is_the_demos() -> None:
     assert DEFAULT_UNTIL.isoformat() == demo_commands.DEFAULT_UNTIL
+
+
+def test_a_warm_trade_by_a_treasurer_imports_neither_the_gate_nor_click(coop: Coop) -> None:
+    # the gate's warnings are for members who are no treasurer; the new entry is
+    # aligned as bean-format aligns, without importing it (it imports click)
+    assert coop.run("trade", "alice", "bob", "5").code == 0  # the snapshot is saved
+    code, modules, _ = loaded_by(coop.root, "--dir", str(coop.root), "trade", "bob", "alice", "2")
+    assert code == 0
+    assert "coopledger.cache.snapshot" in modules
+    assert {"coopledger.review.gate", "click", "beancount.scripts.format"} & modules == set()

@@ -355,6 +355,36 @@ def test_a_folder_whose_stamp_holds_is_not_read_and_a_new_name_is_seen(
     assert not snapshot.dirs_hold(coop.root, state.dirs), "a new name in a folder"
 
 
+def test_folders_racy_when_the_snapshot_was_built_get_their_stamps_at_the_next_trade(
+    coop: Coop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(snapshot, "RACY_NS", 10**19)  # every folder racy: none stamped
+    assert coop.run("trade", "alice", "bob", "40", "--date", "2026-11-20").code == 0
+    state = snapshot.load_saved(coop.root)
+    assert state is not None and state.dirs is not None
+    assert all(stamp is None for stamp, _, _ in state.dirs.values())
+    monkeypatch.setattr(snapshot, "RACY_NS", -(10**19))  # then none is racy any more
+    read: list[str] = []
+    listing = snapshot._listing
+    monkeypatch.setattr(snapshot, "_listing", lambda path: read.append(path) or listing(path))
+
+    assert coop.run("trade", "bob", "alice", "5", "--date", "2026-11-20").code == 0
+    assert len(read) == len(state.dirs)  # each folder read once, and found as recorded
+    state = snapshot.load_saved(coop.root)
+    assert state is not None and state.dirs is not None
+    unstamped = [folder for folder, (stamp, _, _) in state.dirs.items() if stamp is None]
+    assert unstamped == ["journal/2026/11/20"]  # only the folder just written in
+    read.clear()
+    assert coop.run("check").code == 0
+    assert read == [str(coop.root / "journal/2026/11/20")]
+    # a stamp taken is a stamp that holds: a name added later is seen
+    coop.write("journal/2026/11/brouillon.beancount", BREACH)
+    assert not snapshot.dirs_hold(coop.root, state.dirs), "a new name in a stamped folder"
+    result = coop.run("check")
+    assert result.code == 1
+    assert "journal/2026/11/brouillon.beancount" in result.out
+
+
 def test_the_folder_records_follow_the_files_a_trade_writes(coop: Coop) -> None:
     assert coop.run("check").code == 0
     for args in (("alice", "bob", "40", "--date", "2026-11-20"), ("bob", "alice", "5")):

@@ -42,7 +42,7 @@ import os
 import tempfile
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
@@ -332,6 +332,67 @@ def _plain_class(hint: Any) -> bool:
 
 def conforms(value: Any, hint: Any) -> bool:
     """Whether `value` is of the type `hint` (as the annotations write it)."""
+    try:
+        check = _checker(hint)
+    except TypeError:  # a hint that cannot be a key: judged without a checker kept
+        return _conforms(value, hint)
+    return check(value)
+
+
+@cache
+def _checker(hint: Any) -> Callable[[Any], bool]:
+    """`conforms` for one `hint`, its reading of the annotation done once (a
+    snapshot read checks thousands of fields against a few hints)."""
+    if hint is Any or isinstance(hint, typing.TypeVar):
+        return lambda value: True
+    if hint is None or hint is type(None):
+        return lambda value: value is None
+    origin = typing.get_origin(hint)
+    if origin is None:
+        if hint is int:
+            return lambda value: isinstance(value, int) and not isinstance(value, bool)
+        if not isinstance(hint, type):
+            return lambda value: False
+        return lambda value: isinstance(value, hint)
+    args = typing.get_args(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        checks = [_checker(arg) for arg in args]
+        return lambda value: any(check(value) for check in checks)
+    if origin is typing.Literal:
+        return lambda value: value in args
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            item = _checker(args[0])
+            return lambda value: isinstance(value, tuple) and all(map(item, value))
+        items = [_checker(arg) for arg in args]
+        return lambda value: (
+            isinstance(value, tuple)
+            and len(value) == len(items)
+            and all(check(part) for check, part in zip(items, value, strict=False))
+        )
+    if origin in (list, set, frozenset):
+        if _plain_class(args[0]):  # the common case, without a call per item
+            plain = {args[0]}
+            return lambda value: isinstance(value, origin) and set(map(type, value)) <= plain
+        item = _checker(args[0])
+        return lambda value: isinstance(value, origin) and all(map(item, value))
+    if origin in (dict, Mapping):
+        if _plain_class(args[0]) and _plain_class(args[1]):
+            keys, values = {args[0]}, {args[1]}
+            return lambda value: (
+                isinstance(value, dict)
+                and set(map(type, value)) <= keys
+                and set(map(type, value.values())) <= values
+            )
+        key_of, value_of = _checker(args[0]), _checker(args[1])
+        return lambda value: (
+            isinstance(value, dict) and all(key_of(k) and value_of(v) for k, v in value.items())
+        )
+    return lambda value: isinstance(origin, type) and isinstance(value, origin)
+
+
+def _conforms(value: Any, hint: Any) -> bool:
+    """`conforms`, reading `hint` anew (a hint that cannot be kept as a key)."""
     if hint is Any or isinstance(hint, typing.TypeVar):
         return True
     if hint is None or hint is type(None):

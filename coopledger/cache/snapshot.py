@@ -336,7 +336,12 @@ def _listing(path: str) -> tuple[int, int]:
 
 def dirs_hold(root: Path, dirs: dict[str, DirRecord] | None) -> bool:
     """Whether every folder under journal/ still holds the names it held when
-    `dirs` was recorded (a folder whose stamp is unchanged is not read)."""
+    `dirs` was recorded (a folder whose stamp is unchanged is not read).
+
+    A folder read and found to hold its names gets the stamp it had before it
+    was read, once that stamp is no longer racy (`_dir_stamp`): a snapshot built
+    right after a clone (every folder just made) is then not listed folder by
+    folder by every command for good, only until its next save (a trade)."""
     if not dirs:
         return False
     base = str(root)
@@ -347,8 +352,11 @@ def dirs_hold(root: Path, dirs: dict[str, DirRecord] | None) -> bool:
                 info = os.stat(path)
                 if stamp == (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino):
                     continue
+            now = _dir_stamp(path)  # before the names are read: a later change changes it
             if _listing(path) != (names, digest):
                 return False
+            if now is not None:
+                dirs[folder] = (now, names, digest)
     except OSError:
         return False
     return True
@@ -963,7 +971,7 @@ class SavedRoster(Roster):
                 and 0 <= span[0] <= span[1] <= len(self._body)
             ):
                 raise CacheInvalid(f"setup.json: the place of member {member_id}")
-            member = cachefiles.loads(self._body[span[0] : span[1]])
+            member = _member_of(self._body[span[0] : span[1]])
             if not isinstance(member, Member) or member.id != member_id:
                 raise CacheInvalid(f"setup.json: member {member_id}")
             self._members[member_id] = member
@@ -981,6 +989,66 @@ class SavedRoster(Roster):
 
     def with_role(self, role: str) -> list[Member]:
         return [self._member(member_id) for member_id in self._roles.get(role, [])]
+
+
+# a member's fields as `cachefiles.dumps` writes the common member (no limits or
+# status of its own): how each is read back without the general reader's tags
+_MEMBER_FIELDS: dict[str, str] = {
+    **dict.fromkeys(("id", "name", "kind"), "str"),
+    **dict.fromkeys(("emails", "roles", "signing_keys"), "strings"),
+    **dict.fromkeys(("floor", "ceiling", "status"), "none"),
+    "joined": "date",
+    "line": "int",
+}
+
+
+def _member_of(blob: bytes) -> Any:
+    """`cachefiles.loads(blob)` for a member's JSON, the common member read in one
+    pass (a `balances` reads them all: hundreds); any other the general way."""
+    try:
+        raw = json.loads(blob)
+    except ValueError:
+        raw = None
+    found = _plain_member(raw)
+    return found if found is not None else cachefiles.loads(blob)
+
+
+def _plain_member(raw: Any) -> Member | None:
+    """The Member `raw` (JSON as parsed) stands for if each field is of the kind
+    `_MEMBER_FIELDS` names, as the general reader would check it; else None."""
+    if type(raw) is not dict or len(raw) != 2 or raw.get("$o") != "Member":
+        return None
+    fields = raw.get("f")
+    if type(fields) is not list:
+        return None
+    values: dict[str, Any] = {}
+    for pair in fields:
+        if type(pair) is not list or len(pair) != 2 or type(pair[0]) is not str:
+            return None
+        key, value = pair
+        kind = _MEMBER_FIELDS.get(key)
+        if (kind == "str" and type(value) is str) or (kind == "int" and type(value) is int):
+            values[key] = value
+        elif kind == "none" and value is None:
+            values[key] = None
+        elif kind == "date" and type(value) is dict and type(value.get("$date")) is str:
+            if len(value) != 1:
+                return None
+            try:
+                values[key] = datetime.date.fromisoformat(value["$date"])
+            except ValueError:
+                return None
+        elif kind == "strings" and type(value) is dict and type(value.get("$t")) is list:
+            items = value["$t"]
+            if len(value) != 1 or not all(type(item) is str for item in items):
+                return None
+            values[key] = tuple(items)
+        else:
+            return None
+    try:
+        return Member(**values)
+    except TypeError:  # a field missing
+        return None
 
 
 def _write_part(cache: Path, name: str, generation: str, value: object) -> None:

@@ -7,7 +7,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -322,6 +322,23 @@ def global_options_first(argv: list[str]) -> list[str]:
     return [*front, *moved, *kept]
 
 
+def command_word(argv: Sequence[str]) -> str | None:
+    """The command `argv` names (after the global options `global_options_first`
+    put in front), if the next word is not an option; None while completing."""
+    index = 0
+    while index < len(argv):
+        word = argv[index]
+        if word in GLOBAL_WITH_VALUE:
+            index += 2
+        elif word in GLOBAL_FLAGS or word.startswith(("--dir=", "--today=", "--lang=")):
+            index += 1
+        else:
+            break
+    if index >= len(argv) or argv[index].startswith("-") or "_COOPLEDGER_COMPLETE" in os.environ:
+        return None
+    return argv[index]
+
+
 def run(application: typer.Typer, argv: list[str] | None = None) -> int:
     """Run the app; the one place where failures become messages and exit codes."""
     state.traceback = False
@@ -332,7 +349,7 @@ def run(application: typer.Typer, argv: list[str] | None = None) -> int:
 
         # the help is built in the language of the run: known before click reads argv
         i18n.set_language(early_language(argv, os.environ))
-        command = in_language(application)
+        command = in_language(application, command_word(argv))
         # without standalone mode, click returns the code of a typer.Exit instead of raising
         code = command.main(args=argv, prog_name="coopledger", standalone_mode=False)
         _say_recovered()

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import hashlib
 import os
 import re
 import subprocess
 import tempfile
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -40,10 +42,29 @@ _CONFIG_ARGS = [arg for key, value in SETTINGS.items() for arg in ("-c", f"{key}
 # Settings of git's configuration a write heeds (a sparse checkout is refused; a
 # commit is signed), read together in one `git config` per write (`Repo.switch`)
 SWITCHES = ("core.sparseCheckout", "commit.gpgSign")
+# Read in the same `git config`: whether the committer may have an identity of
+# its own (else git's committer is its author, asked once: `git_identity`)
+_OWN_IDENTITY_KEYS = ("author.name", "author.email", "committer.name", "committer.email")
+_OWN_IDENTITY_ENV = (
+    "GIT_AUTHOR_NAME",
+    "GIT_AUTHOR_EMAIL",
+    "GIT_COMMITTER_NAME",
+    "GIT_COMMITTER_EMAIL",
+)
+# git's words for a boolean (`git config --type=bool`); any other value is asked of git
+_TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0", "")
+# what leaves HEAD where a write found it (any other git command forgets it: `Repo.start`)
+_KEEPS_HEAD = frozenset(
+    ("status", "rev-parse", "ls-files", "config", "var", "update-index", "write-tree",
+     "commit-tree", "cat-file", "diff", "ls-tree", "hash-object")
+)  # fmt: skip
 
 # Told the id of every git process started, while a write holds the lock
 # (`watch_processes`): a killed write's git may outlive it (see `wait_for`).
 _started: Callable[[int], None] | None = None
+# While a write holds the lock, one `Repo` per root (`open_repo`): what git said
+# once in the write (its settings, its identity, HEAD) is not asked again.
+_shared: dict[Path, Repo] | None = None
 
 
 class Repo:
@@ -54,6 +75,10 @@ class Repo:
         self.root = root
         self.status_seen: tuple[object, bool] | None = None  # (index stamp, staged elsewhere)
         self._switches: subprocess.Popen[bytes] | dict[str, bool] | None = None
+        self._own_identity = True  # whether the committer may differ from the author
+        self._identities: dict[str, Identity | None] = {}  # "AUTHOR"/"COMMITTER" -> asked
+        self.head_seen: str | None = None  # HEAD as a `WriteCheck` found it (`head_commit`)
+        self.tree_written: tuple[str, str] | None = None  # (commit, its tree) of `commit`
 
     @cached_property
     def gp(self) -> git.Repo:
@@ -67,6 +92,8 @@ class Repo:
         return self.gp.git
 
     def start(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+        if _subcommand(args) not in _KEEPS_HEAD:  # HEAD may move: ask git again
+            self.head_seen = self.tree_written = None
         process = subprocess.Popen(
             ["git", *_CONFIG_ARGS, *args],
             cwd=self.root,
@@ -90,30 +117,68 @@ class Repo:
         return finish(self.start(*args))[0] == 0
 
     def read_switches(self) -> None:
-        """Start reading every one of `SWITCHES` (`switch` waits for git)."""
+        """Start reading every one of `SWITCHES` (`switch` waits for git), and
+        whether the configuration names an author or committer of its own."""
         if self._switches is None:
-            names = "|".join(re.escape(name.lower()) for name in SWITCHES)
-            self._switches = self.start("config", "--type=bool", "--get-regexp", f"^({names})$")
+            keys = (*SWITCHES, *_OWN_IDENTITY_KEYS)
+            names = "|".join(re.escape(name.lower()) for name in keys)
+            self._switches = self.start("config", "-z", "--get-regexp", f"^({names})$")
 
     def switch(self, name: str) -> bool:
         """Whether git's configuration sets `name` (one of `SWITCHES`) to true, as
         `git config --type=bool --get NAME` reads it (its last value); read once
         for all of them, in this `Repo`."""
-        self.read_switches()
-        if not isinstance(self._switches, dict):
-            assert self._switches is not None
-            code, out, _ = finish(self._switches)
-            found: dict[str, bool] = {}
-            if code in (0, 1):  # 1: none is set
-                for line in out.splitlines():
-                    key, _, value = line.partition(" ")
-                    found[key.lower()] = value == "true"
-            else:  # a value git cannot read as a boolean: ask for each alone
-                for each in SWITCHES:
-                    code, out, _ = finish(self.start("config", "--type=bool", "--get", each))
-                    found[each.lower()] = code == 0 and out.strip() == "true"
-            self._switches = found
+        self._read_settings()
+        assert isinstance(self._switches, dict)
         return self._switches.get(name.lower(), False)
+
+    def _read_settings(self) -> None:
+        self.read_switches()
+        if isinstance(self._switches, dict):
+            return
+        assert self._switches is not None
+        code, out, _ = finish(self._switches)
+        values: dict[str, str | None] = {}
+        if code == 0:
+            for record in out.split("\0"):
+                if record:
+                    key, newline, value = record.partition("\n")
+                    values[key.lower()] = value if newline else None  # None: `key` alone, true
+        self._own_identity = code != 1 and (
+            code != 0 or any(key in values for key in _OWN_IDENTITY_KEYS)
+        )
+        found: dict[str, bool] = {}
+        for each in SWITCHES:
+            setting: str | None = values.get(each.lower(), "false")
+            if setting is None or setting.lower() in _TRUE:
+                found[each.lower()] = True
+            elif setting.lower() in _FALSE and code in (0, 1):  # 1: none of them is set
+                found[each.lower()] = False
+            else:  # a value git may still read as a boolean (2k), or an error: git says
+                code_of, said, _ = finish(self.start("config", "--type=bool", "--get", each))
+                found[each.lower()] = code_of == 0 and said.strip() == "true"
+        self._switches = found
+
+    def committer_is_author(self) -> bool:
+        """Whether git's committer here is, by git's rules, its author: neither the
+        environment (GIT_AUTHOR_*, GIT_COMMITTER_*) nor the configuration
+        (`author.*`, `committer.*`) names one apart; both then come from `user.*`."""
+        self._read_settings()
+        return not self._own_identity and not any(
+            os.environ.get(k) is not None for k in _OWN_IDENTITY_ENV
+        )
+
+    def forget_settings(self) -> None:
+        """After a change of git's configuration: ask it again."""
+        self._switches, self._own_identity, self._identities = None, True, {}
+
+
+def _subcommand(args: Sequence[str]) -> str:
+    """The git command of `args` (after any `-c key=value`)."""
+    index = 0
+    while index < len(args) and args[index] == "-c":
+        index += 2
+    return args[index] if index < len(args) else ""
 
 
 def finish(process: subprocess.Popen[bytes]) -> tuple[int, str, str]:
@@ -149,6 +214,8 @@ def open_repo(root: Path) -> Repo:
         if process.returncode != 0 or not top or Path(top).resolve() != root.resolve():
             raise CoopError("not-a-git-repository", path=str(root))
         _REPOS.add(root)
+    if _shared is not None:  # a write holds the lock: one Repo for all of it
+        return _shared.setdefault(root, Repo(root))
     return Repo(root)
 
 
@@ -167,6 +234,7 @@ def tune(repo: Repo) -> None:
     for key, value in SETTINGS.items():
         if not repo.succeeds("config", "--local", "--get", key):
             repo.run("config", "--local", key, value)
+            repo.forget_settings()
 
 
 def _tuned(repo: Repo) -> bool:
@@ -190,7 +258,19 @@ def git_identity(repo: Repo, who: str = "AUTHOR") -> Identity | None:
     git's own rules (`git var GIT_AUTHOR_IDENT`): the GIT_AUTHOR_* environment
     variables, then `author.*` and `user.*` in the configuration. None when git
     was given no e-mail: an address git would guess from the user and host names
-    counts as none. The name is "" when git was given none."""
+    counts as none. The name is "" when git was given none.
+
+    Asked once per `Repo`; the committer is not asked apart when it is the
+    author by git's rules (`Repo.committer_is_author`)."""
+    if who not in repo._identities:
+        if who == "COMMITTER" and "AUTHOR" in repo._identities and repo.committer_is_author():
+            repo._identities[who] = repo._identities["AUTHOR"]
+        else:
+            repo._identities[who] = _ask_identity(repo, who)
+    return repo._identities[who]
+
+
+def _ask_identity(repo: Repo, who: str) -> Identity | None:
     for extra in ((), ("-c", "user.name=-")):  # an e-mail without a name is still one
         process = repo.start("-c", "user.useConfigOnly=true", *extra, "var", f"GIT_{who}_IDENT")
         code, out, _ = finish(process)
@@ -229,8 +309,9 @@ class WriteCheck:
             "status", "--porcelain=v1", "-z", "--untracked-files=normal", "--no-renames"
         )
         self._head = repo.start(  # --symbolic-full-name applies to what follows it
-            "rev-parse", *[f"HEAD:{p}" for p in self.paths], "--symbolic-full-name", "HEAD"
-        )
+            "rev-parse", "HEAD^{commit}", *[f"HEAD:{p}" for p in self.paths],
+            "--symbolic-full-name", "HEAD",
+        )  # fmt: skip
 
     def result(self) -> str | None:
         """The content key of `paths` (see `content_ids`); CoopError on a detached
@@ -240,8 +321,8 @@ class WriteCheck:
         if code != 0:
             raise CoopError("git-failed", detail=_last_line(err) or "git status failed")
         index_stamp = _index_stamp(self.repo)
-        *ids, ref = head_out.split() or [""]
-        if head_code == 0 and _object_ids(ids, self.paths) is not None:
+        head, *ids, ref = head_out.split() or ["", ""]
+        if head_code == 0 and _object_ids([head, *ids], ["HEAD", *self.paths]) is not None:
             if ref == "HEAD":
                 raise CoopError("detached-head")
             key: str | None = " ".join(ids)
@@ -256,6 +337,7 @@ class WriteCheck:
             raise CoopError("dirty-tree", files=", ".join(changed[:5]), count=str(len(changed)))
         staged = any(r[0] not in " ?!" for r in records)
         self.repo.status_seen = (index_stamp, staged)
+        self.repo.head_seen = head if key is not None else None
         _SEEN[self.repo.root] = self.repo.status_seen
         return key
 
@@ -333,9 +415,13 @@ def ensure_visible(repo: Repo, paths: Sequence[str]) -> None:
 
 
 def watch_processes(started: Callable[[int], None] | None) -> None:
-    """Have `started(pid)` told of every git process started from now on (None: stop)."""
-    global _started
+    """Have `started(pid)` told of every git process started from now on (None: stop).
+
+    The write lock calls it when taken and when released: meanwhile `open_repo`
+    gives one `Repo` per root, so that a write asks git once what it asks."""
+    global _started, _shared
     _started = started
+    _shared = {} if started is not None else None
 
 
 def git_dir(root: Path) -> Path | None:
@@ -356,8 +442,10 @@ def git_dir(root: Path) -> Path | None:
 
 
 def head_commit(repo: Repo) -> str | None:
-    """The sha HEAD points to; None before the first commit."""
-    return _head_sha(repo)
+    """The sha HEAD points to; None before the first commit. In a write, the one
+    its `WriteCheck` found, or its own commit (no git command has moved it since:
+    `Repo.start`; and `commit` moves HEAD only from the parent it is given)."""
+    return repo.head_seen or _head_sha(repo)
 
 
 def wait_for(pids: Sequence[int], timeout: float) -> None:
@@ -445,9 +533,52 @@ def _files_held_open() -> set[str] | None:
 
 
 def content_ids(repo: Repo, paths: Sequence[str]) -> str | None:
-    """The ids git gives HEAD's trees and blobs at `paths`: equal ids, equal bytes."""
+    """The ids git gives HEAD's trees and blobs at `paths`: equal ids, equal bytes.
+    Right after `commit` (HEAD still its commit), read from the tree it wrote."""
+    written = repo.tree_written
+    if written is not None and written[0] == repo.head_seen:
+        found = _top_entries(repo, written[1])
+        if found is not None:
+            return _object_ids([found.get(path, "") for path in paths], paths)
     code, out, _ = finish(repo.start("rev-parse", *[f"HEAD:{p}" for p in paths]))
     return _object_ids(out.split(), paths) if code == 0 else None
+
+
+_TREE_READ_LIMIT = 1 << 20  # bytes of a root tree read without git (a few dozen names)
+
+
+def _top_entries(repo: Repo, tree: str) -> dict[str, str] | None:
+    """The names and ids in the tree object `tree`, read from its loose object
+    file (as `write-tree` just left it) and found to hash to `tree`; None when
+    not there or not that (git is asked then)."""
+    folder = git_dir(repo.root)
+    if folder is None or not _is_object_id(tree):
+        return None
+    common = folder / "commondir"  # a worktree's objects are the main repository's
+    if common.is_file():
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            folder = folder / common.read_text(encoding="utf-8").strip()
+    try:
+        with open(folder / "objects" / tree[:2] / tree[2:], "rb") as handle:
+            unpack = zlib.decompressobj()
+            raw = unpack.decompress(handle.read(_TREE_READ_LIMIT), _TREE_READ_LIMIT)
+    except (OSError, zlib.error):
+        return None
+    if not unpack.eof:  # larger than a root tree of a cooperative: git reads it
+        return None
+    digest = hashlib.sha1 if len(tree) == 40 else hashlib.sha256
+    if digest(raw).hexdigest() != tree or not raw.startswith(b"tree "):
+        return None
+    body, size = raw[raw.index(b"\0") + 1 :], len(tree) // 2
+    entries: dict[str, str] = {}
+    while body:
+        end = body.find(b"\0")
+        if end < 0 or len(body) < end + 1 + size:
+            return None
+        _mode, _, name = body[:end].partition(b" ")
+        entries[name.decode("utf-8", "surrogateescape")] = body[end + 1 : end + 1 + size].hex()
+        body = body[end + 1 + size :]
+    return entries
 
 
 def _object_ids(ids: Sequence[str], paths: Sequence[str]) -> str | None:
@@ -571,6 +702,7 @@ def _commit_paths_only(
     sha = sha.strip()
     subject = message.splitlines()[0] if message else ""
     repo.run("update-ref", "-m", f"commit: {subject}", "HEAD", sha, parent, env=env)
+    repo.head_seen, repo.tree_written = sha, (sha, tree)  # HEAD moved from parent to sha
     return sha
 
 
@@ -624,6 +756,7 @@ def set_identity(root: Path, identity: Identity) -> None:
     repo = open_repo(root)
     repo.run("config", "--local", "user.name", identity[0])
     repo.run("config", "--local", "user.email", identity[1])
+    repo.forget_settings()
 
 
 def commit_new_tree(root: Path, message: str, author: Identity, date: str | None = None) -> str:
@@ -1042,6 +1175,7 @@ def create_branch(repo: Repo, name: str) -> None:
         raise CoopError("bad-branch-name", branch=name) from None
     if name in [head.name for head in repo.gp.heads]:
         raise CoopError("branch-exists", branch=name)
+    repo.head_seen = repo.tree_written = None  # asked of git again after the switch
     try:
         repo.git.switch("-c", name)
     except git.GitCommandError as error:

@@ -137,12 +137,12 @@ def gate_warnings(
     refuse in a commit adding `entries` to `path`, as warnings: the write goes on
     (a treasurer may merge it, or the member may want it on record), but the
     member knows before pushing. None for a treasurer."""
-    from coopledger.review.gate import claim_of, is_protected
-
     role = rules.role("treasurer")
     member = roster.by_email(author[1])
     if member is None or member.has_role(role):
-        return ()
+        return ()  # the gate's rules not even imported (a warm trade by a treasurer)
+    from coopledger.review.gate import claim_of, is_protected
+
     params = {"author_member": member.id, "role": role}
     if is_protected(path):
         return (Problem("write-gate-protected-file", path, None, params, Severity.WARNING),)
@@ -179,13 +179,13 @@ def gate_warnings(
 def gate_warnings_of(coop: Cooperative, change: Change) -> tuple[Problem, ...]:
     """`gate_warnings` for every file `change` writes, with the entries it adds
     (compared with the files on disk, as the gate compares a commit's)."""
-    from coopledger.review.gate import entry_changes, is_gated, is_journal_file
-
     if coop.rules is None or coop.roster is None:
         return ()
     member = coop.roster.by_email(change.author[1])
     if member is None or member.has_role(coop.rules.role("treasurer")):
         return ()
+    from coopledger.review.gate import entry_changes, is_gated, is_journal_file
+
     found: list[Problem] = []
     for path, text in sorted(change.files.items()):
         if not is_gated(path):
