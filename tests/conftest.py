@@ -274,6 +274,34 @@ class Builds:
         shutil.copytree(self.folder / name / "cache", cache_folder(target), symlinks=True)
         return Coop(target, start.capsys)
 
+    def placed(self, name: str, make: Callable[[Path], object]) -> Path:
+        """`make(folder)` run once, making cooperatives in `folder` that name each
+        other by absolute path (partner groups: partners.yaml's `repo:`), so that a
+        copy elsewhere would still name the first ones; then, for each test, the
+        folder as made at that same place (what the last test left there removed
+        first), with copies of the cache folders of the cooperatives in it. A
+        worker runs its tests one at a time, so each test has the folder to itself."""
+        folder = self.folder / name / "here"
+        kept = self.folder / name / "kept"
+        caches = self.folder / name / "caches"
+        if name not in self.built:
+            folder.mkdir(parents=True)
+            make(folder)
+            copy_tree(folder, kept)
+            caches.mkdir()
+            for root in sorted(kept.iterdir()):
+                if cache_folder(folder / root.name).is_dir():
+                    shutil.copytree(cache_folder(folder / root.name), caches / root.name)
+            self.built[name] = kept
+        shutil.rmtree(folder)
+        copy_tree(kept, folder)
+        for cache in sorted(caches.iterdir()):
+            target = cache_folder(folder / cache.name)
+            if target.exists():  # the first test's own, as `make` left it
+                shutil.rmtree(target)
+            shutil.copytree(cache, target, symlinks=True)
+        return folder
+
 
 @pytest.fixture(scope="session")
 def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
