@@ -17,7 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,6 +130,21 @@ class Coop:
     def commit_all(self, message: str = "by hand", email: str = "tresa@example.org") -> None:
         self.git("add", "-A")
         self.git("-c", "user.name=Test", "-c", f"user.email={email}", "commit", "-qm", message)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session: pytest.Session) -> Generator[None, object, object]:
+    """pytest keeps the test modules it rewrites (its assert messages) as byte code
+    in tests/__pycache__, except where byte code may not be written: this machine's
+    environment sets PYTHONDONTWRITEBYTECODE, and then every worker of every run
+    rewrote and compiled the 70 test modules again (3 s a worker). Allowed while the
+    tests are collected only (docs/performance.md, "The quick suite")."""
+    forbidden = sys.dont_write_bytecode
+    sys.dont_write_bytecode = False
+    try:
+        return (yield)
+    finally:
+        sys.dont_write_bytecode = forbidden
 
 
 @pytest.fixture(autouse=True)
