@@ -17,7 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,6 +130,21 @@ class Coop:
     def commit_all(self, message: str = "by hand", email: str = "tresa@example.org") -> None:
         self.git("add", "-A")
         self.git("-c", "user.name=Test", "-c", f"user.email={email}", "commit", "-qm", message)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session: pytest.Session) -> Generator[None, object, object]:
+    """pytest keeps the test modules it rewrites (its assert messages) as byte code
+    in tests/__pycache__, except where byte code may not be written: this machine's
+    environment sets PYTHONDONTWRITEBYTECODE, and then every worker of every run
+    rewrote and compiled the 70 test modules again (3 s a worker). Allowed while the
+    tests are collected only (docs/performance.md, "The quick suite")."""
+    forbidden = sys.dont_write_bytecode
+    sys.dont_write_bytecode = False
+    try:
+        return (yield)
+    finally:
+        sys.dont_write_bytecode = forbidden
 
 
 @pytest.fixture(autouse=True)
@@ -273,6 +288,34 @@ class Builds:
         copy_tree(self.built[name], target)
         shutil.copytree(self.folder / name / "cache", cache_folder(target), symlinks=True)
         return Coop(target, start.capsys)
+
+    def placed(self, name: str, make: Callable[[Path], object]) -> Path:
+        """`make(folder)` run once, making cooperatives in `folder` that name each
+        other by absolute path (partner groups: partners.yaml's `repo:`), so that a
+        copy elsewhere would still name the first ones; then, for each test, the
+        folder as made at that same place (what the last test left there removed
+        first), with copies of the cache folders of the cooperatives in it. A
+        worker runs its tests one at a time, so each test has the folder to itself."""
+        folder = self.folder / name / "here"
+        kept = self.folder / name / "kept"
+        caches = self.folder / name / "caches"
+        if name not in self.built:
+            folder.mkdir(parents=True)
+            make(folder)
+            copy_tree(folder, kept)
+            caches.mkdir()
+            for root in sorted(kept.iterdir()):
+                if cache_folder(folder / root.name).is_dir():
+                    shutil.copytree(cache_folder(folder / root.name), caches / root.name)
+            self.built[name] = kept
+        shutil.rmtree(folder)
+        copy_tree(kept, folder)
+        for cache in sorted(caches.iterdir()):
+            target = cache_folder(folder / cache.name)
+            if target.exists():  # the first test's own, as `make` left it
+                shutil.rmtree(target)
+            shutil.copytree(cache, target, symlinks=True)
+        return folder
 
 
 @pytest.fixture(scope="session")

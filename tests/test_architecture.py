@@ -53,6 +53,17 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+def syntax_of(path: Path) -> ast.Module:
+    """The syntax tree of the file at `path` as it is now (parsed once per text:
+    several tests and both kinds of import below read every module)."""
+    return _parsed(path.read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _parsed(text: str) -> ast.Module:
+    return ast.parse(text)
+
+
 def imports_of(path: Path) -> set[str]:
     """Every module `path` imports, anywhere in it, as dotted names (`from a
     import b` counts as both `a` and `a.b`: b may be a module; the command
@@ -60,7 +71,7 @@ def imports_of(path: Path) -> set[str]:
     name = module_name(path)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(syntax_of(path)):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -78,7 +89,7 @@ def lazy_imports_of(path: Path) -> set[str]:
     """The modules a file binds with the command line's `lazy_module("a.b")`."""
     return {
         node.args[0].value
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        for node in ast.walk(syntax_of(path))
         if isinstance(node, ast.Call)
         and isinstance(node.func, ast.Name)
         and node.func.id == "lazy_module"
@@ -146,7 +157,7 @@ def test_function_local_and_type_checking_imports_count(tmp_path):
 def imports_of_outside(path: Path) -> set[str]:
     """`imports_of` for a file outside the package (absolute imports only)."""
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(syntax_of(path)):
         if isinstance(node, ast.ImportFrom) and node.module:
             found.add(node.module)
             found.update(f"{node.module}.{alias.name}" for alias in node.names)

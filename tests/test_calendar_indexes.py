@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 import pytest
+from beancount.core.data import Directive
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -59,6 +60,13 @@ def calendar(builds: Builds, coop: Coop) -> Coop:
     return builds.made("calendar-demo", coop, make_calendar)
 
 
+@pytest.fixture
+def full_read(calendar: Coop) -> list[Directive]:
+    """The calendar's entries as a full read gives them, read once for a test: the
+    properties below draw many examples and none of them writes."""
+    return store.load(calendar.root).entries
+
+
 def make_calendar(coop: Coop, target: Path) -> None:
     made = coop.run(
         "demo", str(target), "--members", "12", "--months", "7", "--trades", "400",
@@ -90,9 +98,11 @@ days = st.dates(datetime.date(2026, 4, 20), datetime.date(2026, 12, 10))
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(data=st.data())
-def test_a_statement_from_the_index_is_the_full_reads(calendar: Coop, data: st.DataObject) -> None:
+def test_a_statement_from_the_index_is_the_full_reads(
+    calendar: Coop, full_read: list[Directive], data: st.DataObject
+) -> None:
     root = calendar.root
-    entries = store.load(root).entries
+    entries = full_read
     member = data.draw(st.sampled_from(member_ids(calendar)))
     first = data.draw(st.none() | days)
     last = data.draw(days.filter(lambda d: first is None or d >= first))
@@ -103,9 +113,12 @@ def test_a_statement_from_the_index_is_the_full_reads(calendar: Coop, data: st.D
     assert found.statement == statement(entries, member, first, last, str(root))
 
 
-def test_every_members_statement_over_every_month_is_the_full_reads(calendar: Coop) -> None:
+@pytest.mark.slow  # 264 statements (10 s); the property above draws 40 of them
+def test_every_members_statement_over_every_month_is_the_full_reads(
+    calendar: Coop, full_read: list[Directive]
+) -> None:
     root = calendar.root
-    entries = store.load(root).entries
+    entries = full_read
     periods: list[tuple[datetime.date | None, datetime.date]] = [(None, LAST_DAY)]
     for month in range(5, 12):
         start = datetime.date(2026, month, 1)
@@ -124,11 +137,11 @@ def test_every_members_statement_over_every_month_is_the_full_reads(calendar: Co
 )
 @given(first=st.none() | days, span=st.none() | st.integers(0, 250))
 def test_exported_trades_from_the_index_are_the_full_reads(
-    calendar: Coop, first: datetime.date | None, span: int | None
+    calendar: Coop, full_read: list[Directive], first: datetime.date | None, span: int | None
 ) -> None:
     root = calendar.root
     last = None if span is None else (first or FIRST_DAY) + datetime.timedelta(days=span)
-    everything = list(trades_of(store.load(root).entries))
+    everything = list(trades_of(full_read))
 
     traded = Ledger(root).trades_between(first, last)
 
@@ -346,13 +359,13 @@ def test_a_cache_folder_others_may_write_is_neither_read_nor_written(calendar: C
 )
 @given(first=st.none() | days, span=st.none() | st.integers(0, 250))
 def test_exported_csv_from_the_kept_records_is_the_full_reads(
-    calendar: Coop, first: datetime.date | None, span: int | None
+    calendar: Coop, full_read: list[Directive], first: datetime.date | None, span: int | None
 ) -> None:
     """`export trades` as CSV writes the closed months from the records kept for
     them: byte for byte what the full read's table writes."""
     root = calendar.root
     last = None if span is None else (first or FIRST_DAY) + datetime.timedelta(days=span)
-    everything = list(trades_of(store.load(root).entries))
+    everything = list(trades_of(full_read))
     expected = csvio.to_csv(csvio.trades_table(everything, 2, first, end=last))
 
     written = Ledger(root).export_csv("trades", first, last)

@@ -23,7 +23,7 @@ from coopledger.setoff.clearing import (
     solve_setoff,
     solve_with_credit,
 )
-from tests.conftest import Coop
+from tests.conftest import Builds, Coop, copy_tree
 
 # ---------------------------------------------------------------- golden cases
 
@@ -317,6 +317,18 @@ def test_clear_invoices_cannot_apply_or_use_credit(coop: Coop, tmp_path: Path) -
 # ---------------------------------------------------------------- coopledger clear on the journal
 
 
+@pytest.fixture
+def invoiced(builds: Builds, coop: Coop) -> Coop:
+    """`coop` after `triangle` (made once from a copy of `coop`, then
+    copied with its cache folder: `Builds.made`)."""
+    return builds.made("triangle-invoiced", coop, make_invoiced)
+
+
+def make_invoiced(start: Coop, folder: Path) -> None:
+    copy_tree(start.root, folder)
+    triangle(Coop(folder, start.capsys))
+
+
 def triangle(coop: Coop) -> None:
     for args in (
         ("alice", "bob", "100", "--ref", "A1", "--due", "2026-12-01"),
@@ -340,8 +352,8 @@ def test_clear_without_apply_writes_nothing(coop: Coop) -> None:
     assert coop.run("clear", "--date", "2026-11-30").out == result.out
 
 
-def test_clear_apply_writes_one_commit_that_check_and_bean_check_accept(coop: Coop) -> None:
-    triangle(coop)
+def test_clear_apply_writes_one_commit_that_check_and_bean_check_accept(invoiced: Coop) -> None:
+    coop = invoiced
     before = coop.log()
 
     result = coop.run("clear", "--date", "2026-11-30", "--apply", "--json")
@@ -362,8 +374,8 @@ def test_clear_apply_writes_one_commit_that_check_and_bean_check_accept(coop: Co
     assert "Nothing to clear" in again.out and len(coop.log()) == len(before) + 1
 
 
-def test_clear_apply_on_a_new_branch(coop: Coop) -> None:
-    triangle(coop)
+def test_clear_apply_on_a_new_branch(invoiced: Coop) -> None:
+    coop = invoiced
 
     result = coop.run("clear", "--date", "2026-11-30", "--apply", "--branch", "clearing-november")
 
@@ -383,9 +395,9 @@ def test_clear_apply_on_a_new_branch(coop: Coop) -> None:
 
 
 def test_clear_branch_without_apply_is_refused_and_leaves_you_where_you_were(
-    coop: Coop,
+    invoiced: Coop,
 ) -> None:
-    triangle(coop)
+    coop = invoiced
     before = coop.log()
 
     result = coop.run("clear", "--date", "2026-11-30", "--branch", "clearing-november")
@@ -400,8 +412,8 @@ def test_clear_branch_without_apply_is_refused_and_leaves_you_where_you_were(
     assert coop.log() == before and coop.status() == ""
 
 
-def test_clear_with_credit_pays_the_rest_within_limits(coop: Coop) -> None:
-    triangle(coop)
+def test_clear_with_credit_pays_the_rest_within_limits(invoiced: Coop) -> None:
+    coop = invoiced
     coop.run("invoice", "bob", "alice", "600", "--ref", "B2", "--date", "2026-11-03")
 
     plain = json.loads(coop.run("clear", "--date", "2026-11-30", "--json").out)

@@ -18,7 +18,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy.optimize import linprog
 
 from coopledger.model.members import Member, Roster
 from coopledger.model.problems import CoopError
@@ -46,6 +45,8 @@ def lp_oracle(obligations: list[Obligation], headroom: dict[str, Headroom]) -> t
     are in `headroom`), net payment n_m per member who trades. Set-off keeps every
     net position; payments leave each member its net payment, within its room.
     """
+    from scipy.optimize import linprog  # here: 0.7 s of import, for the tests that use it
+
     count = len(obligations)
     traders = sorted(headroom)
     width = 2 * count + len(traders)

@@ -11,13 +11,26 @@ the open months cannot vouch for sends it back to the full read.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from coopledger.storage import store
-from tests.conftest import Coop
+from tests.conftest import Builds, Coop, copy_tree
 
 OCTOBER_CLOSE = "journal/2026/10/close.beancount"
+
+
+@pytest.fixture
+def autumn(builds: Builds, coop: Coop) -> Coop:
+    """`coop` after `four_months` (made once from a copy of `coop`, then
+    copied with its cache folder: `Builds.made`)."""
+    return builds.made("four-months", coop, make_autumn)
+
+
+def make_autumn(start: Coop, folder: Path) -> None:
+    copy_tree(start.root, folder)
+    four_months(Coop(folder, start.capsys))
 
 
 def four_months(coop: Coop) -> Coop:
@@ -101,8 +114,8 @@ def _no_full_read(root: object) -> None:
     raise AssertionError("the close read everything")
 
 
-def test_a_month_before_the_carried_ones_is_refused_as_closed(coop: Coop) -> None:
-    four_months(coop)
+def test_a_month_before_the_carried_ones_is_refused_as_closed(autumn: Coop) -> None:
+    coop = autumn
     assert coop.run("close", "2026-09", "--with-earlier").code == 0
     head = coop.git("rev-parse", "HEAD")
 
@@ -114,9 +127,9 @@ def test_a_month_before_the_carried_ones_is_refused_as_closed(coop: Coop) -> Non
 
 
 def test_a_closed_month_edited_since_sends_the_close_back_to_the_full_read(
-    coop: Coop, full_reads: list[int]
+    autumn: Coop, full_reads: list[int]
 ) -> None:
-    four_months(coop)
+    coop = autumn
     assert coop.run("close", "2026-09", "--with-earlier").code == 0
     gathered = "journal/2026/09/_month.beancount"
     coop.write(gathered, coop.read(gathered).replace("150.00 SEL", "15.00 SEL"))

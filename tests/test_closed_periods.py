@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coopledger.storage import store
-from tests.conftest import Coop, Result, bean_check, cache_folder
+from tests.conftest import Builds, Coop, Result, bean_check, cache_folder, copy_tree
 
 CARRIED = "Months up to 2026-09 are closed and unchanged"
 SEPTEMBER_CLOSE = "journal/2026/09/close.beancount"
@@ -37,6 +37,18 @@ def closed_through_september(coop: Coop) -> Coop:
     result = coop.run("close", "2026-09", "--with-earlier")
     assert result.code == 0, result.text
     return coop
+
+
+@pytest.fixture
+def closed(builds: Builds, coop: Coop) -> Coop:
+    """`coop` after `closed_through_september` (made once from a copy of it, then
+    copied with its cache folder, as the close left it: `Builds.made`)."""
+    return builds.made("closed-through-september", coop, make_closed)
+
+
+def make_closed(start: Coop, folder: Path) -> None:
+    copy_tree(start.root, folder)
+    closed_through_september(Coop(folder, start.capsys))
 
 
 def forget_snapshot(coop: Coop) -> None:
@@ -71,8 +83,8 @@ def test_close_with_earlier_closes_every_month_not_closed_in_one_commit(coop: Co
     assert coop.status() == ""
 
 
-def test_check_carries_closed_months_and_says_so(coop: Coop) -> None:
-    closed_through_september(coop)
+def test_check_carries_closed_months_and_says_so(closed: Coop) -> None:
+    coop = closed
     forget_snapshot(coop)
 
     result = coop.run("check")
@@ -86,8 +98,8 @@ def test_check_carries_closed_months_and_says_so(coop: Coop) -> None:
     assert as_json["ok"] is True
 
 
-def test_a_breach_that_only_the_carried_balance_reveals_is_found(coop: Coop) -> None:
-    closed_through_september(coop)  # alice ends September at -450, her floor is -500
+def test_a_breach_that_only_the_carried_balance_reveals_is_found(closed: Coop) -> None:
+    coop = closed  # alice ends September at -450, her floor is -500
     coop.append(
         "journal/2026/10/alice.beancount",
         '\n2026-10-20 * "by hand"\n  Assets:Members:Alice  -60.00 SEL\n'
@@ -104,8 +116,8 @@ def test_a_breach_that_only_the_carried_balance_reveals_is_found(coop: Coop) -> 
 
 
 @pytest.mark.parametrize("committed", [True, False], ids=["committed", "uncommitted"])
-def test_an_edited_closed_month_is_read_again_and_named(coop: Coop, committed: bool) -> None:
-    closed_through_september(coop)
+def test_an_edited_closed_month_is_read_again_and_named(closed: Coop, committed: bool) -> None:
+    coop = closed
     path = "journal/2026/09/_month.beancount"  # the month's files, gathered at its close
     coop.write(path, coop.read(path).replace("150.00 SEL", "140.00 SEL"))
     if committed:  # git's index vouches for the new bytes, which do not match
@@ -114,8 +126,8 @@ def test_an_edited_closed_month_is_read_again_and_named(coop: Coop, committed: b
     assert_read_in_full_naming(coop.run("check"), path, "the month 2026-09 is closed")
 
 
-def test_files_beancount_does_not_read_leave_closed_months_carried(coop: Coop) -> None:
-    closed_through_september(coop)
+def test_files_beancount_does_not_read_leave_closed_months_carried(closed: Coop) -> None:
+    coop = closed
     coop.write("journal/2026/09/.alice.beancount.swp", "an editor's swap file")
     coop.write("journal/2026/09/NOTES.txt", "not a journal file")
     forget_snapshot(coop)
@@ -126,8 +138,8 @@ def test_files_beancount_does_not_read_leave_closed_months_carried(coop: Coop) -
     assert CARRIED in result.out
 
 
-def test_an_edited_closing_balance_is_not_trusted(coop: Coop) -> None:
-    closed_through_september(coop)
+def test_an_edited_closing_balance_is_not_trusted(closed: Coop) -> None:
+    coop = closed
     text = coop.read(SEPTEMBER_CLOSE)
     coop.write(SEPTEMBER_CLOSE, text.replace("-450.00 SEL", "-350.00 SEL", 1))
     coop.commit_all()
@@ -135,8 +147,8 @@ def test_an_edited_closing_balance_is_not_trusted(coop: Coop) -> None:
     assert_read_in_full_naming(coop.run("check"), SEPTEMBER_CLOSE, "Balance failed")
 
 
-def test_an_entry_dated_in_a_closed_month_in_an_open_file_is_named(coop: Coop) -> None:
-    closed_through_september(coop)
+def test_an_entry_dated_in_a_closed_month_in_an_open_file_is_named(closed: Coop) -> None:
+    coop = closed
     coop.append(
         "journal/2026/10/bob.beancount",
         '\n2026-09-20 * "back-dated by hand"\n  Assets:Members:Bob  -5.00 SEL\n'
@@ -172,8 +184,8 @@ def test_invoices_of_closed_months_are_carried(coop: Coop) -> None:
     assert settled.code == 0
 
 
-def test_the_gate_on_a_fresh_clone_carries_closed_months(coop: Coop, tmp_path: Path) -> None:
-    closed_through_september(coop)
+def test_the_gate_on_a_fresh_clone_carries_closed_months(closed: Coop, tmp_path: Path) -> None:
+    coop = closed
     base = coop.git("rev-parse", "HEAD").strip()
     assert coop.run("trade", "bob", "alice", "5", "--date", "2026-10-09").code == 0
     clone = tmp_path / "clone"
@@ -239,11 +251,11 @@ def test_carried_check_finds_exactly_what_the_full_check_finds(
 
 
 def test_members_read_in_a_second_process_give_the_same_check(
-    coop: Coop, monkeypatch: pytest.MonkeyPatch
+    closed: Coop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A big members.yaml is read in a forked process while beancount parses the
     journal; the result is the same as reading it in one process."""
-    closed_through_september(coop)
+    coop = closed
     coop.append(
         "journal/2026/10/alice.beancount",
         '\n2026-10-20 * "by hand"\n  Assets:Members:Alice  -60.00 SEL\n'
@@ -261,8 +273,8 @@ def test_members_read_in_a_second_process_give_the_same_check(
     assert aside.out == alone.out
 
 
-def test_a_member_with_a_carried_balance_removed_from_members_yaml_is_named(coop: Coop) -> None:
-    closed_through_september(coop)  # alice carries -450.00
+def test_a_member_with_a_carried_balance_removed_from_members_yaml_is_named(closed: Coop) -> None:
+    coop = closed  # alice carries -450.00
     text = coop.read("members.yaml")
     start = text.index("  - id: alice")
     end = text.index("  - id: bob")
@@ -328,12 +340,12 @@ def never_read_everything(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_after_a_close_trade_balances_and_check_read_only_the_open_months(
-    coop: Coop, monkeypatch: pytest.MonkeyPatch
+    closed: Coop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A close (like any write but a trade) leaves the snapshot behind; the next
     command builds it again from the open months and the last close's balances,
     without reading the closed months, and answers as a full read would."""
-    closed_through_september(coop)  # alice -450, bob 280, fournil 170
+    coop = closed  # alice -450, bob 280, fournil 170
     with monkeypatch.context() as patched:
         never_read_everything(patched)
 
@@ -354,12 +366,12 @@ def test_after_a_close_trade_balances_and_check_read_only_the_open_months(
 
 
 def test_trades_on_the_day_after_a_close_read_only_the_open_months(
-    coop: Coop, monkeypatch: pytest.MonkeyPatch
+    closed: Coop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The close's balance assertions are dated the 1st of the next month, and
     beancount checks a balance before that day's entries: a trade dated the 1st
     cannot break them, and is checked on the open months like any other."""
-    closed_through_september(coop)  # alice -450, assertions dated 2026-10-01
+    coop = closed  # alice -450, assertions dated 2026-10-01
     with monkeypatch.context() as patched:
         never_read_everything(patched)
         first = coop.run("trade", "bob", "alice", "5", "--date", "2026-10-01")
@@ -375,9 +387,9 @@ def test_trades_on_the_day_after_a_close_read_only_the_open_months(
 
 
 def test_report_is_the_first_command_after_a_close(
-    coop: Coop, monkeypatch: pytest.MonkeyPatch
+    closed: Coop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    closed_through_september(coop)
+    coop = closed
     with monkeypatch.context() as patched:
         never_read_everything(patched)
         first = coop.run("report", "2026-09")
@@ -388,11 +400,11 @@ def test_report_is_the_first_command_after_a_close(
 
 
 def test_after_a_close_made_elsewhere_report_reads_everything_once(
-    coop: Coop, monkeypatch: pytest.MonkeyPatch
+    closed: Coop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The figures of closed months are kept by the close, in the cache: on a
     clone that did not make the close, `report` reads everything once."""
-    closed_through_september(coop)
+    coop = closed
     forget_snapshot(coop)
     assert coop.run("trade", "bob", "alice", "5", "--date", "2026-10-09").code == 0
     with monkeypatch.context() as patched:
@@ -403,8 +415,8 @@ def test_after_a_close_made_elsewhere_report_reads_everything_once(
     assert coop.run("report", "2026-10").out == coop.run("report", "2026-10", "--no-cache").out
 
 
-def test_a_snapshot_from_the_open_months_never_answers_for_a_closed_month(coop: Coop) -> None:
-    closed_through_september(coop)
+def test_a_snapshot_from_the_open_months_never_answers_for_a_closed_month(closed: Coop) -> None:
+    coop = closed
     assert coop.run("trade", "bob", "alice", "5", "--date", "2026-10-09").code == 0
 
     for day in ("2026-08-04", "2026-08-31", "2026-09-10", "2026-09-30", "2026-10-01"):
@@ -416,9 +428,9 @@ def test_a_snapshot_from_the_open_months_never_answers_for_a_closed_month(coop: 
 
 
 def test_a_limit_broken_across_the_closed_boundary_is_refused_from_the_open_months(
-    coop: Coop, monkeypatch: pytest.MonkeyPatch
+    closed: Coop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    closed_through_september(coop)  # alice ends September at -450, her floor is -500
+    coop = closed  # alice ends September at -450, her floor is -500
     with monkeypatch.context() as patched:
         never_read_everything(patched)
         refused = coop.run("trade", "alice", "bob", "60", "--date", "2026-10-20")

@@ -13,13 +13,25 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Coop
+from tests.conftest import Builds, Coop, copy_tree
 
 
 def ids_of(coop: Coop, *args: str) -> list[str]:
     result = coop.run("trades", "--json", *args)
     assert result.code == 0, result.text
     return [row["id"] for row in json.loads(result.out)]
+
+
+@pytest.fixture
+def traded(builds: Builds, coop: Coop) -> Coop:
+    """`coop` after `some_trades` (made once from a copy of `coop`, then
+    copied with its cache folder: `Builds.made`)."""
+    return builds.made("some-trades", coop, make_traded)
+
+
+def make_traded(start: Coop, folder: Path) -> None:
+    copy_tree(start.root, folder)
+    some_trades(Coop(folder, start.capsys))
 
 
 def some_trades(coop: Coop) -> None:
@@ -49,8 +61,8 @@ def test_trades_lists_every_trade_with_its_id(coop: Coop) -> None:
     assert coop.log() == before and coop.status() == ""
 
 
-def test_trades_filters_by_member_month_and_words(coop: Coop) -> None:
-    some_trades(coop)
+def test_trades_filters_by_member_month_and_words(traded: Coop) -> None:
+    coop = traded
     rows = json.loads(coop.run("trades", "--json").out)
     assert [r["memo"] for r in rows] == ["Jam jars", "bread", "more bread"]
     assert rows[0]["payer"] == "alice" and rows[0]["amount"] == "10.00"
@@ -73,8 +85,8 @@ def test_trades_refuses_an_unknown_member_or_a_bad_month(coop: Coop) -> None:
     assert month.code == 1 and "2026-13" in month.err
 
 
-def test_reverse_takes_the_start_of_an_id(coop: Coop) -> None:
-    some_trades(coop)
+def test_reverse_takes_the_start_of_an_id(traded: Coop) -> None:
+    coop = traded
     first = ids_of(coop, "--month", "2026-10")[0]
     hex_part = first[11:]
 
@@ -86,8 +98,8 @@ def test_reverse_takes_the_start_of_an_id(coop: Coop) -> None:
     assert f'reverses: "{first}"' in coop.read(coop.last_written())
 
 
-def test_an_ambiguous_start_of_an_id_is_refused_with_the_candidates(coop: Coop) -> None:
-    some_trades(coop)
+def test_an_ambiguous_start_of_an_id_is_refused_with_the_candidates(traded: Coop) -> None:
+    coop = traded
     november = ids_of(coop, "--month", "2026-11")
     before = coop.log()
 
@@ -360,8 +372,8 @@ def test_an_import_into_a_closed_month_is_not_told_to_remove_a_line(coop: Coop) 
 # ---------------------------------------------------------------- errors in order of cause
 
 
-def test_one_wrong_key_in_rules_yaml_is_the_only_error(coop: Coop) -> None:
-    some_trades(coop)
+def test_one_wrong_key_in_rules_yaml_is_the_only_error(traded: Coop) -> None:
+    coop = traded
     coop.write("rules.yaml", coop.read("rules.yaml").replace("decimals: 2", "decimal: 2"))
 
     result = coop.run("check")
@@ -374,8 +386,8 @@ def test_one_wrong_key_in_rules_yaml_is_the_only_error(coop: Coop) -> None:
     assert "unknown account" not in result.out
 
 
-def test_members_yaml_problems_come_before_the_journal_s(coop: Coop) -> None:
-    some_trades(coop)
+def test_members_yaml_problems_come_before_the_journal_s(traded: Coop) -> None:
+    coop = traded
     coop.append("journal/2026/11/bob.beancount", '2026-11-20 * "x"\n  Assets:Members:Bob 1 SEL\n')
     coop.write("members.yaml", coop.read("members.yaml").replace("kind: business", "kind: shop"))
 
@@ -403,8 +415,8 @@ HAND_MISTAKES = [
 ]
 
 
-def test_hand_written_mistakes_are_told_in_the_writer_s_terms(coop: Coop) -> None:
-    some_trades(coop)
+def test_hand_written_mistakes_are_told_in_the_writer_s_terms(traded: Coop) -> None:
+    coop = traded
     path = "journal/2026/11/alice.jam.beancount"  # a file of one's own, as docs tell
     original = ""
     for postings, words in HAND_MISTAKES:

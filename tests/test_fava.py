@@ -26,7 +26,7 @@ from fava.application import create_app
 from fava.core import FavaLedger
 
 from coopledger.model.journal import MAIN_FILE, owner_of
-from tests.conftest import Coop, cache_folder
+from tests.conftest import Builds, Coop, cache_folder, copy_tree
 
 
 @pytest.fixture(autouse=True)
@@ -107,6 +107,18 @@ def assert_page_matches_report(figures: dict[tuple[str, str, str], str], report:
             assert got == str(point[name]), (point["month"], name)
 
 
+@pytest.fixture
+def with_trades(builds: Builds, coop: Coop) -> Coop:
+    """`coop` after `traded` (made once from a copy of `coop`, then
+    copied with its cache folder: `Builds.made`)."""
+    return builds.made("fava-trades", coop, make_with_trades)
+
+
+def make_with_trades(start: Coop, folder: Path) -> None:
+    copy_tree(start.root, folder)
+    traded(Coop(folder, start.capsys))
+
+
 def traded(coop: Coop) -> Coop:
     for args in TRADES:
         assert coop.run("trade", *args).code == 0
@@ -155,8 +167,8 @@ def test_the_page_shows_the_figures_of_report_json_with_names(coop: Coop) -> Non
     assert figures[("coopledger-members", "alice", "name")] == "Alice Martin"
 
 
-def test_the_page_speaks_the_cooperatives_language_and_keeps_its_figures(coop: Coop) -> None:
-    traded(coop)
+def test_the_page_speaks_the_cooperatives_language_and_keeps_its_figures(with_trades: Coop) -> None:
+    coop = with_trades
     report = json.loads(coop.run("report", "--json").out)
     english = page_html(coop.root)
     coop.append("rules.yaml", "language: fr\n")  # the cooperative's choice, as `init --language fr`
@@ -169,8 +181,8 @@ def test_the_page_speaks_the_cooperatives_language_and_keeps_its_figures(coop: C
     assert_page_matches_report(figures_of(french), report)  # the figures, as report --json
 
 
-def test_the_page_shows_the_month_asked_for(coop: Coop) -> None:
-    traded(coop)
+def test_the_page_shows_the_month_asked_for(with_trades: Coop) -> None:
+    coop = with_trades
     report = json.loads(coop.run("report", "2026-11", "--json").out)
 
     figures = figures_of(page_html(coop.root, "?month=2026-11"))
@@ -179,8 +191,8 @@ def test_the_page_shows_the_month_asked_for(coop: Coop) -> None:
     assert figures[("coopledger-summary", "", "trades")] == "2"
 
 
-def test_the_page_shows_balances_against_limits_with_names(coop: Coop) -> None:
-    traded(coop)
+def test_the_page_shows_balances_against_limits_with_names(with_trades: Coop) -> None:
+    coop = with_trades
     balances = json.loads(coop.run("balances", "--json").out)["balances"]
 
     figures = figures_of(page_html(coop.root))
@@ -317,8 +329,8 @@ def test_an_entry_added_in_fava_by_a_member_passes_the_gate(coop: Coop) -> None:
     assert committed_file.startswith("journal/2026/11/21/alice.fava-")
 
 
-def test_an_entry_in_a_closed_month_stays_where_fava_put_it_and_says_why(coop: Coop) -> None:
-    traded(coop)
+def test_an_entry_in_a_closed_month_stays_where_fava_put_it_and_says_why(with_trades: Coop) -> None:
+    coop = with_trades
     assert coop.run("close", "2026-10").code == 0
     ledger = FavaLedger(str(coop.root / MAIN_FILE))
 
@@ -350,10 +362,10 @@ def test_who_owns_an_entry() -> None:
 # ---------------------------------------------------------------- main.beancount's fava lines
 
 
-def test_fava_lines_keep_the_open_period_fast(coop: Coop) -> None:
+def test_fava_lines_keep_the_open_period_fast(with_trades: Coop) -> None:
     """main.beancount's fava directives, dated 2000-01-01, are no entry of a
     closed month: check still carries the closed months."""
-    traded(coop)
+    coop = with_trades
     assert coop.run("close", "2026-10").code == 0
     assert 'custom "fava-extension" "coopledger.fava_ext"' in coop.read(MAIN_FILE)
 
@@ -366,8 +378,8 @@ def test_fava_lines_keep_the_open_period_fast(coop: Coop) -> None:
     assert "read: open period" in result.err
 
 
-def test_an_error_in_main_beancount_is_told_there_in_the_open_period(coop: Coop) -> None:
-    traded(coop)
+def test_an_error_in_main_beancount_is_told_there_in_the_open_period(with_trades: Coop) -> None:
+    coop = with_trades
     assert coop.run("close", "2026-10").code == 0
     lines = coop.read(MAIN_FILE).count("\n")
     coop.append(

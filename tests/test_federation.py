@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from coopledger.cli import main
-from tests.conftest import Coop, bean_check
+from tests.conftest import Builds, Coop, bean_check
 
 UNITS = {"sel-a": "GRAIN", "sel-b": "PIGNE", "sel-c": "HEURE"}
 MEMBERS = {"sel-a": ("alice", "arno"), "sel-b": ("zoe", "bea"), "sel-c": ("carl", "cleo")}
@@ -46,12 +46,17 @@ def link(a: Coop, b: Coop, *, floor: str, ceiling: str, rate: str = "1") -> None
 
 
 @pytest.fixture
-def pair(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Coop, Coop]:
-    """sel-a and sel-b: one GRAIN is worth 2 PIGNE; each may owe the other 100 GRAIN."""
-    a, b = make_group(tmp_path, capsys, "sel-a"), make_group(tmp_path, capsys, "sel-b")
-    link(a, b, floor="-100", ceiling="100", rate="2")
-    link(b, a, floor="-200", ceiling="200", rate="0.5")
-    return a, b
+def pair(builds: Builds, capsys: pytest.CaptureFixture[str]) -> tuple[Coop, Coop]:
+    """sel-a and sel-b: one GRAIN is worth 2 PIGNE; each may owe the other 100 GRAIN
+    (made once, then each test has them as made, in the same place: `Builds.placed`)."""
+
+    def make(folder: Path) -> None:
+        a, b = make_group(folder, capsys, "sel-a"), make_group(folder, capsys, "sel-b")
+        link(a, b, floor="-100", ceiling="100", rate="2")
+        link(b, a, floor="-200", ceiling="200", rate="0.5")
+
+    folder = builds.placed("federation-pair", make)
+    return Coop(folder / "sel-a", capsys), Coop(folder / "sel-b", capsys)
 
 
 def position(coop: Coop, partner: str) -> str:
@@ -291,10 +296,12 @@ def test_a_member_cannot_change_the_trust_lines_in_a_pull_request(
     assert judged.code == 1 and "partners.yaml" in judged.out
 
 
-@pytest.fixture
-def three(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Coop, Coop, Coop]:
+THREE = ("sel-a", "sel-b", "sel-c")
+
+
+def make_three(folder: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Coop, Coop, Coop]:
     """sel-a (GRAIN), sel-b (PIGNE: 2 for a GRAIN), sel-c (HEURE: 1 for a GRAIN)."""
-    a, b, c = (make_group(tmp_path, capsys, name) for name in ("sel-a", "sel-b", "sel-c"))
+    a, b, c = (make_group(folder, capsys, name) for name in THREE)
     rates = {("sel-a", "sel-b"): "2", ("sel-b", "sel-a"): "0.5", ("sel-b", "sel-c"): "0.5"}
     rates |= {("sel-c", "sel-b"): "2", ("sel-a", "sel-c"): "1", ("sel-c", "sel-a"): "1"}
     for x in (a, b, c):
@@ -302,6 +309,15 @@ def three(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Coop, Coo
             if x is not y:
                 rate = rates[(x.root.name, y.root.name)]
                 link(x, y, floor="-500", ceiling="500", rate=rate)
+    return a, b, c
+
+
+@pytest.fixture
+def three(builds: Builds, capsys: pytest.CaptureFixture[str]) -> tuple[Coop, Coop, Coop]:
+    """The three groups of `make_three`, each trusting the others for 500 GRAIN (made
+    once, then each test has them as made, in the same place: `Builds.placed`)."""
+    folder = builds.placed("federation-three", lambda made: make_three(made, capsys))
+    a, b, c = (Coop(folder / name, capsys) for name in THREE)
     return a, b, c
 
 

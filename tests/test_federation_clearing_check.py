@@ -5,26 +5,34 @@ tests/test_federation.py."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from tests.conftest import Coop
-from tests.test_federation import three  # noqa: F401  (a fixture)
+from tests.conftest import Builds, Coop
+from tests.test_federation import THREE, make_three
 
 PARTNERS_FILE = "journal/2026/11/_partners.beancount"
 
 
 @pytest.fixture
-def cleared(three: tuple[Coop, Coop, Coop]) -> tuple[Coop, Coop, Coop]:  # noqa: F811
+def cleared(builds: Builds, capsys: pytest.CaptureFixture[str]) -> tuple[Coop, Coop, Coop]:
     """sel-a owes sel-b 40 GRAIN, sel-b owes sel-c 60 PIGNE (30 GRAIN), sel-c owes
-    sel-a 50 HEURE: synced, then 30 GRAIN cleared round the cycle and written."""
-    a, b, c = three
-    assert a.run("trade", "alice", "sel-b/zoe", "40", "--as", "alice").code == 0
-    assert b.run("trade", "zoe", "sel-c/carl", "60", "--as", "zoe").code == 0
-    assert c.run("trade", "carl", "sel-a/arno", "50", "--as", "carl").code == 0
-    for here, partner in ((b, "sel-a"), (c, "sel-b"), (a, "sel-c")):
-        assert here.run("partner", "sync", partner).code == 0
-    written = a.run("federation", "clear", *(str(x.root) for x in three), "--write")
-    assert written.code == 0, written.text
+    sel-a 50 HEURE: synced, then 30 GRAIN cleared round the cycle and written (made
+    once, then each test has the groups as made, in the same place: `Builds.placed`)."""
+
+    def make(folder: Path) -> None:
+        a, b, c = make_three(folder, capsys)
+        assert a.run("trade", "alice", "sel-b/zoe", "40", "--as", "alice").code == 0
+        assert b.run("trade", "zoe", "sel-c/carl", "60", "--as", "zoe").code == 0
+        assert c.run("trade", "carl", "sel-a/arno", "50", "--as", "carl").code == 0
+        for here, partner in ((b, "sel-a"), (c, "sel-b"), (a, "sel-c")):
+            assert here.run("partner", "sync", partner).code == 0
+        written = a.run("federation", "clear", *(str(x.root) for x in (a, b, c)), "--write")
+        assert written.code == 0, written.text
+
+    folder = builds.placed("federation-cleared", make)
+    a, b, c = (Coop(folder / name, capsys) for name in THREE)
     return a, b, c
 
 

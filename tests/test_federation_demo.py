@@ -15,20 +15,25 @@ import pytest
 
 from coopledger.intergroup.federation_demo import FederationDemo, FederationSpec, neighbours
 from coopledger.storage import journal_text
-from tests.conftest import Coop, bean_check
+from tests.conftest import Builds, Coop, bean_check
 
 GROUPS = ("sel-001", "sel-002", "sel-003")
 
 
 @pytest.fixture
-def federation(coop: Coop, tmp_path: Path) -> dict[str, Coop]:
-    target = tmp_path / "federation"
-    made = coop.run(
-        *("demo", str(target), "--groups", "3", "--members", "5", "--months", "2"),
-        *("--trades", "20", "--between", "30", "--seed", "4"),
-    )
-    assert made.code == 0, made.text
-    assert f"Created a federation of 3 cooperatives in {target}" in made.out
+def federation(builds: Builds, coop: Coop) -> dict[str, Coop]:
+    """Three generated groups, made once, then each test has them as made, in the
+    same place (`Builds.placed`: they name each other by absolute path)."""
+
+    def make(target: Path) -> None:
+        made = coop.run(
+            *("demo", str(target), "--groups", "3", "--members", "5", "--months", "2"),
+            *("--trades", "20", "--between", "30", "--seed", "4"),
+        )
+        assert made.code == 0, made.text
+        assert f"Created a federation of 3 cooperatives in {target}" in made.out
+
+    target = builds.placed("federation-demo", make)
     assert sorted(p.name for p in target.iterdir()) == list(GROUPS)
     return {name: Coop(target / name, coop.capsys) for name in GROUPS}
 

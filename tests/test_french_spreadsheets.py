@@ -20,7 +20,7 @@ from coopledger import i18n
 from coopledger.model.money import format_amount, parse_amount
 from coopledger.plans import excel, spreadsheet
 from coopledger.plans.csvio import TRADE_COLUMNS, Table
-from tests.conftest import Coop
+from tests.conftest import Builds, Coop
 from tests.test_import_export import balances
 from tests.test_report import build_known
 
@@ -334,8 +334,14 @@ def known_with_a_formula(coop: Coop) -> Coop:
     return known
 
 
-def test_export_for_french_excel(coop: Coop, tmp_path: Path) -> None:
-    known = known_with_a_formula(coop)
+@pytest.fixture
+def with_a_formula(builds: Builds, coop: Coop) -> Coop:
+    """`known_with_a_formula`, made once per worker and copied (`Builds.copy`)."""
+    return builds.copy("known-with-a-formula", coop, known_with_a_formula)
+
+
+def test_export_for_french_excel(with_a_formula: Coop, tmp_path: Path) -> None:
+    known = with_a_formula
     target = tmp_path / "échanges.csv"
     period = ("--from", "01/11/2026", "--to", "30/11/2026")
 
@@ -362,8 +368,8 @@ def test_export_for_french_excel(coop: Coop, tmp_path: Path) -> None:
     assert lines[6] == ""  # CR LF after the last line too
 
 
-def test_export_for_english_excel_and_members_with_negative_floors(coop: Coop) -> None:
-    known = known_with_a_formula(coop)
+def test_export_for_english_excel_and_members_with_negative_floors(with_a_formula: Coop) -> None:
+    known = with_a_formula
 
     trades = known.run("export", "trades", "--for", "excel", "--to", "2026-11-03").out
     members = known.run("--lang", "fr", "export", "members", "--for", "excel", "--to", "2026-11-30")
@@ -375,10 +381,10 @@ def test_export_for_english_excel_and_members_with_negative_floors(coop: Coop) -
     assert "dan;Dan;person;01/01/2024;left;-500,00;1000,00;" in lines  # a number, no quote
 
 
-def test_export_xlsx_has_typed_cells(coop: Coop, tmp_path: Path) -> None:
+def test_export_xlsx_has_typed_cells(with_a_formula: Coop, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
-    known = known_with_a_formula(coop)
+    known = with_a_formula
     path = tmp_path / "echanges.xlsx"
 
     result = known.run("--lang", "fr", "export", "trades", "-o", str(path))  # .xlsx: the format
@@ -403,10 +409,10 @@ def test_export_xlsx_has_typed_cells(coop: Coop, tmp_path: Path) -> None:
     assert rows[-1][6].data_type == "s" and rows[-1][6].value.startswith("2026-11-29-")
 
 
-def test_export_xlsx_of_members_and_balances(coop: Coop, tmp_path: Path) -> None:
+def test_export_xlsx_of_members_and_balances(with_a_formula: Coop, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
-    known = known_with_a_formula(coop)
+    known = with_a_formula
     members, balances_file = tmp_path / "membres.xlsx", tmp_path / "soldes.xlsx"
 
     assert known.run("export", "members", "-o", str(members), "--to", "2026-11-30").code == 0
@@ -459,9 +465,9 @@ def fresh_like(known: Coop, tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 
 
 def test_round_trip_a_french_excel_export_into_a_fresh_cooperative(
-    coop: Coop, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    with_a_formula: Coop, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    known = known_with_a_formula(coop)
+    known = with_a_formula
     exported = tmp_path / "export.csv"
     export = ("--lang", "fr", "export", "trades", "--for", "excel", "-o", str(exported))
     assert known.run(*export).code == 0

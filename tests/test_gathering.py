@@ -19,11 +19,23 @@ import pytest
 from beancount import loader
 
 from coopledger.storage import folders
-from tests.conftest import Coop
+from tests.conftest import Builds, Coop, copy_tree
 from tests.test_gate import TRESA, commit_as
 
 SEPTEMBER = "journal/2026/09"
 GATHERED = f"{SEPTEMBER}/_month.beancount"
+
+
+@pytest.fixture
+def october(builds: Builds, coop: Coop) -> Coop:
+    """`coop` after `trades_through_october` (made once from a copy of `coop`, then
+    copied with its cache folder: `Builds.made`)."""
+    return builds.made("trades-through-october", coop, make_october)
+
+
+def make_october(start: Coop, folder: Path) -> None:
+    copy_tree(start.root, folder)
+    trades_through_october(Coop(folder, start.capsys))
 
 
 def trades_through_october(coop: Coop) -> None:
@@ -85,8 +97,8 @@ def test_close_gathers_the_months_files_into_one_file_in_the_same_commit(coop: C
         assert checked.code == 0 and "ok: 4 members, 5 trades" in checked.out, checked.text
 
 
-def test_close_keep_files_leaves_each_file_as_it_is(coop: Coop) -> None:
-    trades_through_october(coop)
+def test_close_keep_files_leaves_each_file_as_it_is(october: Coop) -> None:
+    coop = october
     before = listing(coop, SEPTEMBER)
 
     result = coop.run("close", "2026-09", "--keep-files", "--with-earlier")
@@ -97,8 +109,8 @@ def test_close_keep_files_leaves_each_file_as_it_is(coop: Coop) -> None:
     assert coop.run("check").code == 0
 
 
-def test_the_files_holding_invoices_stay_as_they_are(coop: Coop) -> None:
-    trades_through_october(coop)
+def test_the_files_holding_invoices_stay_as_they_are(october: Coop) -> None:
+    coop = october
     invoiced = coop.run("invoice", "bob", "alice", "80", "--ref", "F-9", "--date", "2026-09-03")
     assert invoiced.code == 0, invoiced.text
     name = "03/alice.invoice-f-9.beancount"  # the creditor's file of the invoice
@@ -114,10 +126,10 @@ def test_the_files_holding_invoices_stay_as_they_are(coop: Coop) -> None:
     assert coop.run("check").code == 0
 
 
-def test_a_file_with_a_pushtag_is_not_gathered(coop: Coop) -> None:
+def test_a_file_with_a_pushtag_is_not_gathered(october: Coop) -> None:
     """pushtag reaches every entry after it in its file: gathered, it would reach
     the files after it, so the month keeps its files."""
-    trades_through_october(coop)
+    coop = october
     coop.write(
         f"{SEPTEMBER}/bob-notes.beancount",
         "pushtag #market\n"
@@ -136,8 +148,8 @@ def test_a_file_with_a_pushtag_is_not_gathered(coop: Coop) -> None:
     assert coop.run("check").code == 0
 
 
-def test_the_gate_accepts_a_treasurers_close_that_gathers(coop: Coop, tmp_path: Path) -> None:
-    trades_through_october(coop)
+def test_the_gate_accepts_a_treasurers_close_that_gathers(october: Coop, tmp_path: Path) -> None:
+    coop = october
     base = coop.git("rev-parse", "HEAD").strip()
     assert coop.run("close", "2026-09", "--with-earlier").code == 0
     clone = tmp_path / "clone"
@@ -148,8 +160,8 @@ def test_the_gate_accepts_a_treasurers_close_that_gathers(coop: Coop, tmp_path: 
     assert result.code == 0, result.text
 
 
-def test_the_gate_refuses_a_close_that_changes_an_entry_while_gathering(coop: Coop) -> None:
-    trades_through_october(coop)
+def test_the_gate_refuses_a_close_that_changes_an_entry_while_gathering(october: Coop) -> None:
+    coop = october
     alice = written(coop, SEPTEMBER, "alice")
     base = coop.git("rev-parse", "HEAD").strip()
     assert coop.run("close", "2026-09", "--with-earlier").code == 0
@@ -167,9 +179,9 @@ def test_the_gate_refuses_a_close_that_changes_an_entry_while_gathering(coop: Co
     assert "removes the entry of 2026-09-10" in result.out
 
 
-def test_moving_entries_between_files_is_no_close(coop: Coop) -> None:
+def test_moving_entries_between_files_is_no_close(october: Coop) -> None:
     """Only a close gathers: moving an entry to another file is a removal."""
-    trades_through_october(coop)
+    coop = october
     base = coop.git("rev-parse", "HEAD").strip()
     october = written(coop, "journal/2026/10", "bob")
     coop.write("journal/2026/10/bob-moved.beancount", coop.read(october))
@@ -182,8 +194,8 @@ def test_moving_entries_between_files_is_no_close(coop: Coop) -> None:
     assert f"{october}:1: error: commit " in result.out and "removes the entry" in result.out
 
 
-def test_a_failed_commit_puts_the_month_back_as_it_was(coop: Coop) -> None:
-    trades_through_october(coop)
+def test_a_failed_commit_puts_the_month_back_as_it_was(october: Coop) -> None:
+    coop = october
     before = {name: coop.read(f"{SEPTEMBER}/{name}") for name in listing(coop, SEPTEMBER)}
     log = coop.log()
     (coop.root / ".git/index.lock").write_text("another git is running")
@@ -198,10 +210,10 @@ def test_a_failed_commit_puts_the_month_back_as_it_was(coop: Coop) -> None:
     assert listing(coop, ".coopledger/swap") == []
 
 
-def test_what_a_crash_left_aside_is_never_read_and_is_cleared(coop: Coop) -> None:
+def test_what_a_crash_left_aside_is_never_read_and_is_cleared(october: Coop) -> None:
     """A crash after the swap leaves the old folder in .coopledger/swap: git
     ignores it, beancount does not read it, the next close clears it."""
-    trades_through_october(coop)
+    coop = october
     coop.write(".coopledger/swap/new-x/alice.beancount", "not beancount at all\n")
 
     assert coop.run("check").code == 0
@@ -210,11 +222,11 @@ def test_what_a_crash_left_aside_is_never_read_and_is_cleared(coop: Coop) -> Non
     assert listing(coop, ".coopledger/swap") == []
 
 
-def test_after_a_close_gits_index_no_longer_holds_the_gathered_files(coop: Coop) -> None:
+def test_after_a_close_gits_index_no_longer_holds_the_gathered_files(october: Coop) -> None:
     """git keeps most of its index in a shared file that it rewrites only now
     and then: the close has it rewritten, or every later git command would
     still read the thousands of files it removed."""
-    trades_through_october(coop)
+    coop = october
     alice, bob_october = written(coop, SEPTEMBER, "alice"), written(coop, "journal/2026/10", "bob")
     # as in a big journal, where what a close adds is little against what git's index holds
     coop.git("config", "splitIndex.maxPercentChange", "100")
@@ -229,9 +241,9 @@ def test_after_a_close_gits_index_no_longer_holds_the_gathered_files(coop: Coop)
 
 
 def test_a_disk_that_fills_up_while_the_month_is_built_aside_changes_nothing(
-    coop: Coop, monkeypatch: pytest.MonkeyPatch
+    october: Coop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    trades_through_october(coop)
+    coop = october
     before = {name: coop.read(f"{SEPTEMBER}/{name}") for name in listing(coop, SEPTEMBER)}
     log = coop.log()
 

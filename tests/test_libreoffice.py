@@ -21,7 +21,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from tests.conftest import Coop
+from tests.conftest import Builds, Coop
 from tests.test_french_spreadsheets import EVIL, known_with_a_formula
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
@@ -64,6 +64,12 @@ def to_ods(source: Path, folder: Path, profile: Path, infilter: str | None = Non
     converted = out / (source.stem + ".ods")
     assert converted.exists(), done.stdout + done.stderr
     return converted
+
+
+@pytest.fixture
+def with_a_formula(builds: Builds, coop: Coop) -> Coop:
+    """`known_with_a_formula`, made once per worker and copied (`Builds.copy`)."""
+    return builds.copy("known-with-a-formula", coop, known_with_a_formula)
 
 
 Cell = tuple[str, object]  # (LibreOffice's value type: float, date, string; the value)
@@ -113,8 +119,10 @@ def check_the_trades(rows: list[list[Cell]], header: list[str], day: datetime.da
 FRENCH_HEADER = ["Date", "Payeur", "Bénéficiaire", "Montant", "Libellé", "Catégorie", "Échange"]
 
 
-def test_libreoffice_opens_the_french_excel_csv(coop: Coop, tmp_path: Path, profile: Path) -> None:
-    known = known_with_a_formula(coop)
+def test_libreoffice_opens_the_french_excel_csv(
+    with_a_formula: Coop, tmp_path: Path, profile: Path
+) -> None:
+    known = with_a_formula
     exported = tmp_path / "echanges.csv"
     export = ("--lang", "fr", "export", "trades", "--for", "excel", "-o", str(exported))
     assert known.run(*export).code == 0
@@ -125,8 +133,10 @@ def test_libreoffice_opens_the_french_excel_csv(coop: Coop, tmp_path: Path, prof
     assert rows[-1][4] == ("string", "'" + EVIL)  # the quote that neutralises it, kept as text
 
 
-def test_libreoffice_opens_the_english_excel_csv(coop: Coop, tmp_path: Path, profile: Path) -> None:
-    known = known_with_a_formula(coop)
+def test_libreoffice_opens_the_english_excel_csv(
+    with_a_formula: Coop, tmp_path: Path, profile: Path
+) -> None:
+    known = with_a_formula
     exported = tmp_path / "trades.csv"
     assert known.run("export", "trades", "--for", "excel", "-o", str(exported)).code == 0
 
@@ -136,8 +146,8 @@ def test_libreoffice_opens_the_english_excel_csv(coop: Coop, tmp_path: Path, pro
     check_the_trades(rows, header, datetime.date(2026, 11, 29))
 
 
-def test_libreoffice_opens_the_xlsx(coop: Coop, tmp_path: Path, profile: Path) -> None:
-    known = known_with_a_formula(coop)
+def test_libreoffice_opens_the_xlsx(with_a_formula: Coop, tmp_path: Path, profile: Path) -> None:
+    known = with_a_formula
     exported = tmp_path / "echanges.xlsx"
     assert known.run("--lang", "fr", "export", "trades", "-o", str(exported)).code == 0
 

@@ -14,8 +14,10 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from coopledger.model.journal import entry_file
-from tests.conftest import Coop, bean_check
+from tests.conftest import Builds, Coop, bean_check, copy_tree
 from tests.test_gate import ALICE, BOB, commit_as
 
 OCTOBER = "journal/2026/10"
@@ -31,6 +33,18 @@ def files_under(coop: Coop, folder: str) -> list[str]:
     return sorted(
         str(Path(here, name).relative_to(top)) for here, _, names in os.walk(top) for name in names
     )
+
+
+@pytest.fixture
+def october(builds: Builds, coop: Coop) -> Coop:
+    """`coop` after `trades_in_october` (made once from a copy of `coop`, then
+    copied with its cache folder: `Builds.made`)."""
+    return builds.made("trades-in-october", coop, make_october)
+
+
+def make_october(start: Coop, folder: Path) -> None:
+    copy_tree(start.root, folder)
+    trades_in_october(Coop(folder, start.capsys))
 
 
 def trades_in_october(coop: Coop) -> None:
@@ -75,8 +89,8 @@ def test_close_gathers_the_days_folders_and_the_month_files_into_one(coop: Coop)
     assert "ok: 4 members, 4 trades" in coop.run("check", "--full").out
 
 
-def test_close_keep_files_keeps_the_days_folders_and_carries_the_month(coop: Coop) -> None:
-    trades_in_october(coop)
+def test_close_keep_files_keeps_the_days_folders_and_carries_the_month(october: Coop) -> None:
+    coop = october
     before = files_under(coop, OCTOBER)
 
     assert coop.run("close", "2026-10", "--keep-files").code == 0
@@ -87,10 +101,10 @@ def test_close_keep_files_keeps_the_days_folders_and_carries_the_month(coop: Coo
     assert checked.code == 0 and CARRIED in checked.out, checked.text
 
 
-def test_an_entry_added_in_a_days_folder_of_a_closed_month_is_reported(coop: Coop) -> None:
+def test_an_entry_added_in_a_days_folder_of_a_closed_month_is_reported(october: Coop) -> None:
     """The open period skips the closed months' folders with their days' folders:
     the close's fingerprint must cover those, or this entry would go unseen."""
-    trades_in_october(coop)
+    coop = october
     assert coop.run("close", "2026-10", "--keep-files").code == 0
     coop.write(f"{OCTOBER}/05/bob.later.beancount", BY_HAND.replace("2.00", "3.00"))
     coop.commit_all("an entry slipped into a closed month")
@@ -103,9 +117,9 @@ def test_an_entry_added_in_a_days_folder_of_a_closed_month_is_reported(coop: Coo
 
 
 def test_the_gate_refuses_a_volunteers_file_in_a_days_folder_of_a_closed_month(
-    coop: Coop,
+    october: Coop,
 ) -> None:
-    trades_in_october(coop)
+    coop = october
     assert coop.run("close", "2026-10").code == 0
     base = coop.git("rev-parse", "HEAD").strip()
     coop.write(f"{OCTOBER}/20/bob.jardinage.beancount", BY_HAND)
@@ -136,10 +150,10 @@ def test_a_volunteer_cannot_pass_off_a_removal_as_a_gathering(coop: Coop) -> Non
     assert "removes the entry" in result.out
 
 
-def test_a_days_folder_holding_something_else_is_not_gathered(coop: Coop) -> None:
+def test_a_days_folder_holding_something_else_is_not_gathered(october: Coop) -> None:
     """A close replaces the month's folder whole: a day's folder holding a file it
     would not gather (notes.txt) keeps the month's files as they are."""
-    trades_in_october(coop)
+    coop = october
     coop.write(f"{OCTOBER}/05/notes.txt", "receipts in the blue folder\n")
     coop.commit_all("notes")
 
@@ -152,8 +166,8 @@ def test_a_days_folder_holding_something_else_is_not_gathered(coop: Coop) -> Non
     assert coop.run("check").code == 0
 
 
-def test_invoices_in_a_days_folder_stay_there_when_the_month_is_gathered(coop: Coop) -> None:
-    trades_in_october(coop)
+def test_invoices_in_a_days_folder_stay_there_when_the_month_is_gathered(october: Coop) -> None:
+    coop = october
     invoiced = coop.run("invoice", "bob", "alice", "80", "--ref", "F-9", "--date", "2026-10-03")
     assert invoiced.code == 0, invoiced.text
     invoice_file = "03/alice.invoice-f-9.beancount"
@@ -170,9 +184,9 @@ def test_invoices_in_a_days_folder_stay_there_when_the_month_is_gathered(coop: C
 
 
 def test_a_clone_judges_the_close_of_days_folders_as_the_gate_does(
-    coop: Coop, tmp_path: Path
+    october: Coop, tmp_path: Path
 ) -> None:
-    trades_in_october(coop)
+    coop = october
     base = coop.git("rev-parse", "HEAD").strip()
     assert coop.run("close", "2026-10").code == 0
     clone = tmp_path / "clone"

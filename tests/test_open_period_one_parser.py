@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from coopledger.storage import journal_load, store
-from tests.conftest import Coop
+from tests.conftest import Builds, Coop, copy_tree
 from tests.test_gate_attacks import gate_on_a_fresh_clone, start_branch
 from tests.test_one_file_per_entry import trades_in_october
 
@@ -24,8 +24,15 @@ NOVEMBER = "journal/2026/11"
 
 
 @pytest.fixture
-def open_month(coop: Coop) -> Coop:
-    """October closed; November open, with trades in files of their own."""
+def open_month(builds: Builds, coop: Coop) -> Coop:
+    """October closed; November open, with trades in files of their own (made once
+    from a copy of `coop`, then copied with its cache folder: `Builds.made`)."""
+    return builds.made("open-month", coop, make_open_month)
+
+
+def make_open_month(start: Coop, folder: Path) -> None:
+    copy_tree(start.root, folder)
+    coop = Coop(folder, start.capsys)
     trades_in_october(coop)
     assert coop.run("close", "2026-10").code == 0
     for args in (
@@ -34,7 +41,6 @@ def open_month(coop: Coop) -> Coop:
         ("fournil", "alice", "4", "--date", "2026-11-03"),
     ):
         assert coop.run("trade", *args).code == 0
-    return coop
 
 
 def read_both_ways(

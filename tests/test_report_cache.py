@@ -31,7 +31,7 @@ from coopledger.model.months import Month
 from coopledger.model.rules import parse_rules, render_rules
 from coopledger.reporting.reports import monthly_report, report_of_figures
 from coopledger.storage import store
-from tests.conftest import Coop, cache_folder
+from tests.conftest import Builds, Coop, cache_folder
 
 FORMATS = ("table", "markdown", "csv", "json")
 MONTHS_OF_DEMO = ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11", "2026-12"]
@@ -50,9 +50,14 @@ def make_demo(root: Path, capsys: pytest.CaptureFixture[str], *options: str) -> 
 
 
 @pytest.fixture
-def demo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Coop:
-    """25 members, 300 trades from July to November 2026, no invoice."""
-    return make_demo(tmp_path / "demo", capsys, "--seed", "3", "--months", "5", "--trades", "300")
+def demo(builds: Builds, coop: Coop) -> Coop:
+    """25 members, 300 trades from July to November 2026, no invoice (made once,
+    then copied with its cache folder: `Builds.made`)."""
+
+    def make(start: Coop, folder: Path) -> None:
+        make_demo(folder, start.capsys, "--seed", "3", "--months", "5", "--trades", "300")
+
+    return builds.made("demo", coop, make)
 
 
 @pytest.fixture

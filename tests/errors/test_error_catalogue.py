@@ -9,12 +9,15 @@ in test_error_reproducers.py (or a line below saying where it is reproduced).
 from __future__ import annotations
 
 import datetime
+import functools
 import gettext
 import importlib.util
 import string
 import sys
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
+from types import MappingProxyType
 
 import pytest
 from babel.messages.pofile import read_po
@@ -324,9 +327,12 @@ GATE = (
 ELSEWHERE = frozenset((*FILES, *JOURNAL, *ENVIRONMENT, *COMMANDS, *CSV, *GATE))
 
 
-def _french() -> dict[str, str]:
+@functools.cache
+def _french() -> Mapping[str, str]:
+    """The French words of the .po, read once per session (a test per code reads them)."""
     with PO.open("rb") as handle:
-        return {m.id: m.string for m in read_po(handle) if m.id and isinstance(m.id, str)}
+        words = {m.id: m.string for m in read_po(handle) if m.id and isinstance(m.id, str)}
+    return MappingProxyType(words)
 
 
 def _french_plurals() -> dict[tuple[str, str], tuple[str, ...]]:
