@@ -856,6 +856,8 @@ class Ledger:
 
         with store.locked(self.root):
             key = None if dry_run else self.ensure_writable()
+            # before reading the files: the snapshot the write leaves vouches for these
+            stamps = snapshot.input_stamps(self.root) if self.cache and not dry_run else None
             route: str = FULL
             reason: Why | None = None
             opened = store.load_open_period(self.root, key is not None) if open_period else None
@@ -879,12 +881,39 @@ class Ledger:
                 refusals = gate_warnings_of(coop, change)
                 if branch is not None:
                     gitrepo.create_branch(gitrepo.open_repo(self.root), branch)
+                created = frozenset(p for p in change.files if not (self.root / p).exists())
                 sha = store.apply(self.root, change)
+                if stamps is not None and branch is None and not change.folders:
+                    self._keep_snapshot(coop, stamps, change.files, key, created)
             if after is not None and sha is not None:
                 after(coop)
             assert coop.rules is not None  # a plan refuses books it cannot read
             warnings = (*change.warnings, *refusals) if change is not None else ()
             return Written(change, value, sha, warnings, coop.rules, route, reason)
+
+    def _keep_snapshot(
+        self,
+        coop: Cooperative,
+        stamps: dict[str, snapshot.Stamp],
+        files: dict[str, str],
+        key: str | None,
+        created: frozenset[str],
+    ) -> None:
+        """Save the snapshot of `coop` with the journal files just written
+        (`snapshot.after_change`), so that the next `trade`, `balances`, `report`
+        or `check` reads it, not the open period, as after a `trade`."""
+        fresh = snapshot.after_change(coop, stamps, files, key)
+        if fresh is None:
+            return
+        root = self.root
+        # the tree was clean and holds exactly what was committed: ask git for the ids
+        key = (
+            key
+            and fresh.content_key
+            and gitrepo.content_ids(gitrepo.open_repo(root), store.WRITTEN_PATHS)
+        )
+        with contextlib.suppress(OSError):  # the write is committed; the cache can wait
+            snapshot.save(root, fresh, None, tuple(files), key, created)
 
     def close(
         self,

@@ -54,7 +54,7 @@ import sys
 import time
 import typing
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -68,7 +68,7 @@ from coopledger.cache import cachefiles
 from coopledger.cache.aggregates import MonthlyState, keep_closed, kept_closed, month_figures
 from coopledger.cache.cachefiles import CacheInvalid
 from coopledger.git.gitrepo import tracked_files
-from coopledger.model.journal import TRADE_ID_KEY, as_trade
+from coopledger.model.journal import MAIN_FILE, TRADE_ID_KEY, as_trade
 from coopledger.model.members import MEMBERS_FILE, Member, Roster
 from coopledger.model.months import Month
 from coopledger.model.problems import Problem
@@ -507,8 +507,15 @@ def build(
 
 def _monthly(root: Path, entries: list[data.Directive], opening: Opening) -> MonthlyState | None:
     """The month figures of the open months, and of the closed ones as `close`
-    kept them (`keep_closed_figures`) for the very folders `opening` vouched for;
-    None when one is missing (`report` then reads everything)."""
+    kept them (`keep_closed_figures`) for the very folders `opening` vouched for.
+
+    A closed month whose figures are not kept (a fresh clone, another user, a
+    cache emptied or written by another version, months closed on another
+    machine) has them computed from its own folder's files (`closed_index`, the
+    folder vouched for by its fingerprint), and kept. None when such a month
+    cannot be read alone (`report` then reads everything)."""
+    from coopledger.cache import closed_index
+
     figures = month_figures(entries)
     cache = cache_of(root)
     if cache is None or not cachefiles.usable(cache):
@@ -517,7 +524,13 @@ def _monthly(root: Path, entries: list[data.Directive], opening: Opening) -> Mon
         month = Month(int(folder[-7:-3]), int(folder[-2:]))  # journal/YYYY/MM
         found, closed = kept_closed(cache, _KEY, month, folder_print)
         if not found:
-            return None
+            try:
+                read = closed_index.month_entries(root, cache, folder, folder_print)
+                closed = month_figures(read.entries()).get(month)
+            except closed_index.NotIndexed:
+                return None
+            with contextlib.suppress(OSError):  # a cache only saves time
+                keep_closed(cache, _KEY, month, folder_print, closed, _write)
         if closed is not None:
             figures[month] = closed
     return MonthlyState(built=figures)
@@ -548,6 +561,26 @@ def from_cooperative(
     folders' files are in `stamps` too, so any change to them is seen."""
     if coop.rules is None or coop.roster is None or stamps is None:
         return None
+    vouched = _vouched(coop, stamps, content_key)
+    if vouched is None:
+        return None
+    return build(
+        coop.root,
+        coop.rules,
+        coop.roster,
+        coop.entries,
+        coop.problems,
+        stamps,
+        vouched[0],
+        coop.opening,
+    )
+
+
+def _vouched(
+    coop: Any, stamps: dict[str, Stamp], content_key: str | None
+) -> tuple[str | None] | None:
+    """(the content key, or None when git's ids cannot vouch for every file read)
+    if `stamps` name exactly the files `coop` was read from; else None."""
     opening = coop.opening
     loaded = {os.path.relpath(name, coop.root) for name in coop.options.get("include", [])}
     if opening is not None:  # the files of the closed folders were vouched for, not read
@@ -557,15 +590,94 @@ def from_cooperative(
         return None  # beancount read other files than the journal folder holds
     if content_key is not None and not set(stamps) <= tracked_files(coop.root, list(stamps)):
         content_key = None  # git ignores a file beancount read: its ids cannot vouch
-    return build(
-        coop.root,
-        coop.rules,
-        coop.roster,
-        coop.entries,
-        coop.problems,
-        stamps,
-        content_key,
-        opening,
+    return (content_key,)
+
+
+def after_change(
+    coop: Any, stamps: dict[str, Stamp] | None, files: Mapping[str, str], content_key: str | None
+) -> Snapshot | None:
+    """The snapshot of `coop` (a `store.Cooperative` just read, whole or its open
+    period, from files that had `stamps`) once the journal files of `files`
+    (path -> whole new text) are written: its entries and the transactions the
+    write appends, parsed from the very text written (so with their real files
+    and lines), and every problem of the ledger checked again (`check_ledger`,
+    as `coopledger check` runs it). `save` it with those files restamped: the
+    next command then reads it, not the open period (any write but `trade`,
+    which adds its one entry with `add_entry`).
+
+    None when it cannot vouch for the result: the snapshot of `coop` could not
+    (`from_cooperative`); the change writes anything but journal files
+    (members.yaml, rules.yaml, main.beancount...); a text does not parse; an old
+    entry's line holds no entry any more; a new entry is not a transaction with
+    every amount written out (beancount's booking would fill it in) or is dated
+    before the open period; or a problem the ledger had goes away (a beancount
+    error on its line, left unsaid for it, would then show: only a read says so)."""
+    from beancount.parser import parser
+
+    from coopledger.validation.checks import check_ledger
+
+    rules, roster, checked = coop.rules, coop.roster, coop.checked
+    if rules is None or roster is None or checked is None or stamps is None:
+        return None
+    vouched = _vouched(coop, stamps, content_key)  # as for the books before the write
+    if vouched is None:
+        return None
+    root = coop.root
+    paths = {str(root / path): path for path in files}
+    if any(_not_journal(path) for path in files):
+        return None
+    old_lines: dict[str, set[object]] = {path: set() for path in files}
+    names: dict[str, str | None] = {}  # an entry's file name -> the written path it is, or None
+    for entry in coop.entries:
+        name = (entry.meta or {}).get("filename")
+        if not isinstance(name, str):
+            continue
+        if name not in names:
+            names[name] = paths.get(os.path.normpath(name))
+        path = names[name]
+        if path is not None:
+            old_lines[path].add((entry.meta or {}).get("lineno"))
+    added: list[data.Directive] = []
+    first_day = coop.opening.day if coop.opening is not None else None
+    for name, path in paths.items():
+        parsed, errors, _ = parser.parse_string(files[path], report_filename=name)
+        lines = [(e.meta or {}).get("lineno") for e in parsed]
+        if errors or not old_lines[path] <= set(lines) or len(set(lines)) != len(lines):
+            return None
+        for entry in parsed:
+            if entry.meta["lineno"] in old_lines[path]:
+                continue
+            if not _plain_transaction(entry) or (first_day is not None and entry.date < first_day):
+                return None
+            added.append(entry)
+    entries = sorted([*coop.entries, *added], key=data.entry_sortkey)
+    after = check_ledger(entries, roster, rules, str(root), opening=coop.opening)
+    before = {p.key() for p in checked}
+    if before - {p.key() for p in after}:
+        return None
+    problems = [p for p in coop.problems if p.key() not in before] + after
+    problems.sort(key=lambda p: (p.file not in (RULES_FILE, MEMBERS_FILE), p.sort_key()))
+    return build(root, rules, roster, entries, problems, stamps, vouched[0], coop.opening)
+
+
+def _not_journal(path: str) -> bool:
+    """Whether `path` is not a journal file a change may add entries to."""
+    return (
+        not path.startswith("journal/")
+        or not path.endswith(".beancount")
+        or path == MAIN_FILE
+        or os.path.normpath(path) != path
+    )
+
+
+def _plain_transaction(entry: data.Directive) -> bool:
+    """A transaction whose every posting has its amount written, without cost or price."""
+    return isinstance(entry, data.Transaction) and all(
+        p.units is not None
+        and isinstance(p.units.number, Decimal)
+        and p.cost is None
+        and p.price is None
+        for p in entry.postings
     )
 
 
