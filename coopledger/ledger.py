@@ -108,6 +108,7 @@ CLOSED_MONTH_NOT_ALONE = "closed-month-not-alone"  # detail
 REVISION = "revision"  # rev
 OPEN_PERIOD_CANNOT_JUDGE_WRITE = "open-period-cannot-judge-write"  # day (before the period)
 BEFORE_OPEN_PERIOD = "before-open-period"  # day
+SNAPSHOT_NOT_KEPT = "snapshot-not-kept"  # detail: why a write left no snapshot
 # who signs a dry run: nothing is committed, so no identity is needed
 DRY_RUN_AUTHOR: Identity = ("dry run", "dry-run@coopledger.invalid")
 
@@ -883,8 +884,8 @@ class Ledger:
                     gitrepo.create_branch(gitrepo.open_repo(self.root), branch)
                 created = frozenset(p for p in change.files if not (self.root / p).exists())
                 sha = store.apply(self.root, change)
-                if stamps is not None and branch is None and not change.folders:
-                    self._keep_snapshot(coop, stamps, change.files, key, created)
+                if stamps is not None and branch is None:
+                    self._keep_snapshot(coop, stamps, change, key, created)
             if after is not None and sha is not None:
                 after(coop)
             assert coop.rules is not None  # a plan refuses books it cannot read
@@ -895,16 +896,24 @@ class Ledger:
         self,
         coop: Cooperative,
         stamps: dict[str, snapshot.Stamp],
-        files: dict[str, str],
+        change: Change,
         key: str | None,
         created: frozenset[str],
     ) -> None:
-        """Save the snapshot of `coop` with the journal files just written
+        """Save the snapshot of `coop` with the journal files `change` just wrote
         (`snapshot.after_change`), so that the next `trade`, `balances`, `report`
-        or `check` reads it, not the open period, as after a `trade`."""
-        fresh = snapshot.after_change(coop, stamps, files, key)
-        if fresh is None:
+        or `check` reads it, not the open period, as after a `trade`. A close
+        leaves none: what the open period starts from has changed (the next
+        command reads the months after it, on the 1st next to nothing)."""
+        files = change.files
+        try:
+            if change.folders:
+                raise snapshot.NeedsFullCheck("the change replaces a folder")
+            fresh = snapshot.after_change(coop, stamps, files, key)
+        except snapshot.NeedsFullCheck as why:
+            kept.append(Reason(SNAPSHOT_NOT_KEPT, (("detail", str(why)),)))
             return
+        kept.append(None)
         root = self.root
         # the tree was clean and holds exactly what was committed: ask git for the ids
         key = (
@@ -1464,6 +1473,17 @@ class Ledger:
         sha = gitrepo.commit_new_tree(root, message, (treasurer_name, treasurer_email))
         gitrepo.set_identity(root, (treasurer_name, treasurer_email))
         return cls(root), sha, files
+
+
+kept: list[Reason | None] = []  # each write's snapshot: None kept, else why not (--verbose)
+
+
+def take_kept() -> list[Reason | None]:
+    """Whether each write since the last call left the snapshot current for the
+    next command (None), or why not (what `coopledger --verbose` says)."""
+    done = list(kept)
+    kept.clear()
+    return done
 
 
 def take_reads() -> list[str]:

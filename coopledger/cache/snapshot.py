@@ -511,9 +511,10 @@ def _monthly(root: Path, entries: list[data.Directive], opening: Opening) -> Mon
 
     A closed month whose figures are not kept (a fresh clone, another user, a
     cache emptied or written by another version, months closed on another
-    machine) has them computed from its own folder's files (`closed_index`, the
-    folder vouched for by its fingerprint), and kept. None when such a month
-    cannot be read alone (`report` then reads everything)."""
+    machine) has them computed from its own folder's files, parsed as the closed
+    months' index parses them (`closed_index.month_transactions`; the folder is
+    vouched for by its fingerprint), and kept. None when such a month cannot be
+    read alone (`report` then reads everything)."""
     from coopledger.cache import closed_index
 
     figures = month_figures(entries)
@@ -525,8 +526,7 @@ def _monthly(root: Path, entries: list[data.Directive], opening: Opening) -> Mon
         found, closed = kept_closed(cache, _KEY, month, folder_print)
         if not found:
             try:
-                read = closed_index.month_entries(root, cache, folder, folder_print)
-                closed = month_figures(read.entries()).get(month)
+                closed = month_figures(closed_index.month_transactions(root, folder)).get(month)
             except closed_index.NotIndexed:
                 return None
             with contextlib.suppress(OSError):  # a cache only saves time
@@ -594,8 +594,8 @@ def _vouched(
 
 
 def after_change(
-    coop: Any, stamps: dict[str, Stamp] | None, files: Mapping[str, str], content_key: str | None
-) -> Snapshot | None:
+    coop: Any, stamps: dict[str, Stamp], files: Mapping[str, str], content_key: str | None
+) -> Snapshot:
     """The snapshot of `coop` (a `store.Cooperative` just read, whole or its open
     period, from files that had `stamps`) once the journal files of `files`
     (path -> whole new text) are written: its entries and the transactions the
@@ -605,27 +605,28 @@ def after_change(
     next command then reads it, not the open period (any write but `trade`,
     which adds its one entry with `add_entry`).
 
-    None when it cannot vouch for the result: the snapshot of `coop` could not
-    (`from_cooperative`); the change writes anything but journal files
-    (members.yaml, rules.yaml, main.beancount...); a text does not parse; an old
-    entry's line holds no entry any more; a new entry is not a transaction with
-    every amount written out (beancount's booking would fill it in) or is dated
-    before the open period; or a problem the ledger had goes away (a beancount
-    error on its line, left unsaid for it, would then show: only a read says so)."""
+    NeedsFullCheck (saying why) when it cannot vouch for the result: the files
+    read are not those of the journal folder (`from_cooperative`); the change
+    writes anything but journal files (members.yaml, rules.yaml,
+    main.beancount...); a text does not parse; an old entry's line holds no
+    entry any more; a new entry is not a transaction with every amount written
+    out (beancount's booking would fill it in) or is dated before the open
+    period; or a problem the ledger had goes away (a beancount error on its
+    line, left unsaid for it, would then show: only a read says so)."""
     from beancount.parser import parser
 
     from coopledger.validation.checks import check_ledger
 
     rules, roster, checked = coop.rules, coop.roster, coop.checked
-    if rules is None or roster is None or checked is None or stamps is None:
-        return None
+    if rules is None or roster is None or checked is None:
+        raise NeedsFullCheck("the files have problems")
     vouched = _vouched(coop, stamps, content_key)  # as for the books before the write
     if vouched is None:
-        return None
+        raise NeedsFullCheck("other files were read than the journal folder holds")
     root = coop.root
     paths = {str(root / path): path for path in files}
     if any(_not_journal(path) for path in files):
-        return None
+        raise NeedsFullCheck("the change writes other files than journal files")
     old_lines: dict[str, set[object]] = {path: set() for path in files}
     names: dict[str, str | None] = {}  # an entry's file name -> the written path it is, or None
     for entry in coop.entries:
@@ -643,18 +644,22 @@ def after_change(
         parsed, errors, _ = parser.parse_string(files[path], report_filename=name)
         lines = [(e.meta or {}).get("lineno") for e in parsed]
         if errors or not old_lines[path] <= set(lines) or len(set(lines)) != len(lines):
-            return None
+            raise NeedsFullCheck("a written file is not its old entries and new ones")
         for entry in parsed:
             if entry.meta["lineno"] in old_lines[path]:
                 continue
-            if not _plain_transaction(entry) or (first_day is not None and entry.date < first_day):
-                return None
+            if not isinstance(entry, data.Transaction):
+                raise NeedsFullCheck("the change adds another entry than a transaction")
+            if not _plain_transaction(entry):
+                raise NeedsFullCheck("a posting a plain parse does not complete")
+            if first_day is not None and entry.date < first_day:
+                raise NeedsFullCheck("dated in a period with balance assertions")
             added.append(entry)
     entries = sorted([*coop.entries, *added], key=data.entry_sortkey)
     after = check_ledger(entries, roster, rules, str(root), opening=coop.opening)
     before = {p.key() for p in checked}
     if before - {p.key() for p in after}:
-        return None
+        raise NeedsFullCheck("a problem of the files goes away")
     problems = [p for p in coop.problems if p.key() not in before] + after
     problems.sort(key=lambda p: (p.file not in (RULES_FILE, MEMBERS_FILE), p.sort_key()))
     return build(root, rules, roster, entries, problems, stamps, vouched[0], coop.opening)
