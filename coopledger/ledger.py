@@ -859,6 +859,7 @@ class Ledger:
             key = None if dry_run else self.ensure_writable()
             # before reading the files: the snapshot the write leaves vouches for these
             stamps = snapshot.input_stamps(self.root) if self.cache and not dry_run else None
+            saved = snapshot.load_valid(self.root, key) if stamps is not None and key else None
             route: str = FULL
             reason: Why | None = None
             opened = store.load_open_period(self.root, key is not None) if open_period else None
@@ -885,7 +886,7 @@ class Ledger:
                 created = frozenset(p for p in change.files if not (self.root / p).exists())
                 sha = store.apply(self.root, change)
                 if stamps is not None and branch is None:
-                    self._keep_snapshot(coop, stamps, change, key, created)
+                    self._keep_snapshot(coop, stamps, change, key, created, saved)
             if after is not None and sha is not None:
                 after(coop)
             assert coop.rules is not None  # a plan refuses books it cannot read
@@ -899,17 +900,19 @@ class Ledger:
         change: Change,
         key: str | None,
         created: frozenset[str],
+        saved: snapshot.Snapshot | None,
     ) -> None:
         """Save the snapshot of `coop` with the journal files `change` just wrote
-        (`snapshot.after_change`), so that the next `trade`, `balances`, `report`
-        or `check` reads it, not the open period, as after a `trade`. A close
-        leaves none: what the open period starts from has changed (the next
-        command reads the months after it, on the 1st next to nothing)."""
+        (`snapshot.after_change`; added to `saved`, the snapshot vouched for
+        before the write, if any), so that the next `trade`, `balances`,
+        `report` or `check` reads it, not the open period, as after a `trade`.
+        A close leaves none: what the open period starts from has changed (the
+        next command reads the months after it, on the 1st next to nothing)."""
         files = change.files
         try:
             if change.folders:
                 raise snapshot.NeedsFullCheck("the change replaces a folder")
-            fresh = snapshot.after_change(coop, stamps, files, key)
+            fresh, buckets = snapshot.after_change(coop, stamps, files, key, saved)
         except snapshot.NeedsFullCheck as why:
             kept.append(Reason(SNAPSHOT_NOT_KEPT, (("detail", str(why)),)))
             return
@@ -922,7 +925,7 @@ class Ledger:
             and gitrepo.content_ids(gitrepo.open_repo(root), store.WRITTEN_PATHS)
         )
         with contextlib.suppress(OSError):  # the write is committed; the cache can wait
-            snapshot.save(root, fresh, None, tuple(files), key, created)
+            snapshot.save(root, fresh, buckets, tuple(files), key, created)
 
     def close(
         self,

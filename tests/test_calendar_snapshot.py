@@ -89,14 +89,21 @@ def do_write(coop: Coop, name: str, tmp_path: Path) -> None:
     assert done.code == 0, done.text
 
 
+@pytest.mark.parametrize("before", ["no snapshot", "a snapshot"])
 @pytest.mark.parametrize("name", list(WRITES))
 def test_the_command_after_a_write_reads_the_snapshot_it_left(
     closed: Coop,  # noqa: F811 - the fixture
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
     name: str,
+    before: str,
 ) -> None:
+    """Built whole from the books the write read, or (a snapshot valid before the
+    write) the new entries added to that one."""
     first, second = member_ids(closed)[:2]
+    if before == "a snapshot":
+        assert closed.run("balances").code == 0
+        assert Ledger(closed.root).view().route == SNAPSHOT
     do_write(closed, name, tmp_path)
     reading = store.load
     monkeypatch.setenv("COOPLEDGER_VERBOSE", "1")

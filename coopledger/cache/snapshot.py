@@ -594,8 +594,12 @@ def _vouched(
 
 
 def after_change(
-    coop: Any, stamps: dict[str, Stamp], files: Mapping[str, str], content_key: str | None
-) -> Snapshot:
+    coop: Any,
+    stamps: dict[str, Stamp],
+    files: Mapping[str, str],
+    content_key: str | None,
+    saved: Snapshot | None = None,
+) -> tuple[Snapshot, set[int] | None]:
     """The snapshot of `coop` (a `store.Cooperative` just read, whole or its open
     period, from files that had `stamps`) once the journal files of `files`
     (path -> whole new text) are written: its entries and the transactions the
@@ -604,6 +608,11 @@ def after_change(
     as `coopledger check` runs it). `save` it with those files restamped: the
     next command then reads it, not the open period (any write but `trade`,
     which adds its one entry with `add_entry`).
+
+    With `saved`, a snapshot vouched for before the write (it describes the
+    files `coop` was read from), the new transactions are added to it
+    (`add_entry`) and the buckets they change returned, for `save` to write only
+    them; else the snapshot is built whole (and the buckets are None).
 
     NeedsFullCheck (saying why) when it cannot vouch for the result: the files
     read are not those of the journal folder (`from_cooperative`); the change
@@ -620,7 +629,7 @@ def after_change(
     rules, roster, checked = coop.rules, coop.roster, coop.checked
     if rules is None or roster is None or checked is None:
         raise NeedsFullCheck("the files have problems")
-    vouched = _vouched(coop, stamps, content_key)  # as for the books before the write
+    vouched = (content_key,) if saved else _vouched(coop, stamps, content_key)  # before the write
     if vouched is None:
         raise NeedsFullCheck("other files were read than the journal folder holds")
     root = coop.root
@@ -662,7 +671,14 @@ def after_change(
         raise NeedsFullCheck("a problem of the files goes away")
     problems = [p for p in coop.problems if p.key() not in before] + after
     problems.sort(key=lambda p: (p.file not in (RULES_FILE, MEMBERS_FILE), p.sort_key()))
-    return build(root, rules, roster, entries, problems, stamps, vouched[0], coop.opening)
+    if saved is not None:
+        buckets: set[int] = set()
+        for entry in sorted(added, key=data.entry_sortkey):
+            buckets |= add_entry(saved, entry)  # type: ignore[arg-type]  # transactions only
+        saved.problems = problems  # add_entry's own judgement replaced by the whole check's
+        return saved, buckets
+    built = build(root, rules, roster, entries, problems, stamps, vouched[0], coop.opening)
+    return built, None
 
 
 def _not_journal(path: str) -> bool:
