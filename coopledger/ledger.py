@@ -626,8 +626,12 @@ class Ledger:
             )
             stamps = snapshot.input_stamps(root)
             partial = store.load_open_period(root, key is not None)
-            opened = snapshot.from_cooperative(partial, stamps, key) if partial else None
-            if opened is not None and opened.monthly is not None:  # closed months' figures kept
+            opened = (  # with the closed months' figures, kept or computed from their files
+                snapshot.from_cooperative(partial, stamps, key, closed_figures=True)
+                if partial
+                else None
+            )
+            if opened is not None and opened.monthly is not None:
                 kept = opened.monthly.figures_until(cache, month)  # before save writes them out
                 with contextlib.suppress(OSError):
                     snapshot.save(root, opened)

@@ -101,9 +101,11 @@ def test_the_command_after_a_write_reads_the_snapshot_it_left(
     """Built whole from the books the write read, or (a snapshot valid before the
     write) the new entries added to that one."""
     first, second = member_ids(closed)[:2]
-    if before == "a snapshot":
-        assert closed.run("balances").code == 0
-        assert Ledger(closed.root).view().route == SNAPSHOT
+    assert closed.run("report").code == 0  # the closed months' figures, kept (a fresh clone)
+    if before == "no snapshot":
+        (cache_folder(closed) / "meta.json").unlink()
+    key = gitrepo.committed_content_key(closed.root, store.WRITTEN_PATHS)
+    assert (snapshot.load_valid(closed.root, key) is not None) == (before == "a snapshot")
     do_write(closed, name, tmp_path)
     reading = store.load
     monkeypatch.setenv("COOPLEDGER_VERBOSE", "1")
@@ -174,12 +176,12 @@ def test_report_after_a_close_in_a_fresh_clone_reads_no_closed_month_whole(
     refuse_full_reads(monkeypatch)
 
     balances = closed.run("balances")  # the first command: saves the open period's snapshot
-    report = closed.run("report")
-    again = closed.run("report", "2026-06")
+    report = closed.run("report")  # that snapshot has no closed month's figures: computed now
+    again = closed.run("report", "2026-06")  # and kept
 
     assert balances.code == 0 and report.code == 0 and again.code == 0, report.text
     assert report.out == expected.out
-    assert "read: snapshot" in report.err, report.err
+    assert "read: open period" in report.err, report.err
     assert "read: snapshot" in again.err, again.err
     monkeypatch.setattr(store, "load", reading)
     assert again.out == closed.run("report", "2026-06", "--no-cache").out

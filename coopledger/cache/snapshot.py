@@ -433,9 +433,12 @@ def build(
     stamps: dict[str, Stamp],
     content_key: str | None = None,
     opening: Opening | None = None,
+    closed_figures: bool = False,
 ) -> Snapshot:
     """The snapshot of a loaded cooperative (not yet saved): of every entry, or
-    (`opening`) of the open months after the balances the last close carries."""
+    (`opening`) of the open months after the balances the last close carries
+    (with `closed_figures`, the closed months' report figures that are not kept
+    computed from their files: `_monthly`)."""
     days_by_member: dict[str, MemberDays] = {}
     ids: list[int] = []
     trade_count = opening.trades if opening else 0
@@ -491,7 +494,7 @@ def build(
         content_key=content_key,
         monthly=MonthlyState.of_entries(entries)
         if opening is None
-        else _monthly(root, entries, opening),
+        else _monthly(root, entries, opening, closed_figures),
         carried_month=opening.month if opening else None,
         starts=opening.day if opening else None,
         dirs=dict(getattr(stamps, "dirs", None) or {}) or None,
@@ -505,16 +508,21 @@ def build(
     return snapshot
 
 
-def _monthly(root: Path, entries: list[data.Directive], opening: Opening) -> MonthlyState | None:
+def _monthly(
+    root: Path, entries: list[data.Directive], opening: Opening, fill: bool = False
+) -> MonthlyState | None:
     """The month figures of the open months, and of the closed ones as `close`
     kept them (`keep_closed_figures`) for the very folders `opening` vouched for.
 
     A closed month whose figures are not kept (a fresh clone, another user, a
     cache emptied or written by another version, months closed on another
-    machine) has them computed from its own folder's files, parsed as the closed
-    months' index parses them (`closed_index.month_transactions`; the folder is
-    vouched for by its fingerprint), and kept. None when such a month cannot be
-    read alone (`report` then reads everything)."""
+    machine) has them (`fill`: `report` asks) computed from its own folder's
+    files, parsed as the closed months' index parses them
+    (`closed_index.month_transactions`; the folder is vouched for by its
+    fingerprint), and kept. Else None: a `trade` on a fresh clone does not parse
+    every closed month for a report nobody asked; `report` then reads the open
+    period again, with `fill`. None too when such a month cannot be read alone
+    (`report` then reads everything)."""
     from coopledger.cache import closed_index
 
     figures = month_figures(entries)
@@ -524,6 +532,8 @@ def _monthly(root: Path, entries: list[data.Directive], opening: Opening) -> Mon
     for folder, folder_print in zip(opening.folders, opening.prints, strict=True):
         month = Month(int(folder[-7:-3]), int(folder[-2:]))  # journal/YYYY/MM
         found, closed = kept_closed(cache, _KEY, month, folder_print)
+        if not found and not fill:
+            return None
         if not found:
             try:
                 closed = month_figures(closed_index.month_transactions(root, folder)).get(month)
@@ -551,10 +561,14 @@ def keep_closed_figures(root: Path, entries: list[data.Directive], prints: dict[
 
 
 def from_cooperative(
-    coop: Any, stamps: dict[str, Stamp] | None, content_key: str | None = None
+    coop: Any,
+    stamps: dict[str, Stamp] | None,
+    content_key: str | None = None,
+    closed_figures: bool = False,
 ) -> Snapshot | None:
     """The snapshot of a `store.Cooperative` just loaded from files that had
     `stamps` (and `content_key`) before the load; None if it cannot vouch for them.
+    `closed_figures`: see `build`.
 
     A cooperative read from the open months on (`store.load_open_period`) gives
     a snapshot of them that starts from the last close's balances: the closed
@@ -573,6 +587,7 @@ def from_cooperative(
         stamps,
         vouched[0],
         coop.opening,
+        closed_figures,
     )
 
 
