@@ -123,9 +123,16 @@ class Size:
         return statistics.median(r.seconds for r in self.runs[f"{day} {command}"])
 
 
+def cache_of(coop: Path) -> Path:
+    """The user cache the benchmark gives `coop`: its own, emptied by `build`, so that
+    a run never finds what an earlier run of the same folder kept."""
+    return coop.parent / f"{coop.name}.cache"
+
+
 def execute(argv: list[str], coop: Path, day: str, timeout: float) -> tuple[Run, str]:
     """Run coopledger with `argv` in `coop` on `day`; (the run, its standard output)."""
     env = dict(os.environ, COOPLEDGER_TODAY=day, COOPLEDGER_VERBOSE="1", COLUMNS="120")
+    env["COOPLEDGER_CACHE_DIR"] = str(cache_of(coop))
     started = time.perf_counter()
     done = subprocess.run(
         # --lang en: the routes are read from --verbose's English words, whatever the locale
@@ -155,7 +162,7 @@ def build(label: str, workdir: Path) -> tuple[Path, Size]:
     members = members_for(trades)
     root = workdir / f"calendar-{label}"
     built = workdir / f"calendar-{label}-built"
-    for folder in (root, built):
+    for folder in (root, built, cache_of(root), cache_of(built)):
         if folder.exists():
             shutil.rmtree(folder)
     command = ["demo", str(built), "--members", str(members), "--months", "12",
@@ -416,12 +423,13 @@ def peers(coops: list[Path], runs: int, write: bool) -> None:
             "print": ["hledger", "-f", str(journal), "print", "-O", "csv"],
         }
         times: dict[str, list[float]] = {name: [] for name in asks}
+        env = dict(os.environ, COOPLEDGER_TODAY=day, COOPLEDGER_CACHE_DIR=str(cache_of(coop)))
         for _ in range(runs):
             for name, argv in asks.items():
                 started = time.perf_counter()
                 subprocess.run(
                     argv, cwd=coop, check=True, capture_output=True,
-                    env=dict(os.environ, COOPLEDGER_TODAY=day),
+                    env=env,
                 )  # fmt: skip
                 times[name].append(time.perf_counter() - started)
         med = {name: statistics.median(values) for name, values in times.items()}
