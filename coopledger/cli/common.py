@@ -340,6 +340,9 @@ def run(application: typer.Typer, argv: list[str] | None = None) -> int:
         # the help is built in the language of the run: known before click reads argv
         i18n.set_language(early_language(argv, os.environ))
         command = in_language(application)
+        ledger = sys.modules.get("coopledger.ledger")
+        if ledger is not None:  # what writes before this command left (Python callers)
+            ledger.take_kept()
         # without standalone mode, click returns the code of a typer.Exit instead of raising
         code = command.main(args=argv, prog_name="coopledger", standalone_mode=False)
         _say_recovered()
