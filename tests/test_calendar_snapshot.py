@@ -23,6 +23,7 @@ import pytest
 from coopledger.cache import snapshot
 from coopledger.git import gitrepo
 from coopledger.ledger import FULL, OPEN_PERIOD, SNAPSHOT, Ledger, take_reads
+from coopledger.model.accounts import member_account
 from coopledger.model.months import Month
 from coopledger.storage import store
 from tests.conftest import Coop, cache_folder
@@ -200,3 +201,43 @@ def test_report_as_the_first_command_in_a_fresh_clone_reads_the_open_period(
     assert report.code == 0, report.text
     assert "read: open period" in report.err, report.err
     assert report.out == expected
+
+
+def test_a_write_the_snapshot_cannot_vouch_for_leaves_none(
+    closed: Coop,  # noqa: F811 - the fixture
+) -> None:
+    """What a write's text changes besides appending plain transactions is left to a
+    read: an old entry rewritten in place, an amount beancount must fill in,
+    another file than a journal file, another entry than a transaction."""
+    stamps = snapshot.input_stamps(closed.root)
+    coop = store.load_open_period(closed.root)
+    assert stamps is not None and coop is not None
+    path = next(
+        str(Path(str(e.meta["filename"])).relative_to(closed.root))
+        for e in coop.entries
+        if "journal/2026/11/" in str((e.meta or {}).get("filename"))
+    )
+    old = closed.read(path)
+    first, second = member_ids(closed)[:2]
+    plain = (
+        f'\n2026-11-21 * "more"\n  {member_account(first)}  -1.00 SEL\n'
+        f"  {member_account(second)}  1.00 SEL\n"
+    )
+    amounts = [line for line in old.splitlines() if line.rstrip().endswith(" SEL")]
+    rewritten = old.replace(amounts[0], amounts[0].replace(" SEL", "0 SEL").replace(".", "", 1))
+    elided = plain.replace("  1.00 SEL\n", "\n")
+    cases = {
+        "rewritten in place": {path: rewritten + plain},
+        "elided amount": {path: old + elided},
+        "members.yaml": {path: old + plain, "members.yaml": closed.read("members.yaml")},
+        "not a transaction": {path: old + '\n2026-11-21 note Assets:Members:X "x"\n'},
+    }
+    key = gitrepo.committed_content_key(closed.root, store.WRITTEN_PATHS)
+    built, _ = snapshot.after_change(coop, stamps, {path: old + plain}, key)  # what it can
+    view = Ledger(closed.root, cache=False).view()
+    assert built.balance(first) == view.balance(first) - 1
+    assert built.balance(second) == view.balance(second) + 1
+    for name, files in cases.items():
+        with pytest.raises(snapshot.NeedsFullCheck):
+            snapshot.after_change(coop, stamps, files, key)
+        assert name

@@ -651,7 +651,7 @@ def after_change(
     paths = {str(root / path): path for path in files}
     if any(_not_journal(path) for path in files):
         raise NeedsFullCheck("the change writes other files than journal files")
-    old_lines: dict[str, set[object]] = {path: set() for path in files}
+    old_lines: dict[str, dict[object, tuple[object, ...]]] = {path: {} for path in files}
     names: dict[str, str | None] = {}  # an entry's file name -> the written path it is, or None
     for entry in coop.entries:
         name = (entry.meta or {}).get("filename")
@@ -661,16 +661,19 @@ def after_change(
             names[name] = paths.get(os.path.normpath(name))
         path = names[name]
         if path is not None:
-            old_lines[path].add((entry.meta or {}).get("lineno"))
+            old_lines[path][(entry.meta or {}).get("lineno")] = _what_moves(entry)
     added: list[data.Directive] = []
     first_day = coop.opening.day if coop.opening is not None else None
     for name, path in paths.items():
         parsed, errors, _ = parser.parse_string(files[path], report_filename=name)
         lines = [(e.meta or {}).get("lineno") for e in parsed]
-        if errors or not old_lines[path] <= set(lines) or len(set(lines)) != len(lines):
+        if errors or not old_lines[path].keys() <= set(lines) or len(set(lines)) != len(lines):
             raise NeedsFullCheck("a written file is not its old entries and new ones")
         for entry in parsed:
-            if entry.meta["lineno"] in old_lines[path]:
+            was = old_lines[path].get(entry.meta["lineno"])
+            if was is not None and was != _what_moves(entry):  # rewritten in place
+                raise NeedsFullCheck("a written file is not its old entries and new ones")
+            if was is not None:
                 continue
             if not isinstance(entry, data.Transaction):
                 raise NeedsFullCheck("the change adds another entry than a transaction")
@@ -696,6 +699,22 @@ def after_change(
     return built, None
 
 
+def _what_moves(entry: data.Directive) -> tuple[object, ...]:
+    """An entry's kind, day and postings (account, number, currency): what an old
+    entry must still say once its file is written again (a plain parse leaves an
+    amount beancount fills in as None, so only numbers written out compare)."""
+    postings = getattr(entry, "postings", None) or ()
+    return (
+        type(entry).__name__,
+        entry.date,
+        tuple(
+            (p.account, getattr(p.units, "number", None), getattr(p.units, "currency", None))
+            for p in postings
+            if isinstance(getattr(p.units, "number", None), Decimal)
+        ),
+    )
+
+
 def _not_journal(path: str) -> bool:
     """Whether `path` is not a journal file a change may add entries to."""
     return (
@@ -709,8 +728,7 @@ def _not_journal(path: str) -> bool:
 def _plain_transaction(entry: data.Directive) -> bool:
     """A transaction whose every posting has its amount written, without cost or price."""
     return isinstance(entry, data.Transaction) and all(
-        p.units is not None
-        and isinstance(p.units.number, Decimal)
+        isinstance(getattr(p.units, "number", None), Decimal)  # MISSING: left to beancount
         and p.cost is None
         and p.price is None
         for p in entry.postings
