@@ -8,12 +8,15 @@ Run on demand (not a test):
 For each size it builds a demo cooperative (`coopledger demo --months 12 --seed 1`,
 members = trades / 50 as in benchmarks/run.py, one open invoice per 250 trades),
 its trades from 2025-12-01 to 2026-11-20, and closes the months up to October
-(`close 2026-10 --with-earlier`, dated 2026-11-21: the setup, timed but not judged).
+(`close 2026-10 --with-earlier`, dated 2026-11-21: the setup, timed but not judged),
+and copies it to the folder measured, as a fresh clone (no cache of the setup).
 Then the calendar, each command a new process with `COOPLEDGER_TODAY` set to the
 day and `COOPLEDGER_VERBOSE=1`:
 
 - on 2026-12-01, `close 2026-11` (last month; timed, its route shown, not judged:
-  a close checks the month it closes);
+  a close checks the month it closes), then `report` as the first command after
+  it (judged: it must not read the whole history, even when the closed months'
+  report figures are not in the cache);
 - then `--rounds` rounds, on 2026-12-01 (the 1st, the day after the close) and
   again on 2026-12-15, each round running once, in this order: `trade`, `report`,
   `balances --json`, `statement` (the busiest member, last month by default),
@@ -26,7 +29,10 @@ Each command's load route is read from what it says on standard error with
 command that read the whole journal (`loaded: full`, or `read: full`) in the
 calendar is a failure: the script prints the command, the day and the reason the
 ledger gave, and exits with status 1 once every size is measured. A command that
-fails (non-zero exit) fails the benchmark the same way.
+fails (non-zero exit) fails the benchmark the same way, and so does a `trade`,
+`report` or `balances` that does not take the snapshot route (`read: snapshot`):
+each follows a write (`clear --apply`, or the previous command of the round) or a
+read that leaves the snapshot current.
 
 It reports, per command and day, the median wall time of the rounds (the first
 round apart too: on the 1st it is the first command after the close), the route,
@@ -61,6 +67,7 @@ from run import COOPLEDGER, REPO, SIZES, members_for, publish
 
 SETUP_DAY = "2026-11-21"
 DAYS = ("2026-12-01", "2026-12-15")
+SNAPSHOT_COMMANDS = ("trade", "report", "balances")  # a skipped snapshot fails the benchmark
 COMMANDS = (
     "trade",
     "report",
@@ -108,6 +115,7 @@ class Size:
     setup_seconds: float = 0.0
     close_seconds: float = 0.0
     close_route: str = ""
+    report_after_close: Run | None = None  # the first command after `close 2026-11`
     runs: dict[str, list[Run]] = field(default_factory=dict)  # "day command" -> runs
     full: dict[str, list[float]] = field(default_factory=dict)  # the full read, same question
 
@@ -115,9 +123,16 @@ class Size:
         return statistics.median(r.seconds for r in self.runs[f"{day} {command}"])
 
 
+def cache_of(coop: Path) -> Path:
+    """The user cache the benchmark gives `coop`: its own, emptied by `build`, so that
+    a run never finds what an earlier run of the same folder kept."""
+    return coop.parent / f"{coop.name}.cache"
+
+
 def execute(argv: list[str], coop: Path, day: str, timeout: float) -> tuple[Run, str]:
     """Run coopledger with `argv` in `coop` on `day`; (the run, its standard output)."""
     env = dict(os.environ, COOPLEDGER_TODAY=day, COOPLEDGER_VERBOSE="1", COLUMNS="120")
+    env["COOPLEDGER_CACHE_DIR"] = str(cache_of(coop))
     started = time.perf_counter()
     done = subprocess.run(
         # --lang en: the routes are read from --verbose's English words, whatever the locale
@@ -139,20 +154,28 @@ def execute(argv: list[str], coop: Path, day: str, timeout: float) -> tuple[Run,
 
 
 def build(label: str, workdir: Path) -> tuple[Path, Size]:
+    """The demo, closed up to 2026-10, then copied to the folder measured: a
+    cooperative as a fresh clone finds it, with none of the setup's cache (this
+    user's cache is per folder), which is how a `report` after the close once
+    fell back to reading everything."""
     trades = SIZES[label]
     members = members_for(trades)
     root = workdir / f"calendar-{label}"
-    if root.exists():
-        shutil.rmtree(root)
-    command = ["demo", str(root), "--members", str(members), "--months", "12",
+    built = workdir / f"calendar-{label}-built"
+    for folder in (root, built, cache_of(root), cache_of(built)):
+        if folder.exists():
+            shutil.rmtree(folder)
+    command = ["demo", str(built), "--members", str(members), "--months", "12",
                "--trades", str(trades), "--invoices", str(max(20, trades // 250)),
                "--seed", "1"]  # fmt: skip
     started = time.perf_counter()
     subprocess.run([COOPLEDGER, *command], cwd=workdir, check=True, capture_output=True)
     size = Size(label, trades, members)
-    close, _ = execute(["close", "2026-10", "--with-earlier"], root, SETUP_DAY, 7200)
+    close, _ = execute(["close", "2026-10", "--with-earlier"], built, SETUP_DAY, 7200)
     if close.code != 0:
-        raise SystemExit(f"the setup close failed in {root}")
+        raise SystemExit(f"the setup close failed in {built}")
+    shutil.copytree(built, root, symlinks=True)
+    shutil.rmtree(built)
     size.setup_seconds = time.perf_counter() - started
     return root, size
 
@@ -209,6 +232,9 @@ def measure(label: str, workdir: Path, rounds: int, full_runs: int) -> Size:
     if close.code != 0:
         raise SystemExit(f"close 2026-11 failed in {coop}")
     size.close_seconds, size.close_route = close.seconds, close.route
+    size.report_after_close, _ = execute(["report"], coop, DAYS[0], 7200)
+    print(f"  {label} report after the close: {size.report_after_close.seconds:.2f} s, "
+          f"{size.report_after_close.route}", flush=True)  # fmt: skip
     members = busiest(coop, DAYS[0])
     for day in DAYS:
         for number in range(rounds):
@@ -259,8 +285,16 @@ def failures(sizes: list[Size]) -> list[str]:
     """Each command (size, day) that failed or read the whole history, with how often and why."""
     found = []
     for size in sizes:
-        for key, runs in size.runs.items():
-            bad = [run for run in runs if run.code != 0 or run.full]
+        runs_of = dict(size.runs)
+        if size.report_after_close is not None:
+            runs_of[f"{DAYS[0]} report after close 2026-11"] = [size.report_after_close]
+        for key, runs in runs_of.items():
+            quick = key.split(" ")[1] in SNAPSHOT_COMMANDS and "after close" not in key
+            bad = [
+                run
+                for run in runs
+                if run.code != 0 or run.full or (quick and not run.route.startswith("snapshot"))
+            ]
             if bad:
                 why = bad[0].route if bad[0].code == 0 else f"exit status {bad[0].code}"
                 found.append(f"{size.label} {key}: {len(bad)} of {len(runs)} rounds: {why}")
@@ -276,7 +310,12 @@ def lines_of(sizes: list[Size], rounds: int) -> list[str]:
             f"{s.label}: {s.trades:,} trades, {s.members:,} members, built and closed up to "
             f"2026-10 in {s.setup_seconds:.0f} s; `close 2026-11` "
             f"on the 1st {s.close_seconds:.1f} s "
-            f"({s.close_route})"
+            f"({s.close_route}), then `report` "
+            + (
+                f"{s.report_after_close.seconds:.2f} s ({s.report_after_close.route})"
+                if s.report_after_close is not None
+                else "not run"
+            )
             for s in sizes
         )
         + ".",
@@ -315,10 +354,13 @@ def lines_of(sizes: list[Size], rounds: int) -> list[str]:
     found = failures(sizes)
     lines.append("")
     if found:
-        lines.append("**Fell back to the whole history** (the benchmark fails):")
+        lines.append("**Fell back to the whole history, or skipped the snapshot** (fails):")
         lines.extend(f"- {line}" for line in found)
     else:
-        lines.append("No command of the calendar read the whole history.")
+        lines.append(
+            "No command of the calendar read the whole history; every `trade`, `report` "
+            "and `balances` took the snapshot route."
+        )
     return lines
 
 
@@ -381,12 +423,13 @@ def peers(coops: list[Path], runs: int, write: bool) -> None:
             "print": ["hledger", "-f", str(journal), "print", "-O", "csv"],
         }
         times: dict[str, list[float]] = {name: [] for name in asks}
+        env = dict(os.environ, COOPLEDGER_TODAY=day, COOPLEDGER_CACHE_DIR=str(cache_of(coop)))
         for _ in range(runs):
             for name, argv in asks.items():
                 started = time.perf_counter()
                 subprocess.run(
                     argv, cwd=coop, check=True, capture_output=True,
-                    env=dict(os.environ, COOPLEDGER_TODAY=day),
+                    env=env,
                 )  # fmt: skip
                 times[name].append(time.perf_counter() - started)
         med = {name: statistics.median(values) for name, values in times.items()}
@@ -443,7 +486,10 @@ def main() -> None:
         raw_path.write_text(json.dumps(raw, indent=1) + "\n", encoding="utf-8")
     found = failures(sizes)
     if found:
-        print("\nFAILED: the calendar fell back to reading the whole history:", file=sys.stderr)
+        print(
+            "\nFAILED: the calendar read the whole history or skipped the snapshot:",
+            file=sys.stderr,
+        )
         for line in found:
             print(f"  {line}", file=sys.stderr)
         raise SystemExit(1)

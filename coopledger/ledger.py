@@ -108,6 +108,7 @@ CLOSED_MONTH_NOT_ALONE = "closed-month-not-alone"  # detail
 REVISION = "revision"  # rev
 OPEN_PERIOD_CANNOT_JUDGE_WRITE = "open-period-cannot-judge-write"  # day (before the period)
 BEFORE_OPEN_PERIOD = "before-open-period"  # day
+SNAPSHOT_NOT_KEPT = "snapshot-not-kept"  # detail: why a write left no snapshot
 # who signs a dry run: nothing is committed, so no identity is needed
 DRY_RUN_AUTHOR: Identity = ("dry run", "dry-run@coopledger.invalid")
 
@@ -625,8 +626,12 @@ class Ledger:
             )
             stamps = snapshot.input_stamps(root)
             partial = store.load_open_period(root, key is not None)
-            opened = snapshot.from_cooperative(partial, stamps, key) if partial else None
-            if opened is not None and opened.monthly is not None:  # closed months' figures kept
+            opened = (  # with the closed months' figures, kept or computed from their files
+                snapshot.from_cooperative(partial, stamps, key, closed_figures=True)
+                if partial
+                else None
+            )
+            if opened is not None and opened.monthly is not None:
                 kept = opened.monthly.figures_until(cache, month)  # before save writes them out
                 with contextlib.suppress(OSError):
                     snapshot.save(root, opened)
@@ -856,6 +861,9 @@ class Ledger:
 
         with store.locked(self.root):
             key = None if dry_run else self.ensure_writable()
+            # before reading the files: the snapshot the write leaves vouches for these
+            stamps = snapshot.input_stamps(self.root) if self.cache and not dry_run else None
+            saved = snapshot.load_valid(self.root, key) if stamps is not None and key else None
             route: str = FULL
             reason: Why | None = None
             opened = store.load_open_period(self.root, key is not None) if open_period else None
@@ -879,12 +887,49 @@ class Ledger:
                 refusals = gate_warnings_of(coop, change)
                 if branch is not None:
                     gitrepo.create_branch(gitrepo.open_repo(self.root), branch)
+                created = frozenset(p for p in change.files if not (self.root / p).exists())
                 sha = store.apply(self.root, change)
+                if stamps is not None and branch is None:
+                    self._keep_snapshot(coop, stamps, change, key, created, saved)
             if after is not None and sha is not None:
                 after(coop)
             assert coop.rules is not None  # a plan refuses books it cannot read
             warnings = (*change.warnings, *refusals) if change is not None else ()
             return Written(change, value, sha, warnings, coop.rules, route, reason)
+
+    def _keep_snapshot(
+        self,
+        coop: Cooperative,
+        stamps: dict[str, snapshot.Stamp],
+        change: Change,
+        key: str | None,
+        created: frozenset[str],
+        saved: snapshot.Snapshot | None,
+    ) -> None:
+        """Save the snapshot of `coop` with the journal files `change` just wrote
+        (`snapshot.after_change`; added to `saved`, the snapshot vouched for
+        before the write, if any), so that the next `trade`, `balances`,
+        `report` or `check` reads it, not the open period, as after a `trade`.
+        A close leaves none: what the open period starts from has changed (the
+        next command reads the months after it, on the 1st next to nothing)."""
+        files = change.files
+        try:
+            if change.folders:
+                raise snapshot.NeedsFullCheck("the change replaces a folder")
+            fresh, buckets = snapshot.after_change(coop, stamps, files, key, saved)
+        except snapshot.NeedsFullCheck as why:
+            kept.append(Reason(SNAPSHOT_NOT_KEPT, (("detail", str(why)),)))
+            return
+        kept.append(None)
+        root = self.root
+        # the tree was clean and holds exactly what was committed: ask git for the ids
+        key = (
+            key
+            and fresh.content_key
+            and gitrepo.content_ids(gitrepo.open_repo(root), store.WRITTEN_PATHS)
+        )
+        with contextlib.suppress(OSError):  # the write is committed; the cache can wait
+            snapshot.save(root, fresh, buckets, tuple(files), key, created)
 
     def close(
         self,
@@ -1435,6 +1480,17 @@ class Ledger:
         sha = gitrepo.commit_new_tree(root, message, (treasurer_name, treasurer_email))
         gitrepo.set_identity(root, (treasurer_name, treasurer_email))
         return cls(root), sha, files
+
+
+kept: list[Reason | None] = []  # each write's snapshot: None kept, else why not (--verbose)
+
+
+def take_kept() -> list[Reason | None]:
+    """Whether each write since the last call left the snapshot current for the
+    next command (None), or why not (what `coopledger --verbose` says)."""
+    done = list(kept)
+    kept.clear()
+    return done
 
 
 def take_reads() -> list[str]:

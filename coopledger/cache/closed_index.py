@@ -123,6 +123,13 @@ def _parsed_entries(folder: Path, month: Month) -> list[data.Transaction]:
     return entries
 
 
+def month_transactions(root: Path, folder: str) -> list[data.Transaction]:
+    """The transactions of the closed month in `folder` (journal/YYYY/MM), parsed
+    from its files as `month_entries` parses them, and not kept (what the
+    monthly report's figures need, `snapshot`). NotIndexed as `month_entries`."""
+    return _parsed_entries(root / folder, Month(int(folder[-7:-3]), int(folder[-2:])))
+
+
 def _parsed(folder: Path, month: Month) -> tuple[list[Any], dict[str, list[int]], dict[str, str]]:
     entries = _parsed_entries(folder, month)
     rows: list[Any] = []

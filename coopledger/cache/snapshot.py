@@ -54,7 +54,7 @@ import sys
 import time
 import typing
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -68,7 +68,7 @@ from coopledger.cache import cachefiles
 from coopledger.cache.aggregates import MonthlyState, keep_closed, kept_closed, month_figures
 from coopledger.cache.cachefiles import CacheInvalid
 from coopledger.git.gitrepo import tracked_files
-from coopledger.model.journal import TRADE_ID_KEY, as_trade
+from coopledger.model.journal import MAIN_FILE, TRADE_ID_KEY, as_trade
 from coopledger.model.members import MEMBERS_FILE, Member, Roster
 from coopledger.model.months import Month
 from coopledger.model.problems import Problem
@@ -441,9 +441,12 @@ def build(
     stamps: dict[str, Stamp],
     content_key: str | None = None,
     opening: Opening | None = None,
+    closed_figures: bool = False,
 ) -> Snapshot:
     """The snapshot of a loaded cooperative (not yet saved): of every entry, or
-    (`opening`) of the open months after the balances the last close carries."""
+    (`opening`) of the open months after the balances the last close carries
+    (with `closed_figures`, the closed months' report figures that are not kept
+    computed from their files: `_monthly`)."""
     days_by_member: dict[str, MemberDays] = {}
     ids: list[int] = []
     trade_count = opening.trades if opening else 0
@@ -499,7 +502,7 @@ def build(
         content_key=content_key,
         monthly=MonthlyState.of_entries(entries)
         if opening is None
-        else _monthly(root, entries, opening),
+        else _monthly(root, entries, opening, closed_figures),
         carried_month=opening.month if opening else None,
         starts=opening.day if opening else None,
         dirs=dict(getattr(stamps, "dirs", None) or {}) or None,
@@ -513,10 +516,23 @@ def build(
     return snapshot
 
 
-def _monthly(root: Path, entries: list[data.Directive], opening: Opening) -> MonthlyState | None:
+def _monthly(
+    root: Path, entries: list[data.Directive], opening: Opening, fill: bool = False
+) -> MonthlyState | None:
     """The month figures of the open months, and of the closed ones as `close`
-    kept them (`keep_closed_figures`) for the very folders `opening` vouched for;
-    None when one is missing (`report` then reads everything)."""
+    kept them (`keep_closed_figures`) for the very folders `opening` vouched for.
+
+    A closed month whose figures are not kept (a fresh clone, another user, a
+    cache emptied or written by another version, months closed on another
+    machine) has them (`fill`: `report` asks) computed from its own folder's
+    files, parsed as the closed months' index parses them
+    (`closed_index.month_transactions`; the folder is vouched for by its
+    fingerprint), and kept. Else None: a `trade` on a fresh clone does not parse
+    every closed month for a report nobody asked; `report` then reads the open
+    period again, with `fill`. None too when such a month cannot be read alone
+    (`report` then reads everything)."""
+    from coopledger.cache import closed_index
+
     figures = month_figures(entries)
     cache = cache_of(root)
     if cache is None or not cachefiles.usable(cache):
@@ -524,8 +540,15 @@ def _monthly(root: Path, entries: list[data.Directive], opening: Opening) -> Mon
     for folder, folder_print in zip(opening.folders, opening.prints, strict=True):
         month = Month(int(folder[-7:-3]), int(folder[-2:]))  # journal/YYYY/MM
         found, closed = kept_closed(cache, _KEY, month, folder_print)
-        if not found:
+        if not found and not fill:
             return None
+        if not found:
+            try:
+                closed = month_figures(closed_index.month_transactions(root, folder)).get(month)
+            except closed_index.NotIndexed:
+                return None
+            with contextlib.suppress(OSError):  # a cache only saves time
+                keep_closed(cache, _KEY, month, folder_print, closed, _write)
         if closed is not None:
             figures[month] = closed
     return MonthlyState(built=figures)
@@ -546,16 +569,41 @@ def keep_closed_figures(root: Path, entries: list[data.Directive], prints: dict[
 
 
 def from_cooperative(
-    coop: Any, stamps: dict[str, Stamp] | None, content_key: str | None = None
+    coop: Any,
+    stamps: dict[str, Stamp] | None,
+    content_key: str | None = None,
+    closed_figures: bool = False,
 ) -> Snapshot | None:
     """The snapshot of a `store.Cooperative` just loaded from files that had
     `stamps` (and `content_key`) before the load; None if it cannot vouch for them.
+    `closed_figures`: see `build`.
 
     A cooperative read from the open months on (`store.load_open_period`) gives
     a snapshot of them that starts from the last close's balances: the closed
     folders' files are in `stamps` too, so any change to them is seen."""
     if coop.rules is None or coop.roster is None or stamps is None:
         return None
+    vouched = _vouched(coop, stamps, content_key)
+    if vouched is None:
+        return None
+    return build(
+        coop.root,
+        coop.rules,
+        coop.roster,
+        coop.entries,
+        coop.problems,
+        stamps,
+        vouched[0],
+        coop.opening,
+        closed_figures,
+    )
+
+
+def _vouched(
+    coop: Any, stamps: dict[str, Stamp], content_key: str | None
+) -> tuple[str | None] | None:
+    """(the content key, or None when git's ids cannot vouch for every file read)
+    if `stamps` name exactly the files `coop` was read from; else None."""
     opening = coop.opening
     loaded = {os.path.relpath(name, coop.root) for name in coop.options.get("include", [])}
     if opening is not None:  # the files of the closed folders were vouched for, not read
@@ -565,15 +613,133 @@ def from_cooperative(
         return None  # beancount read other files than the journal folder holds
     if content_key is not None and not set(stamps) <= tracked_files(coop.root, list(stamps)):
         content_key = None  # git ignores a file beancount read: its ids cannot vouch
-    return build(
-        coop.root,
-        coop.rules,
-        coop.roster,
-        coop.entries,
-        coop.problems,
-        stamps,
-        content_key,
-        opening,
+    return (content_key,)
+
+
+def after_change(
+    coop: Any,
+    stamps: dict[str, Stamp],
+    files: Mapping[str, str],
+    content_key: str | None,
+    saved: Snapshot | None = None,
+) -> tuple[Snapshot, set[int] | None]:
+    """The snapshot of `coop` (a `store.Cooperative` just read, whole or its open
+    period, from files that had `stamps`) once the journal files of `files`
+    (path -> whole new text) are written: its entries and the transactions the
+    write appends, parsed from the very text written (so with their real files
+    and lines), and every problem of the ledger checked again (`check_ledger`,
+    as `coopledger check` runs it). `save` it with those files restamped: the
+    next command then reads it, not the open period (any write but `trade`,
+    which adds its one entry with `add_entry`).
+
+    With `saved`, a snapshot vouched for before the write (it describes the
+    files `coop` was read from), the new transactions are added to it
+    (`add_entry`) and the buckets they change returned, for `save` to write only
+    them; else the snapshot is built whole (and the buckets are None).
+
+    NeedsFullCheck (saying why) when it cannot vouch for the result: the files
+    read are not those of the journal folder (`from_cooperative`); the change
+    writes anything but journal files (members.yaml, rules.yaml,
+    main.beancount...); a text does not parse; an old entry's line holds no
+    entry any more; a new entry is not a transaction with every amount written
+    out (beancount's booking would fill it in) or is dated before the open
+    period; or a problem the ledger had goes away (a beancount error on its
+    line, left unsaid for it, would then show: only a read says so)."""
+    from beancount.parser import parser
+
+    from coopledger.validation.checks import check_ledger
+
+    rules, roster, checked = coop.rules, coop.roster, coop.checked
+    if rules is None or roster is None or checked is None:
+        raise NeedsFullCheck("the files have problems")
+    vouched = (content_key,) if saved else _vouched(coop, stamps, content_key)  # before the write
+    if vouched is None:
+        raise NeedsFullCheck("other files were read than the journal folder holds")
+    root = coop.root
+    paths = {str(root / path): path for path in files}
+    if any(_not_journal(path) for path in files):
+        raise NeedsFullCheck("the change writes other files than journal files")
+    old_lines: dict[str, dict[object, tuple[object, ...]]] = {path: {} for path in files}
+    names: dict[str, str | None] = {}  # an entry's file name -> the written path it is, or None
+    for entry in coop.entries:
+        name = (entry.meta or {}).get("filename")
+        if not isinstance(name, str):
+            continue
+        if name not in names:
+            names[name] = paths.get(os.path.normpath(name))
+        path = names[name]
+        if path is not None:
+            old_lines[path][(entry.meta or {}).get("lineno")] = _what_moves(entry)
+    added: list[data.Directive] = []
+    first_day = coop.opening.day if coop.opening is not None else None
+    for name, path in paths.items():
+        parsed, errors, _ = parser.parse_string(files[path], report_filename=name)
+        lines = [(e.meta or {}).get("lineno") for e in parsed]
+        if errors or not old_lines[path].keys() <= set(lines) or len(set(lines)) != len(lines):
+            raise NeedsFullCheck("a written file is not its old entries and new ones")
+        for entry in parsed:
+            was = old_lines[path].get(entry.meta["lineno"])
+            if was is not None and was != _what_moves(entry):  # rewritten in place
+                raise NeedsFullCheck("a written file is not its old entries and new ones")
+            if was is not None:
+                continue
+            if not isinstance(entry, data.Transaction):
+                raise NeedsFullCheck("the change adds another entry than a transaction")
+            if not _plain_transaction(entry):
+                raise NeedsFullCheck("a posting a plain parse does not complete")
+            if first_day is not None and entry.date < first_day:
+                raise NeedsFullCheck("dated in a period with balance assertions")
+            added.append(entry)
+    entries = sorted([*coop.entries, *added], key=data.entry_sortkey)
+    after = check_ledger(entries, roster, rules, str(root), opening=coop.opening)
+    before = {p.key() for p in checked}
+    if before - {p.key() for p in after}:
+        raise NeedsFullCheck("a problem of the files goes away")
+    problems = [p for p in coop.problems if p.key() not in before] + after
+    problems.sort(key=lambda p: (p.file not in (RULES_FILE, MEMBERS_FILE), p.sort_key()))
+    if saved is not None:
+        buckets: set[int] = set()
+        for entry in sorted(added, key=data.entry_sortkey):
+            buckets |= add_entry(saved, entry)  # type: ignore[arg-type]  # transactions only
+        saved.problems = problems  # add_entry's own judgement replaced by the whole check's
+        return saved, buckets
+    built = build(root, rules, roster, entries, problems, stamps, vouched[0], coop.opening)
+    return built, None
+
+
+def _what_moves(entry: data.Directive) -> tuple[object, ...]:
+    """An entry's kind, day and postings (account, number, currency): what an old
+    entry must still say once its file is written again (a plain parse leaves an
+    amount beancount fills in as None, so only numbers written out compare)."""
+    postings = getattr(entry, "postings", None) or ()
+    return (
+        type(entry).__name__,
+        entry.date,
+        tuple(
+            (p.account, getattr(p.units, "number", None), getattr(p.units, "currency", None))
+            for p in postings
+            if isinstance(getattr(p.units, "number", None), Decimal)
+        ),
+    )
+
+
+def _not_journal(path: str) -> bool:
+    """Whether `path` is not a journal file a change may add entries to."""
+    return (
+        not path.startswith("journal/")
+        or not path.endswith(".beancount")
+        or path == MAIN_FILE
+        or os.path.normpath(path) != path
+    )
+
+
+def _plain_transaction(entry: data.Directive) -> bool:
+    """A transaction whose every posting has its amount written, without cost or price."""
+    return isinstance(entry, data.Transaction) and all(
+        isinstance(getattr(p.units, "number", None), Decimal)  # MISSING: left to beancount
+        and p.cost is None
+        and p.price is None
+        for p in entry.postings
     )
 
 

@@ -210,7 +210,8 @@ def say_route(route: str, reason: Why | None) -> None:
 def _say_reads() -> None:
     """With --verbose: each time the journal was read, the whole of it or the open
     period only (`coopledger.ledger.take_reads`), so that a command which says no
-    route still shows it."""
+    route still shows it; and whether each write left the snapshot current for
+    the next command (`coopledger.ledger.take_kept`)."""
     ledger = sys.modules.get("coopledger.ledger")
     if ledger is not None:
         for how in ledger.take_reads():  # taken, said or not
@@ -218,6 +219,12 @@ def _say_reads() -> None:
                 from coopledger.language.routes import loaded_line
 
                 err.print(loaded_line(how), markup=False)
+        for why in ledger.take_kept():  # did a write leave the snapshot current?
+            if state.verbose:
+                from coopledger.language.routes import kept_line
+
+                said = None if why is None else (why.code, why.params)
+                err.print(kept_line(said), markup=False)
 
 
 def _say_recovered() -> None:
@@ -350,6 +357,9 @@ def run(application: typer.Typer, argv: list[str] | None = None) -> int:
         # the help is built in the language of the run: known before click reads argv
         i18n.set_language(early_language(argv, os.environ))
         command = in_language(application, command_word(argv))
+        ledger = sys.modules.get("coopledger.ledger")
+        if ledger is not None:  # what writes before this command left (Python callers)
+            ledger.take_kept()
         # without standalone mode, click returns the code of a typer.Exit instead of raising
         code = command.main(args=argv, prog_name="coopledger", standalone_mode=False)
         _say_recovered()

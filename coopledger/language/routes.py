@@ -10,6 +10,8 @@ reader's language:
     'read: full (no cache asked)'
     >>> loaded_line("open period")
     'loaded: open period'
+    >>> kept_line(None)
+    'kept: snapshot'
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ REASONS = {
         "the write has an entry dated {day}, before the open period"
     ),
     "before-open-period": N_("{day} is before the open period"),
+    "snapshot-not-kept": N_("{detail}"),
 }
 
 # the cache's own words for what it cannot do (`snapshot.NeedsFullCheck`), said as
@@ -64,6 +67,13 @@ DETAILS = (
     N_("no id hashes"),
     N_("id hashes of another snapshot"),
     N_("a posting a plain parse does not complete"),
+    # why a write left no snapshot (`snapshot.after_change`)
+    N_("other files were read than the journal folder holds"),
+    N_("the change writes other files than journal files"),
+    N_("a written file is not its old entries and new ones"),
+    N_("a problem of the files goes away"),
+    N_("the change adds another entry than a transaction"),
+    N_("the change replaces a folder"),
 )
 
 # a reason as the ledger gives it: (code, ((name, value), ...)), `Reason`'s fields
@@ -87,6 +97,14 @@ def route_line(route: str, reasons: Iterable[Said] | None) -> str:
     said = [reason_text(code, params) for code, params in reasons or ()]
     line = _("read: {route}").format(route=route_word(route))
     return _("{line} ({why})").format(line=line, why="; ".join(said)) if said else line
+
+
+def kept_line(reason: Said | None) -> str:
+    """`kept: snapshot` when a write left the snapshot current for the next
+    command, else `kept: no snapshot (why)`."""
+    if reason is None:
+        return _("kept: snapshot")
+    return _("kept: no snapshot ({why})").format(why=reason_text(*reason))
 
 
 def loaded_line(how: str) -> str:

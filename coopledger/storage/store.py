@@ -68,6 +68,7 @@ class Cooperative:
     history: dict[str, list[DayBalance]] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
     opening: Opening | None = None  # set when only the open period was read
+    checked: list[Problem] | None = None  # of `problems`, those `check_ledger` found
 
     @property
     def is_usable(self) -> bool:
@@ -395,7 +396,9 @@ def _checked(
             problems.append(Problem("file-not-included", os.path.relpath(name, root), None, {}))
     problems.sort(key=by_cause)
     problems = explained(problems, root)  # a hand-written mistake told in the writer's terms
-    return Cooperative(root, rules, roster, entries, problems, history, options, opening)
+    return Cooperative(
+        root, rules, roster, entries, problems, history, options, opening, ledger_problems
+    )
 
 
 SETUP_FILES = (RULES_FILE, MEMBERS_FILE)
