@@ -10,7 +10,8 @@ BEFORE_BIN and AFTER_BIN are the `coopledger` executables of two checkouts,
 each in its own virtual environment (for example a `git worktree add` of the
 older commit). COOP is copied twice, one copy for each version (their
 snapshots differ), and each command runs after one warm-up as A B A B...: the
-machine's noise falls on both alike. The CPU time is the process's and its
+machine's noise falls on both alike. Both run from their compiled byte code,
+written in the warm-up. The CPU time is the process's and its
 git children's (user + system, wait4), so a git process more or less counts.
 """
 
@@ -44,6 +45,10 @@ def main() -> None:
     parser.add_argument("after", help="the newer coopledger executable")
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
+    # each version writes its byte code in its warm-up and runs from it, as on a
+    # user's machine: where PYTHONDONTWRITEBYTECODE is set, a checkout whose byte
+    # code is stale would compile its changed modules on every run (a few percent)
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     env = {"COOPLEDGER_TODAY": os.environ.get("COOPLEDGER_TODAY", "2026-11-25")}
     with tempfile.TemporaryDirectory(prefix="coopledger-ab-") as folder:
         copies = {}
