@@ -289,6 +289,16 @@ class Builds:
         shutil.copytree(self.folder / name / "cache", cache_folder(target), symlinks=True)
         return Coop(target, start.capsys)
 
+    def after(self, name: str, start: Coop, step: Callable[[Coop], object]) -> Coop:
+        """`start` after `step` (trades, a close...), made once from a copy of
+        `start`, then copied with its cache folder for each test (`made`)."""
+
+        def make(first: Coop, folder: Path) -> None:
+            copy_tree(first.root, folder)
+            step(Coop(folder, first.capsys))
+
+        return self.made(name, start, make)
+
     def placed(self, name: str, make: Callable[[Path], object]) -> Path:
         """`make(folder)` run once, making cooperatives in `folder` that name each
         other by absolute path (partner groups: partners.yaml's `repo:`), so that a

@@ -23,7 +23,7 @@ from coopledger.setoff.clearing import (
     solve_setoff,
     solve_with_credit,
 )
-from tests.conftest import Builds, Coop, copy_tree
+from tests.conftest import Builds, Coop
 
 # ---------------------------------------------------------------- golden cases
 
@@ -319,14 +319,8 @@ def test_clear_invoices_cannot_apply_or_use_credit(coop: Coop, tmp_path: Path) -
 
 @pytest.fixture
 def invoiced(builds: Builds, coop: Coop) -> Coop:
-    """`coop` after `triangle` (made once from a copy of `coop`, then
-    copied with its cache folder: `Builds.made`)."""
-    return builds.made("triangle-invoiced", coop, make_invoiced)
-
-
-def make_invoiced(start: Coop, folder: Path) -> None:
-    copy_tree(start.root, folder)
-    triangle(Coop(folder, start.capsys))
+    """`coop` after `triangle` (`Builds.after`)."""
+    return builds.after("triangle-invoiced", coop, triangle)
 
 
 def triangle(coop: Coop) -> None:

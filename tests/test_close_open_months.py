@@ -11,26 +11,19 @@ the open months cannot vouch for sends it back to the full read.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from coopledger.storage import store
-from tests.conftest import Builds, Coop, copy_tree
+from tests.conftest import Builds, Coop
 
 OCTOBER_CLOSE = "journal/2026/10/close.beancount"
 
 
 @pytest.fixture
 def autumn(builds: Builds, coop: Coop) -> Coop:
-    """`coop` after `four_months` (made once from a copy of `coop`, then
-    copied with its cache folder: `Builds.made`)."""
-    return builds.made("four-months", coop, make_autumn)
-
-
-def make_autumn(start: Coop, folder: Path) -> None:
-    copy_tree(start.root, folder)
-    four_months(Coop(folder, start.capsys))
+    """`coop` after `four_months` (`Builds.after`)."""
+    return builds.after("four-months", coop, four_months)
 
 
 def four_months(coop: Coop) -> Coop:

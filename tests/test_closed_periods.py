@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coopledger.storage import store
-from tests.conftest import Builds, Coop, Result, bean_check, cache_folder, copy_tree
+from tests.conftest import Builds, Coop, Result, bean_check, cache_folder
 
 CARRIED = "Months up to 2026-09 are closed and unchanged"
 SEPTEMBER_CLOSE = "journal/2026/09/close.beancount"
@@ -41,14 +41,8 @@ def closed_through_september(coop: Coop) -> Coop:
 
 @pytest.fixture
 def closed(builds: Builds, coop: Coop) -> Coop:
-    """`coop` after `closed_through_september` (made once from a copy of it, then
-    copied with its cache folder, as the close left it: `Builds.made`)."""
-    return builds.made("closed-through-september", coop, make_closed)
-
-
-def make_closed(start: Coop, folder: Path) -> None:
-    copy_tree(start.root, folder)
-    closed_through_september(Coop(folder, start.capsys))
+    """`coop` after `closed_through_september` (`Builds.after`)."""
+    return builds.after("closed-through-september", coop, closed_through_september)
 
 
 def forget_snapshot(coop: Coop) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Builds, Coop, copy_tree
+from tests.conftest import Builds, Coop
 
 
 def ids_of(coop: Coop, *args: str) -> list[str]:
@@ -24,14 +24,8 @@ def ids_of(coop: Coop, *args: str) -> list[str]:
 
 @pytest.fixture
 def traded(builds: Builds, coop: Coop) -> Coop:
-    """`coop` after `some_trades` (made once from a copy of `coop`, then
-    copied with its cache folder: `Builds.made`)."""
-    return builds.made("some-trades", coop, make_traded)
-
-
-def make_traded(start: Coop, folder: Path) -> None:
-    copy_tree(start.root, folder)
-    some_trades(Coop(folder, start.capsys))
+    """`coop` after `some_trades` (`Builds.after`)."""
+    return builds.after("some-trades", coop, some_trades)
 
 
 def some_trades(coop: Coop) -> None:

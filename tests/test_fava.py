@@ -26,7 +26,7 @@ from fava.application import create_app
 from fava.core import FavaLedger
 
 from coopledger.model.journal import MAIN_FILE, owner_of
-from tests.conftest import Builds, Coop, cache_folder, copy_tree
+from tests.conftest import Builds, Coop, cache_folder
 
 
 @pytest.fixture(autouse=True)
@@ -109,14 +109,8 @@ def assert_page_matches_report(figures: dict[tuple[str, str, str], str], report:
 
 @pytest.fixture
 def with_trades(builds: Builds, coop: Coop) -> Coop:
-    """`coop` after `traded` (made once from a copy of `coop`, then
-    copied with its cache folder: `Builds.made`)."""
-    return builds.made("fava-trades", coop, make_with_trades)
-
-
-def make_with_trades(start: Coop, folder: Path) -> None:
-    copy_tree(start.root, folder)
-    traded(Coop(folder, start.capsys))
+    """`coop` after `traded` (`Builds.after`)."""
+    return builds.after("fava-trades", coop, traded)
 
 
 def traded(coop: Coop) -> Coop:

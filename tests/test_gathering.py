@@ -19,7 +19,7 @@ import pytest
 from beancount import loader
 
 from coopledger.storage import folders
-from tests.conftest import Builds, Coop, copy_tree
+from tests.conftest import Builds, Coop
 from tests.test_gate import TRESA, commit_as
 
 SEPTEMBER = "journal/2026/09"
@@ -28,14 +28,8 @@ GATHERED = f"{SEPTEMBER}/_month.beancount"
 
 @pytest.fixture
 def october(builds: Builds, coop: Coop) -> Coop:
-    """`coop` after `trades_through_october` (made once from a copy of `coop`, then
-    copied with its cache folder: `Builds.made`)."""
-    return builds.made("trades-through-october", coop, make_october)
-
-
-def make_october(start: Coop, folder: Path) -> None:
-    copy_tree(start.root, folder)
-    trades_through_october(Coop(folder, start.capsys))
+    """`coop` after `trades_through_october` (`Builds.after`)."""
+    return builds.after("trades-through-october", coop, trades_through_october)
 
 
 def trades_through_october(coop: Coop) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from coopledger.model.journal import entry_file
-from tests.conftest import Builds, Coop, bean_check, copy_tree
+from tests.conftest import Builds, Coop, bean_check
 from tests.test_gate import ALICE, BOB, commit_as
 
 OCTOBER = "journal/2026/10"
@@ -37,14 +37,8 @@ def files_under(coop: Coop, folder: str) -> list[str]:
 
 @pytest.fixture
 def october(builds: Builds, coop: Coop) -> Coop:
-    """`coop` after `trades_in_october` (made once from a copy of `coop`, then
-    copied with its cache folder: `Builds.made`)."""
-    return builds.made("trades-in-october", coop, make_october)
-
-
-def make_october(start: Coop, folder: Path) -> None:
-    copy_tree(start.root, folder)
-    trades_in_october(Coop(folder, start.capsys))
+    """`coop` after `trades_in_october` (`Builds.after`)."""
+    return builds.after("trades-in-october", coop, trades_in_october)
 
 
 def trades_in_october(coop: Coop) -> None:

@@ -300,15 +300,7 @@ def global_options_first(argv: list[str]) -> list[str]:
     """`argv` with the global options given after the command name (`coopledger check
     --dir sel --today 2026-11-25`) moved before it, where click reads them. Nothing
     after `--` moves."""
-    index = 0
-    while index < len(argv):  # the global options already in front
-        word = argv[index]
-        if word in GLOBAL_WITH_VALUE:
-            index += 2
-        elif word in GLOBAL_FLAGS or word.startswith(("--dir=", "--today=", "--lang=")):
-            index += 1
-        else:
-            break
+    index = _after_global_options(argv)
     front, rest, moved = argv[:index], argv[index:], []
     kept: list[str] = []
     position = 0
@@ -329,9 +321,8 @@ def global_options_first(argv: list[str]) -> list[str]:
     return [*front, *moved, *kept]
 
 
-def command_word(argv: Sequence[str]) -> str | None:
-    """The command `argv` names (after the global options `global_options_first`
-    put in front), if the next word is not an option; None while completing."""
+def _after_global_options(argv: Sequence[str]) -> int:
+    """Where the global options at the front of `argv` end."""
     index = 0
     while index < len(argv):
         word = argv[index]
@@ -341,6 +332,13 @@ def command_word(argv: Sequence[str]) -> str | None:
             index += 1
         else:
             break
+    return index
+
+
+def command_word(argv: Sequence[str]) -> str | None:
+    """The command `argv` names (after the global options `global_options_first`
+    put in front), if the next word is not an option; None while completing."""
+    index = _after_global_options(argv)
     if index >= len(argv) or argv[index].startswith("-") or "_COOPLEDGER_COMPLETE" in os.environ:
         return None
     return argv[index]
