@@ -18,6 +18,11 @@ text can reach the next, an unfinished entry or string stops at the end of
 its file), into one builder instead of one each, and then booked,
 transformed by the plugins and validated as the loader does.
 
+The files are given to beancount's C parser (`_parser.Parser`, the one
+`parser.parse_file` uses) with a builder of ours: beancount has no public way
+to give many files one builder, and a version of beancount that changed that
+parser would fail tests/test_journal_load.py before any cooperative is read.
+
 A builder is shared only while no file uses a directive whose effect depends
 on the file it is in (`pushtag`, `poptag`, `pushmeta`, `popmeta`, `option`,
 `include`, `plugin`): the builder itself says when the grammar met one, so a
