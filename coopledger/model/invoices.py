@@ -181,6 +181,8 @@ def read_invoices(entries: Iterable[data.Directive], root: str = "") -> Obligati
             continue
         meta = entry.meta or {}
         kinds = [k for k in (INVOICE_KEY, SETTLES_KEY, CLEARS_KEY) if meta.get(k) is not None]
+        if not kinds and not any(obligation_of_account(p.account) for p in entry.postings):
+            continue  # a trade: most entries (its legs would be dropped just below)
         obligations, members = _legs(entry)
         if not kinds and not obligations:
             continue
