@@ -137,6 +137,38 @@ def test_the_command_after_a_write_reads_the_snapshot_it_left(
     assert sorted(p.key() for p in quick.problems) == sorted(p.key() for p in full.problems)
 
 
+def test_apply_rules_leaves_the_snapshot_current_too(
+    closed: Coop,  # noqa: F811 - the fixture
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """November's contributions, written by `apply-rules` in the open period."""
+    monkeypatch.setenv("COOPLEDGER_TODAY", "2026-12-02")  # November is over
+    closed.append(
+        "rules.yaml",
+        "accounts: {treasury: Assets:Coop:Treasury}\ncontribution: {business: {amount: 1}}\n",
+    )
+    closed.commit_all("rules: a contribution")
+    assert closed.run("report").code == 0  # the closed months' figures, kept (a fresh clone)
+    assert closed.run("check").code == 0  # a snapshot of the new rules
+    done = closed.run("apply-rules", "2026-11")
+    assert done.code == 0, done.text
+    assert "contribution" in closed.read("journal/2026/11/_rules.beancount")
+    reading = store.load
+    monkeypatch.setenv("COOPLEDGER_VERBOSE", "1")
+    refuse_full_reads(monkeypatch)
+
+    for command in (("balances",), ("report",), ("check",)):
+        said = closed.run(*command)
+        assert said.code == 0, said.text
+        assert "read: snapshot" in said.err and "loaded:" not in said.err, (command, said.err)
+    monkeypatch.setattr(store, "load", reading)  # from here, reads to compare with
+    members = member_ids(closed)
+    full = Ledger(closed.root, cache=False).view()
+    quick = Ledger(closed.root).view()
+    assert quick.route == SNAPSHOT
+    assert {m: quick.balance(m) for m in members} == {m: full.balance(m) for m in members}
+
+
 def test_a_journal_file_changed_by_hand_after_a_write_is_read_again(
     closed: Coop,  # noqa: F811 - the fixture
     monkeypatch: pytest.MonkeyPatch,
