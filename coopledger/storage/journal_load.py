@@ -10,8 +10,8 @@ month holds one file per trade, and that copy was most of the gate's time
 (each with its own file name and line number), the same errors, the same
 options but one: the display context (`options_map["dcontext"]`) knows only
 the numbers of `top` itself. It serves to print numbers back as they were
-written, which coopledger never does, and keeping it cost a tenth of a
-cold check. `top` is parsed by beancount as it is, its `include` lines expanded
+written, which coopledger never does, and keeping it cost about a
+twentieth of a cold check. `top` is parsed by beancount as it is, its `include` lines expanded
 as the loader expands them; the files they name are parsed one by one by
 beancount's own C parser (each file a run of its own: nothing of one file's
 text can reach the next, an unfinished entry or string stops at the end of
@@ -217,8 +217,8 @@ def _booked(
     depend on each posting's currency and number of decimals alone: beancount
     computes them once for each such shape. One transaction with anything to
     book (a cost, a missing number...) and beancount books them all, since a
-    lot is booked against the balance of every posting before it. (about a
-    third of a cold check's time: docs/performance.md, "A cold check".)"""
+    lot is booked against the balance of every posting before it. (Booking was
+    over a quarter of a cold check's time: docs/performance.md, "A cold check".)"""
     transactions = [e for e in entries if isinstance(e, data.Transaction)]
     if not all(_nothing_to_book(t) for t in transactions):
         return booking.book(entries, options_map)
