@@ -33,6 +33,7 @@ from tests.test_calendar_writes import (
     member_ids,
     open_invoice_of_a_closed_month,
     refuse_full_reads,
+    two_trades_slip,
 )
 
 WRITES = {
@@ -69,15 +70,18 @@ def described(state: snapshot.Snapshot) -> dict[str, object]:
     }
 
 
+def assert_the_next_commands_read_the_snapshot(coop: Coop) -> None:
+    """`balances`, `report` and `check` answer from the snapshot, reading no journal."""
+    for command in (("balances",), ("report",), ("check",)):
+        said = coop.run(*command)
+        assert said.code == 0, said.text
+        assert "read: snapshot" in said.err, (command, said.err)
+        assert "loaded:" not in said.err, (command, said.err)  # no journal read at all
+
+
 def do_write(coop: Coop, name: str, tmp_path: Path) -> None:
     first, second = member_ids(coop)[:2]
-    slip = tmp_path / "slip.csv"
-    slip.write_text(
-        "date,payer,payee,amount,memo\n"
-        f"2026-11-21,{first},{second},3.00,pommes\n"
-        f"2026-11-22,{second},{first},1.50,poires\n",
-        encoding="utf-8",
-    )
+    slip = two_trades_slip(tmp_path, first, second)
     owed = open_invoice_of_a_closed_month(coop.root)
     trade = ""
     if name == "reverse":
@@ -112,11 +116,7 @@ def test_the_command_after_a_write_reads_the_snapshot_it_left(
     monkeypatch.setenv("COOPLEDGER_VERBOSE", "1")
     refuse_full_reads(monkeypatch)
 
-    for command in (("balances",), ("report",), ("check",)):
-        said = closed.run(*command)
-        assert said.code == 0, said.text
-        assert "read: snapshot" in said.err, (command, said.err)
-        assert "loaded:" not in said.err, (command, said.err)  # no journal read at all
+    assert_the_next_commands_read_the_snapshot(closed)
     traded = closed.run("trade", first, second, "1", "-m", "after", "--date", "2026-11-23")
     assert traded.code == 0, traded.text
     assert "read: snapshot" in traded.err and "loaded:" not in traded.err, traded.err
@@ -157,10 +157,7 @@ def test_apply_rules_leaves_the_snapshot_current_too(
     monkeypatch.setenv("COOPLEDGER_VERBOSE", "1")
     refuse_full_reads(monkeypatch)
 
-    for command in (("balances",), ("report",), ("check",)):
-        said = closed.run(*command)
-        assert said.code == 0, said.text
-        assert "read: snapshot" in said.err and "loaded:" not in said.err, (command, said.err)
+    assert_the_next_commands_read_the_snapshot(closed)
     monkeypatch.setattr(store, "load", reading)  # from here, reads to compare with
     members = member_ids(closed)
     full = Ledger(closed.root, cache=False).view()

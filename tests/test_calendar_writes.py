@@ -88,6 +88,18 @@ def refuse_full_reads(monkeypatch: pytest.MonkeyPatch) -> None:
     take_reads()  # the reads of the set-up are not the command's
 
 
+def two_trades_slip(folder: Path, first: str, second: str) -> Path:
+    """A CSV slip of two trades in the open month, one each way."""
+    path = folder / "slip.csv"
+    path.write_text(
+        "date,payer,payee,amount,memo\n"
+        f"2026-11-21,{first},{second},3.00,pommes\n"
+        f"2026-11-22,{second},{first},1.50,poires\n",
+        encoding="utf-8",
+    )
+    return path
+
+
 def slip(folder: Path, payer: str, payee: str, amount: str) -> Path:
     """A CSV slip of one trade in the open month."""
     path = folder / "slip.csv"
@@ -139,13 +151,7 @@ def test_the_months_writes_after_a_close_read_only_the_open_period(
     closed: Coop, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, command: tuple[str, ...]
 ) -> None:
     first, second = member_ids(closed)[:2]
-    slip = tmp_path / "slip.csv"
-    slip.write_text(
-        "date,payer,payee,amount,memo\n"
-        f"2026-11-21,{first},{second},3.00,pommes\n"
-        f"2026-11-22,{second},{first},1.50,poires\n",
-        encoding="utf-8",
-    )
+    slip = two_trades_slip(tmp_path, first, second)
     args = [a.format(first, second, slip=slip) for a in command]
     monkeypatch.setenv("COOPLEDGER_VERBOSE", "1")
     refuse_full_reads(monkeypatch)
