@@ -12,12 +12,13 @@ treasurer, tresa (`no_identity` undoes that).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -187,6 +188,25 @@ def _built(root: Path, with_members: bool) -> None:
         subprocess.run(["git", "config", key, value], cwd=root, check=True)
     for args in MEMBERS if with_members else ():
         assert main(["--dir", str(root), "member", "add", *args, "--joined", "2024-01-01"]) == 0
+
+
+@contextlib.contextmanager
+def in_french() -> Iterator[None]:
+    """The words of the block in French; the language before it again after it,
+    even when an assertion fails inside."""
+    before = i18n.language()
+    i18n.set_language("fr")
+    try:
+        yield
+    finally:
+        i18n.set_language(before)
+
+
+@pytest.fixture
+def french() -> Iterator[None]:
+    """The test's words in French (`in_french`)."""
+    with in_french():
+        yield
 
 
 @pytest.fixture(scope="session")

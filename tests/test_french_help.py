@@ -25,7 +25,7 @@ from coopledger.cli.helptexts import (
     help_cell,
     texts_of,
 )
-from tests.conftest import Coop
+from tests.conftest import Coop, in_french
 
 PO = Path(i18n.LOCALE_DIR) / "fr" / "LC_MESSAGES" / "coopledger.po"
 
@@ -133,11 +133,8 @@ def test_english_help_is_unchanged(coop: Coop, capsys: pytest.CaptureFixture[str
     ],
 )
 def test_a_help_cell_in_french(cell: str, expected: str) -> None:
-    i18n.set_language("fr")
-    try:
+    with in_french():
         assert help_cell(cell) == expected
-    finally:
-        i18n.set_language("en")
 
 
 @pytest.mark.parametrize(
@@ -210,11 +207,8 @@ def test_a_usage_error_in_french(coop: Coop, capsys: pytest.CaptureFixture[str])
     ],
 )
 def test_click_messages_in_french(message: str, french: str) -> None:
-    i18n.set_language("fr")
-    try:
+    with in_french():
         assert click_message(message) == french
-    finally:
-        i18n.set_language("en")
 
 
 def test_every_click_message_has_french() -> None:

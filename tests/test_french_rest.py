@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from coopledger import i18n
 from coopledger.cli import main
 from coopledger.language.commits import subject_text
 from coopledger.language.routes import REASONS, route_line
-from tests.conftest import Coop, assert_golden
+from tests.conftest import Coop, assert_golden, in_french
 
 GOLDEN = Path(__file__).parent / "golden" / "french"
 NNBSP = "\u202f"  # how French groups thousands (Babel, CLDR)
@@ -152,11 +151,8 @@ def test_an_aborted_command_says_so_in_french(coop: Coop, monkeypatch: pytest.Mo
 def test_more_click_messages_in_french(message: str, french: str) -> None:
     from coopledger.cli.helptexts import click_message
 
-    i18n.set_language("fr")
-    try:
+    with in_french():
         assert click_message(message) == french
-    finally:
-        i18n.set_language("en")
 
 
 def test_an_unreadable_invoice_file_is_named(coop: Coop, tmp_path: Path) -> None:
@@ -191,8 +187,7 @@ def test_each_reason_has_words_and_the_ledger_names_only_those() -> None:
         if name.isupper() and isinstance(value, str) and value in REASONS
     }
     assert codes == set(REASONS)
-    i18n.set_language("fr")
-    try:
+    with in_french():
         line = route_line(
             "full",
             [
@@ -200,8 +195,6 @@ def test_each_reason_has_words_and_the_ledger_names_only_those() -> None:
                 ("closed-month-not-alone", (("detail", "no id hashes"),)),
             ],
         )
-    finally:
-        i18n.set_language("en")
     assert line == (
         "lu depuis : tout le journal (l'instantané ne garde pas les chiffres de 2026-10; "
         "un mois clos ne peut pas être lu seul : pas d'empreintes d'identifiants)"
@@ -232,14 +225,11 @@ def test_the_commit_a_command_names_is_said_in_french(coop: Coop) -> None:
 
 
 def test_an_unknown_subject_is_shown_as_it_is() -> None:
-    i18n.set_language("fr")
-    try:
+    with in_french():
         assert subject_text("hand edit\n\nbody") == "hand edit"
         assert subject_text("member: edit bob (name, e-mails)") == (
             "bob modifié (nom, adresses e-mail)"
         )
-    finally:
-        i18n.set_language("en")
 
 
 def test_every_subject_a_command_writes_is_known_and_said_in_french(
@@ -288,11 +278,8 @@ def test_every_subject_a_command_writes_is_known_and_said_in_french(
     subjects += [s for s in coop.log()[-2:] if s.startswith("init: ")]  # the template's
     made = [s for s in subjects if s != "rules: a levy and demurrage"]
     assert [s for s in made if known(s) is None] == []
-    i18n.set_language("fr")
-    try:
+    with in_french():
         said = {subject: subject_text(subject) for subject in made}
-    finally:
-        i18n.set_language("en")
     for english in (" owes ", "set off", " trade(s)", "levy", " from ", "reversed", "(seed"):
         assert [s for s in said.values() if english in s] == []
     assert said["trade: alice → fournil 40.00 SEL — pain (levy 0.80 SEL)"] == (
@@ -306,11 +293,8 @@ def test_the_warning_about_a_killed_write_names_its_commit_in_french() -> None:
 
     left = Problem("write-completed", None, None, {"message": "trade: alice → bob 5.00 SEL"})
     warning = Problem(left.code, None, None, left.params, Severity.WARNING)
-    i18n.set_language("fr")
-    try:
+    with in_french():
         said = describe(warning)
-    finally:
-        i18n.set_language("en")
     assert "(échange : alice → bob 5,00 SEL)" in said
     assert "(trade: alice → bob 5.00 SEL)" in describe(warning)
 

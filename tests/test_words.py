@@ -2,20 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from coopledger import i18n
 from coopledger.language.words import member_count, problem_counts, trade_count, warning_count
-
-
-@pytest.fixture
-def french() -> Iterator[None]:
-    before = i18n.language()
-    i18n.set_language("fr")
-    yield
-    i18n.set_language(before)
 
 
 def test_the_summary_of_check_counts_in_english() -> None:

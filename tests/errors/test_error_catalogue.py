@@ -405,13 +405,6 @@ def test_derived_words_count_as_shown() -> None:
     assert message == "'alcie' is not a member (did you mean 'alice'?)"
 
 
-@pytest.fixture
-def french() -> object:
-    i18n.set_language("fr")
-    yield
-    i18n.set_language("en")
-
-
 def test_typed_facts_are_written_as_french_writes_them(french: None) -> None:
     problem = Problem(
         "below-floor",
