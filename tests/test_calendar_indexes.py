@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,13 @@ def full_statement(root: Path, member: str, first: datetime.date | None, last: d
 days = st.dates(datetime.date(2026, 4, 20), datetime.date(2026, 12, 10))
 
 
+def random_periods(test: Callable[..., None]) -> Callable[..., None]:
+    """25 periods drawn: from `first` (None: the first day) for `span` days (None: on)."""
+    drawn = given(first=st.none() | days, span=st.none() | st.integers(0, 250))(test)
+    suppressed = [HealthCheck.function_scoped_fixture]
+    return settings(max_examples=25, deadline=None, suppress_health_check=suppressed)(drawn)  # type: ignore[no-any-return]
+
+
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -132,10 +140,7 @@ def test_every_members_statement_over_every_month_is_the_full_reads(
             assert found.route in QUICK
 
 
-@settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(first=st.none() | days, span=st.none() | st.integers(0, 250))
+@random_periods
 def test_exported_trades_from_the_index_are_the_full_reads(
     calendar: Coop, full_read: list[Directive], first: datetime.date | None, span: int | None
 ) -> None:
@@ -354,10 +359,7 @@ def test_a_cache_folder_others_may_write_is_neither_read_nor_written(calendar: C
     assert found.statement == full_statement(calendar.root, member, *october)
 
 
-@settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(first=st.none() | days, span=st.none() | st.integers(0, 250))
+@random_periods
 def test_exported_csv_from_the_kept_records_is_the_full_reads(
     calendar: Coop, full_read: list[Directive], first: datetime.date | None, span: int | None
 ) -> None:
