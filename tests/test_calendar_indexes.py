@@ -399,15 +399,23 @@ def test_kept_records_that_are_not_exactly_ours_are_written_again(calendar: Coop
     assert Ledger(calendar.root).export_csv("trades", *october).items.text == expected
 
 
-def test_a_forged_kept_record_would_show_so_the_comparisons_can_fail(calendar: Coop) -> None:
-    october = (datetime.date(2026, 10, 1), datetime.date(2026, 10, 31))
-    honest = Ledger(calendar.root).export_csv("trades", *october).items.text
+OCTOBER = (datetime.date(2026, 10, 1), datetime.date(2026, 10, 31))
+
+
+def forged_october_record(calendar: Coop) -> str:
+    """October's CSV export, honest; then one of its kept records forged (a field added)."""
+    honest = Ledger(calendar.root).export_csv("trades", *OCTOBER).items.text
     kept = cache_folder(calendar) / closed_index.INDEX_DIR / "2026-10.records.json"
     saved = json.loads(kept.read_bytes())
     saved["records"][0][1] = saved["records"][0][1].replace(",", ",X", 1)
     kept.write_text(json.dumps(saved), encoding="utf-8")
+    return honest
 
-    assert Ledger(calendar.root).export_csv("trades", *october).items.text != honest
+
+def test_a_forged_kept_record_would_show_so_the_comparisons_can_fail(calendar: Coop) -> None:
+    honest = forged_october_record(calendar)
+
+    assert Ledger(calendar.root).export_csv("trades", *OCTOBER).items.text != honest
 
 
 def test_kept_records_in_a_folder_others_may_write_are_neither_read_nor_written(
@@ -415,12 +423,7 @@ def test_kept_records_in_a_folder_others_may_write_are_neither_read_nor_written(
 ) -> None:
     """A record forged in a cache folder anyone may write could be anyone's: the
     month is written from its files again, and the export is the honest one."""
-    october = (datetime.date(2026, 10, 1), datetime.date(2026, 10, 31))
-    honest = Ledger(calendar.root).export_csv("trades", *october).items.text
-    kept = cache_folder(calendar) / closed_index.INDEX_DIR / "2026-10.records.json"
-    saved = json.loads(kept.read_bytes())
-    saved["records"][0][1] = saved["records"][0][1].replace(",", ",X", 1)
-    kept.write_text(json.dumps(saved), encoding="utf-8")
+    honest = forged_october_record(calendar)
     cache_folder(calendar).chmod(0o777)
 
-    assert Ledger(calendar.root).export_csv("trades", *october).items.text == honest
+    assert Ledger(calendar.root).export_csv("trades", *OCTOBER).items.text == honest
