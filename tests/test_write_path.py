@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -472,6 +474,94 @@ def test_undo_that_would_break_a_limit_is_refused_whole(coop: Coop, tmp_path: Pa
     )
     assert "alice's balance would be -600.00 SEL" in result.err
     unchanged(coop, log, tree)
+
+
+def test_a_git_the_killed_write_started_is_waited_for_before_the_roll_back(coop: Coop) -> None:
+    """A kill right after starting `git update-index`, before the git's id was
+    written in the lock file: that git still holds the index's lock and will
+    stage the new file. The next command waits for it, then puts the index back;
+    it does not roll back under it (the file gone, the index saying it is added)."""
+    log = coop.log()
+    name = "journal/2026/11/alice.beancount"
+    coop.write(name, "half of a trade\n")
+    coop.git("add", name)
+    staged = (coop.root / ".git" / "index").read_bytes()  # the index git is writing
+    coop.git("reset", "--quiet", "HEAD", "--", name)
+    record = {
+        "pid": dead_pid(),
+        "parent": coop.git("rev-parse", "HEAD").strip(),
+        "message": "trade: alice -> bob 1",
+        "files": {name: None},
+        "folders": [],
+    }
+    (coop.root / ".git" / store.WRITE_RECORD).write_text(json.dumps(record))
+    (coop.root / ".git" / store.LOCK_FILE).write_text(f"pid {record['pid']}\n")
+    lock = coop.root / ".git" / "index.lock"
+    staging = subprocess.Popen(  # git's way: write index.lock, then rename it over the index
+        [
+            sys.executable, "-c",
+            "import os, sys, time; lock, index = sys.argv[1:3]; "
+            "fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL); "
+            "os.write(fd, sys.stdin.buffer.read()); time.sleep(1.5); "
+            "os.rename(lock, index); os.close(fd)",
+            str(lock), str(coop.root / ".git" / "index"),
+        ],
+        stdin=subprocess.PIPE,
+    )  # fmt: skip
+    assert staging.stdin is not None
+    staging.stdin.write(staged)
+    staging.stdin.close()
+    while not lock.exists() or lock.stat().st_size < len(staged):
+        assert staging.poll() is None
+        time.sleep(0.01)
+
+    result = coop.run("check")
+    staging.wait(timeout=30)
+
+    assert result.code == 0, result.text
+    assert "its 1 file(s) were put back as they were" in result.err
+    assert coop.log() == log
+    assert coop.status() == ""
+    assert not (coop.root / ".git" / store.WRITE_RECORD).exists()
+
+
+def test_a_roll_back_git_will_not_finish_is_left_for_the_next_command(
+    coop: Coop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a live process holds the index's lock, a killed write cannot be put
+    back whole: the command says what git said, and the record of the write stays,
+    so the next command rolls it back once the lock is free."""
+    monkeypatch.setattr(store, "GIT_WAIT_SECONDS", 0.2)
+    log = coop.log()
+    name = "journal/2026/11/alice.beancount"
+    coop.write(name, "half of a trade\n")
+    coop.git("add", name)
+    record = {
+        "pid": dead_pid(),
+        "parent": coop.git("rev-parse", "HEAD").strip(),
+        "message": "trade: alice -> bob 1",
+        "files": {name: None},
+        "folders": [],
+    }
+    (coop.root / ".git" / store.WRITE_RECORD).write_text(json.dumps(record))
+    (coop.root / ".git" / store.LOCK_FILE).write_text(f"pid {record['pid']}\n")
+    lock = coop.root / ".git" / "index.lock"
+    lock.write_text("")
+    with lock.open():  # someone's git, at work
+        refused = coop.run("trade", "alice", "bob", "1")
+
+    assert refused.code == 3, refused.text
+    assert "index.lock" in refused.err
+    assert (coop.root / ".git" / store.WRITE_RECORD).exists()
+    assert coop.log() == log
+
+    result = coop.run("check")  # the lock now free, and left behind
+
+    assert result.code == 0, result.text
+    assert "removed this lock file of git" in result.err
+    assert "its 1 file(s) were put back as they were" in result.err
+    assert coop.log() == log and coop.status() == ""
+    assert not (coop.root / ".git" / store.WRITE_RECORD).exists()
 
 
 def test_a_write_whose_commit_landed_before_the_kill_is_completed(coop: Coop) -> None:

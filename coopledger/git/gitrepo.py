@@ -459,6 +459,21 @@ def wait_for(pids: Sequence[int], timeout: float) -> None:
             time.sleep(0.02)
 
 
+def wait_for_lock_holders(root: Path, timeout: float) -> None:
+    """Wait (at most `timeout` seconds) until no live process holds one of git's
+    lock files here (`lock_files`) open: a git a killed coopledger started just
+    before it was killed, whose id it had no time to write down, runs on and
+    will write the index (or move HEAD) when it ends."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        held = _files_held_open()
+        if held is None or not any(os.path.realpath(p) in held for p in lock_files(root)):
+            return
+        time.sleep(0.02)
+
+
 def _is_running_git(pid: int) -> bool:
     try:
         os.kill(pid, 0)

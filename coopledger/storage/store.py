@@ -541,7 +541,10 @@ def _recover_holding(root: Path, handle: IO[str]) -> None:
         if kind == "git" and n.isdigit()
     ]
     gitrepo.wait_for(children, GIT_WAIT_SECONDS)
-    if holders and not any(_alive(pid) for pid in holders):
+    # a write record found under our lock: its writer is gone (killed, or this
+    # lock emptied by a recovery git did not let finish)
+    if record_path.exists() or (holders and not any(_alive(pid) for pid in holders)):
+        gitrepo.wait_for_lock_holders(root, GIT_WAIT_SECONDS)  # a git it had not noted yet
         for path in gitrepo.remove_stale_locks(root):
             recovered.append(Problem("git-lock-removed", path, None, {}, Severity.WARNING))
     handle.truncate(0)
@@ -620,7 +623,7 @@ def _replay(root: Path, record_path: Path) -> Problem:
         _drop_asides(record)
         record_path.unlink()
         return Problem("write-completed", None, None, {"message": subject}, Severity.WARNING)
-    _roll_back(root, repo, record)
+    _roll_back(root, repo, record, index_must_follow=True)
     record_path.unlink()
     return Problem(
         "write-rolled-back",
@@ -631,9 +634,13 @@ def _replay(root: Path, record_path: Path) -> Problem:
     )
 
 
-def _roll_back(root: Path, repo: gitrepo.Repo, record: _Record) -> None:
+def _roll_back(
+    root: Path, repo: gitrepo.Repo, record: _Record, index_must_follow: bool = False
+) -> None:
     """Put every file and folder of `record` back as it was, and unstage them.
-    Safe to repeat: a folder is swapped back only while it holds the new content."""
+    Safe to repeat: a folder is swapped back only while it holds the new content.
+    `index_must_follow` (a killed write's record): when git cannot unstage them,
+    CoopError, and the record stays for the next command to try again."""
     for name, old_text in record.files.items():
         path = root / name
         if old_text is None:
@@ -646,9 +653,12 @@ def _roll_back(root: Path, repo: gitrepo.Repo, record: _Record) -> None:
         with contextlib.suppress(OSError):
             if os.stat(root / folder).st_ino == inode and os.path.isdir(aside):
                 folders.exchange(Path(aside), root / folder)
-    _drop_asides(record)
-    with contextlib.suppress(CoopError):
+    try:
         gitrepo.unstage(repo, record.paths)
+    except CoopError:
+        if index_must_follow:
+            raise
+    _drop_asides(record)
 
 
 def _drop_asides(record: _Record) -> None:
