@@ -71,6 +71,7 @@ if TYPE_CHECKING:  # imported where used: a warm `check` or `trade` needs none o
     from coopledger.setoff.clearing import Clearing
 
 SNAPSHOT, OPEN_PERIOD, FULL = "snapshot", "open period", "full"
+ALONG_CLOSES = "along the closes"  # everything read, month by month (storage.along_closes)
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ REVISION = "revision"  # rev
 OPEN_PERIOD_CANNOT_JUDGE_WRITE = "open-period-cannot-judge-write"  # day (before the period)
 BEFORE_OPEN_PERIOD = "before-open-period"  # day
 SNAPSHOT_NOT_KEPT = "snapshot-not-kept"  # detail: why a write left no snapshot
+ALONG_CLOSES_DECLINED = "along-closes-declined"  # detail (the store's words)
 # who signs a dry run: nothing is committed, so no identity is needed
 DRY_RUN_AUTHOR: Identity = ("dry run", "dry-run@coopledger.invalid")
 
@@ -184,6 +186,8 @@ class View:
         """The last closed month carried instead of read, if any."""
         if self.state is not None:
             return self.state.carried_month
+        if self.route == ALONG_CLOSES:
+            return None  # every closed month was read and judged again
         opening = self.coop.opening if self.coop else None
         return opening.month if opening else None
 
@@ -589,6 +593,14 @@ class Ledger:
                     if partial is None
                     else because(IN_CLOSED_MONTH, day=since)
                 )
+            if no_cache and since is None:
+                from coopledger.storage import along_closes
+
+                along = along_closes.load(root)
+                if not isinstance(along, along_closes.Declined):
+                    return View(None, along, ALONG_CLOSES, reason)
+                if along.reason != along_closes.NO_CLOSED_MONTH:  # else the route never applied
+                    reason += because(ALONG_CLOSES_DECLINED, detail=along.reason)
             if stamps is None and not no_cache:
                 stamps = snapshot.input_stamps(root)
             coop = store.load(root)

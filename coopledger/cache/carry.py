@@ -314,7 +314,8 @@ def trades_before(entries: Sequence[data.Directive]) -> Callable[[datetime.date]
 # ---------------------------------------------------------------- at check time
 
 
-def _month_folders(root: Path) -> list[tuple[str, Path]]:
+def month_folders(root: Path) -> list[tuple[str, Path]]:
+    """Every month folder of the journal (journal/YYYY/MM), oldest first, as (YYYY-MM, path)."""
     journal = root / JOURNAL_DIR
     found = []
     for year in journal.glob("[0-9][0-9][0-9][0-9]"):
@@ -436,7 +437,7 @@ def read_opening(
     if tree_is_clean:
         ids = gitrepo.index_blob_ids(root, JOURNAL_DIR)
         known = {path: blob for path, blob in ids.items() if len(blob) == 40}  # sha1 repos
-    for month, folder in _month_folders(root):
+    for month, folder in month_folders(root):
         read = _close_directive(folder / CLOSE_FILE_NAME)
         if read is None:
             break
@@ -466,11 +467,63 @@ def read_opening(
     return dataclasses.replace(opening, prints=tuple(prints)) if opening else None
 
 
+@dataclasses.dataclass(frozen=True)
+class ClosedFolder:
+    """A month folder holding a close of its own month (`close_chain`): not
+    verified; a full check along the closes judges each."""
+
+    month: str  # YYYY-MM
+    folder: Path
+    above: str  # the close file's text above its directive: the balance assertions
+    directive: data.Custom
+
+    @property
+    def path(self) -> str:
+        """The folder, relative to the root (journal/YYYY/MM)."""
+        return f"{JOURNAL_DIR}/{self.month[:4]}/{self.month[5:7]}"
+
+    @property
+    def invoice_files(self) -> list[str]:
+        """The files of the month its close lists as holding invoice entries."""
+        return str(self.directive.meta.get(INVOICE_FILES_KEY, "")).split()
+
+
+def close_chain(root: Path) -> list[ClosedFolder]:
+    """The longest run of month folders, oldest first, each holding a readable
+    close of its own month (`read_opening` carries the same run, once verified)."""
+    chain: list[ClosedFolder] = []
+    for month, folder in month_folders(root):
+        read = _close_directive(folder / CLOSE_FILE_NAME)
+        if read is None or [str(v.value) for v in read[1].values] != [month]:
+            break
+        chain.append(ClosedFolder(month, folder, read[0], read[1]))
+    return chain
+
+
+def opening_after(
+    root: Path,
+    rules: Rules,
+    closed: ClosedFolder,
+    folders: tuple[str, ...],
+    carried: tuple[data.Directive, ...],
+) -> Opening | None:
+    """The opening `closed`'s close carries (its balance assertions), with the
+    closed `folders` up to it and the invoice entries `carried` from them; None
+    when it carries none (see `_opening`)."""
+    return _opening(root, rules, closed.month, closed.above, closed.directive, folders, carried)
+
+
+def listed_invoices(closed: ClosedFolder) -> list[data.Transaction] | None:
+    """The invoice entries of the files `closed`'s close lists, parsed (None: one
+    cannot be carried: it does not parse, or leaves an amount to beancount)."""
+    return _parsed_invoices(closed.folder, closed.invoice_files)
+
+
 def closed_folder_prints(root: Path) -> dict[str, str]:
     """Each closed month whose close records a `folder` fingerprint, with it (not
     verified here: `read_opening` verifies before anything is carried)."""
     found: dict[str, str] = {}
-    for month, folder in _month_folders(root):
+    for month, folder in month_folders(root):
         read = _close_directive(folder / CLOSE_FILE_NAME)
         if read is not None and read[1].meta.get(FOLDER_KEY) is not None:
             found[month] = str(read[1].meta[FOLDER_KEY])

@@ -25,6 +25,8 @@ ROUTES = {
     "snapshot": N_("snapshot"),
     "open period": N_("open period"),
     "full": N_("full"),
+    # every closed month judged on its own, side by side (`check --no-cache`)
+    "along the closes": N_("along the closes"),
     # the open period or everything, read by beancount's loader because a file
     # needed it (`coopledger.storage.journal_load`)
     "by beancount's loader, file by file": N_("by beancount's loader, file by file"),
@@ -52,6 +54,7 @@ REASONS = {
     ),
     "before-open-period": N_("{day} is before the open period"),
     "snapshot-not-kept": N_("{detail}"),
+    "along-closes-declined": N_("the closed months cannot be judged one by one: {detail}"),
 }
 
 # the cache's own words for what it cannot do (`snapshot.NeedsFullCheck`), said as
@@ -74,6 +77,17 @@ DETAILS = (
     N_("a problem of the files goes away"),
     N_("the change adds another entry than a transaction"),
     N_("the change replaces a folder"),
+    # why the check along the closes went back to the full read (`along_closes.Declined`)
+    N_("no closed month"),
+    N_("one CPU"),
+    N_("rules.yaml or members.yaml has problems"),
+    N_("a month cannot be read alone"),
+    N_("an entry outside its month"),
+    N_("a close does not carry its month's end"),
+    N_("an invoice entry in a file its close does not list"),
+    N_("problems found"),
+    N_("a trade id in two periods"),
+    N_("a process failed"),
 )
 
 # a reason as the ledger gives it: (code, ((name, value), ...)), `Reason`'s fields

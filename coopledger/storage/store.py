@@ -221,18 +221,50 @@ def _open_period(
 def _load_open_period(
     root: Path, rules: Rules, roster_when_read: RosterWhenRead, tree_is_clean: bool
 ) -> Cooperative | None:
+    if not standard_includes(root):
+        return None  # files found another way than the standard include: read everything
+    opening = carry.read_opening(root, rules, tree_is_clean)
+    if opening is None:
+        return None
+
+    def alone(entries: Sequence[data.Directive]) -> bool:
+        return not any(
+            (is_content(e) and e.date < opening.day) or _stray_close(e, opening) for e in entries
+        )  # else an entry dated in a closed month: the full check says where
+
+    return load_period(root, rules, roster_when_read, opening, frozenset(opening.folders), alone)
+
+
+def standard_includes(root: Path) -> bool:
+    """Whether main.beancount finds the journal files by the standard include
+    alone, so that a period's files can be read without the others."""
+    try:
+        main_text = (root / MAIN_FILE).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    includes = [line.strip() for line in main_text.splitlines() if line.startswith("include")]
+    return includes == [f'include "{INCLUDE_GLOB}"']
+
+
+def load_period(
+    root: Path,
+    rules: Rules,
+    roster_when_read: RosterWhenRead,
+    opening: Opening | None,
+    skipped: frozenset[str],
+    alone: Callable[[Sequence[data.Directive]], bool],
+) -> Cooperative | None:
+    """Read the journal but the month folders `skipped`, from `opening` (None:
+    from nothing), and find every problem of it. None when it cannot be judged
+    alone: main.beancount or members.yaml cannot be read so, a member with a
+    carried balance left members.yaml, or `alone(entries)` says no (the entries
+    read, those `opening` carries left out)."""
     problems: list[Problem] = []
     try:
         main_text = (root / MAIN_FILE).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-    includes = [line.strip() for line in main_text.splitlines() if line.startswith("include")]
-    if includes != [f'include "{INCLUDE_GLOB}"']:
-        return None  # files found another way than the standard include: read everything
-    opening = carry.read_opening(root, rules, tree_is_clean)
-    if opening is None:
-        return None
-    files = journal_files(root, frozenset(opening.folders))
+    files = journal_files(root, skipped)
     read = [p for p in files if p != root / MAIN_FILE]
     # the include line left blank and the files' own includes put at the end, so that
     # every line of main.beancount keeps its number in coopledger's top file
@@ -254,17 +286,18 @@ def _load_open_period(
     roster, member_problems = roster_when_read()
     if roster is None or member_problems:
         return None  # members.yaml has problems: the full load lists them
-    if any(balance and roster.get(m) is None for m, balance in opening.balances.items()):
+    carried = opening.balances.items() if opening is not None else ()
+    if any(balance and roster.get(m) is None for m, balance in carried):
         return None  # a member with a balance left members.yaml: the full load says where
     _named_main(root / MAIN_FILE, top, loaded[0], loaded[1])
     entries = [e for e in loaded[0] if not is_carried(e)]
-    if any((is_content(e) and e.date < opening.day) or _stray_close(e, opening) for e in entries):
-        return None  # an entry dated in a closed month: the full check says where
+    if not alone(entries):
+        return None
     # every file the loader read, coopledger's top file standing for main.beancount
     names = [str(root / MAIN_FILE), *(f for f in loaded[2]["include"] if f != top)]
     options = {**loaded[2], "include": names}
     loaded = (entries, loaded[1], options)
-    return _checked(root, rules, roster, frozenset(opening.folders), problems, loaded, opening)
+    return _checked(root, rules, roster, skipped, problems, loaded, opening)
 
 
 def _load_journal(top: str) -> tuple[Any, Any, Any]:
