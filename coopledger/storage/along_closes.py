@@ -110,8 +110,8 @@ def load(root: Path) -> store.Cooperative | Declined:
     period are found without a problem, judged along the closes; else why not
     (the caller then reads everything: `store.load`)."""
     global _along
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    if (cpus or 1) < 2:
+    processes = cpus()
+    if processes < 2:
         return Declined(ONE_CPU)
     if not store.standard_includes(root):
         return Declined(NOT_ALONE)
@@ -126,9 +126,16 @@ def load(root: Path) -> store.Cooperative | Declined:
         folders = frozenset(f"journal/{m[:4]}/{m[5:7]}" for m, _ in carry.month_folders(root))
         _along = _Along(root, rules, roster, chain, folders)
         try:
-            return _judged_in_parallel(min(cpus or 2, len(chain)))
+            return _judged_in_parallel(min(processes, len(chain)))
         finally:
             _along = None
+
+
+def cpus() -> int:
+    """How many CPUs this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _read_setup(root: Path) -> tuple[Rules, Roster] | None:
@@ -269,7 +276,10 @@ def _opening_before(along: _Along, index: int) -> Opening | None:
         return None
     carried: list[data.Directive] = []
     for closed in along.chain[:index]:
-        listed = carry.listed_invoices(closed)
+        try:
+            listed = carry.listed_invoices(closed)
+        except OSError:  # a file the close lists is gone: the full read says what follows
+            return None
         if listed is None:
             return None
         carried.extend(listed)

@@ -1,0 +1,337 @@
+"""`check --no-cache` along the closes: the closed months judged in parallel runs.
+
+Once months are closed, a cold full check cuts them into runs of months, each
+judged in a process of its own from the opening the close before it carries,
+while the open period is judged from the last close. It may only ever answer
+"no problem", and only when reading everything would: anything else, and the
+full read answers. So every test here compares the two on the same books, the
+full read forced by giving the route one CPU:
+
+- clean books: the same output, said to be read along the closes;
+- hostile edits that a run of months judged alone would miss (an account closed
+  in one month and used in another, a balance asserted from an open month's file
+  about a closed month, an entry in another month's folder, a close that leaves
+  out two members whose balances cancel, a settlement moved out of the files its
+  close lists, a trade id in two periods): the full read's output, and
+  `--verbose` says which guard sent the check back to it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from coopledger.model.closing import BALANCES_KEY, CLOSE_TYPE, text_fingerprint
+from coopledger.storage import along_closes
+from tests.conftest import Builds, Coop, Result
+
+OCTOBER_CLOSE = "journal/2026/10/close.beancount"
+ALONG = "read: along the closes (no cache asked)"
+
+
+def closed_through_october(coop: Coop) -> None:
+    """Trades every month from June to November, an invoice of June settled in
+    July and November; June to October closed."""
+    steps = [
+        ("trade", "alice", "bob", "100", "--date", "2026-06-05"),
+        ("invoice", "bob", "alice", "80", "--ref", "F-1", "--date", "2026-06-10"),
+        ("trade", "bob", "fournil", "40", "--date", "2026-06-20"),
+        ("settle", "F-1", "50", "--date", "2026-07-03"),
+        ("trade", "fournil", "tresa", "25", "--date", "2026-07-15"),
+        ("trade", "tresa", "alice", "10", "--date", "2026-08-02"),
+        ("trade", "alice", "fournil", "300", "--date", "2026-09-10"),
+        ("trade", "bob", "tresa", "30", "--date", "2026-10-12"),
+        ("close", "2026-10", "--with-earlier"),
+        ("trade", "fournil", "bob", "5", "--date", "2026-11-04"),
+        ("settle", "F-1", "--date", "2026-11-05"),
+    ]
+    for step in steps:
+        result = coop.run(*step)
+        assert result.code == 0, result.text
+
+
+@pytest.fixture
+def closed(builds: Builds, coop: Coop, monkeypatch: pytest.MonkeyPatch) -> Coop:
+    """`coop` after `closed_through_october`, checked with one process per
+    closed month (whatever the machine has)."""
+    monkeypatch.setattr(along_closes, "cpus", lambda: 5)
+    return builds.after("closed-through-october", coop, closed_through_october)
+
+
+def both(coop: Coop, monkeypatch: pytest.MonkeyPatch) -> tuple[Result, Result]:
+    """`--verbose check --no-cache` along the closes, then read in full."""
+    along = coop.run("--verbose", "check", "--no-cache")
+    with monkeypatch.context() as one_cpu:
+        one_cpu.setattr(along_closes, "cpus", lambda: 1)
+        full = coop.run("--verbose", "check", "--no-cache")
+    assert (
+        "read: full (no cache asked; the closed months cannot be judged one by one: one CPU)"
+        in (full.err)
+    )
+    return along, full
+
+
+def declined_because(result: Result, why: str) -> None:
+    assert (
+        f"read: full (no cache asked; the closed months cannot be judged one by one: {why})"
+        in result.err
+    )
+
+
+def add(coop: Coop, name: str, text: str) -> None:
+    coop.append(name, text)
+    coop.commit_all()
+
+
+# ---------------------------------------------------------------- clean books
+
+
+def test_clean_closed_books_are_read_along_the_closes(
+    closed: Coop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    along, full = both(closed, monkeypatch)
+
+    assert along.code == full.code == 0, along.text
+    assert ALONG in along.err
+    assert along.out == full.out
+    assert "ok: 4 members, 7 trades, balances sum to 0.00 SEL; 0 warnings" in along.out
+    assert "are closed and unchanged" not in along.out  # nothing was carried unread
+    as_json = json.loads(closed.run("check", "--no-cache", "--json").out)
+    assert as_json["ok"] is True and as_json["closed_months_carried_through"] is None
+
+
+def test_the_runs_of_months_cut_the_closed_months_in_order(closed: Coop) -> None:
+    from coopledger.cache import carry
+
+    chain = carry.close_chain(closed.root)
+
+    assert [c.month for c in chain] == ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10"]
+    for count in (1, 2, 3, 5, 9):
+        runs = along_closes.runs_of_months(chain, count)
+        assert len(runs) == min(count, len(chain))
+        assert [i for first, last in runs for i in range(first, last + 1)] == list(range(5))
+
+
+def test_with_two_runs_the_books_are_read_along_the_closes_too(
+    closed: Coop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(along_closes, "cpus", lambda: 2)
+
+    along, full = both(closed, monkeypatch)
+
+    assert ALONG in along.err
+    assert along.out == full.out and along.code == 0
+
+
+# ---------------------------------------------------------------- what a run alone would miss
+
+
+def test_an_account_closed_in_one_closed_month_and_used_in_another(
+    closed: Coop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add(closed, "journal/2026/07/close-bob.beancount", "2026-07-20 close Assets:Members:Bob\n")
+
+    along, full = both(closed, monkeypatch)
+
+    assert along.code == full.code == 1
+    assert along.out == full.out
+    assert "inactive account" in along.out or "Assets:Members:Bob" in along.out
+    declined_because(along, "an entry outside its month")
+
+
+def test_a_balance_asserted_from_an_open_file_about_a_closed_month(
+    closed: Coop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """alice's balance on 2026-08-15 is -90.00: the open period alone, which starts
+    in November, would find 0.00 there."""
+    add(
+        closed,
+        "journal/2026/11/alice-by-hand.beancount",
+        "2026-08-15 balance Assets:Members:Alice  0.00 SEL\n",
+    )
+
+    along, full = both(closed, monkeypatch)
+
+    assert along.code == full.code == 1
+    assert along.out == full.out
+    assert "Balance failed" in along.out
+    declined_because(along, "an entry outside its month")
+
+
+def test_an_entry_written_in_another_closed_months_folder(
+    closed: Coop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An October trade written in July's folder: October's own run does not
+    read it, July's has no October close to compare it with."""
+    add(
+        closed,
+        "journal/2026/07/tresa-by-hand.beancount",
+        '2026-10-20 * "October, in July\'s folder"\n'
+        "  Assets:Members:Tresa  -5.00 SEL\n  Assets:Members:Alice  5.00 SEL\n",
+    )
+
+    along, full = both(closed, monkeypatch)
+
+    assert along.code == full.code == 1
+    assert along.out == full.out
+    assert "the month 2026-10 is closed" in along.out
+    declined_because(along, "an entry outside its month")
+
+
+def test_a_close_that_leaves_out_two_balances_that_cancel(
+    coop: Coop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """alice pays bob 100.00 in September; October's close is edited by hand to
+    leave out both their balances (which cancel, so its sum stays zero), its
+    `balances` fingerprint made again. A run of months would start November with
+    alice at 0.00; she is at -100.00, and 450.00 more breaks her floor of -500.00."""
+    monkeypatch.setattr(along_closes, "cpus", lambda: 2)
+    assert coop.run("trade", "alice", "bob", "100", "--date", "2026-09-10").code == 0
+    assert coop.run("close", "2026-10", "--with-earlier").code == 0
+    text = coop.read(OCTOBER_CLOSE)
+    kept = [
+        line
+        for line in text.splitlines(keepends=True)
+        if not re.search(r" balance Assets:Members:(Alice|Bob) ", line)
+    ]
+    assert len(kept) == len(text.splitlines()) - 2
+    edited = "".join(kept)
+    above = edited[: re.search(rf'^\S+ custom "{CLOSE_TYPE}"', edited, re.M).start()]  # type: ignore[union-attr]
+    recorded = re.search(rf'  {BALANCES_KEY}: "([^"]*)"', edited)
+    assert recorded is not None
+    coop.write(OCTOBER_CLOSE, edited.replace(recorded.group(1), text_fingerprint(above)))
+    coop.commit_all()
+    add(
+        coop,
+        "journal/2026/11/alice-by-hand.beancount",
+        '2026-11-20 * "by hand"\n  Assets:Members:Alice  -450.00 SEL\n'
+        "  Assets:Members:Bob  450.00 SEL\n",
+    )
+
+    along, full = both(coop, monkeypatch)
+
+    assert along.code == full.code == 1
+    assert along.out == full.out
+    assert "alice's balance would be -550.00 SEL" in along.out
+    declined_because(along, "a close does not carry its month's end")
+
+
+def test_a_settlement_moved_out_of_the_files_its_close_lists(
+    closed: Coop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """July's settlement of F-1 (50.00 of 80.00), moved into July's gathered file:
+    the open period would carry F-1 without it, and take a second settlement of
+    the last 30.00 in November for a right one."""
+    listed = [
+        p for p in (closed.root / "journal/2026/07").rglob("*.beancount") if "F-1" in p.read_text()
+    ]
+    assert len(listed) == 1
+    settlement = listed[0].read_text()
+    listed[0].write_text("; moved to _month.beancount\n")  # still listed, and empty
+    add(closed, "journal/2026/07/_month.beancount", "\n" + settlement)
+    november = next((closed.root / "journal/2026/11").rglob("bob.2026-11-05-*.beancount"))
+    again = november.read_text().replace("2026-11-05", "2026-11-21")
+    add(closed, "journal/2026/11/bob-by-hand.beancount", again)
+
+    along, full = both(closed, monkeypatch)
+
+    assert along.code == full.code == 1
+    assert along.out == full.out
+    declined_because(along, "an invoice entry in a file its close does not list")
+
+
+def test_a_trade_id_of_a_closed_month_used_again_in_the_open_period(
+    closed: Coop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    september = next((closed.root / "journal/2026/09").glob("_month.beancount")).read_text()
+    found = re.search(r'  trade: "([^"]+)"', september)
+    assert found is not None
+    add(
+        closed,
+        "journal/2026/11/tresa-by-hand.beancount",
+        f'2026-11-22 * "the same id"\n  trade: "{found.group(1)}"\n'
+        "  Assets:Members:Tresa  -1.00 SEL\n  Assets:Members:Bob  1.00 SEL\n",
+    )
+
+    along, full = both(closed, monkeypatch)
+
+    assert along.code == full.code == 1
+    assert along.out == full.out
+    assert "duplicate" in along.out.lower() or found.group(1) in along.out
+    declined_because(along, "a trade id in two periods")
+
+
+def test_a_closed_month_edited_is_named_as_the_full_read_names_it(
+    closed: Coop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = "journal/2026/09/_month.beancount"
+    closed.write(path, closed.read(path).replace("300.00 SEL", "310.00 SEL"))
+    closed.commit_all()
+
+    along, full = both(closed, monkeypatch)
+
+    assert along.code == full.code == 1
+    assert along.out == full.out
+    assert "the month 2026-09 is closed" in along.out
+    declined_because(along, "problems found")
+
+
+# ---------------------------------------------------------------- the property
+
+MEMBERS = ("alice", "bob", "fournil", "tresa", "nobody")
+MONTHS = ("06", "07", "08", "09", "10", "11")
+hand_entries = st.lists(
+    st.tuples(
+        st.sampled_from(MEMBERS),
+        st.sampled_from(MEMBERS),
+        st.decimals(min_value="0.01", max_value=900, places=2),
+        st.sampled_from(MONTHS),  # the folder written in
+        st.sampled_from(MONTHS),  # the month of its date
+        st.sampled_from(("*", "balance")),
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(entries=hand_entries)
+def test_along_the_closes_answers_as_the_full_read(
+    closed: Coop, monkeypatch: pytest.MonkeyPatch, entries: list[tuple[str, ...]]
+) -> None:
+    """Whatever is written by hand, in any month's folder, dated in any month (a
+    trade or a balance assertion), the check along the closes says what the full
+    read says."""
+    closed.git("reset", "-q", "--hard", "HEAD")
+    closed.git("clean", "-qfd", "journal")
+    start = closed.git("rev-parse", "HEAD").strip()
+    try:
+        for payer, payee, amount, folder, month, kind in entries:
+            name = f"journal/2026/{folder}/{payer}-by-hand.beancount"
+            if kind == "*":
+                closed.append(
+                    name,
+                    f'\n2026-{month}-15 * "by hand"\n'
+                    f"  Assets:Members:{payer.capitalize()}  {-amount:.2f} SEL\n"  # type: ignore[operator]
+                    f"  Assets:Members:{payee.capitalize()}  {amount:.2f} SEL\n",
+                )
+            else:
+                closed.append(
+                    name,
+                    f"\n2026-{month}-15 balance Assets:Members:{payee.capitalize()}  0.00 SEL\n",
+                )
+        closed.commit_all()
+
+        along, full = both(closed, monkeypatch)
+
+        assert along.code == full.code
+        assert along.out == full.out
+    finally:
+        closed.git("reset", "-q", "--hard", start)
