@@ -11,9 +11,9 @@ full read forced by giving the route one CPU:
 - hostile edits that a run of months judged alone would miss (an account closed
   in one month and used in another, a balance asserted from an open month's file
   about a closed month, an entry in another month's folder, a close that leaves
-  out two members whose balances cancel, a settlement moved out of the files its
-  close lists, a trade id in two periods): the full read's output, and
-  `--verbose` says which guard sent the check back to it.
+  out two members whose balances cancel, an invoice settled in a closed month
+  and settled again in the open one, a trade id in two periods): the full
+  read's output, and `--verbose` says which guard sent the check back to it.
 """
 
 from __future__ import annotations
@@ -220,12 +220,14 @@ def test_a_close_that_leaves_out_two_balances_that_cancel(
     declined_because(along, "a close does not carry its month's end")
 
 
-def test_a_settlement_moved_out_of_the_files_its_close_lists(
+def test_an_invoice_settled_in_a_closed_month_and_again_in_the_open_one(
     closed: Coop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """July's settlement of F-1 (50.00 of 80.00), moved into July's gathered file:
-    the open period would carry F-1 without it, and take a second settlement of
-    the last 30.00 in November for a right one."""
+    """F-1 (80.00, June) is settled 50.00 in July and 30.00 in November; a second
+    30.00 in November settles more than is owed. July's settlement is moved out
+    of the file its close lists, into July's gathered file: no run judges F-1
+    alone, and the invoices carried from the files the closes list would miss
+    July's settlement."""
     listed = [
         p for p in (closed.root / "journal/2026/07").rglob("*.beancount") if "F-1" in p.read_text()
     ]
@@ -241,7 +243,7 @@ def test_a_settlement_moved_out_of_the_files_its_close_lists(
 
     assert along.code == full.code == 1
     assert along.out == full.out
-    declined_because(along, "an invoice entry in a file its close does not list")
+    declined_because(along, "problems found")  # F-1 settled beyond what was owed
 
 
 def test_a_trade_id_of_a_closed_month_used_again_in_the_open_period(

@@ -84,7 +84,6 @@ DETAILS = (
     N_("a month cannot be read alone"),
     N_("an entry outside its month"),
     N_("a close does not carry its month's end"),
-    N_("an invoice entry in a file its close does not list"),
     N_("problems found"),
     N_("a trade id in two periods"),
     N_("a process failed"),

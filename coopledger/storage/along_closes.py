@@ -17,9 +17,9 @@ clean. Every month's process checks what ties it to the others:
 - its close carries what the month really ends with: the balances its
   assertions give (those the next month starts from) are the balances the
   month's entries lead to, for every member and account of the cooperative;
-- every invoice entry of the month lies in a file its close lists, since the
-  later months carry the invoices from those files;
-- the trade ids of all months, and of the open period, are told apart.
+- the trade ids of all months, and of the open period, are told apart;
+- invoices are judged once, over every period's invoice entries (sent back by
+  each process, a few hundred a month), as the full read judges them.
 
 Any problem, in any month, and the full read runs instead: its words, files
 and lines are the ones the user gets, and a problem is never said twice. So
@@ -53,6 +53,7 @@ from coopledger.model.closing import (
     is_content,
     month_of,
 )
+from coopledger.model.invoices import check_invoices
 from coopledger.model.journal import trades_of
 from coopledger.model.members import MEMBERS_FILE, Roster, parse_members
 from coopledger.model.problems import CoopError
@@ -67,7 +68,6 @@ SETUP_UNREADABLE = "rules.yaml or members.yaml has problems"
 NOT_ALONE = "a month cannot be read alone"
 ENTRY_OUTSIDE_MONTH = "an entry outside its month"
 CLOSE_MISMATCH = "a close does not carry its month's end"
-INVOICE_NOT_LISTED = "an invoice entry in a file its close does not list"
 PROBLEMS_FOUND = "problems found"
 TRADE_ID_TWICE = "a trade id in two periods"
 PROCESS_FAILED = "a process failed"
@@ -89,6 +89,7 @@ class _Judged:
     declined: str | None
     trades: int = 0
     trade_ids: bytes = b""  # the hashes of its trade ids (`_id_hashes`)
+    invoice_entries: tuple[data.Directive, ...] = ()  # its invoices, settlements, clearings
 
 
 @dataclass(frozen=True)
@@ -184,9 +185,13 @@ def _judged_in_parallel(processes: int) -> store.Cooperative | Declined:
     ids.frombytes(open_ids)
     if len(set(ids)) != len(ids):
         return Declined(TRADE_ID_TWICE)
+    carried = tuple(entry for run in judged for entry in run.invoice_entries)
+    if check_invoices([*carried, *coop.entries], str(_along.root)):
+        return Declined(PROBLEMS_FOUND)  # in date order: each run's months, then the open ones
     assert coop.opening is not None
     trades = sum(run.trades for run in judged)  # counted, not taken from the closes
-    return dataclasses.replace(coop, opening=dataclasses.replace(coop.opening, trades=trades))
+    opening = dataclasses.replace(coop.opening, trades=trades, carried=carried)
+    return dataclasses.replace(coop, opening=opening)
 
 
 def runs_of_months(chain: Sequence[carry.ClosedFolder], count: int) -> list[tuple[int, int]]:
@@ -253,7 +258,7 @@ def _judge_run(along: _Along, first: int, last: int) -> _Judged:
 
     skipped = along.month_folders - {closed.path for closed in run}
     coop = store.load_period(
-        along.root, along.rules, lambda: (along.roster, []), opening, skipped, alone
+        along.root, along.rules, lambda: (along.roster, []), opening, skipped, alone, False
     )
     if coop is None:
         return _Judged(name, declined[0] if declined else NOT_ALONE)
@@ -261,31 +266,18 @@ def _judge_run(along: _Along, first: int, last: int) -> _Judged:
         return _Judged(name, PROBLEMS_FOUND)
     if not _close_carries_the_end(along, last, coop):
         return _Judged(name, CLOSE_MISMATCH)
-    if not _invoices_listed(coop.entries, run):
-        return _Judged(name, INVOICE_NOT_LISTED)
     trades = sum(1 for _ in trades_of(coop.entries))
-    return _Judged(name, None, trades, _id_hashes(coop.entries))
+    invoices = tuple(entry for entry in coop.entries if carry.is_invoice_entry(entry))
+    return _Judged(name, None, trades, _id_hashes(coop.entries), invoices)
 
 
 def _opening_before(along: _Along, index: int) -> Opening | None:
-    """What the close before month `index` carries, with the invoice entries of
-    the months before (parsed here, from the files their closes list): None for
-    the first month, or when a close carries nothing or an invoice file cannot
-    be carried."""
+    """What the close before month `index` carries (its balances; the invoices
+    are judged apart): None for the first month, or when it carries nothing."""
     if index == 0:
         return None
-    carried: list[data.Directive] = []
-    for closed in along.chain[:index]:
-        try:
-            listed = carry.listed_invoices(closed)
-        except OSError:  # a file the close lists is gone: the full read says what follows
-            return None
-        if listed is None:
-            return None
-        carried.extend(listed)
     folders = tuple(closed.path for closed in along.chain[:index])
-    last = along.chain[index - 1]
-    return carry.opening_after(along.root, along.rules, last, folders, tuple(carried))
+    return carry.opening_after(along.root, along.rules, along.chain[index - 1], folders, ())
 
 
 def _outside_months(entries: Sequence[data.Directive], months: dict[str, str]) -> str | None:
@@ -342,20 +334,6 @@ def _close_carries_the_end(along: _Along, index: int, coop: store.Cooperative) -
     return True
 
 
-def _invoices_listed(entries: Sequence[data.Directive], run: Sequence[carry.ClosedFolder]) -> bool:
-    """Whether every invoice entry of the months lies in a file their close lists."""
-    listed = {
-        os.path.normpath(closed.folder / name) for closed in run for name in closed.invoice_files
-    }
-    folders = tuple(str(closed.folder) + os.sep for closed in run)
-    for entry in entries:
-        if carry.is_invoice_entry(entry):
-            filename = str((entry.meta or {}).get("filename", ""))
-            if filename.startswith(folders) and os.path.normpath(filename) not in listed:
-                return False
-    return True
-
-
 def _id_hashes(entries: Sequence[data.Directive]) -> bytes:
     """The hashes of the transactions' trade ids, to tell them apart across
     processes (forked from one parent, they hash alike; two ids that hash alike
@@ -394,6 +372,7 @@ def _judge_open_period() -> tuple[store.Cooperative, bytes] | Declined:
         opening,
         frozenset(opening.folders),
         alone,
+        False,
     )
     if coop is None:
         return Declined(declined[0] if declined else NOT_ALONE)

@@ -253,6 +253,7 @@ def load_period(
     opening: Opening | None,
     skipped: frozenset[str],
     alone: Callable[[Sequence[data.Directive]], bool],
+    invoices: bool = True,
 ) -> Cooperative | None:
     """Read the journal but the month folders `skipped`, from `opening` (None:
     from nothing), and find every problem of it. None when it cannot be judged
@@ -297,7 +298,7 @@ def load_period(
     names = [str(root / MAIN_FILE), *(f for f in loaded[2]["include"] if f != top)]
     options = {**loaded[2], "include": names}
     loaded = (entries, loaded[1], options)
-    return _checked(root, rules, roster, skipped, problems, loaded, opening)
+    return _checked(root, rules, roster, skipped, problems, loaded, opening, invoices)
 
 
 def _load_journal(top: str) -> tuple[Any, Any, Any]:
@@ -379,6 +380,7 @@ def _checked(
     problems: list[Problem],
     loaded: tuple[list[data.Directive], list[Any], dict[str, Any]],
     opening: Opening | None,
+    invoices: bool = True,
 ) -> Cooperative:
     """The cooperative with every problem: beancount's, then the ledger's."""
     entries, bean_errors, options = loaded
@@ -404,7 +406,7 @@ def _checked(
     if rules is not None and roster is not None:
         history = daily_balances(entries, str(root), opening)
         ledger_problems = check_ledger(
-            entries, roster, rules, str(root), history=history, opening=opening
+            entries, roster, rules, str(root), history=history, opening=opening, invoices=invoices
         )
     ours = {(p.file, p.line) for p in ledger_problems}
     setup_broken = roster is None or any(

@@ -472,12 +472,15 @@ def check_ledger(
     main_file: str = "journal/main.beancount",
     history: dict[str, list[DayBalance]] | None = None,
     opening: Opening | None = None,
+    invoices: bool = True,
 ) -> list[Problem]:
     """Every problem of the ledger, in file and line order.
 
     `history` is `daily_balances(entries, root, opening)`, when the caller has
     it already. With an `opening`, `entries` are those of the open period only,
     and the closed period counts through the balances and invoices it carries.
+    Without `invoices`, invoices are left for the caller to judge with those of
+    other periods (`check_invoices`: see coopledger.storage.along_closes).
     """
     if history is None:
         history = daily_balances(entries, root, opening)
@@ -491,7 +494,7 @@ def check_ledger(
         *check_limits(history, roster, rules),
         *check_closed_months(entries, root),
         *check_zero_sum(history, rules, main_file, coop_total),
-        *check_invoices([*carried, *entries], root),
+        *(check_invoices([*carried, *entries], root) if invoices else ()),
         *fava_code_problems(entries, root),
     ]
     unique = {p.key(): p for p in reversed(problems)}  # one line per problem, e.g. one currency
