@@ -21,7 +21,8 @@ largest process's peak (wait4) and the peak of all its processes together
 each run of months is judged one after the other, timed alone, for 2, 4 and 8
 runs: what the check would take with that many CPUs, none of them shared, is
 the measured wall time with the longest of the 2 runs (or the open period)
-replaced by the longest of N (an estimate, said as one). Medians of the rounds; the machine's load average is printed with them.
+replaced by the longest of N (an estimate, said as one). Medians of the rounds;
+the machine's load average is printed with them.
 """
 
 from __future__ import annotations
