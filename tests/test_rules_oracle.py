@@ -284,7 +284,9 @@ def compare(
             file="journal/2024/12/close.beancount",
             line=3,
         )
-    found = checks.check_ledger(entries, roster, rules, root, opening=opening)
+    found, history = checks.check_ledger_with_history(entries, roster, rules, root, opening=opening)
     same(found, before.check_ledger(entries, roster, rules, root, opening=opening))
+    assert history == before.daily_balances(entries, root, opening)
+    same(checks.check_ledger(entries, roster, rules, root, history=history, opening=opening), found)
     for code in sorted({p.code for p in found}):
         event(code)  # what the examples hold: `pytest --hypothesis-show-statistics`

@@ -96,11 +96,18 @@ def is_close_directive(entry: data.Directive) -> bool:
 
 
 def _meta_items(meta: dict[str, object] | None) -> list[tuple[str, str]]:
-    return sorted(
-        (str(k), str(v))
-        for k, v in (meta or {}).items()
-        if k not in _IGNORED_META and not str(k).startswith("__")
-    )
+    """The items of `meta` but the file, the line and beancount's own (`__...`),
+    as texts, sorted."""
+    items = []
+    for key, value in (meta or {}).items():
+        if type(key) is str:  # the usual key: no text to make of it
+            if key == "filename" or key == "lineno" or key[:2] == "__":
+                continue
+            items.append((key, value if type(value) is str else str(value)))
+        elif key not in _IGNORED_META and not str(key).startswith("__"):
+            items.append((str(key), str(value)))
+    items.sort()
+    return items
 
 
 _NO_META = repr([])  # what `_meta_items` gives a posting's usual metadata, as text
@@ -115,15 +122,12 @@ def canonical_text(entry: data.Directive) -> str:
     printed by beancount's printer without their file and line.
     """
     if isinstance(entry, data.Transaction):
-        parts = [
-            entry.date.isoformat(),
-            str(entry.flag),
-            entry.payee or "",
-            entry.narration or "",
-            " ".join(sorted(entry.tags)) if entry.tags else "",
-            " ".join(sorted(entry.links)) if entry.links else "",
-            repr(_meta_items(entry.meta)),
-        ]
+        tags = " ".join(sorted(entry.tags)) if entry.tags else ""
+        links = " ".join(sorted(entry.links)) if entry.links else ""
+        text = (
+            f"{entry.date.isoformat()}\n{entry.flag}\n{entry.payee or ''}\n"
+            f"{entry.narration or ''}\n{tags}\n{links}\n{_meta_items(entry.meta)!r}"
+        )
         for posting in entry.postings:
             units = posting.units  # an elided amount is beancount's MISSING, not an Amount
             if isinstance(units, Amount):
@@ -134,14 +138,13 @@ def canonical_text(entry: data.Directive) -> str:
                 number_text = currency = ""
             meta = posting.meta
             # a posting's file and line only (the parser's usual): no item, so no sort
-            meta_text = _NO_META if not meta or meta.keys() <= _IGNORED_KEYS else None
-            if meta_text is None:
-                meta_text = repr(_meta_items(meta))
-            line = f"{posting.account} {number_text} {currency} {meta_text}"
+            if not meta or meta.keys() <= _IGNORED_KEYS:
+                text += f"\n{posting.account} {number_text} {currency} {_NO_META}"
+            else:
+                text += f"\n{posting.account} {number_text} {currency} {_meta_items(meta)!r}"
             if posting.flag or posting.cost is not None or posting.price is not None:
-                line += _posting_extras(posting)
-            parts.append(line)
-        return "\n".join(parts)
+                text += _posting_extras(posting)
+        return text
     meta = {k: v for k, v in (entry.meta or {}).items() if k not in _IGNORED_META}
     return printer.format_entry(entry._replace(meta=meta))
 

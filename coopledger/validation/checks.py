@@ -38,7 +38,7 @@ from coopledger.model import clock
 from coopledger.model.accounts import member_of_account, obligation_of_account
 from coopledger.model.closing import Opening, check_closed_months
 from coopledger.model.days import DayBalance
-from coopledger.model.invoices import check_invoices
+from coopledger.model.invoices import CLEARS_KEY, INVOICE_KEY, SETTLES_KEY, check_invoices
 from coopledger.model.journal import RULE_KEY, RULE_NAMES
 from coopledger.model.limits import ceiling_at, floor_at, limit_change_days
 from coopledger.model.members import NOT_JOINED, Member, Roster
@@ -80,7 +80,7 @@ def conflict_markers(text: str, filename: str) -> list[Problem]:
 Location = tuple[str, int]  # (file, line), compared as in `max`
 
 
-@dataclass
+@dataclass(slots=True)  # one per member and day: no dict each
 class DayMoves:
     """What one member's postings on one day add up to.
 
@@ -188,7 +188,6 @@ def member_days(entries: Iterable[data.Directive], root: str = "") -> dict[str, 
         else:
             file = files[filename] = relative(filename, root)
         where = (file or "", meta.get("lineno") or 0)  # as `DayMoves.add` makes it
-        day = entry.date
         for posting in entry.postings:
             account = posting.account
             if account in members:
@@ -200,22 +199,7 @@ def member_days(entries: Iterable[data.Directive], root: str = "") -> dict[str, 
             units = posting.units
             if units is None or units.number is None:
                 continue
-            amount = units.number
-            days = days_by_member.get(member)
-            if days is None:
-                days = days_by_member[member] = {}
-            moves = days.get(day)
-            if moves is None:
-                moves = days[day] = DayMoves()
-            if ruled:  # `DayMoves.add`, inline
-                moves.charged += amount
-                continue
-            moves.net += amount
-            if amount < 0:
-                if moves.last_negative is None or where > moves.last_negative:
-                    moves.last_negative = where
-            elif moves.last_positive is None or where > moves.last_positive:
-                moves.last_positive = where
+            _add_moves(days_by_member, member, entry.date, units.number, where, ruled)
     return days_by_member
 
 
@@ -227,7 +211,13 @@ def daily_balances(
     With an `opening`, each series starts with the balance carried from the
     closed period, on its last day (a point that moves nothing, so no limit is
     judged on it)."""
-    days_by_member = member_days(entries, root)
+    return _history(member_days(entries, root), opening)
+
+
+def _history(
+    days_by_member: dict[str, MemberDays], opening: Opening | None
+) -> dict[str, list[DayBalance]]:
+    """`daily_balances`, from the members' days."""
     if opening is None:
         return {member: series_of(days) for member, days in days_by_member.items()}
     last_closed_day = opening.day - datetime.timedelta(days=1)
@@ -322,21 +312,45 @@ def check_postings(
     entries: Iterable[data.Directive], roster: Roster, rules: Rules, root: str
 ) -> list[Problem]:
     """Accounts, currency, precision, size, member status, self-trades, trade ids,
-    control characters in text, dates too far ahead.
+    control characters in text, dates too far ahead (see `_scan`)."""
+    return _scan(entries, roster, rules, root, with_days=False).problems
 
-    One pass over the entries. What depends only on an account (whose it is,
-    whether it is known) is found once per account, a path made relative once
-    per file, whether a number is zero, too large or too precise once per value
-    (each depends on the value alone): a posting costs a few look-ups. For each
-    posting, in order: its account's problem or its member's status, then its
-    currency, its size or precision, a zero."""
+
+@dataclass
+class _Scan:
+    """What one pass over the entries finds for `check_ledger`."""
+
+    problems: list[Problem]  # `check_postings`
+    days: dict[str, MemberDays] | None  # `member_days`, when asked for
+    coop: dict[str, Decimal]  # `coop_account_balances`
+    obligations: list[data.Transaction]  # the entries `read_invoices` looks at
+
+
+def _scan(
+    entries: Iterable[data.Directive], roster: Roster, rules: Rules, root: str, with_days: bool
+) -> _Scan:
+    """`check_postings`, `member_days` (`with_days`), `coop_account_balances` and
+    the transactions that name an invoice or use an invoice account, in one pass:
+    each entry and posting is read once (at a million trades, going over them
+    again costs more than what is done with them).
+
+    What depends only on an account (whose it is, whether it is known, whether it
+    is the cooperative's or an invoice account) is found once per account, a path
+    made relative once per file, whether a number is zero, too large or too
+    precise once per value (each depends on the value alone): a posting costs a
+    few look-ups. For each posting, in order: its account's problem or its
+    member's status, then its currency, its size or precision, a zero."""
     problems: list[Problem] = []
+    days_by_member: dict[str, MemberDays] | None = {} if with_days else None
+    coop = {account: Decimal(0) for account in rules.coop_accounts}
+    obligations: list[data.Transaction] = []
     first_seen_ids: dict[str, tuple[str | None, int | None]] = {}
     latest = latest_date(rules, clock.today())
     files: dict[str | None, str | None] = {}
     accounts: dict[str, _AccountKind] = {}
     numbers: dict[Decimal, bool] = {}  # a number's value: whether it needs `_number_problems`
     currency = rules.currency
+    ruled, where = False, ("", 0)
     for entry in entries:
         meta = entry.meta or {}
         filename = meta.get("filename")
@@ -356,14 +370,15 @@ def check_postings(
                     )
                 )
             continue
-        if entry.date > latest:
+        day = entry.date
+        if day > latest:
             problems.append(
                 Problem(
                     "journal-date-beyond-horizon",
                     file,
                     line,
                     {
-                        "date": entry.date,
+                        "date": day,
                         "latest": latest,
                         "key": HORIZON_KEY,
                     },
@@ -373,18 +388,27 @@ def check_postings(
             problems.extend(_text_problems(entry, file, line))
         trade_id = meta.get("trade")
         if trade_id is not None:
-            first = first_seen_ids.get(str(trade_id))
+            trade_key = str(trade_id)
+            first = first_seen_ids.get(trade_key)
             if first is None:
-                first_seen_ids[str(trade_id)] = (file, line)
+                first_seen_ids[trade_key] = (file, line)
             else:
                 problems.append(
                     Problem(
                         "duplicate-trade-id",
                         file,
                         line,
-                        {"trade_id": str(trade_id), "first": f"{first[0]}:{first[1]}"},
+                        {"trade_id": trade_key, "first": f"{first[0]}:{first[1]}"},
                     )
                 )
+        invoicing = (
+            meta.get(INVOICE_KEY) is not None
+            or meta.get(SETTLES_KEY) is not None
+            or meta.get(CLEARS_KEY) is not None
+        )
+        if days_by_member is not None:
+            ruled = meta.get(RULE_KEY) in RULE_NAMES and is_rule_entry(entry)
+            where = (file or "", line or 0)  # as `DayMoves.add` makes it
         postings = entry.postings
         for posting in postings:
             account = posting.account
@@ -396,24 +420,30 @@ def check_postings(
             elif kind.member is not None:
                 member = kind.member
                 if member.status is None:  # `Member.status_at`, without a timeline
-                    status = "active" if entry.date >= member.joined else NOT_JOINED
+                    status = "active" if day >= member.joined else NOT_JOINED
                 else:
-                    status = member.status_at(entry.date)
+                    status = member.status_at(day)
                 if status != "active":
                     problems.append(
                         Problem(
                             "member-not-active",
                             file,
                             line,
-                            {"member": member.id, "status": status, "date": entry.date},
+                            {"member": member.id, "status": status, "date": day},
                         )
                     )
+            if kind.obligation:
+                invoicing = True
             units = posting.units
             if units is None:
                 continue
             number = units.number
             if number is None:
                 continue
+            if kind.coop:
+                coop[account] += number
+            if days_by_member is not None and kind.member_id is not None:
+                _add_moves(days_by_member, kind.member_id, day, number, where, ruled)
             if units.currency != currency:
                 problems.append(
                     Problem(
@@ -435,11 +465,39 @@ def check_postings(
                 )
             if flagged:
                 problems.extend(_number_problems(number, account, rules, file, line))
+        if invoicing:
+            obligations.append(entry)
         if len(postings) == 2:
             self_trader = _self_trader(postings, accounts, roster)
             if self_trader is not None:
                 problems.append(Problem("self-trade", file, line, {"member": self_trader}))
-    return problems
+    return _Scan(problems, days_by_member, coop, obligations)
+
+
+def _add_moves(
+    days_by_member: dict[str, MemberDays],
+    member: str,
+    day: datetime.date,
+    amount: Decimal,
+    where: Location,
+    ruled: bool,
+) -> None:
+    """`DayMoves.add` of one posting, as `member_days` does it."""
+    days = days_by_member.get(member)
+    if days is None:
+        days = days_by_member[member] = {}
+    moves = days.get(day)
+    if moves is None:
+        moves = days[day] = DayMoves()
+    if ruled:
+        moves.charged += amount
+        return
+    moves.net += amount
+    if amount < 0:
+        if moves.last_negative is None or where > moves.last_negative:
+            moves.last_negative = where
+    elif moves.last_positive is None or where > moves.last_positive:
+        moves.last_positive = where
 
 
 class _AccountKind(NamedTuple):
@@ -449,26 +507,30 @@ class _AccountKind(NamedTuple):
     member: Member | None  # the roster's member, whose status is judged on each day
     problem: str | None  # the account's problem (its code), if any
     params: dict[str, Param]
+    coop: bool  # one of the cooperative's own accounts (`coop_account_balances`)
+    obligation: bool  # an invoice account (`obligation_of_account`)
 
 
 def _account_kind(account: str, roster: Roster, rules: Rules) -> _AccountKind:
     """The problem of a posting on `account`, but a member's status on the day."""
     member_id = member_of_account(account)
     obligation = obligation_of_account(account)
-    if member_id is None and account in rules.coop_accounts:
-        return _AccountKind(member_id, None, None, {})
+    coop = account in rules.coop_accounts
+    owed = obligation is not None
+    if member_id is None and coop:
+        return _AccountKind(member_id, None, None, {}, coop, owed)
     if obligation is not None and roster.get(obligation[1]) is not None:
-        return _AccountKind(member_id, None, None, {})
+        return _AccountKind(member_id, None, None, {}, coop, owed)
     if obligation is not None:
         params: dict[str, Param] = {"account": account, "member": obligation[1]}
-        return _AccountKind(member_id, None, "unknown-member-account", params)
+        return _AccountKind(member_id, None, "unknown-member-account", params, coop, owed)
     if member_id is None:
-        return _AccountKind(member_id, None, "foreign-account", {"account": account})
+        return _AccountKind(member_id, None, "foreign-account", {"account": account}, coop, owed)
     member = roster.get(member_id)
     if member is None:
         params = {"account": account, "member": member_id}
-        return _AccountKind(member_id, None, "unknown-member-account", params)
-    return _AccountKind(member_id, member, None, {})
+        return _AccountKind(member_id, None, "unknown-member-account", params, coop, owed)
+    return _AccountKind(member_id, member, None, {}, coop, owed)
 
 
 def _number_problems(
@@ -606,20 +668,40 @@ def check_ledger(
     Without `invoices`, invoices are left for the caller to judge with those of
     other periods (`check_invoices`: see coopledger.storage.along_closes).
     """
+    problems, _ = check_ledger_with_history(
+        entries, roster, rules, root, main_file, history, opening, invoices
+    )
+    return problems
+
+
+def check_ledger_with_history(
+    entries: Sequence[data.Directive],
+    roster: Roster,
+    rules: Rules,
+    root: str,
+    main_file: str = "journal/main.beancount",
+    history: dict[str, list[DayBalance]] | None = None,
+    opening: Opening | None = None,
+    invoices: bool = True,
+) -> tuple[list[Problem], dict[str, list[DayBalance]]]:
+    """`check_ledger`, and `daily_balances(entries, root, opening)` (`history`
+    when given), found in the same pass over the entries."""
+    scan = _scan(entries, roster, rules, root, with_days=history is None)
     if history is None:
-        history = daily_balances(entries, root, opening)
-    coop_total = sum(coop_account_balances(entries, rules.coop_accounts).values(), Decimal(0))
+        assert scan.days is not None
+        history = _history(scan.days, opening)
+    coop_total = sum(scan.coop.values(), Decimal(0))
     carried: Sequence[data.Directive] = ()
     if opening is not None:
         coop_total += sum(opening.coop_balances.values(), Decimal(0))
         carried = opening.carried
     problems = [
-        *check_postings(entries, roster, rules, root),
+        *scan.problems,
         *check_limits(history, roster, rules),
         *check_closed_months(entries, root),
         *check_zero_sum(history, rules, main_file, coop_total),
-        *(check_invoices([*carried, *entries], root) if invoices else ()),
+        *(check_invoices([*carried, *scan.obligations], root) if invoices else ()),  # others: none
         *fava_code_problems(entries, root),
     ]
     unique = {p.key(): p for p in reversed(problems)}  # one line per problem, e.g. one currency
-    return sorted(unique.values(), key=Problem.sort_key)
+    return sorted(unique.values(), key=Problem.sort_key), history
