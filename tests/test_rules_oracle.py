@@ -21,6 +21,7 @@ from decimal import Decimal
 import pytest
 import rules_before as before
 from beancount.core import data
+from beancount.core.amount import Amount
 from beancount.parser import booking, parser
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -176,8 +177,23 @@ clearings = st.builds(
     AMOUNTS,
     st.sampled_from(["c1", "c2"]),
 )
+# a reference on an entry with no invoice account: malformed, or an unknown invoice
+bare_references = st.builds(
+    lambda day, key, parties, amount: (
+        day,
+        f'{_day(day)} * "bare"\n  {key}: "{parties[0]}"\n'
+        f"  Assets:Members:{parties[1].title()}  -{_number(amount)} SEL\n"
+        f"  Assets:Members:{parties[2].title()}  {_number(amount)} SEL\n",
+    ),
+    DAYS,
+    st.sampled_from(["invoice", "settles", "clears"]),
+    PARTIES,
+    AMOUNTS,
+)
 journal_entries = st.lists(
-    st.one_of(trades, trades, trades, three_legs, invoice_entries, settlements, clearings),
+    st.one_of(
+        trades, trades, trades, three_legs, invoice_entries, settlements, clearings, bare_references
+    ),
     max_size=40,
 )
 
@@ -290,3 +306,41 @@ def compare(
     same(checks.check_ledger(entries, roster, rules, root, history=history, opening=opening), found)
     for code in sorted({p.code for p in found}):
         event(code)  # what the examples hold: `pytest --hypothesis-show-statistics`
+
+
+KEYS = st.sampled_from(["note", "_x", "__y", "filename", "lineno", "trade", 3, ("t", 1)])
+VALUES = st.one_of(
+    st.text(max_size=3), st.decimals(allow_nan=False), st.integers(), st.dates(), st.none()
+)
+
+
+@given(
+    entry_meta=st.dictionaries(KEYS, VALUES, max_size=5),
+    posting_meta=st.one_of(st.none(), st.dictionaries(KEYS, VALUES, max_size=4)),
+    tags=st.frozensets(st.sampled_from(["a", "b"])),
+    flag=st.sampled_from([None, "!"]),
+)
+def test_an_entry_reads_as_the_same_canonical_text(
+    entry_meta: dict[object, object],
+    posting_meta: dict[object, object] | None,
+    tags: frozenset[str],
+    flag: str | None,
+) -> None:
+    """Metadata no journal text can hold (keys of a plugin's: not text, or with one
+    `_`) make the same text before and after."""
+    units = Amount(Decimal("-1.50"), "SEL")
+    postings = [
+        data.Posting("Assets:Members:Ana", units, None, None, flag, posting_meta),
+        data.Posting("Assets:Members:Ben", -units, None, None, None, {"lineno": 3}),
+    ]
+    entry = data.Transaction(
+        entry_meta,
+        START,
+        "*",
+        None,
+        "tea",
+        tags,
+        frozenset(),
+        postings,  # type: ignore[arg-type]
+    )
+    assert closing.canonical_text(entry) == before.canonical_text(entry)
