@@ -443,7 +443,21 @@ def _scan(
             if kind.coop:
                 coop[account] += number
             if days_by_member is not None and kind.member_id is not None:
-                _add_moves(days_by_member, kind.member_id, day, number, where, ruled)
+                days = days_by_member.get(kind.member_id)  # `_add_moves`, inline
+                if days is None:
+                    days = days_by_member[kind.member_id] = {}
+                moves = days.get(day)
+                if moves is None:
+                    moves = days[day] = DayMoves()
+                if ruled:
+                    moves.charged += number
+                else:
+                    moves.net += number
+                    if number < 0:
+                        if moves.last_negative is None or where > moves.last_negative:
+                            moves.last_negative = where
+                    elif moves.last_positive is None or where > moves.last_positive:
+                        moves.last_positive = where
             if units.currency != currency:
                 problems.append(
                     Problem(
@@ -467,7 +481,7 @@ def _scan(
                 problems.extend(_number_problems(number, account, rules, file, line))
         if invoicing:
             obligations.append(entry)
-        if len(postings) == 2:
+        if len(postings) == 2 and _may_self_trade(postings, accounts):
             self_trader = _self_trader(postings, accounts, roster)
             if self_trader is not None:
                 problems.append(Problem("self-trade", file, line, {"member": self_trader}))
@@ -559,6 +573,21 @@ def _number_problems(
     if number == 0:
         problems.append(Problem("zero-amount", file, line, {"account": account}))
     return problems
+
+
+def _may_self_trade(postings: Sequence[data.Posting], accounts: dict[str, _AccountKind]) -> bool:
+    """False for the usual trade, two members each with a number: no self-trade."""
+    first, second = postings
+    one, other = accounts[first.account].member_id, accounts[second.account].member_id
+    if one is None or other is None:
+        return False
+    return (
+        one == other
+        or first.units is None
+        or not first.units.number
+        or second.units is None
+        or not second.units.number
+    )
 
 
 def _self_trader(
