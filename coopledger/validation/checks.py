@@ -344,7 +344,7 @@ def _scan(
     days_by_member: dict[str, MemberDays] | None = {} if with_days else None
     coop = {account: Decimal(0) for account in rules.coop_accounts}
     obligations: list[data.Transaction] = []
-    first_seen_ids: dict[str, tuple[str | None, int | None]] = {}
+    first_seen_ids: dict[str, data.Transaction] = {}
     latest = latest_date(rules, clock.today())
     files: dict[str | None, str | None] = {}
     accounts: dict[str, _AccountKind] = {}
@@ -391,14 +391,17 @@ def _scan(
             trade_key = str(trade_id)
             first = first_seen_ids.get(trade_key)
             if first is None:
-                first_seen_ids[trade_key] = (file, line)
+                first_seen_ids[trade_key] = entry  # its place made only for a duplicate
             else:
+                first_meta = first.meta or {}
+                first_file = files[first_meta.get("filename")]
+                first_line = first_meta.get("lineno")
                 problems.append(
                     Problem(
                         "duplicate-trade-id",
                         file,
                         line,
-                        {"trade_id": trade_key, "first": f"{first[0]}:{first[1]}"},
+                        {"trade_id": trade_key, "first": f"{first_file}:{first_line}"},
                     )
                 )
         invoicing = (
