@@ -58,12 +58,12 @@ from coopledger.model.plaintext import control_character
 from coopledger.model.problems import CoopError, Param, Problem, Severity
 from coopledger.model.rules import HORIZON_KEY, Rules, latest_date
 from coopledger.validation.checks import (
+    CarriedMoves,
     DayMoves,
     MemberDays,
     check_zero_sum,
     coop_account_balances,
     is_rule_entry,
-    series_of,
 )
 from coopledger.validation.loader_inputs import fava_code_problems
 
@@ -91,6 +91,29 @@ def add_entry_moves(
         moves.add(posting.units.number, file, line, ruled)
         touched.add(member)
     return touched
+
+
+def series_of(days: MemberDays, opening: DayBalance | None = None) -> list[DayBalance]:
+    """A member's closing balance on each day it moved, from its day aggregates,
+    after the balance carried from a closed period (`opening`, or a
+    `CarriedMoves` among the days), if any."""
+    balance = opening.closing if opening else Decimal(0)
+    series: list[DayBalance] = [opening] if opening else []
+    for day in sorted(days):
+        moves = days[day]
+        balance += moves.net + moves.charged
+        if isinstance(moves, CarriedMoves):  # moves nothing: no limit is judged on it
+            close_file, close_line = moves.last_positive or ("", 0)
+            series.append(
+                DayBalance(day, balance, Decimal(0), close_file or None, close_line or None)
+            )
+            continue
+        blamed = moves.blamed()
+        file, line = (blamed[0] or None, blamed[1] or None) if blamed else (None, None)
+        series.append(
+            DayBalance(day, balance, moves.net + moves.charged, file, line, moves.charged)
+        )
+    return series
 
 
 def member_days(entries: Iterable[data.Directive], root: str = "") -> dict[str, MemberDays]:
