@@ -66,7 +66,6 @@ def payable_account(member_id: str) -> str:
 
 
 @functools.lru_cache(maxsize=1 << 16)  # asked for every posting of every entry
-@functools.lru_cache(maxsize=1 << 16)  # asked for every posting by the invoices' check
 def obligation_of_account(account: str) -> tuple[str, str] | None:
     """("receivable" or "payable", member id) for an invoice account, else None.
 
