@@ -1,7 +1,8 @@
-"""The rules as they were before they were made cheaper (commit 24023f9): the
-oracle of tests/test_rules_oracle.py. Each function here is the package's
-function of the same name, word for word, calling the others here; what did
-not change is imported from the package.
+"""The rules as they were before they were made cheaper (commit 24023f9, and
+`check_ledger` as of 64d0b52, with its `invoices`): the oracle of
+tests/test_rules_oracle.py. Each function here is the package's function of the
+same name, word for word, calling the others here; what did not change is
+imported from the package.
 
 Kept in tests/, never in the package: nothing of coopledger calls it.
 """
@@ -374,12 +375,15 @@ def check_ledger(
     main_file: str = "journal/main.beancount",
     history: dict[str, list[DayBalance]] | None = None,
     opening: Opening | None = None,
+    invoices: bool = True,
 ) -> list[Problem]:
     """Every problem of the ledger, in file and line order.
 
     `history` is `daily_balances(entries, root, opening)`, when the caller has
     it already. With an `opening`, `entries` are those of the open period only,
     and the closed period counts through the balances and invoices it carries.
+    Without `invoices`, invoices are left for the caller to judge with those of
+    other periods (`check_invoices`: see coopledger.storage.along_closes).
     """
     if history is None:
         history = daily_balances(entries, root, opening)
@@ -393,7 +397,7 @@ def check_ledger(
         *check_limits(history, roster, rules),
         *check_closed_months(entries, root),
         *check_zero_sum(history, rules, main_file, coop_total),
-        *check_invoices([*carried, *entries], root),
+        *(check_invoices([*carried, *entries], root) if invoices else ()),
         *fava_code_problems(entries, root),
     ]
     unique = {p.key(): p for p in reversed(problems)}  # one line per problem, e.g. one currency

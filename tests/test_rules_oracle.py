@@ -302,6 +302,8 @@ def compare(
         )
     found, history = checks.check_ledger_with_history(entries, roster, rules, root, opening=opening)
     same(found, before.check_ledger(entries, roster, rules, root, opening=opening))
+    alone = checks.check_ledger(entries, roster, rules, root, opening=opening, invoices=False)
+    same(alone, before.check_ledger(entries, roster, rules, root, opening=opening, invoices=False))
     assert history == before.daily_balances(entries, root, opening)
     same(checks.check_ledger(entries, roster, rules, root, history=history, opening=opening), found)
     for code in sorted({p.code for p in found}):
