@@ -38,6 +38,8 @@ import datetime
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import chain
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from beancount.core import amount, data
@@ -117,7 +119,8 @@ def member_opens(
     """Each member's account, and its invoice accounts (receivable, payable)
     where an entry uses them: opening those for every member would add two
     entries per member that nothing reads (40,000 at 20,000 members)."""
-    used = {p.account for e in entries if isinstance(e, data.Transaction) for p in e.postings}
+    postings = chain.from_iterable(e.postings for e in entries if isinstance(e, data.Transaction))
+    used = set(map(attrgetter("account"), postings))  # 2 million postings at 1M trades
     filename = os.path.join(root, MEMBERS_FILE)
     return [
         data.Open(

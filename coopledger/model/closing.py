@@ -64,6 +64,7 @@ FOLDER_KEY = "folder"
 INVOICE_FILES_KEY = "invoices"
 DIGEST_LENGTH = 12
 _IGNORED_META = ("filename", "lineno")
+_IGNORED_KEYS = frozenset(_IGNORED_META)
 _NOT_CONTENT = (data.Open, data.Close, data.Commodity, data.Balance)
 
 
@@ -95,11 +96,21 @@ def is_close_directive(entry: data.Directive) -> bool:
 
 
 def _meta_items(meta: dict[str, object] | None) -> list[tuple[str, str]]:
-    return sorted(
-        (str(k), str(v))
-        for k, v in (meta or {}).items()
-        if k not in _IGNORED_META and not str(k).startswith("__")
-    )
+    """The items of `meta` but the file, the line and beancount's own (`__...`),
+    as texts, sorted."""
+    items = []
+    for key, value in (meta or {}).items():
+        if type(key) is str:  # the usual key: no text to make of it
+            if key == "filename" or key == "lineno" or key[:2] == "__":
+                continue
+            items.append((key, value if type(value) is str else str(value)))
+        elif key not in _IGNORED_META and not str(key).startswith("__"):
+            items.append((str(key), str(value)))
+    items.sort()
+    return items
+
+
+_NO_META = repr([])  # what `_meta_items` gives a posting's usual metadata, as text
 
 
 def canonical_text(entry: data.Directive) -> str:
@@ -111,23 +122,29 @@ def canonical_text(entry: data.Directive) -> str:
     printed by beancount's printer without their file and line.
     """
     if isinstance(entry, data.Transaction):
-        parts = [
-            entry.date.isoformat(),
-            str(entry.flag),
-            entry.payee or "",
-            entry.narration or "",
-            " ".join(sorted(entry.tags or ())),
-            " ".join(sorted(entry.links or ())),
-            repr(_meta_items(entry.meta)),
-        ]
+        tags = " ".join(sorted(entry.tags)) if entry.tags else ""
+        links = " ".join(sorted(entry.links)) if entry.links else ""
+        text = (
+            f"{entry.date.isoformat()}\n{entry.flag}\n{entry.payee or ''}\n"
+            f"{entry.narration or ''}\n{tags}\n{links}\n{_meta_items(entry.meta)!r}"
+        )
         for posting in entry.postings:
             units = posting.units  # an elided amount is beancount's MISSING, not an Amount
-            number = units.number if isinstance(units, Amount) else None
-            number_text = f"{number:f}" if isinstance(number, Decimal) else ""
-            currency = str(units.currency or "") if isinstance(units, Amount) else ""
-            line = f"{posting.account} {number_text} {currency} {_meta_items(posting.meta)!r}"
-            parts.append(line + _posting_extras(posting))
-        return "\n".join(parts)
+            if isinstance(units, Amount):
+                number = units.number
+                number_text = f"{number:f}" if isinstance(number, Decimal) else ""
+                currency = str(units.currency or "")
+            else:
+                number_text = currency = ""
+            meta = posting.meta
+            # a posting's file and line only (the parser's usual): no item, so no sort
+            if not meta or meta.keys() <= _IGNORED_KEYS:
+                text += f"\n{posting.account} {number_text} {currency} {_NO_META}"
+            else:
+                text += f"\n{posting.account} {number_text} {currency} {_meta_items(meta)!r}"
+            if posting.flag or posting.cost is not None or posting.price is not None:
+                text += _posting_extras(posting)
+        return text
     meta = {k: v for k, v in (entry.meta or {}).items() if k not in _IGNORED_META}
     return printer.format_entry(entry._replace(meta=meta))
 
@@ -186,9 +203,17 @@ def content_by_month(entries: Iterable[data.Directive]) -> dict[str, list[data.D
 def fingerprint(entries: Iterable[data.Directive]) -> tuple[str, list[str]]:
     """The month's fingerprint and the sorted digests of its entries."""
     texts = sorted(canonical_text(e) for e in entries)
-    whole = hashlib.sha256("\n\x1e\n".join(texts).encode("utf-8")).hexdigest()
     digests = sorted(hashlib.sha256(t.encode("utf-8")).hexdigest()[:DIGEST_LENGTH] for t in texts)
-    return f"sha256:{whole}", digests
+    return _whole(texts), digests
+
+
+def whole_fingerprint(entries: Iterable[data.Directive]) -> str:
+    """The month's fingerprint alone (`fingerprint` without the digests)."""
+    return _whole(sorted(canonical_text(e) for e in entries))
+
+
+def _whole(texts: list[str]) -> str:
+    return "sha256:" + hashlib.sha256("\n\x1e\n".join(texts).encode("utf-8")).hexdigest()
 
 
 # ---------------------------------------------------------------- the check
@@ -272,8 +297,9 @@ def check_closed_months(entries: Sequence[data.Directive], root: str) -> list[Pr
 
 
 def _month_problems(close: ClosedMonth, current: list[data.Directive], root: str) -> list[Problem]:
-    whole, _ = fingerprint(current)
-    if whole == close.fingerprint:
+    # the digests of its entries only when the month's fingerprint differs: they
+    # name the entries added or changed, and the month is as closed when it matches
+    if whole_fingerprint(current) == close.fingerprint:
         return []
     problems: list[Problem] = []
     if close.entries is None or close.entries != len(close.digests):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # a million of them at 1M trades: no dict each
 class DayBalance:
     """A member's balance at the end of a day on which it moved."""
 

@@ -180,9 +180,17 @@ def read_invoices(entries: Iterable[data.Directive], root: str = "") -> Obligati
         if not isinstance(entry, data.Transaction):
             continue
         meta = entry.meta or {}
+        if (
+            meta.get(INVOICE_KEY) is None
+            and meta.get(SETTLES_KEY) is None
+            and meta.get(CLEARS_KEY) is None
+        ):
+            for posting in entry.postings:
+                if obligation_of_account(posting.account):
+                    break
+            else:
+                continue  # a trade: most entries (its legs would be dropped just below)
         kinds = [k for k in (INVOICE_KEY, SETTLES_KEY, CLEARS_KEY) if meta.get(k) is not None]
-        if not kinds and not any(obligation_of_account(p.account) for p in entry.postings):
-            continue  # a trade: most entries (its legs would be dropped just below)
         obligations, members = _legs(entry)
         if not kinds and not obligations:
             continue

@@ -53,6 +53,20 @@ def _change_days(member: Member, rules: Rules) -> set[datetime.date]:
     return {day for timeline in timelines if timeline is not None for day, _ in timeline.changes}
 
 
+def limit_change_days(member: Member, rules: Rules) -> list[datetime.date] | None:
+    """The days on which one of the member's limits changes, in order: its floor
+    and ceiling are the same from one of them to the next. None when a timeline's
+    changes are out of order (then only a look-up per day can say)."""
+    kind = rules.limits.get(member.kind)
+    timelines = (member.floor, member.ceiling, *((kind.floor, kind.ceiling) if kind else ()))
+    for timeline in timelines:
+        if timeline is not None and any(
+            a[0] > b[0] for a, b in zip(timeline.changes, timeline.changes[1:], strict=False)
+        ):
+            return None
+    return sorted(_change_days(member, rules))
+
+
 def room_from(
     member: Member, rules: Rules, series: Sequence[DayBalance], day: datetime.date
 ) -> tuple[Decimal | None, Decimal | None]:

@@ -44,7 +44,7 @@ from coopledger.model.problems import CoopError, Problem, Severity
 from coopledger.model.rules import RULES_FILE, Rules, parse_rules
 from coopledger.plugin import is_carried, preloaded
 from coopledger.storage import folders, journal_load, journal_text
-from coopledger.validation.checks import check_ledger, conflict_markers, daily_balances
+from coopledger.validation.checks import check_ledger_with_history, conflict_markers
 from coopledger.validation.journal_mistakes import explained
 from coopledger.validation.loader_inputs import loaded_file_problems
 
@@ -404,9 +404,8 @@ def _checked(
     ledger_problems: list[Problem] = []
     history: dict[str, list[DayBalance]] = {}
     if rules is not None and roster is not None:
-        history = daily_balances(entries, str(root), opening)
-        ledger_problems = check_ledger(
-            entries, roster, rules, str(root), history=history, opening=opening, invoices=invoices
+        ledger_problems, history = check_ledger_with_history(
+            entries, roster, rules, str(root), opening=opening, invoices=invoices
         )
     ours = {(p.file, p.line) for p in ledger_problems}
     setup_broken = roster is None or any(

@@ -25,11 +25,12 @@ always sum to zero.
 
 from __future__ import annotations
 
+import bisect
 import datetime
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from beancount.core import data
 
@@ -37,10 +38,10 @@ from coopledger.model import clock
 from coopledger.model.accounts import member_of_account, obligation_of_account
 from coopledger.model.closing import Opening, check_closed_months
 from coopledger.model.days import DayBalance
-from coopledger.model.invoices import check_invoices
+from coopledger.model.invoices import CLEARS_KEY, INVOICE_KEY, SETTLES_KEY, check_invoices
 from coopledger.model.journal import RULE_KEY, RULE_NAMES
-from coopledger.model.limits import ceiling_at, floor_at
-from coopledger.model.members import Roster
+from coopledger.model.limits import ceiling_at, floor_at, limit_change_days
+from coopledger.model.members import NOT_JOINED, Member, Roster
 from coopledger.model.money import (
     MAX_AMOUNT_TEXT,
     has_excess_precision,
@@ -79,7 +80,7 @@ def conflict_markers(text: str, filename: str) -> list[Problem]:
 Location = tuple[str, int]  # (file, line), compared as in `max`
 
 
-@dataclass
+@dataclass(slots=True)  # one per member and day: no dict each
 class DayMoves:
     """What one member's postings on one day add up to.
 
@@ -162,18 +163,44 @@ def series_of(days: MemberDays, opening: DayBalance | None = None) -> list[DayBa
                 DayBalance(day, balance, Decimal(0), close_file or None, close_line or None)
             )
             continue
-        blamed = moves.blamed()
+        net = moves.net  # `moves.blamed()`, inline: a million days at 1M trades
+        blamed = moves.last_negative if net < 0 else moves.last_positive
+        if blamed is None:
+            blamed = moves.last_negative or moves.last_positive
         file, line = (blamed[0] or None, blamed[1] or None) if blamed else (None, None)
-        series.append(
-            DayBalance(day, balance, moves.net + moves.charged, file, line, moves.charged)
-        )
+        series.append(DayBalance(day, balance, net + moves.charged, file, line, moves.charged))
     return series
 
 
 def member_days(entries: Iterable[data.Directive], root: str = "") -> dict[str, MemberDays]:
+    """`add_entry_moves` for every entry, in one pass: each account's member
+    found once, each file's path made relative once."""
     days_by_member: dict[str, MemberDays] = {}
+    files: dict[str | None, str | None] = {}
+    members: dict[str, str | None] = {}
     for entry in entries:
-        add_entry_moves(days_by_member, entry, root)
+        if not isinstance(entry, data.Transaction):
+            continue
+        meta = entry.meta or {}
+        ruled = meta.get(RULE_KEY) in RULE_NAMES and is_rule_entry(entry)
+        filename = meta.get("filename")
+        if filename in files:
+            file = files[filename]
+        else:
+            file = files[filename] = relative(filename, root)
+        where = (file or "", meta.get("lineno") or 0)  # as `DayMoves.add` makes it
+        for posting in entry.postings:
+            account = posting.account
+            if account in members:
+                member = members[account]
+            else:
+                member = members[account] = member_of_account(account)
+            if member is None:
+                continue
+            units = posting.units
+            if units is None or units.number is None:
+                continue
+            _add_moves(days_by_member, member, entry.date, units.number, where, ruled)
     return days_by_member
 
 
@@ -185,7 +212,13 @@ def daily_balances(
     With an `opening`, each series starts with the balance carried from the
     closed period, on its last day (a point that moves nothing, so no limit is
     judged on it)."""
-    days_by_member = member_days(entries, root)
+    return _history(member_days(entries, root), opening)
+
+
+def _history(
+    days_by_member: dict[str, MemberDays], opening: Opening | None
+) -> dict[str, list[DayBalance]]:
+    """`daily_balances`, from the members' days."""
     if opening is None:
         return {member: series_of(days) for member, days in days_by_member.items()}
     last_closed_day = opening.day - datetime.timedelta(days=1)
@@ -212,24 +245,47 @@ def balance_at(series: Sequence[DayBalance], day: datetime.date | None) -> Decim
 def check_limits(
     history: dict[str, list[DayBalance]], roster: Roster, rules: Rules
 ) -> list[Problem]:
+    """The days a member broke its floor or its ceiling.
+
+    A member's limits change only on the days one of its timelines (its own, its
+    kind's) changes: they are looked up again only when a day falls outside the
+    span between two such days that the previous one fell in."""
     severity = Severity.ERROR if rules.hard_limits else Severity.WARNING
     problems: list[Problem] = []
     for member_id, series in history.items():
         member = roster.get(member_id)
         if member is None:
             continue  # reported as an unknown account
+        changes = limit_change_days(member, rules)
+        since: datetime.date | None = None  # the limits hold from `since` to `until`, excluded
+        until: datetime.date | None = None
+        floor = ceiling = None
         for point in series:
-            floor = floor_at(member, rules, point.date)
-            ceiling = ceiling_at(member, rules, point.date)
+            day = point.date
+            if changes is None or since is None or day < since or (until and day >= until):
+                floor = floor_at(member, rules, day)
+                ceiling = ceiling_at(member, rules, day)
+                if changes is not None:
+                    at = bisect.bisect_right(changes, day)
+                    since = changes[at - 1] if at else datetime.date.min
+                    until = changes[at] if at < len(changes) else None
+            # periodic charges count after the day's trades, and never break the floor
+            below = (
+                floor is not None
+                and point.net - point.charged < 0
+                and point.closing - point.charged < floor
+            )
+            above = ceiling is not None and point.net > 0 and point.closing > ceiling
+            if not below and not above:
+                continue
             params: dict[str, Param] = {
                 "member": member_id,
-                "date": point.date,
+                "date": day,
                 "balance": rounded(point.closing, rules.decimals),
                 "currency": rules.currency,
             }
-            # periodic charges count after the day's trades, and never break the floor
-            spent = point.net - point.charged
-            if floor is not None and spent < 0 and point.closing - point.charged < floor:
+            if below:
+                assert floor is not None
                 problems.append(
                     Problem(
                         "below-floor",
@@ -239,7 +295,8 @@ def check_limits(
                         severity,
                     )
                 )
-            if ceiling is not None and point.net > 0 and point.closing > ceiling:
+            if above:
+                assert ceiling is not None
                 problems.append(
                     Problem(
                         "above-ceiling",
@@ -256,70 +313,314 @@ def check_postings(
     entries: Iterable[data.Directive], roster: Roster, rules: Rules, root: str
 ) -> list[Problem]:
     """Accounts, currency, precision, size, member status, self-trades, trade ids,
-    control characters in text, dates too far ahead."""
+    control characters in text, dates too far ahead (see `_scan`)."""
+    return _scan(entries, roster, rules, root, with_days=False).problems
+
+
+@dataclass
+class _Scan:
+    """What one pass over the entries finds for `check_ledger`."""
+
+    problems: list[Problem]  # `check_postings`
+    days: dict[str, MemberDays] | None  # `member_days`, when asked for
+    coop: dict[str, Decimal]  # `coop_account_balances`
+    obligations: list[data.Transaction]  # the entries `read_invoices` looks at
+
+
+def _scan(
+    entries: Iterable[data.Directive], roster: Roster, rules: Rules, root: str, with_days: bool
+) -> _Scan:
+    """`check_postings`, `member_days` (`with_days`), `coop_account_balances` and
+    the transactions that name an invoice or use an invoice account, in one pass:
+    each entry and posting is read once (at a million trades, going over them
+    again costs more than what is done with them).
+
+    What depends only on an account (whose it is, whether it is known, whether it
+    is the cooperative's or an invoice account) is found once per account, a path
+    made relative once per file, whether a number is zero, too large or too
+    precise once per value (each depends on the value alone): a posting costs a
+    few look-ups. For each posting, in order: its account's problem or its
+    member's status, then its currency, its size or precision, a zero."""
     problems: list[Problem] = []
-    first_seen_ids: dict[str, tuple[str | None, int | None]] = {}
+    days_by_member: dict[str, MemberDays] | None = {} if with_days else None
+    coop = {account: Decimal(0) for account in rules.coop_accounts}
+    obligations: list[data.Transaction] = []
+    first_seen_ids: dict[str, data.Transaction] = {}
     latest = latest_date(rules, clock.today())
+    files: dict[str | None, str | None] = {}
+    accounts: dict[str, _AccountKind] = {}
+    numbers: dict[Decimal, bool] = {}  # a number's value: whether it needs `_number_problems`
+    currency = rules.currency
+    ruled, where = False, ("", 0)
     for entry in entries:
         meta = entry.meta or {}
-        file, line = relative(meta.get("filename"), root), meta.get("lineno")
-        if isinstance(entry, data.Commodity) and entry.currency != rules.currency:
-            problems.append(
-                Problem(
-                    "currency-mismatch",
-                    file,
-                    line,
-                    {"currency": entry.currency, "expected": rules.currency},
-                )
-            )
+        filename = meta.get("filename")
+        if filename in files:
+            file = files[filename]
+        else:
+            file = files[filename] = relative(filename, root)
+        line = meta.get("lineno")
         if not isinstance(entry, data.Transaction):
+            if isinstance(entry, data.Commodity) and entry.currency != currency:
+                problems.append(
+                    Problem(
+                        "currency-mismatch",
+                        file,
+                        line,
+                        {"currency": entry.currency, "expected": currency},
+                    )
+                )
             continue
-        if entry.date > latest:
+        day = entry.date
+        if day > latest:
             problems.append(
                 Problem(
                     "journal-date-beyond-horizon",
                     file,
                     line,
                     {
-                        "date": entry.date,
+                        "date": day,
                         "latest": latest,
                         "key": HORIZON_KEY,
                     },
                 )
             )
-        problems.extend(_text_problems(entry, file, line))
+        if not _printable(entry):
+            problems.extend(_text_problems(entry, file, line))
         trade_id = meta.get("trade")
         if trade_id is not None:
-            first = first_seen_ids.get(str(trade_id))
+            trade_key = str(trade_id)
+            first = first_seen_ids.get(trade_key)
             if first is None:
-                first_seen_ids[str(trade_id)] = (file, line)
+                first_seen_ids[trade_key] = entry  # its place made only for a duplicate
             else:
+                first_meta = first.meta or {}
+                first_file = files[first_meta.get("filename")]
+                first_line = first_meta.get("lineno")
                 problems.append(
                     Problem(
                         "duplicate-trade-id",
                         file,
                         line,
-                        {"trade_id": str(trade_id), "first": f"{first[0]}:{first[1]}"},
+                        {"trade_id": trade_key, "first": f"{first_file}:{first_line}"},
                     )
                 )
-        signs: dict[str, set[bool]] = defaultdict(set)
-        only_members = True
-        for posting in entry.postings:
-            member_id = member_of_account(posting.account)
-            problems.extend(_posting_problems(entry, posting, member_id, roster, rules, file, line))
-            if member_id is None:
-                only_members = False
-            elif posting.units is not None and posting.units.number:
-                signs[member_id].add(posting.units.number > 0)
-        members_in_entry = [m for m in signs if roster.get(m) is not None]
-        if (
-            len(entry.postings) == 2
-            and only_members
-            and len(members_in_entry) == 1
-            and len(signs) == 1
-        ):
-            problems.append(Problem("self-trade", file, line, {"member": members_in_entry[0]}))
+        invoicing = (
+            meta.get(INVOICE_KEY) is not None
+            or meta.get(SETTLES_KEY) is not None
+            or meta.get(CLEARS_KEY) is not None
+        )
+        if days_by_member is not None:
+            ruled = meta.get(RULE_KEY) in RULE_NAMES and is_rule_entry(entry)
+            where = (file or "", line or 0)  # as `DayMoves.add` makes it
+        postings = entry.postings
+        for posting in postings:
+            account = posting.account
+            kind = accounts.get(account)
+            if kind is None:
+                kind = accounts[account] = _account_kind(account, roster, rules)
+            if kind.problem is not None:
+                problems.append(Problem(kind.problem, file, line, dict(kind.params)))
+            elif kind.member is not None:
+                member = kind.member
+                if member.status is None:  # `Member.status_at`, without a timeline
+                    status = "active" if day >= member.joined else NOT_JOINED
+                else:
+                    status = member.status_at(day)
+                if status != "active":
+                    problems.append(
+                        Problem(
+                            "member-not-active",
+                            file,
+                            line,
+                            {"member": member.id, "status": status, "date": day},
+                        )
+                    )
+            if kind.obligation:
+                invoicing = True
+            units = posting.units
+            if units is None:
+                continue
+            number = units.number
+            if number is None:
+                continue
+            if kind.coop:
+                coop[account] += number
+            if days_by_member is not None and kind.member_id is not None:
+                days = days_by_member.get(kind.member_id)  # `_add_moves`, inline
+                if days is None:
+                    days = days_by_member[kind.member_id] = {}
+                moves = days.get(day)
+                if moves is None:
+                    moves = days[day] = DayMoves()
+                if ruled:
+                    moves.charged += number
+                else:
+                    moves.net += number
+                    if number < 0:
+                        if moves.last_negative is None or where > moves.last_negative:
+                            moves.last_negative = where
+                    elif moves.last_positive is None or where > moves.last_positive:
+                        moves.last_positive = where
+            if units.currency != currency:
+                problems.append(
+                    Problem(
+                        "wrong-currency",
+                        file,
+                        line,
+                        {"currency": str(units.currency), "expected": currency},
+                    )
+                )
+            if not number.is_finite():
+                problems.extend(_number_problems(number, account, rules, file, line))
+                continue
+            flagged = numbers.get(number)
+            if flagged is None:
+                flagged = numbers[number] = (
+                    number == 0
+                    or is_too_large(number)
+                    or has_excess_precision(number, rules.decimals)
+                )
+            if flagged:
+                problems.extend(_number_problems(number, account, rules, file, line))
+        if invoicing:
+            obligations.append(entry)
+        if len(postings) == 2 and _may_self_trade(postings, accounts):
+            self_trader = _self_trader(postings, accounts, roster)
+            if self_trader is not None:
+                problems.append(Problem("self-trade", file, line, {"member": self_trader}))
+    return _Scan(problems, days_by_member, coop, obligations)
+
+
+def _add_moves(
+    days_by_member: dict[str, MemberDays],
+    member: str,
+    day: datetime.date,
+    amount: Decimal,
+    where: Location,
+    ruled: bool,
+) -> None:
+    """`DayMoves.add` of one posting, as `member_days` does it."""
+    days = days_by_member.get(member)
+    if days is None:
+        days = days_by_member[member] = {}
+    moves = days.get(day)
+    if moves is None:
+        moves = days[day] = DayMoves()
+    if ruled:
+        moves.charged += amount
+        return
+    moves.net += amount
+    if amount < 0:
+        if moves.last_negative is None or where > moves.last_negative:
+            moves.last_negative = where
+    elif moves.last_positive is None or where > moves.last_positive:
+        moves.last_positive = where
+
+
+class _AccountKind(NamedTuple):
+    """What `check_postings` finds of an account, whatever the entry."""
+
+    member_id: str | None  # `member_of_account`
+    member: Member | None  # the roster's member, whose status is judged on each day
+    problem: str | None  # the account's problem (its code), if any
+    params: dict[str, Param]
+    coop: bool  # one of the cooperative's own accounts (`coop_account_balances`)
+    obligation: bool  # an invoice account (`obligation_of_account`)
+
+
+def _account_kind(account: str, roster: Roster, rules: Rules) -> _AccountKind:
+    """The problem of a posting on `account`, but a member's status on the day."""
+    member_id = member_of_account(account)
+    obligation = obligation_of_account(account)
+    coop = account in rules.coop_accounts
+    owed = obligation is not None
+    if member_id is None and coop:
+        return _AccountKind(member_id, None, None, {}, coop, owed)
+    if obligation is not None and roster.get(obligation[1]) is not None:
+        return _AccountKind(member_id, None, None, {}, coop, owed)
+    if obligation is not None:
+        params: dict[str, Param] = {"account": account, "member": obligation[1]}
+        return _AccountKind(member_id, None, "unknown-member-account", params, coop, owed)
+    if member_id is None:
+        return _AccountKind(member_id, None, "foreign-account", {"account": account}, coop, owed)
+    member = roster.get(member_id)
+    if member is None:
+        params = {"account": account, "member": member_id}
+        return _AccountKind(member_id, None, "unknown-member-account", params, coop, owed)
+    return _AccountKind(member_id, member, None, {}, coop, owed)
+
+
+def _number_problems(
+    number: Decimal, account: str, rules: Rules, file: str | None, line: int | None
+) -> list[Problem]:
+    """A posting's number too large or too precise, or zero."""
+    problems = []
+    if is_too_large(number):
+        problems.append(
+            Problem(
+                "journal-amount-too-large",
+                file,
+                line,
+                {"amount": f"{number:f}"[:40], "most": MAX_AMOUNT_TEXT},
+            )
+        )
+    elif has_excess_precision(number, rules.decimals):
+        problems.append(
+            Problem(
+                "too-precise",
+                file,
+                line,
+                {"amount": number, "decimals": rules.decimals},
+            )
+        )
+    if number == 0:
+        problems.append(Problem("zero-amount", file, line, {"account": account}))
     return problems
+
+
+def _may_self_trade(postings: Sequence[data.Posting], accounts: dict[str, _AccountKind]) -> bool:
+    """False for the usual trade, two members each with a number: no self-trade."""
+    first, second = postings
+    one, other = accounts[first.account].member_id, accounts[second.account].member_id
+    if one is None or other is None:
+        return False
+    return (
+        one == other
+        or first.units is None
+        or not first.units.number
+        or second.units is None
+        or not second.units.number
+    )
+
+
+def _self_trader(
+    postings: Sequence[data.Posting], accounts: dict[str, _AccountKind], roster: Roster
+) -> str | None:
+    """The member on both sides of a two-posting entry between members, if known."""
+    signs: dict[str, set[bool]] = {}
+    for posting in postings:
+        member_id = accounts[posting.account].member_id
+        if member_id is None:
+            return None
+        units = posting.units
+        if units is not None and units.number:
+            signs.setdefault(member_id, set()).add(units.number > 0)
+    if len(signs) != 1:
+        return None
+    (member_id,) = signs
+    return member_id if roster.get(member_id) is not None else None
+
+
+def _printable(entry: data.Transaction) -> bool:
+    """No control character in the narration, the payee or a text of the metadata."""
+    for text in (entry.narration, entry.payee):
+        if isinstance(text, str) and not text.isprintable():
+            return False
+    for value in (entry.meta or {}).values():
+        if isinstance(value, str) and not value.isprintable():
+            return False
+    return True
 
 
 def _text_problems(entry: data.Transaction, file: str | None, line: int | None) -> list[Problem]:
@@ -344,88 +645,6 @@ def _text_problems(entry: data.Transaction, file: str | None, line: int | None) 
                     {"what": what, "position": position, "character": code},
                 )
             )
-    return problems
-
-
-def _posting_problems(
-    entry: data.Transaction,
-    posting: data.Posting,
-    member_id: str | None,
-    roster: Roster,
-    rules: Rules,
-    file: str | None,
-    line: int | None,
-) -> list[Problem]:
-    """The problems of one posting; `member_id` is its account's member, if any."""
-    problems: list[Problem] = []
-    obligation = obligation_of_account(posting.account)  # invoices: see coopledger.model.invoices
-    if member_id is None and posting.account in rules.coop_accounts:
-        pass  # one of the cooperative's own accounts (rules.yaml `accounts:`)
-    elif obligation is not None and roster.get(obligation[1]) is not None:
-        pass  # a member's invoice account; coopledger.model.invoices checks how it is used
-    elif obligation is not None:
-        problems.append(
-            Problem(
-                "unknown-member-account",
-                file,
-                line,
-                {"account": posting.account, "member": obligation[1]},
-            )
-        )
-    elif member_id is None:
-        problems.append(Problem("foreign-account", file, line, {"account": posting.account}))
-    elif roster.get(member_id) is None:
-        problems.append(
-            Problem(
-                "unknown-member-account",
-                file,
-                line,
-                {"account": posting.account, "member": member_id},
-            )
-        )
-    else:
-        status = roster.by_id[member_id].status_at(entry.date)
-        if status != "active":
-            problems.append(
-                Problem(
-                    "member-not-active",
-                    file,
-                    line,
-                    {"member": member_id, "status": status, "date": entry.date},
-                )
-            )
-    units = posting.units
-    if units is None or units.number is None:
-        return problems
-    if units.currency != rules.currency:
-        problems.append(
-            Problem(
-                "wrong-currency",
-                file,
-                line,
-                {"currency": str(units.currency), "expected": rules.currency},
-            )
-        )
-    if is_too_large(units.number):
-        problems.append(
-            Problem(
-                "journal-amount-too-large",
-                file,
-                line,
-                {"amount": f"{units.number:f}"[:40], "most": MAX_AMOUNT_TEXT},
-            )
-        )
-    elif has_excess_precision(units.number, rules.decimals):
-        problems.append(
-            Problem(
-                "too-precise",
-                file,
-                line,
-                {"amount": units.number, "decimals": rules.decimals},
-            )
-        )
-    if units.number == 0:
-        problems.append(Problem("zero-amount", file, line, {"account": posting.account}))
     return problems
 
 
@@ -482,20 +701,40 @@ def check_ledger(
     Without `invoices`, invoices are left for the caller to judge with those of
     other periods (`check_invoices`: see coopledger.storage.along_closes).
     """
+    problems, _ = check_ledger_with_history(
+        entries, roster, rules, root, main_file, history, opening, invoices
+    )
+    return problems
+
+
+def check_ledger_with_history(
+    entries: Sequence[data.Directive],
+    roster: Roster,
+    rules: Rules,
+    root: str,
+    main_file: str = "journal/main.beancount",
+    history: dict[str, list[DayBalance]] | None = None,
+    opening: Opening | None = None,
+    invoices: bool = True,
+) -> tuple[list[Problem], dict[str, list[DayBalance]]]:
+    """`check_ledger`, and `daily_balances(entries, root, opening)` (`history`
+    when given), found in the same pass over the entries."""
+    scan = _scan(entries, roster, rules, root, with_days=history is None)
     if history is None:
-        history = daily_balances(entries, root, opening)
-    coop_total = sum(coop_account_balances(entries, rules.coop_accounts).values(), Decimal(0))
+        assert scan.days is not None
+        history = _history(scan.days, opening)
+    coop_total = sum(scan.coop.values(), Decimal(0))
     carried: Sequence[data.Directive] = ()
     if opening is not None:
         coop_total += sum(opening.coop_balances.values(), Decimal(0))
         carried = opening.carried
     problems = [
-        *check_postings(entries, roster, rules, root),
+        *scan.problems,
         *check_limits(history, roster, rules),
         *check_closed_months(entries, root),
         *check_zero_sum(history, rules, main_file, coop_total),
-        *(check_invoices([*carried, *entries], root) if invoices else ()),
+        *(check_invoices([*carried, *scan.obligations], root) if invoices else ()),  # others: none
         *fava_code_problems(entries, root),
     ]
     unique = {p.key(): p for p in reversed(problems)}  # one line per problem, e.g. one currency
-    return sorted(unique.values(), key=Problem.sort_key)
+    return sorted(unique.values(), key=Problem.sort_key), history
