@@ -20,8 +20,9 @@ largest process's peak (wait4) and the peak of all its processes together
 (their resident memory summed, sampled every 0.2 s). Then, in this process,
 each run of months is judged one after the other, timed alone, for 2, 4 and 8
 runs: what the check would take with that many CPUs, none of them shared, is
-the measured wall time with the longest of the 2 runs (or the open period)
-replaced by the longest of N (an estimate, said as one). Medians of the rounds;
+the measured wall time scaled by the longest part (a run, or the open period)
+of N runs against that of 2 (an estimate, said as one: start-up and merge are
+taken to shrink alike). Medians of the rounds;
 the machine's load average is printed with them.
 """
 
@@ -150,6 +151,7 @@ def estimate(coop: Path, counts: tuple[int, ...]) -> dict[int, tuple[float, floa
     each run judged alone in this process."""
     from coopledger.cache import carry
     from coopledger.storage import along_closes as along
+    from coopledger.storage.journal_load import collector_paused
 
     os.environ["COOPLEDGER_TODAY"] = DAY  # read by every check of dates
     started = time.process_time()
@@ -160,19 +162,22 @@ def estimate(coop: Path, counts: tuple[int, ...]) -> dict[int, tuple[float, floa
     state = along._Along(coop, *setup, chain, folders)
     setup_cpu = time.process_time() - started
     along._along = state
-    started = time.process_time()
-    opened = along._judge_open_period()
-    open_cpu = time.process_time() - started
-    assert not isinstance(opened, along.Declined), opened
     found = {}
-    for count in counts:
-        longest = 0.0
-        for first, last in along.runs_of_months(chain, count):
-            started = time.process_time()
-            judged = along._judge_run(state, first, last)
-            longest = max(longest, time.process_time() - started)
-            assert judged.declined is None, judged
-        found[count] = (setup_cpu, longest, open_cpu)
+    with collector_paused():  # as in the command, the cycle collector waits
+        started = time.process_time()
+        opened = along._judge_open_period()
+        open_cpu = time.process_time() - started
+        assert not isinstance(opened, along.Declined), opened
+        del opened
+        for count in counts:
+            longest = 0.0
+            for first, last in along.runs_of_months(chain, count):
+                started = time.process_time()
+                judged = along._judge_run(state, first, last)
+                longest = max(longest, time.process_time() - started)
+                assert judged.declined is None, judged
+                del judged
+            found[count] = (setup_cpu, longest, open_cpu)
     along._along = None
     return found
 
@@ -191,12 +196,27 @@ def _ratio(these: list[Sample], those: list[Sample], what: str) -> str:
     return f"{statistics.median(ratios):.2f}"
 
 
+def _print_estimate(coop: Path, measured_wall: float) -> None:
+    found = estimate(coop, (2, 4, 8))
+    on_two = max(found[2][1], found[2][2])
+    print("\n| CPUs (runs) | longest run | open period | estimated wall |")
+    print("|---:|---:|---:|---:|")
+    for count, (_, longest, opened) in found.items():
+        wall = measured_wall * max(longest, opened) / on_two
+        print(f"| {count} | {longest:.1f} s | {opened:.1f} s | {wall:.1f} s |")
+    print(f"\n(setup in the parent: {found[2][0]:.1f} s of CPU; the estimate scales the")
+    print(f" measured {measured_wall:.1f} s by the longest part's time, N runs against 2)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="100k", help="comma-separated: 10k, 100k, 1M")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/coopledger-cold"))
     parser.add_argument("--no-estimate", action="store_true", help="skip the per-run estimate")
+    parser.add_argument(
+        "--estimate-only", type=float, metavar="WALL", help="only the estimate, scaling WALL s"
+    )
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     hledger = shutil.which("hledger")
@@ -208,6 +228,9 @@ def main() -> None:
         if hledger and not journal.exists():
             hledger_journal(coop, DAY, journal)
         samples: dict[str, list[Sample]] = {"along": [], "whole": [], "hledger": []}
+        if args.estimate_only:
+            _print_estimate(coop, args.estimate_only)
+            continue
         for _ in range(args.rounds):
             samples["along"].append(
                 measured(
@@ -238,18 +261,7 @@ def main() -> None:
         if samples["hledger"]:
             print(f"along / hledger check: wall {_ratio(along, samples['hledger'], 'wall')}")
         if not args.no_estimate:
-            found = estimate(coop, (2, 4, 8))
-            measured_wall = statistics.median(a.wall for a in along)
-            rest = measured_wall - max(found[2][1], found[2][2])  # start, setup, merge: as measured
-            print("\n| CPUs (runs) | longest run | open period | estimated wall |")
-            print("|---:|---:|---:|---:|")
-            for count, (_, longest, opened) in found.items():
-                wall = rest + max(longest, opened)
-                print(f"| {count} | {longest:.1f} s | {opened:.1f} s | {wall:.1f} s |")
-            print(
-                f"\n(setup in the parent: {found[2][0]:.1f} s of CPU; the estimate keeps the rest"
-            )
-            print(f" of the measured {measured_wall:.1f} s, start and merge, as it is on 2 CPUs)")
+            _print_estimate(coop, statistics.median(a.wall for a in along))
         sys.stdout.flush()
 
 
