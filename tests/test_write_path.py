@@ -476,17 +476,12 @@ def test_undo_that_would_break_a_limit_is_refused_whole(coop: Coop, tmp_path: Pa
     unchanged(coop, log, tree)
 
 
-def test_a_git_the_killed_write_started_is_waited_for_before_the_roll_back(coop: Coop) -> None:
-    """A kill right after starting `git update-index`, before the git's id was
-    written in the lock file: that git still holds the index's lock and will
-    stage the new file. The next command waits for it, then puts the index back;
-    it does not roll back under it (the file gone, the index saying it is added)."""
-    log = coop.log()
+def half_written_trade(coop: Coop) -> str:
+    """A trade's new file written and staged, and its write's record in .git, as
+    a `kill -9` just before the commit leaves them (its holder dead). Its name."""
     name = "journal/2026/11/alice.beancount"
     coop.write(name, "half of a trade\n")
     coop.git("add", name)
-    staged = (coop.root / ".git" / "index").read_bytes()  # the index git is writing
-    coop.git("reset", "--quiet", "HEAD", "--", name)
     record = {
         "pid": dead_pid(),
         "parent": coop.git("rev-parse", "HEAD").strip(),
@@ -496,6 +491,18 @@ def test_a_git_the_killed_write_started_is_waited_for_before_the_roll_back(coop:
     }
     (coop.root / ".git" / store.WRITE_RECORD).write_text(json.dumps(record))
     (coop.root / ".git" / store.LOCK_FILE).write_text(f"pid {record['pid']}\n")
+    return name
+
+
+def test_a_git_the_killed_write_started_is_waited_for_before_the_roll_back(coop: Coop) -> None:
+    """A kill right after starting `git update-index`, before the git's id was
+    written in the lock file: that git still holds the index's lock and will
+    stage the new file. The next command waits for it, then puts the index back;
+    it does not roll back under it (the file gone, the index saying it is added)."""
+    log = coop.log()
+    name = half_written_trade(coop)
+    staged = (coop.root / ".git" / "index").read_bytes()  # the index git is writing
+    coop.git("reset", "--quiet", "HEAD", "--", name)
     lock = coop.root / ".git" / "index.lock"
     staging = subprocess.Popen(  # git's way: write index.lock, then rename it over the index
         [
@@ -533,18 +540,7 @@ def test_a_roll_back_git_will_not_finish_is_left_for_the_next_command(
     so the next command rolls it back once the lock is free."""
     monkeypatch.setattr(store, "GIT_WAIT_SECONDS", 0.2)
     log = coop.log()
-    name = "journal/2026/11/alice.beancount"
-    coop.write(name, "half of a trade\n")
-    coop.git("add", name)
-    record = {
-        "pid": dead_pid(),
-        "parent": coop.git("rev-parse", "HEAD").strip(),
-        "message": "trade: alice -> bob 1",
-        "files": {name: None},
-        "folders": [],
-    }
-    (coop.root / ".git" / store.WRITE_RECORD).write_text(json.dumps(record))
-    (coop.root / ".git" / store.LOCK_FILE).write_text(f"pid {record['pid']}\n")
+    half_written_trade(coop)
     lock = coop.root / ".git" / "index.lock"
     lock.write_text("")
     with lock.open():  # someone's git, at work
