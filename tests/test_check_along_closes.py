@@ -93,6 +93,18 @@ def add(coop: Coop, name: str, text: str) -> None:
     coop.commit_all()
 
 
+def by_hand(
+    day: str, payer: str, payee: str, amount: str, memo: str = "by hand", **meta: str
+) -> str:
+    """A trade as a volunteer writes it by hand, `meta` as its metadata."""
+    lines = [f"{day} * {json.dumps(memo)}", *(f'  {k}: "{v}"' for k, v in meta.items())]
+    lines += [
+        f"  Assets:Members:{payer.capitalize()}  -{amount} SEL",
+        f"  Assets:Members:{payee.capitalize()}  {amount} SEL",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 # ---------------------------------------------------------------- clean books
 
 
@@ -170,8 +182,7 @@ def test_an_entry_written_in_another_closed_months_folder(
     add(
         closed,
         "journal/2026/07/tresa-by-hand.beancount",
-        '2026-10-20 * "October, in July\'s folder"\n'
-        "  Assets:Members:Tresa  -5.00 SEL\n  Assets:Members:Alice  5.00 SEL\n",
+        by_hand("2026-10-20", "tresa", "alice", "5.00", "October, in July's folder"),
     )
 
     out = answered_by_the_full_read(closed, monkeypatch, "an entry outside its month")
@@ -205,8 +216,7 @@ def test_a_close_that_leaves_out_two_balances_that_cancel(
     add(
         coop,
         "journal/2026/11/alice-by-hand.beancount",
-        '2026-11-20 * "by hand"\n  Assets:Members:Alice  -450.00 SEL\n'
-        "  Assets:Members:Bob  450.00 SEL\n",
+        by_hand("2026-11-20", "alice", "bob", "450.00"),
     )
 
     out = answered_by_the_full_read(coop, monkeypatch, "a close does not carry its month's end")
@@ -247,8 +257,7 @@ def test_a_trade_id_of_a_closed_month_used_again_in_the_open_period(
     add(
         closed,
         "journal/2026/11/tresa-by-hand.beancount",
-        f'2026-11-22 * "the same id"\n  trade: "{found.group(1)}"\n'
-        "  Assets:Members:Tresa  -1.00 SEL\n  Assets:Members:Bob  1.00 SEL\n",
+        by_hand("2026-11-22", "tresa", "bob", "1.00", "the same id", trade=found.group(1)),
     )
 
     out = answered_by_the_full_read(closed, monkeypatch, "a trade id in two periods")
@@ -305,10 +314,7 @@ def test_along_the_closes_answers_as_the_full_read(
             name = f"journal/2026/{folder}/{payer}-by-hand.beancount"
             if kind == "*":
                 closed.append(
-                    name,
-                    f'\n2026-{month}-15 * "by hand"\n'
-                    f"  Assets:Members:{payer.capitalize()}  {-amount:.2f} SEL\n"  # type: ignore[operator]
-                    f"  Assets:Members:{payee.capitalize()}  {amount:.2f} SEL\n",
+                    name, "\n" + by_hand(f"2026-{month}-15", payer, payee, f"{amount:.2f}")
                 )
             else:
                 closed.append(
