@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from coopledger.model.closing import BALANCES_KEY, CLOSE_TYPE, text_fingerprint
 from coopledger.storage import along_closes
-from tests.conftest import Builds, Coop, Result
+from tests.conftest import Builds, Coop, Result, in_french
 
 OCTOBER_CLOSE = "journal/2026/10/close.beancount"
 ALONG = "read: along the closes (no cache asked)"
@@ -329,3 +329,32 @@ def test_along_the_closes_answers_as_the_full_read(
         assert along.out == full.out
     finally:
         closed.git("reset", "-q", "--hard", start)
+
+
+# ---------------------------------------------------------------- words
+
+
+def test_without_fork_the_full_read_answers(closed: Coop, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(along_closes.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+
+    result = closed.run("--verbose", "check", "--no-cache")
+
+    assert result.code == 0, result.text
+    assert (
+        "read: full (no cache asked; the closed months cannot be judged one by one: "
+        "no process can be forked here)"
+    ) in result.err
+
+
+def test_each_reason_to_read_whole_has_french_words(closed: Coop) -> None:
+    from coopledger.language.routes import DETAILS
+
+    reasons = set(along_closes.REASONS)
+    assert len(reasons) == 10 and reasons <= set(DETAILS)
+    with in_french():
+        from coopledger.i18n import _
+
+        untranslated = [reason for reason in reasons if _(reason) == reason]
+    assert untranslated == []
+    said = closed.run("--lang", "fr", "--verbose", "check", "--no-cache")
+    assert "lu depuis : le long des clôtures (sans cache, comme demandé)" in said.err

@@ -80,6 +80,7 @@ DETAILS = (
     # why the check along the closes went back to the full read (`along_closes.Declined`)
     N_("no closed month"),
     N_("one CPU"),
+    N_("no process can be forked here"),
     N_("rules.yaml or members.yaml has problems"),
     N_("a month cannot be read alone"),
     N_("an entry outside its month"),

@@ -64,6 +64,7 @@ from coopledger.validation.checks import coop_account_balances
 # why the check went back to the full read (`Declined.reason`): the ledger names them
 NO_CLOSED_MONTH = "no closed month"
 ONE_CPU = "one CPU"
+NO_FORK = "no process can be forked here"
 SETUP_UNREADABLE = "rules.yaml or members.yaml has problems"
 NOT_ALONE = "a month cannot be read alone"
 ENTRY_OUTSIDE_MONTH = "an entry outside its month"
@@ -71,6 +72,10 @@ CLOSE_MISMATCH = "a close does not carry its month's end"
 PROBLEMS_FOUND = "problems found"
 TRADE_ID_TWICE = "a trade id in two periods"
 PROCESS_FAILED = "a process failed"
+REASONS = (
+    NO_CLOSED_MONTH, ONE_CPU, NO_FORK, SETUP_UNREADABLE, NOT_ALONE, ENTRY_OUTSIDE_MONTH,
+    CLOSE_MISMATCH, PROBLEMS_FOUND, TRADE_ID_TWICE, PROCESS_FAILED,
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -114,6 +119,8 @@ def load(root: Path) -> store.Cooperative | Declined:
     processes = cpus()
     if processes < 2:
         return Declined(ONE_CPU)
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return Declined(NO_FORK)  # each run starts from what the parent read, inherited
     if not store.standard_includes(root):
         return Declined(NOT_ALONE)
     chain = tuple(carry.close_chain(root))
@@ -163,7 +170,10 @@ def _judged_in_parallel(processes: int) -> store.Cooperative | Declined:
             pool.submit(_judge_closed_months, first, last)
             for first, last in runs_of_months(_along.chain, processes)
         ]
-        open_period = _judge_open_period()  # here, while the processes judge the months
+        try:  # here, while the processes judge the months
+            open_period = _judge_open_period()
+        except (CoopError, OSError):
+            return Declined(PROCESS_FAILED)  # the full read says what is wrong, if anything
         done, _ = wait(futures, return_when=FIRST_EXCEPTION)
         judged = []
         for future in futures:
