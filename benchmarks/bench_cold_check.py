@@ -150,16 +150,19 @@ def estimate(coop: Path, counts: tuple[int, ...]) -> dict[int, tuple[float, floa
     """For each number of runs: (setup CPU, longest run's CPU, open period's CPU),
     each run judged alone in this process."""
     from coopledger.cache import carry
+    from coopledger.model.problems import Problem
     from coopledger.storage import along_closes as along
+    from coopledger.storage import store
     from coopledger.storage.journal_load import collector_paused
 
     os.environ["COOPLEDGER_TODAY"] = DAY  # read by every check of dates
     started = time.process_time()
-    setup = along._read_setup(coop)
-    assert setup is not None
+    problems: list[Problem] = []
+    rules, roster = store.read_setup(coop, problems)
+    assert rules is not None and roster is not None and not problems, problems
     chain = tuple(carry.close_chain(coop))
     folders = frozenset(f"journal/{m[:4]}/{m[5:7]}" for m, _ in carry.month_folders(coop))
-    state = along._Along(coop, *setup, chain, folders)
+    state = along._Along(coop, rules, roster, chain, folders)
     setup_cpu = time.process_time() - started
     along._along = state
     found = {}
@@ -171,7 +174,8 @@ def estimate(coop: Path, counts: tuple[int, ...]) -> dict[int, tuple[float, floa
         del opened
         for count in counts:
             longest = 0.0
-            for first, last in along.runs_of_months(chain, count):
+            weights = [along._entries_of(closed) for closed in chain]
+            for first, last in along.runs_of_months(weights, count):
                 started = time.process_time()
                 judged = along._judge_run(state, first, last)
                 longest = max(longest, time.process_time() - started)

@@ -128,8 +128,10 @@ def test_the_runs_of_months_cut_the_closed_months_in_order(closed: Coop) -> None
     chain = carry.close_chain(closed.root)
 
     assert [c.month for c in chain] == ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10"]
+    weights = [along_closes._entries_of(closed) for closed in chain]
+    assert weights == [3, 2, 1, 1, 1]  # June: 2 trades, an invoice; July: a settlement, a trade
     for count in (1, 2, 3, 5, 9):
-        runs = along_closes.runs_of_months(chain, count)
+        runs = along_closes.runs_of_months(weights, count)
         assert len(runs) == min(count, len(chain))
         assert [i for first, last in runs for i in range(first, last + 1)] == list(range(5))
 

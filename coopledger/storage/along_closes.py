@@ -46,7 +46,6 @@ from beancount.core import data
 from coopledger.cache import carry
 from coopledger.model.closing import (
     CLOSE_FILE_NAME,
-    CLOSE_TYPE,
     ENTRIES_KEY,
     Opening,
     is_close_directive,
@@ -55,9 +54,9 @@ from coopledger.model.closing import (
 )
 from coopledger.model.invoices import check_invoices
 from coopledger.model.journal import trades_of
-from coopledger.model.members import MEMBERS_FILE, Roster, parse_members
-from coopledger.model.problems import CoopError
-from coopledger.model.rules import RULES_FILE, Rules, parse_rules
+from coopledger.model.members import Roster
+from coopledger.model.problems import CoopError, Problem
+from coopledger.model.rules import Rules
 from coopledger.storage import journal_load, store
 from coopledger.validation.checks import coop_account_balances
 
@@ -83,7 +82,6 @@ class Declined:
     """The books could not be judged along the closes: read them whole."""
 
     reason: str
-    month: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,10 +125,10 @@ def load(root: Path) -> store.Cooperative | Declined:
     if not chain:
         return Declined(NO_CLOSED_MONTH)
     with journal_load.collector_paused():
-        setup = _read_setup(root)
-        if setup is None:
+        problems: list[Problem] = []
+        rules, roster = store.read_setup(root, problems)
+        if rules is None or roster is None or problems:
             return Declined(SETUP_UNREADABLE)
-        rules, roster = setup
         folders = frozenset(f"journal/{m[:4]}/{m[5:7]}" for m, _ in carry.month_folders(root))
         _along = _Along(root, rules, roster, chain, folders)
         try:
@@ -146,21 +144,6 @@ def cpus() -> int:
     return os.cpu_count() or 1
 
 
-def _read_setup(root: Path) -> tuple[Rules, Roster] | None:
-    try:
-        rules_text = (root / RULES_FILE).read_text(encoding="utf-8")
-        members_text = (root / MEMBERS_FILE).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-    rules, found = parse_rules(rules_text)
-    if rules is None or found:
-        return None
-    roster, problems = parse_members(members_text, rules)
-    if roster is None or problems:
-        return None
-    return rules, roster
-
-
 def _judged_in_parallel(processes: int) -> store.Cooperative | Declined:
     assert _along is not None
     context = multiprocessing.get_context("fork")
@@ -168,7 +151,7 @@ def _judged_in_parallel(processes: int) -> store.Cooperative | Declined:
     try:
         futures: list[Future[_Judged]] = [
             pool.submit(_judge_closed_months, first, last)
-            for first, last in runs_of_months(_along.chain, processes)
+            for first, last in runs_of_months([_entries_of(c) for c in _along.chain], processes)
         ]
         try:  # here, while the processes judge the months
             open_period = _judge_open_period()
@@ -185,7 +168,7 @@ def _judged_in_parallel(processes: int) -> store.Cooperative | Declined:
         pool.shutdown(wait=True, cancel_futures=True)
     for run in judged:
         if run.declined is not None:
-            return Declined(run.declined, run.month)
+            return Declined(run.declined)
     if isinstance(open_period, Declined):
         return open_period
     coop, open_ids = open_period
@@ -204,43 +187,37 @@ def _judged_in_parallel(processes: int) -> store.Cooperative | Declined:
     return dataclasses.replace(coop, opening=opening)
 
 
-def runs_of_months(chain: Sequence[carry.ClosedFolder], count: int) -> list[tuple[int, int]]:
-    """The closed months cut into at most `count` runs of months in a row, as
-    (first index, last index), of about as many entries each (as their closes
-    count them): one process per run, so that what every process pays once
-    (beancount's setup of each asserted account, the members' accounts) is paid
-    `count` times, not once a month.
+def runs_of_months(weights: Sequence[int], count: int) -> list[tuple[int, int]]:
+    """The closed months (each weighing its entries, as its close counts them) cut
+    into at most `count` runs of months in a row, as (first index, last index), of
+    about the same weight each: one process per run, so that what every process
+    pays once (beancount's set-up of each asserted account, the members'
+    accounts) is paid `count` times, not once a month.
 
-    >>> runs_of_months([_weighted("2026-0" + str(m), 10) for m in range(1, 7)], 2)
-    [(0, 2), (3, 5)]
+    >>> runs_of_months([10] * 6, 2), runs_of_months([50, 1, 1, 1], 3)
+    ([(0, 2), (3, 5)], [(0, 0), (1, 1), (2, 3)])
     """
-    weights = [max(_entries_of(closed), 1) for closed in chain]
+    weights = [max(weight, 1) for weight in weights]
     total = sum(weights)
     runs: list[tuple[int, int]] = []
     first, done = 0, 0
     for index, weight in enumerate(weights):
         done += weight
-        left = len(chain) - index - 1
+        left = len(weights) - index - 1
         runs_left = count - len(runs) - 1
         if runs_left and left and (done >= total * (len(runs) + 1) / count or left < runs_left):
             runs.append((first, index))
             first = index + 1
-    runs.append((first, len(chain) - 1))
+    runs.append((first, len(weights) - 1))
     return runs
 
 
 def _entries_of(closed: carry.ClosedFolder) -> int:
+    """The entries the month's close counts (1 when it cannot be read)."""
     try:
         return int(str(closed.directive.meta.get(ENTRIES_KEY)))
     except ValueError:
         return 1
-
-
-def _weighted(month: str, entries: int) -> carry.ClosedFolder:
-    """A close of `month` counting `entries` (for the example above)."""
-    meta = data.new_metadata("close.beancount", 1, {ENTRIES_KEY: entries})
-    directive = data.Custom(meta, month_of(month)[1], CLOSE_TYPE, [])
-    return carry.ClosedFolder(month, Path(month), "", directive)
 
 
 def _judge_closed_months(first: int, last: int) -> _Judged:
@@ -366,7 +343,7 @@ def _judge_open_period() -> tuple[store.Cooperative, bytes] | Declined:
     along = _along
     opening = _opening_before(along, len(along.chain))
     if opening is None:
-        return Declined(CLOSE_MISMATCH, along.chain[-1].month)
+        return Declined(CLOSE_MISMATCH)
     declined: list[str] = []
 
     def alone(entries: Sequence[data.Directive]) -> bool:

@@ -134,7 +134,7 @@ def _read_text(root: Path, name: str, problems: list[Problem]) -> str | None:
     return None if marks else text
 
 
-def _read_setup(root: Path, problems: list[Problem]) -> tuple[Rules | None, Roster | None]:
+def read_setup(root: Path, problems: list[Problem]) -> tuple[Rules | None, Roster | None]:
     rules = roster = None
     rules_text = _read_text(root, RULES_FILE, problems)
     if rules_text is not None:
@@ -180,7 +180,7 @@ def load(root: Path) -> Cooperative:
     reads.append(FULL_READ)
     problems: list[Problem] = []
     with journal_load.collector_paused():
-        rules, roster = _read_setup(root, problems)
+        rules, roster = read_setup(root, problems)
         with preloaded(rules, roster):
             loaded = _load_journal(str(root / MAIN_FILE))
         return _checked(root, rules, roster, frozenset(), problems, loaded, None)
