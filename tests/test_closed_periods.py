@@ -473,3 +473,22 @@ def test_a_trade_after_a_close_decides_as_a_full_read_does(
 
     assert fast.code == full.code
     assert problem_lines(fast.err) == problem_lines(full.err)
+
+
+def test_a_balance_asserted_in_an_open_file_about_a_closed_month_is_judged(closed: Coop) -> None:
+    """alice ends August at -300.00: an assertion of 0.00 on 2026-08-15, written in
+    October's file, is false. Judged from the carried opening, August would read
+    0.00 (nothing before the opening's day); so the check reads everything."""
+    coop = closed
+    coop.append(
+        "journal/2026/10/alice.beancount", "\n2026-08-15 balance Assets:Members:Alice  0.00 SEL\n"
+    )
+    coop.commit_all()
+    forget_snapshot(coop)
+
+    fast, full = coop.run("check"), coop.run("check", "--full")
+
+    assert fast.code == full.code == 1
+    assert CARRIED not in fast.out
+    assert problem_lines(fast.out) == problem_lines(full.out)
+    assert "journal/2026/10/alice.beancount:" in fast.out and "Balance failed" in fast.out

@@ -229,10 +229,17 @@ def _load_open_period(
 
     def alone(entries: Sequence[data.Directive]) -> bool:
         return not any(
-            (is_content(e) and e.date < opening.day) or _stray_close(e, opening) for e in entries
+            (e.date < opening.day and (is_content(e) or isinstance(e, _JUDGED_ON_THE_PAST)))
+            or _stray_close(e, opening)
+            for e in entries
         )  # else an entry dated in a closed month: the full check says where
 
     return load_period(root, rules, roster_when_read, opening, frozenset(opening.folders), alone)
+
+
+# entries judged on what came before them: dated in a closed month, the open period
+# alone would judge them on nothing (a balance of 0.00, an account with no posting)
+_JUDGED_ON_THE_PAST = (data.Balance, data.Close, data.Pad)
 
 
 def standard_includes(root: Path) -> bool:
