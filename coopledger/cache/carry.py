@@ -482,11 +482,6 @@ class ClosedFolder:
         """The folder, relative to the root (journal/YYYY/MM)."""
         return f"{JOURNAL_DIR}/{self.month[:4]}/{self.month[5:7]}"
 
-    @property
-    def invoice_files(self) -> list[str]:
-        """The files of the month its close lists as holding invoice entries."""
-        return str(self.directive.meta.get(INVOICE_FILES_KEY, "")).split()
-
 
 def close_chain(root: Path) -> list[ClosedFolder]:
     """The longest run of month folders, oldest first, each holding a readable
@@ -501,22 +496,12 @@ def close_chain(root: Path) -> list[ClosedFolder]:
 
 
 def opening_after(
-    root: Path,
-    rules: Rules,
-    closed: ClosedFolder,
-    folders: tuple[str, ...],
-    carried: tuple[data.Directive, ...],
+    root: Path, rules: Rules, closed: ClosedFolder, folders: tuple[str, ...]
 ) -> Opening | None:
-    """The opening `closed`'s close carries (its balance assertions), with the
-    closed `folders` up to it and the invoice entries `carried` from them; None
-    when it carries none (see `_opening`)."""
-    return _opening(root, rules, closed.month, closed.above, closed.directive, folders, carried)
-
-
-def listed_invoices(closed: ClosedFolder) -> list[data.Transaction] | None:
-    """The invoice entries of the files `closed`'s close lists, parsed (None: one
-    cannot be carried: it does not parse, or leaves an amount to beancount)."""
-    return _parsed_invoices(closed.folder, closed.invoice_files)
+    """The balances `closed`'s close carries (its balance assertions), with the
+    closed `folders` up to it and no invoice carried; None when it carries none
+    (see `_opening`)."""
+    return _opening(root, rules, closed.month, closed.above, closed.directive, folders, ())
 
 
 def closed_folder_prints(root: Path) -> dict[str, str]:

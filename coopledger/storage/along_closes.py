@@ -264,7 +264,7 @@ def _opening_before(along: _Along, index: int) -> Opening | None:
     if index == 0:
         return None
     folders = tuple(closed.path for closed in along.chain[:index])
-    return carry.opening_after(along.root, along.rules, along.chain[index - 1], folders, ())
+    return carry.opening_after(along.root, along.rules, along.chain[index - 1], folders)
 
 
 def _outside_months(entries: Sequence[data.Directive], months: dict[str, str]) -> str | None:
@@ -300,7 +300,7 @@ def _close_carries_the_end(along: _Along, index: int, coop: store.Cooperative) -
     """Whether the opening the close of month `index` carries is the real end
     of the months read (`coop`), for every member and account of the cooperative."""
     folders = tuple(closed.path for closed in along.chain[: index + 1])
-    carried = carry.opening_after(along.root, along.rules, along.chain[index], folders, ())
+    carried = carry.opening_after(along.root, along.rules, along.chain[index], folders)
     if carried is None:
         return False
     last_day = carried.day - datetime.timedelta(days=1)
